@@ -1,0 +1,22 @@
+namespace Herald.Core.Domain;
+
+/// <summary>What one provider call achieved. Outcomes are values; exceptions are for bugs.</summary>
+public abstract record DeliveryOutcome
+{
+    private DeliveryOutcome() { }
+
+    /// <summary>The provider accepted the message.</summary>
+    public sealed record Sent(string? ProviderMessageId) : DeliveryOutcome;
+
+    /// <summary>A transient failure: try again later, no sooner than <paramref name="RetryAfter"/> when given.</summary>
+    public sealed record Retry(string Reason, TimeSpan? RetryAfter = null) : DeliveryOutcome;
+
+    /// <summary>The provider refused the message for good; retrying cannot help.</summary>
+    public sealed record Rejected(string Reason) : DeliveryOutcome;
+
+    /// <summary>The target (device token, address, endpoint) is gone; the target should be removed or disabled.</summary>
+    public sealed record InvalidTarget(string Reason) : DeliveryOutcome;
+
+    /// <summary>The request may have reached the provider but no answer came back (timeout after send, connection lost).</summary>
+    public sealed record Unknown(string Reason) : DeliveryOutcome;
+}

@@ -1,0 +1,114 @@
+using Herald.Core.Preferences;
+
+namespace Herald.Core.Domain;
+
+/// <summary>A recipient's contact profile. Phone numbers are E.164; time zones are IANA ids.</summary>
+public sealed record UserProfile(string UserId, string? Email, string? Phone, string? Locale, string? TimeZone, DateTimeOffset UpdatedAt);
+
+public sealed record Device(string Id, string UserId, string Token, string Platform, string? AppVersion, DateTimeOffset CreatedAt);
+
+public sealed record StoredTemplate(string TemplateId, int Version, bool Published, string? Description, string Definition, DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt);
+
+/// <summary>One event for one recipient, as accepted at ingest.</summary>
+public sealed record Notification(
+    string Id,
+    string EventType,
+    string RecipientId,
+    Priority Priority,
+    string Status,
+    string TemplateId,
+    int? TemplateVersion,
+    IReadOnlyList<Channel>? Channels,
+    string Data,
+    string? IdempotencyKey,
+    string? BatchId,
+    DateTimeOffset DueAt,
+    DateTimeOffset CreatedAt);
+
+/// <summary>Notification × channel × target.</summary>
+public sealed record Delivery(
+    string Id,
+    string NotificationId,
+    string RecipientId,
+    string EventType,
+    Channel Channel,
+    Priority Priority,
+    string Target,
+    string? TargetRef,
+    string? Provider,
+    string Status,
+    int Attempts,
+    string? LastError,
+    string Content,
+    string ContentHash,
+    DateTimeOffset DueAt,
+    DateTimeOffset? SentAt,
+    DateTimeOffset? DeliveredAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record TraceEntry(string NotificationId, DateTimeOffset At, string Stage, string? Channel, string Decision, string Reason);
+
+public sealed record FeedItem(
+    long Seq,
+    string UserId,
+    string NotificationId,
+    string DeliveryId,
+    string EventType,
+    string? Title,
+    string? Body,
+    string? ActionUrl,
+    string? Icon,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ReadAt,
+    DateTimeOffset? ArchivedAt);
+
+public sealed record WebhookEndpoint(
+    string Id,
+    string RecipientId,
+    string Url,
+    string Secret,
+    IReadOnlyList<string> EventTypes,
+    string? Description,
+    bool Enabled,
+    string? DisabledReason,
+    DateTimeOffset? FailingSince,
+    DateTimeOffset CreatedAt);
+
+/// <summary>A message stored by the capture provider, exactly as a provider would have received it.</summary>
+public sealed record OutboxMessage(long Id, string DeliveryId, Channel Channel, string Provider, string RecipientId, string Target, string Message, DateTimeOffset CreatedAt);
+
+public sealed record ApiKey(string Id, string KeyHash, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt);
+
+/// <summary>A saved response for an idempotency key.</summary>
+public sealed record IdempotencyRecord(string Key, string RequestHash, int StatusCode, string Response, DateTimeOffset CreatedAt);
+
+public sealed record UserPreferences(string UserId, IReadOnlyList<PreferenceRule> Rules);
+
+public static class DeliveryStatus
+{
+    public const string Queued = "queued";
+    public const string Deferred = "deferred";
+    public const string Retrying = "retrying";
+    public const string Sending = "sending";
+    public const string Sent = "sent";
+    public const string Delivered = "delivered";
+    public const string Suppressed = "suppressed";
+    public const string Failed = "failed";
+    public const string Dead = "dead";
+    public const string Cancelled = "cancelled";
+    public const string Unknown = "unknown";
+
+    public static bool IsTerminal(string status) =>
+        status is Sent or Delivered or Suppressed or Failed or Dead or Cancelled or "opened" or "clicked" or "expired";
+}
+
+public static class NotificationStatus
+{
+    public const string Accepted = "accepted";
+    public const string Scheduled = "scheduled";
+    public const string Planning = "planning";
+    public const string Processing = "processing";
+    public const string Completed = "completed";
+    public const string Cancelled = "cancelled";
+}

@@ -1,0 +1,19 @@
+namespace Herald.Core.Preferences;
+
+/// <summary>
+/// A recipient's rule for an event type pattern ("order.shipped", "order.*" or "*") and a channel wire name
+/// ("push", "email", "sms", "in_app", "webhook" or "*"). Exact event type beats the longest matching prefix
+/// pattern, which beats "*"; for equal event type specificity a named channel beats "*".
+/// </summary>
+public sealed record PreferenceRule(
+    string EventType,
+    string Channel,
+    bool Enabled,
+    QuietHours? QuietHours = null,
+    int? FrequencyCap = null);
+
+/// <summary>
+/// A daily window, in the given IANA time zone, during which non-urgent deliveries wait. Start inclusive, end exclusive;
+/// end earlier than or equal to start means the window runs overnight.
+/// </summary>
+public sealed record QuietHours(TimeOnly Start, TimeOnly End, string TimeZone);

@@ -1,0 +1,102 @@
+using Herald.Core.Domain;
+using Herald.Core.Preferences;
+
+namespace Herald.Core.Storage;
+
+/// <summary>What the gate decided for one delivery at claim time.</summary>
+public abstract record GateDecision
+{
+    private GateDecision() { }
+
+    public sealed record Proceed : GateDecision;
+
+    public sealed record Defer(DateTimeOffset Until, string Stage, string Reason) : GateDecision;
+
+    public sealed record Suppress(string Stage, string Reason) : GateDecision;
+
+    public static readonly GateDecision Go = new Proceed();
+}
+
+/// <summary>Reads the gate may make inside the claim transaction, so counts cannot race another claim.</summary>
+public interface IGateContext
+{
+    IReadOnlyList<PreferenceRule> Rules(string userId);
+
+    /// <summary>Claim times (ascending) of deliveries sent or being sent to this recipient on this channel since <paramref name="since"/>.</summary>
+    IReadOnlyList<DateTimeOffset> RecentSends(string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null);
+
+    /// <summary>True when another notification's delivery with the same content hash was sent since <paramref name="since"/>.</summary>
+    bool SentSameContent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since);
+}
+
+public interface IDispatchGate
+{
+    GateDecision Decide(Delivery delivery, IGateContext context, DateTimeOffset now);
+}
+
+/// <summary>The result of one provider call (or its settlement), applied only while the claim is still ours.</summary>
+public sealed record DeliveryCompletion(
+    string DeliveryId,
+    string NotificationId,
+    string LeaseOwner,
+    string Status,
+    DateTimeOffset? DueAt,
+    string? Provider,
+    string? LastError,
+    string Outcome,
+    string? ProviderMessageId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    IReadOnlyList<TraceEntry> Trace,
+    FeedItem? FeedItem = null,
+    string? RemoveDeviceId = null,
+    WebhookEndpointResult? EndpointResult = null);
+
+/// <summary>How a webhook endpoint answered, so failing endpoints can be disabled.</summary>
+public sealed record WebhookEndpointResult(string EndpointId, bool Succeeded, bool DisableNow, string? Reason);
+
+public interface IDispatchStore
+{
+    /// <summary>
+    /// Claims due deliveries of one lane (status queued, deferred or retrying with due_at ≤ now), runs the gate on each
+    /// inside the same transaction and returns those that may be sent, now in status sending with a lease.
+    /// </summary>
+    Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct);
+
+    /// <summary>Applies completions; one whose claim is no longer ours (status or owner changed) is skipped and returned false.</summary>
+    Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Takes over deliveries whose sending lease expired (a crashed or stuck worker) for reconciliation.</summary>
+    Task<IReadOnlyList<Delivery>> ClaimExpiredSendingAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, CancellationToken ct);
+
+    /// <summary>Moves a dead delivery back to the queue. False when it is not dead (for example already sent).</summary>
+    Task<bool> ReplayDeadAsync(string deliveryId, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Earliest due time of waiting work in a lane, to sleep until then.</summary>
+    Task<DateTimeOffset?> NextDueAsync(Channel channel, Priority priority, CancellationToken ct);
+}
+
+public interface IFeedStore
+{
+    Task<IReadOnlyList<FeedItem>> GetFeedAsync(string userId, bool unreadOnly, int limit, long? beforeSeq, CancellationToken ct);
+    Task<IReadOnlyList<FeedItem>> GetFeedSinceAsync(string userId, long afterSeq, int limit, CancellationToken ct);
+    Task<int> CountUnreadAsync(string userId, CancellationToken ct);
+    Task<bool> MarkReadAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct);
+    Task<int> MarkAllReadAsync(string userId, DateTimeOffset now, CancellationToken ct);
+}
+
+public interface IWebhookEndpointStore
+{
+    Task InsertEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct);
+    Task<WebhookEndpoint?> GetEndpointAsync(string id, CancellationToken ct);
+    Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string recipientId, CancellationToken ct);
+    Task<bool> DeleteEndpointAsync(string id, CancellationToken ct);
+    Task<bool> EnableEndpointAsync(string id, CancellationToken ct);
+}
+
+public interface IOutboxStore
+{
+    Task InsertOutboxAsync(OutboxMessage message, CancellationToken ct);
+    Task<bool> OutboxHasDeliveryAsync(string deliveryId, CancellationToken ct);
+    Task<IReadOnlyList<OutboxMessage>> ListOutboxAsync(Channel? channel, string? recipientId, int limit, long? afterId, CancellationToken ct);
+}

@@ -1,0 +1,48 @@
+using Herald.Core.Domain;
+
+namespace Herald.Core.Storage;
+
+/// <summary>Creates the schema and settles anything a crash left behind. Called once at start.</summary>
+public interface IStoreInitializer
+{
+    Task InitializeAsync(CancellationToken ct);
+}
+
+public interface ISettingsStore
+{
+    /// <summary>Returns the stored value, or stores and returns <paramref name="create"/>'s value (first writer wins).</summary>
+    Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct);
+}
+
+public interface IApiKeyStore
+{
+    Task<int> CountApiKeysAsync(CancellationToken ct);
+    Task InsertApiKeyAsync(ApiKey key, CancellationToken ct);
+    Task<ApiKey?> FindApiKeyAsync(string keyHash, CancellationToken ct);
+}
+
+public interface IUserStore
+{
+    Task UpsertUserAsync(UserProfile profile, CancellationToken ct);
+    Task<UserProfile?> GetUserAsync(string userId, CancellationToken ct);
+    Task SavePreferencesAsync(UserPreferences preferences, DateTimeOffset now, CancellationToken ct);
+    Task<UserPreferences?> GetPreferencesAsync(string userId, CancellationToken ct);
+
+    /// <summary>Adds a device; a token the user already has returns the existing device.</summary>
+    Task<Device> AddDeviceAsync(Device device, CancellationToken ct);
+    Task<bool> DeleteDeviceAsync(string userId, string deviceId, CancellationToken ct);
+    Task<IReadOnlyList<Device>> GetDevicesAsync(string userId, CancellationToken ct);
+}
+
+public interface ITemplateStore
+{
+    /// <summary>Stores a new draft version (max + 1) and returns it.</summary>
+    Task<int> AddTemplateVersionAsync(string templateId, string? description, string definition, DateTimeOffset now, CancellationToken ct);
+    Task<StoredTemplate?> GetTemplateVersionAsync(string templateId, int version, CancellationToken ct);
+    Task<StoredTemplate?> GetLatestPublishedAsync(string templateId, CancellationToken ct);
+    Task<IReadOnlyList<StoredTemplate>> GetTemplateVersionsAsync(string templateId, CancellationToken ct);
+    Task<IReadOnlyList<StoredTemplate>> ListLatestTemplatesAsync(CancellationToken ct);
+
+    /// <summary>Publishes a draft. False when the version does not exist; true also when already published.</summary>
+    Task<bool> PublishTemplateAsync(string templateId, int version, DateTimeOffset now, CancellationToken ct);
+}

@@ -1,0 +1,23 @@
+using System.Text.Json.Nodes;
+using Herald.Core.Domain;
+
+namespace Herald.Core.Templates;
+
+/// <summary>
+/// One version of a template. <see cref="Channels"/> maps a channel to its parts, a JSON object whose string leaves are
+/// Handlebars templates (push: title, body, data{}; email: subject, html, text; sms: body;
+/// in_app: title, body, action_url, icon; webhook: payload{} of any shape).
+/// <see cref="Locales"/> maps a locale tag (e.g. "fr", "fr-CA") to per-channel overrides of the same shape.
+/// </summary>
+public sealed record TemplateDefinition(
+    string TemplateId,
+    int Version,
+    IReadOnlyList<string> Variables,
+    IReadOnlyDictionary<Channel, JsonObject> Channels,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<Channel, JsonObject>> Locales);
+
+/// <summary>A template could not be rendered or validated. <see cref="Field"/> names the offending variable or part.</summary>
+public sealed class TemplateException(string field, string message) : Exception(message)
+{
+    public string Field { get; } = field;
+}

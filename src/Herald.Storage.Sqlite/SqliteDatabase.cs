@@ -1,0 +1,81 @@
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// SQLite allows one writer at a time, so every write goes through one connection behind an async lock (no busy
+/// retries, no lock escalation); reads use pooled connections that WAL lets run beside the writer.
+/// </summary>
+public sealed class SqliteDatabase : IAsyncDisposable
+{
+    private readonly string _connectionString;
+    private readonly string _synchronous;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteConnection? _writer;
+
+    public SqliteDatabase(SqliteOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var full = System.IO.Path.GetFullPath(options.Path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _synchronous = options.Synchronous.Equals("NORMAL", StringComparison.OrdinalIgnoreCase) ? "NORMAL" : "FULL";
+    }
+
+    public async Task<SqliteConnection> OpenReadAsync(CancellationToken ct)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(ct);
+        return connection;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one write transaction; commits when it returns.</summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            var connection = await GetWriterAsync(ct);
+            using var tx = connection.BeginTransaction();
+            var result = work(connection, tx);
+            tx.Commit();
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public Task WriteAsync(Action<SqliteConnection, SqliteTransaction> work, CancellationToken ct) =>
+        WriteAsync<bool>((c, t) => { work(c, t); return true; }, ct);
+
+    private async Task<SqliteConnection> GetWriterAsync(CancellationToken ct)
+    {
+        if (_writer is not null)
+        {
+            return _writer;
+        }
+
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(ct);
+        using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA foreign_keys=OFF;";
+            await pragma.ExecuteNonQueryAsync(ct);
+        }
+
+        _writer = connection;
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+
+        _writeLock.Dispose();
+    }
+}

@@ -1,0 +1,57 @@
+using Herald.Core.Domain;
+using Herald.Core.Preferences;
+using Herald.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>Gate reads inside the claim transaction; SQLite's single writer makes them exact.</summary>
+internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx) : IGateContext
+{
+    private readonly Dictionary<string, IReadOnlyList<PreferenceRule>> _rules = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<PreferenceRule> Rules(string userId)
+    {
+        if (!_rules.TryGetValue(userId, out var rules))
+        {
+            var json = c.Command("SELECT preferences FROM users WHERE user_id = $u", tx).With("$u", userId).ExecuteScalar() as string;
+            rules = json is null ? [] : StoreJson.Rules(json);
+            _rules[userId] = rules;
+        }
+
+        return rules;
+    }
+
+    public IReadOnlyList<DateTimeOffset> RecentSends(string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null)
+    {
+        var (filter, value) = eventTypePattern switch
+        {
+            null or "*" => ("", null),
+            _ when eventTypePattern.EndsWith(".*", StringComparison.Ordinal) => (" AND event_type LIKE $e ESCAPE '\\'", Escape(eventTypePattern[..^1]) + "%"),
+            _ => (" AND event_type = $e", eventTypePattern),
+        };
+        var cmd = c.Command($"""
+            SELECT claimed_at FROM deliveries
+            WHERE recipient_id = $r AND channel = $c AND claimed_at > $since
+              AND status IN ('sending', 'sent', 'delivered', 'opened', 'clicked', 'unknown'){filter}
+            ORDER BY claimed_at
+            """, tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms());
+        if (value is not null)
+        {
+            cmd.With("$e", value);
+        }
+
+        return cmd.ReadAll(r => r.Time(0));
+    }
+
+    public bool SentSameContent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
+        c.Command("""
+            SELECT 1 FROM deliveries
+            WHERE recipient_id = $r AND channel = $c AND claimed_at > $since AND content_hash = $h AND notification_id <> $n
+              AND status IN ('sending', 'sent', 'delivered', 'opened', 'clicked', 'unknown')
+            LIMIT 1
+            """, tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms()).With("$h", contentHash).With("$n", notificationId)
+            .ExecuteScalar() is not null;
+
+    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+}

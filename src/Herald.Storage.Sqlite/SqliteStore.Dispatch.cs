@@ -1,0 +1,193 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private const string DeliveryColumns =
+        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at";
+
+    public Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct) =>
+        db.WriteAsync<IReadOnlyList<Delivery>>((c, tx) =>
+        {
+            var candidates = c.Command($"""
+                SELECT {DeliveryColumns} FROM deliveries
+                WHERE channel = $c AND priority = $p AND status IN ('queued', 'deferred', 'retrying') AND due_at <= $now
+                ORDER BY due_at LIMIT $n
+                """, tx).With("$c", (int)channel).With("$p", (int)priority).With("$now", now.Ms()).With("$n", limit).ReadAll(MapDelivery);
+            if (candidates.Count == 0)
+            {
+                return candidates;
+            }
+
+            var context = new SqliteGateContext(c, tx);
+            using var claim = c.Command("""
+                UPDATE deliveries SET status = 'sending', lease_until = $lease, lease_owner = $owner, claimed_at = $now, attempts = attempts + 1, updated_at = $now
+                WHERE id = $id
+                """, tx).With("$lease", leaseUntil.Ms()).With("$owner", owner).With("$now", now.Ms());
+            var pid = claim.Parameters.Add("$id", SqliteType.Text);
+            var claimed = new List<Delivery>(candidates.Count);
+            foreach (var d in candidates)
+            {
+                switch (gate.Decide(d, context, now))
+                {
+                    case GateDecision.Defer defer:
+                        c.Command("UPDATE deliveries SET status = 'deferred', due_at = $due, updated_at = $now WHERE id = $id", tx)
+                            .With("$due", defer.Until.Ms()).With("$now", now.Ms()).With("$id", d.Id).ExecuteNonQuery();
+                        Trace(c, tx, new TraceEntry(d.NotificationId, now, defer.Stage, d.Channel.ToWire(), "deferred", defer.Reason));
+                        break;
+                    case GateDecision.Suppress suppress:
+                        c.Command("UPDATE deliveries SET status = 'suppressed', last_error = $r, updated_at = $now WHERE id = $id", tx)
+                            .With("$r", suppress.Reason).With("$now", now.Ms()).With("$id", d.Id).ExecuteNonQuery();
+                        Trace(c, tx, new TraceEntry(d.NotificationId, now, suppress.Stage, d.Channel.ToWire(), "suppressed", suppress.Reason));
+                        RefreshNotificationStatus(c, tx, d.NotificationId, now);
+                        break;
+                    default:
+                        pid.Value = d.Id;
+                        claim.ExecuteNonQuery();
+                        claimed.Add(d with { Status = DeliveryStatus.Sending, Attempts = d.Attempts + 1 });
+                        break;
+                }
+            }
+
+            return claimed;
+        }, ct);
+
+    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync<IReadOnlyList<bool>>((c, tx) =>
+        {
+            var results = new bool[completions.Count];
+            using var update = c.Command("""
+                UPDATE deliveries SET status = $s, due_at = COALESCE($due, due_at), provider = COALESCE($prov, provider), last_error = $err,
+                    sent_at = CASE WHEN $s = 'sent' THEN $now ELSE sent_at END, lease_until = NULL, lease_owner = NULL, updated_at = $now
+                WHERE id = $id AND status IN ('sending', 'unknown') AND lease_owner = $owner
+                """, tx);
+            using var attempt = c.Command("""
+                INSERT INTO attempts(delivery_id, provider, outcome, detail, provider_message_id, started_at, finished_at)
+                VALUES ($id, $prov, $o, $err, $pmid, $st, $ft)
+                """, tx);
+            for (var i = 0; i < completions.Count; i++)
+            {
+                var x = completions[i];
+                update.Parameters.Clear();
+                update.With("$s", x.Status).With("$due", x.DueAt.Ms()).With("$prov", x.Provider).With("$err", x.LastError)
+                    .With("$now", now.Ms()).With("$id", x.DeliveryId).With("$owner", x.LeaseOwner);
+                if (update.ExecuteNonQuery() == 0)
+                {
+                    continue;
+                }
+
+                attempt.Parameters.Clear();
+                attempt.With("$id", x.DeliveryId).With("$prov", x.Provider).With("$o", x.Outcome).With("$err", x.LastError)
+                    .With("$pmid", x.ProviderMessageId).With("$st", x.StartedAt.Ms()).With("$ft", x.FinishedAt.Ms()).ExecuteNonQuery();
+                foreach (var t in x.Trace)
+                {
+                    Trace(c, tx, t);
+                }
+
+                if (x.FeedItem is { } f)
+                {
+                    c.Command("""
+                        INSERT INTO feed(user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at)
+                        VALUES ($u, $n, $d, $e, $t, $b, $a, $i, $c) ON CONFLICT(delivery_id) DO NOTHING
+                        """, tx).With("$u", f.UserId).With("$n", f.NotificationId).With("$d", f.DeliveryId).With("$e", f.EventType)
+                        .With("$t", f.Title).With("$b", f.Body).With("$a", f.ActionUrl).With("$i", f.Icon).With("$c", f.CreatedAt.Ms()).ExecuteNonQuery();
+                }
+
+                if (x.RemoveDeviceId is { } device)
+                {
+                    c.Command("DELETE FROM devices WHERE id = $id", tx).With("$id", device).ExecuteNonQuery();
+                }
+
+                if (x.EndpointResult is { } e)
+                {
+                    ApplyEndpointResult(c, tx, e, now);
+                }
+
+                RefreshNotificationStatus(c, tx, x.NotificationId, now);
+                results[i] = true;
+            }
+
+            return results;
+        }, ct);
+
+    public Task<IReadOnlyList<Delivery>> ClaimExpiredSendingAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, CancellationToken ct) =>
+        db.WriteAsync<IReadOnlyList<Delivery>>((c, tx) => c.Command($"""
+            UPDATE deliveries SET status = 'unknown', lease_until = $lease, lease_owner = $owner, updated_at = $now
+            WHERE id IN (SELECT id FROM deliveries WHERE status IN ('sending', 'unknown') AND lease_until < $now ORDER BY lease_until LIMIT $n)
+            RETURNING {DeliveryColumns}
+            """, tx).With("$lease", leaseUntil.Ms()).With("$owner", owner).With("$now", now.Ms()).With("$n", limit).ReadAll(MapDelivery), ct);
+
+    public Task<bool> ReplayDeadAsync(string deliveryId, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) =>
+        {
+            var notificationId = c.Command("""
+                UPDATE deliveries SET status = 'queued', due_at = $now, last_error = NULL, updated_at = $now
+                WHERE id = $id AND status = 'dead' AND sent_at IS NULL RETURNING notification_id
+                """, tx).With("$id", deliveryId).With("$now", now.Ms()).ExecuteScalar() as string;
+            if (notificationId is null)
+            {
+                return false;
+            }
+
+            c.Command("UPDATE notifications SET status = 'processing', updated_at = $now WHERE id = $id AND status = 'completed'", tx)
+                .With("$id", notificationId).With("$now", now.Ms()).ExecuteNonQuery();
+            Trace(c, tx, new TraceEntry(notificationId, now, "dlq", null, "replayed", $"delivery {deliveryId} replayed from the dead-letter queue"));
+            return true;
+        }, ct);
+
+    public async Task<DateTimeOffset?> NextDueAsync(Channel channel, Priority priority, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        var value = await c.Command("SELECT MIN(due_at) FROM deliveries WHERE channel = $c AND priority = $p AND status IN ('queued', 'deferred', 'retrying')")
+            .With("$c", (int)channel).With("$p", (int)priority).ExecuteScalarAsync(ct);
+        return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    public async Task<IReadOnlyList<Delivery>> GetDeliveriesAsync(string notificationId, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        return await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE notification_id = $id ORDER BY created_at, id").With("$id", notificationId).ReadAllAsync(MapDelivery, ct);
+    }
+
+    public async Task<Delivery?> GetDeliveryAsync(string deliveryId, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        return (await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE id = $id").With("$id", deliveryId).ReadAllAsync(MapDelivery, ct)).FirstOrDefault();
+    }
+
+    public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        return await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE status = 'dead' AND ($cur IS NULL OR id > $cur) ORDER BY id LIMIT $n")
+            .With("$cur", cursor).With("$n", limit).ReadAllAsync(MapDelivery, ct);
+    }
+
+    private static void Trace(SqliteConnection c, SqliteTransaction tx, TraceEntry t)
+    {
+        using var cmd = Insert(c, tx, t);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand DeliveryInsert(SqliteConnection c, SqliteTransaction tx, bool orIgnore = false) =>
+        c.Command($"""
+            INSERT {(orIgnore ? "OR IGNORE " : "")}INTO deliveries(id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status,
+                attempts, last_error, content, content_hash, due_at, created_at, updated_at)
+            VALUES ($id, $n, $r, $e, $c, $p, $t, $tr, $prov, $s, 0, $err, $content, $hash, $due, $ca, $ca)
+            """, tx);
+
+    private static void BindDelivery(SqliteCommand cmd, Delivery d)
+    {
+        cmd.Parameters.Clear();
+        cmd.With("$id", d.Id).With("$n", d.NotificationId).With("$r", d.RecipientId).With("$e", d.EventType).With("$c", (int)d.Channel)
+            .With("$p", (int)d.Priority).With("$t", d.Target).With("$tr", d.TargetRef).With("$prov", d.Provider).With("$s", d.Status)
+            .With("$err", d.LastError).With("$content", d.Content).With("$hash", d.ContentHash).With("$due", d.DueAt.Ms()).With("$ca", d.CreatedAt.Ms());
+    }
+
+    private static Delivery MapDelivery(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (Channel)r.GetInt32(4), (Priority)r.GetInt32(5), r.GetString(6),
+        r.StringOrNull(7), r.StringOrNull(8), r.GetString(9), r.GetInt32(10), r.StringOrNull(11), r.GetString(12), r.GetString(13),
+        r.Time(14), r.TimeOrNull(15), r.TimeOrNull(16), r.Time(17), r.Time(18));
+}

@@ -1,0 +1,204 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private const string NotificationColumns =
+        "id, event_type, recipient_id, priority, status, template_id, template_version, channels, data, idempotency_key, batch_id, due_at, created_at";
+
+    public async Task<IdempotencyRecord?> GetIdempotencyAsync(string key, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        var rows = await c.Command("SELECT key, request_hash, status_code, response, created_at FROM idempotency WHERE key = $k").With("$k", key)
+            .ReadAllAsync(r => new IdempotencyRecord(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.Time(4)), ct);
+        return rows.FirstOrDefault();
+    }
+
+    public Task<IReadOnlyList<bool>> AcceptAsync(IReadOnlyList<IngestItem> items, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync<IReadOnlyList<bool>>((c, tx) =>
+        {
+            var results = new bool[items.Count];
+            using var idem = c.Command("INSERT INTO idempotency(key, request_hash, status_code, response, created_at) VALUES ($k, $h, $s, $r, $t) ON CONFLICT(key) DO NOTHING", tx);
+            var pk = idem.Parameters.Add("$k", SqliteType.Text);
+            var ph = idem.Parameters.Add("$h", SqliteType.Text);
+            var ps = idem.Parameters.Add("$s", SqliteType.Integer);
+            var pr = idem.Parameters.Add("$r", SqliteType.Text);
+            idem.Parameters.AddWithValue("$t", now.Ms());
+            using var insert = NotificationInsert(c, tx);
+            for (var i = 0; i < items.Count; i++)
+            {
+                var item = items[i];
+                if (item.Idempotency is { } record)
+                {
+                    pk.Value = record.Key;
+                    ph.Value = record.RequestHash;
+                    ps.Value = record.StatusCode;
+                    pr.Value = record.Response;
+                    if (idem.ExecuteNonQuery() == 0)
+                    {
+                        continue;
+                    }
+                }
+
+                foreach (var n in item.Notifications)
+                {
+                    BindNotification(insert, n, now);
+                    insert.ExecuteNonQuery();
+                }
+
+                results[i] = true;
+            }
+
+            return results;
+        }, ct);
+
+    public Task<int> PurgeIdempotencyAsync(DateTimeOffset before, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("DELETE FROM idempotency WHERE created_at < $t", tx).With("$t", before.Ms()).ExecuteNonQuery(), ct);
+
+    public Task<IReadOnlyList<Notification>> ClaimForPlanningAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct) =>
+        db.WriteAsync<IReadOnlyList<Notification>>((c, tx) => c.Command($"""
+            UPDATE notifications SET status = 'planning', lease_until = $lease, updated_at = $now
+            WHERE id IN (SELECT id FROM notifications WHERE status IN ('accepted', 'scheduled') AND priority = $p AND due_at <= $now ORDER BY due_at LIMIT $n)
+            RETURNING {NotificationColumns}
+            """, tx).With("$lease", leaseUntil.Ms()).With("$now", now.Ms()).With("$p", (int)priority).With("$n", limit).ReadAll(MapNotification), ct);
+
+    public Task CompletePlanningAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) =>
+        {
+            using var update = c.Command("UPDATE notifications SET status = $s, lease_until = NULL, updated_at = $now WHERE id = $id AND status = 'planning'", tx);
+            var ps = update.Parameters.Add("$s", SqliteType.Text);
+            var pid = update.Parameters.Add("$id", SqliteType.Text);
+            update.Parameters.AddWithValue("$now", now.Ms());
+            using var insert = DeliveryInsert(c, tx);
+            foreach (var result in results)
+            {
+                ps.Value = result.Status;
+                pid.Value = result.NotificationId;
+                if (update.ExecuteNonQuery() == 0)
+                {
+                    continue; // cancelled or re-leased meanwhile: this plan is stale
+                }
+
+                foreach (var d in result.Deliveries)
+                {
+                    BindDelivery(insert, d);
+                    insert.ExecuteNonQuery();
+                }
+
+                foreach (var t in result.Trace)
+                {
+                    using var cmd = Insert(c, tx, t);
+                    cmd.ExecuteNonQuery();
+                }
+            }
+        }, ct);
+
+    public Task<int> ReleaseExpiredPlanningAsync(DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("UPDATE notifications SET status = 'accepted', lease_until = NULL WHERE status = 'planning' AND lease_until < $now", tx)
+            .With("$now", now.Ms()).ExecuteNonQuery(), ct);
+
+    public Task AddDeliveriesAsync(string notificationId, IReadOnlyList<Delivery> deliveries, IReadOnlyList<TraceEntry> trace, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) =>
+        {
+            using var insert = DeliveryInsert(c, tx, orIgnore: true);
+            foreach (var d in deliveries)
+            {
+                BindDelivery(insert, d);
+                insert.ExecuteNonQuery();
+            }
+
+            foreach (var t in trace)
+            {
+                using var cmd = Insert(c, tx, t);
+                cmd.ExecuteNonQuery();
+            }
+
+            c.Command("UPDATE notifications SET status = 'processing', updated_at = $now WHERE id = $id AND status = 'completed'", tx)
+                .With("$id", notificationId).With("$now", now.Ms()).ExecuteNonQuery();
+        }, ct);
+
+    public async Task<Notification?> GetNotificationAsync(string id, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        return (await c.Command($"SELECT {NotificationColumns} FROM notifications WHERE id = $id").With("$id", id).ReadAllAsync(MapNotification, ct)).FirstOrDefault();
+    }
+
+    public async Task<IReadOnlyList<TraceEntry>> GetTraceAsync(string notificationId, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        return await c.Command("SELECT notification_id, at, stage, channel, decision, reason FROM trace WHERE notification_id = $id ORDER BY id").With("$id", notificationId)
+            .ReadAllAsync(r => new TraceEntry(r.GetString(0), r.Time(1), r.GetString(2), r.StringOrNull(3), r.GetString(4), r.GetString(5)), ct);
+    }
+
+    public async Task<IReadOnlyList<Notification>> ListNotificationsAsync(string? recipientId, string? status, int limit, string? cursor, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        var sql = $"""
+            SELECT {NotificationColumns} FROM notifications
+            WHERE ($r IS NULL OR recipient_id = $r) AND ($s IS NULL OR status = $s) AND ($cur IS NULL OR id < $cur)
+            ORDER BY id DESC LIMIT $n
+            """;
+        return await c.Command(sql).With("$r", recipientId).With("$s", status).With("$cur", cursor).With("$n", limit).ReadAllAsync(MapNotification, ct);
+    }
+
+    public Task<bool?> CancelNotificationAsync(string id, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync<bool?>((c, tx) =>
+        {
+            var status = c.Command("SELECT status FROM notifications WHERE id = $id", tx).With("$id", id).ExecuteScalar() as string;
+            if (status is null)
+            {
+                return null;
+            }
+
+            var notification = c.Command("""
+                UPDATE notifications SET status = 'cancelled', lease_until = NULL, updated_at = $now
+                WHERE id = $id AND status IN ('accepted', 'scheduled', 'planning')
+                """, tx).With("$id", id).With("$now", now.Ms()).ExecuteNonQuery();
+            var deliveries = c.Command("""
+                UPDATE deliveries SET status = 'cancelled', updated_at = $now
+                WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'dead')
+                """, tx).With("$id", id).With("$now", now.Ms()).ExecuteNonQuery();
+            if (notification + deliveries == 0)
+            {
+                return false;
+            }
+
+            using var trace = Insert(c, tx, new TraceEntry(id, now, "api", null, "cancelled", $"cancelled by request; {deliveries} unsent deliveries cancelled"));
+            trace.ExecuteNonQuery();
+            RefreshNotificationStatus(c, tx, id, now);
+            return true;
+        }, ct);
+
+    private static void RefreshNotificationStatus(SqliteConnection c, SqliteTransaction tx, string notificationId, DateTimeOffset now) =>
+        c.Command("""
+            UPDATE notifications SET updated_at = $now, status = CASE
+                WHEN EXISTS (SELECT 1 FROM deliveries WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')) THEN 'processing'
+                ELSE 'completed' END
+            WHERE id = $id AND status IN ('processing', 'completed')
+            """, tx).With("$id", notificationId).With("$now", now.Ms()).ExecuteNonQuery();
+
+    private static SqliteCommand NotificationInsert(SqliteConnection c, SqliteTransaction tx) =>
+        c.Command("""
+            INSERT INTO notifications(id, event_type, recipient_id, priority, status, template_id, template_version, channels, data,
+                idempotency_key, batch_id, due_at, created_at, updated_at)
+            VALUES ($id, $et, $r, $p, $s, $tid, $tv, $ch, $d, $ik, $b, $due, $ca, $ca)
+            """, tx);
+
+    private static void BindNotification(SqliteCommand cmd, Notification n, DateTimeOffset now)
+    {
+        cmd.Parameters.Clear();
+        cmd.With("$id", n.Id).With("$et", n.EventType).With("$r", n.RecipientId).With("$p", (int)n.Priority).With("$s", n.Status)
+            .With("$tid", n.TemplateId).With("$tv", n.TemplateVersion)
+            .With("$ch", n.Channels is null ? null : string.Join(',', n.Channels.Select(x => (int)x)))
+            .With("$d", n.Data).With("$ik", n.IdempotencyKey).With("$b", n.BatchId).With("$due", n.DueAt.Ms()).With("$ca", now.Ms());
+    }
+
+    private static Notification MapNotification(SqliteDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), (Priority)r.GetInt32(3), r.GetString(4), r.GetString(5),
+        r.IsDBNull(6) ? null : r.GetInt32(6),
+        r.IsDBNull(7) ? null : r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => (Channel)int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
+        r.GetString(8), r.StringOrNull(9), r.StringOrNull(10), r.Time(11), r.Time(12));
+}

@@ -1,0 +1,71 @@
+using Herald.Core.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    private const string TemplateColumns = "template_id, version, published, description, definition, created_at, published_at";
+
+    public Task<int> AddTemplateVersionAsync(string templateId, string? description, string definition, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) =>
+        {
+            var version = Convert.ToInt32(c.Command("SELECT COALESCE(MAX(version), 0) + 1 FROM templates WHERE template_id = $id", tx)
+                .With("$id", templateId).ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            c.Command("INSERT INTO templates(template_id, version, published, description, definition, created_at) VALUES ($id, $v, 0, $d, $def, $t)", tx)
+                .With("$id", templateId).With("$v", version).With("$d", description).With("$def", definition).With("$t", now.Ms()).ExecuteNonQuery();
+            return version;
+        }, ct);
+
+    public async Task<StoredTemplate?> GetTemplateVersionAsync(string templateId, int version, CancellationToken ct) =>
+        Single(await QueryTemplates($"SELECT {TemplateColumns} FROM templates WHERE template_id = $id AND version = $v", templateId, version, ct));
+
+    public async Task<StoredTemplate?> GetLatestPublishedAsync(string templateId, CancellationToken ct) =>
+        Single(await QueryTemplates($"SELECT {TemplateColumns} FROM templates WHERE template_id = $id AND published = 1 ORDER BY version DESC LIMIT 1", templateId, null, ct));
+
+    public Task<IReadOnlyList<StoredTemplate>> GetTemplateVersionsAsync(string templateId, CancellationToken ct) =>
+        QueryTemplates($"SELECT {TemplateColumns} FROM templates WHERE template_id = $id ORDER BY version", templateId, null, ct);
+
+    public Task<IReadOnlyList<StoredTemplate>> ListLatestTemplatesAsync(CancellationToken ct) =>
+        QueryTemplates($"""
+            SELECT {TemplateColumns} FROM templates t
+            WHERE version = (SELECT MAX(version) FROM templates x WHERE x.template_id = t.template_id) ORDER BY template_id
+            """, null, null, ct);
+
+    public Task<bool> PublishTemplateAsync(string templateId, int version, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) =>
+        {
+            var exists = c.Command("SELECT published FROM templates WHERE template_id = $id AND version = $v", tx)
+                .With("$id", templateId).With("$v", version).ExecuteScalar();
+            if (exists is null)
+            {
+                return false;
+            }
+
+            c.Command("UPDATE templates SET published = 1, published_at = $t WHERE template_id = $id AND version = $v AND published = 0", tx)
+                .With("$id", templateId).With("$v", version).With("$t", now.Ms()).ExecuteNonQuery();
+            return true;
+        }, ct);
+
+    private async Task<IReadOnlyList<StoredTemplate>> QueryTemplates(string sql, string? templateId, int? version, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        var command = c.Command(sql);
+        if (templateId is not null)
+        {
+            command.With("$id", templateId);
+        }
+
+        if (version is not null)
+        {
+            command.With("$v", version);
+        }
+
+        return await command.ReadAllAsync(MapTemplate, ct);
+    }
+
+    private static StoredTemplate? Single(IReadOnlyList<StoredTemplate> rows) => rows.Count == 0 ? null : rows[0];
+
+    private static StoredTemplate MapTemplate(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetInt32(1), r.GetInt64(2) == 1, r.StringOrNull(3), r.GetString(4), r.Time(5), r.TimeOrNull(6));
+}

@@ -1,0 +1,57 @@
+using System.Reflection;
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>The embedded store: every port over one SQLite file.</summary>
+public sealed partial class SqliteStore(SqliteDatabase db) :
+    IStoreInitializer, ISettingsStore, IApiKeyStore, IUserStore, ITemplateStore, IIngestStore, IPlanStore,
+    INotificationQueryStore, IDispatchStore, IFeedStore, IWebhookEndpointStore, IOutboxStore
+{
+    public async Task InitializeAsync(CancellationToken ct)
+    {
+        await using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Herald.Storage.Sqlite.Schema.sql")!;
+        using var reader = new StreamReader(stream);
+        var schema = await reader.ReadToEndAsync(ct);
+        await db.WriteAsync((c, tx) => c.Command(schema, tx).ExecuteNonQuery(), ct);
+    }
+
+    public Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct) =>
+        db.WriteAsync((c, tx) =>
+        {
+            var existing = c.Command("SELECT value FROM settings WHERE key = $k", tx).With("$k", key).ExecuteScalar() as string;
+            if (existing is not null)
+            {
+                return existing;
+            }
+
+            var value = create();
+            c.Command("INSERT INTO settings(key, value) VALUES ($k, $v)", tx).With("$k", key).With("$v", value).ExecuteNonQuery();
+            return value;
+        }, ct);
+
+    public async Task<int> CountApiKeysAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        return Convert.ToInt32(await c.Command("SELECT COUNT(*) FROM api_keys").ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public Task InsertApiKeyAsync(ApiKey key, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("INSERT INTO api_keys(id, key_hash, scopes, created_at) VALUES ($id, $h, $s, $t)", tx)
+            .With("$id", key.Id).With("$h", key.KeyHash).With("$s", string.Join(',', key.Scopes)).With("$t", key.CreatedAt.Ms())
+            .ExecuteNonQuery(), ct);
+
+    public async Task<ApiKey?> FindApiKeyAsync(string keyHash, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        var rows = await c.Command("SELECT id, key_hash, scopes, created_at FROM api_keys WHERE key_hash = $h").With("$h", keyHash)
+            .ReadAllAsync(r => new ApiKey(r.GetString(0), r.GetString(1), r.GetString(2).Split(','), r.Time(3)), ct);
+        return rows.FirstOrDefault();
+    }
+
+    private static SqliteCommand Insert(SqliteConnection c, SqliteTransaction tx, TraceEntry t) =>
+        c.Command("INSERT INTO trace(notification_id, at, stage, channel, decision, reason) VALUES ($n, $at, $s, $c, $d, $r)", tx)
+            .With("$n", t.NotificationId).With("$at", t.At.Ms()).With("$s", t.Stage).With("$c", t.Channel).With("$d", t.Decision).With("$r", t.Reason);
+}
