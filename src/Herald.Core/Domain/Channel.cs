@@ -32,7 +32,7 @@ public static class ChannelNames
         _ => throw new ArgumentOutOfRangeException(nameof(channel)),
     };
 
-    public static bool TryParse(string? value, out Channel channel)
+    public static bool TryParseChannel(string? value, out Channel channel)
     {
         switch (value)
         {
@@ -53,7 +53,7 @@ public static class ChannelNames
         _ => throw new ArgumentOutOfRangeException(nameof(priority)),
     };
 
-    public static bool TryParse(string? value, out Priority priority)
+    public static bool TryParsePriority(string? value, out Priority priority)
     {
         switch (value)
         {

@@ -1,0 +1,21 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+
+namespace Herald.Core.Channels;
+
+/// <summary>What a sender achieved, with the side effects the completion must commit together with it.</summary>
+public sealed record SendResult(DeliveryOutcome Outcome, string Provider, FeedItem? Feed = null, WebhookEndpointResult? Endpoint = null);
+
+/// <summary>Sends one delivery over one channel. Implementations never throw for provider failures: they return an outcome.</summary>
+public interface IChannelSender
+{
+    Channel Channel { get; }
+
+    Task<SendResult> SendAsync(Delivery delivery, CancellationToken ct);
+
+    /// <summary>
+    /// Asks the provider whether it has this delivery (by our reference). True: it has; false: it never got it;
+    /// null: the provider cannot answer (then the priority's unknown-outcome policy decides).
+    /// </summary>
+    Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct);
+}

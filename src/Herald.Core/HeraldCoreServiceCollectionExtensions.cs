@@ -1,0 +1,70 @@
+using Herald.Core.Channels;
+using Herald.Core.Domain;
+using Herald.Core.Ingest;
+using Herald.Core.Pipeline;
+using Herald.Core.Storage;
+using Herald.Core.Templates;
+using Herald.Core.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Herald.Core;
+
+public static class HeraldCoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// The pipeline (ingest, plan, render, gate, dispatch, track) and its channels. Needs the store ports registered
+    /// separately (for example by AddSqliteStore). <paramref name="runWorkers"/> false gives an API-only process.
+    /// </summary>
+    public static IServiceCollection AddHeraldPipeline(this IServiceCollection services, bool runWorkers = true)
+    {
+        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.SectionName)
+            .Validate(o => o.Lease > TimeSpan.Zero && o.ClaimBatch > 0 && o.LaneConcurrency > 0, "Herald:Pipeline: Lease, ClaimBatch and LaneConcurrency must be positive")
+            .Validate(o => o.RateLimits.Values.All(v => TryParse(() => RateLimit.Parse(v))), "Herald:Pipeline:RateLimits entries must look like 10/1h")
+            .Validate(o => TryParse(() => Retries.RetrySchedule.Parse(o.RetrySchedule)), "Herald:Pipeline:RetrySchedule must look like 1s,5s,30s")
+            .ValidateOnStart();
+        services.AddWebhooks();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<PipelineOptionsAccessor>();
+        services.AddSingleton<Signals>();
+        services.AddSingleton<WorkerHealth>();
+        services.AddSingleton<TemplateRenderer>();
+        services.AddSingleton<TemplateCatalog>();
+        services.AddSingleton<Planner>();
+        services.AddSingleton<IDispatchGate, DeliveryGate>();
+        services.AddSingleton<Settlement>();
+        services.AddSingleton<DeliveryProcessor>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton<GroupCommitter>();
+        services.AddHostedService(sp => sp.GetRequiredService<GroupCommitter>());
+        services.AddSingleton<IChannelSender, InAppSender>();
+        services.AddSingleton<IChannelSender, WebhookChannelSender>();
+        foreach (var channel in new[] { Channel.Email, Channel.Sms, Channel.Push })
+        {
+            services.AddSingleton<IChannelSender>(sp => new CaptureSender(channel, sp.GetRequiredService<IOutboxStore>(), sp.GetRequiredService<TimeProvider>()));
+        }
+
+        if (runWorkers)
+        {
+            services.AddHostedService<PlannerWorker>();
+            services.AddHostedService<LaneWorker>();
+            services.AddSingleton<Sweeper>();
+            services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
+        }
+
+        return services;
+    }
+
+    private static bool TryParse(Action parse)
+    {
+        try
+        {
+            parse();
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Herald.Core.Domain;
+using Herald.Core.Pipeline;
+using Herald.Core.Storage;
+using Herald.Core.Templates;
+
+namespace Herald.Core.Ingest;
+
+/// <summary>
+/// Ingest: idempotency, template checks, and a durable write through the group commit. Nothing slow happens here: the
+/// planner picks the notifications up from the store.
+/// </summary>
+public sealed class IngestService(IIngestStore store, TemplateCatalog templates, GroupCommitter committer, Signals signals, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+
+    public async Task<IngestResult> SendAsync(SendCommand cmd, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(cmd);
+        var key = cmd.IdempotencyKey;
+        if (key is not null && !_inFlight.TryAdd(key, 0))
+        {
+            return new IngestResult.Problem(IngestProblem.IdempotencyKeyInFlight, "idempotency_key", "a request with this idempotency key is still being processed; retry later");
+        }
+
+        try
+        {
+            if (key is not null && await ReplayAsync(key, cmd.RequestHash, ct) is { } replay)
+            {
+                return replay;
+            }
+
+            if (await CheckTemplateAsync(cmd, ct) is { } problem)
+            {
+                return problem;
+            }
+
+            var (items, status, body) = Build(cmd);
+            var pending = committer.TryEnqueue(items);
+            if (pending is null)
+            {
+                return new IngestResult.Problem(IngestProblem.Overloaded, "", "ingest queue is full; retry after a second");
+            }
+
+            var accepted = await pending;
+            if (key is not null && !accepted[0])
+            {
+                // Another process committed the same key first: answer as it did.
+                return await ReplayAsync(key, cmd.RequestHash, ct) ?? throw new InvalidOperationException("idempotency record vanished");
+            }
+
+            signals.Notify(Signals.Planner(cmd.Priority));
+            return new IngestResult.Accepted(status, body, false);
+        }
+        finally
+        {
+            if (key is not null)
+            {
+                _inFlight.TryRemove(key, out _);
+            }
+        }
+    }
+
+    private async Task<IngestResult?> ReplayAsync(string key, string requestHash, CancellationToken ct)
+    {
+        var saved = await store.GetIdempotencyAsync(key, ct);
+        if (saved is null)
+        {
+            return null;
+        }
+
+        return saved.RequestHash == requestHash
+            ? new IngestResult.Accepted(saved.StatusCode, saved.Response, true)
+            : new IngestResult.Problem(IngestProblem.IdempotencyKeyReused, "idempotency_key", "this idempotency key was used with a different request body");
+    }
+
+    private async Task<IngestResult.Problem?> CheckTemplateAsync(SendCommand cmd, CancellationToken ct)
+    {
+        var (lookup, template) = await templates.GetSendableAsync(cmd.TemplateId, cmd.TemplateVersion, ct);
+        switch (lookup)
+        {
+            case TemplateCatalog.Lookup.UnknownTemplate:
+                return new(IngestProblem.UnknownTemplate, "template_id", $"template '{cmd.TemplateId}' does not exist");
+            case TemplateCatalog.Lookup.UnknownVersion:
+                return new(IngestProblem.UnknownTemplateVersion, "template_version", $"template '{cmd.TemplateId}' has no version {cmd.TemplateVersion}");
+            case TemplateCatalog.Lookup.Draft:
+                return new(IngestProblem.TemplateNotPublished, cmd.TemplateVersion is null ? "template_id" : "template_version",
+                    $"template '{cmd.TemplateId}' has no published version{(cmd.TemplateVersion is null ? "" : $" {cmd.TemplateVersion}")}; drafts can be previewed but not sent");
+        }
+
+        var missing = TemplateRenderer.MissingVariables(template!, cmd.Data);
+        if (missing.Count > 0)
+        {
+            return new(IngestProblem.MissingVariable, $"data.{missing[0]}", $"missing template variable '{missing[0]}'" + (missing.Count > 1 ? $" (and {string.Join(", ", missing.Skip(1))})" : ""));
+        }
+
+        foreach (var channel in cmd.Channels ?? [])
+        {
+            if (channel != Channel.Webhook && !template!.Channels.ContainsKey(channel))
+            {
+                return new(IngestProblem.ChannelNotInTemplate, "channels", $"template '{cmd.TemplateId}' has no {channel.ToWire()} part");
+            }
+        }
+
+        return null;
+    }
+
+    private (List<IngestItem> Items, int Status, string Body) Build(SendCommand cmd)
+    {
+        var now = time.GetUtcNow();
+        var due = cmd.ScheduledAt is { } at && at > now ? at : now;
+        var status = due > now ? NotificationStatus.Scheduled : NotificationStatus.Accepted;
+        var data = cmd.Data.ToJsonString();
+        var batchId = cmd.IsBatch ? Ids.New("bat", time) : null;
+        var items = new List<IngestItem>();
+        var notifications = new List<Notification>(cmd.RecipientIds.Count);
+        foreach (var recipient in cmd.RecipientIds)
+        {
+            var key = cmd.IsBatch && cmd.IdempotencyKey is not null ? $"{cmd.IdempotencyKey}:{recipient}" : cmd.IdempotencyKey;
+            notifications.Add(new Notification(Ids.New("ntf", time), cmd.EventType, recipient, cmd.Priority, status, cmd.TemplateId, cmd.TemplateVersion,
+                cmd.Channels, data, key, batchId, due, now));
+        }
+
+        string body;
+        if (cmd.IsBatch)
+        {
+            body = new JsonObject { ["batch_id"] = batchId, ["accepted"] = notifications.Count, ["status"] = status }.ToJsonString();
+            items.Add(new IngestItem([], Record(cmd.IdempotencyKey, cmd.RequestHash, body, now)));
+            foreach (var n in notifications)
+            {
+                var one = new JsonObject { ["id"] = n.Id, ["status"] = status }.ToJsonString();
+                items.Add(new IngestItem([n], Record(n.IdempotencyKey, cmd.RequestHash, one, now)));
+            }
+        }
+        else
+        {
+            body = new JsonObject { ["id"] = notifications[0].Id, ["status"] = status }.ToJsonString();
+            items.Add(new IngestItem(notifications, Record(cmd.IdempotencyKey, cmd.RequestHash, body, now)));
+        }
+
+        return (items, 202, body);
+    }
+
+    private static IdempotencyRecord? Record(string? key, string hash, string body, DateTimeOffset now) =>
+        key is null ? null : new IdempotencyRecord(key, hash, 202, body, now);
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using Herald.Core.Domain;
+using Herald.Core.Preferences;
+using Herald.Core.Retries;
+using Herald.Core.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Core.Pipeline;
+
+/// <summary>
+/// The gate, run at claim time so a preference changed while a delivery waited is honoured: opt-outs, quiet hours,
+/// frequency caps and rate limits (urgent bypasses these), then content dedup (for every priority).
+/// </summary>
+public sealed class DeliveryGate : IDispatchGate
+{
+    private readonly PipelineOptions _options;
+    private readonly Dictionary<Channel, RateLimit> _limits = [];
+
+    public DeliveryGate(IOptions<PipelineOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        foreach (var (name, spec) in _options.RateLimits)
+        {
+            if (ChannelNames.TryParseChannel(name, out var channel))
+            {
+                _limits[channel] = RateLimit.Parse(spec);
+            }
+        }
+    }
+
+    public GateDecision Decide(Delivery delivery, IGateContext context, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentNullException.ThrowIfNull(context);
+        var wire = delivery.Channel.ToWire();
+        if (delivery.Priority != Priority.Urgent)
+        {
+            var rule = PreferenceMatcher.Match(context.Rules(delivery.RecipientId), delivery.EventType, wire);
+            if (rule is { Enabled: false })
+            {
+                return new GateDecision.Suppress("gate", $"disabled by preference {rule.EventType}/{rule.Channel}");
+            }
+
+            if (rule?.QuietHours is { } quiet && QuietHoursCalculator.TryFindTimeZone(quiet.TimeZone, out _) && QuietHoursCalculator.DeferUntil(quiet, now) is { } until)
+            {
+                return new GateDecision.Defer(until, "gate", $"quiet hours until {quiet.End.ToString("HH:mm", CultureInfo.InvariantCulture)} {quiet.TimeZone}");
+            }
+
+            if (rule?.FrequencyCap is { } cap)
+            {
+                var day = TimeSpan.FromDays(1);
+                var sends = context.RecentSends(delivery.RecipientId, delivery.Channel, now - day, rule.EventType);
+                if (SlidingWindowLimit.DeferUntil(sends, cap, day, now) is { } capUntil)
+                {
+                    return new GateDecision.Defer(capUntil, "gate", $"frequency cap {cap}/day for {rule.EventType} reached; deferred to {Format(capUntil)}");
+                }
+            }
+
+            if (_limits.TryGetValue(delivery.Channel, out var limit))
+            {
+                var sends = context.RecentSends(delivery.RecipientId, delivery.Channel, now - limit.Window);
+                if (SlidingWindowLimit.DeferUntil(sends, limit.Count, limit.Window, now) is { } limitUntil)
+                {
+                    return new GateDecision.Defer(limitUntil, "gate", $"rate limited ({limit.Count} per {limit.Window}); deferred to {Format(limitUntil)}");
+                }
+            }
+        }
+
+        if (context.SentSameContent(delivery.RecipientId, delivery.Channel, delivery.ContentHash, delivery.NotificationId, now - _options.DedupWindow))
+        {
+            return new GateDecision.Suppress("gate", $"duplicate content sent within {_options.DedupWindow.TotalMinutes:0} min");
+        }
+
+        return GateDecision.Go;
+    }
+
+    private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}

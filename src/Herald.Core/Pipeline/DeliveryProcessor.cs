@@ -1,0 +1,124 @@
+using Herald.Core.Channels;
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Core.Pipeline;
+
+/// <summary>Dispatch and track for claimed deliveries: call the channel's sender, settle the outcome, commit in one batch.</summary>
+public sealed partial class DeliveryProcessor(
+    IEnumerable<IChannelSender> senders,
+    Settlement settlement,
+    IDispatchStore store,
+    INotificationQueryStore notifications,
+    IPlanStore plans,
+    Planner planner,
+    Signals signals,
+    PipelineOptionsAccessor options,
+    TimeProvider time,
+    ILogger<DeliveryProcessor> logger)
+{
+    private readonly Dictionary<Channel, IChannelSender> _senders = senders.ToDictionary(s => s.Channel);
+
+    public IChannelSender SenderFor(Channel channel) => _senders[channel];
+
+    public async Task ProcessAsync(IReadOnlyList<Delivery> claimed, string owner, CancellationToken ct)
+    {
+        var completions = new DeliveryCompletion[claimed.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, claimed.Count), new ParallelOptions { MaxDegreeOfParallelism = options.Value.LaneConcurrency, CancellationToken = ct },
+            async (i, token) =>
+            {
+                var d = claimed[i];
+                var started = time.GetUtcNow();
+                SendResult result;
+                try
+                {
+                    result = await _senders[d.Channel].SendAsync(d, token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A sender bug must not strand the delivery: it is treated as a transient failure and retried.
+                    LogSenderFault(logger, ex, d.Channel.ToWire());
+                    result = new SendResult(new DeliveryOutcome.Retry($"sender fault: {ex.GetType().Name}"), "internal");
+                }
+
+                completions[i] = settlement.Settle(d, owner, result, started);
+            });
+        await CommitAsync(claimed, completions, ct);
+    }
+
+    /// <summary>Commits completions, wakes feed readers and plans the fallback channel for urgent deliveries that ended badly.</summary>
+    public async Task CommitAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<DeliveryCompletion> completions, CancellationToken ct)
+    {
+        var applied = await store.CompleteAsync(completions, time.GetUtcNow(), ct);
+        for (var i = 0; i < completions.Count; i++)
+        {
+            if (!applied[i])
+            {
+                continue;
+            }
+
+            var c = completions[i];
+            if (c.FeedItem is { } feed)
+            {
+                signals.Notify(Signals.Feed(feed.UserId));
+            }
+
+            if (c.Status == DeliveryStatus.Retrying)
+            {
+                signals.Notify(Signals.Lane(deliveries[i].Channel, deliveries[i].Priority));
+            }
+
+            if (Settlement.NeedsFallback(c))
+            {
+                await FallbackAsync(deliveries[i], ct);
+            }
+        }
+    }
+
+    private async Task FallbackAsync(Delivery d, CancellationToken ct)
+    {
+        var chain = options.Value.FallbackChain(d.Priority);
+        var at = IndexOf(chain, d.Channel);
+        if (at < 0 || at + 1 >= chain.Count || await notifications.GetNotificationAsync(d.NotificationId, ct) is not { } n)
+        {
+            return;
+        }
+
+        var existing = await notifications.GetDeliveriesAsync(n.Id, ct);
+        for (var next = at + 1; next < chain.Count; next++)
+        {
+            var channel = chain[next];
+            if (existing.Any(x => x.Channel == channel))
+            {
+                continue;
+            }
+
+            var (deliveries, trace) = await planner.PlanFallbackAsync(n, channel, ct);
+            var all = trace.Prepend(new TraceEntry(n.Id, time.GetUtcNow(), "fallback", channel.ToWire(), "fallback",
+                $"{d.Channel.ToWire()} delivery ended {d.Status}; falling back to {channel.ToWire()}")).ToList();
+            await plans.AddDeliveriesAsync(n.Id, deliveries, all, time.GetUtcNow(), ct);
+            if (deliveries.Count > 0)
+            {
+                signals.Notify(Signals.Lane(channel, n.Priority));
+                return;
+            }
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<Channel> chain, Channel channel)
+    {
+        for (var i = 0; i < chain.Count; i++)
+        {
+            if (chain[i] == channel)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Sender for {Channel} threw; the delivery will be retried")]
+    private static partial void LogSenderFault(ILogger logger, Exception ex, string channel);
+}

@@ -1,0 +1,82 @@
+using Herald.Core.Domain;
+
+namespace Herald.Core.Pipeline;
+
+/// <summary>Settings under <c>Herald:Pipeline</c>. Every default is the documented one.</summary>
+public sealed class PipelineOptions
+{
+    public const string SectionName = "Herald:Pipeline";
+
+    /// <summary>How long a claim (planning or sending) is held before the sweeper may take it over. Default 30 s.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest a lane sleeps before looking at the store again (covers work from other processes). Default 250 ms.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How often the sweeper looks for expired leases. Default 5 s.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Deliveries claimed per round trip. Default 64.</summary>
+    public int ClaimBatch { get; set; } = 64;
+
+    /// <summary>Provider calls in flight per lane. Urgent lanes get their own workers. Default 16.</summary>
+    public int LaneConcurrency { get; set; } = 16;
+
+    /// <summary>Window of content dedup per recipient × event type × channel. Default 10 min.</summary>
+    public TimeSpan DedupWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Per-user per-channel rate limits as "count/window" (window: s, m, h, d). Defaults push 10/h, email 5/d, sms 3/h, in_app 100/h.</summary>
+    public Dictionary<string, string> RateLimits { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["push"] = "10/1h",
+        ["email"] = "5/1d",
+        ["sms"] = "3/1h",
+        ["in_app"] = "100/1h",
+    };
+
+    /// <summary>Retry delays per channel ("1s,5s,30s,2m,10m"); the webhook channel uses Herald:Webhooks:RetrySchedule.</summary>
+    public string RetrySchedule { get; set; } = "1s,5s,30s,2m,10m,30m";
+
+    /// <summary>Channel fallback chain per priority (comma-separated wire names). Default urgent: push,sms,email.</summary>
+    public Dictionary<string, string> FallbackChains { get; set; } = new(StringComparer.Ordinal) { ["urgent"] = "push,sms,email" };
+
+    /// <summary>
+    /// What happens to a delivery whose provider call may or may not have landed (crash, timeout after send) when the provider
+    /// cannot be asked: "resend" (at-least-once) or "dead" (at-most-once; the DLQ shows it for an operator). Defaults urgent
+    /// and normal resend, low is dead.
+    /// </summary>
+    public Dictionary<string, string> UnknownOutcome { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["urgent"] = "resend",
+        ["normal"] = "resend",
+        ["low"] = "dead",
+    };
+
+    /// <summary>How long idempotency keys are kept. Default 24 h (the minimum the promise allows).</summary>
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Requests waiting for the group commit before ingest answers 503. Default 20,000.</summary>
+    public int IngestQueueCapacity { get; set; } = 20_000;
+
+    internal bool ResendUnknown(Priority priority) =>
+        !UnknownOutcome.TryGetValue(priority.ToWire(), out var policy) || !policy.Equals("dead", StringComparison.OrdinalIgnoreCase);
+
+    internal IReadOnlyList<Channel> FallbackChain(Priority priority)
+    {
+        if (!FallbackChains.TryGetValue(priority.ToWire(), out var chain))
+        {
+            return [];
+        }
+
+        var result = new List<Channel>();
+        foreach (var name in chain.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (ChannelNames.TryParseChannel(name, out var channel))
+            {
+                result.Add(channel);
+            }
+        }
+
+        return result;
+    }
+}

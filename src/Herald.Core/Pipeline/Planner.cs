@@ -1,0 +1,168 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Herald.Core.Domain;
+using Herald.Core.Preferences;
+using Herald.Core.Storage;
+using Herald.Core.Templates;
+
+namespace Herald.Core.Pipeline;
+
+/// <summary>
+/// Plan and render: turns a notification into deliveries, one per channel and target, each with its rendered content.
+/// Everything happens in memory; the caller writes the result in one batch.
+/// </summary>
+public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, TemplateCatalog templates, TemplateRenderer renderer, TimeProvider time)
+{
+    public async Task<PlanResult> PlanAsync(Notification n, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        var trace = new List<TraceEntry>();
+        var (lookup, template) = await templates.GetSendableAsync(n.TemplateId, n.TemplateVersion, ct);
+        if (template is null)
+        {
+            trace.Add(Entry(n, null, "failed", $"template {n.TemplateId} is not sendable ({lookup})"));
+            return new PlanResult(n.Id, [], trace, NotificationStatus.Completed);
+        }
+
+        var recipient = await Recipient.LoadAsync(n.RecipientId, users, ct);
+        var channels = n.Channels ?? [.. template.Channels.Keys];
+        var deliveries = new List<Delivery>();
+        foreach (var channel in channels)
+        {
+            deliveries.AddRange(await PlanChannelAsync(n, channel, template, recipient, trace, ct));
+        }
+
+        trace.Add(Entry(n, null, "planned", deliveries.Count == 0 ? "no deliveries: nothing to send" : $"{deliveries.Count} deliveries planned"));
+        return new PlanResult(n.Id, deliveries, trace, deliveries.Count == 0 ? NotificationStatus.Completed : NotificationStatus.Processing);
+    }
+
+    /// <summary>Plans one more channel for a notification already planned (urgent channel fallback).</summary>
+    public async Task<(IReadOnlyList<Delivery> Deliveries, IReadOnlyList<TraceEntry> Trace)> PlanFallbackAsync(Notification n, Channel channel, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        var trace = new List<TraceEntry>();
+        var (_, template) = await templates.GetSendableAsync(n.TemplateId, n.TemplateVersion, ct);
+        if (template is null)
+        {
+            return ([], trace);
+        }
+
+        var recipient = await Recipient.LoadAsync(n.RecipientId, users, ct);
+        var deliveries = await PlanChannelAsync(n, channel, template, recipient, trace, ct);
+        return (deliveries, trace);
+    }
+
+    private async Task<List<Delivery>> PlanChannelAsync(Notification n, Channel channel, TemplateDefinition template, Recipient recipient, List<TraceEntry> trace, CancellationToken ct)
+    {
+        var wire = channel.ToWire();
+        var rule = PreferenceMatcher.Match(recipient.Rules, n.EventType, wire);
+        if (rule is { Enabled: false })
+        {
+            if (n.Priority != Priority.Urgent)
+            {
+                trace.Add(Entry(n, channel, "skipped", $"disabled by preference {rule.EventType}/{rule.Channel}"));
+                return [];
+            }
+
+            trace.Add(Entry(n, channel, "bypassed", $"urgent: preference {rule.EventType}/{rule.Channel} (disabled) bypassed"));
+        }
+
+        var targets = await TargetsAsync(n, channel, recipient, ct);
+        if (targets.Count == 0)
+        {
+            trace.Add(Entry(n, channel, "skipped", NoTargetReason(channel)));
+            return [];
+        }
+
+        string content;
+        try
+        {
+            content = channel == Channel.Webhook ? WebhookPayload(n, template, recipient.Profile?.Locale) : renderer.Render(template, channel, recipient.Profile?.Locale, Data(n)).ToJsonString();
+        }
+        catch (TemplateException ex)
+        {
+            trace.Add(Entry(n, channel, "failed", $"render failed at {ex.Field}: {ex.Message}"));
+            return [];
+        }
+
+        var now = time.GetUtcNow();
+        var hash = ContentHash(n, channel, content);
+        var result = new List<Delivery>(targets.Count);
+        foreach (var (target, targetRef) in targets)
+        {
+            result.Add(new Delivery(Ids.New("dlv", time), n.Id, n.RecipientId, n.EventType, channel, n.Priority, target, targetRef, null,
+                DeliveryStatus.Queued, 0, null, content, hash, now, null, null, now, now));
+        }
+
+        trace.Add(Entry(n, channel, "queued", targets.Count == 1 ? $"rendered (template {template.TemplateId} v{template.Version}) and queued" : $"rendered and queued for {targets.Count} targets"));
+        return result;
+    }
+
+    private async Task<List<(string Target, string? Ref)>> TargetsAsync(Notification n, Channel channel, Recipient recipient, CancellationToken ct)
+    {
+        switch (channel)
+        {
+            case Channel.InApp:
+                return [(n.RecipientId, null)];
+            case Channel.Email:
+                return recipient.Profile?.Email is { } email ? [(email, null)] : [];
+            case Channel.Sms:
+                return recipient.Profile?.Phone is { } phone ? [(phone, null)] : [];
+            case Channel.Push:
+                return [.. (await users.GetDevicesAsync(n.RecipientId, ct)).Select(d => (d.Token, (string?)d.Id))];
+            default:
+                var list = await endpoints.GetEndpointsForRecipientAsync(n.RecipientId, ct);
+                return [.. list.Where(e => e.Enabled && Subscribed(e, n.EventType)).Select(e => (e.Url, (string?)e.Id))];
+        }
+    }
+
+    private static bool Subscribed(WebhookEndpoint endpoint, string eventType) =>
+        endpoint.EventTypes.Count == 0 || endpoint.EventTypes.Any(p => PreferenceMatcher.Match([new PreferenceRule(p, "*", true)], eventType, "webhook") is not null);
+
+    private string WebhookPayload(Notification n, TemplateDefinition template, string? locale)
+    {
+        JsonNode data;
+        if (renderer.HasChannel(template, Channel.Webhook) || renderer.TryResolveParts(template, Channel.Webhook, locale) is not null)
+        {
+            var rendered = renderer.Render(template, Channel.Webhook, locale, Data(n));
+            data = rendered["payload"]?.DeepClone() ?? rendered;
+        }
+        else
+        {
+            data = new JsonObject { ["notification_id"] = n.Id, ["recipient_id"] = n.RecipientId, ["data"] = Data(n) };
+        }
+
+        var payload = new JsonObject { ["type"] = n.EventType, ["timestamp"] = time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture), ["data"] = data };
+        return payload.ToJsonString();
+    }
+
+    private static JsonObject Data(Notification n) => JsonNode.Parse(n.Data) as JsonObject ?? [];
+
+    private static string ContentHash(Notification n, Channel channel, string content)
+    {
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes($"{n.RecipientId}\n{n.EventType}\n{channel.ToWire()}\n{content}"));
+        return Convert.ToHexString(bytes, 0, 16);
+    }
+
+    private static string NoTargetReason(Channel channel) => channel switch
+    {
+        Channel.Email => "recipient has no email address",
+        Channel.Sms => "recipient has no phone number",
+        Channel.Push => "recipient has no registered device",
+        _ => "recipient has no enabled webhook endpoint for this event type",
+    };
+
+    private TraceEntry Entry(Notification n, Channel? channel, string decision, string reason) =>
+        new(n.Id, time.GetUtcNow(), "plan", channel?.ToWire(), decision, reason);
+
+    private sealed record Recipient(UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)
+    {
+        public static async Task<Recipient> LoadAsync(string userId, IUserStore users, CancellationToken ct)
+        {
+            var profile = await users.GetUserAsync(userId, ct);
+            var prefs = await users.GetPreferencesAsync(userId, ct);
+            return new Recipient(profile, prefs?.Rules ?? []);
+        }
+    }
+}

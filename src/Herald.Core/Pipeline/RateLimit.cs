@@ -1,0 +1,21 @@
+using System.Globalization;
+using Herald.Core.Retries;
+
+namespace Herald.Core.Pipeline;
+
+/// <summary>A "count/window" limit such as "10/1h".</summary>
+public sealed record RateLimit(int Count, TimeSpan Window)
+{
+    public static RateLimit Parse(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var parts = spec.Split('/', 2, StringSplitOptions.TrimEntries);
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count <= 0)
+        {
+            throw new FormatException($"rate limit '{spec}' is not of the form count/window, e.g. 10/1h");
+        }
+
+        var window = RetrySchedule.Parse(parts[1]).Delays[0];
+        return new RateLimit(count, window);
+    }
+}

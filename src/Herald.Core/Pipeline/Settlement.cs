@@ -1,0 +1,100 @@
+using Herald.Core.Channels;
+using Herald.Core.Domain;
+using Herald.Core.Retries;
+using Herald.Core.Storage;
+using Herald.Core.Webhooks;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Core.Pipeline;
+
+/// <summary>Turns an outcome into the delivery's next state: sent, a scheduled retry, the DLQ, or failed.</summary>
+public sealed class Settlement
+{
+    private readonly PipelineOptions _options;
+    private readonly RetrySchedule _default;
+    private readonly RetrySchedule _webhooks;
+    private readonly TimeProvider _time;
+
+    public Settlement(IOptions<PipelineOptions> options, IOptions<WebhookOptions> webhooks, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(webhooks);
+        _options = options.Value;
+        _default = RetrySchedule.Parse(_options.RetrySchedule, fullJitter: true);
+        _webhooks = RetrySchedule.Parse(webhooks.Value.RetrySchedule);
+        _time = time;
+    }
+
+    /// <summary>True when the delivery's end should hand over to the next channel of the priority's fallback chain.</summary>
+    public static bool NeedsFallback(DeliveryCompletion completion) => completion.Status is DeliveryStatus.Dead or DeliveryStatus.Failed;
+
+    public DeliveryCompletion Settle(Delivery d, string owner, SendResult result, DateTimeOffset startedAt)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        ArgumentNullException.ThrowIfNull(result);
+        var now = _time.GetUtcNow();
+        var wire = d.Channel.ToWire();
+        string status;
+        DateTimeOffset? due = null;
+        string? error = null;
+        string reason;
+        string? providerId = null;
+        string? removeDevice = null;
+        switch (result.Outcome)
+        {
+            case DeliveryOutcome.Sent sent:
+                status = DeliveryStatus.Sent;
+                providerId = sent.ProviderMessageId;
+                reason = $"sent via {result.Provider} (attempt {d.Attempts})";
+                break;
+            case DeliveryOutcome.Retry retry:
+                (status, due, reason) = Retry(d, retry.RetryAfter, retry.Reason, now);
+                error = retry.Reason;
+                break;
+            case DeliveryOutcome.Unknown unknown when _options.ResendUnknown(d.Priority):
+                (status, due, reason) = Retry(d, null, $"outcome unknown ({unknown.Reason}); resending under the {d.Priority.ToWire()} at-least-once policy", now);
+                error = unknown.Reason;
+                break;
+            case DeliveryOutcome.Unknown unknown:
+                status = DeliveryStatus.Dead;
+                error = unknown.Reason;
+                reason = $"outcome unknown ({unknown.Reason}); not resent under the {d.Priority.ToWire()} at-most-once policy; in the dead-letter queue";
+                break;
+            case DeliveryOutcome.Rejected rejected:
+                status = DeliveryStatus.Dead;
+                error = rejected.Reason;
+                reason = $"rejected by {result.Provider}: {rejected.Reason}; in the dead-letter queue";
+                break;
+            case DeliveryOutcome.InvalidTarget invalid:
+                status = DeliveryStatus.Failed;
+                error = invalid.Reason;
+                removeDevice = d.Channel == Channel.Push ? d.TargetRef : null;
+                reason = $"invalid target: {invalid.Reason}" + (removeDevice is null ? "" : "; device removed");
+                break;
+            default:
+                throw new InvalidOperationException($"unhandled outcome {result.Outcome}");
+        }
+
+        var decision = status == DeliveryStatus.Retrying ? "retry" : status;
+        var trace = new TraceEntry(d.NotificationId, now, "dispatch", wire, decision, reason);
+        return new DeliveryCompletion(d.Id, d.NotificationId, owner, status, due, result.Provider, error, result.Outcome.GetType().Name.ToLowerInvariant(),
+            providerId, startedAt, now, [trace], result.Feed, removeDevice, result.Endpoint);
+    }
+
+    private (string Status, DateTimeOffset? Due, string Reason) Retry(Delivery d, TimeSpan? retryAfter, string why, DateTimeOffset now)
+    {
+        var schedule = d.Channel == Channel.Webhook ? _webhooks : _default;
+        if (schedule.NextDelay(Math.Max(1, d.Attempts), Random.Shared) is not { } delay)
+        {
+            return (DeliveryStatus.Dead, null, $"{why}; retries exhausted after {d.Attempts} attempts; in the dead-letter queue");
+        }
+
+        if (retryAfter is { } after && after > delay)
+        {
+            delay = after;
+        }
+
+        var due = now + delay;
+        return (DeliveryStatus.Retrying, due, $"{why}; retry {d.Attempts} of {schedule.Delays.Count} at {due.UtcDateTime:HH:mm:ss}Z");
+    }
+}
