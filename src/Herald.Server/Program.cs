@@ -1,1 +1,13 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.MapGet("/healthz", () => "ok"); app.Run();
+using Herald.Server.Hosting;
+
+// Content root is the build output, so appsettings.json is found whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.AddHerald();
+
+var app = builder.Build();
+await app.InitializeHeraldAsync();
+app.MapHerald();
+await app.RunAsync();
+
+/// <summary>Entry point, visible to the test host.</summary>
+public partial class Program;

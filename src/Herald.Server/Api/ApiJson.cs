@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Herald.Server.Api;
+
+/// <summary>Source-generated JSON for the API: snake_case, unknown fields rejected so typos don't pass silently.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(SendRequest))]
+[JsonSerializable(typeof(BatchRequest))]
+[JsonSerializable(typeof(AcceptedResponse))]
+[JsonSerializable(typeof(BatchAcceptedResponse))]
+[JsonSerializable(typeof(NotificationResponse))]
+[JsonSerializable(typeof(NotificationPage))]
+[JsonSerializable(typeof(UserRequest))]
+[JsonSerializable(typeof(UserResponse))]
+[JsonSerializable(typeof(PreferencesDto))]
+[JsonSerializable(typeof(DeviceRequest))]
+[JsonSerializable(typeof(DeviceResponse))]
+[JsonSerializable(typeof(TemplateRequest))]
+[JsonSerializable(typeof(TemplateCreatedResponse))]
+[JsonSerializable(typeof(TemplateResponse))]
+[JsonSerializable(typeof(TemplateListResponse))]
+[JsonSerializable(typeof(PreviewRequest))]
+[JsonSerializable(typeof(PreviewResponse))]
+[JsonSerializable(typeof(FeedItemResponse))]
+[JsonSerializable(typeof(FeedResponse))]
+[JsonSerializable(typeof(UnreadCountResponse))]
+[JsonSerializable(typeof(MarkAllReadResponse))]
+[JsonSerializable(typeof(WebhookEndpointRequest))]
+[JsonSerializable(typeof(WebhookEndpointResponse))]
+[JsonSerializable(typeof(DeadLetterPage))]
+[JsonSerializable(typeof(ReplayResponse))]
+[JsonSerializable(typeof(OutboxPage))]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ProblemDetails))]
+[JsonSerializable(typeof(HttpValidationProblemDetails))]
+internal sealed partial class ApiJson : JsonSerializerContext
+{
+    /// <summary>Options for ASP.NET Core's writers (results, problem details).</summary>
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.TypeInfoResolverChain.Insert(0, Default);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+
+namespace Herald.Server.Api;
+
+public sealed record SendRequest(
+    string? EventType, string? RecipientId, string? Priority, List<string>? Channels, string? TemplateId, int? TemplateVersion,
+    JsonObject? Data, string? IdempotencyKey, DateTimeOffset? ScheduledAt);
+
+public sealed record BatchRequest(
+    string? EventType, List<string>? RecipientIds, string? Priority, List<string>? Channels, string? TemplateId, int? TemplateVersion,
+    JsonObject? Data, string? IdempotencyKey, DateTimeOffset? ScheduledAt);
+
+public sealed record AcceptedResponse(string Id, string Status);
+
+public sealed record BatchAcceptedResponse(string BatchId, int Accepted, string Status);
+
+public sealed record DeliveryResponse(
+    string Id, string Channel, string Target, string? Provider, string Status, int Attempts, string? LastError, DateTimeOffset? SentAt, DateTimeOffset? DeliveredAt);
+
+public sealed record TraceResponse(DateTimeOffset At, string Stage, string? Channel, string Decision, string Reason);
+
+public sealed record NotificationResponse(
+    string Id, string EventType, string RecipientId, string Priority, string Status, string TemplateId, int? TemplateVersion,
+    DateTimeOffset? ScheduledAt, DateTimeOffset CreatedAt, List<DeliveryResponse>? Deliveries, List<TraceResponse>? Trace);
+
+public sealed record NotificationPage(List<NotificationResponse> Notifications, string? NextCursor);
+
+public sealed record UserRequest(string? Email, string? Phone, string? Locale, string? Timezone);
+
+public sealed record UserResponse(string UserId, string? Email, string? Phone, string? Locale, string? Timezone, DateTimeOffset UpdatedAt);
+
+public sealed record QuietHoursDto(string? Start, string? End, string? Timezone);
+
+public sealed record PreferenceRuleDto(string? EventType, string? Channel, bool? Enabled, QuietHoursDto? QuietHours, int? FrequencyCap);
+
+public sealed record PreferencesDto(List<PreferenceRuleDto>? Rules);
+
+public sealed record DeviceRequest(string? Token, string? Platform, string? AppVersion);
+
+public sealed record DeviceResponse(string Id, string Platform, string Token, string? AppVersion, DateTimeOffset CreatedAt);
+
+public sealed record TemplateRequest(string? TemplateId, string? Description, List<string>? Variables, JsonObject? Channels, JsonObject? Locales);
+
+public sealed record TemplateCreatedResponse(string TemplateId, int Version, string Status);
+
+public sealed record TemplateVersionResponse(string TemplateId, int Version, string Status, string? Description, DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt, JsonObject? Definition);
+
+public sealed record TemplateResponse(string TemplateId, int LatestVersion, int? PublishedVersion, List<TemplateVersionResponse> Versions);
+
+public sealed record TemplateListResponse(List<TemplateVersionResponse> Templates);
+
+public sealed record PreviewRequest(int? Version, string? Channel, string? Locale, JsonObject? Data);
+
+public sealed record PreviewResponse(string TemplateId, int Version, string? Locale, JsonObject Channels);
+
+public sealed record FeedItemResponse(
+    long Seq, string NotificationId, string EventType, string? Title, string? Body, string? ActionUrl, string? Icon, bool Read,
+    DateTimeOffset CreatedAt, DateTimeOffset? ReadAt);
+
+public sealed record FeedResponse(List<FeedItemResponse> Notifications, int UnreadCount, string? NextCursor);
+
+public sealed record UnreadCountResponse(int UnreadCount);
+
+public sealed record MarkAllReadResponse(int Marked, int UnreadCount);
+
+public sealed record WebhookEndpointRequest(string? RecipientId, string? Url, List<string>? EventTypes, string? Description);
+
+public sealed record WebhookEndpointResponse(
+    string Id, string RecipientId, string Url, List<string> EventTypes, string? Description, bool Enabled, string? DisabledReason,
+    DateTimeOffset? FailingSince, DateTimeOffset CreatedAt, string? Secret);
+
+public sealed record DeadLetterResponse(
+    string DeliveryId, string NotificationId, string RecipientId, string EventType, string Channel, string Priority, string Target, int Attempts,
+    string? LastError, DateTimeOffset UpdatedAt);
+
+public sealed record DeadLetterPage(List<DeadLetterResponse> DeadLetters, string? NextCursor);
+
+public sealed record ReplayResponse(string DeliveryId, string Status);
+
+public sealed record OutboxMessageResponse(long Id, string DeliveryId, string Channel, string Provider, string RecipientId, string Target, JsonNode? Message, DateTimeOffset CreatedAt);
+
+public sealed record OutboxPage(List<OutboxMessageResponse> Messages, string? NextCursor);
+
+public sealed record HealthResponse(string Status, Dictionary<string, string> Checks);

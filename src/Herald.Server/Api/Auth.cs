@@ -1,0 +1,58 @@
+using Herald.Core.Domain;
+
+namespace Herald.Server.Api;
+
+/// <summary>Endpoint filters: <c>Authorization: Bearer &lt;key&gt;</c> with a scope, or a subscriber token for one user's feed.</summary>
+internal static class Auth
+{
+    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var (key, problem) = await AuthenticateAsync(context.HttpContext);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            return ApiKeys.Allows(key!, scope) ? await next(context) : Forbidden(scope);
+        });
+
+    /// <summary>A key with read scope, or the subscriber token of the user named in the route.</summary>
+    public static TBuilder RequireFeedAccess<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var userId = http.Request.RouteValues["user_id"] as string ?? "";
+            var token = http.Request.Headers["X-Herald-Subscriber-Token"].FirstOrDefault() ?? http.Request.Query["token"].FirstOrDefault();
+            if (token is not null)
+            {
+                return http.RequestServices.GetRequiredService<SubscriberTokens>().IsValid(userId, token)
+                    ? await next(context)
+                    : Problems.Plain(401, "unauthorized", "Unauthorized.", "the subscriber token is not valid for this user");
+            }
+
+            var (key, problem) = await AuthenticateAsync(http);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            return ApiKeys.Allows(key!, ApiKeys.ReadScope) ? await next(context) : Forbidden(ApiKeys.ReadScope);
+        });
+
+    private static async Task<(ApiKey? Key, IResult? Problem)> AuthenticateAsync(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.FirstOrDefault();
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, Problems.Plain(401, "unauthorized", "Unauthorized.", "send an API key as 'Authorization: Bearer <key>'"));
+        }
+
+        var key = await http.RequestServices.GetRequiredService<ApiKeys>().FindAsync(header["Bearer ".Length..].Trim(), http.RequestAborted);
+        return key is null ? (null, Problems.Plain(401, "unauthorized", "Unauthorized.", "the API key is not valid")) : (key, null);
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Forbidden(string scope) => Problems.Plain(403, "forbidden", "Forbidden.", $"this API key lacks the '{scope}' scope");
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text.Json;
+using Herald.Core.Domain;
+using Herald.Core.Pipeline;
+using Herald.Core.Storage;
+
+namespace Herald.Server.Api;
+
+internal static class FeedEndpoints
+{
+    public static void MapFeed(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/users/{user_id}/feed").WithTags("Feed").RequireFeedAccess();
+        group.MapGet("/", GetAsync).Produces<FeedResponse>();
+        group.MapPost("/{notification_id}/read", ReadAsync).Produces<UnreadCountResponse>().ProducesProblem(404);
+        group.MapPost("/read-all", ReadAllAsync).Produces<MarkAllReadResponse>();
+        group.MapGet("/stream", StreamAsync).Produces(200, contentType: "text/event-stream");
+    }
+
+    private static async Task<IResult> GetAsync(string user_id, bool? unread_only, string? limit, string? cursor, IFeedStore feed, CancellationToken ct)
+    {
+        var n = Validate.Limit(limit);
+        long? before = long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : null;
+        var items = await feed.GetFeedAsync(user_id, unread_only ?? false, n, before, ct);
+        var unread = await feed.CountUnreadAsync(user_id, ct);
+        return TypedResults.Ok(new FeedResponse([.. items.Select(ToResponse)], unread,
+            items.Count == n ? items[^1].Seq.ToString(CultureInfo.InvariantCulture) : null));
+    }
+
+    private static async Task<IResult> ReadAsync(string user_id, string notification_id, IFeedStore feed, Signals signals, TimeProvider time, CancellationToken ct)
+    {
+        if (!await feed.MarkReadAsync(user_id, notification_id, time.GetUtcNow(), ct))
+        {
+            return Problems.NotFound("feed item", notification_id);
+        }
+
+        signals.Notify(Signals.Feed(user_id));
+        return TypedResults.Ok(new UnreadCountResponse(await feed.CountUnreadAsync(user_id, ct)));
+    }
+
+    private static async Task<IResult> ReadAllAsync(string user_id, IFeedStore feed, Signals signals, TimeProvider time, CancellationToken ct)
+    {
+        var marked = await feed.MarkAllReadAsync(user_id, time.GetUtcNow(), ct);
+        signals.Notify(Signals.Feed(user_id));
+        return TypedResults.Ok(new MarkAllReadResponse(marked, await feed.CountUnreadAsync(user_id, ct)));
+    }
+
+    /// <summary>
+    /// Server-Sent Events: each feed item is an event whose id is its sequence number, so a reconnect with
+    /// Last-Event-ID resumes exactly after the last item seen; an <c>unread_count</c> event (without id) follows each change.
+    /// </summary>
+    private static async Task StreamAsync(string user_id, HttpContext http, IFeedStore feed, Signals signals, TimeProvider time)
+    {
+        var ct = http.RequestAborted;
+        var lastHeader = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["last_event_id"].FirstOrDefault();
+        long last;
+        if (!long.TryParse(lastHeader, NumberStyles.None, CultureInfo.InvariantCulture, out last))
+        {
+            var newest = await feed.GetFeedAsync(user_id, false, 1, null, ct);
+            last = newest.Count == 0 ? 0 : newest[0].Seq;
+        }
+
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        var unread = -1;
+        try
+        {
+            await http.Response.WriteAsync("retry: 1000\n\n", ct);
+            while (!ct.IsCancellationRequested)
+            {
+                var items = await feed.GetFeedSinceAsync(user_id, last, 100, ct);
+                foreach (var item in items)
+                {
+                    var json = JsonSerializer.Serialize(ToResponse(item), ApiJson.Default.FeedItemResponse);
+                    await http.Response.WriteAsync($"id: {item.Seq}\nevent: notification\ndata: {json}\n\n", ct);
+                    last = item.Seq;
+                }
+
+                var count = await feed.CountUnreadAsync(user_id, ct);
+                if (count != unread)
+                {
+                    unread = count;
+                    await http.Response.WriteAsync($"event: unread_count\ndata: {{\"unread_count\":{count}}}\n\n", ct);
+                }
+
+                await http.Response.Body.FlushAsync(ct);
+                if (items.Count == 100)
+                {
+                    continue;
+                }
+
+                await signals.WaitAsync(Signals.Feed(user_id), TimeSpan.FromSeconds(1), time, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away; nothing to settle.
+        }
+    }
+
+    private static FeedItemResponse ToResponse(FeedItem i) =>
+        new(i.Seq, i.NotificationId, i.EventType, i.Title, i.Body, i.ActionUrl, i.Icon, i.ReadAt is not null, i.CreatedAt, i.ReadAt);
+}

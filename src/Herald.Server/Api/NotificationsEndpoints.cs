@@ -1,0 +1,151 @@
+using Herald.Core.Domain;
+using Herald.Core.Ingest;
+using Herald.Core.Storage;
+
+namespace Herald.Server.Api;
+
+internal static class NotificationsEndpoints
+{
+    public const int MaxBatchRecipients = 10_000;
+
+    public static void MapNotifications(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/notifications").WithTags("Notifications");
+        group.MapPost("/", SendAsync).RequireScope(ApiKeys.Send).Accepts<SendRequest>("application/json").Produces<AcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422);
+        group.MapPost("/batch", BatchAsync).RequireScope(ApiKeys.Send).Accepts<BatchRequest>("application/json").Produces<BatchAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422);
+        group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationResponse>().ProducesProblem(404);
+        group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationPage>();
+        group.MapDelete("/{id}", CancelAsync).RequireScope(ApiKeys.Send).Produces<NotificationResponse>().ProducesProblem(404).ProducesProblem(409);
+    }
+
+    private static async Task<IResult> SendAsync(HttpRequest request, IngestService ingest, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.SendRequest, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var r = body.Value!;
+        var priorityProblem = Validate.Priority(r.Priority, out var priority);
+        var channelsProblem = Validate.Channels(r.Channels, out var channels);
+        var keyProblem = Validate.IdempotencyKey(request, r.IdempotencyKey, out var key);
+        var problem = Validate.Name("event_type", r.EventType) ?? Validate.Id("recipient_id", r.RecipientId) ?? priorityProblem ?? channelsProblem
+            ?? Validate.Name("template_id", r.TemplateId, required: false) ?? keyProblem;
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var cmd = new SendCommand(r.EventType!, [r.RecipientId!], false, priority, channels, r.TemplateId ?? r.EventType!, r.TemplateVersion, r.Data ?? [], key, r.ScheduledAt, body.Hash);
+        return Answer(await ingest.SendAsync(cmd, ct));
+    }
+
+    private static async Task<IResult> BatchAsync(HttpRequest request, IngestService ingest, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.BatchRequest, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var r = body.Value!;
+        var priorityProblem = Validate.Priority(r.Priority, out var priority);
+        var channelsProblem = Validate.Channels(r.Channels, out var channels);
+        var keyProblem = Validate.IdempotencyKey(request, r.IdempotencyKey, out var key);
+        var problem = Validate.Name("event_type", r.EventType) ?? priorityProblem ?? channelsProblem
+            ?? Validate.Name("template_id", r.TemplateId, required: false) ?? keyProblem;
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (r.RecipientIds is null || r.RecipientIds.Count == 0)
+        {
+            return Problems.Validation("recipient_ids", "'recipient_ids' must list at least one recipient");
+        }
+
+        if (r.RecipientIds.Count > MaxBatchRecipients)
+        {
+            return Problems.Validation("recipient_ids", $"a batch takes at most {MaxBatchRecipients} recipients; got {r.RecipientIds.Count}");
+        }
+
+        for (var i = 0; i < r.RecipientIds.Count; i++)
+        {
+            if (Validate.Id($"recipient_ids[{i}]", r.RecipientIds[i]) is { } bad)
+            {
+                return bad;
+            }
+        }
+
+        var cmd = new SendCommand(r.EventType!, r.RecipientIds.Distinct(StringComparer.Ordinal).ToList(), true, priority, channels, r.TemplateId ?? r.EventType!,
+            r.TemplateVersion, r.Data ?? [], key, r.ScheduledAt, body.Hash);
+        return Answer(await ingest.SendAsync(cmd, ct));
+    }
+
+    private static IResult Answer(IngestResult result) => result switch
+    {
+        IngestResult.Accepted ok => new RawJsonResult(ok.StatusCode, ok.Body, ok.Replayed),
+        IngestResult.Problem p => p.Kind switch
+        {
+            IngestProblem.UnknownTemplate => Problems.Field(404, "unknown-template", "The template does not exist.", p.Field, p.Detail),
+            IngestProblem.UnknownTemplateVersion => Problems.Field(404, "unknown-template-version", "The template version does not exist.", p.Field, p.Detail),
+            IngestProblem.TemplateNotPublished => Problems.Unprocessable("template-not-published", p.Field, p.Detail),
+            IngestProblem.MissingVariable => Problems.Unprocessable("missing-template-variable", p.Field, p.Detail),
+            IngestProblem.ChannelNotInTemplate => Problems.Unprocessable("channel-not-in-template", p.Field, p.Detail),
+            IngestProblem.IdempotencyKeyReused => Problems.Unprocessable("idempotency-key-reused", p.Field, p.Detail),
+            IngestProblem.IdempotencyKeyInFlight => Problems.Conflict("idempotency-key-in-flight", p.Detail),
+            _ => new RetryAfterResult(Problems.Plain(503, "overloaded", "Herald is overloaded.", p.Detail), 1),
+        },
+        _ => throw new InvalidOperationException("unknown ingest result"),
+    };
+
+    private static async Task<IResult> GetAsync(string id, INotificationQueryStore store, CancellationToken ct)
+    {
+        var n = await store.GetNotificationAsync(id, ct);
+        if (n is null)
+        {
+            return Problems.NotFound("notification", id);
+        }
+
+        return TypedResults.Ok(await DetailAsync(n, store, ct));
+    }
+
+    internal static async Task<NotificationResponse> DetailAsync(Notification n, INotificationQueryStore store, CancellationToken ct)
+    {
+        var deliveries = await store.GetDeliveriesAsync(n.Id, ct);
+        var trace = await store.GetTraceAsync(n.Id, ct);
+        return Summary(n) with
+        {
+            Deliveries = [.. deliveries.Select(d => new DeliveryResponse(d.Id, d.Channel.ToWire(), Validate.Mask(d.Channel, d.Target), d.Provider, d.Status, d.Attempts,
+                d.LastError, d.SentAt, d.DeliveredAt))],
+            Trace = [.. trace.Select(t => new TraceResponse(t.At, t.Stage, t.Channel, t.Decision, t.Reason))],
+        };
+    }
+
+    private static NotificationResponse Summary(Notification n) => new(n.Id, n.EventType, n.RecipientId, n.Priority.ToWire(), n.Status, n.TemplateId, n.TemplateVersion,
+        n.Status == NotificationStatus.Scheduled ? n.DueAt : null, n.CreatedAt, null, null);
+
+    private static async Task<IResult> ListAsync(string? recipient_id, string? status, string? limit, string? cursor, INotificationQueryStore store, CancellationToken ct)
+    {
+        var n = Validate.Limit(limit);
+        var page = await store.ListNotificationsAsync(recipient_id, status, n, cursor, ct);
+        return TypedResults.Ok(new NotificationPage([.. page.Select(Summary)], page.Count == n ? page[^1].Id : null));
+    }
+
+    private static async Task<IResult> CancelAsync(string id, INotificationQueryStore store, TimeProvider time, CancellationToken ct)
+    {
+        var cancelled = await store.CancelNotificationAsync(id, time.GetUtcNow(), ct);
+        if (cancelled is null)
+        {
+            return Problems.NotFound("notification", id);
+        }
+
+        if (cancelled == false)
+        {
+            return Problems.Conflict("nothing-to-cancel", $"notification '{id}' has nothing left to cancel: its deliveries were already sent or settled");
+        }
+
+        return TypedResults.Ok(await DetailAsync((await store.GetNotificationAsync(id, ct))!, store, ct));
+    }
+}

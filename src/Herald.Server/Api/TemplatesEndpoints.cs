@@ -1,0 +1,125 @@
+using System.Text.Json.Nodes;
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Herald.Core.Templates;
+
+namespace Herald.Server.Api;
+
+internal static class TemplatesEndpoints
+{
+    public static void MapTemplates(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/templates").WithTags("Templates");
+        group.MapPost("/", CreateAsync).RequireScope(ApiKeys.Admin).Accepts<TemplateRequest>("application/json").Produces<TemplateCreatedResponse>(201).ProducesProblem(400);
+        group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<TemplateListResponse>();
+        group.MapGet("/{template_id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<TemplateResponse>().ProducesProblem(404);
+        group.MapPost("/{template_id}/versions/{version:int}/publish", PublishAsync).RequireScope(ApiKeys.Admin).Produces<TemplateVersionResponse>().ProducesProblem(404);
+        group.MapPost("/{template_id}/preview", PreviewAsync).RequireScope(ApiKeys.ReadScope).Accepts<PreviewRequest>("application/json").Produces<PreviewResponse>().ProducesProblem(422);
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, ITemplateStore store, TimeProvider time, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.TemplateRequest, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var r = body.Value!;
+        if (Validate.Name("template_id", r.TemplateId) is { } bad)
+        {
+            return bad;
+        }
+
+        var document = new JsonObject
+        {
+            ["variables"] = new JsonArray([.. (r.Variables ?? []).Select(v => (JsonNode?)JsonValue.Create(v))]),
+            ["channels"] = r.Channels?.DeepClone(),
+            ["locales"] = r.Locales?.DeepClone(),
+        };
+        try
+        {
+            TemplateDocument.Parse(r.TemplateId!, 0, document);
+        }
+        catch (TemplateException ex)
+        {
+            return Problems.Validation(ex.Field, ex.Message);
+        }
+
+        var version = await store.AddTemplateVersionAsync(r.TemplateId!, r.Description, document.ToJsonString(), time.GetUtcNow(), ct);
+        return TypedResults.Created($"/api/v1/templates/{r.TemplateId}", new TemplateCreatedResponse(r.TemplateId!, version, "draft"));
+    }
+
+    private static async Task<IResult> ListAsync(ITemplateStore store, CancellationToken ct) =>
+        TypedResults.Ok(new TemplateListResponse([.. (await store.ListLatestTemplatesAsync(ct)).Select(t => ToResponse(t, withDefinition: false))]));
+
+    private static async Task<IResult> GetAsync(string template_id, ITemplateStore store, CancellationToken ct)
+    {
+        var versions = await store.GetTemplateVersionsAsync(template_id, ct);
+        if (versions.Count == 0)
+        {
+            return Problems.NotFound("template", template_id);
+        }
+
+        var published = versions.LastOrDefault(v => v.Published)?.Version;
+        return TypedResults.Ok(new TemplateResponse(template_id, versions[^1].Version, published, [.. versions.Select(v => ToResponse(v, withDefinition: true))]));
+    }
+
+    private static async Task<IResult> PublishAsync(string template_id, int version, ITemplateStore store, TimeProvider time, CancellationToken ct)
+    {
+        if (!await store.PublishTemplateAsync(template_id, version, time.GetUtcNow(), ct))
+        {
+            return Problems.NotFound("template version", $"{template_id} v{version}");
+        }
+
+        return TypedResults.Ok(ToResponse((await store.GetTemplateVersionAsync(template_id, version, ct))!, withDefinition: false));
+    }
+
+    private static async Task<IResult> PreviewAsync(string template_id, HttpRequest request, ITemplateStore store, TemplateRenderer renderer, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.PreviewRequest, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var r = body.Value!;
+        Channel? only = null;
+        if (r.Channel is not null)
+        {
+            if (!ChannelNames.TryParseChannel(r.Channel, out var c))
+            {
+                return Problems.Validation("channel", $"unknown channel '{r.Channel}'");
+            }
+
+            only = c;
+        }
+
+        var versions = await store.GetTemplateVersionsAsync(template_id, ct);
+        var stored = r.Version is { } v ? versions.FirstOrDefault(x => x.Version == v) : (versions.Count == 0 ? null : versions[^1]);
+        if (stored is null)
+        {
+            return Problems.NotFound("template version", r.Version is null ? template_id : $"{template_id} v{r.Version}");
+        }
+
+        var template = TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition);
+        var result = new JsonObject();
+        try
+        {
+            foreach (var channel in only is { } one ? [one] : template.Channels.Keys.ToList())
+            {
+                result[channel.ToWire()] = renderer.Render(template, channel, r.Locale, r.Data ?? []);
+            }
+        }
+        catch (TemplateException ex)
+        {
+            return Problems.Unprocessable("missing-template-variable", ex.Field, ex.Message);
+        }
+
+        return TypedResults.Ok(new PreviewResponse(template_id, stored.Version, r.Locale, result));
+    }
+
+    private static TemplateVersionResponse ToResponse(StoredTemplate t, bool withDefinition) =>
+        new(t.TemplateId, t.Version, t.Published ? "published" : "draft", t.Description, t.CreatedAt, t.PublishedAt,
+            withDefinition ? JsonNode.Parse(t.Definition) as JsonObject : null);
+}

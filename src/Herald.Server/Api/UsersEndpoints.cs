@@ -1,0 +1,154 @@
+using System.Globalization;
+using Herald.Core.Domain;
+using Herald.Core.Pipeline;
+using Herald.Core.Preferences;
+using Herald.Core.Storage;
+
+namespace Herald.Server.Api;
+
+internal static class UsersEndpoints
+{
+    public static void MapUsers(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/users/{user_id}").WithTags("Users");
+        group.MapPut("/", PutUserAsync).RequireScope(ApiKeys.Admin).Accepts<UserRequest>("application/json").Produces<UserResponse>().ProducesProblem(400);
+        group.MapGet("/", GetUserAsync).RequireScope(ApiKeys.ReadScope).Produces<UserResponse>().ProducesProblem(404);
+        group.MapPut("/preferences", PutPreferencesAsync).RequireScope(ApiKeys.Admin).Accepts<PreferencesDto>("application/json").Produces<PreferencesDto>().ProducesProblem(400);
+        group.MapGet("/preferences", GetPreferencesAsync).RequireScope(ApiKeys.ReadScope).Produces<PreferencesDto>();
+        group.MapPost("/devices", AddDeviceAsync).RequireScope(ApiKeys.Admin).Accepts<DeviceRequest>("application/json").Produces<DeviceResponse>(201).ProducesProblem(400);
+        group.MapDelete("/devices/{device_id}", DeleteDeviceAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
+    }
+
+    private static async Task<IResult> PutUserAsync(string user_id, HttpRequest request, IUserStore users, TimeProvider time, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.UserRequest, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var r = body.Value!;
+        var problem = Validate.Id("user_id", user_id) ?? Validate.Email(r.Email) ?? Validate.Phone(r.Phone) ?? Validate.Locale(r.Locale) ?? Validate.TimeZone("timezone", r.Timezone);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var profile = new UserProfile(user_id, r.Email, r.Phone, r.Locale, r.Timezone, time.GetUtcNow());
+        await users.UpsertUserAsync(profile, ct);
+        return TypedResults.Ok(ToResponse(profile));
+    }
+
+    private static async Task<IResult> GetUserAsync(string user_id, IUserStore users, CancellationToken ct) =>
+        await users.GetUserAsync(user_id, ct) is { } profile ? TypedResults.Ok(ToResponse(profile)) : Problems.NotFound("user", user_id);
+
+    private static UserResponse ToResponse(UserProfile p) => new(p.UserId, p.Email, p.Phone, p.Locale, p.TimeZone, p.UpdatedAt);
+
+    private static async Task<IResult> PutPreferencesAsync(string user_id, HttpRequest request, IUserStore users, TimeProvider time, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.PreferencesDto, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        if (body.Value!.Rules is not { } rules)
+        {
+            return Problems.Validation("rules", "'rules' is required (an empty list clears all rules)");
+        }
+
+        var parsed = new List<PreferenceRule>(rules.Count);
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var (rule, problem) = Parse(rules[i], $"rules[{i}]");
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            parsed.Add(rule!);
+        }
+
+        await users.SavePreferencesAsync(new UserPreferences(user_id, parsed), time.GetUtcNow(), ct);
+        return TypedResults.Ok(ToDto(parsed));
+    }
+
+    private static async Task<IResult> GetPreferencesAsync(string user_id, IUserStore users, CancellationToken ct) =>
+        TypedResults.Ok(ToDto((await users.GetPreferencesAsync(user_id, ct))?.Rules ?? []));
+
+    private static (PreferenceRule?, IResult?) Parse(PreferenceRuleDto dto, string at)
+    {
+        if (dto.EventType is null || !PreferenceMatcher.IsValidPattern(dto.EventType))
+        {
+            return (null, Problems.Validation($"{at}.event_type", "'event_type' must be an event type, a prefix pattern such as order.* or *"));
+        }
+
+        var channel = dto.Channel ?? "*";
+        if (channel != "*" && !ChannelNames.TryParseChannel(channel, out _))
+        {
+            return (null, Problems.Validation($"{at}.channel", $"unknown channel '{channel}'; expected push, email, sms, in_app, webhook or *"));
+        }
+
+        if (dto.FrequencyCap is <= 0)
+        {
+            return (null, Problems.Validation($"{at}.frequency_cap", "'frequency_cap' must be a positive number per day"));
+        }
+
+        QuietHours? quiet = null;
+        if (dto.QuietHours is { } q)
+        {
+            if (!TryTime(q.Start, out var start))
+            {
+                return (null, Problems.Validation($"{at}.quiet_hours.start", "'start' must be a time such as 22:00"));
+            }
+
+            if (!TryTime(q.End, out var end))
+            {
+                return (null, Problems.Validation($"{at}.quiet_hours.end", "'end' must be a time such as 07:00"));
+            }
+
+            if (q.Timezone is null || Validate.TimeZone($"{at}.quiet_hours.timezone", q.Timezone) is not null)
+            {
+                return (null, Validate.TimeZone($"{at}.quiet_hours.timezone", q.Timezone ?? "") ?? Problems.Validation($"{at}.quiet_hours.timezone", "'timezone' is required"));
+            }
+
+            quiet = new QuietHours(start, end, q.Timezone);
+        }
+
+        return (new PreferenceRule(dto.EventType, channel, dto.Enabled ?? true, quiet, dto.FrequencyCap), null);
+    }
+
+    private static bool TryTime(string? value, out TimeOnly time) =>
+        TimeOnly.TryParseExact(value, ["HH:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+
+    private static PreferencesDto ToDto(IReadOnlyList<PreferenceRule> rules) => new([.. rules.Select(r => new PreferenceRuleDto(r.EventType, r.Channel, r.Enabled,
+        r.QuietHours is { } q ? new QuietHoursDto(q.Start.ToString("HH:mm", CultureInfo.InvariantCulture), q.End.ToString("HH:mm", CultureInfo.InvariantCulture), q.TimeZone) : null,
+        r.FrequencyCap))]);
+
+    private static async Task<IResult> AddDeviceAsync(string user_id, HttpRequest request, IUserStore users, TimeProvider time, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.DeviceRequest, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var r = body.Value!;
+        if (string.IsNullOrWhiteSpace(r.Token) || r.Token.Length > 4096)
+        {
+            return Problems.Validation("token", "'token' is required (at most 4096 characters)");
+        }
+
+        if (r.Platform is not ("ios" or "android" or "web"))
+        {
+            return Problems.Validation("platform", $"unknown platform '{r.Platform}'; expected ios, android or web");
+        }
+
+        var device = await users.AddDeviceAsync(new Device(Ids.New("dev", time), user_id, r.Token, r.Platform, r.AppVersion, time.GetUtcNow()), ct);
+        return TypedResults.Created($"/api/v1/users/{user_id}/devices/{device.Id}",
+            new DeviceResponse(device.Id, device.Platform, Validate.Mask(Channel.Push, device.Token), device.AppVersion, device.CreatedAt));
+    }
+
+    private static async Task<IResult> DeleteDeviceAsync(string user_id, string device_id, IUserStore users, CancellationToken ct) =>
+        await users.DeleteDeviceAsync(user_id, device_id, ct) ? TypedResults.NoContent() : Problems.NotFound("device", device_id);
+}

@@ -1,0 +1,122 @@
+using System.Text.RegularExpressions;
+using Herald.Core.Domain;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Herald.Server.Api;
+
+/// <summary>Field checks shared by the endpoints; each returns a problem naming the field, or null.</summary>
+internal static partial class Validate
+{
+    public static ProblemHttpResult? Name(string field, string? value, bool required = true)
+    {
+        if (value is null)
+        {
+            return required ? Problems.Validation(field, $"'{field}' is required") : null;
+        }
+
+        return NamePattern().IsMatch(value) ? null : Problems.Validation(field, $"'{field}' must be 1-128 characters of letters, digits, '.', '_', '-' or ':'");
+    }
+
+    public static ProblemHttpResult? Id(string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return Problems.Validation(field, $"'{field}' is required");
+        }
+
+        return value.Length > 255 ? Problems.Validation(field, $"'{field}' is longer than 255 characters") : null;
+    }
+
+    public static ProblemHttpResult? Priority(string? value, out Priority priority)
+    {
+        priority = Core.Domain.Priority.Normal;
+        return value is null || ChannelNames.TryParsePriority(value, out priority)
+            ? null
+            : Problems.Validation("priority", $"unknown priority '{value}'; expected urgent, normal or low");
+    }
+
+    public static ProblemHttpResult? Channels(List<string>? values, out List<Channel>? channels)
+    {
+        channels = null;
+        if (values is null)
+        {
+            return null;
+        }
+
+        if (values.Count == 0)
+        {
+            return Problems.Validation("channels", "'channels' must name at least one channel when given");
+        }
+
+        channels = [];
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (!ChannelNames.TryParseChannel(values[i], out var channel))
+            {
+                return Problems.Validation($"channels[{i}]", $"unknown channel '{values[i]}'; expected push, email, sms, in_app or webhook");
+            }
+
+            if (!channels.Contains(channel))
+            {
+                channels.Add(channel);
+            }
+        }
+
+        return null;
+    }
+
+    public static ProblemHttpResult? IdempotencyKey(HttpRequest request, string? body, out string? key)
+    {
+        var header = request.Headers["Idempotency-Key"].FirstOrDefault();
+        key = body ?? header;
+        if (body is not null && header is not null && body != header)
+        {
+            return Problems.Validation("idempotency_key", "the Idempotency-Key header and the idempotency_key field differ");
+        }
+
+        if (key is not null && (key.Length == 0 || key.Length > 255))
+        {
+            return Problems.Validation("idempotency_key", "an idempotency key must be 1-255 characters");
+        }
+
+        return null;
+    }
+
+    public static ProblemHttpResult? Email(string? value) =>
+        value is null || EmailPattern().IsMatch(value) ? null : Problems.Validation("email", $"'{value}' is not an email address");
+
+    public static ProblemHttpResult? Phone(string? value) =>
+        value is null || PhonePattern().IsMatch(value) ? null : Problems.Validation("phone", "a phone number must be E.164, e.g. +14155550123");
+
+    public static ProblemHttpResult? TimeZone(string field, string? value) =>
+        value is null || Core.Preferences.QuietHoursCalculator.TryFindTimeZone(value, out _)
+            ? null
+            : Problems.Validation(field, $"unknown time zone '{value}'; use an IANA id such as America/Los_Angeles");
+
+    public static ProblemHttpResult? Locale(string? value) =>
+        value is null || LocalePattern().IsMatch(value) ? null : Problems.Validation("locale", $"'{value}' is not a locale tag such as fr or fr-CA");
+
+    public static int Limit(string? value, int fallback = 50, int max = 500) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? Math.Min(n, max) : fallback;
+
+    /// <summary>Personal data is masked wherever a delivery's target is shown.</summary>
+    public static string Mask(Channel channel, string target) => channel switch
+    {
+        Channel.Email when target.IndexOf('@', StringComparison.Ordinal) is > 0 and var at => target[0] + "***" + target[at..],
+        Channel.Sms when target.Length > 4 => target[..2] + new string('*', target.Length - 4) + target[^2..],
+        Channel.Push when target.Length > 8 => target[..6] + "…" + target[^2..],
+        _ => target,
+    };
+
+    [GeneratedRegex(@"^[A-Za-z0-9._:\-]{1,128}$")]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex EmailPattern();
+
+    [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")]
+    private static partial Regex PhonePattern();
+
+    [GeneratedRegex(@"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")]
+    private static partial Regex LocalePattern();
+}

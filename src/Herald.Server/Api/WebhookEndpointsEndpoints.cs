@@ -1,0 +1,65 @@
+using Herald.Core.Domain;
+using Herald.Core.Pipeline;
+using Herald.Core.Preferences;
+using Herald.Core.Storage;
+using Herald.Core.Webhooks;
+
+namespace Herald.Server.Api;
+
+internal static class WebhookEndpointsEndpoints
+{
+    public static void MapWebhookEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/webhook-endpoints").WithTags("Webhook endpoints");
+        group.MapPost("/", CreateAsync).RequireScope(ApiKeys.Admin).Accepts<WebhookEndpointRequest>("application/json").Produces<WebhookEndpointResponse>(201).ProducesProblem(400);
+        group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<WebhookEndpointResponse>().ProducesProblem(404);
+        group.MapDelete("/{id}", DeleteAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
+        group.MapPost("/{id}/enable", EnableAsync).RequireScope(ApiKeys.Admin).Produces<WebhookEndpointResponse>().ProducesProblem(404);
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, IWebhookEndpointStore store, TimeProvider time, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.WebhookEndpointRequest, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var r = body.Value!;
+        if (Validate.Id("recipient_id", r.RecipientId) is { } bad)
+        {
+            return bad;
+        }
+
+        if (!Uri.TryCreate(r.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            return Problems.Validation("url", "'url' must be an absolute http or https URL");
+        }
+
+        var types = r.EventTypes ?? [];
+        for (var i = 0; i < types.Count; i++)
+        {
+            if (!PreferenceMatcher.IsValidPattern(types[i]))
+            {
+                return Problems.Validation($"event_types[{i}]", $"'{types[i]}' is not an event type or pattern such as order.*");
+            }
+        }
+
+        var endpoint = new WebhookEndpoint(Ids.New("whe", time), r.RecipientId!, url.ToString(), StandardWebhookSigner.GenerateSecret(), types, r.Description, true, null, null, time.GetUtcNow());
+        await store.InsertEndpointAsync(endpoint, ct);
+        return TypedResults.Created($"/api/v1/webhook-endpoints/{endpoint.Id}", ToResponse(endpoint, withSecret: true));
+    }
+
+    private static async Task<IResult> GetAsync(string id, IWebhookEndpointStore store, CancellationToken ct) =>
+        await store.GetEndpointAsync(id, ct) is { } e ? TypedResults.Ok(ToResponse(e, withSecret: false)) : Problems.NotFound("webhook endpoint", id);
+
+    private static async Task<IResult> DeleteAsync(string id, IWebhookEndpointStore store, CancellationToken ct) =>
+        await store.DeleteEndpointAsync(id, ct) ? TypedResults.NoContent() : Problems.NotFound("webhook endpoint", id);
+
+    private static async Task<IResult> EnableAsync(string id, IWebhookEndpointStore store, CancellationToken ct) =>
+        await store.EnableEndpointAsync(id, ct) ? TypedResults.Ok(ToResponse((await store.GetEndpointAsync(id, ct))!, withSecret: false)) : Problems.NotFound("webhook endpoint", id);
+
+    /// <summary>The signing secret is shown once, when the endpoint is created.</summary>
+    private static WebhookEndpointResponse ToResponse(WebhookEndpoint e, bool withSecret) =>
+        new(e.Id, e.RecipientId, e.Url, [.. e.EventTypes], e.Description, e.Enabled, e.DisabledReason, e.FailingSince, e.CreatedAt, withSecret ? e.Secret : null);
+}

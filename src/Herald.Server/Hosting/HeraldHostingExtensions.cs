@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using Herald.Core;
+using Herald.Core.Storage;
+using Herald.Server.Api;
+using Herald.Storage.Sqlite;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Herald.Server.Hosting;
+
+internal static partial class HeraldHostingExtensions
+{
+    /// <summary>Registers the store, the pipeline (workers when the process has the worker role) and the API.</summary>
+    public static WebApplicationBuilder AddHerald(this WebApplicationBuilder builder)
+    {
+        var roles = HeraldRoles.From(builder.Configuration);
+        var engine = builder.Configuration["Herald:Storage:Engine"] ?? "sqlite";
+        if (!engine.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"Herald:Storage:Engine '{engine}' is not available in this build; use sqlite");
+        }
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls("http://localhost:8080");
+        }
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.Services.AddSingleton(roles);
+        builder.Services.AddSqliteStore();
+        builder.Services.AddHeraldPipeline(runWorkers: roles.Worker || roles.Scheduler);
+        builder.Services.AddSingleton<ApiKeys>();
+        builder.Services.AddSingleton<HeraldSecrets>();
+        builder.Services.AddSingleton(sp => new SubscriberTokens(sp.GetRequiredService<HeraldSecrets>().SubscriberSecret));
+        builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+            c.ProblemDetails.Type ??= Problems.TypeBase + (c.ProblemDetails.Status switch { 404 => "not-found", 405 => "method-not-allowed", _ => "error" }));
+        builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    /// <summary>Creates the schema, the subscriber-token secret and, on an empty store, the bootstrap admin key.</summary>
+    public static async Task InitializeHeraldAsync(this WebApplication app)
+    {
+        var services = app.Services;
+        await services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
+        var secret = app.Configuration["Herald:Security:SubscriberSecret"]
+            ?? await services.GetRequiredService<ISettingsStore>().GetOrAddSettingAsync("subscriber_secret", () => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)), CancellationToken.None);
+        services.GetRequiredService<HeraldSecrets>().SubscriberSecret = System.Text.Encoding.UTF8.GetBytes(secret);
+
+        var keys = services.GetRequiredService<ApiKeys>();
+        if (await services.GetRequiredService<IApiKeyStore>().CountApiKeysAsync(CancellationToken.None) == 0)
+        {
+            var given = Environment.GetEnvironmentVariable("HERALD_BOOTSTRAP_API_KEY");
+            var key = string.IsNullOrWhiteSpace(given) ? ApiKeys.Generate() : given.Trim();
+            await keys.CreateAsync(key, [ApiKeys.Admin], CancellationToken.None);
+            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Bootstrap");
+            if (string.IsNullOrWhiteSpace(given))
+            {
+                // Printed once, to the console only: the store keeps just its hash.
+                await Console.Out.WriteLineAsync($"Herald bootstrap admin API key (shown once, store it now): {key}");
+            }
+            else
+            {
+                LogBootstrapFromEnvironment(logger);
+            }
+        }
+    }
+
+    public static WebApplication MapHerald(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapHealth();
+        app.MapNotifications();
+        app.MapUsers();
+        app.MapFeed();
+        app.MapTemplates();
+        app.MapWebhookEndpoints();
+        app.MapOperations();
+        return app;
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Created the bootstrap admin API key from HERALD_BOOTSTRAP_API_KEY")]
+    private static partial void LogBootstrapFromEnvironment(ILogger logger);
+}
+
+/// <summary>Secrets resolved at start.</summary>
+internal sealed class HeraldSecrets
+{
+    public byte[] SubscriberSecret { get; set; } = [];
+}
+
+/// <summary>Bugs leave as a 500 problem with a stable type; the details go to the log, not the client.</summary>
+internal sealed partial class UnhandledExceptionHandler(IProblemDetailsService problems, ILogger<UnhandledExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var status = exception is BadHttpRequestException bad ? bad.StatusCode : 500;
+        if (status == 500)
+        {
+            LogUnhandled(logger, exception, httpContext.Request.Path);
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = status,
+                Type = Problems.TypeBase + (status == 500 ? "internal-error" : "bad-request"),
+                Title = status == 500 ? "An unexpected error occurred." : "The request is invalid.",
+                Detail = status == 500 ? "the error was logged; retry the request" : exception.Message,
+            },
+        });
+    }
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception ex, string path);
+}
