@@ -1,6 +1,5 @@
 using Herald.Core.Storage;
 using Herald.Core.Webhooks;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -32,7 +31,4 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
-
-    /// <summary>For callers holding an <see cref="IConfiguration"/> only.</summary>
-    public static string SqlitePath(this IConfiguration configuration) => configuration["Herald:Storage:Sqlite:Path"] ?? new SqliteOptions().Path;
 }

@@ -9,7 +9,18 @@ public sealed partial class SqliteStore
     private const string DeliveryColumns =
         "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at";
 
-    public Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct) =>
+    public async Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
+    {
+        // An idle lane looks on a read connection first, so polling never queues behind the single writer.
+        if (await NextDueAsync(channel, priority, ct) is not { } next || next > now)
+        {
+            return [];
+        }
+
+        return await ClaimDueLockedAsync(channel, priority, now, leaseUntil, owner, limit, gate, ct);
+    }
+
+    private Task<IReadOnlyList<Delivery>> ClaimDueLockedAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<Delivery>>((c, tx) =>
         {
             var candidates = c.Command($"""

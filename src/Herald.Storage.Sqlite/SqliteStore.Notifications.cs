@@ -58,7 +58,22 @@ public sealed partial class SqliteStore
     public Task<int> PurgeIdempotencyAsync(DateTimeOffset before, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("DELETE FROM idempotency WHERE created_at < $t", tx).With("$t", before.Ms()).ExecuteNonQuery(), ct);
 
-    public Task<IReadOnlyList<Notification>> ClaimForPlanningAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct) =>
+    public async Task<IReadOnlyList<Notification>> ClaimForPlanningAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct)
+    {
+        await using (var r = await db.OpenReadAsync(ct))
+        {
+            var due = await r.Command("SELECT 1 FROM notifications WHERE status IN ('accepted', 'scheduled') AND priority = $p AND due_at <= $now LIMIT 1")
+                .With("$p", (int)priority).With("$now", now.Ms()).ExecuteScalarAsync(ct);
+            if (due is null)
+            {
+                return [];
+            }
+        }
+
+        return await ClaimForPlanningLockedAsync(priority, now, leaseUntil, limit, ct);
+    }
+
+    private Task<IReadOnlyList<Notification>> ClaimForPlanningLockedAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<Notification>>((c, tx) => c.Command($"""
             UPDATE notifications SET status = 'planning', lease_until = $lease, updated_at = $now
             WHERE id IN (SELECT id FROM notifications WHERE status IN ('accepted', 'scheduled') AND priority = $p AND due_at <= $now ORDER BY due_at LIMIT $n)
