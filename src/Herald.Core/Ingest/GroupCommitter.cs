@@ -28,6 +28,23 @@ public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeli
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        finally
+        {
+            // Stopping: refuse new work and fail what is queued (nothing of it was committed), so no request hangs.
+            _queue.Writer.TryComplete();
+            while (_queue.Reader.TryRead(out var job))
+            {
+                job.Done.TrySetException(new OperationCanceledException("Herald is stopping; the request was not accepted"));
+            }
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         var batch = new List<Job>();
         while (await _queue.Reader.WaitToReadAsync(stoppingToken))
         {

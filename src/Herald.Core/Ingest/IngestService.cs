@@ -43,7 +43,7 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
                 return new IngestResult.Problem(IngestProblem.Overloaded, "", "ingest queue is full; retry after a second");
             }
 
-            var accepted = await pending;
+            var accepted = await pending.WaitAsync(ct);
             if (key is not null && !accepted[0])
             {
                 // Another process committed the same key first: answer as it did.

@@ -15,7 +15,12 @@ public sealed record RateLimit(int Count, TimeSpan Window)
             throw new FormatException($"rate limit '{spec}' is not of the form count/window, e.g. 10/1h");
         }
 
-        var window = RetrySchedule.Parse(parts[1]).Delays[0];
+        var window = RetryDelayFormat.ParseItem(parts[1]);
+        if (window <= TimeSpan.Zero)
+        {
+            throw new FormatException($"rate limit '{spec}' needs a positive window");
+        }
+
         return new RateLimit(count, window);
     }
 }

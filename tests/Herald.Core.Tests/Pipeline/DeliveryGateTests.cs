@@ -170,12 +170,11 @@ public class DeliveryGateTests
         Gate().Decide(Delivery(), context, Now).ShouldBeOfType<GateDecision.Proceed>();
     }
 
-    [Fact(Skip = "BUG: RateLimit.Parse accepts a zero window (\"3/0s\"), so options validation passes and Decide throws ArgumentOutOfRangeException at claim time on every lane round")]
-    public void Decide_ZeroWindowRateLimitFromConfiguration_DoesNotThrow()
+    [Fact]
+    public void Constructor_ZeroWindowRateLimitFromConfiguration_ThrowsFormatException()
     {
-        var gate = Gate(new PipelineOptions { RateLimits = new() { ["sms"] = "3/0s" } });
-
-        gate.Decide(Delivery(Channel.Sms), new FakeGateContext(), Now).ShouldBe(GateDecision.Go);
+        // Rejected when the options are read (and by ValidateOnStart), never at claim time where it would stall a lane.
+        Should.Throw<FormatException>(() => Gate(new PipelineOptions { RateLimits = new() { ["sms"] = "3/0s" } }));
     }
 
     /// <summary>The gate's own input: rules per user and send times the test sets, with the queries the gate made.</summary>

@@ -1,0 +1,77 @@
+using Herald.Core.Domain;
+using Herald.Core.Pipeline;
+
+namespace Herald.Core.Tests.Pipeline;
+
+public class SignalsTests
+{
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task WaitAsync_Notified_CompletesBeforeTimeout()
+    {
+        var signals = new Signals();
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var key = Signals.Lane(Channel.Sms, Priority.Normal);
+
+        var wait = signals.WaitAsync(key, TimeSpan.FromMinutes(5), time, CancellationToken.None);
+        wait.IsCompleted.ShouldBeFalse();
+        signals.Notify(key);
+
+        await wait.WaitAsync(Hang);
+        wait.IsCompletedSuccessfully.ShouldBeTrue();
+        time.GetUtcNow().ShouldBe(DateTimeOffset.UnixEpoch);
+    }
+
+    [Fact]
+    public async Task WaitAsync_OtherKeyNotified_KeepsWaiting()
+    {
+        var signals = new Signals();
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+
+        var wait = signals.WaitAsync(Signals.Feed("u1"), TimeSpan.FromMinutes(5), time, CancellationToken.None);
+        signals.Notify(Signals.Feed("u2"));
+        await Task.Delay(50);
+
+        wait.IsCompleted.ShouldBeFalse();
+        signals.Notify(Signals.Feed("u1"));
+        await wait.WaitAsync(Hang);
+    }
+
+    [Fact]
+    public async Task WaitAsync_TimeoutPasses_ReturnsWithoutThrowing()
+    {
+        var signals = new Signals();
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+
+        var wait = signals.WaitAsync(Signals.Planner(Priority.Low), TimeSpan.FromSeconds(1), time, CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        wait.IsCompleted.ShouldBeFalse();
+        time.Advance(TimeSpan.FromMilliseconds(1));
+
+        await wait.WaitAsync(Hang);
+        wait.IsCompletedSuccessfully.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task WaitAsync_Cancelled_Throws()
+    {
+        var signals = new Signals();
+        using var cts = new CancellationTokenSource();
+
+        var wait = signals.WaitAsync(Signals.Feed("u1"), TimeSpan.FromMinutes(5), new FakeTimeProvider(DateTimeOffset.UnixEpoch), cts.Token);
+        await cts.CancelAsync();
+
+        await Should.ThrowAsync<OperationCanceledException>(() => wait.WaitAsync(Hang));
+    }
+
+    [Fact]
+    public void Keys_DifferPerLanePlannerAndFeed()
+    {
+        string[] keys = [Signals.Lane(Channel.Sms, Priority.Normal), Signals.Lane(Channel.Sms, Priority.Urgent), Signals.Lane(Channel.Email, Priority.Normal),
+            Signals.Planner(Priority.Normal), Signals.Feed("u1")];
+
+        keys.Distinct().Count().ShouldBe(5);
+        Signals.Feed("u1").ShouldBe("feed:u1");
+    }
+}

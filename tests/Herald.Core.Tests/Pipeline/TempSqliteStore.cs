@@ -1,0 +1,51 @@
+using Herald.Core.Domain;
+using Herald.Storage.Sqlite;
+
+namespace Herald.Core.Tests.Pipeline;
+
+/// <summary>A real SQLite store over its own temp file, so tests run in parallel without sharing rows.</summary>
+internal sealed class TempSqliteStore : IAsyncDisposable
+{
+    private readonly string _path;
+    private readonly SqliteDatabase _db;
+
+    private TempSqliteStore(string path)
+    {
+        _path = path;
+        _db = new SqliteDatabase(new SqliteOptions { Path = path, Synchronous = "NORMAL" });
+        Store = new SqliteStore(_db);
+    }
+
+    public SqliteStore Store { get; }
+
+    public static async Task<TempSqliteStore> CreateAsync()
+    {
+        var temp = new TempSqliteStore(Path.Combine(Path.GetTempPath(), "herald-core-tests", Guid.NewGuid().ToString("N") + ".db"));
+        await temp.Store.InitializeAsync(CancellationToken.None);
+        return temp;
+    }
+
+    public static Notification Notification(string id, DateTimeOffset now, string recipient = "u1", Priority priority = Priority.Normal, string? key = null) =>
+        new(id, "order.shipped", recipient, priority, NotificationStatus.Accepted, "order_shipped", 1, null, "{}", key, null, now, now);
+
+    public static Delivery Delivery(string id, string notificationId, DateTimeOffset now, Channel channel = Channel.Sms, string recipient = "u1",
+        Priority priority = Priority.Normal, string? target = null) =>
+        new(id, notificationId, recipient, "order.shipped", channel, priority, target ?? "target-" + id, null, null, DeliveryStatus.Queued, 0, null,
+            "{\"body\":\"" + id + "\"}", "hash-" + id, now, null, null, now, now);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _db.DisposeAsync();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+        {
+            try
+            {
+                File.Delete(_path + suffix);
+            }
+            catch (IOException)
+            {
+                // A pooled reader may still hold the file; the temp folder is disposable anyway.
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Server.Tests.Infrastructure;
+
+/// <summary>A real Kestrel receiver on 127.0.0.1 and a free port: records every request and answers <see cref="StatusCode"/>.</summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private int statusCode = 200;
+
+    private WebhookReceiver(WebApplication app) => this.app = app;
+
+    public ConcurrentQueue<ReceivedWebhook> Received { get; } = new();
+
+    /// <summary>The status every request is answered with from now on.</summary>
+    public int StatusCode
+    {
+        get => Volatile.Read(ref statusCode);
+        set => Volatile.Write(ref statusCode, value);
+    }
+
+    public Uri Url => new(new Uri(app.Urls.Single()), "/hooks");
+
+    public static async Task<WebhookReceiver> StartAsync(int statusCode = 200)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var receiver = new WebhookReceiver(builder.Build()) { StatusCode = statusCode };
+        receiver.app.Run(receiver.HandleAsync);
+        await receiver.app.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        return receiver;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        var headers = context.Request.Headers;
+        var status = StatusCode;
+        Received.Enqueue(new ReceivedWebhook(headers["webhook-id"].ToString(), headers["webhook-timestamp"].ToString(),
+            headers["webhook-signature"].ToString(), context.Request.ContentType ?? "", body, status));
+        context.Response.StatusCode = status;
+    }
+}
+
+/// <summary>One request as the receiver saw it, with the status it answered.</summary>
+public sealed record ReceivedWebhook(string Id, string Timestamp, string Signature, string ContentType, string Body, int AnsweredStatus);

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Herald.Server.Tests.Resilience;
+
+/// <summary>
+/// Herald.Server as a child process (<c>dotnet Herald.Server.dll</c>, copied next to the test assembly), so a test can
+/// SIGKILL it and start it again on the same database file. Output is kept (last lines) for failure messages.
+/// </summary>
+public sealed class HeraldProcess : IDisposable
+{
+    public const string SubscriberSecret = "resilience-subscriber-secret";
+
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly Dictionary<string, string> _environment;
+    private Process? _process;
+
+    public HeraldProcess(string databasePath, string apiKey, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        ApiKey = apiKey;
+        _environment = new(StringComparer.Ordinal)
+        {
+            ["HERALD_BOOTSTRAP_API_KEY"] = apiKey,
+            ["Herald__Storage__Sqlite__Path"] = databasePath,
+            ["Herald__Webhooks__AllowPrivateNetworks"] = "true",
+            ["Herald__Pipeline__PollInterval"] = "00:00:00.050",
+            ["Herald__Pipeline__Lease"] = "00:00:03",
+            ["Herald__Pipeline__SweepInterval"] = "00:00:01",
+            ["Herald__Security__SubscriberSecret"] = SubscriberSecret,
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            _environment[name] = value;
+        }
+    }
+
+    public string ApiKey { get; }
+
+    public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>The last lines the server wrote, for failure messages.</summary>
+    public string RecentOutput => string.Join('\n', _output);
+
+    /// <summary>Starts the server on a fresh loopback port and waits (bounded) until /readyz answers 200.</summary>
+    public async Task StartAsync(TimeSpan timeout)
+    {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException("the server is already running");
+        }
+
+        var port = FreePort();
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(_environment["Herald__Storage__Sqlite__Path"])!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Herald.Server.dll"));
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
+        foreach (var (name, value) in _environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        _process = new Process { StartInfo = start };
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        try
+        {
+            await WaitReadyAsync(timeout);
+        }
+        catch
+        {
+            Kill();
+            throw;
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flush; whatever was not committed is gone.</summary>
+    public void Kill()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited between the check and the kill.
+        }
+
+        _process.Dispose();
+        _process = null;
+    }
+
+    public void Dispose() => Kill();
+
+    private async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"Herald.Server exited with {_process.ExitCode} before it was ready:\n{RecentOutput}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("readyz", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Herald.Server was not ready within {timeout}:\n{RecentOutput}");
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        while (_output.Count > 200)
+        {
+            _output.TryDequeue(out _);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
