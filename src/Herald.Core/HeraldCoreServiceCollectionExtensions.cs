@@ -7,6 +7,7 @@ using Herald.Core.Templates;
 using Herald.Core.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Core;
 
@@ -22,6 +23,8 @@ public static class HeraldCoreServiceCollectionExtensions
             .Validate(o => o.Lease > TimeSpan.Zero && o.ClaimBatch > 0 && o.LaneConcurrency > 0, "Herald:Pipeline: Lease, ClaimBatch and LaneConcurrency must be positive")
             .Validate(o => o.RateLimits.Values.All(v => TryParse(() => RateLimit.Parse(v))), "Herald:Pipeline:RateLimits entries must look like 10/1h")
             .Validate(o => TryParse(() => Retries.RetrySchedule.Parse(o.RetrySchedule)), "Herald:Pipeline:RetrySchedule must look like 1s,5s,30s")
+            .Validate<IOptions<WebhookOptions>>((o, w) => o.Lease > w.Value.Timeout,
+                "Herald:Pipeline:Lease must be longer than Herald:Webhooks:Timeout, or the sweeper would take over sends still in flight")
             .ValidateOnStart();
         services.AddWebhooks();
         services.TryAddSingleton(TimeProvider.System);

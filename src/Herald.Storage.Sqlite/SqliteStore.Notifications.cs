@@ -184,6 +184,12 @@ public sealed partial class SqliteStore
             using var trace = Insert(c, tx, new TraceEntry(id, now, "api", null, "cancelled", $"cancelled by request; {deliveries} unsent deliveries cancelled"));
             trace.ExecuteNonQuery();
             RefreshNotificationStatus(c, tx, id, now);
+            if (deliveries > 0)
+            {
+                // Settled by the cancellation (nothing left pending): the notification reads as cancelled, not completed.
+                c.Command("UPDATE notifications SET status = 'cancelled' WHERE id = $id AND status = 'completed'", tx).With("$id", id).ExecuteNonQuery();
+            }
+
             return true;
         }, ct);
 

@@ -43,6 +43,11 @@ internal static class RequestBody
             return new(null, Problems.Field(400, "malformed-json", "The request body is not valid JSON.", "", "the request body is empty"), hash);
         }
 
+        if (!IsWellFormed(bytes))
+        {
+            return new(null, Problems.Field(400, "malformed-json", "The request body is not valid JSON.", "", "the body is not valid JSON"), hash);
+        }
+
         try
         {
             var value = JsonSerializer.Deserialize(bytes, type);
@@ -61,6 +66,24 @@ internal static class RequestBody
             return ex.Path is null or "$"
                 ? new(null, Problems.Field(400, "malformed-json", "The request body is not valid JSON.", field, "the body is not valid JSON"), hash)
                 : new(null, Problems.Field(400, "validation", "The request is invalid.", field, $"'{field}' has the wrong type or format"), hash);
+        }
+    }
+
+    /// <summary>Syntax first, so a syntax error deep in an object is reported as malformed, not as that field's type.</summary>
+    private static bool IsWellFormed(byte[] bytes)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(bytes);
+            while (reader.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 

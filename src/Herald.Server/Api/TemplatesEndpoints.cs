@@ -103,6 +103,11 @@ internal static class TemplatesEndpoints
         }
 
         var template = TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition);
+        if (only is { } wanted && !template.Channels.ContainsKey(wanted))
+        {
+            return Problems.Unprocessable("channel-not-in-template", "channel", $"template '{template_id}' v{stored.Version} has no {wanted.ToWire()} part");
+        }
+
         var result = new JsonObject();
         try
         {

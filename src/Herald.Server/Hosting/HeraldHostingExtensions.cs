@@ -34,7 +34,13 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddSingleton(sp => new SubscriberTokens(sp.GetRequiredService<HeraldSecrets>().SubscriberSecret));
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-            c.ProblemDetails.Type ??= Problems.TypeBase + (c.ProblemDetails.Status switch { 404 => "not-found", 405 => "method-not-allowed", _ => "error" }));
+        {
+            // Framework answers (unknown route, wrong method) get our stable types instead of links to RFC 9110.
+            if (c.ProblemDetails.Type is null || c.ProblemDetails.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal))
+            {
+                c.ProblemDetails.Type = Problems.TypeBase + (c.ProblemDetails.Status switch { 404 => "not-found", 405 => "method-not-allowed", _ => "error" });
+            }
+        });
         builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
         builder.Services.AddOpenApi();
         return builder;

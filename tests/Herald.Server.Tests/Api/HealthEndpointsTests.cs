@@ -22,12 +22,12 @@ public sealed class HealthEndpointsTests(HeraldServerFixture server) : IClassFix
         JsonNode? body = null;
 
         // Workers report started asynchronously after Kestrel listens; ready must follow within a moment.
-        await Wait.UntilAsync(async () =>
+        await Polling.WaitUntilAsync(async () =>
         {
             using var response = await anonymous.GetAsync("/readyz");
             body = await response.ReadJsonAsync();
             return (int)response.StatusCode == 200;
-        }, Wait.Default, "readyz never answered 200");
+        }, Polling.DefaultTimeout, "readyz never answered 200");
 
         body.Str("status").ShouldBe("ready");
         var checks = body!["checks"]!.AsObject();

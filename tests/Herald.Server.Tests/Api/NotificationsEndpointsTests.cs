@@ -162,7 +162,7 @@ public sealed class NotificationsEndpointsTests(HeraldServerFixture server) : IC
         await server.WaitForCompletedAsync(sent);
 
         var mine = await server.ListNotificationsAsync(user);
-        mine.Select(n => n.Str("id")).ShouldBe([scheduled, sent]);
+        mine.Select(n => n.Str("id")).ShouldBe([scheduled, sent], ignoreOrder: true);
         mine.ShouldAllBe(n => n!.Str("recipient_id") == user);
         mine.ShouldAllBe(n => n!["deliveries"] == null && n["trace"] == null);
 

@@ -186,6 +186,28 @@ public sealed class TemplatesEndpointsTests(HeraldServerFixture server) : IClass
     }
 
     [Fact]
+    public async Task Preview_ChannelNotInTemplate_Returns422ChannelNotInTemplate()
+    {
+        var id = HeraldServerFixture.NewId("tpl");
+        await server.CreateTemplateAsync(id, new JsonObject { ["in_app"] = new JsonObject { ["title"] = "only in-app" } }, publish: false);
+
+        using var response = await Client.PostJsonAsync($"/api/v1/templates/{id}/preview", new JsonObject { ["channel"] = "sms", ["data"] = new JsonObject() });
+
+        await response.ShouldBeProblemAsync(422, "channel-not-in-template", "channel");
+    }
+
+    [Fact]
+    public async Task Preview_UnknownChannel_Returns400NamingChannel()
+    {
+        var id = HeraldServerFixture.NewId("tpl");
+        await server.CreateTemplateAsync(id, new JsonObject { ["in_app"] = new JsonObject { ["title"] = "x" } }, publish: false);
+
+        using var response = await Client.PostJsonAsync($"/api/v1/templates/{id}/preview", new JsonObject { ["channel"] = "fax", ["data"] = new JsonObject() });
+
+        await response.ShouldBeProblemAsync(400, "validation", "channel");
+    }
+
+    [Fact]
     public async Task Preview_UnknownTemplate_Returns404Problem()
     {
         using var response = await Client.PostJsonAsync("/api/v1/templates/no-such-template/preview", new JsonObject { ["data"] = new JsonObject() });

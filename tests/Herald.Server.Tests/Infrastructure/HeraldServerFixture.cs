@@ -158,7 +158,7 @@ public class HeraldServerFixture : IAsyncLifetime
     public async Task<JsonNode> WaitForNotificationAsync(string id, Func<JsonNode, bool> done, TimeSpan? timeout = null)
     {
         JsonNode last = null!;
-        await Wait.UntilAsync(async () => done(last = await GetNotificationAsync(id)), timeout ?? Wait.Default, $"notification {id} did not reach the expected state");
+        await Polling.WaitUntilAsync(async () => done(last = await GetNotificationAsync(id)), timeout ?? Polling.DefaultTimeout, $"notification {id} did not reach the expected state");
         return last;
     }
 

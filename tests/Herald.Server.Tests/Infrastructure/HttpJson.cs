@@ -28,12 +28,6 @@ public static class HttpJson
         return await client.SendAsync(request);
     }
 
-    public static Task<HttpResponseMessage> GetAsync(this HttpClient client, string path) =>
-        client.GetAsync(new Uri(path, UriKind.Relative));
-
-    public static Task<HttpResponseMessage> DeleteAsync(this HttpClient client, string path) =>
-        client.DeleteAsync(new Uri(path, UriKind.Relative));
-
     public static Task<HttpResponseMessage> PostEmptyAsync(this HttpClient client, string path) =>
         client.PostAsync(new Uri(path, UriKind.Relative), null);
 

@@ -27,6 +27,8 @@ public sealed class HeraldProcess : IDisposable
             ["Herald__Webhooks__AllowPrivateNetworks"] = "true",
             ["Herald__Pipeline__PollInterval"] = "00:00:00.050",
             ["Herald__Pipeline__Lease"] = "00:00:03",
+            // The lease must outlast a webhook call (validated at start), or the sweeper would take over live sends.
+            ["Herald__Webhooks__Timeout"] = "00:00:02",
             ["Herald__Pipeline__SweepInterval"] = "00:00:01",
             ["Herald__Security__SubscriberSecret"] = SubscriberSecret,
             ["Logging__LogLevel__Default"] = "Warning",

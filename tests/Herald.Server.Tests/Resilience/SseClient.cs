@@ -73,19 +73,6 @@ public sealed class SseClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Every event that arrives within the given time.</summary>
-    public async Task<List<SseEvent>> CollectAsync(TimeSpan during)
-    {
-        var events = new List<SseEvent>();
-        var until = DateTime.UtcNow + during;
-        while (until - DateTime.UtcNow is { } left && left > TimeSpan.Zero && await NextAsync(left) is { } e)
-        {
-            events.Add(e);
-        }
-
-        return events;
-    }
-
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

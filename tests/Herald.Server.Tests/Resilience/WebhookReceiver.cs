@@ -25,6 +25,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>How long the endpoint takes to answer, after it has counted the request (a slow customer).</summary>
+    public TimeSpan Delay { get; set; } = TimeSpan.Zero;
+
     /// <summary>Requests received in full (repeats included).</summary>
     public int Total => Volatile.Read(ref _total);
 
@@ -62,6 +65,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
         _notificationIds.TryAdd(id, notificationId);
         _counts.AddOrUpdate(id, 1, (_, n) => n + 1);
         Interlocked.Increment(ref _total);
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay, request.HttpContext.RequestAborted);
+        }
+
         return Results.Ok();
     }
 }

@@ -1,14 +1,14 @@
 namespace Herald.Server.Tests.Infrastructure;
 
 /// <summary>Bounded polling, so a condition that never comes true fails the test instead of hanging it.</summary>
-public static class Wait
+public static class Polling
 {
-    public static readonly TimeSpan Default = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(25);
 
     /// <summary>Polls <paramref name="condition"/> until it holds; throws a <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string? because = null)
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string? because = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
         using var cts = new CancellationTokenSource(timeout);
@@ -29,7 +29,4 @@ public static class Wait
             }
         }
     }
-
-    /// <summary>Same as <see cref="UntilAsync"/> with the default timeout; the name the fixture brief asks for.</summary>
-    public static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout) => UntilAsync(condition, timeout);
 }

@@ -1,0 +1,115 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Herald.Server.Tests.Infrastructure;
+
+namespace Herald.Server.Tests.Api;
+
+public sealed class AuthTests(HeraldServerFixture server) : IClassFixture<HeraldServerFixture>
+{
+    public static TheoryData<string, string> Endpoints => new()
+    {
+        { "POST", "/api/v1/notifications" },
+        { "POST", "/api/v1/notifications/batch" },
+        { "GET", "/api/v1/notifications" },
+        { "GET", "/api/v1/notifications/ntf_x" },
+        { "DELETE", "/api/v1/notifications/ntf_x" },
+        { "PUT", "/api/v1/users/u1" },
+        { "GET", "/api/v1/users/u1" },
+        { "PUT", "/api/v1/users/u1/preferences" },
+        { "GET", "/api/v1/users/u1/preferences" },
+        { "POST", "/api/v1/users/u1/devices" },
+        { "DELETE", "/api/v1/users/u1/devices/dev_x" },
+        { "POST", "/api/v1/templates" },
+        { "GET", "/api/v1/templates" },
+        { "GET", "/api/v1/templates/t1" },
+        { "POST", "/api/v1/templates/t1/versions/1/publish" },
+        { "POST", "/api/v1/templates/t1/preview" },
+        { "GET", "/api/v1/users/u1/feed" },
+        { "POST", "/api/v1/users/u1/feed/ntf_x/read" },
+        { "POST", "/api/v1/users/u1/feed/read-all" },
+        { "GET", "/api/v1/users/u1/feed/stream" },
+        { "POST", "/api/v1/webhook-endpoints" },
+        { "GET", "/api/v1/webhook-endpoints/whe_x" },
+        { "DELETE", "/api/v1/webhook-endpoints/whe_x" },
+        { "POST", "/api/v1/webhook-endpoints/whe_x/enable" },
+        { "GET", "/api/v1/dead-letters" },
+        { "POST", "/api/v1/dead-letters/dlv_x/replay" },
+        { "GET", "/api/v1/outbox" },
+    };
+
+    private static HttpRequestMessage Request(string method, string path)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+        if (method is "POST" or "PUT")
+        {
+            request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        }
+
+        return request;
+    }
+
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task AnyEndpoint_NoApiKey_Returns401Problem(string method, string path)
+    {
+        using var anonymous = server.CreateClient();
+        using var request = Request(method, path);
+
+        using var response = await anonymous.SendAsync(request);
+
+        var problem = await response.ShouldBeProblemAsync(401, "unauthorized");
+        problem.Detail().ShouldNotBeNullOrWhiteSpace();
+    }
+
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task AnyEndpoint_WrongApiKey_Returns401Problem(string method, string path)
+    {
+        using var client = server.CreateClient("hk_not-a-real-key");
+        using var request = Request(method, path);
+
+        using var response = await client.SendAsync(request);
+
+        (await response.ShouldBeProblemAsync(401, "unauthorized")).Detail().ShouldContain("not valid");
+    }
+
+    [Fact]
+    public async Task Send_NonBearerScheme_Returns401ProblemAndStoresNothing()
+    {
+        var template = HeraldServerFixture.NewId("tpl");
+        await server.CreateStandardTemplateAsync(template);
+        var user = HeraldServerFixture.NewId("user");
+        using var client = server.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("admin:test-admin-key"u8.ToArray()));
+
+        using var response = await client.PostJsonAsync("/api/v1/notifications", new JsonObject
+        {
+            ["event_type"] = template, ["recipient_id"] = user, ["data"] = new JsonObject { ["name"] = "x" },
+        });
+
+        (await response.ShouldBeProblemAsync(401, "unauthorized")).Detail().ShouldContain("Bearer");
+        (await server.ListNotificationsAsync(user)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Get_BootstrapAdminKey_IsAccepted()
+    {
+        using var client = server.CreateClient(HeraldServerFixture.AdminKey);
+
+        var templates = await client.GetJsonAsync("/api/v1/templates");
+
+        templates["templates"].ShouldBeOfType<JsonArray>();
+    }
+
+    [Fact]
+    public async Task Health_NoApiKey_IsPublic()
+    {
+        using var anonymous = server.CreateClient();
+
+        using var health = await anonymous.GetAsync("/healthz");
+        using var openApi = await anonymous.GetAsync("/openapi/v1.json");
+
+        ((int)health.StatusCode).ShouldBe(200);
+        ((int)openApi.StatusCode).ShouldBe(200);
+    }
+}
