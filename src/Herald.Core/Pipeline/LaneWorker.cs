@@ -45,7 +45,7 @@ public sealed partial class LaneWorker(
             try
             {
                 var now = time.GetUtcNow();
-                var claimed = await store.ClaimDueAsync(channel, priority, now, now + o.Lease, _owner, o.ClaimBatch, gate, ct);
+                var claimed = await store.ClaimDueAsync(channel, priority, now, now + o.Lease, _owner, o.ClaimSize(channel), gate, ct);
                 if (claimed.Count == 0)
                 {
                     await signals.WaitAsync(key, o.PollInterval, time, ct);

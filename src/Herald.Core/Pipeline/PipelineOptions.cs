@@ -16,11 +16,16 @@ public sealed class PipelineOptions
     /// <summary>How often the sweeper looks for expired leases. Default 5 s.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Deliveries claimed per round trip. Default 64.</summary>
-    public int ClaimBatch { get; set; } = 64;
+    /// <summary>In-app deliveries (no provider call) claimed per round trip. Default 128.</summary>
+    public int ClaimBatch { get; set; } = 128;
 
-    /// <summary>Provider calls in flight per lane. Urgent lanes get their own workers. Default 16.</summary>
+    /// <summary>
+    /// Provider calls in flight per lane, and the claim size of lanes that call a provider: every claimed delivery is
+    /// sent at once, so a claim settles within one provider timeout, well inside its lease. Default 16.
+    /// </summary>
     public int LaneConcurrency { get; set; } = 16;
+
+    internal int ClaimSize(Channel channel) => channel == Channel.InApp ? ClaimBatch : LaneConcurrency;
 
     /// <summary>Window of content dedup per recipient × event type × channel. Default 10 min.</summary>
     public TimeSpan DedupWindow { get; set; } = TimeSpan.FromMinutes(10);

@@ -81,6 +81,22 @@ public sealed class Settlement
             providerId, startedAt, now, [trace], result.Feed, removeDevice, result.Endpoint);
     }
 
+    /// <summary>
+    /// A send whose lease expired and whose provider cannot be asked: the priority's policy, and under "resend" the
+    /// same retry schedule as any failure, so an endpoint that keeps outlasting its lease ends in the DLQ.
+    /// </summary>
+    public (string Status, DateTimeOffset? Due, string Reason) UnknownAfterLease(Delivery d, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        if (!_options.ResendUnknown(d.Priority))
+        {
+            return (DeliveryStatus.Dead, null,
+                $"send lease expired and the provider cannot be asked; not resent under the {d.Priority.ToWire()} at-most-once policy; in the dead-letter queue");
+        }
+
+        return Retry(d, null, $"send lease expired and the provider cannot be asked; resending under the {d.Priority.ToWire()} at-least-once policy (same message id)", now);
+    }
+
     private (string Status, DateTimeOffset? Due, string Reason) Retry(Delivery d, TimeSpan? retryAfter, string why, DateTimeOffset now)
     {
         var schedule = d.Channel == Channel.Webhook ? _webhooks : _default;

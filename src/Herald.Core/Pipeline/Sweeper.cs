@@ -14,6 +14,7 @@ public sealed partial class Sweeper(
     IDispatchStore store,
     IIngestStore ingest,
     DeliveryProcessor processor,
+    Settlement settlement,
     Signals signals,
     PipelineOptionsAccessor options,
     WorkerHealth health,
@@ -90,16 +91,24 @@ public sealed partial class Sweeper(
         }
 
         var wire = d.Channel.ToWire();
-        var (status, decision, reason) = found switch
+        string status, decision, reason;
+        DateTimeOffset? due = null;
+        switch (found)
         {
-            true => (DeliveryStatus.Sent, "reconciled", "send lease expired; the provider has the message, so it counts as sent and is not resent"),
-            false => (DeliveryStatus.Retrying, "reconciled", "send lease expired; the provider never got the message; resending"),
-            null when options.Value.ResendUnknown(d.Priority) =>
-                (DeliveryStatus.Retrying, "resend-unknown", $"send lease expired and the provider cannot be asked; resending under the {d.Priority.ToWire()} at-least-once policy (same message id)"),
-            null => (DeliveryStatus.Dead, "dead-unknown", $"send lease expired and the provider cannot be asked; not resent under the {d.Priority.ToWire()} at-most-once policy; in the dead-letter queue"),
-        };
+            case true:
+                (status, decision, reason) = (DeliveryStatus.Sent, "reconciled", "send lease expired; the provider has the message, so it counts as sent and is not resent");
+                break;
+            case false:
+                (status, decision, reason, due) = (DeliveryStatus.Retrying, "reconciled", "send lease expired; the provider never got the message; resending", now);
+                break;
+            default:
+                (status, due, reason) = settlement.UnknownAfterLease(d, now);
+                decision = status == DeliveryStatus.Dead ? "dead-unknown" : "resend-unknown";
+                break;
+        }
+
         var trace = new TraceEntry(d.NotificationId, now, "reconcile", wire, decision, reason);
-        return new DeliveryCompletion(d.Id, d.NotificationId, _owner, status, status == DeliveryStatus.Retrying ? now : null, null,
+        return new DeliveryCompletion(d.Id, d.NotificationId, _owner, status, due, null,
             found == true ? null : "outcome unknown after lease expiry", "reconcile", null, now, now, [trace]);
     }
 

@@ -17,8 +17,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
     private const int Batches = 50;
     private const int Senders = 24;
 
-    /// <summary>A kill can leave at most a claimed batch (64) per resending webhook lane (urgent, normal) sent but unsettled.</summary>
-    private const int MaxResentWebhooks = 2 * 64;
+    /// <summary>
+    /// A kill can leave at most one claim per resending webhook lane (urgent, normal) sent but unsettled; a provider lane
+    /// claims LaneConcurrency (16 by default) deliveries at a time.
+    /// </summary>
+    private const int MaxResentWebhooks = 2 * 16;
 
     private static readonly string[] DefaultChannels = ["email", "sms", "push", "in_app"];
 
