@@ -1,6 +1,7 @@
 using Herald.Core.Domain;
 using Herald.Core.Ingest;
 using Herald.Core.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Server.Api;
 
@@ -27,18 +28,9 @@ internal static class NotificationsEndpoints
         }
 
         var r = body.Value!;
-        var priorityProblem = Validate.Priority(r.Priority, out var priority);
-        var channelsProblem = Validate.Channels(r.Channels, out var channels);
-        var keyProblem = Validate.IdempotencyKey(request, r.IdempotencyKey, out var key);
-        var problem = Validate.Name("event_type", r.EventType) ?? Validate.Id("recipient_id", r.RecipientId) ?? priorityProblem ?? channelsProblem
-            ?? Validate.Name("template_id", r.TemplateId, required: false) ?? keyProblem;
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var cmd = new SendCommand(r.EventType!, [r.RecipientId!], false, priority, channels, r.TemplateId ?? r.EventType!, r.TemplateVersion, r.Data ?? [], key, r.ScheduledAt, body.Hash);
-        return Answer(await ingest.SendAsync(cmd, ct));
+        var (cmd, problem) = Command(request, new(r.EventType, r.Priority, r.Channels, r.TemplateId, r.TemplateVersion, r.Data, r.IdempotencyKey, r.ScheduledAt),
+            Validate.Id("recipient_id", r.RecipientId), [r.RecipientId!], isBatch: false, body.Hash);
+        return problem ?? Answer(await ingest.SendAsync(cmd!, ct));
     }
 
     private static async Task<IResult> BatchAsync(HttpRequest request, IngestService ingest, CancellationToken ct)
@@ -50,37 +42,49 @@ internal static class NotificationsEndpoints
         }
 
         var r = body.Value!;
-        var priorityProblem = Validate.Priority(r.Priority, out var priority);
-        var channelsProblem = Validate.Channels(r.Channels, out var channels);
-        var keyProblem = Validate.IdempotencyKey(request, r.IdempotencyKey, out var key);
-        var problem = Validate.Name("event_type", r.EventType) ?? priorityProblem ?? channelsProblem
-            ?? Validate.Name("template_id", r.TemplateId, required: false) ?? keyProblem;
-        if (problem is not null)
-        {
-            return problem;
-        }
+        var recipients = r.RecipientIds ?? [];
+        var (cmd, problem) = Command(request, new(r.EventType, r.Priority, r.Channels, r.TemplateId, r.TemplateVersion, r.Data, r.IdempotencyKey, r.ScheduledAt),
+            Recipients(recipients), [.. recipients.Distinct(StringComparer.Ordinal)], isBatch: true, body.Hash);
+        return problem ?? Answer(await ingest.SendAsync(cmd!, ct));
+    }
 
-        if (r.RecipientIds is null || r.RecipientIds.Count == 0)
+    /// <summary>The fields single and batch sends share.</summary>
+    private sealed record Common(string? EventType, string? Priority, List<string>? Channels, string? TemplateId, int? TemplateVersion,
+        System.Text.Json.Nodes.JsonObject? Data, string? IdempotencyKey, DateTimeOffset? ScheduledAt);
+
+    private static (SendCommand? Command, ProblemHttpResult? Problem) Command(HttpRequest request, Common c, ProblemHttpResult? recipientProblem, List<string> recipients, bool isBatch, string hash)
+    {
+        var priorityProblem = Validate.Priority(c.Priority, out var priority);
+        var channelsProblem = Validate.Channels(c.Channels, out var channels);
+        var keyProblem = Validate.IdempotencyKey(request, c.IdempotencyKey, out var key);
+        var problem = Validate.Name("event_type", c.EventType) ?? recipientProblem ?? priorityProblem ?? channelsProblem
+            ?? Validate.Name("template_id", c.TemplateId, required: false) ?? keyProblem;
+        return problem is not null
+            ? (null, problem)
+            : (new SendCommand(c.EventType!, recipients, isBatch, priority, channels, c.TemplateId ?? c.EventType!, c.TemplateVersion, c.Data ?? [], key, c.ScheduledAt, hash), null);
+    }
+
+    private static ProblemHttpResult? Recipients(List<string> ids)
+    {
+        if (ids.Count == 0)
         {
             return Problems.Validation("recipient_ids", "'recipient_ids' must list at least one recipient");
         }
 
-        if (r.RecipientIds.Count > MaxBatchRecipients)
+        if (ids.Count > MaxBatchRecipients)
         {
-            return Problems.Validation("recipient_ids", $"a batch takes at most {MaxBatchRecipients} recipients; got {r.RecipientIds.Count}");
+            return Problems.Validation("recipient_ids", $"a batch takes at most {MaxBatchRecipients} recipients; got {ids.Count}");
         }
 
-        for (var i = 0; i < r.RecipientIds.Count; i++)
+        for (var i = 0; i < ids.Count; i++)
         {
-            if (Validate.Id($"recipient_ids[{i}]", r.RecipientIds[i]) is { } bad)
+            if (Validate.Id($"recipient_ids[{i}]", ids[i]) is { } bad)
             {
                 return bad;
             }
         }
 
-        var cmd = new SendCommand(r.EventType!, r.RecipientIds.Distinct(StringComparer.Ordinal).ToList(), true, priority, channels, r.TemplateId ?? r.EventType!,
-            r.TemplateVersion, r.Data ?? [], key, r.ScheduledAt, body.Hash);
-        return Answer(await ingest.SendAsync(cmd, ct));
+        return null;
     }
 
     private static IResult Answer(IngestResult result) => result switch
