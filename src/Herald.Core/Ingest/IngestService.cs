@@ -31,10 +31,14 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
                 return replay;
             }
 
-            if (await CheckTemplateAsync(cmd, ct) is { } problem)
+            var (problem, version) = await CheckTemplateAsync(cmd, ct);
+            if (problem is not null)
             {
                 return problem;
             }
+
+            // Pin the version checked here, so planning renders exactly what ingest validated and never looks it up again.
+            cmd = cmd with { TemplateVersion = version };
 
             var (items, status, body) = Build(cmd);
             var pending = committer.TryEnqueue(items);
@@ -75,35 +79,35 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
             : new IngestResult.Problem(IngestProblem.IdempotencyKeyReused, "idempotency_key", "this idempotency key was used with a different request body");
     }
 
-    private async Task<IngestResult.Problem?> CheckTemplateAsync(SendCommand cmd, CancellationToken ct)
+    private async Task<(IngestResult.Problem? Problem, int Version)> CheckTemplateAsync(SendCommand cmd, CancellationToken ct)
     {
         var (lookup, template) = await templates.GetSendableAsync(cmd.TemplateId, cmd.TemplateVersion, ct);
         switch (lookup)
         {
             case TemplateCatalog.Lookup.UnknownTemplate:
-                return new(IngestProblem.UnknownTemplate, "template_id", $"template '{cmd.TemplateId}' does not exist");
+                return (new(IngestProblem.UnknownTemplate, "template_id", $"template '{cmd.TemplateId}' does not exist"), 0);
             case TemplateCatalog.Lookup.UnknownVersion:
-                return new(IngestProblem.UnknownTemplateVersion, "template_version", $"template '{cmd.TemplateId}' has no version {cmd.TemplateVersion}");
+                return (new(IngestProblem.UnknownTemplateVersion, "template_version", $"template '{cmd.TemplateId}' has no version {cmd.TemplateVersion}"), 0);
             case TemplateCatalog.Lookup.Draft:
-                return new(IngestProblem.TemplateNotPublished, cmd.TemplateVersion is null ? "template_id" : "template_version",
-                    $"template '{cmd.TemplateId}' has no published version{(cmd.TemplateVersion is null ? "" : $" {cmd.TemplateVersion}")}; drafts can be previewed but not sent");
+                return (new(IngestProblem.TemplateNotPublished, cmd.TemplateVersion is null ? "template_id" : "template_version",
+                    $"template '{cmd.TemplateId}' has no published version{(cmd.TemplateVersion is null ? "" : $" {cmd.TemplateVersion}")}; drafts can be previewed but not sent"), 0);
         }
 
         var missing = TemplateRenderer.MissingVariables(template!, cmd.Data);
         if (missing.Count > 0)
         {
-            return new(IngestProblem.MissingVariable, $"data.{missing[0]}", $"missing template variable '{missing[0]}'" + (missing.Count > 1 ? $" (and {string.Join(", ", missing.Skip(1))})" : ""));
+            return (new(IngestProblem.MissingVariable, $"data.{missing[0]}", $"missing template variable '{missing[0]}'" + (missing.Count > 1 ? $" (and {string.Join(", ", missing.Skip(1))})" : "")), 0);
         }
 
         foreach (var channel in cmd.Channels ?? [])
         {
             if (channel != Channel.Webhook && !template!.Channels.ContainsKey(channel))
             {
-                return new(IngestProblem.ChannelNotInTemplate, "channels", $"template '{cmd.TemplateId}' has no {channel.ToWire()} part");
+                return (new(IngestProblem.ChannelNotInTemplate, "channels", $"template '{cmd.TemplateId}' has no {channel.ToWire()} part"), 0);
             }
         }
 
-        return null;
+        return (null, template!.Version);
     }
 
     private (List<IngestItem> Items, int Status, string Body) Build(SendCommand cmd)

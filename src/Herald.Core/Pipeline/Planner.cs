@@ -26,11 +26,12 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         }
 
         var recipient = await Recipient.LoadAsync(n.RecipientId, users, ct);
+        var data = Data(n);
         var channels = n.Channels ?? [.. template.Channels.Keys];
         var deliveries = new List<Delivery>();
         foreach (var channel in channels)
         {
-            deliveries.AddRange(await PlanChannelAsync(n, channel, template, recipient, trace, ct));
+            deliveries.AddRange(await PlanChannelAsync(n, channel, template, recipient, data, trace, ct));
         }
 
         trace.Add(Entry(n, null, "planned", deliveries.Count == 0 ? "no deliveries: nothing to send" : $"{deliveries.Count} deliveries planned"));
@@ -49,11 +50,11 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         }
 
         var recipient = await Recipient.LoadAsync(n.RecipientId, users, ct);
-        var deliveries = await PlanChannelAsync(n, channel, template, recipient, trace, ct);
+        var deliveries = await PlanChannelAsync(n, channel, template, recipient, Data(n), trace, ct);
         return (deliveries, trace);
     }
 
-    private async Task<List<Delivery>> PlanChannelAsync(Notification n, Channel channel, TemplateDefinition template, Recipient recipient, List<TraceEntry> trace, CancellationToken ct)
+    private async Task<List<Delivery>> PlanChannelAsync(Notification n, Channel channel, TemplateDefinition template, Recipient recipient, JsonObject data, List<TraceEntry> trace, CancellationToken ct)
     {
         var wire = channel.ToWire();
         var rule = PreferenceMatcher.Match(recipient.Rules, n.EventType, wire);
@@ -78,7 +79,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         string content;
         try
         {
-            content = channel == Channel.Webhook ? WebhookPayload(n, template, recipient.Profile?.Locale) : renderer.Render(template, channel, recipient.Profile?.Locale, Data(n)).ToJsonString();
+            content = channel == Channel.Webhook ? WebhookPayload(n, template, recipient.Profile?.Locale, data) : renderer.Render(template, channel, recipient.Profile?.Locale, data).ToJsonString();
         }
         catch (TemplateException ex)
         {
@@ -120,23 +121,24 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
     private static bool Subscribed(WebhookEndpoint endpoint, string eventType) =>
         endpoint.EventTypes.Count == 0 || endpoint.EventTypes.Any(p => PreferenceMatcher.Match([new PreferenceRule(p, "*", true)], eventType, "webhook") is not null);
 
-    private string WebhookPayload(Notification n, TemplateDefinition template, string? locale)
+    private string WebhookPayload(Notification n, TemplateDefinition template, string? locale, JsonObject requestData)
     {
         JsonNode data;
-        if (renderer.HasChannel(template, Channel.Webhook) || renderer.TryResolveParts(template, Channel.Webhook, locale) is not null)
+        if (renderer.TryResolveParts(template, Channel.Webhook, locale) is not null)
         {
-            var rendered = renderer.Render(template, Channel.Webhook, locale, Data(n));
+            var rendered = renderer.Render(template, Channel.Webhook, locale, requestData);
             data = rendered["payload"]?.DeepClone() ?? rendered;
         }
         else
         {
-            data = new JsonObject { ["notification_id"] = n.Id, ["recipient_id"] = n.RecipientId, ["data"] = Data(n) };
+            data = new JsonObject { ["notification_id"] = n.Id, ["recipient_id"] = n.RecipientId, ["data"] = requestData.DeepClone() };
         }
 
         var payload = new JsonObject { ["type"] = n.EventType, ["timestamp"] = time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture), ["data"] = data };
         return payload.ToJsonString();
     }
 
+    /// <summary>Parsed once per notification and shared by every channel it renders.</summary>
     private static JsonObject Data(Notification n) => JsonNode.Parse(n.Data) as JsonObject ?? [];
 
     private static string ContentHash(Notification n, Channel channel, string content)

@@ -8,6 +8,7 @@ namespace Herald.Core.Pipeline;
 public sealed class TemplateCatalog(ITemplateStore store)
 {
     private readonly ConcurrentDictionary<(string, int), TemplateDefinition> _published = new();
+    private readonly ConcurrentDictionary<string, int> _latest = new(StringComparer.Ordinal);
 
     public enum Lookup
     {
@@ -20,22 +21,17 @@ public sealed class TemplateCatalog(ITemplateStore store)
     /// <summary>The requested version, or the latest published one when <paramref name="version"/> is null.</summary>
     public async Task<(Lookup Result, TemplateDefinition? Template)> GetSendableAsync(string templateId, int? version, CancellationToken ct)
     {
-        if (version is { } v && _published.TryGetValue((templateId, v), out var cached))
+        var wanted = version ?? (_latest.TryGetValue(templateId, out var latest) ? latest : null);
+        if (wanted is { } v && _published.TryGetValue((templateId, v), out var cached))
         {
             return (Lookup.Found, cached);
         }
 
-        var stored = version is { } wanted ? await store.GetTemplateVersionAsync(templateId, wanted, ct) : await store.GetLatestPublishedAsync(templateId, ct);
+        var stored = version is { } exact ? await store.GetTemplateVersionAsync(templateId, exact, ct) : await store.GetLatestPublishedAsync(templateId, ct);
         if (stored is null)
         {
-            if (version is null)
-            {
-                var any = await store.GetTemplateVersionsAsync(templateId, ct);
-                return (any.Count == 0 ? Lookup.UnknownTemplate : Lookup.Draft, null);
-            }
-
             var versions = await store.GetTemplateVersionsAsync(templateId, ct);
-            return (versions.Count == 0 ? Lookup.UnknownTemplate : Lookup.UnknownVersion, null);
+            return (versions.Count == 0 ? Lookup.UnknownTemplate : version is null ? Lookup.Draft : Lookup.UnknownVersion, null);
         }
 
         if (!stored.Published)
@@ -44,6 +40,17 @@ public sealed class TemplateCatalog(ITemplateStore store)
         }
 
         var definition = _published.GetOrAdd((stored.TemplateId, stored.Version), _ => TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition));
+        if (version is null)
+        {
+            _latest[templateId] = stored.Version;
+        }
+
         return (Lookup.Found, definition);
     }
+
+    /// <summary>
+    /// Called when a version of the template is published in this process, so the next unpinned send reads the new
+    /// latest. (Across processes this needs a notification channel; see docs/architecture.md.)
+    /// </summary>
+    public void Published(string templateId) => _latest.TryRemove(templateId, out _);
 }

@@ -47,14 +47,6 @@ public sealed class TemplateRenderer
         return TemplateLocales.Resolve(template, channel, locale)?.Parts;
     }
 
-    /// <summary>Whether the template defines the channel in its default parts (locales only override channels).</summary>
-    [SuppressMessage("Performance", "CA1822", Justification = "Instance API so callers holding the injected renderer use one shape.")]
-    public bool HasChannel(TemplateDefinition template, Channel channel)
-    {
-        ArgumentNullException.ThrowIfNull(template);
-        return template.Channels.ContainsKey(channel);
-    }
-
     /// <summary>Declared variables (dotted paths) that are absent or JSON null in <paramref name="data"/>, in declaration order.</summary>
     public static IReadOnlyList<string> MissingVariables(TemplateDefinition template, JsonObject data)
     {

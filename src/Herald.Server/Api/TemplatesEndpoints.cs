@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Herald.Core.Domain;
+using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 using Herald.Core.Templates;
 
@@ -65,12 +66,14 @@ internal static class TemplatesEndpoints
         return TypedResults.Ok(new TemplateResponse(template_id, versions[^1].Version, published, [.. versions.Select(v => ToResponse(v, withDefinition: true))]));
     }
 
-    private static async Task<IResult> PublishAsync(string template_id, int version, ITemplateStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> PublishAsync(string template_id, int version, ITemplateStore store, TemplateCatalog catalog, TimeProvider time, CancellationToken ct)
     {
         if (!await store.PublishTemplateAsync(template_id, version, time.GetUtcNow(), ct))
         {
             return Problems.NotFound("template version", $"{template_id} v{version}");
         }
+
+        catalog.Published(template_id);
 
         return TypedResults.Ok(ToResponse((await store.GetTemplateVersionAsync(template_id, version, ct))!, withDefinition: false));
     }

@@ -92,17 +92,6 @@ public class TemplateRendererLocaleTests
         _renderer.TryResolveParts(Localized(), Channel.Webhook, "fr-CA").ShouldBeNull();
     }
 
-    [Theory]
-    [InlineData(Channel.Push, true)]
-    [InlineData(Channel.Email, true)]
-    [InlineData(Channel.Sms, true)]
-    [InlineData(Channel.InApp, false)]
-    [InlineData(Channel.Webhook, false)]
-    public void HasChannel_DefaultParts_ReportsPresence(Channel channel, bool expected)
-    {
-        _renderer.HasChannel(Localized(), channel).ShouldBe(expected);
-    }
-
     [Fact]
     public void MissingVariables_DottedPathsAndNulls_ReturnsAbsentInDeclarationOrder()
     {

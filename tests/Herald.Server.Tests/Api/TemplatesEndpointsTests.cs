@@ -302,6 +302,26 @@ public sealed class TemplatesEndpointsTests(HeraldServerFixture server) : IClass
     }
 
     [Fact]
+    public async Task Send_AfterNewVersionPublished_UsesItAndPinsEachNotificationToItsVersion()
+    {
+        var id = HeraldServerFixture.NewId("tpl");
+        var user = HeraldServerFixture.NewId("user");
+        var request = () => new JsonObject { ["event_type"] = "account.welcome", ["template_id"] = id, ["recipient_id"] = user, ["data"] = new JsonObject { ["name"] = "A" } };
+        await server.CreateTemplateAsync(id, new JsonObject { ["in_app"] = new JsonObject { ["title"] = "v1 {{name}}" } }, ["name"]);
+        var first = await server.SendAsync(request());
+        await server.WaitForCompletedAsync(first);
+
+        // The first send cached v1 as the latest; publishing v2 must invalidate that.
+        await server.CreateTemplateAsync(id, new JsonObject { ["in_app"] = new JsonObject { ["title"] = "v2 {{name}}" } }, ["name"]);
+        var second = await server.SendAsync(request());
+
+        (await server.WaitForCompletedAsync(first))["template_version"]!.GetValue<int>().ShouldBe(1);
+        (await server.WaitForCompletedAsync(second))["template_version"]!.GetValue<int>().ShouldBe(2);
+        var feed = (await server.GetFeedAsync(user))["notifications"]!.AsArray();
+        feed.Single(i => i.Str("notification_id") == second)!.Str("title").ShouldBe("v2 A");
+    }
+
+    [Fact]
     public async Task Send_UserLocaleFrCa_FallsBackToFrVariant()
     {
         var id = HeraldServerFixture.NewId("tpl");
