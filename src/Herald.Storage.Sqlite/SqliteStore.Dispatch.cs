@@ -70,6 +70,7 @@ public sealed partial class SqliteStore
         db.WriteAsync<IReadOnlyList<bool>>((c, tx) =>
         {
             var results = new bool[completions.Count];
+            var settled = new HashSet<string>(StringComparer.Ordinal);
             using var update = c.Command("""
                 UPDATE deliveries SET status = $s, due_at = COALESCE($due, due_at), provider = COALESCE($prov, provider), last_error = $err,
                     sent_at = CASE WHEN $s = 'sent' THEN $now ELSE sent_at END, lease_until = NULL, lease_owner = NULL, updated_at = $now
@@ -117,8 +118,14 @@ public sealed partial class SqliteStore
                     ApplyEndpointResult(c, tx, e, now);
                 }
 
-                RefreshNotificationStatus(c, tx, x.NotificationId, now);
+                settled.Add(x.NotificationId);
                 results[i] = true;
+            }
+
+            // Once per notification, not per delivery: a batch often holds several channels of one notification.
+            foreach (var notificationId in settled)
+            {
+                RefreshNotificationStatus(c, tx, notificationId, now);
             }
 
             return results;

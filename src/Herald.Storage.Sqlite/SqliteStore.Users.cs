@@ -1,4 +1,5 @@
 using Herald.Core.Domain;
+using Herald.Core.Preferences;
 using Herald.Core.Storage;
 
 namespace Herald.Storage.Sqlite;
@@ -31,6 +32,15 @@ public sealed partial class SqliteStore
         await using var c = await db.OpenReadAsync(ct);
         var json = await c.Command("SELECT preferences FROM users WHERE user_id = $id").With("$id", userId).ExecuteScalarAsync(ct) as string;
         return json is null ? null : new UserPreferences(userId, StoreJson.Rules(json));
+    }
+
+    public async Task<(UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)> GetRecipientAsync(string userId, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        var rows = await c.Command("SELECT user_id, email, phone, locale, timezone, updated_at, preferences FROM users WHERE user_id = $id").With("$id", userId)
+            .ReadAllAsync(r => (new UserProfile(r.GetString(0), r.StringOrNull(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4), r.Time(5)),
+                r.StringOrNull(6) is { } json ? StoreJson.Rules(json) : []), ct);
+        return rows.Count == 0 ? (null, []) : (rows[0].Item1, rows[0].Item2);
     }
 
     public Task<Device> AddDeviceAsync(Device device, CancellationToken ct) =>

@@ -162,9 +162,8 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
     {
         public static async Task<Recipient> LoadAsync(string userId, IUserStore users, CancellationToken ct)
         {
-            var profile = await users.GetUserAsync(userId, ct);
-            var prefs = await users.GetPreferencesAsync(userId, ct);
-            return new Recipient(profile, prefs?.Rules ?? []);
+            var (profile, rules) = await users.GetRecipientAsync(userId, ct);
+            return new Recipient(profile, rules);
         }
     }
 }

@@ -1,4 +1,5 @@
 using Herald.Core.Domain;
+using Herald.Core.Preferences;
 
 namespace Herald.Core.Storage;
 
@@ -27,6 +28,9 @@ public interface IUserStore
     Task<UserProfile?> GetUserAsync(string userId, CancellationToken ct);
     Task SavePreferencesAsync(UserPreferences preferences, DateTimeOffset now, CancellationToken ct);
     Task<UserPreferences?> GetPreferencesAsync(string userId, CancellationToken ct);
+
+    /// <summary>Profile and preference rules in one read, as planning needs them.</summary>
+    Task<(UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)> GetRecipientAsync(string userId, CancellationToken ct);
 
     /// <summary>Adds a device; a token the user already has returns the existing device.</summary>
     Task<Device> AddDeviceAsync(Device device, CancellationToken ct);
