@@ -51,14 +51,9 @@ public sealed class Settlement
                 (status, due, reason) = Retry(d, retry.RetryAfter, retry.Reason, now);
                 error = retry.Reason;
                 break;
-            case DeliveryOutcome.Unknown unknown when _options.ResendUnknown(d.Priority):
-                (status, due, reason) = Retry(d, null, $"outcome unknown ({unknown.Reason}); resending under the {d.Priority.ToWire()} at-least-once policy", now);
-                error = unknown.Reason;
-                break;
             case DeliveryOutcome.Unknown unknown:
-                status = DeliveryStatus.Dead;
+                (status, due, reason) = UnknownOutcome(d, $"outcome unknown ({unknown.Reason})", now);
                 error = unknown.Reason;
-                reason = $"outcome unknown ({unknown.Reason}); not resent under the {d.Priority.ToWire()} at-most-once policy; in the dead-letter queue";
                 break;
             case DeliveryOutcome.Rejected rejected:
                 status = DeliveryStatus.Dead;
@@ -88,14 +83,14 @@ public sealed class Settlement
     public (string Status, DateTimeOffset? Due, string Reason) UnknownAfterLease(Delivery d, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(d);
-        if (!_options.ResendUnknown(d.Priority))
-        {
-            return (DeliveryStatus.Dead, null,
-                $"send lease expired and the provider cannot be asked; not resent under the {d.Priority.ToWire()} at-most-once policy; in the dead-letter queue");
-        }
-
-        return Retry(d, null, $"send lease expired and the provider cannot be asked; resending under the {d.Priority.ToWire()} at-least-once policy (same message id)", now);
+        return UnknownOutcome(d, "send lease expired and the provider cannot be asked", now);
     }
+
+    /// <summary>The priority's policy for an outcome nobody can confirm: resend on the retry schedule, or the DLQ.</summary>
+    private (string Status, DateTimeOffset? Due, string Reason) UnknownOutcome(Delivery d, string why, DateTimeOffset now) =>
+        _options.ResendUnknown(d.Priority)
+            ? Retry(d, null, $"{why}; resending under the {d.Priority.ToWire()} at-least-once policy (same message id)", now)
+            : (DeliveryStatus.Dead, null, $"{why}; not resent under the {d.Priority.ToWire()} at-most-once policy; in the dead-letter queue");
 
     private (string Status, DateTimeOffset? Due, string Reason) Retry(Delivery d, TimeSpan? retryAfter, string why, DateTimeOffset now)
     {
