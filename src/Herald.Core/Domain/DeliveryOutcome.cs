@@ -17,6 +17,12 @@ public abstract record DeliveryOutcome
     /// <summary>The target (device token, address, endpoint) is gone; the target should be removed or disabled.</summary>
     public sealed record InvalidTarget(string Reason) : DeliveryOutcome;
 
+    /// <summary>
+    /// The provider refused our credentials or account (401/403, suspended account): nothing about this message is wrong, so
+    /// the router opens the provider's circuit, alerts and fails over; with no provider left the delivery is retried.
+    /// </summary>
+    public sealed record Misconfigured(string Reason) : DeliveryOutcome;
+
     /// <summary>The request may have reached the provider but no answer came back (timeout after send, connection lost).</summary>
     public sealed record Unknown(string Reason) : DeliveryOutcome;
 }

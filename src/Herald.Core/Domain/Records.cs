@@ -25,7 +25,7 @@ public sealed record Notification(
     DateTimeOffset DueAt,
     DateTimeOffset CreatedAt);
 
-/// <summary>Notification × channel × target.</summary>
+/// <summary>Notification × channel × target. <see cref="Platform"/> is the device platform (ios, android, web) of a push delivery.</summary>
 public sealed record Delivery(
     string Id,
     string NotificationId,
@@ -45,7 +45,9 @@ public sealed record Delivery(
     DateTimeOffset? SentAt,
     DateTimeOffset? DeliveredAt,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? Platform = null,
+    string? ProviderMessageId = null);
 
 public sealed record TraceEntry(string NotificationId, DateTimeOffset At, string Stage, string? Channel, string Decision, string Reason);
 

@@ -90,31 +90,31 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         var now = time.GetUtcNow();
         var hash = ContentHash(n, channel, content);
         var result = new List<Delivery>(targets.Count);
-        foreach (var (target, targetRef) in targets)
+        foreach (var (target, targetRef, platform) in targets)
         {
             result.Add(new Delivery(Ids.New("dlv", time), n.Id, n.RecipientId, n.EventType, channel, n.Priority, target, targetRef, null,
-                DeliveryStatus.Queued, 0, null, content, hash, now, null, null, now, now));
+                DeliveryStatus.Queued, 0, null, content, hash, now, null, null, now, now, platform));
         }
 
         trace.Add(Entry(n, channel, "queued", targets.Count == 1 ? $"rendered (template {template.TemplateId} v{template.Version}) and queued" : $"rendered and queued for {targets.Count} targets"));
         return result;
     }
 
-    private async Task<List<(string Target, string? Ref)>> TargetsAsync(Notification n, Channel channel, Recipient recipient, CancellationToken ct)
+    private async Task<List<(string Target, string? Ref, string? Platform)>> TargetsAsync(Notification n, Channel channel, Recipient recipient, CancellationToken ct)
     {
         switch (channel)
         {
             case Channel.InApp:
-                return [(n.RecipientId, null)];
+                return [(n.RecipientId, null, null)];
             case Channel.Email:
-                return recipient.Profile?.Email is { } email ? [(email, null)] : [];
+                return recipient.Profile?.Email is { } email ? [(email, null, null)] : [];
             case Channel.Sms:
-                return recipient.Profile?.Phone is { } phone ? [(phone, null)] : [];
+                return recipient.Profile?.Phone is { } phone ? [(phone, null, null)] : [];
             case Channel.Push:
-                return [.. (await users.GetDevicesAsync(n.RecipientId, ct)).Select(d => (d.Token, (string?)d.Id))];
+                return [.. (await users.GetDevicesAsync(n.RecipientId, ct)).Select(d => (d.Token, (string?)d.Id, (string?)d.Platform))];
             default:
                 var list = await endpoints.GetEndpointsForRecipientAsync(n.RecipientId, ct);
-                return [.. list.Where(e => e.Enabled && Subscribed(e, n.EventType)).Select(e => (e.Url, (string?)e.Id))];
+                return [.. list.Where(e => e.Enabled && Subscribed(e, n.EventType)).Select(e => (e.Url, (string?)e.Id, (string?)null))];
         }
     }
 

@@ -51,6 +51,10 @@ public sealed class Settlement
                 (status, due, reason) = Retry(d, retry.RetryAfter, retry.Reason, now);
                 error = retry.Reason;
                 break;
+            case DeliveryOutcome.Misconfigured misconfigured:
+                (status, due, reason) = Retry(d, null, $"provider configuration error at {result.Provider}: {misconfigured.Reason}", now);
+                error = misconfigured.Reason;
+                break;
             case DeliveryOutcome.Unknown unknown:
                 (status, due, reason) = UnknownOutcome(d, $"outcome unknown ({unknown.Reason})", now);
                 error = unknown.Reason;

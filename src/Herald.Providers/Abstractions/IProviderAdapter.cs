@@ -1,0 +1,34 @@
+using Herald.Core.Domain;
+
+namespace Herald.Providers.Abstractions;
+
+/// <summary>
+/// One configured provider instance (<c>Herald:Providers:&lt;name&gt;</c>) speaking one vendor's wire protocol. Adapters never
+/// throw for provider failures: every answer, timeout and connection fault maps to a <see cref="DeliveryOutcome"/>.
+/// </summary>
+public interface IProviderAdapter
+{
+    /// <summary>The instance name from configuration (for example <c>sms1</c>).</summary>
+    string Name { get; }
+
+    /// <summary>The vendor type (<c>twilio</c>, <c>smtp</c>, ...).</summary>
+    string Type { get; }
+
+    Channel Channel { get; }
+
+    /// <summary>Sends one rendered delivery. <see cref="Delivery.Content"/> holds the channel's rendered parts as JSON.</summary>
+    Task<DeliveryOutcome> SendAsync(Delivery delivery, CancellationToken ct);
+
+    /// <summary>
+    /// Asks the vendor whether it holds this delivery (matched by our delivery id). True: it has it; false: it never got
+    /// it; null: the vendor cannot be asked or did not answer (the priority's unknown-outcome policy then decides).
+    /// </summary>
+    Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct);
+}
+
+/// <summary>An adapter whose vendor reports delivery status later by calling us (<c>/api/v1/webhooks/{name}</c>).</summary>
+public interface IStatusCallbackReceiver
+{
+    /// <summary>Verifies the callback's signature and parses it. Never throws for bad input: it returns a rejection.</summary>
+    CallbackResult Parse(InboundCallback callback);
+}
