@@ -17,13 +17,16 @@ CREATE TABLE IF NOT EXISTS deliveries(
   priority INTEGER NOT NULL, target TEXT NOT NULL, target_ref TEXT, provider TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL,
   last_error TEXT, content TEXT NOT NULL, content_hash TEXT NOT NULL, due_at INTEGER NOT NULL, lease_until INTEGER, lease_owner TEXT,
   claimed_at INTEGER, sent_at INTEGER, delivered_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-  platform TEXT, provider_message_id TEXT,
+  platform TEXT, provider_message_id TEXT, tracked_status TEXT,
   UNIQUE(notification_id, channel, target));
 CREATE INDEX IF NOT EXISTS ix_deliveries_lane ON deliveries(channel, priority, due_at) WHERE status IN ('queued', 'deferred', 'retrying');
 CREATE INDEX IF NOT EXISTS ix_deliveries_lease ON deliveries(lease_until) WHERE status = 'sending';
 CREATE INDEX IF NOT EXISTS ix_deliveries_recent ON deliveries(recipient_id, channel, claimed_at);
 CREATE INDEX IF NOT EXISTS ix_deliveries_notification ON deliveries(notification_id);
 CREATE INDEX IF NOT EXISTS ix_deliveries_dead ON deliveries(id) WHERE status = 'dead';
+CREATE INDEX IF NOT EXISTS ix_deliveries_provider_message ON deliveries(provider_message_id) WHERE provider_message_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS suppressions(channel INTEGER NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL,
+  PRIMARY KEY(channel, address));
 CREATE TABLE IF NOT EXISTS attempts(
   id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL, provider TEXT, outcome TEXT NOT NULL, detail TEXT, provider_message_id TEXT,
   started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL);

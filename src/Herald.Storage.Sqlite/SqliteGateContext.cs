@@ -44,6 +44,9 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
         return cmd.ReadAll(r => r.Time(0));
     }
 
+    public string? Suppression(Channel channel, string address) =>
+        c.Command("SELECT reason FROM suppressions WHERE channel = $c AND address = $a", tx).With("$c", (int)channel).With("$a", address).ExecuteScalar() as string;
+
     public bool SentSameContent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
         c.Command("""
             SELECT 1 FROM deliveries

@@ -29,6 +29,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IFeedStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IWebhookEndpointStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<ITrackingStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 }

@@ -72,8 +72,12 @@ public sealed partial class SqliteStore
             var results = new bool[completions.Count];
             var settled = new HashSet<string>(StringComparer.Ordinal);
             using var update = c.Command("""
-                UPDATE deliveries SET status = $s, due_at = COALESCE($due, due_at), provider = COALESCE($prov, provider), last_error = $err,
-                    sent_at = CASE WHEN $s = 'sent' THEN $now ELSE sent_at END, lease_until = NULL, lease_owner = NULL, updated_at = $now
+                UPDATE deliveries SET
+                    status = CASE WHEN $s = 'sent' AND tracked_status IS NOT NULL THEN tracked_status ELSE $s END,
+                    due_at = COALESCE($due, due_at), provider = COALESCE($prov, provider), last_error = $err,
+                    provider_message_id = COALESCE($pmid, provider_message_id),
+                    sent_at = CASE WHEN $s = 'sent' THEN $now ELSE sent_at END,
+                    lease_until = CASE WHEN $s = 'unknown' THEN $due ELSE NULL END, lease_owner = NULL, updated_at = $now
                 WHERE id = $id AND status IN ('sending', 'unknown') AND lease_owner = $owner
                 """, tx);
             using var attempt = c.Command("""
@@ -84,7 +88,7 @@ public sealed partial class SqliteStore
             {
                 var x = completions[i];
                 update.Parameters.Clear();
-                update.With("$s", x.Status).With("$due", x.DueAt.Ms()).With("$prov", x.Provider).With("$err", x.LastError)
+                update.With("$s", x.Status).With("$due", x.DueAt.Ms()).With("$prov", x.Provider).With("$err", x.LastError).With("$pmid", x.ProviderMessageId)
                     .With("$now", now.Ms()).With("$id", x.DeliveryId).With("$owner", x.LeaseOwner);
                 if (update.ExecuteNonQuery() == 0)
                 {
@@ -111,6 +115,11 @@ public sealed partial class SqliteStore
                 if (x.RemoveDeviceId is { } device)
                 {
                     c.Command("DELETE FROM devices WHERE id = $id", tx).With("$id", device).ExecuteNonQuery();
+                }
+
+                if (x.Suppress is { } s)
+                {
+                    AddSuppression(c, tx, s);
                 }
 
                 if (x.EndpointResult is { } e)

@@ -8,7 +8,7 @@ namespace Herald.Storage.Sqlite;
 /// <summary>The embedded store: every port over one SQLite file.</summary>
 public sealed partial class SqliteStore(SqliteDatabase db) :
     IStoreInitializer, ISettingsStore, IApiKeyStore, IUserStore, ITemplateStore, IIngestStore, IPlanStore,
-    INotificationQueryStore, IDispatchStore, IFeedStore, IWebhookEndpointStore, IOutboxStore
+    INotificationQueryStore, IDispatchStore, IFeedStore, IWebhookEndpointStore, IOutboxStore, ITrackingStore
 {
     public async Task InitializeAsync(CancellationToken ct)
     {

@@ -4,7 +4,14 @@ using Herald.Core.Storage;
 namespace Herald.Core.Channels;
 
 /// <summary>What a sender achieved, with the side effects the completion must commit together with it.</summary>
-public sealed record SendResult(DeliveryOutcome Outcome, string Provider, FeedItem? Feed = null, WebhookEndpointResult? Endpoint = null);
+public sealed record SendResult(DeliveryOutcome Outcome, string Provider, FeedItem? Feed = null, WebhookEndpointResult? Endpoint = null)
+{
+    /// <summary>Routing decisions taken on the way (failover, open circuits), recorded in the trace before the outcome.</summary>
+    public IReadOnlyList<RouteNote>? Notes { get; init; }
+}
+
+/// <summary>One routing decision for the trace: decision (failover, skipped, ...) and why.</summary>
+public sealed record RouteNote(string Decision, string Reason);
 
 /// <summary>Sends one delivery over one channel. Implementations never throw for provider failures: they return an outcome.</summary>
 public interface IChannelSender

@@ -80,6 +80,12 @@ public sealed record WebhookEndpoint(
 /// <summary>A message stored by the capture provider, exactly as a provider would have received it.</summary>
 public sealed record OutboxMessage(long Id, string DeliveryId, Channel Channel, string Provider, string RecipientId, string Target, string Message, DateTimeOffset CreatedAt);
 
+/// <summary>
+/// An address Herald will not send to on a channel: a hard bounce, a spam complaint, an invalid number, an opt-out (SMS STOP,
+/// one-click unsubscribe). The gate suppresses deliveries to it, urgent ones included.
+/// </summary>
+public sealed record Suppression(Channel Channel, string Address, string Reason, string Source, DateTimeOffset CreatedAt);
+
 public sealed record ApiKey(string Id, string KeyHash, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt);
 
 /// <summary>A saved response for an idempotency key.</summary>
@@ -100,9 +106,12 @@ public static class DeliveryStatus
     public const string Dead = "dead";
     public const string Cancelled = "cancelled";
     public const string Unknown = "unknown";
+    public const string Bounced = "bounced";
+    public const string Opened = "opened";
+    public const string Clicked = "clicked";
 
     public static bool IsTerminal(string status) =>
-        status is Sent or Delivered or Suppressed or Failed or Dead or Cancelled or "opened" or "clicked" or "expired";
+        status is Sent or Delivered or Suppressed or Failed or Dead or Cancelled or Opened or Clicked or Bounced or "expired";
 }
 
 public static class NotificationStatus

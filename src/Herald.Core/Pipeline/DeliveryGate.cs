@@ -34,6 +34,12 @@ public sealed class DeliveryGate : IDispatchGate
         ArgumentNullException.ThrowIfNull(delivery);
         ArgumentNullException.ThrowIfNull(context);
         var wire = delivery.Channel.ToWire();
+        if (context.Suppression(delivery.Channel, delivery.Target) is { } suppressed)
+        {
+            // Not even urgent bypasses this: the address bounced, complained or opted out at the carrier.
+            return new GateDecision.Suppress("gate", $"{delivery.Target} is on the {wire} suppression list ({suppressed})");
+        }
+
         if (delivery.Priority != Priority.Urgent)
         {
             var rule = PreferenceMatcher.Match(context.Rules(delivery.RecipientId), delivery.EventType, wire);

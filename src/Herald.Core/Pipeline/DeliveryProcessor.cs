@@ -18,7 +18,8 @@ public sealed partial class DeliveryProcessor(
     TimeProvider time,
     ILogger<DeliveryProcessor> logger)
 {
-    private readonly Dictionary<Channel, IChannelSender> _senders = senders.ToDictionary(s => s.Channel);
+    // The last registration per channel wins: the core registers the capture provider, a provider router replaces it.
+    private readonly Dictionary<Channel, IChannelSender> _senders = senders.GroupBy(s => s.Channel).ToDictionary(g => g.Key, g => g.Last());
 
     public IChannelSender SenderFor(Channel channel) => _senders[channel];
 

@@ -57,6 +57,12 @@ public sealed class PipelineOptions
         ["low"] = "dead",
     };
 
+    /// <summary>
+    /// How long a delivery whose outcome is unknown (timeout after the request was sent) waits before the reconciler asks
+    /// the provider by our reference; the provider's status callback often settles it first. Default 10 s.
+    /// </summary>
+    public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long idempotency keys are kept. Default 24 h (the minimum the promise allows).</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
 

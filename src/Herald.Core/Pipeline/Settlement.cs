@@ -40,6 +40,7 @@ public sealed class Settlement
         string reason;
         string? providerId = null;
         string? removeDevice = null;
+        Suppression? suppress = null;
         switch (result.Outcome)
         {
             case DeliveryOutcome.Sent sent:
@@ -56,8 +57,11 @@ public sealed class Settlement
                 error = misconfigured.Reason;
                 break;
             case DeliveryOutcome.Unknown unknown:
-                (status, due, reason) = UnknownOutcome(d, $"outcome unknown ({unknown.Reason})", now);
+                // Never resent blindly: the reconciler asks the provider by our reference first.
+                status = DeliveryStatus.Unknown;
+                due = now + _options.ReconcileAfter;
                 error = unknown.Reason;
+                reason = $"outcome unknown at {result.Provider} ({unknown.Reason}); reconciling at {due.Value.UtcDateTime:HH:mm:ss}Z before any resend";
                 break;
             case DeliveryOutcome.Rejected rejected:
                 status = DeliveryStatus.Dead;
@@ -68,16 +72,23 @@ public sealed class Settlement
                 status = DeliveryStatus.Failed;
                 error = invalid.Reason;
                 removeDevice = d.Channel == Channel.Push ? d.TargetRef : null;
-                reason = $"invalid target: {invalid.Reason}" + (removeDevice is null ? "" : "; device removed");
+                suppress = d.Channel is Channel.Email or Channel.Sms ? new Suppression(d.Channel, d.Target, invalid.Reason, result.Provider, now) : null;
+                reason = $"invalid target: {invalid.Reason}" + (removeDevice is null ? "" : "; device removed") + (suppress is null ? "" : "; address suppressed");
                 break;
             default:
                 throw new InvalidOperationException($"unhandled outcome {result.Outcome}");
         }
 
         var decision = status == DeliveryStatus.Retrying ? "retry" : status;
-        var trace = new TraceEntry(d.NotificationId, now, "dispatch", wire, decision, reason);
+        var trace = new List<TraceEntry>(1 + (result.Notes?.Count ?? 0));
+        foreach (var note in result.Notes ?? [])
+        {
+            trace.Add(new TraceEntry(d.NotificationId, now, "route", wire, note.Decision, note.Reason));
+        }
+
+        trace.Add(new TraceEntry(d.NotificationId, now, "dispatch", wire, decision, reason));
         return new DeliveryCompletion(d.Id, d.NotificationId, owner, status, due, result.Provider, error, result.Outcome.GetType().Name.ToLowerInvariant(),
-            providerId, startedAt, now, [trace], result.Feed, removeDevice, result.Endpoint);
+            providerId, startedAt, now, trace, result.Feed, removeDevice, result.Endpoint, suppress);
     }
 
     /// <summary>

@@ -27,6 +27,9 @@ public interface IGateContext
 
     /// <summary>True when another notification's delivery with the same content hash was sent since <paramref name="since"/>.</summary>
     bool SentSameContent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since);
+
+    /// <summary>The reason the address is on the suppression list for this channel, or null.</summary>
+    string? Suppression(Channel channel, string address);
 }
 
 public interface IDispatchGate
@@ -50,7 +53,8 @@ public sealed record DeliveryCompletion(
     IReadOnlyList<TraceEntry> Trace,
     FeedItem? FeedItem = null,
     string? RemoveDeviceId = null,
-    WebhookEndpointResult? EndpointResult = null);
+    WebhookEndpointResult? EndpointResult = null,
+    Suppression? Suppress = null);
 
 /// <summary>How a webhook endpoint answered, so failing endpoints can be disabled.</summary>
 public sealed record WebhookEndpointResult(string EndpointId, bool Succeeded, bool DisableNow, string? Reason);
@@ -99,4 +103,24 @@ public interface IOutboxStore
     Task InsertOutboxAsync(OutboxMessage message, CancellationToken ct);
     Task<bool> OutboxHasDeliveryAsync(string deliveryId, CancellationToken ct);
     Task<IReadOnlyList<OutboxMessage>> ListOutboxAsync(Channel? channel, string? recipientId, int limit, long? afterId, CancellationToken ct);
+}
+
+/// <summary>
+/// One provider report applied to the store: a status for a delivery, a suppression to add or lift, and its trace entry.
+/// </summary>
+public sealed record TrackingUpdate(string? DeliveryId, string? NotificationId, string? Status, DateTimeOffset At, TraceEntry? Trace,
+    Suppression? Suppress = null, Suppression? Unsuppress = null);
+
+/// <summary>What the provider status callbacks, open/click tracking and the suppression API need.</summary>
+public interface ITrackingStore
+{
+    /// <summary>A delivery by our id, else by the provider's message id.</summary>
+    Task<Delivery?> FindTrackedDeliveryAsync(string? deliveryId, string? providerMessageId, CancellationToken ct);
+
+    /// <summary>Applies every update in one transaction. Statuses only move forward.</summary>
+    Task ApplyTrackingAsync(IReadOnlyList<TrackingUpdate> updates, DateTimeOffset now, CancellationToken ct);
+
+    Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(Channel? channel, string? address, int limit, CancellationToken ct);
+
+    Task<bool> RemoveSuppressionAsync(Channel channel, string address, CancellationToken ct);
 }

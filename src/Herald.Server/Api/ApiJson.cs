@@ -10,6 +10,9 @@ namespace Herald.Server.Api;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(SendRequest))]
+[JsonSerializable(typeof(ProvidersResponse))]
+[JsonSerializable(typeof(SuppressionPage))]
+[JsonSerializable(typeof(CallbackAcceptedResponse))]
 [JsonSerializable(typeof(BatchRequest))]
 [JsonSerializable(typeof(AcceptedResponse))]
 [JsonSerializable(typeof(BatchAcceptedResponse))]

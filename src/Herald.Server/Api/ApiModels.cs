@@ -82,3 +82,18 @@ public sealed record OutboxMessageResponse(long Id, string DeliveryId, string Ch
 public sealed record OutboxPage(List<OutboxMessageResponse> Messages, string? NextCursor);
 
 public sealed record HealthResponse(string Status, Dictionary<string, string> Checks);
+
+public sealed record ProviderStatsResponse(int RecentCalls, double ErrorRate, double? P50Ms, double? P95Ms, double? P99Ms, long TotalCalls, long TotalFailures);
+
+public sealed record CircuitTransitionResponse(DateTimeOffset At, string State);
+
+public sealed record ProviderResponse(string Name, string Type, string Channel, int Order, string Circuit, List<string> Match, double? RatePerSecond,
+    ProviderStatsResponse Stats, List<CircuitTransitionResponse> Transitions);
+
+public sealed record ProvidersResponse(List<ProviderResponse> Providers);
+
+public sealed record SuppressionResponse(string Channel, string Address, string Reason, string Source, DateTimeOffset CreatedAt);
+
+public sealed record SuppressionPage(List<SuppressionResponse> Suppressions);
+
+public sealed record CallbackAcceptedResponse(int Events, int Applied);

@@ -1,6 +1,9 @@
 using System.Security.Cryptography;
 using Herald.Core;
 using Herald.Core.Storage;
+using Herald.Providers;
+using Herald.Providers.Routing;
+using Herald.Providers.Tracking;
 using Herald.Server.Api;
 using Herald.Storage.Sqlite;
 using Microsoft.AspNetCore.Diagnostics;
@@ -29,6 +32,7 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddSingleton(roles);
         builder.Services.AddSqliteStore();
         builder.Services.AddHeraldPipeline(runWorkers: roles.Worker || roles.Scheduler);
+        builder.Services.AddHeraldProviders(builder.Configuration);
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddSingleton<HeraldSecrets>();
         builder.Services.AddSingleton(sp => new SubscriberTokens(sp.GetRequiredService<HeraldSecrets>().SubscriberSecret));
@@ -54,6 +58,12 @@ internal static partial class HeraldHostingExtensions
         var secret = app.Configuration["Herald:Security:SubscriberSecret"]
             ?? await services.GetRequiredService<ISettingsStore>().GetOrAddSettingAsync("subscriber_secret", () => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)), CancellationToken.None);
         services.GetRequiredService<HeraldSecrets>().SubscriberSecret = System.Text.Encoding.UTF8.GetBytes(secret);
+        var tracking = app.Configuration["Herald:Security:TrackingSecret"]
+            ?? await services.GetRequiredService<ISettingsStore>().GetOrAddSettingAsync("tracking_secret", () => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)), CancellationToken.None);
+        services.GetRequiredService<TrackingTokens>().Secret = System.Text.Encoding.UTF8.GetBytes(tracking);
+
+        // Builds every provider now: a missing credential fails start with a message naming the setting.
+        services.GetRequiredService<ProviderRegistry>();
 
         var keys = services.GetRequiredService<ApiKeys>();
         if (await services.GetRequiredService<IApiKeyStore>().CountApiKeysAsync(CancellationToken.None) == 0)
@@ -86,6 +96,8 @@ internal static partial class HeraldHostingExtensions
         app.MapTemplates();
         app.MapWebhookEndpoints();
         app.MapOperations();
+        app.MapProviders();
+        app.MapTracking();
         return app;
     }
 

@@ -186,6 +186,10 @@ public class DeliveryGateTests
 
         public bool SameContent { get; init; }
 
+        public Dictionary<(Channel, string), string> Suppressed { get; } = [];
+
+        public string? Suppression(Channel channel, string address) => Suppressed.TryGetValue((channel, address), out var r) ? r : null;
+
         public List<(Channel, DateTimeOffset, string?)> SendQueries { get; } = [];
 
         public List<(string, Channel, string, string, DateTimeOffset)> ContentQueries { get; } = [];

@@ -112,25 +112,51 @@ public class SettlementTests
     }
 
     [Fact]
-    public void Settle_UnknownWithNormalPriority_RetryingUnderResendPolicy()
+    public void Settle_Unknown_WaitsForReconciliationInsteadOfResending()
     {
         var c = Settlement().Settle(Delivery(priority: Priority.Normal), "lane-a", Result(new DeliveryOutcome.Unknown("timeout after send")), Started);
 
-        c.Status.ShouldBe(DeliveryStatus.Retrying);
-        c.DueAt.ShouldNotBeNull();
-        c.DueAt.Value.ShouldBeInRange(Now, Now.AddSeconds(10));
+        c.Status.ShouldBe(DeliveryStatus.Unknown);
+        c.DueAt.ShouldBe(Now + new PipelineOptions().ReconcileAfter);
         c.LastError.ShouldBe("timeout after send");
-        c.Trace.Single().Reason.ShouldContain("at-least-once policy");
+        c.Trace.Single().Reason.ShouldContain("reconciling");
     }
 
     [Fact]
-    public void Settle_UnknownWithLowPriority_DeadUnderAtMostOncePolicy()
+    public void Settle_Unknown_SameForEveryPriority_ThePolicyAppliesOnlyWhenTheProviderCannotAnswer()
     {
         var c = Settlement().Settle(Delivery(priority: Priority.Low), "lane-a", Result(new DeliveryOutcome.Unknown("timeout after send")), Started);
 
-        c.Status.ShouldBe(DeliveryStatus.Dead);
-        c.DueAt.ShouldBeNull();
-        c.Trace.Single().Reason.ShouldBe("outcome unknown (timeout after send); not resent under the low at-most-once policy; in the dead-letter queue");
+        c.Status.ShouldBe(DeliveryStatus.Unknown);
+        c.DueAt.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void Settle_InvalidEmailOrSmsTarget_SuppressesTheAddress()
+    {
+        var c = Settlement().Settle(Delivery(Channel.Sms), "lane-a", Result(new DeliveryOutcome.InvalidTarget("21610 opted out")), Started);
+
+        c.Status.ShouldBe(DeliveryStatus.Failed);
+        c.Suppress.ShouldNotBeNull().Channel.ShouldBe(Channel.Sms);
+        c.RemoveDeviceId.ShouldBeNull();
+    }
+
+    [Fact]
+    public void Settle_RouteNotes_LandInTheTraceBeforeTheOutcome()
+    {
+        var result = Result(new DeliveryOutcome.Sent("m1")) with { Notes = [new("failover", "sms1: 503; trying sms2")] };
+        var c = Settlement().Settle(Delivery(Channel.Sms), "lane-a", result, Started);
+
+        c.Trace.Select(t => t.Decision).ShouldBe(["failover", "sent"]);
+    }
+
+    [Fact]
+    public void Settle_Misconfigured_IsRetried()
+    {
+        var c = Settlement().Settle(Delivery(Channel.Sms), "lane-a", Result(new DeliveryOutcome.Misconfigured("401")), Started);
+
+        c.Status.ShouldBe(DeliveryStatus.Retrying);
+        c.Trace.Single().Reason.ShouldContain("configuration error");
     }
 
     [Fact]

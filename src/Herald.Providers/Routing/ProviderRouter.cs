@@ -1,0 +1,130 @@
+using Herald.Core.Channels;
+using Herald.Core.Domain;
+using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+
+namespace Herald.Providers.Routing;
+
+/// <summary>
+/// The sender of one channel: tries the channel's providers in order, skipping those whose condition does not match,
+/// whose circuit is open or whose token bucket is empty, and fails over on a retryable or configuration error. Every
+/// switch is a note in the delivery's trace. An unknown outcome never fails over: the first provider may have the message.
+/// </summary>
+public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<ProviderRoute> routes, TimeProvider time, ILogger<ProviderRouter> logger) : IChannelSender
+{
+    public Channel Channel => channel;
+
+    public IReadOnlyList<ProviderRoute> Routes => routes;
+
+    public async Task<SendResult> SendAsync(Delivery delivery, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var notes = new List<RouteNote>();
+        DeliveryOutcome? last = null;
+        string? lastProvider = null;
+        TimeSpan? soonest = null;
+        var candidates = routes.Where(r => r.Accepts(delivery)).ToList();
+        if (candidates.Count == 0)
+        {
+            return new SendResult(new DeliveryOutcome.Rejected($"no {channel.ToWire()} provider accepts {Describe(delivery)}"), "router");
+        }
+
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var route = candidates[i];
+            var next = i + 1 < candidates.Count ? $"; trying {candidates[i + 1].Name}" : "; no provider left";
+            if (route.IsOpen)
+            {
+                notes.Add(new("skipped", $"{route.Name}: circuit {route.State}{next}"));
+                soonest = Min(soonest, route.Circuit.BreakDuration);
+                continue;
+            }
+
+            if (route.Bucket is { } bucket)
+            {
+                var (taken, wait) = await bucket.TakeAsync(route.BucketMaxWait, ct);
+                if (!taken)
+                {
+                    notes.Add(new("skipped", $"{route.Name}: rate {bucket.PerSecond:0.##}/s reached, next slot in {wait.TotalMilliseconds:0} ms{next}"));
+                    soonest = Min(soonest, wait);
+                    continue;
+                }
+            }
+
+            var started = time.GetTimestamp();
+            DeliveryOutcome outcome;
+            try
+            {
+                outcome = await route.Pipeline.ExecuteAsync(static async (state, token) => await state.Adapter.SendAsync(state.Delivery, token), (route.Adapter, Delivery: delivery), ct);
+            }
+            catch (BrokenCircuitException)
+            {
+                // Half-open lets one trial call through; the others go on to the next provider.
+                notes.Add(new("skipped", $"{route.Name}: circuit {route.State}{next}"));
+                soonest = Min(soonest, route.Circuit.BreakDuration);
+                continue;
+            }
+
+            var failed = outcome is DeliveryOutcome.Retry or DeliveryOutcome.Misconfigured or DeliveryOutcome.Unknown;
+            route.Stats.Record(time.GetElapsedTime(started), failed);
+            last = outcome;
+            lastProvider = route.Name;
+            switch (outcome)
+            {
+                case DeliveryOutcome.Misconfigured m:
+                    LogMisconfigured(logger, route.Name, m.Reason);
+                    await route.IsolateAsync();
+                    notes.Add(new("failover", $"{route.Name}: configuration error ({m.Reason}); circuit opened{next}"));
+                    continue;
+                case DeliveryOutcome.Retry r:
+                    notes.Add(new("failover", $"{route.Name}: {r.Reason}{(route.IsOpen ? "; circuit opened" : "")}{next}"));
+                    if (r.RetryAfter is { } after)
+                    {
+                        soonest = Min(soonest, after);
+                    }
+
+                    continue;
+                default:
+                    if (i > 0 || notes.Count > 0)
+                    {
+                        notes.Add(new("routed", $"{route.Name} took it after {notes.Count} switch(es)"));
+                    }
+
+                    return new SendResult(outcome, route.Name) { Notes = notes };
+            }
+        }
+
+        // Nobody took it: a transient failure of the channel, retried no sooner than the first provider may be back.
+        var reason = last switch
+        {
+            DeliveryOutcome.Retry r => $"every {channel.ToWire()} provider failed; last: {r.Reason}",
+            DeliveryOutcome.Misconfigured m => $"every {channel.ToWire()} provider failed; last: configuration error {m.Reason}",
+            _ => $"every {channel.ToWire()} provider is unavailable (circuit open or rate limited)",
+        };
+        return new SendResult(new DeliveryOutcome.Retry(reason, soonest), lastProvider ?? "router") { Notes = notes };
+    }
+
+    /// <summary>Asks the provider that had the delivery (recorded on it) whether it holds the message.</summary>
+    public async Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var route = routes.FirstOrDefault(r => r.Name == delivery.Provider);
+        if (route is null)
+        {
+            return null;
+        }
+
+        return await route.Adapter.LookUpAsync(delivery, ct);
+    }
+
+    private static TimeSpan? Min(TimeSpan? a, TimeSpan b) => a is { } x && x < b ? x : b;
+
+    private static string Describe(Delivery d) => d.Channel switch
+    {
+        Channel.Push => $"platform '{d.Platform ?? "unknown"}'",
+        _ => $"'{d.Target}'",
+    };
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Provider {Provider} refused our configuration ({Reason}); its circuit is open and traffic fails over")]
+    private static partial void LogMisconfigured(ILogger logger, string provider, string reason);
+}

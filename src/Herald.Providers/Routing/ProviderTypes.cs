@@ -1,0 +1,14 @@
+using Herald.Core.Domain;
+using Herald.Providers.Abstractions;
+
+namespace Herald.Providers.Routing;
+
+/// <summary>The provider types <c>Herald:Providers:&lt;name&gt;:Type</c> may name, with the channel each sends.</summary>
+public static class ProviderTypes
+{
+    public sealed record Factory(Channel Channel, Func<ProviderContext, IProviderAdapter> Create);
+
+    public static readonly IReadOnlyDictionary<string, Factory> All = new Dictionary<string, Factory>(StringComparer.Ordinal)
+    {
+    };
+}

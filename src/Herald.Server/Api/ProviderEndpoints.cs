@@ -1,0 +1,154 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Herald.Providers;
+using Herald.Providers.Abstractions;
+using Herald.Providers.Routing;
+
+namespace Herald.Server.Api;
+
+/// <summary>Provider health, inbound provider status callbacks and the suppression list.</summary>
+internal static class ProviderEndpoints
+{
+    private const int MaxCallbackBody = 1024 * 1024;
+
+    public static void MapProviders(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/providers", ListProviders).WithTags("Providers").RequireScope(ApiKeys.ReadScope).Produces<ProvidersResponse>();
+        app.MapPost("/api/v1/webhooks/{provider}", ReceiveAsync).WithTags("Providers")
+            .Produces<CallbackAcceptedResponse>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+        var suppressions = app.MapGroup("/api/v1/suppressions").WithTags("Suppressions");
+        suppressions.MapGet("/", ListSuppressionsAsync).RequireScope(ApiKeys.ReadScope).Produces<SuppressionPage>().ProducesProblem(400);
+        suppressions.MapDelete("/{channel}/{address}", RemoveSuppressionAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.Ok<ProvidersResponse> ListProviders(ProviderRegistry registry)
+    {
+        var result = new List<ProviderResponse>();
+        foreach (var (channel, router) in registry.Routers.OrderBy(r => r.Key))
+        {
+            for (var i = 0; i < router.Routes.Count; i++)
+            {
+                var route = router.Routes[i];
+                var s = route.Stats.Snapshot(TimeSpan.FromMinutes(5));
+                result.Add(new ProviderResponse(route.Name, route.Adapter.Type, channel.ToWire(), i + 1, route.State, [.. route.Match], route.Bucket?.PerSecond,
+                    new ProviderStatsResponse(s.RecentCalls, s.ErrorRate, s.P50Ms, s.P95Ms, s.P99Ms, s.TotalCalls, s.TotalFailures),
+                    [.. s.Transitions.Select(t => new CircuitTransitionResponse(t.At, t.State))]));
+            }
+        }
+
+        return TypedResults.Ok(new ProvidersResponse(result));
+    }
+
+    /// <summary>
+    /// A vendor's status callback: verified by the vendor's signature, parsed, and applied in one transaction. Anything
+    /// badly signed, malformed or naming a message we never sent is refused with a 4xx and changes nothing.
+    /// </summary>
+    private static async Task<IResult> ReceiveAsync(string provider, HttpRequest request, ProviderRegistry registry, ITrackingStore store, IConfiguration configuration,
+        TimeProvider time, CancellationToken ct)
+    {
+        if (!registry.Providers.TryGetValue(provider, out var adapter) || adapter is not IStatusCallbackReceiver receiver)
+        {
+            return Problems.Plain(404, "unknown-provider", "No such provider.", $"no configured provider '{provider}' receives status callbacks");
+        }
+
+        using var buffer = new MemoryStream();
+        var read = new byte[16 * 1024];
+        int n;
+        while ((n = await request.Body.ReadAsync(read, ct)) > 0)
+        {
+            if (buffer.Length + n > MaxCallbackBody)
+            {
+                return Problems.Plain(413, "too-large", "The callback is too large.", $"callbacks are limited to {MaxCallbackBody} bytes");
+            }
+
+            buffer.Write(read, 0, n);
+        }
+
+        var url = new Uri(HeraldProvidersServiceCollectionExtensions.PublicBaseUrl(configuration) + request.Path + request.QueryString);
+        var headers = request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var callback = new InboundCallback(url, request.Method, headers, buffer.ToArray(), request.ContentType, time.GetUtcNow());
+        switch (receiver.Parse(callback))
+        {
+            case CallbackResult.Rejected rejected:
+                return Problems.Plain(rejected.Status, rejected.Status == 401 ? "bad-signature" : "malformed-callback",
+                    rejected.Status == 401 ? "The callback's signature does not verify." : "The callback cannot be parsed.", rejected.Reason);
+            case CallbackResult.Accepted accepted:
+                var updates = new List<TrackingUpdate>();
+                foreach (var e in accepted.Events)
+                {
+                    if (await ToUpdateAsync(adapter, e, store, ct) is not { } update)
+                    {
+                        return Problems.Plain(404, "unknown-message", "The callback names a message Herald did not send.",
+                            $"no delivery matches {(e.DeliveryId is null ? $"provider message id '{e.ProviderMessageId}'" : $"delivery id '{e.DeliveryId}'")}");
+                    }
+
+                    updates.Add(update);
+                }
+
+                await store.ApplyTrackingAsync(updates, time.GetUtcNow(), ct);
+                return TypedResults.Ok(new CallbackAcceptedResponse(accepted.Events.Count, updates.Count));
+            default:
+                throw new InvalidOperationException("unhandled callback result");
+        }
+    }
+
+    private static async Task<TrackingUpdate?> ToUpdateAsync(IProviderAdapter adapter, TrackingEvent e, ITrackingStore store, CancellationToken ct)
+    {
+        if (e.Kind is TrackingKind.OptOut or TrackingKind.OptIn)
+        {
+            if (string.IsNullOrEmpty(e.Address))
+            {
+                return null;
+            }
+
+            var s = new Suppression(adapter.Channel, e.Address, "opt-out", adapter.Name, e.At);
+            return e.Kind == TrackingKind.OptOut ? new TrackingUpdate(null, null, null, e.At, null, Suppress: s) : new TrackingUpdate(null, null, null, e.At, null, Unsuppress: s);
+        }
+
+        if (await store.FindTrackedDeliveryAsync(e.DeliveryId, e.ProviderMessageId, ct) is not { } d)
+        {
+            return null;
+        }
+
+        var (status, suppress) = e.Kind switch
+        {
+            TrackingKind.Delivered => (DeliveryStatus.Delivered, null),
+            TrackingKind.Bounced => (DeliveryStatus.Bounced, new Suppression(d.Channel, d.Target, "hard bounce", adapter.Name, e.At)),
+            TrackingKind.Failed => (DeliveryStatus.Failed, null),
+            TrackingKind.Opened => (DeliveryStatus.Opened, null),
+            TrackingKind.Clicked => (DeliveryStatus.Clicked, null),
+            _ => ((string?)null, new Suppression(d.Channel, d.Target, "spam complaint", adapter.Name, e.At)),
+        };
+        var decision = e.Kind.ToString().ToLowerInvariant();
+        var trace = new TraceEntry(d.NotificationId, e.At, "track", d.Channel.ToWire(), decision,
+            $"{adapter.Name}: {e.Detail}" + (suppress is null ? "" : $"; {d.Target} suppressed ({suppress.Reason})"));
+        return new TrackingUpdate(d.Id, d.NotificationId, status, e.At, trace, Suppress: suppress);
+    }
+
+    private static async Task<IResult> ListSuppressionsAsync(string? channel, string? address, string? limit, ITrackingStore store, CancellationToken ct)
+    {
+        Channel? only = null;
+        if (channel is not null)
+        {
+            if (!ChannelNames.TryParseChannel(channel, out var c))
+            {
+                return Problems.Validation("channel", $"unknown channel '{channel}'");
+            }
+
+            only = c;
+        }
+
+        var list = await store.ListSuppressionsAsync(only, address, Validate.Limit(limit, 100, 1000), ct);
+        return TypedResults.Ok(new SuppressionPage([.. list.Select(s => new SuppressionResponse(s.Channel.ToWire(), s.Address, s.Reason, s.Source, s.CreatedAt))]));
+    }
+
+    private static async Task<IResult> RemoveSuppressionAsync(string channel, string address, ITrackingStore store, CancellationToken ct)
+    {
+        if (!ChannelNames.TryParseChannel(channel, out var c))
+        {
+            return Problems.Validation("channel", $"unknown channel '{channel}'");
+        }
+
+        return await store.RemoveSuppressionAsync(c, address, ct) ? TypedResults.NoContent() : Problems.NotFound("suppression", $"{channel}/{address}");
+    }
+}

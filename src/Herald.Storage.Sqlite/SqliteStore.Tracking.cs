@@ -1,0 +1,91 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    public async Task<Delivery?> FindTrackedDeliveryAsync(string? deliveryId, string? providerMessageId, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        var (where, value) = deliveryId is not null ? ("id = $v", deliveryId) : ("provider_message_id = $v", providerMessageId);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return (await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE {where} LIMIT 1").With("$v", value).ReadAllAsync(MapDelivery, ct)).FirstOrDefault();
+    }
+
+    public Task ApplyTrackingAsync(IReadOnlyList<TrackingUpdate> updates, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) =>
+        {
+            var touched = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var u in updates)
+            {
+                if (u.DeliveryId is { } id && u.Status is { } status)
+                {
+                    // Statuses only move forward (sent < delivered < opened < clicked; bounced and failed end it). While the send
+                    // is still being settled (sending, unknown) the report waits in tracked_status and the completion applies it.
+                    c.Command("""
+                        UPDATE deliveries SET
+                            tracked_status = $s,
+                            status = CASE WHEN status IN ('sent', 'delivered', 'opened', 'clicked') THEN $s ELSE status END,
+                            delivered_at = CASE WHEN $s IN ('delivered', 'opened', 'clicked') THEN COALESCE(delivered_at, $at) ELSE delivered_at END,
+                            last_error = CASE WHEN $s IN ('bounced', 'failed') THEN $detail ELSE last_error END,
+                            updated_at = $now
+                        WHERE id = $id AND (CASE COALESCE(tracked_status, CASE WHEN status IN ('delivered', 'opened', 'clicked', 'bounced') THEN status ELSE 'sent' END)
+                              WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
+                            < (CASE $s WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
+                        """, tx).With("$s", status).With("$at", u.At.Ms()).With("$detail", u.Trace?.Reason).With("$now", now.Ms()).With("$id", id).ExecuteNonQuery();
+                }
+
+                if (u.Suppress is { } s)
+                {
+                    AddSuppression(c, tx, s);
+                }
+
+                if (u.Unsuppress is { } un)
+                {
+                    c.Command("DELETE FROM suppressions WHERE channel = $c AND address = $a AND reason = $r", tx)
+                        .With("$c", (int)un.Channel).With("$a", un.Address).With("$r", un.Reason).ExecuteNonQuery();
+                }
+
+                if (u.Trace is { } t)
+                {
+                    Trace(c, tx, t);
+                }
+
+                if (u.NotificationId is { } n)
+                {
+                    touched.Add(n);
+                }
+            }
+
+            foreach (var n in touched)
+            {
+                RefreshNotificationStatus(c, tx, n, now);
+            }
+        }, ct);
+
+    public async Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(Channel? channel, string? address, int limit, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        return await c.Command("""
+            SELECT channel, address, reason, source, created_at FROM suppressions
+            WHERE ($c IS NULL OR channel = $c) AND ($a IS NULL OR address = $a) ORDER BY created_at DESC LIMIT $n
+            """).With("$c", channel is null ? null : (int)channel).With("$a", address).With("$n", limit)
+            .ReadAllAsync(r => new Suppression((Channel)r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), r.Time(4)), ct);
+    }
+
+    public Task<bool> RemoveSuppressionAsync(Channel channel, string address, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("DELETE FROM suppressions WHERE channel = $c AND address = $a", tx)
+            .With("$c", (int)channel).With("$a", address).ExecuteNonQuery() > 0, ct);
+
+    private static void AddSuppression(SqliteConnection c, SqliteTransaction tx, Suppression s) =>
+        c.Command("""
+            INSERT INTO suppressions(channel, address, reason, source, created_at) VALUES ($c, $a, $r, $s, $t)
+            ON CONFLICT(channel, address) DO NOTHING
+            """, tx).With("$c", (int)s.Channel).With("$a", s.Address).With("$r", s.Reason).With("$s", s.Source).With("$t", s.CreatedAt.Ms()).ExecuteNonQuery();
+}
