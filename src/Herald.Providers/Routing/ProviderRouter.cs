@@ -33,13 +33,6 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
         {
             var route = candidates[i];
             var next = i + 1 < candidates.Count ? $"; trying {candidates[i + 1].Name}" : "; no provider left";
-            if (route.IsOpen)
-            {
-                notes.Add(new("skipped", $"{route.Name}: circuit {route.State}{next}"));
-                soonest = Min(soonest, route.Circuit.BreakDuration);
-                continue;
-            }
-
             if (route.Bucket is { } bucket)
             {
                 var (taken, wait) = await bucket.TakeAsync(route.BucketMaxWait, ct);
@@ -59,7 +52,8 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
             }
             catch (BrokenCircuitException)
             {
-                // Half-open lets one trial call through; the others go on to the next provider.
+                // Open (or isolated) refuses at once; once the break is over Polly lets one trial call through (half-open)
+                // and refuses the others until it settles. Refused calls go on to the next provider.
                 notes.Add(new("skipped", $"{route.Name}: circuit {route.State}{next}"));
                 soonest = Min(soonest, route.Circuit.BreakDuration);
                 continue;

@@ -10,5 +10,6 @@ public static class ProviderTypes
 
     public static readonly IReadOnlyDictionary<string, Factory> All = new Dictionary<string, Factory>(StringComparer.Ordinal)
     {
+        ["webpush"] = new(Channel.Push, c => new WebPush.WebPushAdapter(c)),
     };
 }

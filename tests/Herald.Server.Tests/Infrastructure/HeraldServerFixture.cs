@@ -34,8 +34,23 @@ public class HeraldServerFixture : IAsyncLifetime
     /// <summary>Settings added to (or overriding) the defaults for this fixture.</summary>
     protected virtual IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>();
 
-    public async Task InitializeAsync()
+    /// <summary>The loopback port (0: any). Fixtures whose settings must name Herald's own URL pick one first.</summary>
+    protected virtual int Port => 0;
+
+    /// <summary>Runs before Herald starts (for example a provider sandbox whose URLs go into the settings).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    /// <summary>A loopback port free right now.</summary>
+    public static int FreePort()
     {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public virtual async Task InitializeAsync()
+    {
+        await BeforeStartAsync();
         Environment.SetEnvironmentVariable("HERALD_BOOTSTRAP_API_KEY", AdminKey);
         Directory.CreateDirectory(databaseDirectory);
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal)
@@ -53,14 +68,14 @@ public class HeraldServerFixture : IAsyncLifetime
         }
 
         factory = new HeraldFactory(settings);
-        factory.UseKestrel(0);
+        factory.UseKestrel(Port);
         await Task.Run(factory.StartServer).WaitAsync(StartTimeout);
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
         Client = CreateClient(AdminKey);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Client?.Dispose();
         if (factory is not null)
