@@ -1,5 +1,6 @@
 using Herald.Core.Channels;
 using Herald.Core.Storage;
+using Herald.Core.Webhooks;
 using Herald.Providers.Abstractions;
 using Herald.Providers.Routing;
 using Herald.Providers.Tracking;
@@ -27,12 +28,17 @@ public static class HeraldProvidersServiceCollectionExtensions
         {
             // One connection pool per provider instance: no redirects (a vendor never redirects an API call), no proxy
             // surprises, and several HTTP/2 connections when one is full (APNs).
-            services.AddHttpClient(ClientName(provider.Key)).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            // Web Push endpoints come from end users' browsers: without a BaseUrl pin they get the webhook channel's
+            // connect-time guard, so a subscription cannot point Herald at an internal address.
+            var guarded = provider["Type"] == "webpush" && string.IsNullOrEmpty(provider["BaseUrl"]);
+            services.AddHttpClient(ClientName(provider.Key)).ConfigurePrimaryHttpMessageHandler(() =>
             {
-                AllowAutoRedirect = false,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                EnableMultipleHttp2Connections = true,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
+                var handler = guarded
+                    ? WebhookHttpHandler.Create(new WebhookOptions { Timeout = TimeSpan.FromSeconds(5) })
+                    : new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(5) };
+                handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
+                handler.EnableMultipleHttp2Connections = true;
+                return handler;
             });
         }
 

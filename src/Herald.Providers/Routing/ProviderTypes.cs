@@ -10,6 +10,8 @@ public static class ProviderTypes
 
     public static readonly IReadOnlyDictionary<string, Factory> All = new Dictionary<string, Factory>(StringComparer.Ordinal)
     {
+        ["twilio"] = new(Channel.Sms, c => new Twilio.TwilioAdapter(c)),
+        ["vonage"] = new(Channel.Sms, c => new Vonage.VonageAdapter(c)),
         ["webpush"] = new(Channel.Push, c => new WebPush.WebPushAdapter(c)),
     };
 }

@@ -1,0 +1,114 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.RegularExpressions;
+using Herald.Core.Domain;
+using Herald.Providers.Abstractions;
+using Herald.Providers.Http;
+
+namespace Herald.Providers.Twilio;
+
+/// <summary>
+/// SMS through Twilio Programmable Messaging (<c>POST /2010-04-01/Accounts/{AccountSid}/Messages.json</c>, form-encoded,
+/// HTTP basic auth), with status callbacks and inbound STOP/START handling on <c>/api/v1/webhooks/{name}</c>.
+/// Settings under <c>Herald:Providers:&lt;name&gt;</c>:
+/// <list type="bullet">
+/// <item><c>AccountSid</c> (required, <c>AC</c> + 32 hex).</item>
+/// <item><c>AuthToken</c> (required): basic-auth password unless an API key is set, and always the key Twilio signs
+/// webhooks with.</item>
+/// <item><c>ApiKeySid</c> + <c>ApiKeySecret</c> (optional, both or neither): basic auth with an API key instead.</item>
+/// <item><c>From</c> (a Twilio number, short code or sender id) or <c>MessagingServiceSid</c> (<c>MG</c> + 32 hex): one is required.</item>
+/// <item><c>BaseUrl</c> (default <c>https://api.twilio.com</c>), <c>Timeout</c> (default 10 s).</item>
+/// </list>
+/// </summary>
+public sealed partial class TwilioAdapter : IProviderAdapter, IStatusCallbackReceiver
+{
+    private readonly ProviderContext _context;
+    private readonly string _authToken;
+    private readonly string _authorization;
+    private readonly string? _from;
+    private readonly string? _messagingServiceSid;
+    private readonly TwilioMessageSearch _search;
+    private readonly string _messagesUrl;
+
+    public TwilioAdapter(ProviderContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _context = context;
+        var accountSid = Matching(context, "AccountSid", AccountSidPattern());
+        _authToken = context.Required("AuthToken");
+        var (keySid, keySecret) = (context.Optional("ApiKeySid"), context.Optional("ApiKeySecret"));
+        if ((keySid is null) != (keySecret is null))
+        {
+            throw new ProviderConfigurationException($"{context.Setting("ApiKeySid")} and {context.Setting("ApiKeySecret")} go together");
+        }
+
+        _authorization = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{keySid ?? accountSid}:{keySecret ?? _authToken}"));
+        _from = context.Optional("From");
+        _messagingServiceSid = context.Optional("MessagingServiceSid") is null ? null : Matching(context, "MessagingServiceSid", MessagingServiceSidPattern());
+        if (_from is null && _messagingServiceSid is null)
+        {
+            throw new ProviderConfigurationException($"{context.Setting("From")} or {context.Setting("MessagingServiceSid")} is required for a twilio provider");
+        }
+
+        var baseUrl = context.BaseUrl("https://api.twilio.com");
+        _messagesUrl = $"{baseUrl}/2010-04-01/Accounts/{accountSid}/Messages.json";
+        _search = new TwilioMessageSearch(context, baseUrl, accountSid, Authorize);
+    }
+
+    public string Name => _context.Name;
+
+    public string Type => "twilio";
+
+    public Channel Channel => Channel.Sms;
+
+    public async Task<DeliveryOutcome> SendAsync(Delivery delivery, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (TwilioMessageSearch.Body(delivery) is not { } body)
+        {
+            return new DeliveryOutcome.Rejected("rendered SMS content has no 'body'");
+        }
+
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("To", delivery.Target),
+            new("Body", body),
+            new("StatusCallback", $"{_context.StatusCallbackUrl}?{TwilioCallbacks.DeliveryIdParameter}={Uri.EscapeDataString(delivery.Id)}"),
+        };
+        if (_from is not null)
+        {
+            form.Add(new("From", _from));
+        }
+
+        if (_messagingServiceSid is not null)
+        {
+            form.Add(new("MessagingServiceSid", _messagingServiceSid));
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, _messagesUrl) { Content = new FormUrlEncodedContent(form) };
+        Authorize(request);
+        var call = await ProviderHttp.SendAsync(_context.Http, request, _context.Timeout, ct);
+        using (call.Response)
+        {
+            return TwilioOutcomes.Map(call, _context.Time);
+        }
+    }
+
+    /// <inheritdoc cref="TwilioMessageSearch.ContainsAsync"/>
+    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => _search.ContainsAsync(delivery, ct);
+
+    public CallbackResult Parse(InboundCallback callback) => TwilioCallbacks.Parse(callback, _authToken);
+
+    private void Authorize(HttpRequestMessage request) => request.Headers.Authorization = new AuthenticationHeaderValue("Basic", _authorization);
+
+    private static string Matching(ProviderContext context, string key, Regex pattern) =>
+        context.Required(key) is var value && pattern.IsMatch(value)
+            ? value
+            : throw new ProviderConfigurationException($"{context.Setting(key)} must match {pattern}");
+
+    [GeneratedRegex("^AC[0-9a-fA-F]{32}$")]
+    private static partial Regex AccountSidPattern();
+
+    [GeneratedRegex("^MG[0-9a-fA-F]{32}$")]
+    private static partial Regex MessagingServiceSidPattern();
+}

@@ -1,0 +1,92 @@
+using System.Collections.Frozen;
+using Herald.Providers.Abstractions;
+
+namespace Herald.Providers.Twilio;
+
+/// <summary>
+/// Parses what Twilio posts to a provider's webhook: message status callbacks (they carry <c>MessageStatus</c>) and
+/// inbound messages (they carry <c>Body</c> and no <c>MessageStatus</c>), both signed with <c>X-Twilio-Signature</c>.
+/// </summary>
+internal static class TwilioCallbacks
+{
+    /// <summary>The query parameter of our StatusCallback URL that carries the delivery id.</summary>
+    public const string DeliveryIdParameter = "herald_delivery_id";
+
+    /// <summary>Twilio's default opt-out keywords (Twilio itself blocks the number after one of them).</summary>
+    private static readonly FrozenSet<string> OptOutKeywords =
+        new[] { "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Twilio's default opt-in keywords.</summary>
+    private static readonly FrozenSet<string> OptInKeywords = new[] { "START", "YES", "UNSTOP" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    public static CallbackResult Parse(InboundCallback callback, string authToken)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        if (Header(callback, "X-Twilio-Signature") is not { Length: > 0 } signature)
+        {
+            return CallbackResult.BadSignature("missing X-Twilio-Signature");
+        }
+
+        var form = callback.Form();
+        if (!TwilioSignature.IsValid(authToken, callback.Url, form, signature))
+        {
+            return CallbackResult.BadSignature("X-Twilio-Signature does not match");
+        }
+
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in form)
+        {
+            fields.TryAdd(key, value);
+        }
+
+        if ((Value(fields, "MessageSid") ?? Value(fields, "SmsSid")) is not { } sid)
+        {
+            return CallbackResult.Malformed("MessageSid is missing");
+        }
+
+        if ((Value(fields, "MessageStatus") ?? Value(fields, "SmsStatus")) is { } status && status != "received")
+        {
+            return Status(callback, fields, sid, status);
+        }
+
+        return Value(fields, "From") is { } from && fields.TryGetValue("Body", out var body)
+            ? Inbound(callback, fields, sid, from, body)
+            : CallbackResult.Malformed("neither MessageStatus nor From and Body");
+    }
+
+    private static CallbackResult.Accepted Status(InboundCallback callback, Dictionary<string, string> fields, string sid, string status)
+    {
+        var deliveryId = QueryValue(callback.Url, DeliveryIdParameter);
+        var error = Value(fields, "ErrorCode");
+        TrackingEvent Event(TrackingKind kind, string detail) => new(kind, deliveryId, sid, null, detail, callback.ReceivedAt);
+        return status switch
+        {
+            "delivered" => Accepted(Event(TrackingKind.Delivered, "delivered")),
+            "undelivered" or "failed" or "canceled" => Accepted(Event(TrackingKind.Failed, error is null ? status : $"{status}: twilio error {error}")),
+            _ => new CallbackResult.Accepted([]),
+        };
+    }
+
+    private static CallbackResult.Accepted Inbound(InboundCallback callback, Dictionary<string, string> fields, string sid, string from, string body)
+    {
+        // OptOutType is sent when Advanced Opt-Out is on; it also covers keywords configured in Twilio's console.
+        var keyword = Value(fields, "OptOutType") ?? body.Trim();
+        TrackingEvent Event(TrackingKind kind) => new(kind, null, sid, from, $"inbound keyword {keyword.ToUpperInvariant()}", callback.ReceivedAt);
+        if (OptOutKeywords.Contains(keyword))
+        {
+            return Accepted(Event(TrackingKind.OptOut));
+        }
+
+        return OptInKeywords.Contains(keyword) ? Accepted(Event(TrackingKind.OptIn)) : new CallbackResult.Accepted([]);
+    }
+
+    private static CallbackResult.Accepted Accepted(TrackingEvent e) => new([e]);
+
+    private static string? Value(Dictionary<string, string> fields, string key) => fields.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
+
+    private static string? QueryValue(Uri url, string name) =>
+        FormBody.Parse(System.Text.Encoding.UTF8.GetBytes(url.Query.TrimStart('?'))).FirstOrDefault(p => p.Key == name).Value is { Length: > 0 } v ? v : null;
+
+    private static string? Header(InboundCallback callback, string name) =>
+        callback.Header(name) ?? callback.Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+}
