@@ -10,6 +10,9 @@ public static class ProviderTypes
 
     public static readonly IReadOnlyDictionary<string, Factory> All = new Dictionary<string, Factory>(StringComparer.Ordinal)
     {
+        ["smtp"] = new(Channel.Email, c => new Smtp.SmtpAdapter(c)),
+        ["sendgrid"] = new(Channel.Email, c => new SendGrid.SendGridAdapter(c)),
+        ["mailgun"] = new(Channel.Email, c => new Mailgun.MailgunAdapter(c)),
         ["twilio"] = new(Channel.Sms, c => new Twilio.TwilioAdapter(c)),
         ["vonage"] = new(Channel.Sms, c => new Vonage.VonageAdapter(c)),
         ["webpush"] = new(Channel.Push, c => new WebPush.WebPushAdapter(c)),

@@ -33,7 +33,6 @@ public abstract class SandboxedHeraldFixture : HeraldServerFixture
             settings["Herald:PublicBaseUrl"] = PublicBaseUrl;
             settings["Herald:Pipeline:ReconcileAfter"] = "00:00:01";
             settings["Herald:Pipeline:SweepInterval"] = "00:00:00.200";
-            settings["Herald:Pipeline:Lease"] = "00:00:10";
             return settings;
         }
     }
