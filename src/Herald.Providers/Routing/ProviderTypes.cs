@@ -15,6 +15,8 @@ public static class ProviderTypes
         ["mailgun"] = new(Channel.Email, c => new Mailgun.MailgunAdapter(c)),
         ["twilio"] = new(Channel.Sms, c => new Twilio.TwilioAdapter(c)),
         ["vonage"] = new(Channel.Sms, c => new Vonage.VonageAdapter(c)),
+        ["fcm"] = new(Channel.Push, c => new Fcm.FcmAdapter(c)),
+        ["apns"] = new(Channel.Push, c => new Apns.ApnsAdapter(c)),
         ["webpush"] = new(Channel.Push, c => new WebPush.WebPushAdapter(c)),
     };
 }
