@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Herald.Sandbox.Core;
 using Herald.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Herald.Server.Tests.Providers;
 
@@ -24,7 +25,7 @@ public sealed class AcceptThenTimeoutFixture : SandboxedHeraldFixture
 /// 2,000 SMS while the provider accepts 5 % of them and then never answers: the reconciler asks Twilio (list by To and
 /// DateSent) before anything is resent, so every recipient gets exactly one message and none is lost.
 /// </summary>
-public sealed class AcceptThenTimeoutTests(AcceptThenTimeoutFixture herald) : IClassFixture<AcceptThenTimeoutFixture>
+public sealed class AcceptThenTimeoutTests(AcceptThenTimeoutFixture herald, ITestOutputHelper output) : IClassFixture<AcceptThenTimeoutFixture>
 {
     private const int Count = 2000;
 
@@ -80,7 +81,7 @@ public sealed class AcceptThenTimeoutTests(AcceptThenTimeoutFixture herald) : IC
         }
 
         reconciled.ShouldBeGreaterThan(0);
-        Console.WriteLine($"accept-then-timeout: {Count} SMS, {injected} unanswered sends, {messages.Count} messages at the provider, " +
+        output.WriteLine($"accept-then-timeout: {Count} SMS, {injected} unanswered sends, {messages.Count} messages at the provider, " +
             $"{perPhone.Values.Count(c => c > 1)} duplicates, {Count - perPhone.Count} lost; {reconciled} of the first 400 reconciled");
     }
 }

@@ -37,13 +37,19 @@ public abstract class SandboxedHeraldFixture : HeraldServerFixture
         }
     }
 
-    protected override async Task BeforeStartAsync() =>
+    protected override async Task BeforeStartAsync()
+    {
         _sandbox = await SandboxHost.StartAsync([], new Dictionary<string, string?>
         {
             ["Sandbox:Urls"] = "http://127.0.0.1:0",
             ["Sandbox:Http2Urls"] = "http://127.0.0.1:0",
             ["Logging:LogLevel:Default"] = "Warning",
         });
+        await PrepareSandboxAsync(_sandbox);
+    }
+
+    /// <summary>Reads what the settings need from the sandbox (keys, service accounts) and points its callbacks at Herald.</summary>
+    protected virtual Task PrepareSandboxAsync(SandboxHost sandbox) => Task.CompletedTask;
 
     public override async Task DisposeAsync()
     {
