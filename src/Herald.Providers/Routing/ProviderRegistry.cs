@@ -67,7 +67,7 @@ public sealed class ProviderRegistry
                 var type = section["Type"] ?? throw new ProviderConfigurationException($"Herald:Providers:{name}:Type is required");
                 IProviderAdapter adapter = type == CaptureSender.ProviderName
                     ? new CaptureAdapter(name, new CaptureSender(channel, outbox, time))
-                    : providers.TryGetValue(name, out var existing) ? existing : Create(name, type, section, http, tracking, publicBaseUrl, time, loggers);
+                    : providers.TryGetValue(name, out var existing) ? existing : Create(configuration, name, type, section, http, tracking, publicBaseUrl, time, loggers);
                 if (adapter.Channel != channel)
                 {
                     throw new ProviderConfigurationException(
@@ -87,14 +87,14 @@ public sealed class ProviderRegistry
             var type = section["Type"] ?? throw new ProviderConfigurationException($"Herald:Providers:{name}:Type is required");
             if (!providers.ContainsKey(name) && type != CaptureSender.ProviderName)
             {
-                providers[name] = Create(name, type, section, http, tracking, publicBaseUrl, time, loggers);
+                providers[name] = Create(configuration, name, type, section, http, tracking, publicBaseUrl, time, loggers);
             }
         }
 
         return new ProviderRegistry(providers, routers);
     }
 
-    private static IProviderAdapter Create(string name, string type, IConfigurationSection section, Func<string, HttpClient> http, IEmailTracking tracking,
+    private static IProviderAdapter Create(IConfiguration configuration, string name, string type, IConfigurationSection section, Func<string, HttpClient> http, IEmailTracking tracking,
         string publicBaseUrl, TimeProvider time, ILoggerFactory loggers)
     {
         if (!ProviderTypes.All.TryGetValue(type, out var factory))
@@ -115,7 +115,15 @@ public sealed class ProviderRegistry
             PublicBaseUrl = publicBaseUrl,
             Tracking = tracking,
         };
-        return factory.Create(context);
+        var adapter = factory.Create(context);
+        var lease = configuration.GetValue("Herald:Pipeline:Lease", TimeSpan.FromSeconds(30));
+        if (context.Timeout >= lease)
+        {
+            throw new ProviderConfigurationException(
+                $"Herald:Providers:{name}:Timeout ({context.Timeout}) must be shorter than Herald:Pipeline:Lease ({lease}), or the reconciler would take over sends still in flight");
+        }
+
+        return adapter;
     }
 
     private static ProviderRoute Route(IProviderAdapter adapter, IConfigurationSection s, TimeProvider time)
