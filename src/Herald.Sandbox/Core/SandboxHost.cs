@@ -32,10 +32,22 @@ public sealed class SandboxHost : IAsyncDisposable
 
     public IReadOnlyList<ISandboxVendor> Vendors { get; private set; } = [];
 
-    /// <summary>Starts the sandbox. <paramref name="settings"/> override configuration (for example ports "http://127.0.0.1:0").</summary>
-    public static async Task<SandboxHost> StartAsync(string[] args, IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// Starts the sandbox. <paramref name="settings"/> override configuration (for example ports "http://127.0.0.1:0").
+    /// <paramref name="localConfiguration"/> loads herald-sandbox.json (fixed development keys and callback URLs matching
+    /// Herald's appsettings.Sandbox.json); tests leave it off and get fresh keys and no callbacks unless they ask.
+    /// </summary>
+    public static async Task<SandboxHost> StartAsync(string[] args, IDictionary<string, string?>? settings = null, bool localConfiguration = false)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (localConfiguration)
+        {
+            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+            {
+                Path = "herald-sandbox.json", Optional = false, FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory),
+            });
+        }
+
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);

@@ -27,7 +27,8 @@ public sealed partial class SendGridVendor(SandboxState state) : ISandboxVendor
     private static readonly string[] Reserved =
         ["x-sg-id", "x-sg-eid", "received", "dkim-signature", "content-type", "content-transfer-encoding", "to", "from", "subject", "reply-to", "cc", "bcc"];
 
-    private readonly (byte[] Private, byte[] Public) _key = NewKey();
+    // Sandbox:sendgrid:SigningKey (base64 PKCS#8 P-256) fixes the key, so a checked-in local configuration can name its public half.
+    private readonly (byte[] Private, byte[] Public) _key = state.Setting("sendgrid", "SigningKey", "") is { Length: > 0 } pkcs8 ? FromPkcs8(pkcs8) : NewKey();
 
     public string Key => "sendgrid";
 
@@ -256,6 +257,13 @@ public sealed partial class SendGridVendor(SandboxState state) : ISandboxVendor
         using var key = ECDsa.Create();
         key.ImportPkcs8PrivateKey(_key.Private, out _);
         return Convert.ToBase64String(key.SignData(Encoding.UTF8.GetBytes(payload), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
+    }
+
+    private static (byte[] Private, byte[] Public) FromPkcs8(string base64)
+    {
+        using var key = ECDsa.Create();
+        key.ImportPkcs8PrivateKey(Convert.FromBase64String(base64), out _);
+        return (key.ExportPkcs8PrivateKey(), key.ExportSubjectPublicKeyInfo());
     }
 
     private static (byte[] Private, byte[] Public) NewKey()

@@ -37,14 +37,19 @@ public abstract class SandboxedHeraldFixture : HeraldServerFixture
         }
     }
 
+    /// <summary>Load the sandbox's checked-in development configuration (herald-sandbox.json).</summary>
+    protected virtual bool LocalSandboxConfiguration => false;
+
+    /// <summary>Extra sandbox settings (for example callback URLs naming <paramref name="publicBaseUrl"/>).</summary>
+    protected virtual Dictionary<string, string?> SandboxSettings(string publicBaseUrl) => [];
+
     protected override async Task BeforeStartAsync()
     {
-        _sandbox = await SandboxHost.StartAsync([], new Dictionary<string, string?>
-        {
-            ["Sandbox:Urls"] = "http://127.0.0.1:0",
-            ["Sandbox:Http2Urls"] = "http://127.0.0.1:0",
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        var settings = SandboxSettings(PublicBaseUrl);
+        settings["Sandbox:Urls"] = "http://127.0.0.1:0";
+        settings["Sandbox:Http2Urls"] = "http://127.0.0.1:0";
+        settings["Logging:LogLevel:Default"] = "Warning";
+        _sandbox = await SandboxHost.StartAsync([], settings, LocalSandboxConfiguration);
         await PrepareSandboxAsync(_sandbox);
     }
 
