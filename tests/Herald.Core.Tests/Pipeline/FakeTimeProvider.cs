@@ -15,6 +15,10 @@ internal sealed class FakeTimeProvider(DateTimeOffset start) : TimeProvider
         }
     }
 
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
     public void Advance(TimeSpan by)
     {
         List<FakeTimer> due;

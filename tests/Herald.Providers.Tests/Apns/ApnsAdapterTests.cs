@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Herald.Core.Domain;
 using Herald.Providers.Apns;
 using Herald.Providers.Tests.Infrastructure;
+using Herald.Core.Tests.Pipeline;
 
 namespace Herald.Providers.Tests.Apns;
 

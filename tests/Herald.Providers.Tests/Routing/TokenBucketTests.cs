@@ -1,4 +1,5 @@
 using Herald.Providers.Routing;
+using Herald.Core.Tests.Pipeline;
 
 namespace Herald.Providers.Tests.Routing;
 
