@@ -16,10 +16,10 @@ namespace Herald.Providers.Twilio;
 /// among the recipient's messages: the same <c>to</c>, the same <c>body</c> (the rendered content of exactly this
 /// delivery, so another notification to the same number differs) and a <c>date_created</c> no earlier than one minute
 /// before the delivery was created (clock skew between us and Twilio). The listing is narrowed server-side with
-/// <c>To</c> and <c>DateSent&gt;=</c> the day (GMT) of that earliest time, and paged through <c>next_page_uri</c>.
-/// Twilio filters on <c>date_sent</c>, which it sets once the message leaves its queue, so a message still queued at
-/// Twilio is not listed yet; reconciliation runs well after the send timed out, by when it has normally gone out.
-/// Two deliveries with identical text to the same number within that window are indistinguishable here; both then
+/// <c>To</c> only and paged (newest first) through <c>next_page_uri</c> until a page reaches messages created before
+/// that time. It deliberately does not filter on <c>DateSent</c>: Twilio sets <c>date_sent</c> only once a message leaves
+/// its queue, so a <c>DateSent</c> filter would hide exactly the message that was accepted but is still queued (a long
+/// code sends 1/s), and the reconciler would resend it. Two deliveries with identical text to the same number within that window are indistinguishable here; both then
 /// count as found, which errs towards not sending a duplicate.
 /// </remarks>
 internal sealed class TwilioMessageSearch(ProviderContext context, string baseUrl, string accountSid, Action<HttpRequestMessage> authorize)
@@ -37,8 +37,7 @@ internal sealed class TwilioMessageSearch(ProviderContext context, string baseUr
         }
 
         var notBefore = delivery.CreatedAt - ClockSkew;
-        var day = notBefore.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        string? next = $"/2010-04-01/Accounts/{accountSid}/Messages.json?To={Uri.EscapeDataString(delivery.Target)}&DateSent%3E={day}&PageSize=100";
+        string? next = $"/2010-04-01/Accounts/{accountSid}/Messages.json?To={Uri.EscapeDataString(delivery.Target)}&PageSize=100";
         for (var page = 0; page < MaxPages && next is not null; page++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, baseUrl + next);
@@ -56,7 +55,8 @@ internal sealed class TwilioMessageSearch(ProviderContext context, string baseUr
                     return true;
                 }
 
-                next = listing.Next;
+                // Newest first: once a page holds a message older than the delivery, later pages cannot hold it.
+                next = listing.Messages.Any(m => Created(m) is { } created && created < notBefore) ? null : listing.Next;
             }
         }
 
@@ -99,7 +99,10 @@ internal sealed class TwilioMessageSearch(ProviderContext context, string baseUr
         Text(message, "to") == to
         && Text(message, "body") == body
         && (Text(message, "direction") ?? "outbound-api").StartsWith("outbound", StringComparison.Ordinal)
-        && (!DateTimeOffset.TryParse(Text(message, "date_created"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var created) || created >= notBefore);
+        && (Created(message) is not { } created || created >= notBefore);
+
+    private static DateTimeOffset? Created(JsonNode message) =>
+        DateTimeOffset.TryParse(Text(message, "date_created"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var created) ? created : null;
 
     private static string? Text(JsonNode node, string name) => node[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

@@ -152,8 +152,33 @@ public sealed class TwilioAdapterTests
         var first = stub.Requests[0].Request.RequestUri!;
         first.AbsolutePath.ShouldBe($"/2010-04-01/Accounts/{TwilioSetup.AccountSid}/Messages.json");
         first.Query.ShouldContain("To=%2B15557654321");
-        first.Query.ShouldContain($"DateSent%3E={d.CreatedAt.AddMinutes(-1).UtcDateTime:yyyy-MM-dd}");
+        first.Query.ShouldNotContain("DateSent", Case.Insensitive);
         stub.Requests.ShouldAllBe(r => r.Request.Method == HttpMethod.Get && r.Request.Headers.Authorization!.Scheme == "Basic");
+    }
+
+    [Fact]
+    public async Task LookUpAsync_QueuedMessageWithoutDateSent_IsFound()
+    {
+        // Twilio sets date_sent only when a message leaves its queue; a DateSent filter would hide it and cause a resend.
+        var d = TwilioSetup.Delivery("+15557654321", "Your code is 1234");
+        var queued = Message(d.Target, d.Body(), d.CreatedAt.AddSeconds(1));
+        queued["date_sent"] = null;
+        queued["status"] = "queued";
+        var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, Page(null, queued)));
+
+        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(true);
+    }
+
+    [Fact]
+    public async Task LookUpAsync_StopsPagingOnceAPageReachesMessagesOlderThanTheDelivery()
+    {
+        var d = TwilioSetup.Delivery("+15557654321", "Your code is 1234");
+        var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK,
+            Page("/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json?To=%2B15557654321&PageSize=100&Page=1&PageToken=PA1",
+                Message(d.Target, "other", d.CreatedAt.AddMinutes(-5)))));
+
+        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(false);
+        stub.Requests.Count.ShouldBe(1);
     }
 
     [Fact]

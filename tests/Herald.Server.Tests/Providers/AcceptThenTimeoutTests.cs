@@ -22,8 +22,8 @@ public sealed class AcceptThenTimeoutFixture : SandboxedHeraldFixture
 }
 
 /// <summary>
-/// 2,000 SMS while the provider accepts 5 % of them and then never answers: the reconciler asks Twilio (list by To and
-/// DateSent) before anything is resent, so every recipient gets exactly one message and none is lost.
+/// 2,000 SMS while the provider accepts 5 % of them and then never answers: the reconciler asks Twilio (messages listed by To,
+/// newest first) before anything is resent, so every recipient gets exactly one message and none is lost.
 /// </summary>
 public sealed class AcceptThenTimeoutTests(AcceptThenTimeoutFixture herald, ITestOutputHelper output) : IClassFixture<AcceptThenTimeoutFixture>
 {
