@@ -1,0 +1,36 @@
+using Herald.Core.Domain;
+
+namespace Herald.Core.Storage;
+
+/// <summary>
+/// What the distributed mode needs beyond <see cref="IDispatchStore"/>: the deliveries table doubles as the transactional
+/// outbox of the work transport. A delivery is "published" for one due time; when its due time moves (deferral, retry)
+/// it becomes publishable again. Implemented by the PostgreSQL store.
+/// </summary>
+public interface IWorkRelayStore
+{
+    /// <summary>
+    /// In one transaction: picks up to <paramref name="limit"/> deliveries that are claimable (queued, deferred, retrying),
+    /// due (due_at ≤ now) and not yet published for that due time, skipping rows other relays hold (FOR UPDATE SKIP LOCKED);
+    /// calls <paramref name="publish"/>, which returns only once the broker confirmed them; marks them published; commits.
+    /// If publish throws, nothing is marked and the exception propagates. Returns how many were published.
+    /// </summary>
+    Task<int> RelayDueAsync(DateTimeOffset now, int limit, Func<IReadOnlyList<Delivery>, CancellationToken, Task> publish, CancellationToken ct);
+
+    /// <summary>
+    /// Makes deliveries published before <paramref name="before"/> and still unclaimed publishable again (their message was
+    /// lost, or is stuck behind a dead consumer). A duplicate message is harmless: the claim is conditional.
+    /// </summary>
+    Task<int> RepublishStaleAsync(DateTimeOffset before, CancellationToken ct);
+
+    /// <summary>Deliveries published and not yet claimed: the size of the backlog in the broker (kept bounded).</summary>
+    Task<int> CountInFlightAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Claims one delivery named by a work message, if it is still claimable and due: the gate runs inside the claim
+    /// transaction under a lock per recipient and channel, so rate limits hold exactly across processes. Returns the
+    /// claimed delivery (status sending, with a lease), or null when there is nothing to do (already taken, sent,
+    /// cancelled, not due, or deferred/suppressed by the gate, which records why).
+    /// </summary>
+    Task<Delivery?> ClaimOneAsync(string deliveryId, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, IDispatchGate gate, CancellationToken ct);
+}

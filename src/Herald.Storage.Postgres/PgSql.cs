@@ -1,0 +1,38 @@
+using Npgsql;
+
+namespace Herald.Storage.Postgres;
+
+/// <summary>The same small helpers as the SQLite store's, so both stores read alike. Parameters are named <c>@x</c>.</summary>
+internal static class PgSql
+{
+    public static NpgsqlCommand Command(this NpgsqlConnection connection, string sql, NpgsqlTransaction? tx = null) => new(sql, connection, tx);
+
+    public static NpgsqlCommand With(this NpgsqlCommand command, string name, object? value)
+    {
+        command.Parameters.AddWithValue(name.TrimStart('@', '$'), value ?? DBNull.Value);
+        return command;
+    }
+
+    public static long Ms(this DateTimeOffset value) => value.ToUnixTimeMilliseconds();
+
+    public static long? Ms(this DateTimeOffset? value) => value?.ToUnixTimeMilliseconds();
+
+    public static DateTimeOffset Time(this NpgsqlDataReader reader, int ordinal) => DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+
+    public static DateTimeOffset? TimeOrNull(this NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+
+    public static string? StringOrNull(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    public static async Task<List<T>> ReadAllAsync<T>(this NpgsqlCommand command, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var list = new List<T>();
+        while (await reader.ReadAsync(ct))
+        {
+            list.Add(map(reader));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,99 @@
+using Herald.Core.Storage;
+using Herald.Storage.Postgres;
+using Herald.Storage.Sqlite;
+using Npgsql;
+
+namespace Herald.Storage.Tests.Infrastructure;
+
+/// <summary>A fresh, initialized store of one engine; disposing it removes its data.</summary>
+public sealed class StoreHandle(object store, Func<ValueTask> dispose) : IAsyncDisposable
+{
+    /// <summary>The store object: it implements every store port.</summary>
+    public object Store { get; } = store;
+
+    public T Port<T>() where T : class => Store as T ?? throw new InvalidOperationException($"{Store.GetType().Name} does not implement {typeof(T).Name}");
+
+    public IUserStore Users => Port<IUserStore>();
+
+    public ITemplateStore Templates => Port<ITemplateStore>();
+
+    public IIngestStore Ingest => Port<IIngestStore>();
+
+    public IPlanStore Plans => Port<IPlanStore>();
+
+    public INotificationQueryStore Queries => Port<INotificationQueryStore>();
+
+    public IDispatchStore Dispatch => Port<IDispatchStore>();
+
+    public IFeedStore Feed => Port<IFeedStore>();
+
+    public IWebhookEndpointStore Endpoints => Port<IWebhookEndpointStore>();
+
+    public IOutboxStore Outbox => Port<IOutboxStore>();
+
+    public ITrackingStore Tracking => Port<ITrackingStore>();
+
+    public ISettingsStore Settings => Port<ISettingsStore>();
+
+    public IApiKeyStore ApiKeys => Port<IApiKeyStore>();
+
+    public ValueTask DisposeAsync() => dispose();
+}
+
+/// <summary>How the contract suites get a store of each engine.</summary>
+public static class Stores
+{
+    public static async Task<StoreHandle> SqliteAsync()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "herald-store-tests", Guid.NewGuid().ToString("N") + ".db");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var db = new SqliteDatabase(new SqliteOptions { Path = path, Synchronous = "NORMAL" });
+        var store = new SqliteStore(db);
+        await store.InitializeAsync(CancellationToken.None);
+        return new StoreHandle(store, async () =>
+        {
+            await db.DisposeAsync();
+            foreach (var f in new[] { path, path + "-wal", path + "-shm" })
+            {
+                try
+                {
+                    File.Delete(f);
+                }
+                catch (IOException)
+                {
+                    // Left for the OS temp cleanup.
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// A fresh database on the test server (HERALD_TEST_POSTGRES, started by scripts/test), migrated, dropped afterwards.
+    /// </summary>
+    public static async Task<StoreHandle> PostgresAsync()
+    {
+        var server = Environment.GetEnvironmentVariable("HERALD_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("HERALD_TEST_POSTGRES is not set: run the tests through scripts/test, which starts PostgreSQL");
+        var name = "herald_t_" + Guid.NewGuid().ToString("N")[..16];
+        await using (var admin = new NpgsqlConnection(server))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connection = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        var db = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
+        var store = new PostgresStore(db);
+        await store.InitializeAsync(CancellationToken.None);
+        return new StoreHandle(store, async () =>
+        {
+            await db.DisposeAsync();
+            NpgsqlConnection.ClearAllPools();
+            await using var admin = new NpgsqlConnection(server);
+            await admin.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
+            await drop.ExecuteNonQueryAsync();
+        });
+    }
+}
