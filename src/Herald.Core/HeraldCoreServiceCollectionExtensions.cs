@@ -17,8 +17,17 @@ public static class HeraldCoreServiceCollectionExtensions
     /// The pipeline (ingest, plan, render, gate, dispatch, track) and its channels. Needs the store ports registered
     /// separately (for example by AddSqliteStore). <paramref name="runWorkers"/> false gives an API-only process.
     /// </summary>
-    public static IServiceCollection AddHeraldPipeline(this IServiceCollection services, bool runWorkers = true)
+    public static IServiceCollection AddHeraldPipeline(this IServiceCollection services, bool runWorkers = true) =>
+        services.AddHeraldPipeline(new PipelineHosting(runWorkers, runWorkers, Distributed: false));
+
+    /// <summary>
+    /// The pipeline with explicit roles. In-process mode: any background role runs planner, lanes and sweeper (one
+    /// process owns the store). Distributed mode (a work transport is registered): the worker role plans and consumes
+    /// the transport's lanes; the scheduler role relays due work to the transport and sweeps expired leases.
+    /// </summary>
+    public static IServiceCollection AddHeraldPipeline(this IServiceCollection services, PipelineHosting hosting)
     {
+        ArgumentNullException.ThrowIfNull(hosting);
         services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.SectionName)
             .Validate(o => o.Lease > TimeSpan.Zero && o.ClaimBatch > 0 && o.LaneConcurrency > 0, "Herald:Pipeline: Lease, ClaimBatch and LaneConcurrency must be positive")
             .Validate(o => o.RateLimits.Values.All(v => TryParse(() => RateLimit.Parse(v))), "Herald:Pipeline:RateLimits entries must look like 10/1h")
@@ -47,7 +56,22 @@ public static class HeraldCoreServiceCollectionExtensions
             services.AddSingleton<IChannelSender>(sp => new CaptureSender(channel, sp.GetRequiredService<IOutboxStore>(), sp.GetRequiredService<TimeProvider>()));
         }
 
-        if (runWorkers)
+        if (hosting.Distributed)
+        {
+            if (hosting.Worker)
+            {
+                services.AddHostedService<PlannerWorker>();
+                services.AddHostedService<Pipeline.Distributed.TransportLaneWorker>();
+            }
+
+            if (hosting.Scheduler)
+            {
+                services.AddHostedService<Pipeline.Distributed.RelayWorker>();
+                services.AddSingleton<Sweeper>();
+                services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
+            }
+        }
+        else if (hosting.Worker || hosting.Scheduler)
         {
             services.AddHostedService<PlannerWorker>();
             services.AddHostedService<LaneWorker>();
@@ -71,3 +95,6 @@ public static class HeraldCoreServiceCollectionExtensions
         }
     }
 }
+
+/// <summary>Which background parts this process runs, and whether work travels through a transport between processes.</summary>
+public sealed record PipelineHosting(bool Worker, bool Scheduler, bool Distributed);

@@ -63,6 +63,18 @@ public sealed class PipelineOptions
     /// </summary>
     public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Distributed mode: due deliveries handed to the work transport per relay round. Default 500.</summary>
+    public int RelayBatch { get; set; } = 500;
+
+    /// <summary>
+    /// Distributed mode: at most this many deliveries published and not yet claimed; the rest waits in the store, so a
+    /// million-message campaign never sits in a broker queue. Default 10,000.
+    /// </summary>
+    public int MaxInFlight { get; set; } = 10_000;
+
+    /// <summary>Distributed mode: a published delivery still unclaimed after this long is published again (its message was lost). Default 2 min.</summary>
+    public TimeSpan RepublishAfter { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How long idempotency keys are kept. Default 24 h (the minimum the promise allows).</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
 
