@@ -89,11 +89,13 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
 
         var now = time.GetUtcNow();
         var hash = ContentHash(n, channel, content);
+        // A delivery is due when its notification was: lanes and the relay take work oldest-notification first, so one
+        // recipient's notifications go out in the order they were accepted, whichever process planned them.
         var result = new List<Delivery>(targets.Count);
         foreach (var (target, targetRef, platform) in targets)
         {
             result.Add(new Delivery(Ids.New("dlv", time), n.Id, n.RecipientId, n.EventType, channel, n.Priority, target, targetRef, null,
-                DeliveryStatus.Queued, 0, null, content, hash, now, null, null, now, now, platform));
+                DeliveryStatus.Queued, 0, null, content, hash, n.DueAt, null, null, now, now, platform));
         }
 
         trace.Add(Entry(n, channel, "queued", targets.Count == 1 ? $"rendered (template {template.TemplateId} v{template.Version}) and queued" : $"rendered and queued for {targets.Count} targets"));
