@@ -1,37 +1,60 @@
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
+using Herald.Core.Transport;
 using Herald.Server.Hosting;
 
 namespace Herald.Server.Api;
 
 internal static class HealthEndpoints
 {
+    private static readonly string[] InProcess = ["planner", "lanes", "sweeper"];
+    private static readonly string[] DistributedWorker = ["planner", "lanes"];
+    private static readonly string[] DistributedScheduler = ["relay", "sweeper"];
+
     public static void MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok", []))).WithTags("Health");
         app.MapGet("/readyz", ReadyAsync).WithTags("Health").Produces<HealthResponse>().Produces<HealthResponse>(503);
     }
 
-    private static async Task<IResult> ReadyAsync(IApiKeyStore store, WorkerHealth workers, HeraldRoles roles, CancellationToken ct)
+    private static async Task<IResult> ReadyAsync(IApiKeyStore store, WorkerHealth workers, HeraldRoles roles, HeraldEngines engines, StoreStartup startup,
+        IServiceProvider services, CancellationToken ct)
     {
         var checks = new Dictionary<string, string>(StringComparer.Ordinal);
-        try
+        var engine = engines.Postgres ? "postgres" : "sqlite";
+        if (!startup.Ready)
         {
-            await store.CountApiKeysAsync(ct);
-            checks["store"] = "ok";
+            checks["store"] = $"failing ({engine}): {startup.Failure}";
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        else
         {
-            checks["store"] = "failing: " + ex.GetType().Name;
+            try
+            {
+                await store.CountApiKeysAsync(ct);
+                checks["store"] = $"ok ({engine})";
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                checks["store"] = $"failing ({engine}): {ex.GetType().Name}: {ex.Message}";
+            }
         }
 
-        checks["transport"] = "ok (in-process)";
-        if (roles.Worker)
+        if (services.GetService<IWorkTransport>() is { } transport)
         {
-            foreach (var name in new[] { "planner", "lanes", "sweeper" })
-            {
-                checks[name] = workers.HasStarted(name) ? "ok" : "not started";
-            }
+            var (ok, reason) = transport.Health;
+            checks["transport"] = ok ? "ok (rabbitmq)" : $"failing (rabbitmq): {reason}";
+        }
+        else
+        {
+            checks["transport"] = "ok (in-process)";
+        }
+
+        var expected = engines.RabbitMq
+            ? (roles.Worker ? DistributedWorker : []).Concat(roles.Scheduler ? DistributedScheduler : [])
+            : roles.Worker || roles.Scheduler ? InProcess : [];
+        foreach (var name in expected)
+        {
+            checks[name] = workers.HasStarted(name) ? "ok" : "not started";
         }
 
         var ready = checks.Values.All(v => v.StartsWith("ok", StringComparison.Ordinal));

@@ -5,7 +5,9 @@ using Herald.Providers;
 using Herald.Providers.Routing;
 using Herald.Providers.Tracking;
 using Herald.Server.Api;
+using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
+using Herald.Transport.RabbitMq;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -17,11 +19,7 @@ internal static partial class HeraldHostingExtensions
     public static WebApplicationBuilder AddHerald(this WebApplicationBuilder builder)
     {
         var roles = HeraldRoles.From(builder.Configuration);
-        var engine = builder.Configuration["Herald:Storage:Engine"] ?? "sqlite";
-        if (!engine.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException($"Herald:Storage:Engine '{engine}' is not available in this build; use sqlite");
-        }
+        var engines = HeraldEngines.From(builder.Configuration);
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -30,8 +28,27 @@ internal static partial class HeraldHostingExtensions
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
         builder.Services.AddSingleton(roles);
-        builder.Services.AddSqliteStore();
-        builder.Services.AddHeraldPipeline(runWorkers: roles.Worker || roles.Scheduler);
+        builder.Services.AddSingleton(engines);
+        builder.Services.AddSingleton(new StoreStartup(Retries: engines.Postgres));
+        if (engines.Postgres)
+        {
+            builder.Services.AddPostgresStore();
+            if (roles.Scheduler)
+            {
+                builder.Services.AddHostedService<PartitionMaintenanceService>();
+            }
+        }
+        else
+        {
+            builder.Services.AddSqliteStore();
+        }
+
+        if (engines.RabbitMq)
+        {
+            builder.Services.AddRabbitMqTransport(builder.Configuration);
+        }
+
+        builder.Services.AddHeraldPipeline(new PipelineHosting(roles.Worker, roles.Scheduler, Distributed: engines.RabbitMq));
         builder.Services.AddHeraldProviders(builder.Configuration);
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddSingleton<HeraldSecrets>();
@@ -50,8 +67,31 @@ internal static partial class HeraldHostingExtensions
         return builder;
     }
 
-    /// <summary>Creates the schema, the subscriber-token secret and, on an empty store, the bootstrap admin key.</summary>
+    /// <summary>
+    /// Builds the providers (a bad provider setting stops start), then prepares the store: schema, secrets and, on an
+    /// empty store, the bootstrap admin key. A PostgreSQL store that cannot be reached does not stop start: the process
+    /// answers 503 with Retry-After (and /readyz says why) while it retries with backoff.
+    /// </summary>
     public static async Task InitializeHeraldAsync(this WebApplication app)
+    {
+        // Builds every provider now: a missing credential fails start with a message naming the setting.
+        app.Services.GetRequiredService<ProviderRegistry>();
+        var startup = app.Services.GetRequiredService<StoreStartup>();
+        try
+        {
+            await PrepareStoreAsync(app);
+            startup.MarkReady();
+        }
+        catch (Exception ex) when (startup.Retries && StoreStartup.IsUnavailable(ex))
+        {
+            startup.MarkFailing(ex);
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Startup");
+            LogStoreUnavailable(logger, ex);
+            _ = Task.Run(() => startup.RetryAsync(() => PrepareStoreAsync(app), app.Lifetime.ApplicationStopping));
+        }
+    }
+
+    private static async Task PrepareStoreAsync(WebApplication app)
     {
         var services = app.Services;
         await services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
@@ -61,9 +101,6 @@ internal static partial class HeraldHostingExtensions
         var tracking = app.Configuration["Herald:Security:TrackingSecret"]
             ?? await services.GetRequiredService<ISettingsStore>().GetOrAddSettingAsync("tracking_secret", () => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)), CancellationToken.None);
         services.GetRequiredService<TrackingTokens>().Secret = System.Text.Encoding.UTF8.GetBytes(tracking);
-
-        // Builds every provider now: a missing credential fails start with a message naming the setting.
-        services.GetRequiredService<ProviderRegistry>();
 
         var keys = services.GetRequiredService<ApiKeys>();
         if (await services.GetRequiredService<IApiKeyStore>().CountApiKeysAsync(CancellationToken.None) == 0)
@@ -88,6 +125,7 @@ internal static partial class HeraldHostingExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseStoreStartupGate();
         app.MapOpenApi();
         app.MapHealth();
         app.MapNotifications();
@@ -100,6 +138,9 @@ internal static partial class HeraldHostingExtensions
         app.MapTracking();
         return app;
     }
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "The store is unreachable at start; answering 503 and retrying with backoff")]
+    private static partial void LogStoreUnavailable(ILogger logger, Exception ex);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Created the bootstrap admin API key from HERALD_BOOTSTRAP_API_KEY")]
     private static partial void LogBootstrapFromEnvironment(ILogger logger);
@@ -116,6 +157,22 @@ internal sealed partial class UnhandledExceptionHandler(IProblemDetailsService p
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (StoreStartup.IsUnavailable(exception))
+        {
+            // The store (or the broker) is down for a moment: nothing was accepted; the client retries with the same key.
+            httpContext.Response.StatusCode = 503;
+            httpContext.Response.Headers.RetryAfter = "2";
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = 503, Type = Problems.TypeBase + "store-unavailable", Title = "The store is unavailable.",
+                    Detail = "nothing was stored; retry after the delay with the same Idempotency-Key",
+                },
+            });
+        }
+
         var status = exception is BadHttpRequestException bad ? bad.StatusCode : 500;
         if (status == 500)
         {

@@ -81,7 +81,13 @@ public sealed class AcceptThenTimeoutTests(AcceptThenTimeoutFixture herald, ITes
         }
 
         reconciled.ShouldBeGreaterThan(0);
-        output.WriteLine($"accept-then-timeout: {Count} SMS, {injected} unanswered sends, {messages.Count} messages at the provider, " +
-            $"{perPhone.Values.Count(c => c > 1)} duplicates, {Count - perPhone.Count} lost; {reconciled} of the first 400 reconciled");
+        var line = $"accept-then-timeout: {Count} SMS, {injected} unanswered sends, {messages.Count} messages at the provider, " +
+            $"{perPhone.Values.Count(c => c > 1)} duplicates, {Count - perPhone.Count} lost; {reconciled} of the first 400 reconciled";
+        output.WriteLine(line);
+        if (Environment.GetEnvironmentVariable("HERALD_TEST_REPORTS") is { Length: > 0 } dir)
+        {
+            Directory.CreateDirectory(dir);
+            File.AppendAllText(Path.Combine(dir, "accept-then-timeout.txt"), line + Environment.NewLine);
+        }
     }
 }

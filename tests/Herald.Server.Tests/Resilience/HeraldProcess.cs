@@ -49,7 +49,10 @@ public sealed class HeraldProcess : IDisposable
     public string RecentOutput => string.Join('\n', _output);
 
     /// <summary>Starts the server on a fresh loopback port and waits (bounded) until /readyz answers 200.</summary>
-    public async Task StartAsync(TimeSpan timeout)
+    public Task StartAsync(TimeSpan timeout) => StartAsync(timeout, "readyz");
+
+    /// <summary>Starts the server and waits (bounded) until <paramref name="probe"/> (readyz or healthz) answers 200.</summary>
+    public async Task StartAsync(TimeSpan timeout, string probe)
     {
         if (IsRunning)
         {
@@ -81,7 +84,7 @@ public sealed class HeraldProcess : IDisposable
         _process.BeginErrorReadLine();
         try
         {
-            await WaitReadyAsync(timeout);
+            await WaitReadyAsync(timeout, probe);
         }
         catch
         {
@@ -118,7 +121,7 @@ public sealed class HeraldProcess : IDisposable
 
     public void Dispose() => Kill();
 
-    private async Task WaitReadyAsync(TimeSpan timeout)
+    private async Task WaitReadyAsync(TimeSpan timeout, string probe)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
@@ -131,7 +134,7 @@ public sealed class HeraldProcess : IDisposable
 
             try
             {
-                using var response = await http.GetAsync(new Uri("readyz", UriKind.Relative));
+                using var response = await http.GetAsync(new Uri(probe, UriKind.Relative));
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;

@@ -72,17 +72,9 @@ public static class Stores
     /// </summary>
     public static async Task<StoreHandle> PostgresAsync()
     {
-        var server = Environment.GetEnvironmentVariable("HERALD_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("HERALD_TEST_POSTGRES is not set: run the tests through scripts/test, which starts PostgreSQL");
-        var name = "herald_t_" + Guid.NewGuid().ToString("N")[..16];
-        await using (var admin = new NpgsqlConnection(server))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var connection = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        var server = Herald.Testing.ExternalServices.PostgresConnectionString;
+        var connection = Herald.Testing.ExternalServices.NewDatabase("herald_t");
+        var name = new NpgsqlConnectionStringBuilder(connection).Database;
         var db = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
         var store = new PostgresStore(db);
         await store.InitializeAsync(CancellationToken.None);

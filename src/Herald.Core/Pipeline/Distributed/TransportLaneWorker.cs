@@ -83,10 +83,9 @@ public sealed partial class TransportLaneWorker(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            // Most likely the store is unreachable. A claim that did commit is recovered by its lease; the message is
-            // given back after a pause so an outage does not spin through the delivery limit.
+            // Most likely the store is unreachable. A claim that did commit is recovered by its lease; the transport gives
+            // the message back after its requeue delay, so an outage does not spin through the delivery limit.
             LogHandleFault(logger, ex, item.DeliveryId);
-            await Task.Delay(TimeSpan.FromSeconds(1), time, CancellationToken.None);
             return (WorkSettlement.Requeue, ex.GetType().Name);
         }
     }

@@ -1,0 +1,37 @@
+using Herald.Core.Storage;
+using Herald.Core.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Storage.Postgres;
+
+public static class PostgresServiceCollectionExtensions
+{
+    /// <summary>Registers the PostgreSQL store (settings under <c>Herald:Storage:Postgres</c>) for every store port.</summary>
+    public static IServiceCollection AddPostgresStore(this IServiceCollection services)
+    {
+        services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.SectionName)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), $"{PostgresOptions.SectionName}:ConnectionString must be set")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new PostgresDatabase(sp.GetRequiredService<IOptions<PostgresOptions>>().Value));
+        services.AddSingleton(sp => new PostgresStore(sp.GetRequiredService<PostgresDatabase>())
+        {
+            EndpointDisableAfter = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.DisableAfter,
+        });
+        services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<ISettingsStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IUserStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<ITemplateStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IIngestStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IPlanStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<INotificationQueryStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IDispatchStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IFeedStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IWebhookEndpointStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<ITrackingStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IWorkRelayStore>(sp => sp.GetRequiredService<PostgresStore>());
+        return services;
+    }
+}

@@ -1,0 +1,320 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Npgsql;
+
+namespace Herald.Storage.Postgres;
+
+public sealed partial class PostgresStore : IDispatchStore
+{
+    private const string Claimable = "('queued', 'deferred', 'retrying')";
+
+    public Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        return WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) =>
+        {
+            var candidates = await c.Command($"""
+                SELECT {DeliveryColumns} FROM deliveries
+                WHERE channel = @c AND priority = @p AND status IN {Claimable} AND due_at <= @now
+                ORDER BY due_at, notification_id, id LIMIT @n FOR UPDATE SKIP LOCKED
+                """, tx).With("c", (int)channel).With("p", (int)priority).With("now", now.Ms()).With("n", limit).ReadAllAsync(MapDelivery, ct);
+            return candidates.Count == 0 ? candidates : await GateAndClaimAsync(c, tx, candidates, now, leaseUntil, owner, gate, ct);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Runs the gate on locked candidates in order and records its decisions. The recipients' advisory locks are taken
+    /// first, all of them and in one global order, so two claimers never wait on each other in a cycle.
+    /// </summary>
+    private static async Task<IReadOnlyList<Delivery>> GateAndClaimAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Delivery> candidates,
+        DateTimeOffset now, DateTimeOffset leaseUntil, string owner, IDispatchGate gate, CancellationToken ct)
+    {
+        await LockRecipientsAsync(c, tx, candidates, ct);
+        var claims = new PendingClaims(c, tx, now, leaseUntil, owner);
+        var context = new PostgresGateContext(c, tx, claims.FlushFor);
+        context.Preload(candidates);
+        var deferred = new List<(Delivery Delivery, DateTimeOffset Until)>();
+        var suppressed = new List<(Delivery Delivery, string Reason)>();
+        var trace = new List<TraceEntry>();
+        var claimed = new List<Delivery>(candidates.Count);
+        foreach (var d in candidates)
+        {
+            switch (gate.Decide(d, context, now))
+            {
+                case GateDecision.Defer defer:
+                    deferred.Add((d, defer.Until));
+                    trace.Add(new TraceEntry(d.NotificationId, now, defer.Stage, d.Channel.ToWire(), "deferred", defer.Reason));
+                    break;
+                case GateDecision.Suppress suppress:
+                    suppressed.Add((d, suppress.Reason));
+                    trace.Add(new TraceEntry(d.NotificationId, now, suppress.Stage, d.Channel.ToWire(), "suppressed", suppress.Reason));
+                    break;
+                default:
+                    claims.Add(d);
+                    claimed.Add(d with { Status = DeliveryStatus.Sending, Attempts = d.Attempts + 1 });
+                    break;
+            }
+        }
+
+        // Deferring or suppressing a candidate changes nothing a later gate read counts, so those writes wait for the end.
+        await claims.FlushAsync(ct);
+        if (deferred.Count > 0)
+        {
+            await c.Command("""
+                UPDATE deliveries SET status = 'deferred', due_at = x.until, updated_at = @now
+                FROM unnest(@n::text[], @id::text[], @until::bigint[]) AS x(nid, did, until)
+                WHERE notification_id = x.nid AND id = x.did
+                """, tx).With("n", deferred.Select(x => x.Delivery.NotificationId).ToArray()).With("id", deferred.Select(x => x.Delivery.Id).ToArray())
+                .With("until", deferred.Select(x => x.Until.Ms()).ToArray()).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
+        }
+
+        if (suppressed.Count > 0)
+        {
+            await c.Command("""
+                UPDATE deliveries SET status = 'suppressed', last_error = x.reason, updated_at = @now
+                FROM unnest(@n::text[], @id::text[], @r::text[]) AS x(nid, did, reason)
+                WHERE notification_id = x.nid AND id = x.did
+                """, tx).With("n", suppressed.Select(x => x.Delivery.NotificationId).ToArray()).With("id", suppressed.Select(x => x.Delivery.Id).ToArray())
+                .With("r", suppressed.Select(x => x.Reason).ToArray()).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
+        }
+
+        await InsertTraceAsync(c, tx, trace, ct);
+        await RefreshNotificationsAsync(c, tx, suppressed.Select(x => x.Delivery.NotificationId), now, ct);
+        return claimed;
+    }
+
+    /// <summary>
+    /// Serializes claims per recipient and channel across processes until the transaction ends, so the gate's counts
+    /// (rate limits, frequency caps, dedup) cannot race another claimer. Keys are locked in ordinal order.
+    /// </summary>
+    private static async Task LockRecipientsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<Delivery> deliveries, CancellationToken ct)
+    {
+        var keys = deliveries.Select(d => d.RecipientId + "\u001f" + ((int)d.Channel).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        await using var batch = new NpgsqlBatch(c, tx);
+        foreach (var key in keys)
+        {
+            var command = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended('herald.recipient:' || @k, 0))");
+            command.Parameters.AddWithValue("k", key);
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        return WriteRetryingAsync<IReadOnlyList<bool>>(async (c, tx) =>
+        {
+            var results = new bool[completions.Count];
+            if (completions.Count == 0)
+            {
+                return results;
+            }
+
+            // One statement per round; a delivery completed twice in one batch goes in a later round, so the second
+            // completion sees the first, as one-at-a-time application would.
+            var pending = Enumerable.Range(0, completions.Count).ToList();
+            while (pending.Count > 0)
+            {
+                var ids = new HashSet<string>(StringComparer.Ordinal);
+                var round = new List<int>();
+                var later = new List<int>();
+                foreach (var i in pending)
+                {
+                    (ids.Add(completions[i].DeliveryId) ? round : later).Add(i);
+                }
+
+                var applied = await UpdateCompletedAsync(c, tx, [.. round.Select(i => completions[i])], now, ct);
+                foreach (var i in round)
+                {
+                    results[i] = applied.Contains(completions[i].DeliveryId);
+                }
+
+                pending = later;
+            }
+
+            var done = completions.Where((_, i) => results[i]).ToList();
+            if (done.Count > 0)
+            {
+                await RecordCompletionsAsync(c, tx, done, now, ct);
+            }
+
+            return results;
+        }, ct);
+    }
+
+    private static async Task<HashSet<string>> UpdateCompletedAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<DeliveryCompletion> round, DateTimeOffset now, CancellationToken ct)
+    {
+        var ids = await c.Command("""
+            UPDATE deliveries SET
+                status = CASE WHEN x.s = 'sent' AND tracked_status IS NOT NULL THEN tracked_status ELSE x.s END,
+                due_at = COALESCE(x.due, due_at), provider = COALESCE(x.prov, provider), last_error = x.err,
+                provider_message_id = COALESCE(x.pmid, provider_message_id),
+                sent_at = CASE WHEN x.s = 'sent' THEN @now ELSE sent_at END,
+                lease_until = CASE WHEN x.s = 'unknown' THEN x.due ELSE NULL END, lease_owner = NULL, updated_at = @now
+            FROM unnest(@n::text[], @id::text[], @owner::text[], @s::text[], @due::bigint[], @prov::text[], @err::text[], @pmid::text[])
+                AS x(nid, did, owner, s, due, prov, err, pmid)
+            WHERE notification_id = x.nid AND id = x.did AND status IN ('sending', 'unknown') AND lease_owner = x.owner
+            RETURNING id
+            """, tx).With("n", round.Select(x => x.NotificationId).ToArray()).With("id", round.Select(x => x.DeliveryId).ToArray())
+            .With("owner", round.Select(x => x.LeaseOwner).ToArray()).With("s", round.Select(x => x.Status).ToArray())
+            .With("due", round.Select(x => x.DueAt.Ms()).ToArray()).With("prov", round.Select(x => x.Provider).ToArray())
+            .With("err", round.Select(x => x.LastError).ToArray()).With("pmid", round.Select(x => x.ProviderMessageId).ToArray())
+            .With("now", now.Ms()).ReadAllAsync(r => r.GetString(0), ct);
+        return new HashSet<string>(ids, StringComparer.Ordinal);
+    }
+
+    /// <summary>Everything an applied completion brings along, in completion order, one statement per kind.</summary>
+    private async Task RecordCompletionsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<DeliveryCompletion> done, DateTimeOffset now, CancellationToken ct)
+    {
+        await c.Command("""
+            INSERT INTO attempts(delivery_id, provider, outcome, detail, provider_message_id, started_at, finished_at)
+            SELECT did, prov, o, err, pmid, st, ft
+            FROM unnest(@id::text[], @prov::text[], @o::text[], @err::text[], @pmid::text[], @st::bigint[], @ft::bigint[]) WITH ORDINALITY
+                AS x(did, prov, o, err, pmid, st, ft, ord)
+            ORDER BY ord
+            """, tx).With("id", done.Select(x => x.DeliveryId).ToArray()).With("prov", done.Select(x => x.Provider).ToArray())
+            .With("o", done.Select(x => x.Outcome).ToArray()).With("err", done.Select(x => x.LastError).ToArray())
+            .With("pmid", done.Select(x => x.ProviderMessageId).ToArray()).With("st", done.Select(x => x.StartedAt.Ms()).ToArray())
+            .With("ft", done.Select(x => x.FinishedAt.Ms()).ToArray()).ExecuteNonQueryAsync(ct);
+        await InsertTraceAsync(c, tx, [.. done.SelectMany(x => x.Trace)], ct);
+
+        var feed = done.Where(x => x.FeedItem is not null).Select(x => x.FeedItem!).ToList();
+        if (feed.Count > 0)
+        {
+            await InsertFeedAsync(c, tx, feed, ct);
+        }
+
+        var devices = done.Where(x => x.RemoveDeviceId is not null).Select(x => x.RemoveDeviceId!).ToArray();
+        if (devices.Length > 0)
+        {
+            await c.Command("DELETE FROM devices WHERE id = ANY(@ids)", tx).With("ids", devices).ExecuteNonQueryAsync(ct);
+        }
+
+        await AddSuppressionsAsync(c, tx, [.. done.Where(x => x.Suppress is not null).Select(x => x.Suppress!)], ct);
+        await ApplyEndpointResultsAsync(c, tx, [.. done.Where(x => x.EndpointResult is not null).Select(x => x.EndpointResult!)], now, ct);
+
+        // Once per notification, not per delivery: a batch often holds several channels of one notification.
+        await RefreshNotificationsAsync(c, tx, done.Select(x => x.NotificationId), now, ct);
+    }
+
+    public Task<IReadOnlyList<Delivery>> ClaimExpiredSendingAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, CancellationToken ct) =>
+        WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) => await c.Command($"""
+            WITH expired AS (
+                SELECT notification_id AS xn, id AS xi FROM deliveries
+                WHERE status IN ('sending', 'unknown') AND lease_until < @now ORDER BY lease_until LIMIT @n FOR UPDATE SKIP LOCKED)
+            UPDATE deliveries SET status = 'unknown', lease_until = @lease, lease_owner = @owner, updated_at = @now
+            FROM expired WHERE notification_id = expired.xn AND id = expired.xi
+            RETURNING {DeliveryColumns}
+            """, tx).With("lease", leaseUntil.Ms()).With("owner", owner).With("now", now.Ms()).With("n", limit).ReadAllAsync(MapDelivery, ct), ct);
+
+    public Task<bool> ReplayDeadAsync(string deliveryId, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var notificationId = await c.Command("""
+                UPDATE deliveries SET status = 'queued', due_at = @now, last_error = NULL, updated_at = @now
+                WHERE id = @id AND status = 'dead' AND sent_at IS NULL RETURNING notification_id
+                """, tx).With("id", deliveryId).With("now", now.Ms()).ExecuteScalarAsync(ct) as string;
+            if (notificationId is null)
+            {
+                return false;
+            }
+
+            await c.Command("UPDATE notifications SET status = 'processing', updated_at = @now WHERE id = @id AND status = 'completed'", tx)
+                .With("id", notificationId).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
+            await InsertTraceAsync(c, tx, [new TraceEntry(notificationId, now, "dlq", null, "replayed", $"delivery {deliveryId} replayed from the dead-letter queue")], ct);
+            return true;
+        }, ct);
+
+    public async Task<DateTimeOffset?> NextDueAsync(Channel channel, Priority priority, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var value = await c.Command($"SELECT MIN(due_at) FROM deliveries WHERE channel = @c AND priority = @p AND status IN {Claimable}")
+            .With("c", (int)channel).With("p", (int)priority).ExecuteScalarAsync(ct);
+        return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    /// <summary>
+    /// <see cref="RefreshNotificationStatusAsync"/> for many notifications in one statement. Rows are locked in index order,
+    /// the same in every transaction, so concurrent refreshes of overlapping notifications cannot deadlock.
+    /// </summary>
+    private static async Task RefreshNotificationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<string> notificationIds, DateTimeOffset now, CancellationToken ct)
+    {
+        var ids = notificationIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (ids.Length == 1)
+        {
+            await RefreshNotificationStatusAsync(c, tx, ids[0], now, ct);
+        }
+        else if (ids.Length > 1)
+        {
+            await c.Command("""
+                UPDATE notifications n SET updated_at = @now, status = CASE
+                    WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id AND d.status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')) THEN 'processing'
+                    ELSE 'completed' END
+                WHERE n.id = ANY(@ids) AND n.status IN ('processing', 'completed')
+                """, tx).With("ids", ids).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// A write that PostgreSQL may abort to break a lock cycle (claims, completions and tracking lock rows in different
+    /// orders under rare races) is run again from the start; the work must not have effects outside the transaction.
+    /// </summary>
+    private async Task<T> WriteRetryingAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await db.WriteAsync(work, ct);
+            }
+            catch (PostgresException ex) when (attempt < 3 && ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+            {
+                // The transaction was rolled back; nothing of this attempt remains.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Claims decided by the gate, written in one statement. Before a gate read counts a recipient's sends on a channel,
+    /// pending claims of that recipient and channel are written, so the read sees them as SQLite's one-by-one claim would.
+    /// </summary>
+    private sealed class PendingClaims(NpgsqlConnection c, NpgsqlTransaction tx, DateTimeOffset now, DateTimeOffset leaseUntil, string owner)
+    {
+        private const string Sql = """
+            UPDATE deliveries SET status = 'sending', lease_until = @lease, lease_owner = @owner, claimed_at = @now, attempts = attempts + 1,
+                updated_at = @now, published_due = NULL, published_at = NULL
+            FROM unnest(@n::text[], @id::text[]) AS x(nid, did)
+            WHERE notification_id = x.nid AND id = x.did
+            """;
+
+        private readonly List<Delivery> _pending = [];
+
+        public void Add(Delivery d) => _pending.Add(d);
+
+        public void FlushFor(string recipientId, Channel channel)
+        {
+            if (_pending.Exists(d => d.Channel == channel && string.Equals(d.RecipientId, recipientId, StringComparison.Ordinal)))
+            {
+                using var cmd = Command();
+                cmd.ExecuteNonQuery();
+                _pending.Clear();
+            }
+        }
+
+        public async Task FlushAsync(CancellationToken ct)
+        {
+            if (_pending.Count > 0)
+            {
+                await using var cmd = Command();
+                await cmd.ExecuteNonQueryAsync(ct);
+                _pending.Clear();
+            }
+        }
+
+        private NpgsqlCommand Command() => c.Command(Sql, tx).With("lease", leaseUntil.Ms()).With("owner", owner).With("now", now.Ms())
+            .With("n", _pending.Select(d => d.NotificationId).ToArray()).With("id", _pending.Select(d => d.Id).ToArray());
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Npgsql;
+
+namespace Herald.Storage.Postgres;
+
+public sealed partial class PostgresStore : IWebhookEndpointStore
+{
+    private const string EndpointColumns = "id, recipient_id, url, secret, event_types, description, enabled, disabled_reason, failing_since, created_at";
+
+    public Task InsertEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return db.WriteAsync(async (c, tx) => await c.Command($"INSERT INTO webhook_endpoints({EndpointColumns}) VALUES (@id, @r, @u, @s, @e, @d, true, NULL, NULL, @t)", tx)
+            .With("id", endpoint.Id).With("r", endpoint.RecipientId).With("u", endpoint.Url).With("s", endpoint.Secret)
+            .With("e", StoreJson.Strings(endpoint.EventTypes)).With("d", endpoint.Description).With("t", endpoint.CreatedAt.Ms()).ExecuteNonQueryAsync(ct), ct);
+    }
+
+    public async Task<WebhookEndpoint?> GetEndpointAsync(string id, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE id = @id").With("id", id).ReadAllAsync(MapEndpoint, ct)).FirstOrDefault();
+    }
+
+    public async Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string recipientId, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE recipient_id = @r ORDER BY created_at, id COLLATE \"C\"")
+            .With("r", recipientId).ReadAllAsync(MapEndpoint, ct);
+    }
+
+    public Task<bool> DeleteEndpointAsync(string id, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) => await c.Command("DELETE FROM webhook_endpoints WHERE id = @id", tx).With("id", id).ExecuteNonQueryAsync(ct) > 0, ct);
+
+    public Task<bool> EnableEndpointAsync(string id, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) => await c.Command("UPDATE webhook_endpoints SET enabled = true, disabled_reason = NULL, failing_since = NULL WHERE id = @id", tx)
+            .With("id", id).ExecuteNonQueryAsync(ct) > 0, ct);
+
+    /// <summary>
+    /// A success clears the failing streak; a failure starts one (or continues it) and disables the endpoint when the
+    /// sender says so or the streak outlasted <see cref="EndpointDisableAfter"/>. Applied in order, in one round trip.
+    /// </summary>
+    private async Task ApplyEndpointResultsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<WebhookEndpointResult> results, DateTimeOffset now, CancellationToken ct)
+    {
+        if (results.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(c, tx);
+        foreach (var e in results)
+        {
+            if (e.Succeeded)
+            {
+                batch.BatchCommands.Add(BatchCommand("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = @id AND failing_since IS NOT NULL", ("id", e.EndpointId)));
+                continue;
+            }
+
+            batch.BatchCommands.Add(BatchCommand("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, @now) WHERE id = @id",
+                ("id", e.EndpointId), ("now", now.Ms())));
+            var reason = e.DisableNow
+                ? e.Reason
+                : string.Create(CultureInfo.InvariantCulture, $"failing continuously since more than {EndpointDisableAfter.TotalHours:0} h; last: {e.Reason}");
+            batch.BatchCommands.Add(BatchCommand("""
+                UPDATE webhook_endpoints SET enabled = false, disabled_reason = @r::text
+                WHERE id = @id AND enabled AND (@disable_now OR failing_since <= @cutoff)
+                """, ("id", e.EndpointId), ("r", reason), ("disable_now", e.DisableNow), ("cutoff", (now - EndpointDisableAfter).Ms())));
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private static WebhookEndpoint MapEndpoint(NpgsqlDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), StoreJson.Strings(r.GetString(4)), r.StringOrNull(5),
+        r.GetBoolean(6), r.StringOrNull(7), r.TimeOrNull(8), r.Time(9));
+}

@@ -1,0 +1,80 @@
+using Herald.Core.Domain;
+using Npgsql;
+
+namespace Herald.Storage.Postgres;
+
+/// <summary>Row mapping and multi-row writes shared by the notification, dispatch and tracking ports.</summary>
+public sealed partial class PostgresStore
+{
+    private const string DeliveryColumns =
+        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id";
+
+    private static Delivery MapDelivery(NpgsqlDataReader r) => new(
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (Channel)r.GetInt32(4), (Priority)r.GetInt32(5), r.GetString(6),
+        r.StringOrNull(7), r.StringOrNull(8), r.GetString(9), r.GetInt32(10), r.StringOrNull(11), r.GetString(12), r.GetString(13),
+        r.Time(14), r.TimeOrNull(15), r.TimeOrNull(16), r.Time(17), r.Time(18), r.StringOrNull(19), r.StringOrNull(20));
+
+    /// <summary>Inserts trace entries in one statement, keeping their order (trace ids follow the list).</summary>
+    private static async Task InsertTraceAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<TraceEntry> entries, CancellationToken ct)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        await c.Command("""
+            INSERT INTO trace(notification_id, at, stage, channel, decision, reason)
+            SELECT n, at, s, ch, d, r FROM unnest(@n::text[], @at::bigint[], @s::text[], @ch::text[], @d::text[], @r::text[]) WITH ORDINALITY AS x(n, at, s, ch, d, r, o)
+            ORDER BY o
+            """, tx)
+            .With("n", entries.Select(t => t.NotificationId).ToArray()).With("at", entries.Select(t => t.At.Ms()).ToArray())
+            .With("s", entries.Select(t => t.Stage).ToArray()).With("ch", entries.Select(t => t.Channel).ToArray())
+            .With("d", entries.Select(t => t.Decision).ToArray()).With("r", entries.Select(t => t.Reason).ToArray())
+            .ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Inserts new deliveries (attempts 0) in one statement. With <paramref name="orIgnore"/> a delivery that already exists
+    /// (same id, or same notification, channel and target) is skipped, like SQLite's INSERT OR IGNORE. Returns how many were inserted.
+    /// </summary>
+    private static async Task<int> InsertDeliveriesAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<Delivery> deliveries, bool orIgnore, CancellationToken ct)
+    {
+        if (deliveries.Count == 0)
+        {
+            return 0;
+        }
+
+        return await c.Command($"""
+            INSERT INTO deliveries(id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status,
+                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform)
+            SELECT id, n, r, e, ch, p, t, tr, prov, s, 0, err, content, hash, due, ca, ca, plat
+            FROM unnest(@id::text[], @n::text[], @r::text[], @e::text[], @ch::integer[], @p::integer[], @t::text[], @tr::text[], @prov::text[],
+                @s::text[], @err::text[], @content::text[], @hash::text[], @due::bigint[], @ca::bigint[], @plat::text[]) WITH ORDINALITY
+                AS x(id, n, r, e, ch, p, t, tr, prov, s, err, content, hash, due, ca, plat, o)
+            {(orIgnore ? "WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = x.id)" : "")}
+            ORDER BY o
+            {(orIgnore ? "ON CONFLICT DO NOTHING" : "")}
+            """, tx)
+            .With("id", deliveries.Select(d => d.Id).ToArray()).With("n", deliveries.Select(d => d.NotificationId).ToArray())
+            .With("r", deliveries.Select(d => d.RecipientId).ToArray()).With("e", deliveries.Select(d => d.EventType).ToArray())
+            .With("ch", deliveries.Select(d => (int)d.Channel).ToArray()).With("p", deliveries.Select(d => (int)d.Priority).ToArray())
+            .With("t", deliveries.Select(d => d.Target).ToArray()).With("tr", deliveries.Select(d => d.TargetRef).ToArray())
+            .With("prov", deliveries.Select(d => d.Provider).ToArray()).With("s", deliveries.Select(d => d.Status).ToArray())
+            .With("err", deliveries.Select(d => d.LastError).ToArray()).With("content", deliveries.Select(d => d.Content).ToArray())
+            .With("hash", deliveries.Select(d => d.ContentHash).ToArray()).With("due", deliveries.Select(d => d.DueAt.Ms()).ToArray())
+            .With("ca", deliveries.Select(d => d.CreatedAt.Ms()).ToArray()).With("plat", deliveries.Select(d => d.Platform).ToArray())
+            .ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// A planned notification reads processing while any delivery is still pending, completed otherwise. Other statuses
+    /// (accepted, planning, cancelled) are left alone.
+    /// </summary>
+    private static async Task RefreshNotificationStatusAsync(NpgsqlConnection c, NpgsqlTransaction tx, string notificationId, DateTimeOffset now, CancellationToken ct) =>
+        await c.Command("""
+            UPDATE notifications SET updated_at = @now, status = CASE
+                WHEN EXISTS (SELECT 1 FROM deliveries WHERE notification_id = @id AND status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')) THEN 'processing'
+                ELSE 'completed' END
+            WHERE id = @id AND status IN ('processing', 'completed')
+            """, tx).With("id", notificationId).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
+}

@@ -1,0 +1,125 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Npgsql;
+
+namespace Herald.Storage.Postgres;
+
+public sealed partial class PostgresStore : ITrackingStore
+{
+    // Statuses only move forward (sent < delivered < opened < clicked; bounced and failed end it). While the send is still
+    // being settled (sending, unknown) the report waits in tracked_status and the completion applies it.
+    private const string TrackSql = """
+        UPDATE deliveries SET
+            tracked_status = @s,
+            status = CASE WHEN status IN ('sent', 'delivered', 'opened', 'clicked') THEN @s ELSE status END,
+            delivered_at = CASE WHEN @s IN ('delivered', 'opened', 'clicked') THEN COALESCE(delivered_at, @at) ELSE delivered_at END,
+            last_error = CASE WHEN @s IN ('bounced', 'failed') THEN @detail::text ELSE last_error END,
+            updated_at = @now
+        WHERE id = @id AND (CASE COALESCE(tracked_status, CASE WHEN status IN ('delivered', 'opened', 'clicked', 'bounced') THEN status ELSE 'sent' END)
+              WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
+            < (CASE @s WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
+        """;
+
+    public async Task<Delivery?> FindTrackedDeliveryAsync(string? deliveryId, string? providerMessageId, CancellationToken ct)
+    {
+        var (where, value) = deliveryId is not null ? ("id = @v", deliveryId) : ("provider_message_id = @v", providerMessageId);
+        if (value is null)
+        {
+            return null;
+        }
+
+        await using var c = await db.OpenAsync(ct);
+        return (await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE {where} LIMIT 1").With("v", value).ReadAllAsync(MapDelivery, ct)).FirstOrDefault();
+    }
+
+    public Task ApplyTrackingAsync(IReadOnlyList<TrackingUpdate> updates, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        if (updates.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return WriteRetryingAsync(async (c, tx) =>
+        {
+            // One round trip for the lot. Status updates go in delivery id order (stable, so several reports of one delivery
+            // keep theirs): concurrent batches then lock rows in the same order and cannot deadlock on them.
+            await using var batch = new NpgsqlBatch(c, tx);
+            foreach (var u in updates.Where(u => u.DeliveryId is not null && u.Status is not null).OrderBy(u => u.DeliveryId, StringComparer.Ordinal))
+            {
+                batch.BatchCommands.Add(BatchCommand(TrackSql, ("s", u.Status), ("at", u.At.Ms()), ("detail", u.Trace?.Reason), ("now", now.Ms()), ("id", u.DeliveryId)));
+            }
+
+            foreach (var u in updates)
+            {
+                if (u.Suppress is { } s)
+                {
+                    batch.BatchCommands.Add(SuppressionInsert([s]));
+                }
+
+                if (u.Unsuppress is { } un)
+                {
+                    batch.BatchCommands.Add(BatchCommand("DELETE FROM suppressions WHERE channel = @c AND address = @a AND reason = @r",
+                        ("c", (int)un.Channel), ("a", un.Address), ("r", un.Reason)));
+                }
+            }
+
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync(ct);
+            }
+
+            await InsertTraceAsync(c, tx, [.. updates.Where(u => u.Trace is not null).Select(u => u.Trace!)], ct);
+            await RefreshNotificationsAsync(c, tx, updates.Where(u => u.NotificationId is not null).Select(u => u.NotificationId!), now, ct);
+            return true;
+        }, ct);
+    }
+
+    public async Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(Channel? channel, string? address, int limit, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var command = c.Command($"""
+            SELECT channel, address, reason, source, created_at FROM suppressions
+            WHERE true{(channel is null ? "" : " AND channel = @c")}{(address is null ? "" : " AND address = @a")}
+            ORDER BY created_at DESC LIMIT @n
+            """).With("n", limit);
+        if (channel is { } ch)
+        {
+            command.With("c", (int)ch);
+        }
+
+        if (address is not null)
+        {
+            command.With("a", address);
+        }
+
+        return await command.ReadAllAsync(r => new Suppression((Channel)r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), r.Time(4)), ct);
+    }
+
+    public Task<bool> RemoveSuppressionAsync(Channel channel, string address, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) => await c.Command("DELETE FROM suppressions WHERE channel = @c AND address = @a", tx)
+            .With("c", (int)channel).With("a", address).ExecuteNonQueryAsync(ct) > 0, ct);
+
+    /// <summary>Adds suppressions in order; an address already suppressed on the channel keeps its first reason.</summary>
+    private static async Task AddSuppressionsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<Suppression> suppressions, CancellationToken ct)
+    {
+        if (suppressions.Count == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(c, tx);
+        batch.BatchCommands.Add(SuppressionInsert(suppressions));
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    private static NpgsqlBatchCommand SuppressionInsert(IReadOnlyList<Suppression> suppressions) =>
+        BatchCommand("""
+            INSERT INTO suppressions(channel, address, reason, source, created_at)
+            SELECT ch, a, r, s, t FROM unnest(@c::integer[], @a::text[], @r::text[], @s::text[], @t::bigint[]) WITH ORDINALITY AS x(ch, a, r, s, t, ord)
+            ORDER BY ord
+            ON CONFLICT (channel, address) DO NOTHING
+            """, ("c", suppressions.Select(s => (int)s.Channel).ToArray()), ("a", suppressions.Select(s => s.Address).ToArray()),
+            ("r", suppressions.Select(s => s.Reason).ToArray()), ("s", suppressions.Select(s => s.Source).ToArray()),
+            ("t", suppressions.Select(s => s.CreatedAt.Ms()).ToArray()));
+}

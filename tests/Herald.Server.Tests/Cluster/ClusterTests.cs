@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Herald.Server.Tests.Resilience;
+using Herald.Testing;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Herald.Server.Tests.Cluster;
+
+/// <summary>
+/// PostgreSQL + RabbitMQ + three Herald processes (capture provider) on loopback. 20,000 notifications of mixed
+/// priorities, channels and recipients; during the run one worker process is SIGKILLed, RabbitMQ is restarted once and
+/// PostgreSQL is restarted once. Then the checker proves nothing was lost or doubled, and counts reorders and limit breaks.
+/// </summary>
+[CollectionDefinition("Cluster", DisableParallelization = true)]
+public sealed class ClusterGroup;
+
+[Collection("Cluster")]
+public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Users = 1000;
+    private const int Batches = 80;
+    private const int BatchSize = 250;
+    private const string Key = "cluster-admin-key";
+    private static readonly string[] Channels = ["in_app", "email", "sms", "push"];
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "herald-cluster", Guid.NewGuid().ToString("N"));
+    private readonly List<HeraldProcess> _nodes = [];
+
+    [Fact]
+    public async Task Three_processes_lose_and_double_nothing_through_a_worker_kill_and_broker_and_database_restarts()
+    {
+        var amqp = ExternalServices.RabbitMqUri;
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(_dir);
+        var connection = ExternalServices.NewDatabase("herald_cluster");
+        var database = new NpgsqlConnectionStringBuilder(connection).Database!;
+        var limits = new Dictionary<int, (int Count, TimeSpan Window)> { [1] = (3, TimeSpan.FromSeconds(4)), [2] = (3, TimeSpan.FromSeconds(4)), [0] = (4, TimeSpan.FromSeconds(4)) };
+        foreach (var roles in new[] { "api,worker,scheduler", "api,worker", "api,worker,scheduler" })
+        {
+            _nodes.Add(new HeraldProcess(Path.Combine(_dir, "unused.db"), Key, new Dictionary<string, string>
+            {
+                ["Herald__Roles"] = roles,
+                ["Herald__Storage__Engine"] = "postgres",
+                ["Herald__Storage__Postgres__ConnectionString"] = connection,
+                ["Herald__Transport__Engine"] = "rabbitmq",
+                ["Herald__Transport__RabbitMq__Uri"] = amqp,
+                ["Herald__Transport__RabbitMq__ExchangePrefix"] = database,
+                ["Herald__Pipeline__Lease"] = "00:00:05",
+                ["Herald__Pipeline__ReconcileAfter"] = "00:00:01",
+                ["Herald__Pipeline__RepublishAfter"] = "00:00:15",
+                ["Herald__Pipeline__RateLimits__email"] = "3/4s",
+                ["Herald__Pipeline__RateLimits__sms"] = "3/4s",
+                ["Herald__Pipeline__RateLimits__push"] = "4/4s",
+                ["Herald__Pipeline__RateLimits__in_app"] = "100000/1h",
+                ["Herald__Pipeline__RetrySchedule"] = "200ms,500ms,1s,2s,5s,10s,20s",
+            }));
+        }
+
+        foreach (var node in _nodes)
+        {
+            await node.StartAsync(TimeSpan.FromSeconds(60));
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        await SetUpAsync(http);
+        output.WriteLine($"set up {Users} users in {clock.Elapsed.TotalSeconds:0.0} s");
+
+        var random = new Random(42);
+        var users = Enumerable.Range(0, Users).Select(i => $"cu{i:D5}").ToArray();
+        var plan = Enumerable.Range(0, Batches).Select(b => (Batch: b, Channel: Channels[b % Channels.Length],
+            Priority: b % 10 == 0 ? "urgent" : b % 3 == 0 ? "low" : "normal", Recipients: users.OrderBy(_ => random.Next()).Take(BatchSize).ToArray())).ToList();
+        var chaos = new List<string>();
+        var load = Stopwatch.StartNew();
+        foreach (var chunk in plan.Chunk(4))
+        {
+            await Task.WhenAll(chunk.Select(p => SendBatchAsync(http, p.Batch, p.Channel, p.Priority, p.Recipients)));
+        }
+
+        var ingest = load.Elapsed;
+        const long Total = Batches * BatchSize;
+
+        // The faults land while the cluster is delivering: a worker dies at a quarter, the broker restarts at half, the
+        // database at three quarters of the work.
+        var faults = new (double At, Func<Task<string>> Act)[]
+        {
+            (0.25, () => { _nodes[1].Kill(); return Task.FromResult("SIGKILL node 2"); }),
+            (0.50, async () => $"RabbitMQ restarted in {await TimedAsync(() => ExternalServices.RestartRabbitMqAsync(TimeSpan.FromSeconds(60))):0.0} s"),
+            (0.75, async () => $"PostgreSQL restarted in {await TimedAsync(() => ExternalServices.RestartPostgresAsync(TimeSpan.FromSeconds(60))):0.0} s"),
+        };
+        var next = 0;
+        var deadline = Stopwatch.StartNew();
+        long pending;
+        while ((pending = await SafePendingAsync(connection)) != 0 && deadline.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            if (next < faults.Length && pending >= 0 && 1.0 - (double)pending / (2 * Total) >= faults[next].At)
+            {
+                chaos.Add($"{await faults[next].Act()} at {load.Elapsed.TotalSeconds:0.0} s ({100 - 100 * pending / (2 * Total)} % settled)");
+                next++;
+            }
+
+            await Task.Delay(250);
+        }
+
+        next.ShouldBe(faults.Length, "every fault was injected during the run");
+        var report = await ClusterChecker.CheckAsync(connection, Batches * BatchSize, limits);
+        var summary = $"cluster: {report}; accepted in {ingest.TotalSeconds:0.0} s, settled in {load.Elapsed.TotalSeconds:0.0} s, " +
+            $"whole test {clock.Elapsed.TotalSeconds:0.0} s; {string.Join("; ", chaos)}";
+        output.WriteLine(summary);
+        Report(summary);
+        pending.ShouldBe(0, "every accepted notification settles");
+        report.Accepted.ShouldBe(Batches * BatchSize);
+        report.Lost.ShouldBe(0);
+        report.Duplicated.ShouldBe(0);
+        report.OverLimit.ShouldBe(0);
+    }
+
+    private async Task SetUpAsync(HttpClient http)
+    {
+        var template = new JsonObject
+        {
+            ["template_id"] = "cluster",
+            ["variables"] = new JsonArray("n"),
+            ["channels"] = new JsonObject
+            {
+                ["in_app"] = new JsonObject { ["title"] = "Update {{n}}", ["body"] = "Batch {{n}}" },
+                ["email"] = new JsonObject { ["subject"] = "Update {{n}}", ["text"] = "Batch {{n}}" },
+                ["sms"] = new JsonObject { ["body"] = "Batch {{n}}" },
+                ["push"] = new JsonObject { ["title"] = "Update {{n}}", ["body"] = "Batch {{n}}" },
+            },
+        };
+        await RetryAsync(http, HttpMethod.Post, "/api/v1/templates", template, null, [201, 409]);
+        await RetryAsync(http, HttpMethod.Post, "/api/v1/templates/cluster/versions/1/publish", null, null, [200, 409]);
+        await Parallel.ForEachAsync(Enumerable.Range(0, Users), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+        {
+            var user = $"cu{i:D5}";
+            await RetryAsync(http, HttpMethod.Put, $"/api/v1/users/{user}", new JsonObject { ["email"] = $"{user}@example.com", ["phone"] = $"+1555{9000000 + i}" }, null, [200]);
+            await RetryAsync(http, HttpMethod.Post, $"/api/v1/users/{user}/devices", new JsonObject { ["token"] = $"tok-{user}", ["platform"] = "android" }, null, [201]);
+        });
+    }
+
+    private Task SendBatchAsync(HttpClient http, int batch, string channel, string priority, string[] recipients) =>
+        RetryAsync(http, HttpMethod.Post, "/api/v1/notifications/batch", new JsonObject
+        {
+            ["event_type"] = "cluster.update",
+            ["recipient_ids"] = new JsonArray([.. recipients.Select(r => (JsonNode)r)]),
+            ["priority"] = priority,
+            ["channels"] = new JsonArray(channel),
+            ["template_id"] = "cluster",
+            ["data"] = new JsonObject { ["n"] = batch.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        }, $"cluster-batch-{batch}", [202]);
+
+    /// <summary>Sends to the live nodes in turn until one answers as expected: a node may be dead, the store or broker restarting.</summary>
+    private async Task RetryAsync(HttpClient http, HttpMethod method, string path, JsonNode? body, string? idempotencyKey, int[] ok)
+    {
+        var deadline = Stopwatch.StartNew();
+        for (var attempt = 0; ; attempt++)
+        {
+            var live = _nodes.Where(n => n.IsRunning).ToList();
+            var node = live[attempt % live.Count];
+            try
+            {
+                using var request = new HttpRequestMessage(method, new Uri(node.BaseAddress, path.TrimStart('/')));
+                if (body is not null)
+                {
+                    request.Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+                }
+
+                if (idempotencyKey is not null)
+                {
+                    request.Headers.Add("Idempotency-Key", idempotencyKey);
+                }
+
+                using var response = await http.SendAsync(request);
+                if (ok.Contains((int)response.StatusCode))
+                {
+                    return;
+                }
+
+                if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError or HttpStatusCode.Conflict or HttpStatusCode.BadGateway))
+                {
+                    throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // The node is gone or restarting; try the next.
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromMinutes(2))
+            {
+                throw new TimeoutException($"{method} {path} did not succeed within 2 minutes");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<long> SafePendingAsync(string connection)
+    {
+        try
+        {
+            return await ClusterChecker.PendingAsync(connection);
+        }
+        catch (NpgsqlException)
+        {
+            return -1;
+        }
+    }
+
+    private static async Task<double> TimedAsync(Func<Task> action)
+    {
+        var watch = Stopwatch.StartNew();
+        await action();
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>scripts/test prints every file in HERALD_TEST_REPORTS after the run, so the figures show in CI.</summary>
+    private static void Report(string line)
+    {
+        if (Environment.GetEnvironmentVariable("HERALD_TEST_REPORTS") is { Length: > 0 } dir)
+        {
+            Directory.CreateDirectory(dir);
+            File.AppendAllText(Path.Combine(dir, "cluster.txt"), line + Environment.NewLine);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var node in _nodes)
+        {
+            node.Dispose();
+        }
+
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS temp cleanup.
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Herald.Storage.Tests.Infrastructure;
+
+namespace Herald.Storage.Tests.Contracts;
+
+/// <summary>Webhook endpoints: registration, and the failing streak completions record (disable after 5 days, or at once).</summary>
+public abstract class EndpointContract
+{
+    private static readonly DateTimeOffset Now = DispatchSamples.Now;
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    protected abstract Task<StoreHandle> OpenAsync();
+
+    private static WebhookEndpoint Endpoint(string id, string recipient = "u1", DateTimeOffset? created = null) =>
+        new(id, recipient, "https://hooks.example/" + id, "secret-" + id, ["order.*", "invoice.paid"], "desc " + id, true, null, null, created ?? Now);
+
+    private int _deliveries;
+
+    /// <summary>Completes one fresh webhook delivery at <paramref name="at"/> carrying <paramref name="result"/>.</summary>
+    private async Task ReportAsync(StoreHandle s, WebhookEndpointResult result, DateTimeOffset at)
+    {
+        var claimed = await DispatchSamples.SeedClaimedAsync(s, $"dlv_{++_deliveries}", Channel.Webhook);
+        var completion = DispatchSamples.Sent(claimed, "lane-a") with
+        {
+            Status = result.Succeeded ? DeliveryStatus.Sent : DeliveryStatus.Failed, EndpointResult = result,
+        };
+        (await s.Dispatch.CompleteAsync([completion], at, None)).ShouldBe([true]);
+    }
+
+    [Fact]
+    public async Task InsertEndpointAsync_RoundTripsEnabled()
+    {
+        await using var s = await OpenAsync();
+
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_1"), None);
+
+        var stored = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        stored.ShouldNotBeNull();
+        stored.EventTypes.ShouldBe(["order.*", "invoice.paid"]);
+        var expected = Endpoint("whe_1");
+        (stored with { EventTypes = expected.EventTypes }).ShouldBe(expected);
+        (await s.Endpoints.GetEndpointAsync("whe_unknown", None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task GetEndpointsForRecipientAsync_OldestFirstOnlyThatRecipient()
+    {
+        await using var s = await OpenAsync();
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_b", created: Now.AddMinutes(1)), None);
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_c", created: Now), None);
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_a", created: Now.AddMinutes(1)), None);
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_x", recipient: "u2"), None);
+
+        var list = await s.Endpoints.GetEndpointsForRecipientAsync("u1", None);
+
+        list.Select(e => e.Id).ShouldBe(["whe_c", "whe_a", "whe_b"]);
+        (await s.Endpoints.GetEndpointsForRecipientAsync("nobody", None)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task DeleteEndpointAsync_TrueOnceThenFalse()
+    {
+        await using var s = await OpenAsync();
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_1"), None);
+
+        (await s.Endpoints.DeleteEndpointAsync("whe_1", None)).ShouldBeTrue();
+        (await s.Endpoints.DeleteEndpointAsync("whe_1", None)).ShouldBeFalse();
+        (await s.Endpoints.GetEndpointAsync("whe_1", None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task CompleteAsync_FailingLongerThanDisableAfter_DisablesEndpoint()
+    {
+        await using var s = await OpenAsync();
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_1"), None);
+
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, false, "HTTP 500"), Now);
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, false, "HTTP 502"), Now.AddDays(4));
+        var failing = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, false, "HTTP 503"), Now.AddDays(5));
+
+        failing!.Enabled.ShouldBeTrue();
+        failing.FailingSince.ShouldBe(Now);
+        var disabled = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        disabled!.Enabled.ShouldBeFalse();
+        disabled.DisabledReason.ShouldBe("failing continuously since more than 120 h; last: HTTP 503");
+        disabled.FailingSince.ShouldBe(Now);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_SuccessAfterFailures_ClearsStreak()
+    {
+        await using var s = await OpenAsync();
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_1"), None);
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, false, "HTTP 500"), Now);
+
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", true, false, null), Now.AddDays(4));
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, false, "HTTP 500"), Now.AddDays(6));
+
+        var stored = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        stored!.Enabled.ShouldBeTrue();
+        stored.FailingSince.ShouldBe(Now.AddDays(6));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_DisableNow_DisablesAtOnceThenEnableRestores()
+    {
+        await using var s = await OpenAsync();
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_1"), None);
+
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, true, "HTTP 410 Gone"), Now);
+
+        var disabled = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        disabled!.Enabled.ShouldBeFalse();
+        disabled.DisabledReason.ShouldBe("HTTP 410 Gone");
+        disabled.FailingSince.ShouldBe(Now);
+
+        (await s.Endpoints.EnableEndpointAsync("whe_1", None)).ShouldBeTrue();
+        var enabled = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        enabled!.Enabled.ShouldBeTrue();
+        enabled.DisabledReason.ShouldBeNull();
+        enabled.FailingSince.ShouldBeNull();
+        (await s.Endpoints.EnableEndpointAsync("whe_unknown", None)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task CompleteAsync_DisabledEndpointFailsAgain_KeepsFirstReason()
+    {
+        await using var s = await OpenAsync();
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_1"), None);
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, true, "HTTP 410 Gone"), Now);
+
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, true, "HTTP 404"), Now.AddMinutes(1));
+
+        (await s.Endpoints.GetEndpointAsync("whe_1", None))!.DisabledReason.ShouldBe("HTTP 410 Gone");
+    }
+}
+
+public sealed class SqliteEndpointTests : EndpointContract
+{
+    protected override Task<StoreHandle> OpenAsync() => Stores.SqliteAsync();
+}
+
+public sealed class PostgresEndpointTests : EndpointContract
+{
+    protected override Task<StoreHandle> OpenAsync() => Stores.PostgresAsync();
+}

@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Herald.Storage.Tests.Infrastructure;
+
+namespace Herald.Storage.Tests.Contracts;
+
+/// <summary>
+/// The distributed mode's relay port (PostgreSQL only: the SQLite store does not implement it): the deliveries table as
+/// the work transport's outbox, and the one-delivery claim a work message triggers.
+/// </summary>
+public sealed class PostgresRelayTests
+{
+    private static readonly DateTimeOffset Now = DispatchSamples.Now;
+    private static readonly TimeSpan Lease = DispatchSamples.Lease;
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly IDispatchGate _gate = DispatchSamples.Gate();
+
+    private static IWorkRelayStore Relay(StoreHandle s) => s.Port<IWorkRelayStore>();
+
+    private static Delivery D(string id, string notificationId, DateTimeOffset? due = null, string recipient = "u1") =>
+        DispatchSamples.Delivery(id, notificationId, due, recipient: recipient);
+
+    /// <summary>Relays once at <paramref name="at"/> and returns the ids handed to the publisher, in order.</summary>
+    private static async Task<List<string>> RelayAsync(StoreHandle s, DateTimeOffset at, int limit = 100)
+    {
+        var published = new List<string>();
+        var count = await Relay(s).RelayDueAsync(at, limit, (ds, _) => { published.AddRange(ds.Select(d => d.Id)); return Task.CompletedTask; }, None);
+        count.ShouldBe(published.Count);
+        return published;
+    }
+
+    [Fact]
+    public async Task RelayDueAsync_DueDeliveries_PublishedOncePerDueTimeInDueOrder()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_b", "ntf_1", Now.AddSeconds(-1), "u1"), D("dlv_a", "ntf_1", Now.AddSeconds(-2), "u2"),
+            D("dlv_later", "ntf_1", Now.AddMinutes(1), "u3")]);
+
+        (await RelayAsync(s, Now)).ShouldBe(["dlv_a", "dlv_b"]);
+        (await RelayAsync(s, Now)).ShouldBeEmpty();
+        (await Relay(s).CountInFlightAsync(None)).ShouldBe(2);
+        (await RelayAsync(s, Now.AddMinutes(1))).ShouldBe(["dlv_later"]);
+        (await Relay(s).CountInFlightAsync(None)).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task RelayDueAsync_Limit_PublishesEarliestFirst()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_3", "ntf_1", Now.AddSeconds(-1), "u1"), D("dlv_1", "ntf_1", Now.AddSeconds(-3), "u2"),
+            D("dlv_2", "ntf_1", Now.AddSeconds(-2), "u3")]);
+
+        (await RelayAsync(s, Now, 2)).ShouldBe(["dlv_1", "dlv_2"]);
+        (await RelayAsync(s, Now, 2)).ShouldBe(["dlv_3"]);
+    }
+
+    [Fact]
+    public async Task RelayDueAsync_PublishThrows_MarksNothingAndPropagates()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1")]);
+
+        await Should.ThrowAsync<InvalidOperationException>(() =>
+            Relay(s).RelayDueAsync(Now, 10, (_, _) => throw new InvalidOperationException("broker down"), None));
+
+        (await Relay(s).CountInFlightAsync(None)).ShouldBe(0);
+        (await RelayAsync(s, Now)).ShouldBe(["dlv_1"]);
+    }
+
+    [Fact]
+    public async Task RelayDueAsync_ConcurrentRelays_NeverPublishTheSameRowTwice()
+    {
+        await using var s = await Stores.PostgresAsync();
+        var all = Enumerable.Range(0, 40).Select(i => D($"dlv_{i:00}", "ntf_1", Now.AddMilliseconds(-i), $"u{i}")).ToList();
+        await DispatchSamples.SeedAsync(s, "ntf_1", all);
+        var published = new ConcurrentBag<string>();
+
+        async Task RelayLoopAsync()
+        {
+            // Only one relay round runs at a time cluster-wide (the others skip theirs), so loop until the work is done.
+            for (var round = 0; round < 400 && published.Count < 40; round++)
+            {
+                await Relay(s).RelayDueAsync(Now, 3, async (ds, ct) =>
+                {
+                    await Task.Delay(10, ct); // the broker's confirm: other relays run meanwhile
+                    foreach (var d in ds)
+                    {
+                        published.Add(d.Id);
+                    }
+                }, None);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(RelayLoopAsync))).WaitAsync(TimeSpan.FromSeconds(60));
+
+        published.Count.ShouldBe(40);
+        published.Distinct().Count().ShouldBe(40);
+        (await Relay(s).CountInFlightAsync(None)).ShouldBe(40);
+    }
+
+    [Fact]
+    public async Task RelayDueAsync_DeferredByGate_PublishableAgainAtNewDueTime()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1")]);
+        (await RelayAsync(s, Now)).ShouldBe(["dlv_1"]);
+        var quiet = DispatchSamples.Gate(new Dictionary<string, string> { ["sms"] = "1/1h" });
+        await DispatchSamples.SeedAsync(s, "ntf_2", [D("dlv_2", "ntf_2")]);
+        (await RelayAsync(s, Now)).ShouldBe(["dlv_2"]);
+        (await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", quiet, None)).ShouldNotBeNull();
+
+        (await Relay(s).ClaimOneAsync("dlv_2", Now, Now + Lease, "consumer-1", quiet, None)).ShouldBeNull();
+
+        var deferred = await DispatchSamples.GetAsync(s, "dlv_2");
+        deferred.Status.ShouldBe(DeliveryStatus.Deferred);
+        deferred.DueAt.ShouldBe(Now.AddHours(1));
+        (await s.Queries.GetTraceAsync("ntf_2", None)).ShouldContain(t => t.Decision == "deferred" && t.Stage == "gate");
+        (await Relay(s).CountInFlightAsync(None)).ShouldBe(0);
+        (await RelayAsync(s, Now.AddMinutes(59))).ShouldBeEmpty();
+        (await RelayAsync(s, Now.AddHours(1))).ShouldBe(["dlv_2"]);
+    }
+
+    [Fact]
+    public async Task RelayDueAsync_RetryAfterClaim_PublishedAgain()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1")]);
+        await RelayAsync(s, Now);
+        var claimed = await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", _gate, None);
+        var retry = DispatchSamples.Sent(claimed!, "consumer-1") with { Status = DeliveryStatus.Retrying, DueAt = Now.AddSeconds(5), Outcome = "retry" };
+        await s.Dispatch.CompleteAsync([retry], Now.AddSeconds(1), None);
+
+        (await RelayAsync(s, Now.AddSeconds(4))).ShouldBeEmpty();
+        (await RelayAsync(s, Now.AddSeconds(5))).ShouldBe(["dlv_1"]);
+    }
+
+    [Fact]
+    public async Task RepublishStaleAsync_PublishedLongAgoAndUnclaimed_PublishableAgain()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_old", "ntf_1", recipient: "u1"), D("dlv_claimed", "ntf_1", recipient: "u2")]);
+        await RelayAsync(s, Now);
+        await DispatchSamples.SeedAsync(s, "ntf_2", [D("dlv_new", "ntf_2", recipient: "u3")]);
+        await RelayAsync(s, Now.AddMinutes(5));
+        await Relay(s).ClaimOneAsync("dlv_claimed", Now, Now + Lease, "consumer-1", _gate, None);
+
+        (await Relay(s).RepublishStaleAsync(Now.AddMinutes(1), None)).ShouldBe(1);
+
+        (await Relay(s).CountInFlightAsync(None)).ShouldBe(1);
+        (await RelayAsync(s, Now.AddMinutes(6))).ShouldBe(["dlv_old"]);
+        (await Relay(s).RepublishStaleAsync(Now.AddMinutes(1), None)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ClaimOneAsync_DueAndClaimable_ClaimedOnce()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1")]);
+        await RelayAsync(s, Now);
+
+        var claimed = await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", _gate, None);
+
+        claimed.ShouldNotBeNull();
+        claimed.Status.ShouldBe(DeliveryStatus.Sending);
+        claimed.Attempts.ShouldBe(1);
+        (await Relay(s).CountInFlightAsync(None)).ShouldBe(0);
+        (await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-2", _gate, None)).ShouldBeNull();
+        (await s.Dispatch.CompleteAsync([DispatchSamples.Sent(claimed, "consumer-2")], Now, None)).ShouldBe([false]);
+        (await s.Dispatch.CompleteAsync([DispatchSamples.Sent(claimed, "consumer-1")], Now, None)).ShouldBe([true]);
+        (await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-2", _gate, None)).ShouldBeNull();
+        (await RelayAsync(s, Now.AddMinutes(1))).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ClaimOneAsync_NotDueOrUnknown_NullAndUnchanged()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1", Now.AddMinutes(1))]);
+        var before = await DispatchSamples.GetAsync(s, "dlv_1");
+
+        (await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", _gate, None)).ShouldBeNull();
+        (await Relay(s).ClaimOneAsync("dlv_missing", Now, Now + Lease, "consumer-1", _gate, None)).ShouldBeNull();
+
+        (await DispatchSamples.GetAsync(s, "dlv_1")).ShouldBe(before);
+        (await s.Queries.GetTraceAsync("ntf_1", None)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ClaimOneAsync_SuppressedByGate_NullAndRecorded()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await s.Tracking.ApplyTrackingAsync([new TrackingUpdate(null, null, null, Now, null,
+            Suppress: new Suppression(Channel.Sms, "+15550001", "carrier STOP", "twilio", Now))], Now, None);
+        await DispatchSamples.SeedAsync(s, "ntf_1", [DispatchSamples.Delivery("dlv_1", "ntf_1", target: "+15550001")]);
+
+        (await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", _gate, None)).ShouldBeNull();
+
+        var after = await DispatchSamples.GetAsync(s, "dlv_1");
+        after.Status.ShouldBe(DeliveryStatus.Suppressed);
+        after.LastError.ShouldBe("+15550001 is on the sms suppression list (carrier STOP)");
+        (await s.Queries.GetTraceAsync("ntf_1", None)).ShouldContain(t => t.Decision == "suppressed" && t.Reason == after.LastError);
+        (await s.Queries.GetNotificationAsync("ntf_1", None))!.Status.ShouldBe(NotificationStatus.Completed);
+    }
+
+    [Fact]
+    public async Task ClaimOneAsync_FourConsumersRaceOnOneUser_RateLimitHoldsExactly()
+    {
+        await using var s = await Stores.PostgresAsync();
+        var all = Enumerable.Range(0, 12).Select(i => D($"dlv_{i:00}", "ntf_1")).ToList();
+        await DispatchSamples.SeedAsync(s, "ntf_1", all);
+        var gate = DispatchSamples.Gate(new Dictionary<string, string> { ["sms"] = "5/1h" });
+
+        var claims = await Task.WhenAll(all.Select((d, i) => Task.Run(() =>
+            Relay(s).ClaimOneAsync(d.Id, Now, Now + Lease, $"consumer-{i % 4}", gate, None)))).WaitAsync(TimeSpan.FromSeconds(60));
+
+        claims.Count(c => c is not null).ShouldBe(5);
+        var stored = await s.Queries.GetDeliveriesAsync("ntf_1", None);
+        stored.Count(d => d.Status == DeliveryStatus.Sending).ShouldBe(5);
+        stored.Count(d => d.Status == DeliveryStatus.Deferred).ShouldBe(7);
+    }
+
+    [Fact]
+    public async Task ClaimOneAsync_RowHeldByRelay_WaitsAndClaimsAfterCommit()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1")]);
+        var publishing = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+
+        var relay = Task.Run(() => Relay(s).RelayDueAsync(Now, 10, async (_, _) => { publishing.SetResult(); await release.Task; }, None));
+        await publishing.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var claim = Task.Run(() => Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", _gate, None));
+        await Task.Delay(200);
+        claim.IsCompleted.ShouldBeFalse();
+        release.SetResult();
+
+        (await relay.WaitAsync(TimeSpan.FromSeconds(10))).ShouldBe(1);
+        (await claim.WaitAsync(TimeSpan.FromSeconds(10)))!.Id.ShouldBe("dlv_1");
+        (await Relay(s).CountInFlightAsync(None)).ShouldBe(0);
+    }
+}

@@ -1,0 +1,242 @@
+using Herald.Core.Domain;
+using Herald.Core.Preferences;
+using Herald.Storage.Tests.Infrastructure;
+
+namespace Herald.Storage.Tests.Contracts;
+
+/// <summary>Profiles, preference rules and devices.</summary>
+public abstract class UserStoreContract
+{
+    private static readonly DateTimeOffset Now = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
+
+    protected abstract Task<StoreHandle> OpenAsync();
+
+    [Fact]
+    public async Task UpsertUserAsync_New_IsReadBack()
+    {
+        await using var s = await OpenAsync();
+        var profile = new UserProfile("u1", "a@example.com", "+14155550123", "fr-CA", "Europe/London", Now);
+
+        await s.Users.UpsertUserAsync(profile, CancellationToken.None);
+
+        (await s.Users.GetUserAsync("u1", CancellationToken.None)).ShouldBe(profile);
+    }
+
+    [Fact]
+    public async Task UpsertUserAsync_Existing_ReplacesProfileAndKeepsPreferences()
+    {
+        await using var s = await OpenAsync();
+        await s.Users.UpsertUserAsync(new UserProfile("u1", "a@example.com", "+14155550123", "fr-CA", "Europe/London", Now), CancellationToken.None);
+        await s.Users.SavePreferencesAsync(new UserPreferences("u1", [new PreferenceRule("*", "sms", false)]), Now, CancellationToken.None);
+        var changed = new UserProfile("u1", "b@example.com", null, null, "UTC", Now.AddHours(1));
+
+        await s.Users.UpsertUserAsync(changed, CancellationToken.None);
+
+        (await s.Users.GetUserAsync("u1", CancellationToken.None)).ShouldBe(changed);
+        (await s.Users.GetPreferencesAsync("u1", CancellationToken.None))!.Rules.ShouldHaveSingleItem().Channel.ShouldBe("sms");
+    }
+
+    [Fact]
+    public async Task GetUserAsync_Unknown_ReturnsNull()
+    {
+        await using var s = await OpenAsync();
+
+        (await s.Users.GetUserAsync("nobody", CancellationToken.None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task SavePreferencesAsync_RulesRoundTripWithQuietHoursAndCap()
+    {
+        await using var s = await OpenAsync();
+        PreferenceRule[] rules =
+        [
+            new("order.*", "sms", false),
+            new("*", "*", true, new QuietHours(new TimeOnly(22, 0), new TimeOnly(7, 30), "Europe/Paris"), 5),
+        ];
+
+        await s.Users.SavePreferencesAsync(new UserPreferences("u1", rules), Now, CancellationToken.None);
+
+        var saved = await s.Users.GetPreferencesAsync("u1", CancellationToken.None);
+        saved.ShouldNotBeNull();
+        saved.UserId.ShouldBe("u1");
+        saved.Rules.ShouldBe(rules);
+    }
+
+    [Fact]
+    public async Task SavePreferencesAsync_UnknownUser_CreatesBareProfile()
+    {
+        await using var s = await OpenAsync();
+
+        await s.Users.SavePreferencesAsync(new UserPreferences("u1", [new PreferenceRule("*", "email", false)]), Now, CancellationToken.None);
+
+        (await s.Users.GetUserAsync("u1", CancellationToken.None)).ShouldBe(new UserProfile("u1", null, null, null, null, Now));
+    }
+
+    [Fact]
+    public async Task SavePreferencesAsync_ExistingUser_ReplacesRulesAndKeepsProfile()
+    {
+        await using var s = await OpenAsync();
+        var profile = new UserProfile("u1", "a@example.com", null, "en", null, Now);
+        await s.Users.UpsertUserAsync(profile, CancellationToken.None);
+        await s.Users.SavePreferencesAsync(new UserPreferences("u1", [new PreferenceRule("*", "email", false)]), Now, CancellationToken.None);
+
+        await s.Users.SavePreferencesAsync(new UserPreferences("u1", [new PreferenceRule("order.*", "push", true)]), Now.AddHours(1), CancellationToken.None);
+
+        (await s.Users.GetPreferencesAsync("u1", CancellationToken.None))!.Rules.ShouldBe([new PreferenceRule("order.*", "push", true)]);
+        (await s.Users.GetUserAsync("u1", CancellationToken.None)).ShouldBe(profile);
+    }
+
+    [Fact]
+    public async Task SavePreferencesAsync_EmptyRules_ReadBackEmpty()
+    {
+        await using var s = await OpenAsync();
+
+        await s.Users.SavePreferencesAsync(new UserPreferences("u1", []), Now, CancellationToken.None);
+
+        (await s.Users.GetPreferencesAsync("u1", CancellationToken.None))!.Rules.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task GetPreferencesAsync_UserWithoutPreferences_ReturnsNull()
+    {
+        await using var s = await OpenAsync();
+        await s.Users.UpsertUserAsync(new UserProfile("u1", "a@example.com", null, null, null, Now), CancellationToken.None);
+
+        (await s.Users.GetPreferencesAsync("u1", CancellationToken.None)).ShouldBeNull();
+        (await s.Users.GetPreferencesAsync("nobody", CancellationToken.None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task GetRecipientAsync_ProfileAndRules_ReturnsBoth()
+    {
+        await using var s = await OpenAsync();
+        await s.Users.UpsertUserAsync(new UserProfile("u1", "a@example.com", "+14155550123", "fr-CA", "Europe/London", Now), CancellationToken.None);
+        await s.Users.SavePreferencesAsync(new UserPreferences("u1", [new PreferenceRule("order.*", "sms", false)]), Now, CancellationToken.None);
+
+        var (profile, rules) = await s.Users.GetRecipientAsync("u1", CancellationToken.None);
+
+        profile!.Email.ShouldBe("a@example.com");
+        profile.Locale.ShouldBe("fr-CA");
+        rules.ShouldHaveSingleItem().ShouldBe(new PreferenceRule("order.*", "sms", false));
+    }
+
+    [Fact]
+    public async Task GetRecipientAsync_ProfileWithoutPreferences_ReturnsNoRules()
+    {
+        await using var s = await OpenAsync();
+        await s.Users.UpsertUserAsync(new UserProfile("u1", "a@example.com", null, null, null, Now), CancellationToken.None);
+
+        var (profile, rules) = await s.Users.GetRecipientAsync("u1", CancellationToken.None);
+
+        profile.ShouldNotBeNull();
+        rules.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task GetRecipientAsync_UnknownUser_ReturnsNoProfileAndNoRules()
+    {
+        await using var s = await OpenAsync();
+
+        var (profile, rules) = await s.Users.GetRecipientAsync("nobody", CancellationToken.None);
+
+        profile.ShouldBeNull();
+        rules.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AddDeviceAsync_New_ReturnsItAndListsIt()
+    {
+        await using var s = await OpenAsync();
+        var device = new Device("dev_1", "u1", "tok-1", "ios", "1.2.3", Now);
+
+        var added = await s.Users.AddDeviceAsync(device, CancellationToken.None);
+
+        added.ShouldBe(device);
+        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldBe([device]);
+    }
+
+    [Fact]
+    public async Task AddDeviceAsync_SameTokenAgain_ReturnsExistingDevice()
+    {
+        await using var s = await OpenAsync();
+        var first = new Device("dev_1", "u1", "tok-1", "ios", "1.0", Now);
+        await s.Users.AddDeviceAsync(first, CancellationToken.None);
+
+        var again = await s.Users.AddDeviceAsync(new Device("dev_2", "u1", "tok-1", "android", null, Now.AddMinutes(1)), CancellationToken.None);
+
+        again.ShouldBe(first);
+        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldBe([first]);
+    }
+
+    [Fact]
+    public async Task AddDeviceAsync_SameTokenOtherUser_AddsSecondDevice()
+    {
+        await using var s = await OpenAsync();
+        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now), CancellationToken.None);
+
+        var other = await s.Users.AddDeviceAsync(new Device("dev_2", "u2", "tok-1", "ios", null, Now), CancellationToken.None);
+
+        other.Id.ShouldBe("dev_2");
+        (await s.Users.GetDevicesAsync("u2", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dev_2"]);
+    }
+
+    [Fact]
+    public async Task AddDeviceAsync_ConcurrentSameToken_OneDevice()
+    {
+        await using var s = await OpenAsync();
+
+        var added = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => s.Users.AddDeviceAsync(new Device($"dev_{i}", "u1", "tok-1", "ios", null, Now), CancellationToken.None)))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        added.Select(d => d.Id).Distinct().ShouldHaveSingleItem();
+        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe(added[0].Id);
+    }
+
+    [Fact]
+    public async Task GetDevicesAsync_OrderedByCreationThenId()
+    {
+        await using var s = await OpenAsync();
+        await s.Users.AddDeviceAsync(new Device("dev_c", "u1", "tok-c", "ios", null, Now.AddMinutes(2)), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_b", "u1", "tok-b", "ios", null, Now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_a", "u1", "tok-a", "web", null, Now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_x", "u2", "tok-x", "web", null, Now), CancellationToken.None);
+
+        var devices = await s.Users.GetDevicesAsync("u1", CancellationToken.None);
+
+        devices.Select(d => d.Id).ShouldBe(["dev_a", "dev_b", "dev_c"]);
+        (await s.Users.GetDevicesAsync("nobody", CancellationToken.None)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task DeleteDeviceAsync_OwnDevice_RemovesIt()
+    {
+        await using var s = await OpenAsync();
+        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now), CancellationToken.None);
+
+        (await s.Users.DeleteDeviceAsync("u1", "dev_1", CancellationToken.None)).ShouldBeTrue();
+
+        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldBeEmpty();
+        (await s.Users.DeleteDeviceAsync("u1", "dev_1", CancellationToken.None)).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task DeleteDeviceAsync_OtherUsersDevice_RefusedAndKept()
+    {
+        await using var s = await OpenAsync();
+        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now), CancellationToken.None);
+
+        (await s.Users.DeleteDeviceAsync("u2", "dev_1", CancellationToken.None)).ShouldBeFalse();
+
+        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldHaveSingleItem();
+    }
+}
+
+public sealed class SqliteUserStoreTests : UserStoreContract
+{
+    protected override Task<StoreHandle> OpenAsync() => Stores.SqliteAsync();
+}
+
+public sealed class PostgresUserStoreTests : UserStoreContract
+{
+    protected override Task<StoreHandle> OpenAsync() => Stores.PostgresAsync();
+}
