@@ -45,7 +45,7 @@ public static class HeraldProvidersServiceCollectionExtensions
         services.AddSingleton(sp => ProviderRegistry.Build(configuration,
             name => sp.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName(name)),
             sp.GetRequiredService<IEmailTracking>(), sp.GetRequiredService<IOutboxStore>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(), sp.GetService<IProviderBucketStore>()));
         foreach (var channel in ProviderRegistry.ConfiguredChannels(configuration))
         {
             services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<ProviderRegistry>().Routers[channel]);

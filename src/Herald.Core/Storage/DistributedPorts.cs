@@ -34,3 +34,16 @@ public interface IWorkRelayStore
     /// </summary>
     Task<Delivery?> ClaimOneAsync(string deliveryId, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, IDispatchGate gate, CancellationToken ct);
 }
+
+/// <summary>
+/// Provider token buckets kept in the shared store, so a provider account's rate (a Twilio long code's 1/s) holds
+/// across every process. Implemented by the PostgreSQL store; a single-process store needs no sharing.
+/// </summary>
+public interface IProviderBucketStore
+{
+    /// <summary>
+    /// Takes one token from the bucket <paramref name="name"/> (refilled at <paramref name="perSecond"/>, holding at most
+    /// <paramref name="capacity"/>). Null when a token was taken; otherwise how long until one is free (nothing taken).
+    /// </summary>
+    Task<TimeSpan?> TryTakeAsync(string name, double perSecond, double capacity, DateTimeOffset now, CancellationToken ct);
+}

@@ -43,8 +43,9 @@ public sealed class ProviderRegistry
         return list;
     }
 
+    // buckets: the shared bucket store (PostgreSQL) when several processes send; rates then hold cluster-wide.
     public static ProviderRegistry Build(IConfiguration configuration, Func<string, HttpClient> http, IEmailTracking tracking, IOutboxStore outbox,
-        TimeProvider time, ILoggerFactory loggers)
+        TimeProvider time, ILoggerFactory loggers, IProviderBucketStore? buckets = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(http);
@@ -75,7 +76,7 @@ public sealed class ProviderRegistry
                 }
 
                 providers.TryAdd(name, adapter);
-                routes.Add(Route(adapter, section, time));
+                routes.Add(Route(adapter, section, time, buckets));
             }
 
             routers[channel] = new ProviderRouter(channel, routes, time, loggers.CreateLogger<ProviderRouter>());
@@ -126,15 +127,16 @@ public sealed class ProviderRegistry
         return adapter;
     }
 
-    private static ProviderRoute Route(IProviderAdapter adapter, IConfigurationSection s, TimeProvider time)
+    private static ProviderRoute Route(IProviderAdapter adapter, IConfigurationSection s, TimeProvider time, IProviderBucketStore? buckets)
     {
         var match = (s["Match"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        TokenBucket? bucket = null;
+        IRateBucket? bucket = null;
         if (s["Rate"] is { Length: > 0 } rate)
         {
             try
             {
-                bucket = TokenBucket.Parse(rate, time);
+                var local = TokenBucket.Parse(rate, time);
+                bucket = buckets is null ? local : new SharedTokenBucket(adapter.Name, local.PerSecond, local.Capacity, buckets, time);
             }
             catch (FormatException ex)
             {

@@ -22,7 +22,7 @@ public sealed class ProviderRoute
     private readonly TimeProvider _time;
     private int _isolated;
 
-    public ProviderRoute(IProviderAdapter adapter, IReadOnlyList<string> match, TokenBucket? bucket, TimeSpan bucketMaxWait, CircuitSettings circuit, TimeProvider time)
+    public ProviderRoute(IProviderAdapter adapter, IReadOnlyList<string> match, IRateBucket? bucket, TimeSpan bucketMaxWait, CircuitSettings circuit, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(adapter);
         ArgumentNullException.ThrowIfNull(circuit);
@@ -58,7 +58,7 @@ public sealed class ProviderRoute
 
     public IReadOnlyList<string> Match { get; }
 
-    public TokenBucket? Bucket { get; }
+    public IRateBucket? Bucket { get; }
 
     public TimeSpan BucketMaxWait { get; }
 

@@ -6,7 +6,16 @@ namespace Herald.Providers.Routing;
 /// A token bucket per provider account ("1/s" for a Twilio long code, "100/s" for a short code): at most
 /// <c>rate</c> sends per period on average, bursts up to one period's worth. Thread-safe; time from a TimeProvider.
 /// </summary>
-public sealed class TokenBucket
+/// <summary>A provider account's send rate, kept in this process or shared through the store.</summary>
+public interface IRateBucket
+{
+    double PerSecond { get; }
+
+    /// <summary>Waits up to <paramref name="maxWait"/> for a token. False (and the wait still needed) when it would take longer.</summary>
+    Task<(bool Taken, TimeSpan Wait)> TakeAsync(TimeSpan maxWait, CancellationToken ct);
+}
+
+public sealed class TokenBucket : IRateBucket
 {
     private readonly object _gate = new();
     private readonly TimeProvider _time;
@@ -50,6 +59,8 @@ public sealed class TokenBucket
         } * n;
         return new TokenBucket(count / seconds, Math.Max(1, count), time);
     }
+
+    public double Capacity => _capacity;
 
     /// <summary>Takes a token now, or says how long until one is free (and takes nothing).</summary>
     public bool TryTake(out TimeSpan wait)
