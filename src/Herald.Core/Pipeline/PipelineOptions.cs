@@ -68,9 +68,10 @@ public sealed class PipelineOptions
 
     /// <summary>
     /// Distributed mode: at most this many deliveries published and not yet claimed; the rest waits in the store, so a
-    /// million-message campaign never sits in a broker queue. Default 10,000.
+    /// million-message campaign never sits in a broker queue. Keep it below what the workers consume within
+    /// RepublishAfter, or messages still waiting in the queue are published again. Default 2,000.
     /// </summary>
-    public int MaxInFlight { get; set; } = 10_000;
+    public int MaxInFlight { get; set; } = 2_000;
 
     /// <summary>Distributed mode: a published delivery still unclaimed after this long is published again (its message was lost). Default 2 min.</summary>
     public TimeSpan RepublishAfter { get; set; } = TimeSpan.FromMinutes(2);

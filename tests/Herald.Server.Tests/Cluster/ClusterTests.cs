@@ -49,7 +49,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
                 ["Herald__Transport__RabbitMq__ExchangePrefix"] = database,
                 ["Herald__Pipeline__Lease"] = "00:00:05",
                 ["Herald__Pipeline__ReconcileAfter"] = "00:00:01",
-                ["Herald__Pipeline__RepublishAfter"] = "00:00:15",
+                ["Herald__Pipeline__RepublishAfter"] = "00:01:00",
                 ["Herald__Pipeline__RateLimits__email"] = "3/4s",
                 ["Herald__Pipeline__RateLimits__sms"] = "3/4s",
                 ["Herald__Pipeline__RateLimits__push"] = "4/4s",
