@@ -25,6 +25,8 @@ public sealed class AcceptThenTimeoutFixture : SandboxedHeraldFixture
 /// 2,000 SMS while the provider accepts 5 % of them and then never answers: the reconciler asks Twilio (messages listed by To,
 /// newest first) before anything is resent, so every recipient gets exactly one message and none is lost.
 /// </summary>
+// 2,000 SMS keep both cores busy: run alone, after the parallel classes, so timing-sensitive tests are not starved.
+[Collection("Cluster")]
 public sealed class AcceptThenTimeoutTests(AcceptThenTimeoutFixture herald, ITestOutputHelper output) : IClassFixture<AcceptThenTimeoutFixture>
 {
     private const int Count = 2000;

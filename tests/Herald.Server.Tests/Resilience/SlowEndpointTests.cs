@@ -22,9 +22,14 @@ public sealed class SlowEndpointTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _receiver = await WebhookReceiver.StartAsync();
 
-        // Lease 3 s and webhook timeout 2 s (HeraldProcess): a valid configuration. Each call takes 1.5 s, well within the timeout.
+        // Lease 5 s and webhook timeout 4 s: a valid configuration. Each call takes 1.5 s, well within the timeout even on a
+        // busy machine, while a claim of 64 sent 16 at a time (4 rounds, 6 s) still outlasts the lease.
         _receiver.Delay = TimeSpan.FromSeconds(1.5);
-        _server = new HeraldProcess(Path.Combine(_directory, "herald.db"), "slow-admin-key-" + Guid.NewGuid().ToString("N"));
+        _server = new HeraldProcess(Path.Combine(_directory, "herald.db"), "slow-admin-key-" + Guid.NewGuid().ToString("N"), new Dictionary<string, string>
+        {
+            ["Herald__Pipeline__Lease"] = "00:00:05",
+            ["Herald__Webhooks__Timeout"] = "00:00:04",
+        });
         await _server.StartAsync(TimeSpan.FromSeconds(30));
     }
 
