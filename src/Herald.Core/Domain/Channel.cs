@@ -22,6 +22,10 @@ public static class ChannelNames
 {
     public static readonly IReadOnlyList<Channel> All = [Channel.Push, Channel.Email, Channel.Sms, Channel.InApp, Channel.Webhook];
 
+    /// <summary>Every lane: channel × priority, 15 in all.</summary>
+    public static readonly IReadOnlyList<(Channel Channel, Priority Priority)> Lanes =
+        [.. All.SelectMany(c => new[] { Priority.Urgent, Priority.Normal, Priority.Low }.Select(p => (c, p)))];
+
     public static string ToWire(this Channel channel) => channel switch
     {
         Channel.Push => "push",

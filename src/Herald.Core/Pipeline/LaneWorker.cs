@@ -24,12 +24,9 @@ public sealed partial class LaneWorker(
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var loops = new List<Task>();
-        foreach (var channel in ChannelNames.All)
+        foreach (var (channel, priority) in ChannelNames.Lanes)
         {
-            foreach (var priority in new[] { Priority.Urgent, Priority.Normal, Priority.Low })
-            {
-                loops.Add(Task.Run(() => RunLaneAsync(channel, priority, stoppingToken), stoppingToken));
-            }
+            loops.Add(Task.Run(() => RunLaneAsync(channel, priority, stoppingToken), stoppingToken));
         }
 
         health.Started("lanes");
