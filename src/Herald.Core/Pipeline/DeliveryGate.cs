@@ -34,7 +34,9 @@ public sealed class DeliveryGate : IDispatchGate
         ArgumentNullException.ThrowIfNull(delivery);
         ArgumentNullException.ThrowIfNull(context);
         var wire = delivery.Channel.ToWire();
-        if (context.Suppression(delivery.Channel, delivery.Target) is { } suppressed)
+        // Only email addresses and phone numbers are ever suppressed (push tokens are removed instead), so in-app, push and
+        // webhook claims skip the look-up.
+        if (delivery.Channel is Channel.Email or Channel.Sms && context.Suppression(delivery.Channel, delivery.Target) is { } suppressed)
         {
             // Not even urgent bypasses this: the address bounced, complained or opted out at the carrier.
             return new GateDecision.Suppress("gate", $"{delivery.Target} is on the {wire} suppression list ({suppressed})");

@@ -50,7 +50,7 @@ public sealed class ProviderRegistry
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(loggers);
-        var publicBaseUrl = (configuration["Herald:PublicBaseUrl"] is { Length: > 0 } b ? b : "http://localhost:8080").TrimEnd('/');
+        var publicBaseUrl = HeraldProvidersServiceCollectionExtensions.PublicBaseUrl(configuration);
         var providers = new Dictionary<string, IProviderAdapter>(StringComparer.Ordinal);
         var sections = configuration.GetSection("Herald:Providers").GetChildren().ToDictionary(s => s.Key, StringComparer.Ordinal);
         var routers = new Dictionary<Channel, ProviderRouter>();

@@ -63,8 +63,8 @@ internal sealed class StoreStartup(bool Retries)
     {
         for (var e = (Exception?)ex; e is not null; e = e.InnerException)
         {
-            if (e is DbException { IsTransient: true } or SocketException or TimeoutException
-                || e.GetType().Name is "NpgsqlException" or "BrokerUnreachableException" or "AlreadyClosedException")
+            // Npgsql marks connection loss, timeouts and server shutdown as transient; the API path never touches the broker.
+            if (e is DbException { IsTransient: true } or SocketException or TimeoutException)
             {
                 return true;
             }

@@ -5,7 +5,7 @@ namespace Herald.Server.Tests.Cluster;
 /// <summary>The figures the cluster test proves, read straight from PostgreSQL after the run.</summary>
 public sealed record ClusterReport(
     long Accepted, long Expected, long Deliveries, long Delivered, long Lost, long Duplicated, long Reordered, long OverLimit,
-    long NotTerminal, long Dead, long Suppressed, long Republished)
+    long NotTerminal, long Dead, long Suppressed)
 {
     public override string ToString() =>
         $"accepted {Accepted}/{Expected}, deliveries {Deliveries}, delivered {Delivered}, lost {Lost}, duplicated {Duplicated}, " +
@@ -110,7 +110,7 @@ public static class ClusterChecker
         }
 
         var lost = Math.Max(0, expected - accepted) + notTerminal + withoutDelivery + dead + suppressed + sentWithoutRecord;
-        return new ClusterReport(accepted, expected, deliveries, delivered, lost, duplicated, reordered, overLimit, notTerminal, dead, suppressed, 0);
+        return new ClusterReport(accepted, expected, deliveries, delivered, lost, duplicated, reordered, overLimit, notTerminal, dead, suppressed);
     }
 
     private static async Task<long> ScalarAsync(NpgsqlConnection c, string sql)

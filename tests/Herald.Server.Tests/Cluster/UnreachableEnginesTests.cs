@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Herald.Server.Tests.Infrastructure;
 using Herald.Server.Tests.Resilience;
 
 namespace Herald.Server.Tests.Cluster;
@@ -17,13 +18,13 @@ public sealed class UnreachableEnginesTests : IDisposable
     public async Task Unreachable_database_and_broker_at_start_mean_503_and_a_readyz_that_says_which()
     {
         Directory.CreateDirectory(_dir);
-        var closed = HeraldProcessPorts.Closed();
+        var closed = HeraldServerFixture.FreePort();
         using var herald = new HeraldProcess(Path.Combine(_dir, "unused.db"), "unreachable-key", new Dictionary<string, string>
         {
             ["Herald__Storage__Engine"] = "postgres",
             ["Herald__Storage__Postgres__ConnectionString"] = $"Host=127.0.0.1;Port={closed};Username=postgres;Database=herald;Timeout=2",
             ["Herald__Transport__Engine"] = "rabbitmq",
-            ["Herald__Transport__RabbitMq__Uri"] = $"amqp://guest:guest@127.0.0.1:{HeraldProcessPorts.Closed()}/",
+            ["Herald__Transport__RabbitMq__Uri"] = $"amqp://guest:guest@127.0.0.1:{HeraldServerFixture.FreePort()}/",
         });
         await herald.StartAsync(TimeSpan.FromSeconds(60), "healthz");
 
@@ -56,16 +57,5 @@ public sealed class UnreachableEnginesTests : IDisposable
         {
             // Left for the OS temp cleanup.
         }
-    }
-}
-
-internal static class HeraldProcessPorts
-{
-    /// <summary>A loopback port nothing listens on.</summary>
-    public static int Closed()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
