@@ -14,7 +14,7 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
     {
         if (!_rules.TryGetValue(userId, out var rules))
         {
-            var json = c.Command("SELECT preferences FROM users WHERE user_id = $u", tx).With("$u", userId).ExecuteScalar() as string;
+            var json = c.Command("SELECT preferences FROM users WHERE user_id = $u", tx).With("$u", userId).Scalar() as string;
             rules = json is null ? [] : StoreJson.Rules(json);
             _rules[userId] = rules;
         }
@@ -45,7 +45,7 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
     }
 
     public string? Suppression(Channel channel, string address) =>
-        c.Command("SELECT reason FROM suppressions WHERE channel = $c AND address = $a", tx).With("$c", (int)channel).With("$a", address).ExecuteScalar() as string;
+        c.Command("SELECT reason FROM suppressions WHERE channel = $c AND address = $a", tx).With("$c", (int)channel).With("$a", address).Scalar() as string;
 
     public bool SentSameContent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
         c.Command("""
@@ -54,7 +54,7 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
               AND status IN ('sending', 'sent', 'delivered', 'opened', 'clicked', 'unknown')
             LIMIT 1
             """, tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms()).With("$h", contentHash).With("$n", notificationId)
-            .ExecuteScalar() is not null;
+            .Scalar() is not null;
 
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 }

@@ -46,12 +46,12 @@ public sealed partial class SqliteStore
                 {
                     case GateDecision.Defer defer:
                         c.Command("UPDATE deliveries SET status = 'deferred', due_at = $due, updated_at = $now WHERE id = $id", tx)
-                            .With("$due", defer.Until.Ms()).With("$now", now.Ms()).With("$id", d.Id).ExecuteNonQuery();
+                            .With("$due", defer.Until.Ms()).With("$now", now.Ms()).With("$id", d.Id).NonQuery();
                         Trace(c, tx, new TraceEntry(d.NotificationId, now, defer.Stage, d.Channel.ToWire(), "deferred", defer.Reason));
                         break;
                     case GateDecision.Suppress suppress:
                         c.Command("UPDATE deliveries SET status = 'suppressed', last_error = $r, updated_at = $now WHERE id = $id", tx)
-                            .With("$r", suppress.Reason).With("$now", now.Ms()).With("$id", d.Id).ExecuteNonQuery();
+                            .With("$r", suppress.Reason).With("$now", now.Ms()).With("$id", d.Id).NonQuery();
                         Trace(c, tx, new TraceEntry(d.NotificationId, now, suppress.Stage, d.Channel.ToWire(), "suppressed", suppress.Reason));
                         RefreshNotificationStatus(c, tx, d.NotificationId, now);
                         break;
@@ -109,12 +109,12 @@ public sealed partial class SqliteStore
                         INSERT INTO feed(user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at)
                         VALUES ($u, $n, $d, $e, $t, $b, $a, $i, $c) ON CONFLICT(delivery_id) DO NOTHING
                         """, tx).With("$u", f.UserId).With("$n", f.NotificationId).With("$d", f.DeliveryId).With("$e", f.EventType)
-                        .With("$t", f.Title).With("$b", f.Body).With("$a", f.ActionUrl).With("$i", f.Icon).With("$c", f.CreatedAt.Ms()).ExecuteNonQuery();
+                        .With("$t", f.Title).With("$b", f.Body).With("$a", f.ActionUrl).With("$i", f.Icon).With("$c", f.CreatedAt.Ms()).NonQuery();
                 }
 
                 if (x.RemoveDeviceId is { } device)
                 {
-                    c.Command("DELETE FROM devices WHERE id = $id", tx).With("$id", device).ExecuteNonQuery();
+                    c.Command("DELETE FROM devices WHERE id = $id", tx).With("$id", device).NonQuery();
                 }
 
                 if (x.Suppress is { } s)
@@ -153,14 +153,14 @@ public sealed partial class SqliteStore
             var notificationId = c.Command("""
                 UPDATE deliveries SET status = 'queued', due_at = $now, last_error = NULL, updated_at = $now
                 WHERE id = $id AND status = 'dead' AND sent_at IS NULL RETURNING notification_id
-                """, tx).With("$id", deliveryId).With("$now", now.Ms()).ExecuteScalar() as string;
+                """, tx).With("$id", deliveryId).With("$now", now.Ms()).Scalar() as string;
             if (notificationId is null)
             {
                 return false;
             }
 
             c.Command("UPDATE notifications SET status = 'processing', updated_at = $now WHERE id = $id AND status = 'completed'", tx)
-                .With("$id", notificationId).With("$now", now.Ms()).ExecuteNonQuery();
+                .With("$id", notificationId).With("$now", now.Ms()).NonQuery();
             Trace(c, tx, new TraceEntry(notificationId, now, "dlq", null, "replayed", $"delivery {deliveryId} replayed from the dead-letter queue"));
             return true;
         }, ct);
@@ -169,7 +169,7 @@ public sealed partial class SqliteStore
     {
         await using var c = await db.OpenReadAsync(ct);
         var value = await c.Command("SELECT MIN(due_at) FROM deliveries WHERE channel = $c AND priority = $p AND status IN ('queued', 'deferred', 'retrying')")
-            .With("$c", (int)channel).With("$p", (int)priority).ExecuteScalarAsync(ct);
+            .With("$c", (int)channel).With("$p", (int)priority).ScalarAsync(ct);
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 

@@ -14,7 +14,7 @@ public sealed partial class SqliteStore
     public Task InsertEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command($"INSERT INTO webhook_endpoints({EndpointColumns}) VALUES ($id, $r, $u, $s, $e, $d, 1, NULL, NULL, $t)", tx)
             .With("$id", endpoint.Id).With("$r", endpoint.RecipientId).With("$u", endpoint.Url).With("$s", endpoint.Secret)
-            .With("$e", StoreJson.Strings(endpoint.EventTypes)).With("$d", endpoint.Description).With("$t", endpoint.CreatedAt.Ms()).ExecuteNonQuery(), ct);
+            .With("$e", StoreJson.Strings(endpoint.EventTypes)).With("$d", endpoint.Description).With("$t", endpoint.CreatedAt.Ms()).NonQuery(), ct);
 
     public async Task<WebhookEndpoint?> GetEndpointAsync(string id, CancellationToken ct)
     {
@@ -29,27 +29,27 @@ public sealed partial class SqliteStore
     }
 
     public Task<bool> DeleteEndpointAsync(string id, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("DELETE FROM webhook_endpoints WHERE id = $id", tx).With("$id", id).ExecuteNonQuery() > 0, ct);
+        db.WriteAsync((c, tx) => c.Command("DELETE FROM webhook_endpoints WHERE id = $id", tx).With("$id", id).NonQuery() > 0, ct);
 
     public Task<bool> EnableEndpointAsync(string id, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("UPDATE webhook_endpoints SET enabled = 1, disabled_reason = NULL, failing_since = NULL WHERE id = $id", tx)
-            .With("$id", id).ExecuteNonQuery() > 0, ct);
+            .With("$id", id).NonQuery() > 0, ct);
 
     private void ApplyEndpointResult(SqliteConnection c, SqliteTransaction tx, WebhookEndpointResult e, DateTimeOffset now)
     {
         if (e.Succeeded)
         {
-            c.Command("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $id AND failing_since IS NOT NULL", tx).With("$id", e.EndpointId).ExecuteNonQuery();
+            c.Command("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $id AND failing_since IS NOT NULL", tx).With("$id", e.EndpointId).NonQuery();
             return;
         }
 
-        c.Command("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $now) WHERE id = $id", tx).With("$id", e.EndpointId).With("$now", now.Ms()).ExecuteNonQuery();
+        c.Command("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $now) WHERE id = $id", tx).With("$id", e.EndpointId).With("$now", now.Ms()).NonQuery();
         c.Command("""
             UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $r
             WHERE id = $id AND enabled = 1 AND ($now_disable = 1 OR failing_since <= $cutoff)
             """, tx).With("$id", e.EndpointId).With("$now_disable", e.DisableNow ? 1 : 0)
             .With("$r", e.DisableNow ? e.Reason : $"failing continuously since more than {EndpointDisableAfter.TotalHours:0} h; last: {e.Reason}")
-            .With("$cutoff", (now - EndpointDisableAfter).Ms()).ExecuteNonQuery();
+            .With("$cutoff", (now - EndpointDisableAfter).Ms()).NonQuery();
     }
 
     private static WebhookEndpoint MapEndpoint(SqliteDataReader r) => new(

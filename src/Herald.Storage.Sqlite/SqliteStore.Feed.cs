@@ -27,22 +27,22 @@ public sealed partial class SqliteStore
     public async Task<int> CountUnreadAsync(string userId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return Convert.ToInt32(await c.Command("SELECT COUNT(*) FROM feed WHERE user_id = $u AND read_at IS NULL AND archived_at IS NULL").With("$u", userId).ExecuteScalarAsync(ct),
+        return Convert.ToInt32(await c.Command("SELECT COUNT(*) FROM feed WHERE user_id = $u AND read_at IS NULL AND archived_at IS NULL").With("$u", userId).ScalarAsync(ct),
             System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public Task<bool> MarkReadAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
-            var exists = c.Command("SELECT 1 FROM feed WHERE user_id = $u AND notification_id = $n", tx).With("$u", userId).With("$n", notificationId).ExecuteScalar();
+            var exists = c.Command("SELECT 1 FROM feed WHERE user_id = $u AND notification_id = $n", tx).With("$u", userId).With("$n", notificationId).Scalar();
             c.Command("UPDATE feed SET read_at = $t WHERE user_id = $u AND notification_id = $n AND read_at IS NULL", tx)
-                .With("$u", userId).With("$n", notificationId).With("$t", now.Ms()).ExecuteNonQuery();
+                .With("$u", userId).With("$n", notificationId).With("$t", now.Ms()).NonQuery();
             return exists is not null;
         }, ct);
 
     public Task<int> MarkAllReadAsync(string userId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("UPDATE feed SET read_at = $t WHERE user_id = $u AND read_at IS NULL", tx)
-            .With("$u", userId).With("$t", now.Ms()).ExecuteNonQuery(), ct);
+            .With("$u", userId).With("$t", now.Ms()).NonQuery(), ct);
 
     private static FeedItem MapFeed(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.StringOrNull(5), r.StringOrNull(6),

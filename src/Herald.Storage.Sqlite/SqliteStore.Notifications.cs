@@ -56,14 +56,14 @@ public sealed partial class SqliteStore
         }, ct);
 
     public Task<int> PurgeIdempotencyAsync(DateTimeOffset before, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("DELETE FROM idempotency WHERE created_at < $t", tx).With("$t", before.Ms()).ExecuteNonQuery(), ct);
+        db.WriteAsync((c, tx) => c.Command("DELETE FROM idempotency WHERE created_at < $t", tx).With("$t", before.Ms()).NonQuery(), ct);
 
     public async Task<IReadOnlyList<Notification>> ClaimForPlanningAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct)
     {
         await using (var r = await db.OpenReadAsync(ct))
         {
             var due = await r.Command("SELECT 1 FROM notifications WHERE status IN ('accepted', 'scheduled') AND priority = $p AND due_at <= $now LIMIT 1")
-                .With("$p", (int)priority).With("$now", now.Ms()).ExecuteScalarAsync(ct);
+                .With("$p", (int)priority).With("$now", now.Ms()).ScalarAsync(ct);
             if (due is null)
             {
                 return [];
@@ -113,7 +113,7 @@ public sealed partial class SqliteStore
 
     public Task<int> ReleaseExpiredPlanningAsync(DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("UPDATE notifications SET status = 'accepted', lease_until = NULL WHERE status = 'planning' AND lease_until < $now", tx)
-            .With("$now", now.Ms()).ExecuteNonQuery(), ct);
+            .With("$now", now.Ms()).NonQuery(), ct);
 
     public Task AddDeliveriesAsync(string notificationId, IReadOnlyList<Delivery> deliveries, IReadOnlyList<TraceEntry> trace, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
@@ -132,7 +132,7 @@ public sealed partial class SqliteStore
             }
 
             c.Command("UPDATE notifications SET status = 'processing', updated_at = $now WHERE id = $id AND status = 'completed'", tx)
-                .With("$id", notificationId).With("$now", now.Ms()).ExecuteNonQuery();
+                .With("$id", notificationId).With("$now", now.Ms()).NonQuery();
         }, ct);
 
     public async Task<Notification?> GetNotificationAsync(string id, CancellationToken ct)
@@ -162,7 +162,7 @@ public sealed partial class SqliteStore
     public Task<bool?> CancelNotificationAsync(string id, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync<bool?>((c, tx) =>
         {
-            var status = c.Command("SELECT status FROM notifications WHERE id = $id", tx).With("$id", id).ExecuteScalar() as string;
+            var status = c.Command("SELECT status FROM notifications WHERE id = $id", tx).With("$id", id).Scalar() as string;
             if (status is null)
             {
                 return null;
@@ -171,11 +171,11 @@ public sealed partial class SqliteStore
             var notification = c.Command("""
                 UPDATE notifications SET status = 'cancelled', lease_until = NULL, updated_at = $now
                 WHERE id = $id AND status IN ('accepted', 'scheduled', 'planning')
-                """, tx).With("$id", id).With("$now", now.Ms()).ExecuteNonQuery();
+                """, tx).With("$id", id).With("$now", now.Ms()).NonQuery();
             var deliveries = c.Command("""
                 UPDATE deliveries SET status = 'cancelled', updated_at = $now
                 WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'dead')
-                """, tx).With("$id", id).With("$now", now.Ms()).ExecuteNonQuery();
+                """, tx).With("$id", id).With("$now", now.Ms()).NonQuery();
             if (notification + deliveries == 0)
             {
                 return false;
@@ -187,7 +187,7 @@ public sealed partial class SqliteStore
             if (deliveries > 0)
             {
                 // Settled by the cancellation (nothing left pending): the notification reads as cancelled, not completed.
-                c.Command("UPDATE notifications SET status = 'cancelled' WHERE id = $id AND status = 'completed'", tx).With("$id", id).ExecuteNonQuery();
+                c.Command("UPDATE notifications SET status = 'cancelled' WHERE id = $id AND status = 'completed'", tx).With("$id", id).NonQuery();
             }
 
             return true;
@@ -199,7 +199,7 @@ public sealed partial class SqliteStore
                 WHEN EXISTS (SELECT 1 FROM deliveries WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')) THEN 'processing'
                 ELSE 'completed' END
             WHERE id = $id AND status IN ('processing', 'completed')
-            """, tx).With("$id", notificationId).With("$now", now.Ms()).ExecuteNonQuery();
+            """, tx).With("$id", notificationId).With("$now", now.Ms()).NonQuery();
 
     private static SqliteCommand NotificationInsert(SqliteConnection c, SqliteTransaction tx) =>
         c.Command("""

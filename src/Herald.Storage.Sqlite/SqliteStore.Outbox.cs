@@ -8,12 +8,12 @@ public sealed partial class SqliteStore
         db.WriteAsync((c, tx) => c.Command("""
             INSERT INTO outbox(delivery_id, channel, provider, recipient_id, target, message, created_at) VALUES ($d, $c, $p, $r, $t, $m, $at)
             """, tx).With("$d", message.DeliveryId).With("$c", (int)message.Channel).With("$p", message.Provider).With("$r", message.RecipientId)
-            .With("$t", message.Target).With("$m", message.Message).With("$at", message.CreatedAt.Ms()).ExecuteNonQuery(), ct);
+            .With("$t", message.Target).With("$m", message.Message).With("$at", message.CreatedAt.Ms()).NonQuery(), ct);
 
     public async Task<bool> OutboxHasDeliveryAsync(string deliveryId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command("SELECT 1 FROM outbox WHERE delivery_id = $d LIMIT 1").With("$d", deliveryId).ExecuteScalarAsync(ct) is not null;
+        return await c.Command("SELECT 1 FROM outbox WHERE delivery_id = $d LIMIT 1").With("$d", deliveryId).ScalarAsync(ct) is not null;
     }
 
     public async Task<IReadOnlyList<OutboxMessage>> ListOutboxAsync(Channel? channel, string? recipientId, int limit, long? afterId, CancellationToken ct)

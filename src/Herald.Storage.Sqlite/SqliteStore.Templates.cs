@@ -11,9 +11,9 @@ public sealed partial class SqliteStore
         db.WriteAsync((c, tx) =>
         {
             var version = Convert.ToInt32(c.Command("SELECT COALESCE(MAX(version), 0) + 1 FROM templates WHERE template_id = $id", tx)
-                .With("$id", templateId).ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                .With("$id", templateId).Scalar(), System.Globalization.CultureInfo.InvariantCulture);
             c.Command("INSERT INTO templates(template_id, version, published, description, definition, created_at) VALUES ($id, $v, 0, $d, $def, $t)", tx)
-                .With("$id", templateId).With("$v", version).With("$d", description).With("$def", definition).With("$t", now.Ms()).ExecuteNonQuery();
+                .With("$id", templateId).With("$v", version).With("$d", description).With("$def", definition).With("$t", now.Ms()).NonQuery();
             return version;
         }, ct);
 
@@ -36,14 +36,14 @@ public sealed partial class SqliteStore
         db.WriteAsync((c, tx) =>
         {
             var exists = c.Command("SELECT published FROM templates WHERE template_id = $id AND version = $v", tx)
-                .With("$id", templateId).With("$v", version).ExecuteScalar();
+                .With("$id", templateId).With("$v", version).Scalar();
             if (exists is null)
             {
                 return false;
             }
 
             c.Command("UPDATE templates SET published = 1, published_at = $t WHERE template_id = $id AND version = $v AND published = 0", tx)
-                .With("$id", templateId).With("$v", version).With("$t", now.Ms()).ExecuteNonQuery();
+                .With("$id", templateId).With("$v", version).With("$t", now.Ms()).NonQuery();
             return true;
         }, ct);
 

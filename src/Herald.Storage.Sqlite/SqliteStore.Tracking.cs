@@ -38,7 +38,7 @@ public sealed partial class SqliteStore
                         WHERE id = $id AND (CASE COALESCE(tracked_status, CASE WHEN status IN ('delivered', 'opened', 'clicked', 'bounced') THEN status ELSE 'sent' END)
                               WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
                             < (CASE $s WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
-                        """, tx).With("$s", status).With("$at", u.At.Ms()).With("$detail", u.Trace?.Reason).With("$now", now.Ms()).With("$id", id).ExecuteNonQuery();
+                        """, tx).With("$s", status).With("$at", u.At.Ms()).With("$detail", u.Trace?.Reason).With("$now", now.Ms()).With("$id", id).NonQuery();
                 }
 
                 if (u.Suppress is { } s)
@@ -49,7 +49,7 @@ public sealed partial class SqliteStore
                 if (u.Unsuppress is { } un)
                 {
                     c.Command("DELETE FROM suppressions WHERE channel = $c AND address = $a AND reason = $r", tx)
-                        .With("$c", (int)un.Channel).With("$a", un.Address).With("$r", un.Reason).ExecuteNonQuery();
+                        .With("$c", (int)un.Channel).With("$a", un.Address).With("$r", un.Reason).NonQuery();
                 }
 
                 if (u.Trace is { } t)
@@ -81,11 +81,11 @@ public sealed partial class SqliteStore
 
     public Task<bool> RemoveSuppressionAsync(Channel channel, string address, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("DELETE FROM suppressions WHERE channel = $c AND address = $a", tx)
-            .With("$c", (int)channel).With("$a", address).ExecuteNonQuery() > 0, ct);
+            .With("$c", (int)channel).With("$a", address).NonQuery() > 0, ct);
 
     private static void AddSuppression(SqliteConnection c, SqliteTransaction tx, Suppression s) =>
         c.Command("""
             INSERT INTO suppressions(channel, address, reason, source, created_at) VALUES ($c, $a, $r, $s, $t)
             ON CONFLICT(channel, address) DO NOTHING
-            """, tx).With("$c", (int)s.Channel).With("$a", s.Address).With("$r", s.Reason).With("$s", s.Source).With("$t", s.CreatedAt.Ms()).ExecuteNonQuery();
+            """, tx).With("$c", (int)s.Channel).With("$a", s.Address).With("$r", s.Reason).With("$s", s.Source).With("$t", s.CreatedAt.Ms()).NonQuery();
 }

@@ -11,7 +11,7 @@ public sealed partial class SqliteStore
             INSERT INTO users(user_id, email, phone, locale, timezone, updated_at) VALUES ($id, $e, $p, $l, $tz, $t)
             ON CONFLICT(user_id) DO UPDATE SET email = $e, phone = $p, locale = $l, timezone = $tz, updated_at = $t
             """, tx).With("$id", profile.UserId).With("$e", profile.Email).With("$p", profile.Phone).With("$l", profile.Locale)
-            .With("$tz", profile.TimeZone).With("$t", profile.UpdatedAt.Ms()).ExecuteNonQuery(), ct);
+            .With("$tz", profile.TimeZone).With("$t", profile.UpdatedAt.Ms()).NonQuery(), ct);
 
     public async Task<UserProfile?> GetUserAsync(string userId, CancellationToken ct)
     {
@@ -25,12 +25,12 @@ public sealed partial class SqliteStore
         db.WriteAsync((c, tx) => c.Command("""
             INSERT INTO users(user_id, preferences, updated_at) VALUES ($id, $p, $t)
             ON CONFLICT(user_id) DO UPDATE SET preferences = $p
-            """, tx).With("$id", preferences.UserId).With("$p", StoreJson.Rules(preferences.Rules)).With("$t", now.Ms()).ExecuteNonQuery(), ct);
+            """, tx).With("$id", preferences.UserId).With("$p", StoreJson.Rules(preferences.Rules)).With("$t", now.Ms()).NonQuery(), ct);
 
     public async Task<UserPreferences?> GetPreferencesAsync(string userId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        var json = await c.Command("SELECT preferences FROM users WHERE user_id = $id").With("$id", userId).ExecuteScalarAsync(ct) as string;
+        var json = await c.Command("SELECT preferences FROM users WHERE user_id = $id").With("$id", userId).ScalarAsync(ct) as string;
         return json is null ? null : new UserPreferences(userId, StoreJson.Rules(json));
     }
 
@@ -55,12 +55,12 @@ public sealed partial class SqliteStore
 
             c.Command("INSERT INTO devices(id, user_id, token, platform, app_version, created_at) VALUES ($id, $u, $t, $p, $v, $c)", tx)
                 .With("$id", device.Id).With("$u", device.UserId).With("$t", device.Token).With("$p", device.Platform)
-                .With("$v", device.AppVersion).With("$c", device.CreatedAt.Ms()).ExecuteNonQuery();
+                .With("$v", device.AppVersion).With("$c", device.CreatedAt.Ms()).NonQuery();
             return device;
         }, ct);
 
     public Task<bool> DeleteDeviceAsync(string userId, string deviceId, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("DELETE FROM devices WHERE user_id = $u AND id = $id", tx).With("$u", userId).With("$id", deviceId).ExecuteNonQuery() > 0, ct);
+        db.WriteAsync((c, tx) => c.Command("DELETE FROM devices WHERE user_id = $u AND id = $id", tx).With("$u", userId).With("$id", deviceId).NonQuery() > 0, ct);
 
     public async Task<IReadOnlyList<Device>> GetDevicesAsync(string userId, CancellationToken ct)
     {

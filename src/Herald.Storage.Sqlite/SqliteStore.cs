@@ -15,33 +15,33 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
         await using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Herald.Storage.Sqlite.Schema.sql")!;
         using var reader = new StreamReader(stream);
         var schema = await reader.ReadToEndAsync(ct);
-        await db.WriteAsync((c, tx) => c.Command(schema, tx).ExecuteNonQuery(), ct);
+        await db.WriteAsync((c, tx) => c.Command(schema, tx).NonQuery(), ct);
     }
 
     public Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
-            var existing = c.Command("SELECT value FROM settings WHERE key = $k", tx).With("$k", key).ExecuteScalar() as string;
+            var existing = c.Command("SELECT value FROM settings WHERE key = $k", tx).With("$k", key).Scalar() as string;
             if (existing is not null)
             {
                 return existing;
             }
 
             var value = create();
-            c.Command("INSERT INTO settings(key, value) VALUES ($k, $v)", tx).With("$k", key).With("$v", value).ExecuteNonQuery();
+            c.Command("INSERT INTO settings(key, value) VALUES ($k, $v)", tx).With("$k", key).With("$v", value).NonQuery();
             return value;
         }, ct);
 
     public async Task<int> CountApiKeysAsync(CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return Convert.ToInt32(await c.Command("SELECT COUNT(*) FROM api_keys").ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        return Convert.ToInt32(await c.Command("SELECT COUNT(*) FROM api_keys").ScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public Task InsertApiKeyAsync(ApiKey key, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("INSERT INTO api_keys(id, key_hash, scopes, created_at) VALUES ($id, $h, $s, $t)", tx)
             .With("$id", key.Id).With("$h", key.KeyHash).With("$s", string.Join(',', key.Scopes)).With("$t", key.CreatedAt.Ms())
-            .ExecuteNonQuery(), ct);
+            .NonQuery(), ct);
 
     public async Task<ApiKey?> FindApiKeyAsync(string keyHash, CancellationToken ct)
     {
