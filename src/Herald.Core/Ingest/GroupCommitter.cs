@@ -7,23 +7,55 @@ namespace Herald.Core.Ingest;
 /// <summary>
 /// Group commit at ingest: concurrent requests join one transaction. The writer commits whatever has queued up while
 /// the previous commit ran (up to <see cref="MaxRows"/> rows), so a lone request waits for one commit, and a crowd
-/// shares one. Each request is answered only after the batch holding it is durable.
+/// shares one. Each request is answered only after the batch holding it is durable. The queue is bounded in notifications
+/// (<see cref="Pipeline.PipelineOptions.IngestQueueCapacity"/>), not requests, so that the wait for a commit stays short
+/// under overload and the excess is refused at once (503 with Retry-After) instead of queueing for seconds.
 /// </summary>
 public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeline.PipelineOptionsAccessor options) : BackgroundService
 {
     public const int MaxRows = 256;
 
-    private readonly Channel<Job> _queue = Channel.CreateBounded<Job>(new BoundedChannelOptions(options.Value.IngestQueueCapacity)
-    {
-        SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
+    private readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly int _capacity = options.Value.IngestQueueCapacity;
+    private long _queued;
 
-    /// <summary>Queues items for the next commit; null when the queue is full (the caller answers 503).</summary>
+    /// <summary>Notifications waiting for a commit now.</summary>
+    public long Queued => Interlocked.Read(ref _queued);
+
+    /// <summary>
+    /// Queues items for the next commit; null when the queue is full (the caller answers 503). A request larger than the
+    /// whole capacity is still taken when nothing else waits, so the largest batch can always get through.
+    /// </summary>
     public Task<IReadOnlyList<bool>>? TryEnqueue(IReadOnlyList<IngestItem> items)
     {
-        var job = new Job(items, new TaskCompletionSource<IReadOnlyList<bool>>(TaskCreationOptions.RunContinuationsAsynchronously));
-        return _queue.Writer.TryWrite(job) ? job.Done.Task : null;
+        ArgumentNullException.ThrowIfNull(items);
+        var rows = Rows(items);
+        var after = Interlocked.Add(ref _queued, rows);
+        if (after > _capacity && after != rows)
+        {
+            Interlocked.Add(ref _queued, -rows);
+            return null;
+        }
+
+        var job = new Job(items, rows, new TaskCompletionSource<IReadOnlyList<bool>>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_queue.Writer.TryWrite(job))
+        {
+            return job.Done.Task;
+        }
+
+        Interlocked.Add(ref _queued, -rows);
+        return null;
+    }
+
+    private static int Rows(IReadOnlyList<IngestItem> items)
+    {
+        var rows = 0;
+        foreach (var item in items)
+        {
+            rows += Math.Max(1, item.Notifications.Count);
+        }
+
+        return rows;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -53,10 +85,17 @@ public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeli
             while (rows < MaxRows && _queue.Reader.TryRead(out var job))
             {
                 batch.Add(job);
-                rows += job.Items.Sum(i => Math.Max(1, i.Notifications.Count));
+                rows += job.Rows;
             }
 
-            await CommitAsync(batch, stoppingToken);
+            try
+            {
+                await CommitAsync(batch, stoppingToken);
+            }
+            finally
+            {
+                Interlocked.Add(ref _queued, -rows);
+            }
         }
     }
 
@@ -83,5 +122,5 @@ public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeli
         }
     }
 
-    private sealed record Job(IReadOnlyList<IngestItem> Items, TaskCompletionSource<IReadOnlyList<bool>> Done);
+    private sealed record Job(IReadOnlyList<IngestItem> Items, int Rows, TaskCompletionSource<IReadOnlyList<bool>> Done);
 }

@@ -79,8 +79,12 @@ public sealed class PipelineOptions
     /// <summary>How long idempotency keys are kept. Default 24 h (the minimum the promise allows).</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Requests waiting for the group commit before ingest answers 503. Default 20,000.</summary>
-    public int IngestQueueCapacity { get; set; } = 20_000;
+    /// <summary>
+    /// Notifications (not requests) waiting for the group commit before ingest answers 503 with Retry-After. It bounds
+    /// both memory and the wait for a commit under overload (about a quarter of a second at this machine's commit rate).
+    /// Default 4,000.
+    /// </summary>
+    public int IngestQueueCapacity { get; set; } = 4_000;
 
     internal bool ResendUnknown(Priority priority) =>
         !UnknownOutcome.TryGetValue(priority.ToWire(), out var policy) || !policy.Equals("dead", StringComparison.OrdinalIgnoreCase);
