@@ -1,0 +1,202 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Herald.Bench.Infrastructure;
+
+/// <summary>The two ways Herald runs: one process on SQLite, or three processes on PostgreSQL and RabbitMQ.</summary>
+internal enum Mode
+{
+    Embedded,
+    Distributed,
+}
+
+/// <summary>
+/// Herald as measured: its server processes, an HTTP client that spreads requests over them, and a probe that reads
+/// the store directly (delivery times, backlog, bytes) so that the measurement adds no API load.
+/// </summary>
+internal sealed class Deployment : IAsyncDisposable
+{
+    public const string ApiKey = "bench-admin-key";
+
+    private readonly List<ServerProcess> _servers;
+    private readonly Services? _services;
+    private readonly HttpClient[] _clients;
+    private int _next;
+
+    private Deployment(Mode mode, List<ServerProcess> servers, Services? services, StoreProbe probe)
+    {
+        Mode = mode;
+        _servers = servers;
+        _services = services;
+        Probe = probe;
+        _clients = [.. servers.Select(s => NewClient(s.BaseAddress))];
+    }
+
+    public Mode Mode { get; }
+
+    public StoreProbe Probe { get; }
+
+    public IReadOnlyList<ServerProcess> Servers => _servers;
+
+    /// <summary>The next server's client, round robin (a load balancer's job in production).</summary>
+    public HttpClient Client => _clients[(int)((uint)Interlocked.Increment(ref _next) % _clients.Length)];
+
+    /// <summary>
+    /// Starts Herald in <paramref name="mode"/> in <paramref name="work"/>. Settings that every scenario needs: rate
+    /// limits high enough that they never defer (the benchmark measures the pipeline, not the policy), quiet logs.
+    /// </summary>
+    public static async Task<Deployment> StartAsync(Mode mode, Services? shared, string repository, string work, IReadOnlyDictionary<string, string>? extra, Action<string> status, CancellationToken ct)
+    {
+        Directory.CreateDirectory(work);
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["HERALD_BOOTSTRAP_API_KEY"] = ApiKey,
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Herald__Pipeline__RateLimits__in_app"] = "100000000/1h",
+            ["Herald__Pipeline__RateLimits__email"] = "100000000/1h",
+            ["Herald__Pipeline__RateLimits__sms"] = "100000000/1h",
+            ["Herald__Pipeline__RateLimits__push"] = "100000000/1h",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
+        var servers = new List<ServerProcess>();
+        Services? services = null;
+        try
+        {
+            if (mode == Mode.Embedded)
+            {
+                var path = Path.Combine(work, "herald.db");
+                settings["Herald__Storage__Sqlite__Path"] = path;
+                status("starting Herald (embedded, SQLite)");
+                servers.Add(await ServerProcess.StartAsync(settings, work, ct));
+                return await ReadyAsync(new Deployment(mode, servers, null, StoreProbe.ForSqlite(path)), ct);
+            }
+
+            if (shared is null)
+            {
+                status("starting PostgreSQL and RabbitMQ (scripts/lib/services.sh)");
+                services = await Services.StartAsync(repository, Path.Combine(work, "services"), ct);
+            }
+
+            var running = shared ?? services!;
+            var database = await running.NewDatabaseAsync(ct);
+            settings["Herald__Storage__Engine"] = "postgres";
+            settings["Herald__Storage__Postgres__ConnectionString"] = database;
+            settings["Herald__Transport__Engine"] = "rabbitmq";
+            settings["Herald__Transport__RabbitMq__Uri"] = running.RabbitMq.ToString();
+            settings["Herald__Transport__RabbitMq__ExchangePrefix"] = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
+            // The first process migrates; the others start once the schema exists.
+            for (var i = 0; i < 3; i++)
+            {
+                status($"starting Herald process {i + 1} of 3 (PostgreSQL, RabbitMQ)");
+                servers.Add(await ServerProcess.StartAsync(settings, work, ct));
+            }
+
+            return await ReadyAsync(new Deployment(mode, servers, services, StoreProbe.ForPostgres(database)), ct);
+        }
+        catch
+        {
+            foreach (var server in servers)
+            {
+                server.Dispose();
+            }
+
+            if (services is not null)
+            {
+                await services.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Publishes the benchmark's template: one in-app part (a feed item: delivered without a provider call).</summary>
+    private static async Task<Deployment> ReadyAsync(Deployment deployment, CancellationToken ct)
+    {
+        await deployment.PublishTemplateAsync("bench", new JsonObject
+        {
+            ["in_app"] = new JsonObject { ["title"] = "Update {{n}}", ["body"] = "Item {{n}} for you" },
+        }, ct);
+        await deployment.PublishTemplateAsync("bench-capture", new JsonObject
+        {
+            ["sms"] = new JsonObject { ["body"] = "Code {{n}}" },
+        }, ct);
+        return deployment;
+    }
+
+    public async Task PublishTemplateAsync(string id, JsonObject channels, CancellationToken ct)
+    {
+        var body = new JsonObject { ["template_id"] = id, ["variables"] = new JsonArray("n"), ["channels"] = channels };
+        using (var created = await Client.PostAsync(new Uri("/api/v1/templates", UriKind.Relative), Json(body), ct))
+        {
+            await EnsureAsync(created, ct);
+        }
+
+        using var published = await Client.PostAsync(new Uri($"/api/v1/templates/{id}/versions/1/publish", UriKind.Relative), null, ct);
+        await EnsureAsync(published, ct);
+    }
+
+    public static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
+
+    public static async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        }
+    }
+
+    /// <summary>Resident memory of every server process, summed (bytes): now and the sum of peaks.</summary>
+    public (long Current, long Peak) Memory()
+    {
+        long current = 0, peak = 0;
+        foreach (var server in _servers)
+        {
+            var (c, p) = server.Memory();
+            current += c;
+            peak += p;
+        }
+
+        return (current, peak);
+    }
+
+    public TimeSpan CpuTime => TimeSpan.FromTicks(_servers.Sum(s => s.CpuTime.Ticks));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        foreach (var server in _servers)
+        {
+            server.Dispose();
+        }
+
+        await Probe.DisposeAsync();
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+    }
+
+    private static HttpClient NewClient(Uri baseAddress)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 512,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            UseCookies = false,
+            UseProxy = false,
+        };
+        var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        return client;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using Herald.Bench.Infrastructure;
+using Herald.Bench.Load;
+using Herald.Bench.Reporting;
+
+namespace Herald.Bench.Scenarios;
+
+/// <summary>
+/// Urgent lanes that a campaign never slows: urgent notifications at a fixed rate, first on an idle Herald, then while
+/// a 1,000,000-recipient low-priority campaign drains. Reports urgent end-to-end p50/p99 in both phases and the
+/// campaign's drain rate alone and beside the urgent traffic. Both are in-app (the same channel, so only the priority
+/// lanes keep them apart).
+/// </summary>
+internal sealed class Lanes : IScenario
+{
+    private const double UrgentRate = 100;
+
+    public string Name => "lanes";
+
+    public string Description => "urgent end-to-end latency idle vs while a 1,000,000-recipient low-priority campaign drains";
+
+    public async Task<IReadOnlyList<ScenarioReport>> RunAsync(BenchContext context, CancellationToken ct)
+    {
+        var reports = new List<ScenarioReport>();
+        foreach (var mode in context.Options.Modes)
+        {
+            reports.Add(await RunModeAsync(context, mode, ct));
+        }
+
+        return reports;
+    }
+
+    private static async Task<ScenarioReport> RunModeAsync(BenchContext context, Mode mode, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var embedded = mode == Mode.Embedded;
+        var report = new ScenarioReport("lanes", embedded ? "embedded: 1 process, SQLite" : "distributed: 3 processes, PostgreSQL + RabbitMQ");
+        await using var herald = await Deployment.StartAsync(mode, null, context.Repository, context.Folder($"lanes-{mode}".ToLowerInvariant()), null, context.Status, ct);
+        await using var memory = new MemorySampler(herald);
+        var recipients = context.Options.Scale(1_000_000);
+        var window = TimeSpan.FromSeconds(context.Options.Quick ? 5 : 30);
+
+        // Warm-up (JIT, pools, caches), not measured: a fresh process is not what an idle production server is.
+        await UrgentAsync(context, herald, "bench.lanes.urgent.warmup", TimeSpan.FromSeconds(5), ct);
+        var idle = await UrgentAsync(context, herald, "bench.lanes.urgent.idle", TimeSpan.FromSeconds(context.Options.Quick ? 5 : 20), ct);
+
+        var ingest = await Campaign.SendAsync(herald, "bench.lanes.campaign", recipients, "low", null, context.Status, ct);
+        var soloStart = DateTimeOffset.UtcNow;
+        context.Status($"campaign draining alone for {window.TotalSeconds:0} s");
+        await Task.Delay(window, ct);
+        var soloEnd = DateTimeOffset.UtcNow;
+        var busy = await UrgentAsync(context, herald, "bench.lanes.urgent.busy", window, ct);
+        var busyEnd = DateTimeOffset.UtcNow;
+        var left = await herald.Probe.PendingAsync("bench.lanes.campaign", ct);
+
+        var campaign = await herald.Probe.DeliveriesAsync("bench.lanes.campaign", ct);
+        var solo = Rate(campaign.SentTimesMs, soloStart, soloEnd);
+        var beside = Rate(campaign.SentTimesMs, soloEnd, busyEnd);
+        var peak = memory.Peak;
+
+        var table = new Table($"Urgent in-app at {UrgentRate:0}/s (end to end: accepted → feed item, ms) and the campaign's drain (deliveries/s)",
+            ["phase", "urgent sent", "urgent e2e p50", "urgent e2e p99", "urgent e2e max", "campaign drain/s"]);
+        table.Add("idle", Fmt.N(idle.Sent), Fmt.Ms(idle.P50), Fmt.Ms(idle.P99), Fmt.Ms(idle.Max), "–");
+        table.Add("campaign alone", "–", "–", "–", "–", Fmt.N(solo));
+        table.Add("campaign + urgent", Fmt.N(busy.Sent), Fmt.Ms(busy.P50), Fmt.Ms(busy.P99), Fmt.Ms(busy.Max), Fmt.N(beside));
+        report.Tables.Add(table);
+        report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"Campaign of {recipients:#,0} low-priority in-app notifications accepted in {ingest.TotalSeconds:0.0} s ({recipients / ingest.TotalSeconds:#,0}/s, batches of 100, 8 in flight); {left:#,0} still queued when the measurement ended ({campaign.Sent:#,0} delivered)."));
+        report.Notes.Add($"Peak resident memory of Herald during the scenario: {Fmt.MiB(peak)}.");
+        if (left == 0)
+        {
+            report.Notes.Add("The campaign finished before the measurement ended, so the drain rates understate its speed.");
+        }
+
+        var p99Target = embedded ? 50.0 : 100.0;
+        report.Targets.Add(new TargetCheck($"urgent p99 ≤ {p99Target:0} ms while the campaign drains", Fmt.Ms(busy.P99) + " ms", busy.P99 <= p99Target));
+        report.Targets.Add(new TargetCheck("urgent p99 ≤ 2× idle", $"{Fmt.Ms(busy.P99)} vs {Fmt.Ms(idle.P99)} ms idle", busy.P99 <= 2 * idle.P99));
+        report.Targets.Add(new TargetCheck("campaign drains at ≥ 70 % of its solo speed beside urgent traffic", Fmt.Pct(beside / solo), beside >= 0.7 * solo));
+        report.Figures["urgent_idle_p99_ms"] = idle.P99;
+        report.Figures["urgent_busy_p99_ms"] = busy.P99;
+        report.Figures["campaign_solo_per_s"] = solo;
+        report.Figures["campaign_beside_urgent_per_s"] = beside;
+        report.Figures["campaign_ingest_per_s"] = recipients / ingest.TotalSeconds;
+        report.Figures["peak_rss_bytes"] = peak;
+        report.Elapsed = clock.Elapsed;
+        return report;
+    }
+
+    private sealed record Urgent(long Sent, double P50, double P99, double Max);
+
+    private static async Task<Urgent> UrgentAsync(BenchContext context, Deployment herald, string eventType, TimeSpan duration, CancellationToken ct)
+    {
+        context.Status($"urgent at {UrgentRate:0}/s for {duration.TotalSeconds:0} s ({eventType})");
+        var load = await OpenLoop.RunAsync(_ => herald.Client, n => Requests.Single(eventType, "v" + (n % 1_000).ToString(CultureInfo.InvariantCulture), n, "urgent"),
+            UrgentRate, duration, maxInFlight: 1_000, keepBodies: false, null, ct);
+        if (load.Accepted != load.Offered)
+        {
+            throw new InvalidOperationException($"{eventType}: only {load.Accepted} of {load.Offered} urgent sends were accepted");
+        }
+
+        await Drain.WaitAsync(herald.Probe, eventType, TimeSpan.FromSeconds(60), context.Status, ct);
+        var sample = await herald.Probe.DeliveriesAsync(eventType, ct);
+        var (p50, p99, _) = Percentiles.Summary(sample.LatenciesMs);
+        return new Urgent(sample.Sent, p50, p99, sample.LatenciesMs.DefaultIfEmpty(double.NaN).Max());
+    }
+
+    /// <summary>Deliveries per second whose send time falls in [from, to).</summary>
+    internal static double Rate(long[] sentTimesMs, DateTimeOffset from, DateTimeOffset to)
+    {
+        var a = from.ToUnixTimeMilliseconds();
+        var b = to.ToUnixTimeMilliseconds();
+        return sentTimesMs.Count(t => t >= a && t < b) / Math.Max((b - a) / 1000.0, 1e-9);
+    }
+}

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using Herald.Bench.Ceiling;
+using Herald.Bench.Infrastructure;
+using Herald.Bench.Load;
+using Herald.Bench.Reporting;
+
+namespace Herald.Bench.Scenarios;
+
+/// <summary>
+/// Open-loop load at increasing fixed rates, single sends and batches of 100, embedded and distributed: accepted/s and
+/// delivered/s end to end (202 to feed item), API accept latency per rate, and the highest rate sustained with p99 under
+/// 25 ms. The ceiling is measured in the same run, so Herald's figure is also a share of what the machine allows.
+/// </summary>
+internal sealed class Throughput : IScenario
+{
+    public string Name => "throughput";
+
+    public string Description => "open-loop load at rising rates, single sends and batches of 100; ceiling in the same run";
+
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(45);
+
+    public async Task<IReadOnlyList<ScenarioReport>> RunAsync(BenchContext context, CancellationToken ct)
+    {
+        var distributed = context.Options.Modes.Contains(Mode.Distributed);
+        Services? services = null;
+        try
+        {
+            if (distributed)
+            {
+                context.Status("starting PostgreSQL and RabbitMQ (scripts/lib/services.sh)");
+                services = await Services.StartAsync(context.Repository, context.Folder("services"), ct);
+            }
+
+            var ceiling = await CeilingProbe.MeasureAsync(new CeilingTargets(context.Folder("ceiling"), services?.Postgres, services?.RabbitMq,
+                context.Options.Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(3)), context.Status, ct);
+            var reports = new List<ScenarioReport>();
+            foreach (var mode in context.Options.Modes)
+            {
+                reports.Add(await RunModeAsync(context, mode, services, ceiling, ct));
+            }
+
+            return reports;
+        }
+        finally
+        {
+            if (services is not null)
+            {
+                await services.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<ScenarioReport> RunModeAsync(BenchContext context, Mode mode, Services? services, CeilingResult ceiling, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var report = new ScenarioReport("throughput", mode == Mode.Embedded ? "embedded: 1 process, SQLite" : "distributed: 3 processes, PostgreSQL + RabbitMQ");
+        await using var herald = await Deployment.StartAsync(mode, services, context.Repository, context.Folder($"throughput-{mode}".ToLowerInvariant()), null, context.Status, ct);
+        var step = TimeSpan.FromSeconds(context.Options.Quick ? 3 : 10);
+        var table = new Table($"Open-loop steps of {step.TotalSeconds:0} s (rate = notifications/s offered; latencies in ms)",
+            ["kind", "rate", "accepted/s", "delivered/s", "non-202", "accept p50", "p99", "p99.9", "e2e p50", "e2e p99", "drain after step", "server CPU (cores)"]);
+        report.Tables.Add(table);
+
+        var steps = new List<Step>();
+        foreach (var (kind, rates) in Ladders(mode))
+        {
+            foreach (var rate in rates)
+            {
+                var result = await StepAsync(context, herald, kind, rate, step, ct);
+                steps.Add(result);
+                table.Add(kind, Fmt.N(rate), Fmt.N(result.AcceptedPerSecond), Fmt.N(result.DeliveredPerSecond), Fmt.N(result.NotAccepted),
+                    Fmt.Ms(result.Accept.P50), Fmt.Ms(result.Accept.P99), Fmt.Ms(result.Accept.P999), Fmt.Ms(result.EndToEnd.P50), Fmt.Ms(result.EndToEnd.P99),
+                    result.Drained ? $"{result.DrainSeconds:0.0} s" : $"not within {DrainTimeout.TotalSeconds:0} s", result.Cores.ToString("0.00", CultureInfo.InvariantCulture));
+                if (!result.Sustained)
+                {
+                    break; // Above capacity: the next rate would only queue more.
+                }
+            }
+        }
+
+        Summarize(report, mode, steps, ceiling);
+        report.Elapsed = clock.Elapsed;
+        return report;
+    }
+
+    /// <summary>Offered notifications/s per kind. Batches send rate/100 requests per second.</summary>
+    private static IEnumerable<(string Kind, int[] Rates)> Ladders(Mode mode) => mode == Mode.Embedded
+        ? [("single", [500, 1_000, 2_000, 4_000, 8_000]), ("batch-100", [2_000, 5_000, 10_000, 20_000, 40_000])]
+        : [("single", [250, 500, 1_000, 2_000, 4_000]), ("batch-100", [1_000, 2_000, 5_000, 10_000, 20_000])];
+
+    private sealed record Step(string Kind, int Rate, double AcceptedPerSecond, double DeliveredPerSecond, long NotAccepted,
+        (double P50, double P99, double P999) Accept, (double P50, double P99, double P999) EndToEnd, bool Drained, double DrainSeconds, double Cores)
+    {
+        /// <summary>Everything offered was accepted, and delivery kept pace (drained within 2 s of the step's end).</summary>
+        public bool Sustained => NotAccepted == 0 && AcceptedPerSecond >= Rate * 0.98 && Drained && DrainSeconds <= 2;
+    }
+
+    private static async Task<Step> StepAsync(BenchContext context, Deployment herald, string kind, int rate, TimeSpan duration, CancellationToken ct)
+    {
+        var eventType = string.Create(CultureInfo.InvariantCulture, $"bench.tp.{kind}.{rate}");
+        var batch = kind != "single";
+        var requestRate = batch ? rate / (double)Requests.BatchSize : rate;
+        context.Status($"{herald.Mode}: {kind} at {rate:#,0}/s");
+        var startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var cpu = herald.CpuTime;
+        var wall = Stopwatch.StartNew();
+        var load = await OpenLoop.RunAsync(_ => herald.Client, n => batch
+                ? Requests.Batch(eventType, "u", n % 100 * Requests.BatchSize, n)
+                : Requests.Single(eventType, "u" + (n % 10_000).ToString(CultureInfo.InvariantCulture), n),
+            requestRate, duration, maxInFlight: 4_096, keepBodies: false,
+            r => context.Status($"{herald.Mode}: {kind} at {rate:#,0}/s: {r.Accepted * (batch ? Requests.BatchSize : 1):#,0} accepted"), ct);
+        var endMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var drained = await Drain.WaitAsync(herald.Probe, eventType, DrainTimeout, context.Status, ct);
+        var cores = (herald.CpuTime - cpu).TotalSeconds / wall.Elapsed.TotalSeconds;
+        var sample = await herald.Probe.DeliveriesAsync(eventType, ct);
+        var multiplier = batch ? Requests.BatchSize : 1;
+        var deliveredSeconds = Math.Max((sample.LastSent - startMs) / 1000.0, duration.TotalSeconds);
+        return new Step(kind, rate, load.AcceptedPerSecond * multiplier, sample.Sent / deliveredSeconds,
+            load.Offered - load.Accepted, Percentiles.Summary(load.AcceptLatencyMs), Percentiles.Summary(sample.LatenciesMs),
+            drained, Math.Max(0, (sample.LastSent - endMs) / 1000.0), cores);
+    }
+
+    private static void Summarize(ScenarioReport report, Mode mode, List<Step> steps, CeilingResult ceiling)
+    {
+        var embedded = mode == Mode.Embedded;
+        var best = steps.Count == 0 ? 0 : steps.Max(s => s.DeliveredPerSecond);
+        var ceilingRate = embedded ? ceiling.EmbeddedPerSecond : ceiling.DistributedPerSecond ?? double.NaN;
+        var share = best / ceilingRate;
+        report.Figures["delivered_per_s_max"] = best;
+        report.Figures["ceiling_per_s"] = ceilingRate;
+        report.Figures["share_of_ceiling"] = share;
+        var ceilingTable = new Table("Ceiling measured in the same run", ["step", "per second", "µs per item", "detail"]);
+        foreach (var c in ceiling.Steps)
+        {
+            ceilingTable.Add(c.Name, $"{Fmt.N(c.PerSecond)} {c.Unit}", Fmt.Ms(c.MicrosecondsPerItem), c.Detail);
+        }
+
+        ceilingTable.Add("**per-notification ceiling**", Fmt.N(ceilingRate) + " notifications", Fmt.Ms(1e6 / ceilingRate), ceiling.Model);
+        report.Tables.Add(ceilingTable);
+
+        foreach (var kind in steps.Select(s => s.Kind).Distinct())
+        {
+            var ofKind = steps.Where(s => s.Kind == kind).ToList();
+            var sustained = ofKind.Where(s => s.Sustained && s.Accept.P99 <= 25).Select(s => s.Rate).DefaultIfEmpty(0).Max();
+            report.Figures[$"{kind}.sustained_p99_under_25ms"] = sustained;
+            report.Notes.Add($"{kind}: highest rate sustained with accept p99 ≤ 25 ms: {(sustained == 0 ? "none of the rates tried" : Fmt.N(sustained) + " notifications/s")}.");
+        }
+
+        var target = embedded ? 10_000 : 5_000;
+        var shareTarget = embedded ? 0.60 : 0.50;
+        report.Targets.Add(new TargetCheck($"≥ {target:#,0} notifications/s end to end", Fmt.N(best) + "/s", best >= target));
+        report.Targets.Add(new TargetCheck($"≥ {shareTarget:P0} of the same-run ceiling", $"{Fmt.Pct(share)} of {Fmt.N(ceilingRate)}/s", share >= shareTarget));
+
+        // API p99 at half of the maximum load: the step (any kind) whose offered rate is nearest half of the best delivered rate.
+        var half = best / 2;
+        var nearest = steps.Where(s => s.NotAccepted == 0).OrderBy(s => Math.Abs(s.Rate - half)).FirstOrDefault();
+        var p99Target = embedded ? 5.0 : 10.0;
+        report.Targets.Add(new TargetCheck($"API p99 ≤ {p99Target:0} ms at half of max load",
+            nearest is null ? "no step" : $"{Fmt.Ms(nearest.Accept.P99)} ms ({nearest.Kind} at {Fmt.N(nearest.Rate)}/s)", nearest is not null && nearest.Accept.P99 <= p99Target));
+        report.Notes.Add("Server CPU is the CPU time Herald's processes used from the start of a step until its work drained, over that wall time (2 cores = 2.00).");
+        report.Notes.Add("The load generator runs on the same 2 cores as Herald (and, distributed, PostgreSQL and RabbitMQ); its CPU is part of every figure.");
+    }
+}
+
+/// <summary>Waiting for one event type's work to finish, polling the store.</summary>
+internal static class Drain
+{
+    public static async Task<bool> WaitAsync(StoreProbe probe, string eventType, TimeSpan timeout, Action<string> status, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            var pending = await probe.PendingAsync(eventType, ct);
+            if (pending == 0)
+            {
+                return true;
+            }
+
+            status($"draining {eventType}: {pending:#,0} left");
+            await Task.Delay(250, ct);
+        }
+
+        return false;
+    }
+}
