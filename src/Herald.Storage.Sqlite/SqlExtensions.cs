@@ -4,8 +4,14 @@ namespace Herald.Storage.Sqlite;
 
 internal static class SqlExtensions
 {
+    /// <summary>A command for <paramref name="sql"/>: in a write transaction, the writer's kept (prepared) one.</summary>
     public static SqliteCommand Command(this SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {
+        if (tx is not null && WriterCommandCache.TryGet(connection, sql, tx) is { } kept)
+        {
+            return kept;
+        }
+
         var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = tx;

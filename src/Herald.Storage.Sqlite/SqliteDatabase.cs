@@ -12,6 +12,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
     private readonly string _synchronous;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
+    private WriterCommandCache? _writerCommands;
 
     public SqliteDatabase(SqliteOptions options)
     {
@@ -65,12 +66,14 @@ public sealed class SqliteDatabase : IAsyncDisposable
             await pragma.ExecuteNonQueryAsync(ct);
         }
 
+        _writerCommands = WriterCommandCache.Attach(connection);
         _writer = connection;
         return connection;
     }
 
     public async ValueTask DisposeAsync()
     {
+        _writerCommands?.Dispose();
         if (_writer is not null)
         {
             await _writer.DisposeAsync();

@@ -10,7 +10,8 @@ namespace Herald.Bench.Infrastructure;
 /// <param name="LastSent">Latest send time, Unix ms.</param>
 /// <param name="LatenciesMs">Per delivery: send time minus acceptance time, in ms (the store keeps ms).</param>
 /// <param name="SentTimesMs">Per delivery: its send time, Unix ms (for rates over a window).</param>
-internal sealed record DeliverySample(long Sent, long FirstAccepted, long LastSent, double[] LatenciesMs, long[] SentTimesMs);
+/// <param name="Stages">Per delivery: ms from accepted to planned (delivery row created), planned to claimed, claimed to sent.</param>
+internal sealed record DeliverySample(long Sent, long FirstAccepted, long LastSent, double[] LatenciesMs, long[] SentTimesMs, (double[] Plan, double[] Claim, double[] Send) Stages);
 
 /// <summary>
 /// Reads Herald's store directly (read-only SQL on the same tables the server writes), so that measuring adds no load
@@ -54,12 +55,13 @@ internal sealed class StoreProbe : IAsyncDisposable
         await using var connection = await _open(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT d.sent_at, n.created_at FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+            SELECT d.sent_at, n.created_at, d.created_at, COALESCE(d.claimed_at, d.sent_at) FROM deliveries d JOIN notifications n ON n.id = d.notification_id
             WHERE d.event_type = @e AND d.sent_at IS NOT NULL
             """;
         Add(command, "@e", eventType);
         var latencies = new List<double>();
         var sentTimes = new List<long>();
+        var (plan, claim, send) = (new List<double>(), new List<double>(), new List<double>());
         long first = long.MaxValue, last = 0;
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
@@ -67,6 +69,11 @@ internal sealed class StoreProbe : IAsyncDisposable
             {
                 var sent = reader.GetInt64(0);
                 var accepted = reader.GetInt64(1);
+                var planned = reader.GetInt64(2);
+                var claimed = reader.GetInt64(3);
+                plan.Add(planned - accepted);
+                claim.Add(claimed - planned);
+                send.Add(sent - claimed);
                 latencies.Add(sent - accepted);
                 sentTimes.Add(sent);
                 first = Math.Min(first, accepted);
@@ -74,7 +81,7 @@ internal sealed class StoreProbe : IAsyncDisposable
             }
         }
 
-        return new DeliverySample(latencies.Count, first == long.MaxValue ? 0 : first, last, [.. latencies], [.. sentTimes]);
+        return new DeliverySample(latencies.Count, first == long.MaxValue ? 0 : first, last, [.. latencies], [.. sentTimes], ([.. plan], [.. claim], [.. send]));
     }
 
     /// <summary>Work of this event type not finished yet: notifications not planned plus deliveries not settled.</summary>

@@ -60,6 +60,9 @@ internal sealed class Throughput : IScenario
         var table = new Table($"Open-loop steps of {step.TotalSeconds:0} s (rate = notifications/s offered; latencies in ms)",
             ["kind", "rate", "accepted/s", "delivered/s", "non-202", "accept p50", "p99", "p99.9", "e2e p50", "e2e p99", "drain after step", "server CPU (cores)"]);
         report.Tables.Add(table);
+        var stages = new Table("Where the end-to-end time goes (ms, p50 / p99): accepted → planned (delivery written) → claimed by a lane → sent",
+            ["kind", "rate", "accepted → planned", "planned → claimed", "claimed → sent"]);
+        report.Tables.Add(stages);
 
         var steps = new List<Step>();
         foreach (var (kind, rates) in Ladders(mode))
@@ -71,6 +74,7 @@ internal sealed class Throughput : IScenario
                 table.Add(kind, Fmt.N(rate), Fmt.N(result.AcceptedPerSecond), Fmt.N(result.DeliveredPerSecond), Fmt.N(result.NotAccepted),
                     Fmt.Ms(result.Accept.P50), Fmt.Ms(result.Accept.P99), Fmt.Ms(result.Accept.P999), Fmt.Ms(result.EndToEnd.P50), Fmt.Ms(result.EndToEnd.P99),
                     result.Drained ? $"{result.DrainSeconds:0.0} s" : $"not within {DrainTimeout.TotalSeconds:0} s", result.Cores.ToString("0.00", CultureInfo.InvariantCulture));
+                stages.Add(kind, Fmt.N(rate), Pair(result.Stages.Plan), Pair(result.Stages.Claim), Pair(result.Stages.Send));
                 if (!result.Sustained)
                 {
                     break; // Above capacity: the next rate would only queue more.
@@ -89,7 +93,8 @@ internal sealed class Throughput : IScenario
         : [("single", [250, 500, 1_000, 2_000, 4_000]), ("batch-100", [1_000, 2_000, 5_000, 10_000, 20_000])];
 
     private sealed record Step(string Kind, int Rate, double AcceptedPerSecond, double DeliveredPerSecond, long NotAccepted,
-        (double P50, double P99, double P999) Accept, (double P50, double P99, double P999) EndToEnd, bool Drained, double DrainSeconds, double Cores)
+        (double P50, double P99, double P999) Accept, (double P50, double P99, double P999) EndToEnd, bool Drained, double DrainSeconds, double Cores,
+        (double[] Plan, double[] Claim, double[] Send) Stages)
     {
         /// <summary>Everything offered was accepted, and delivery kept pace (drained within 2 s of the step's end).</summary>
         public bool Sustained => NotAccepted == 0 && AcceptedPerSecond >= Rate * 0.98 && Drained && DrainSeconds <= 2;
@@ -117,7 +122,13 @@ internal sealed class Throughput : IScenario
         var deliveredSeconds = Math.Max((sample.LastSent - startMs) / 1000.0, duration.TotalSeconds);
         return new Step(kind, rate, load.AcceptedPerSecond * multiplier, sample.Sent / deliveredSeconds,
             load.Offered - load.Accepted, Percentiles.Summary(load.AcceptLatencyMs), Percentiles.Summary(sample.LatenciesMs),
-            drained, Math.Max(0, (sample.LastSent - endMs) / 1000.0), cores);
+            drained, Math.Max(0, (sample.LastSent - endMs) / 1000.0), cores, sample.Stages);
+    }
+
+    private static string Pair(double[] values)
+    {
+        var (p50, p99, _) = Percentiles.Summary(values);
+        return $"{Fmt.Ms(p50)} / {Fmt.Ms(p99)}";
     }
 
     private static void Summarize(ScenarioReport report, Mode mode, List<Step> steps, CeilingResult ceiling)
