@@ -12,8 +12,8 @@ internal static class NotificationsEndpoints
     public static void MapNotifications(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/notifications").WithTags("Notifications");
-        group.MapPost("/", SendAsync).RequireScope(ApiKeys.Send).Accepts<SendRequest>("application/json").Produces<AcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422);
-        group.MapPost("/batch", BatchAsync).RequireScope(ApiKeys.Send).Accepts<BatchRequest>("application/json").Produces<BatchAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422);
+        group.MapPost("/", SendAsync).RequireScope(ApiKeys.Send).Accepts<SendRequest>("application/json").Produces<AcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422).ProducesProblem(503);
+        group.MapPost("/batch", BatchAsync).RequireScope(ApiKeys.Send).Accepts<BatchRequest>("application/json").Produces<BatchAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422).ProducesProblem(503);
         group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationResponse>().ProducesProblem(404);
         group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationPage>();
         group.MapDelete("/{id}", CancelAsync).RequireScope(ApiKeys.Send).Produces<NotificationResponse>().ProducesProblem(404).ProducesProblem(409);

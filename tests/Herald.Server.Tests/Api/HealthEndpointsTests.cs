@@ -48,4 +48,17 @@ public sealed class HealthEndpointsTests(HeraldServerFixture server) : IClassFix
         paths.ContainsKey("/api/v1/notifications/batch").ShouldBeTrue();
         paths.ContainsKey("/api/v1/dead-letters").ShouldBeTrue();
     }
+
+    [Fact]
+    public async Task OpenApi_SendEndpoints_DocumentTheOverload503()
+    {
+        using var anonymous = server.CreateClient();
+
+        var paths = (await anonymous.GetJsonAsync("/openapi/v1.json"))["paths"]!;
+
+        foreach (var path in new[] { "/api/v1/notifications", "/api/v1/notifications/batch" })
+        {
+            paths[path]!["post"]!["responses"]!.AsObject().ContainsKey("503").ShouldBeTrue(path);
+        }
+    }
 }
