@@ -10,7 +10,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly string _synchronous;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly WriterLock _writeLock = new();
     private SqliteConnection? _writer;
     private WriterCommandCache? _writerCommands;
 
@@ -33,7 +33,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> in one write transaction; commits when it returns.</summary>
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct)
     {
-        await _writeLock.WaitAsync(ct);
+        await _writeLock.EnterAsync(Herald.Core.Storage.WritePriority.IsUrgent, ct);
         try
         {
             var connection = await GetWriterAsync(ct);
@@ -44,7 +44,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock.Exit();
         }
     }
 
@@ -79,6 +79,5 @@ public sealed class SqliteDatabase : IAsyncDisposable
             await _writer.DisposeAsync();
         }
 
-        _writeLock.Dispose();
     }
 }

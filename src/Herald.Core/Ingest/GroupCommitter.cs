@@ -77,6 +77,8 @@ public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeli
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
+        // A request waits for this commit, so it goes before background pipeline writes (a single-writer store).
+        using var writes = WritePriority.Urgent();
         var batch = new List<Job>();
         while (await _queue.Reader.WaitToReadAsync(stoppingToken))
         {

@@ -37,6 +37,7 @@ public sealed partial class LaneWorker(
     {
         var o = options.Value;
         var key = Signals.Lane(channel, priority);
+        using var writes = WritePriority.Urgent(priority == Priority.Urgent);
         while (!ct.IsCancellationRequested)
         {
             try

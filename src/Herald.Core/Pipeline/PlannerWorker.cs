@@ -24,6 +24,7 @@ public sealed partial class PlannerWorker(
     private async Task RunAsync(Priority priority, CancellationToken ct)
     {
         var o = options.Value;
+        using var writes = WritePriority.Urgent(priority == Priority.Urgent);
         while (!ct.IsCancellationRequested)
         {
             try
