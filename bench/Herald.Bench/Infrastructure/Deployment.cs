@@ -174,9 +174,17 @@ internal sealed class Deployment : IAsyncDisposable
             client.Dispose();
         }
 
-        foreach (var server in _servers)
+        // HERALD_BENCH_SERVER_LOGS=<folder> keeps the last lines each server wrote, for looking into a surprising figure.
+        var logs = Environment.GetEnvironmentVariable("HERALD_BENCH_SERVER_LOGS");
+        for (var i = 0; i < _servers.Count; i++)
         {
-            server.Dispose();
+            if (!string.IsNullOrEmpty(logs))
+            {
+                Directory.CreateDirectory(logs);
+                await File.WriteAllTextAsync(Path.Combine(logs, $"{Mode}-{i + 1}.log".ToLowerInvariant()), _servers[i].RecentOutput);
+            }
+
+            _servers[i].Dispose();
         }
 
         await Probe.DisposeAsync();

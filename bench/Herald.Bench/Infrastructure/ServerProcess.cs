@@ -169,7 +169,7 @@ internal sealed class ServerProcess : IDisposable
         }
 
         _output.Enqueue(line);
-        while (_output.Count > 100)
+        while (_output.Count > 400)
         {
             _output.TryDequeue(out _);
         }
