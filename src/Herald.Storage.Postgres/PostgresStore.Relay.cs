@@ -12,7 +12,7 @@ public sealed partial class PostgresStore : IWorkRelayStore
 {
     private const long RelayLockKey = 0x48_52_65_6C_61_79; // "HRelay"
 
-    public Task<int> RelayDueAsync(DateTimeOffset now, int limit, Func<IReadOnlyList<Delivery>, CancellationToken, Task> publish, CancellationToken ct)
+    public Task<int> RelayDueAsync(DateTimeOffset now, int limit, int maxInFlightPerLane, Func<IReadOnlyList<Delivery>, CancellationToken, Task> publish, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(publish);
         // Not retried on a deadlock: publish has effects outside the transaction (and the relay takes no waiting locks).
@@ -25,11 +25,28 @@ public sealed partial class PostgresStore : IWorkRelayStore
                 return 0;
             }
 
-            var due = await c.Command($"""
-                SELECT {DeliveryColumns} FROM deliveries
-                WHERE status IN {Claimable} AND due_at <= @now AND published_due IS DISTINCT FROM due_at
-                ORDER BY due_at, notification_id, id LIMIT @n FOR UPDATE SKIP LOCKED
-                """, tx).With("now", now.Ms()).With("n", limit).ReadAllAsync(MapDelivery, ct);
+            // The bound on published-but-unclaimed work is per lane, and lanes are filled urgent first: a campaign that
+            // fills its own lane's budget never keeps an urgent delivery out of the broker.
+            var inFlight = (await c.Command($"""
+                SELECT channel, priority, COUNT(*) FROM deliveries WHERE status IN {Claimable} AND published_due = due_at GROUP BY channel, priority
+                """, tx).ReadAllAsync(r => ((Channel)r.GetInt32(0), (Priority)r.GetInt32(1), r.GetInt64(2)), ct))
+                .ToDictionary(x => (x.Item1, x.Item2), x => x.Item3);
+            var due = new List<Delivery>();
+            foreach (var (channel, priority) in ChannelNames.Lanes.OrderBy(l => l.Priority))
+            {
+                var room = Math.Min(limit - due.Count, maxInFlightPerLane - inFlight.GetValueOrDefault((channel, priority)));
+                if (room <= 0)
+                {
+                    continue;
+                }
+
+                due.AddRange(await c.Command($"""
+                    SELECT {DeliveryColumns} FROM deliveries
+                    WHERE channel = @c AND priority = @p AND status IN {Claimable} AND due_at <= @now AND published_due IS DISTINCT FROM due_at
+                    ORDER BY due_at, notification_id, id LIMIT @n FOR UPDATE SKIP LOCKED
+                    """, tx).With("c", (int)channel).With("p", (int)priority).With("now", now.Ms()).With("n", room).ReadAllAsync(MapDelivery, ct));
+            }
+
             if (due.Count == 0)
             {
                 return 0;

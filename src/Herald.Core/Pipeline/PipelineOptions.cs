@@ -67,9 +67,10 @@ public sealed class PipelineOptions
     public int RelayBatch { get; set; } = 500;
 
     /// <summary>
-    /// Distributed mode: at most this many deliveries published and not yet claimed; the rest waits in the store, so a
-    /// million-message campaign never sits in a broker queue. Keep it below what the workers consume within
-    /// RepublishAfter, or messages still waiting in the queue are published again. Default 2,000.
+    /// Distributed mode: at most this many deliveries published and not yet claimed per lane (channel × priority); the
+    /// rest waits in the store, so a million-message campaign never sits in a broker queue, and never holds an urgent
+    /// lane's work out of it. Keep it below what a lane's workers consume within RepublishAfter, or messages still
+    /// waiting in the queue are published again. Default 2,000.
     /// </summary>
     public int MaxInFlight { get; set; } = 2_000;
 

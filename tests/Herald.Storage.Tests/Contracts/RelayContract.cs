@@ -22,10 +22,10 @@ public sealed class PostgresRelayTests
         DispatchSamples.Delivery(id, notificationId, due, recipient: recipient);
 
     /// <summary>Relays once at <paramref name="at"/> and returns the ids handed to the publisher, in order.</summary>
-    private static async Task<List<string>> RelayAsync(StoreHandle s, DateTimeOffset at, int limit = 100)
+    private static async Task<List<string>> RelayAsync(StoreHandle s, DateTimeOffset at, int limit = 100, int perLane = int.MaxValue)
     {
         var published = new List<string>();
-        var count = await Relay(s).RelayDueAsync(at, limit, (ds, _) => { published.AddRange(ds.Select(d => d.Id)); return Task.CompletedTask; }, None);
+        var count = await Relay(s).RelayDueAsync(at, limit, perLane, (ds, _) => { published.AddRange(ds.Select(d => d.Id)); return Task.CompletedTask; }, None);
         count.ShouldBe(published.Count);
         return published;
     }
@@ -41,6 +41,21 @@ public sealed class PostgresRelayTests
         (await RelayAsync(s, Now)).ShouldBeEmpty();
         (await Relay(s).CountInFlightAsync(None)).ShouldBe(2);
         (await RelayAsync(s, Now.AddMinutes(1))).ShouldBe(["dlv_later"]);
+        (await Relay(s).CountInFlightAsync(None)).ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task RelayDueAsync_LaneAtItsInFlightBound_OtherLanesStillPublished_UrgentFirst()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [
+            DispatchSamples.Delivery("dlv_low1", "ntf_1", Now.AddSeconds(-9), Channel.InApp, "u1", Priority.Low),
+            DispatchSamples.Delivery("dlv_low2", "ntf_1", Now.AddSeconds(-8), Channel.InApp, "u2", Priority.Low),
+            DispatchSamples.Delivery("dlv_low3", "ntf_1", Now.AddSeconds(-7), Channel.InApp, "u3", Priority.Low),
+            DispatchSamples.Delivery("dlv_urgent", "ntf_1", Now.AddSeconds(-1), Channel.InApp, "u4", Priority.Urgent)]);
+
+        (await RelayAsync(s, Now, limit: 100, perLane: 2)).ShouldBe(["dlv_urgent", "dlv_low1", "dlv_low2"]);
+        (await RelayAsync(s, Now, limit: 100, perLane: 2)).ShouldBeEmpty(); // the low lane is at its bound of 2
         (await Relay(s).CountInFlightAsync(None)).ShouldBe(3);
     }
 
@@ -62,7 +77,7 @@ public sealed class PostgresRelayTests
         await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1")]);
 
         await Should.ThrowAsync<InvalidOperationException>(() =>
-            Relay(s).RelayDueAsync(Now, 10, (_, _) => throw new InvalidOperationException("broker down"), None));
+            Relay(s).RelayDueAsync(Now, 10, int.MaxValue, (_, _) => throw new InvalidOperationException("broker down"), None));
 
         (await Relay(s).CountInFlightAsync(None)).ShouldBe(0);
         (await RelayAsync(s, Now)).ShouldBe(["dlv_1"]);
@@ -81,7 +96,7 @@ public sealed class PostgresRelayTests
             // Only one relay round runs at a time cluster-wide (the others skip theirs), so loop until the work is done.
             for (var round = 0; round < 400 && published.Count < 40; round++)
             {
-                await Relay(s).RelayDueAsync(Now, 3, async (ds, ct) =>
+                await Relay(s).RelayDueAsync(Now, 3, int.MaxValue, async (ds, ct) =>
                 {
                     await Task.Delay(10, ct); // the broker's confirm: other relays run meanwhile
                     foreach (var d in ds)
@@ -228,7 +243,7 @@ public sealed class PostgresRelayTests
         var publishing = new TaskCompletionSource();
         var release = new TaskCompletionSource();
 
-        var relay = Task.Run(() => Relay(s).RelayDueAsync(Now, 10, async (_, _) => { publishing.SetResult(); await release.Task; }, None));
+        var relay = Task.Run(() => Relay(s).RelayDueAsync(Now, 10, int.MaxValue, async (_, _) => { publishing.SetResult(); await release.Task; }, None));
         await publishing.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var claim = Task.Run(() => Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", _gate, None));
         await Task.Delay(200);

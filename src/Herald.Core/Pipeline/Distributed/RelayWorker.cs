@@ -42,8 +42,7 @@ public sealed partial class RelayWorker(
                     lastRepublish = now;
                 }
 
-                var room = o.MaxInFlight - await store.CountInFlightAsync(stoppingToken);
-                var published = room <= 0 ? 0 : await store.RelayDueAsync(now, Math.Min(room, o.RelayBatch),
+                var published = await store.RelayDueAsync(now, o.RelayBatch, o.MaxInFlight,
                     (deliveries, ct) => transport.PublishAsync([.. deliveries.Select(ToItem)], ct), stoppingToken);
                 backoff = TimeSpan.Zero;
                 if (published < o.RelayBatch)
