@@ -4,7 +4,10 @@ namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : IProviderBucketStore
 {
-    /// <summary>One statement: refill by the time elapsed, take a token if there is one, under the row's lock.</summary>
+    /// <summary>
+    /// Two statements: refill by the time elapsed (an upsert), then take a token with a guarded decrement, so two processes
+    /// racing for the last token cannot both get it (the loser is told how long to wait).
+    /// </summary>
     public async Task<TimeSpan?> TryTakeAsync(string name, double perSecond, double capacity, DateTimeOffset now, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);

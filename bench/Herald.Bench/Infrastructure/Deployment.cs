@@ -35,6 +35,10 @@ internal sealed class Deployment : IAsyncDisposable
 
     public Mode Mode { get; }
 
+    /// <summary>How the reports name a mode.</summary>
+    public static string Describe(Mode mode) =>
+        mode == Mode.Embedded ? "embedded: 1 process, SQLite" : "distributed: 3 processes, PostgreSQL + RabbitMQ";
+
     public StoreProbe Probe { get; }
 
     public IReadOnlyList<ServerProcess> Servers => _servers;

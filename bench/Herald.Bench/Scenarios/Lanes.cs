@@ -35,7 +35,7 @@ internal sealed class Lanes : IScenario
     {
         var clock = Stopwatch.StartNew();
         var embedded = mode == Mode.Embedded;
-        var report = new ScenarioReport("lanes", embedded ? "embedded: 1 process, SQLite" : "distributed: 3 processes, PostgreSQL + RabbitMQ");
+        var report = new ScenarioReport("lanes", Deployment.Describe(mode));
         await using var herald = await Deployment.StartAsync(mode, null, context.Repository, context.Folder($"lanes-{mode}".ToLowerInvariant()), null, context.Status, ct);
         await using var memory = new MemorySampler(herald);
         var recipients = context.Options.Scale(1_000_000);

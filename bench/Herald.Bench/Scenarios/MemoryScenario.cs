@@ -21,7 +21,7 @@ internal sealed class MemoryScenario : IScenario
         foreach (var mode in context.Options.Modes)
         {
             var clock = Stopwatch.StartNew();
-            var report = new ScenarioReport("memory", mode == Mode.Embedded ? "embedded: 1 process, SQLite" : "distributed: 3 processes, PostgreSQL + RabbitMQ");
+            var report = new ScenarioReport("memory", Deployment.Describe(mode));
             await using var herald = await Deployment.StartAsync(mode, null, context.Repository, context.Folder($"memory-{mode}".ToLowerInvariant()), null, context.Status, ct);
             var count = context.Options.Scale(1_000_000);
 

@@ -24,7 +24,7 @@ internal sealed class Overload : IScenario
         {
             var clock = Stopwatch.StartNew();
             var embedded = mode == Mode.Embedded;
-            var report = new ScenarioReport("overload", embedded ? "embedded: 1 process, SQLite" : "distributed: 3 processes, PostgreSQL + RabbitMQ");
+            var report = new ScenarioReport("overload", Deployment.Describe(mode));
             await using var herald = await Deployment.StartAsync(mode, null, context.Repository, context.Folder($"overload-{mode}".ToLowerInvariant()), null, context.Status, ct);
             await using var memory = new MemorySampler(herald);
             const string eventType = "bench.overload";

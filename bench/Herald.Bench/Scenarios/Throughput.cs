@@ -54,7 +54,7 @@ internal sealed class Throughput : IScenario
     private static async Task<ScenarioReport> RunModeAsync(BenchContext context, Mode mode, Services? services, CeilingResult ceiling, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var report = new ScenarioReport("throughput", mode == Mode.Embedded ? "embedded: 1 process, SQLite" : "distributed: 3 processes, PostgreSQL + RabbitMQ");
+        var report = new ScenarioReport("throughput", Deployment.Describe(mode));
         await using var herald = await Deployment.StartAsync(mode, services, context.Repository, context.Folder($"throughput-{mode}".ToLowerInvariant()), null, context.Status, ct);
         var step = TimeSpan.FromSeconds(context.Options.Quick ? 3 : 10);
         var table = new Table($"Open-loop steps of {step.TotalSeconds:0} s (rate = notifications/s offered; latencies in ms)",

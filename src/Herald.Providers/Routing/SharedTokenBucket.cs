@@ -4,7 +4,7 @@ namespace Herald.Providers.Routing;
 
 /// <summary>
 /// A provider's token bucket kept in the shared store (PostgreSQL), so the rate holds across every Herald process
-/// instead of multiplying by the number of processes. One round trip per token.
+/// instead of multiplying by the number of processes. Two round trips per token (refill, then take).
 /// </summary>
 public sealed class SharedTokenBucket(string name, double perSecond, double capacity, IProviderBucketStore store, TimeProvider time) : IRateBucket
 {

@@ -2,10 +2,6 @@ using System.Globalization;
 
 namespace Herald.Providers.Routing;
 
-/// <summary>
-/// A token bucket per provider account ("1/s" for a Twilio long code, "100/s" for a short code): at most
-/// <c>rate</c> sends per period on average, bursts up to one period's worth. Thread-safe; time from a TimeProvider.
-/// </summary>
 /// <summary>A provider account's send rate, kept in this process or shared through the store.</summary>
 public interface IRateBucket
 {
@@ -15,6 +11,10 @@ public interface IRateBucket
     Task<(bool Taken, TimeSpan Wait)> TakeAsync(TimeSpan maxWait, CancellationToken ct);
 }
 
+/// <summary>
+/// A token bucket per provider account ("1/s" for a Twilio long code, "100/s" for a short code): at most
+/// <c>rate</c> sends per period on average, bursts up to one period's worth. Thread-safe; time from a TimeProvider.
+/// </summary>
 public sealed class TokenBucket : IRateBucket
 {
     private readonly object _gate = new();
