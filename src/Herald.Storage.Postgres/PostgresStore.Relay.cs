@@ -25,28 +25,26 @@ public sealed partial class PostgresStore : IWorkRelayStore
                 return 0;
             }
 
-            // The bound on published-but-unclaimed work is per lane, and lanes are filled urgent first: a campaign that
-            // fills its own lane's budget never keeps an urgent delivery out of the broker.
-            var inFlight = (await c.Command($"""
-                SELECT channel, priority, COUNT(*) FROM deliveries WHERE status IN {Claimable} AND published_due = due_at GROUP BY channel, priority
-                """, tx).ReadAllAsync(r => ((Channel)r.GetInt32(0), (Priority)r.GetInt32(1), r.GetInt64(2)), ct))
-                .ToDictionary(x => (x.Item1, x.Item2), x => x.Item3);
-            var due = new List<Delivery>();
-            foreach (var (channel, priority) in ChannelNames.Lanes.OrderBy(l => l.Priority))
-            {
-                var room = Math.Min(limit - due.Count, maxInFlightPerLane - inFlight.GetValueOrDefault((channel, priority)));
-                if (room <= 0)
-                {
-                    continue;
-                }
-
-                due.AddRange(await c.Command($"""
+            // One statement: per lane (channel × priority), the published-but-unclaimed count, then up to the lane's room
+            // (at most `limit`, never past maxInFlightPerLane) of its earliest due unpublished deliveries. The bound is per
+            // lane, so a campaign that fills its own lane's budget never keeps an urgent delivery out of the broker.
+            var lanes = ChannelNames.Lanes;
+            var due = await c.Command($"""
+                WITH in_flight AS (
+                    SELECT channel, priority, COUNT(*) AS n FROM deliveries
+                    WHERE status IN {Claimable} AND published_due = due_at GROUP BY channel, priority),
+                lanes AS (
+                    SELECT l.ch, l.pr, LEAST(@limit, @max - COALESCE(f.n, 0)) AS room
+                    FROM unnest(@ch::int[], @pr::int[]) AS l(ch, pr) LEFT JOIN in_flight f ON f.channel = l.ch AND f.priority = l.pr)
+                SELECT d.* FROM lanes CROSS JOIN LATERAL (
                     SELECT {DeliveryColumns} FROM deliveries
-                    WHERE channel = @c AND priority = @p AND status IN {Claimable} AND due_at <= @now AND published_due IS DISTINCT FROM due_at
-                    ORDER BY due_at, notification_id, id LIMIT @n FOR UPDATE SKIP LOCKED
-                    """, tx).With("c", (int)channel).With("p", (int)priority).With("now", now.Ms()).With("n", room).ReadAllAsync(MapDelivery, ct));
-            }
-
+                    WHERE channel = lanes.ch AND priority = lanes.pr AND status IN {Claimable} AND due_at <= @now
+                      AND published_due IS DISTINCT FROM due_at
+                    ORDER BY due_at, notification_id, id LIMIT GREATEST(lanes.room, 0) FOR UPDATE SKIP LOCKED) d
+                ORDER BY lanes.pr, lanes.ch, d.due_at, d.notification_id, d.id
+                """, tx).With("limit", (long)limit).With("max", (long)maxInFlightPerLane).With("now", now.Ms())
+                .With("ch", lanes.Select(l => (int)l.Channel).ToArray()).With("pr", lanes.Select(l => (int)l.Priority).ToArray())
+                .ReadAllAsync(MapDelivery, ct);
             if (due.Count == 0)
             {
                 return 0;

@@ -63,7 +63,7 @@ public sealed class PipelineOptions
     /// </summary>
     public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Distributed mode: due deliveries handed to the work transport per relay round. Default 500.</summary>
+    /// <summary>Distributed mode: due deliveries handed to the work transport per lane per relay round. Default 500.</summary>
     public int RelayBatch { get; set; } = 500;
 
     /// <summary>

@@ -10,12 +10,12 @@ namespace Herald.Core.Storage;
 public interface IWorkRelayStore
 {
     /// <summary>
-    /// In one transaction: picks up to <paramref name="limit"/> deliveries that are claimable (queued, deferred, retrying),
+    /// In one transaction: picks, per lane (channel × priority), up to <paramref name="limit"/> deliveries that are claimable (queued, deferred, retrying),
     /// due (due_at ≤ now) and not yet published for that due time, skipping rows other relays hold (FOR UPDATE SKIP LOCKED);
     /// calls <paramref name="publish"/>, which returns only once the broker confirmed them; marks them published; commits.
-    /// If publish throws, nothing is marked and the exception propagates. Returns how many were published. Lanes (channel ×
-    /// priority) are filled urgent first, each only up to <paramref name="maxInFlightPerLane"/> published-but-unclaimed
-    /// deliveries, so a backlog in one lane never holds another lane's work out of the broker.
+    /// If publish throws, nothing is marked and the exception propagates. Returns how many were published. A lane never holds
+    /// more than <paramref name="maxInFlightPerLane"/> published-but-unclaimed deliveries, so a backlog in one lane never
+    /// holds another lane's work out of the broker.
     /// </summary>
     Task<int> RelayDueAsync(DateTimeOffset now, int limit, int maxInFlightPerLane, Func<IReadOnlyList<Delivery>, CancellationToken, Task> publish, CancellationToken ct);
 
