@@ -139,6 +139,9 @@ internal sealed class ServerProcess : IDisposable
         {
             if (_process.HasExited)
             {
+                // HasExited turns true before the redirected output is read to its end; WaitForExit() without a
+                // timeout waits for both streams, so the message carries what the server said before it died.
+                _process.WaitForExit();
                 throw new InvalidOperationException($"Herald.Server exited with {_process.ExitCode} before it was ready:\n{RecentOutput}");
             }
 
