@@ -119,12 +119,15 @@ internal static class OpenLoop
             }
         }
 
+        // The window the requests were sent in: the nominal one, or longer when the client fell behind its schedule (then
+        // accepted/s must not be computed over a window shorter than the one it actually took).
+        var window = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(total / rate).Ticks, clock.Elapsed.Ticks));
         while (Volatile.Read(ref inFlight) > 0)
         {
             await Task.Delay(10, CancellationToken.None);
         }
 
-        result.Elapsed = TimeSpan.FromSeconds(total / rate);
+        result.Elapsed = window;
         return result;
 
         async Task SendAsync(HttpClient http, HttpRequestMessage message, TimeSpan due)
