@@ -15,6 +15,8 @@ install_missing() {
   [ -x "$pg_bin/initdb" ] || need+=(postgresql-15)
   [ -x "$rabbitmq_bin/rabbitmq-server" ] || need+=(rabbitmq-server)
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
+  # promtool (Debian's prometheus package) checks a live /metrics scrape and runs the alert rules' unit tests.
+  [ -x /usr/bin/promtool ] || need+=(prometheus)
   [ ${#need[@]} -gt 0 ] || return 0
   echo "== installing ${need[*]}"
   # The packages' scripts would start system-wide servers (PostgreSQL's main cluster on 5432, RabbitMQ and epmd on

@@ -1,6 +1,7 @@
 using Herald.Core.Channels;
 using Herald.Core.Domain;
 using Herald.Core.Ingest;
+using Herald.Core.Observability;
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 using Herald.Core.Templates;
@@ -39,6 +40,8 @@ public static class HeraldCoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PipelineOptionsAccessor>();
         services.AddSingleton<Signals>();
+        services.AddMetrics();
+        services.TryAddSingleton<HeraldMetrics>();
         services.AddSingleton<WorkerHealth>();
         services.AddSingleton<TemplateRenderer>();
         services.AddSingleton<TemplateCatalog>();

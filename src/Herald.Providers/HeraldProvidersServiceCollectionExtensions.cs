@@ -1,4 +1,5 @@
 using Herald.Core.Channels;
+using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Herald.Core.Webhooks;
 using Herald.Providers.Abstractions;
@@ -45,7 +46,7 @@ public static class HeraldProvidersServiceCollectionExtensions
         services.AddSingleton(sp => ProviderRegistry.Build(configuration,
             name => sp.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName(name)),
             sp.GetRequiredService<IEmailTracking>(), sp.GetRequiredService<IOutboxStore>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>(), sp.GetService<IProviderBucketStore>()));
+            sp.GetRequiredService<ILoggerFactory>(), sp.GetService<IProviderBucketStore>(), sp.GetService<HeraldMetrics>()));
         foreach (var channel in ProviderRegistry.ConfiguredChannels(configuration))
         {
             services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<ProviderRegistry>().Routers[channel]);

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Microsoft.Extensions.Hosting;
 
@@ -11,7 +12,7 @@ namespace Herald.Core.Ingest;
 /// (<see cref="Pipeline.PipelineOptions.IngestQueueCapacity"/>), not requests, so that the wait for a commit stays short
 /// under overload and the excess is refused at once (503 with Retry-After) instead of queueing for seconds.
 /// </summary>
-public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeline.PipelineOptionsAccessor options) : BackgroundService
+public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeline.PipelineOptionsAccessor options, HeraldMetrics metrics) : BackgroundService
 {
     public const int MaxRows = 256;
 
@@ -107,6 +108,8 @@ public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeli
         try
         {
             var results = await store.AcceptAsync(all, time.GetUtcNow(), ct);
+            CountAccepted(all, results);
+
             var offset = 0;
             foreach (var job in batch)
             {
@@ -120,6 +123,30 @@ public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeli
             foreach (var job in batch)
             {
                 job.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private void CountAccepted(List<IngestItem> items, IReadOnlyList<bool> stored)
+    {
+        // A batch is usually one priority: one counter update per priority, not per notification.
+        Span<int> byPriority = stackalloc int[4];
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (stored[i])
+            {
+                foreach (var n in items[i].Notifications)
+                {
+                    byPriority[(int)n.Priority]++;
+                }
+            }
+        }
+
+        for (var p = 0; p < byPriority.Length; p++)
+        {
+            if (byPriority[p] > 0)
+            {
+                metrics.Accepted((Domain.Priority)p, byPriority[p]);
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Herald.Core.Domain;
+using Herald.Core.Observability;
 using Herald.Core.Preferences;
 using Herald.Core.Retries;
 using Herald.Core.Storage;
@@ -16,8 +17,11 @@ public sealed class DeliveryGate : IDispatchGate
     private readonly PipelineOptions _options;
     private readonly Dictionary<Channel, RateLimit> _limits = [];
 
-    public DeliveryGate(IOptions<PipelineOptions> options)
+    private readonly HeraldMetrics? _metrics;
+
+    public DeliveryGate(IOptions<PipelineOptions> options, HeraldMetrics? metrics = null)
     {
+        _metrics = metrics;
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         foreach (var (name, spec) in _options.RateLimits)
@@ -31,6 +35,23 @@ public sealed class DeliveryGate : IDispatchGate
 
     public GateDecision Decide(Delivery delivery, IGateContext context, DateTimeOffset now)
     {
+        var (decision, reason) = DecideWithReason(delivery, context, now);
+        // Counted when decided: a claim transaction that then rolls back (rare: a store failure) counts once more on retry.
+        switch (decision)
+        {
+            case GateDecision.Defer:
+                _metrics?.Deferred(delivery.Channel, reason);
+                break;
+            case GateDecision.Suppress:
+                _metrics?.Suppressed(delivery.Channel, reason);
+                break;
+        }
+
+        return decision;
+    }
+
+    private (GateDecision Decision, string Reason) DecideWithReason(Delivery delivery, IGateContext context, DateTimeOffset now)
+    {
         ArgumentNullException.ThrowIfNull(delivery);
         ArgumentNullException.ThrowIfNull(context);
         var wire = delivery.Channel.ToWire();
@@ -39,7 +60,7 @@ public sealed class DeliveryGate : IDispatchGate
         if (delivery.Channel is Channel.Email or Channel.Sms && context.Suppression(delivery.Channel, delivery.Target) is { } suppressed)
         {
             // Not even urgent bypasses this: the address bounced, complained or opted out at the carrier.
-            return new GateDecision.Suppress("gate", $"{delivery.Target} is on the {wire} suppression list ({suppressed})");
+            return (new GateDecision.Suppress("gate", $"{delivery.Target} is on the {wire} suppression list ({suppressed})"), "suppression_list");
         }
 
         if (delivery.Priority != Priority.Urgent)
@@ -47,12 +68,12 @@ public sealed class DeliveryGate : IDispatchGate
             var rule = PreferenceMatcher.Match(context.Rules(delivery.RecipientId), delivery.EventType, wire);
             if (rule is { Enabled: false })
             {
-                return new GateDecision.Suppress("gate", $"disabled by preference {rule.EventType}/{rule.Channel}");
+                return (new GateDecision.Suppress("gate", $"disabled by preference {rule.EventType}/{rule.Channel}"), "preference");
             }
 
             if (rule?.QuietHours is { } quiet && QuietHoursCalculator.TryFindTimeZone(quiet.TimeZone, out _) && QuietHoursCalculator.DeferUntil(quiet, now) is { } until)
             {
-                return new GateDecision.Defer(until, "gate", $"quiet hours until {quiet.End.ToString("HH:mm", CultureInfo.InvariantCulture)} {quiet.TimeZone}");
+                return (new GateDecision.Defer(until, "gate", $"quiet hours until {quiet.End.ToString("HH:mm", CultureInfo.InvariantCulture)} {quiet.TimeZone}"), "quiet_hours");
             }
 
             if (rule?.FrequencyCap is { } cap)
@@ -61,7 +82,7 @@ public sealed class DeliveryGate : IDispatchGate
                 var sends = context.RecentSends(delivery.RecipientId, delivery.Channel, now - day, rule.EventType);
                 if (SlidingWindowLimit.DeferUntil(sends, cap, day, now) is { } capUntil)
                 {
-                    return new GateDecision.Defer(capUntil, "gate", $"frequency cap {cap}/day for {rule.EventType} reached; deferred to {Format(capUntil)}");
+                    return (new GateDecision.Defer(capUntil, "gate", $"frequency cap {cap}/day for {rule.EventType} reached; deferred to {Format(capUntil)}"), "frequency_cap");
                 }
             }
 
@@ -70,17 +91,17 @@ public sealed class DeliveryGate : IDispatchGate
                 var sends = context.RecentSends(delivery.RecipientId, delivery.Channel, now - limit.Window);
                 if (SlidingWindowLimit.DeferUntil(sends, limit.Count, limit.Window, now) is { } limitUntil)
                 {
-                    return new GateDecision.Defer(limitUntil, "gate", $"rate limited ({limit.Count} per {limit.Window}); deferred to {Format(limitUntil)}");
+                    return (new GateDecision.Defer(limitUntil, "gate", $"rate limited ({limit.Count} per {limit.Window}); deferred to {Format(limitUntil)}"), "rate_limit");
                 }
             }
         }
 
         if (context.SentSameContent(delivery.RecipientId, delivery.Channel, delivery.ContentHash, delivery.NotificationId, now - _options.DedupWindow))
         {
-            return new GateDecision.Suppress("gate", $"duplicate content sent within {_options.DedupWindow.TotalMinutes:0} min");
+            return (new GateDecision.Suppress("gate", $"duplicate content sent within {_options.DedupWindow.TotalMinutes:0} min"), "duplicate");
         }
 
-        return GateDecision.Go;
+        return (GateDecision.Go, "none");
     }
 
     private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);

@@ -1,5 +1,6 @@
 using Herald.Core.Channels;
 using Herald.Core.Domain;
+using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -16,6 +17,7 @@ public sealed partial class DeliveryProcessor(
     Signals signals,
     PipelineOptionsAccessor options,
     TimeProvider time,
+    HeraldMetrics metrics,
     ILogger<DeliveryProcessor> logger)
 {
     // The last registration per channel wins: the core registers the capture provider, a provider router replaces it.
@@ -52,6 +54,7 @@ public sealed partial class DeliveryProcessor(
     public async Task CommitAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<DeliveryCompletion> completions, CancellationToken ct)
     {
         var applied = await store.CompleteAsync(completions, time.GetUtcNow(), ct);
+        var now = time.GetUtcNow();
         for (var i = 0; i < completions.Count; i++)
         {
             if (!applied[i])
@@ -60,6 +63,7 @@ public sealed partial class DeliveryProcessor(
             }
 
             var c = completions[i];
+            Count(deliveries[i], c, now);
             if (c.FeedItem is { } feed)
             {
                 signals.Notify(Signals.Feed(feed.UserId));
@@ -74,6 +78,15 @@ public sealed partial class DeliveryProcessor(
             {
                 await FallbackAsync(deliveries[i], ct);
             }
+        }
+    }
+
+    private void Count(Delivery d, DeliveryCompletion c, DateTimeOffset now)
+    {
+        metrics.Delivery(d.Channel, c.Provider ?? "none", c.Outcome == "invalidtarget" ? "invalid_target" : c.Outcome);
+        if (c.Status == DeliveryStatus.Sent && Ids.TimeOf(d.NotificationId) is { } accepted)
+        {
+            metrics.Delivered(d.Channel, d.Priority, now - accepted);
         }
     }
 

@@ -8,4 +8,18 @@ public static class Ids
         ArgumentNullException.ThrowIfNull(time);
         return prefix + "_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
     }
+
+    /// <summary>When an id made by <see cref="New"/> was made (its UUIDv7 millisecond timestamp), or null for another id.</summary>
+    public static DateTimeOffset? TimeOf(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var at = id.IndexOf('_', StringComparison.Ordinal);
+        var hex = id.AsSpan(at + 1);
+        if (hex.Length != 32 || hex[12] != '7' || !long.TryParse(hex[..12], System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var ms))
+        {
+            return null;
+        }
+
+        return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Herald.Core.Channels;
 using Herald.Core.Domain;
+using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Herald.Providers.Abstractions;
 using Herald.Providers.Capture;
@@ -45,7 +46,7 @@ public sealed class ProviderRegistry
 
     // buckets: the shared bucket store (PostgreSQL) when several processes send; rates then hold cluster-wide.
     public static ProviderRegistry Build(IConfiguration configuration, Func<string, HttpClient> http, IEmailTracking tracking, IOutboxStore outbox,
-        TimeProvider time, ILoggerFactory loggers, IProviderBucketStore? buckets = null)
+        TimeProvider time, ILoggerFactory loggers, IProviderBucketStore? buckets = null, HeraldMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(http);
@@ -79,7 +80,7 @@ public sealed class ProviderRegistry
                 routes.Add(Route(adapter, section, time, buckets));
             }
 
-            routers[channel] = new ProviderRouter(channel, routes, time, loggers.CreateLogger<ProviderRouter>());
+            routers[channel] = new ProviderRouter(channel, routes, time, loggers.CreateLogger<ProviderRouter>(), metrics);
         }
 
         // Configured but unrouted providers are still built (and validated): their status callbacks may still arrive.

@@ -1,5 +1,6 @@
 using Herald.Core.Channels;
 using Herald.Core.Domain;
+using Herald.Core.Observability;
 using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 
@@ -10,7 +11,8 @@ namespace Herald.Providers.Routing;
 /// whose circuit is open or whose token bucket is empty, and fails over on a retryable or configuration error. Every
 /// switch is a note in the delivery's trace. An unknown outcome never fails over: the first provider may have the message.
 /// </summary>
-public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<ProviderRoute> routes, TimeProvider time, ILogger<ProviderRouter> logger) : IChannelSender
+public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<ProviderRoute> routes, TimeProvider time, ILogger<ProviderRouter> logger, HeraldMetrics? metrics = null)
+    : IChannelSender
 {
     public Channel Channel => channel;
 
@@ -60,7 +62,9 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
             }
 
             var failed = outcome is DeliveryOutcome.Retry or DeliveryOutcome.Misconfigured or DeliveryOutcome.Unknown;
-            route.Stats.Record(time.GetElapsedTime(started), failed);
+            var elapsed = time.GetElapsedTime(started);
+            route.Stats.Record(elapsed, failed);
+            metrics?.ProviderRequest(route.Name, channel, OutcomeName(outcome), elapsed);
             last = outcome;
             lastProvider = route.Name;
             switch (outcome)
@@ -110,6 +114,17 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
 
         return await route.Adapter.LookUpAsync(delivery, ct);
     }
+
+    private static string OutcomeName(DeliveryOutcome outcome) => outcome switch
+    {
+        DeliveryOutcome.Sent => "sent",
+        DeliveryOutcome.Retry => "retry",
+        DeliveryOutcome.Misconfigured => "misconfigured",
+        DeliveryOutcome.Unknown => "unknown",
+        DeliveryOutcome.Rejected => "rejected",
+        DeliveryOutcome.InvalidTarget => "invalid_target",
+        _ => "other",
+    };
 
     private static TimeSpan? Min(TimeSpan? a, TimeSpan b) => a is { } x && x < b ? x : b;
 

@@ -5,6 +5,7 @@ using Herald.Providers;
 using Herald.Providers.Routing;
 using Herald.Providers.Tracking;
 using Herald.Server.Api;
+using Herald.Server.Observability;
 using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
 using Herald.Transport.RabbitMq;
@@ -50,6 +51,7 @@ internal static partial class HeraldHostingExtensions
 
         builder.Services.AddHeraldPipeline(new PipelineHosting(roles.Worker, roles.Scheduler, Distributed: engines.RabbitMq));
         builder.Services.AddHeraldProviders(builder.Configuration);
+        builder.AddHeraldObservability(roles);
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddSingleton<HeraldSecrets>();
         builder.Services.AddSingleton(sp => new SubscriberTokens(sp.GetRequiredService<HeraldSecrets>().SubscriberSecret));
@@ -76,6 +78,7 @@ internal static partial class HeraldHostingExtensions
     {
         // Builds every provider now: a missing credential fails start with a message naming the setting.
         app.Services.GetRequiredService<ProviderRegistry>();
+        app.StartHeraldMetrics();
         var startup = app.Services.GetRequiredService<StoreStartup>();
         try
         {
@@ -128,6 +131,7 @@ internal static partial class HeraldHostingExtensions
         app.UseStoreStartupGate();
         app.MapOpenApi();
         app.MapHealth();
+        app.MapMetrics();
         app.MapNotifications();
         app.MapUsers();
         app.MapFeed();

@@ -2,6 +2,7 @@ using Herald.Core.Domain;
 using Herald.Core.Ingest;
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
+using Herald.Core.Tests.Observability;
 using Herald.Core.Tests.Pipeline;
 using Microsoft.Extensions.Options;
 
@@ -12,12 +13,17 @@ public sealed class GroupCommitterTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider _time = new(Now);
+    private readonly MetricsCapture _metrics = new();
     private TempSqliteStore _temp = null!;
     private int _next;
 
     public async Task InitializeAsync() => _temp = await TempSqliteStore.CreateAsync();
 
-    public async Task DisposeAsync() => await _temp.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        _metrics.Dispose();
+        await _temp.DisposeAsync();
+    }
 
     [Fact]
     public async Task TryEnqueue_OverCapacityInNotifications_RefusedUntilACommitFreesRoom()
@@ -56,8 +62,27 @@ public sealed class GroupCommitterTests : IAsyncLifetime
         (await _temp.Store.GetNotificationAsync("ntf_committer_0", CancellationToken.None)).ShouldNotBeNull();
     }
 
+    [Fact]
+    public async Task Commit_NewAndAlreadyTakenKeys_CountsOnlyStoredNotificationsByPriority()
+    {
+        using var committer = Committer(capacity: 1000);
+        await committer.StartAsync(CancellationToken.None);
+        var keyed = new IngestItem([Notification("ntf_committer_keyed", Priority.Urgent)], new IdempotencyRecord("k1", "h", 202, "{}", Now));
+
+        (await committer.TryEnqueue(Items(3))!.WaitAsync(TimeSpan.FromSeconds(30))).ShouldAllBe(stored => stored);
+        (await committer.TryEnqueue([keyed])!.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBe([true]);
+        (await committer.TryEnqueue([keyed with { Notifications = [Notification("ntf_committer_again", Priority.Urgent)] }])!.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBe([false]);
+        await committer.StopAsync(CancellationToken.None);
+
+        _metrics.Sum("herald.notifications.accepted|priority=normal").ShouldBe(3);
+        _metrics.Sum("herald.notifications.accepted|priority=urgent").ShouldBe(1);
+    }
+
+    private static Notification Notification(string id, Priority priority) =>
+        new(id, "order.shipped", "u1", priority, NotificationStatus.Accepted, "t", 1, null, "{}", null, null, Now, Now);
+
     private GroupCommitter Committer(int capacity) =>
-        new(_temp.Store, _time, new PipelineOptionsAccessor(Options.Create(new PipelineOptions { IngestQueueCapacity = capacity })));
+        new(_temp.Store, _time, new PipelineOptionsAccessor(Options.Create(new PipelineOptions { IngestQueueCapacity = capacity })), _metrics.Metrics);
 
     /// <summary>One request (one ingest item) holding <paramref name="count"/> notifications.</summary>
     private IReadOnlyList<IngestItem> Items(int count)

@@ -15,6 +15,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
     private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30);
 
     private readonly FakeTimeProvider _time = new(Now);
+    private readonly Observability.MetricsCapture _metrics = new();
     private TempSqliteStore _temp = null!;
     private GroupCommitter _committer = null!;
     private IngestService _ingest = null!;
@@ -23,7 +24,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
     {
         _temp = await TempSqliteStore.CreateAsync();
         var options = new PipelineOptionsAccessor(Options.Create(new PipelineOptions()));
-        _committer = new GroupCommitter(_temp.Store, _time, options);
+        _committer = new GroupCommitter(_temp.Store, _time, options, _metrics.Metrics);
         await _committer.StartAsync(CancellationToken.None);
         _ingest = new IngestService(_temp.Store, new TemplateCatalog(_temp.Store), _committer, new Signals(), _time);
 
@@ -36,6 +37,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
     {
         await _committer.StopAsync(CancellationToken.None);
         _committer.Dispose();
+        _metrics.Dispose();
         await _temp.DisposeAsync();
     }
 

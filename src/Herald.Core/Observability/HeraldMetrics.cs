@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Herald.Core.Domain;
+
+namespace Herald.Core.Observability;
+
+/// <summary>
+/// Herald's instruments (meter <c>Herald</c>), named the OpenTelemetry way; <c>/metrics</c> turns them into Prometheus
+/// names (<c>herald.deliveries</c> → <c>herald_deliveries_total</c>, unit <c>s</c> → <c>_seconds</c>). Labels are
+/// closed sets (channel, priority, provider name, outcome, reason): never a recipient, an address or an id.
+/// </summary>
+public sealed class HeraldMetrics
+{
+    public const string MeterName = "Herald";
+
+    // Provider calls: 5 ms to 30 s. End to end (accepted → sent): 10 ms to 15 min (a retried or deferred delivery).
+    private static readonly double[] ProviderBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+    private static readonly double[] LatencyBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
+
+    private readonly Counter<long> _accepted;
+    private readonly Counter<long> _deliveries;
+    private readonly Histogram<double> _providerDuration;
+    private readonly Histogram<double> _deliveryLatency;
+    private readonly Counter<long> _deferrals;
+    private readonly Counter<long> _suppressions;
+    private readonly Histogram<double> _callbackLag;
+    private readonly Counter<long> _callbacks;
+
+    public HeraldMetrics(IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        Meter = meters.Create(MeterName);
+        _accepted = Meter.CreateCounter<long>("herald.notifications.accepted", description: "Notifications accepted (durably stored) by priority.");
+        _deliveries = Meter.CreateCounter<long>("herald.deliveries", description: "Settled provider (or channel) calls by channel, provider and outcome.");
+        _providerDuration = Meter.CreateHistogram("herald.provider.request.duration", "s", "Duration of one provider request, by provider, channel and outcome.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ProviderBuckets });
+        _deliveryLatency = Meter.CreateHistogram("herald.delivery.latency", "s", "From notification accepted to delivery sent, by channel and priority.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _deferrals = Meter.CreateCounter<long>("herald.deferrals", description: "Deliveries deferred at the gate by channel and reason (quiet_hours, frequency_cap, rate_limit).");
+        _suppressions = Meter.CreateCounter<long>("herald.suppressions", description: "Deliveries suppressed at the gate by channel and reason (suppression_list, preference, duplicate).");
+        _callbackLag = Meter.CreateHistogram("herald.callback.lag", "s", "Inbound provider status callbacks: from the provider's event time (or receipt) to applied.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        _callbacks = Meter.CreateCounter<long>("herald.callbacks", description: "Inbound provider status callbacks by provider and result (applied, unknown, rejected).");
+    }
+
+    /// <summary>The meter, for observable instruments registered elsewhere (queue depth, circuit state).</summary>
+    public Meter Meter { get; }
+
+    public void Accepted(Priority priority, int count) => _accepted.Add(count, new KeyValuePair<string, object?>("priority", priority.ToWire()));
+
+    /// <summary>One settled send: outcome is the settlement's outcome name (sent, retry, rejected, invalid_target, unknown, ...).</summary>
+    public void Delivery(Channel channel, string provider, string outcome) =>
+        _deliveries.Add(1, new TagList { { "channel", channel.ToWire() }, { "provider", provider }, { "outcome", outcome } });
+
+    public void ProviderRequest(string provider, Channel channel, string outcome, TimeSpan duration) =>
+        _providerDuration.Record(duration.TotalSeconds, new TagList { { "provider", provider }, { "channel", channel.ToWire() }, { "outcome", outcome } });
+
+    public void Delivered(Channel channel, Priority priority, TimeSpan sinceAccepted) =>
+        _deliveryLatency.Record(Math.Max(0, sinceAccepted.TotalSeconds), new TagList { { "channel", channel.ToWire() }, { "priority", priority.ToWire() } });
+
+    public void Deferred(Channel channel, string reason) =>
+        _deferrals.Add(1, new TagList { { "channel", channel.ToWire() }, { "reason", reason } });
+
+    public void Suppressed(Channel channel, string reason) =>
+        _suppressions.Add(1, new TagList { { "channel", channel.ToWire() }, { "reason", reason } });
+
+    public void Callback(string provider, string result, TimeSpan lag)
+    {
+        var tags = new TagList { { "provider", provider }, { "result", result } };
+        _callbacks.Add(1, tags);
+        _callbackLag.Record(Math.Max(0, lag.TotalSeconds), new KeyValuePair<string, object?>("provider", provider));
+    }
+}
