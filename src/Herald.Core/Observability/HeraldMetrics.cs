@@ -40,7 +40,7 @@ public sealed class HeraldMetrics
         _suppressions = Meter.CreateCounter<long>("herald.suppressions", description: "Deliveries suppressed at the gate by channel and reason (suppression_list, preference, duplicate).");
         _callbackLag = Meter.CreateHistogram("herald.callback.lag", "s", "Inbound provider status callbacks: from the provider's event time (or receipt) to applied.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
-        _callbacks = Meter.CreateCounter<long>("herald.callbacks", description: "Inbound provider status callbacks by provider and result (applied, unknown, rejected).");
+        _callbacks = Meter.CreateCounter<long>("herald.callbacks", description: "Inbound provider status callbacks by provider and result (applied, rejected, unknown_message, unknown_provider).");
     }
 
     /// <summary>The meter, for observable instruments registered elsewhere (queue depth, circuit state).</summary>
@@ -64,10 +64,11 @@ public sealed class HeraldMetrics
     public void Suppressed(Channel channel, string reason) =>
         _suppressions.Add(1, new TagList { { "channel", channel.ToWire() }, { "reason", reason } });
 
-    public void Callback(string provider, string result, TimeSpan lag)
-    {
-        var tags = new TagList { { "provider", provider }, { "result", result } };
-        _callbacks.Add(1, tags);
+    /// <summary>One inbound status callback: applied, rejected (signature or body) or unknown (names no message of ours).</summary>
+    public void Callback(string provider, string result) =>
+        _callbacks.Add(1, new TagList { { "provider", provider }, { "result", result } });
+
+    /// <summary>For an applied event: from the provider's event time (receipt when it gives none) to applied.</summary>
+    public void CallbackLag(string provider, TimeSpan lag) =>
         _callbackLag.Record(Math.Max(0, lag.TotalSeconds), new KeyValuePair<string, object?>("provider", provider));
-    }
 }

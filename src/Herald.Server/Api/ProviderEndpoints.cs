@@ -1,4 +1,5 @@
 using Herald.Core.Domain;
+using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Herald.Providers;
 using Herald.Providers.Abstractions;
@@ -44,10 +45,12 @@ internal static class ProviderEndpoints
     /// badly signed, malformed or naming a message we never sent is refused with a 4xx and changes nothing.
     /// </summary>
     private static async Task<IResult> ReceiveAsync(string provider, HttpRequest request, ProviderRegistry registry, ITrackingStore store, IConfiguration configuration,
-        TimeProvider time, CancellationToken ct)
+        TimeProvider time, HeraldMetrics metrics, CancellationToken ct)
     {
         if (!registry.Providers.TryGetValue(provider, out var adapter) || adapter is not IStatusCallbackReceiver receiver)
         {
+            // Not labelled by the path's name: any URL would make a new series.
+            metrics.Callback("unknown", "unknown_provider");
             return Problems.Plain(404, "unknown-provider", "No such provider.", $"no configured provider '{provider}' receives status callbacks");
         }
 
@@ -70,6 +73,7 @@ internal static class ProviderEndpoints
         switch (receiver.Parse(callback))
         {
             case CallbackResult.Rejected rejected:
+                metrics.Callback(provider, "rejected");
                 return Problems.Plain(rejected.Status, rejected.Status == 401 ? "bad-signature" : "malformed-callback",
                     rejected.Status == 401 ? "The callback's signature does not verify." : "The callback cannot be parsed.", rejected.Reason);
             case CallbackResult.Accepted accepted:
@@ -78,6 +82,7 @@ internal static class ProviderEndpoints
                 {
                     if (await ToUpdateAsync(adapter, e, store, ct) is not { } update)
                     {
+                        metrics.Callback(provider, "unknown_message");
                         return Problems.Plain(404, "unknown-message", "The callback names a message Herald did not send.",
                             $"no delivery matches {(e.DeliveryId is null ? $"provider message id '{e.ProviderMessageId}'" : $"delivery id '{e.DeliveryId}'")}");
                     }
@@ -86,6 +91,13 @@ internal static class ProviderEndpoints
                 }
 
                 await store.ApplyTrackingAsync(updates, time.GetUtcNow(), ct);
+                var applied = time.GetUtcNow();
+                foreach (var e in accepted.Events)
+                {
+                    metrics.Callback(provider, "applied");
+                    metrics.CallbackLag(provider, applied - e.At);
+                }
+
                 return TypedResults.Ok(new CallbackAcceptedResponse(accepted.Events.Count, updates.Count));
             default:
                 throw new InvalidOperationException("unhandled callback result");

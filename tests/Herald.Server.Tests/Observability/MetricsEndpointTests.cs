@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Herald.Server.Tests.Infrastructure;
 
@@ -49,9 +48,12 @@ public sealed class MetricsEndpointTests(MetricsServerFixture server) : IClassFi
         Value(text, "herald_suppressions_total{channel=\"in_app\",reason=\"duplicate\"}").ShouldBeGreaterThanOrEqualTo(1);
         Value(text, "herald_provider_request_duration_seconds_count{channel=\"sms\",outcome=\"sent\",provider=\"sms-capture\"}").ShouldBeGreaterThanOrEqualTo(1);
         Value(text, "herald_delivery_latency_seconds_bucket{channel=\"in_app\",priority=\"normal\",le=\"+Inf\"}").ShouldBeGreaterThanOrEqualTo(1);
+        MetricsText.Has(text, "herald_queue_depth{channel=\"sms\",priority=\"urgent\"}").ShouldBeTrue();
         Value(text, "herald_queue_depth{channel=\"sms\",priority=\"urgent\"}").ShouldBe(0);
+        MetricsText.Has(text, "herald_queue_oldest_age_seconds{channel=\"email\",priority=\"low\"}").ShouldBeTrue();
         Value(text, "herald_queue_oldest_age_seconds{channel=\"email\",priority=\"low\"}").ShouldBe(0);
         Value(text, "herald_provider_circuit_state{provider=\"sms-capture\",state=\"closed\"}").ShouldBe(1);
+        MetricsText.Has(text, "herald_provider_circuit_state{provider=\"sms-capture\",state=\"open\"}").ShouldBeTrue();
         Value(text, "herald_provider_circuit_state{provider=\"sms-capture\",state=\"open\"}").ShouldBe(0);
         Value(text, "process_cpu_seconds_total").ShouldBeGreaterThan(0);
         Value(text, "process_resident_memory_bytes").ShouldBeGreaterThan(0);
@@ -77,12 +79,9 @@ public sealed class MetricsEndpointTests(MetricsServerFixture server) : IClassFi
         (await response.Content.ReadAsStringAsync()).ShouldContain("# TYPE process_start_time_seconds gauge");
     }
 
-    private async Task<string> ScrapeAsync()
-    {
-        using var response = await server.Client.GetAsync(new Uri("/metrics", UriKind.Relative));
-        ((int)response.StatusCode).ShouldBe(200);
-        return await response.Content.ReadAsStringAsync();
-    }
+    private Task<string> ScrapeAsync() => MetricsText.ScrapeAsync(server.Client);
+
+    private static double Value(string text, string series) => MetricsText.Value(text, series);
 
     private async Task ArrangeDeadWebhookAsync(string template, WebhookReceiver receiver)
     {
@@ -97,19 +96,5 @@ public sealed class MetricsEndpointTests(MetricsServerFixture server) : IClassFi
             ["event_type"] = template, ["recipient_id"] = recipient, ["channels"] = new JsonArray("webhook"), ["data"] = new JsonObject { ["name"] = "dlq" },
         });
         (await server.WaitForCompletedAsync(id))["deliveries"]![0].Str("status").ShouldBe("dead");
-    }
-
-    /// <summary>The value of the series named exactly <paramref name="series"/> (name and labels as written), or -1 when absent.</summary>
-    private static double Value(string text, string series)
-    {
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith(series + " ", StringComparison.Ordinal))
-            {
-                return double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
-            }
-        }
-
-        return -1;
     }
 }
