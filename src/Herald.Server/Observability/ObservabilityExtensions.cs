@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Herald.Core.Observability;
 using Herald.Providers.Routing;
 using Herald.Server.Hosting;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Herald.Server.Observability;
 
@@ -10,9 +11,13 @@ internal static class ObservabilityExtensions
 {
     private static readonly string[] CircuitStates = ["closed", "open", "half_open", "isolated"];
 
-    /// <summary>Metrics for /metrics, and the queue gauges where this process runs the scheduler role.</summary>
+    /// <summary>
+    /// Masked JSON console logs, metrics for /metrics, and the queue gauges where this process runs the scheduler role.
+    /// </summary>
     public static WebApplicationBuilder AddHeraldObservability(this WebApplicationBuilder builder, HeraldRoles roles)
     {
+        builder.Logging.AddConsoleFormatter<JsonLogFormatter, ConsoleFormatterOptions>();
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName = JsonLogFormatter.Name);
         builder.Services.AddSingleton<MetricsCollector>();
         if (roles.Scheduler)
         {

@@ -162,7 +162,7 @@ public sealed class HeraldProcess : IDisposable
         }
 
         _output.Enqueue(line);
-        while (_output.Count > 200)
+        while (_output.Count > 2000)
         {
             _output.TryDequeue(out _);
         }
