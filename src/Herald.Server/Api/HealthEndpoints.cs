@@ -1,6 +1,7 @@
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 using Herald.Core.Transport;
+using Herald.Providers.Routing;
 using Herald.Server.Hosting;
 
 namespace Herald.Server.Api;
@@ -18,7 +19,7 @@ internal static class HealthEndpoints
     }
 
     private static async Task<IResult> ReadyAsync(IApiKeyStore store, WorkerHealth workers, HeraldRoles roles, HeraldEngines engines, StoreStartup startup,
-        IServiceProvider services, CancellationToken ct)
+        ProviderRegistry providers, IServiceProvider services, CancellationToken ct)
     {
         var checks = new Dictionary<string, string>(StringComparer.Ordinal);
         var engine = engines.Postgres ? "postgres" : "sqlite";
@@ -57,8 +58,16 @@ internal static class HealthEndpoints
             checks[name] = workers.HasStarted(name) ? "ok" : "not started";
         }
 
-        var ready = checks.Values.All(v => v.StartsWith("ok", StringComparison.Ordinal));
-        var body = new HealthResponse(ready ? "ready" : "not ready", checks);
+        // A provider whose circuit is open degrades the process but does not fail it: the router fails over, and a
+        // load balancer that took the process out would only move the same provider's outage to another one.
+        foreach (var route in providers.Routers.Values.SelectMany(r => r.Routes).DistinctBy(r => r.Name))
+        {
+            checks[$"provider:{route.Name}"] = route.IsOpen || route.State == "half_open" ? $"degraded (circuit {route.State})" : $"ok (circuit {route.State})";
+        }
+
+        var ready = checks.Values.All(v => v.StartsWith("ok", StringComparison.Ordinal) || v.StartsWith("degraded", StringComparison.Ordinal));
+        var degraded = checks.Values.Any(v => v.StartsWith("degraded", StringComparison.Ordinal));
+        var body = new HealthResponse(!ready ? "not ready" : degraded ? "degraded" : "ready", checks);
         return ready ? TypedResults.Ok(body) : TypedResults.Json(body, ApiJson.Default.HealthResponse, statusCode: 503);
     }
 }

@@ -71,6 +71,21 @@ public sealed class SmsFailoverTests(SmsFailoverFixture herald) : IClassFixture<
         during["circuit"]!.GetValue<string>().ShouldBe("open");
         during["stats"]!["error_rate"]!.GetValue<double>().ShouldBe(1.0);
 
+        // An open circuit degrades readiness (200, status degraded) instead of failing it; /metrics shows the state.
+        using (var ready = await herald.Client.GetAsync(new Uri("/readyz", UriKind.Relative)))
+        {
+            var body = await ready.ShouldHaveStatusAsync(200);
+            body.Str("status").ShouldBe("degraded");
+            body["checks"]!.Str("provider:sms1").ShouldBe("degraded (circuit open)");
+            body["checks"]!.Str("provider:sms2").ShouldBe("ok (circuit closed)");
+        }
+
+        var metrics = await Observability.MetricsText.ScrapeAsync(herald.Client);
+        Observability.MetricsText.Value(metrics, "herald_provider_circuit_state{provider=\"sms1\",state=\"open\"}").ShouldBe(1);
+        Observability.MetricsText.Value(metrics, "herald_provider_circuit_state{provider=\"sms1\",state=\"closed\"}").ShouldBe(0);
+        Observability.MetricsText.Value(metrics, "herald_deliveries_total{channel=\"sms\",outcome=\"sent\",provider=\"sms2\"}").ShouldBe(30);
+        Observability.MetricsText.Value(metrics, "herald_provider_request_duration_seconds_count{channel=\"sms\",outcome=\"retry\",provider=\"sms1\"}").ShouldBeGreaterThanOrEqualTo(5);
+
         // The primary recovers: after the break the next send is the half-open trial, it succeeds, the circuit closes.
         await herald.ClearFaultsAsync();
         await Task.Delay(TimeSpan.FromMilliseconds(1200));
@@ -95,6 +110,7 @@ public sealed class SmsFailoverTests(SmsFailoverFixture herald) : IClassFixture<
         recovered["circuit"]!.GetValue<string>().ShouldBe("closed");
         var states = recovered["transitions"]!.AsArray().Select(t => t!.Str("state")).ToList();
         states.ShouldBe(["open", "half_open", "closed"]);
+        (await herald.Client.GetJsonAsync("/readyz")).Str("status").ShouldBe("ready");
         (await herald.SandboxMessagesAsync("twilio")).Count.ShouldBe(5);
     }
 }
