@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY, request_hash TEXT N
 CREATE TABLE IF NOT EXISTS notifications(
   id TEXT PRIMARY KEY, event_type TEXT NOT NULL, recipient_id TEXT NOT NULL, priority INTEGER NOT NULL, status TEXT NOT NULL,
   template_id TEXT NOT NULL, template_version INTEGER, channels TEXT, data TEXT NOT NULL, idempotency_key TEXT, batch_id TEXT,
-  due_at INTEGER NOT NULL, lease_until INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  due_at INTEGER NOT NULL, lease_until INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, trace_parent TEXT);
 CREATE INDEX IF NOT EXISTS ix_notifications_due ON notifications(priority, due_at) WHERE status IN ('accepted', 'scheduled');
 CREATE INDEX IF NOT EXISTS ix_notifications_planning ON notifications(lease_until) WHERE status = 'planning';
 CREATE INDEX IF NOT EXISTS ix_notifications_recipient ON notifications(recipient_id, id);
@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS deliveries(
   priority INTEGER NOT NULL, target TEXT NOT NULL, target_ref TEXT, provider TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL,
   last_error TEXT, content TEXT NOT NULL, content_hash TEXT NOT NULL, due_at INTEGER NOT NULL, lease_until INTEGER, lease_owner TEXT,
   claimed_at INTEGER, sent_at INTEGER, delivered_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-  platform TEXT, provider_message_id TEXT, tracked_status TEXT,
+  platform TEXT, provider_message_id TEXT, tracked_status TEXT, trace_parent TEXT,
   UNIQUE(notification_id, channel, target));
 CREATE INDEX IF NOT EXISTS ix_deliveries_lane ON deliveries(channel, priority, due_at) WHERE status IN ('queued', 'deferred', 'retrying');
 CREATE INDEX IF NOT EXISTS ix_deliveries_lease ON deliveries(lease_until) WHERE status = 'sending';

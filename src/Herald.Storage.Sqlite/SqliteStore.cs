@@ -10,12 +10,32 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
     IStoreInitializer, ISettingsStore, IApiKeyStore, IUserStore, ITemplateStore, IIngestStore, IPlanStore,
     INotificationQueryStore, IDispatchStore, IFeedStore, IWebhookEndpointStore, IOutboxStore, ITrackingStore
 {
+    // Columns added after a table was first released, for files created before (Schema.sql has them for new files).
+    private static readonly (string Table, string Column, string Type)[] AddedColumns =
+    [
+        ("notifications", "trace_parent", "TEXT"),
+        ("deliveries", "trace_parent", "TEXT"),
+    ];
+
     public async Task InitializeAsync(CancellationToken ct)
     {
         await using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Herald.Storage.Sqlite.Schema.sql")!;
         using var reader = new StreamReader(stream);
         var schema = await reader.ReadToEndAsync(ct);
-        await db.WriteAsync((c, tx) => c.Command(schema, tx).NonQuery(), ct);
+        await db.WriteAsync((c, tx) =>
+        {
+            // Files made before a column existed get it here (CREATE TABLE IF NOT EXISTS leaves their tables as they were).
+            foreach (var (table, column, type) in AddedColumns)
+            {
+                if (Convert.ToInt64(c.Command($"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'", tx).Scalar(), System.Globalization.CultureInfo.InvariantCulture) == 0
+                    && Convert.ToInt64(c.Command($"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}'", tx).Scalar(), System.Globalization.CultureInfo.InvariantCulture) == 1)
+                {
+                    c.Command($"ALTER TABLE {table} ADD COLUMN {column} {type}", tx).NonQuery();
+                }
+            }
+
+            c.Command(schema, tx).NonQuery();
+        }, ct);
     }
 
     public Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct) =>

@@ -23,7 +23,8 @@ public sealed record Notification(
     string? IdempotencyKey,
     string? BatchId,
     DateTimeOffset DueAt,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? TraceParent = null);
 
 /// <summary>Notification × channel × target. <see cref="Platform"/> is the device platform (ios, android, web) of a push delivery.</summary>
 public sealed record Delivery(
@@ -47,7 +48,8 @@ public sealed record Delivery(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     string? Platform = null,
-    string? ProviderMessageId = null);
+    string? ProviderMessageId = null,
+    string? TraceParent = null);
 
 public sealed record TraceEntry(string NotificationId, DateTimeOffset At, string Stage, string? Channel, string Decision, string Reason);
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Herald.Core.Domain;
+using Herald.Core.Observability;
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 using Herald.Core.Templates;
@@ -40,7 +42,12 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
             // Pin the version checked here, so planning renders exactly what ingest validated and never looks it up again.
             cmd = cmd with { TemplateVersion = version };
 
-            var (items, status, body) = Build(cmd);
+            // The span covers the durable write; its traceparent goes with each notification to continue the trace later.
+            using var activity = HeraldTracing.Source.StartActivity("herald.ingest", ActivityKind.Internal);
+            activity?.SetTag("herald.event_type", cmd.EventType);
+            activity?.SetTag("herald.priority", cmd.Priority.ToWire());
+            activity?.SetTag("herald.recipients", cmd.RecipientIds.Count);
+            var (items, status, body) = Build(cmd, HeraldTracing.TraceParent(activity));
             var pending = committer.TryEnqueue(items);
             if (pending is null)
             {
@@ -110,7 +117,7 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
         return (null, template!.Version);
     }
 
-    private (List<IngestItem> Items, int Status, string Body) Build(SendCommand cmd)
+    private (List<IngestItem> Items, int Status, string Body) Build(SendCommand cmd, string? traceParent)
     {
         var now = time.GetUtcNow();
         var due = cmd.ScheduledAt is { } at && at > now ? at : now;
@@ -123,7 +130,7 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
         {
             var key = cmd.IsBatch && cmd.IdempotencyKey is not null ? $"{cmd.IdempotencyKey}:{recipient}" : cmd.IdempotencyKey;
             notifications.Add(new Notification(Ids.New("ntf", time), cmd.EventType, recipient, cmd.Priority, status, cmd.TemplateId, cmd.TemplateVersion,
-                cmd.Channels, data, key, batchId, due, now));
+                cmd.Channels, data, key, batchId, due, now, traceParent));
         }
 
         string body;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Herald.Core.Channels;
 using Herald.Core.Domain;
 using Herald.Core.Observability;
@@ -32,6 +33,10 @@ public sealed partial class DeliveryProcessor(
             async (i, token) =>
             {
                 var d = claimed[i];
+                using var activity = HeraldTracing.Continue("herald.deliver", ActivityKind.Consumer, d.TraceParent);
+                activity?.SetTag("herald.delivery_id", d.Id);
+                activity?.SetTag("herald.channel", d.Channel.ToWire());
+                activity?.SetTag("herald.priority", d.Priority.ToWire());
                 var started = time.GetUtcNow();
                 SendResult result;
                 try
@@ -46,6 +51,13 @@ public sealed partial class DeliveryProcessor(
                 }
 
                 completions[i] = settlement.Settle(d, owner, result, started);
+                activity?.SetTag("herald.provider", result.Provider);
+                activity?.SetTag("herald.outcome", completions[i].Outcome);
+                activity?.SetTag("herald.status", completions[i].Status);
+                if (completions[i].Status is DeliveryStatus.Dead or DeliveryStatus.Failed)
+                {
+                    activity?.SetStatus(ActivityStatusCode.Error, completions[i].LastError);
+                }
             });
         await CommitAsync(claimed, completions, ct);
     }

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Herald.Core.Domain;
+using Herald.Core.Observability;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
 using Herald.Core.Templates;
@@ -17,6 +19,10 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
     public async Task<PlanResult> PlanAsync(Notification n, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(n);
+        using var activity = HeraldTracing.Continue("herald.plan", ActivityKind.Internal, n.TraceParent);
+        activity?.SetTag("herald.notification_id", n.Id);
+        // The deliveries continue from this span, so the trace reads ingest → plan → deliver.
+        n = n with { TraceParent = HeraldTracing.TraceParent(activity) ?? n.TraceParent };
         var trace = new List<TraceEntry>();
         var (lookup, template) = await templates.GetSendableAsync(n.TemplateId, n.TemplateVersion, ct);
         if (template is null)
@@ -95,7 +101,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         foreach (var (target, targetRef, platform) in targets)
         {
             result.Add(new Delivery(Ids.New("dlv", time), n.Id, n.RecipientId, n.EventType, channel, n.Priority, target, targetRef, null,
-                DeliveryStatus.Queued, 0, null, content, hash, n.DueAt, null, null, now, now, platform));
+                DeliveryStatus.Queued, 0, null, content, hash, n.DueAt, null, null, now, now, platform, TraceParent: n.TraceParent));
         }
 
         trace.Add(Entry(n, channel, "queued", targets.Count == 1 ? $"rendered (template {template.TemplateId} v{template.Version}) and queued" : $"rendered and queued for {targets.Count} targets"));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Herald.Core.Channels;
 using Herald.Core.Domain;
 using Herald.Core.Observability;
@@ -47,6 +48,12 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
             }
 
             var started = time.GetTimestamp();
+            // A child of the delivery's span when the delivery is traced; untraced sends start no orphan root spans.
+            using var span = Activity.Current?.Source == HeraldTracing.Source
+                ? HeraldTracing.Source.StartActivity("herald.provider.send", ActivityKind.Client)
+                : null;
+            span?.SetTag("herald.provider", route.Name);
+            span?.SetTag("herald.provider_type", route.Adapter.Type);
             DeliveryOutcome outcome;
             try
             {
@@ -56,6 +63,7 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
             {
                 // Open (or isolated) refuses at once; once the break is over Polly lets one trial call through (half-open)
                 // and refuses the others until it settles. Refused calls go on to the next provider.
+                span?.SetTag("herald.outcome", "circuit_" + route.State);
                 notes.Add(new("skipped", $"{route.Name}: circuit {route.State}{next}"));
                 soonest = Min(soonest, route.Circuit.BreakDuration);
                 continue;
@@ -63,6 +71,12 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
 
             var failed = outcome is DeliveryOutcome.Retry or DeliveryOutcome.Misconfigured or DeliveryOutcome.Unknown;
             var elapsed = time.GetElapsedTime(started);
+            span?.SetTag("herald.outcome", OutcomeName(outcome));
+            if (outcome is not DeliveryOutcome.Sent)
+            {
+                span?.SetStatus(ActivityStatusCode.Error, OutcomeName(outcome));
+            }
+
             route.Stats.Record(elapsed, failed);
             metrics?.ProviderRequest(route.Name, channel, OutcomeName(outcome), elapsed);
             last = outcome;

@@ -78,7 +78,7 @@ internal static partial class HeraldHostingExtensions
     {
         // Builds every provider now: a missing credential fails start with a message naming the setting.
         app.Services.GetRequiredService<ProviderRegistry>();
-        app.StartHeraldMetrics();
+        app.StartHeraldTelemetry();
         var startup = app.Services.GetRequiredService<StoreStartup>();
         try
         {

@@ -66,6 +66,25 @@ public abstract class PlanContract
     }
 
     [Fact]
+    public async Task TraceParent_AcceptedAndPlanned_RoundTripsOnNotificationAndDeliveries()
+    {
+        const string accepted = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        const string planned = "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01";
+        await using var s = await OpenAsync();
+        await AcceptAsync(s, Notification("ntf_t") with { TraceParent = accepted }, Notification("ntf_u"));
+
+        var claimed = await ClaimAsync(s, Now);
+        await s.Plans.CompletePlanningAsync(
+            [new PlanResult("ntf_t", [Delivery("dlv_t", "ntf_t") with { TraceParent = planned }], [Trace("ntf_t", "planned")], NotificationStatus.Processing)],
+            Now, CancellationToken.None);
+
+        claimed.Single(n => n.Id == "ntf_t").TraceParent.ShouldBe(accepted);
+        claimed.Single(n => n.Id == "ntf_u").TraceParent.ShouldBeNull();
+        (await s.Queries.GetNotificationAsync("ntf_t", CancellationToken.None))!.TraceParent.ShouldBe(accepted);
+        (await s.Queries.GetDeliveriesAsync("ntf_t", CancellationToken.None)).ShouldHaveSingleItem().TraceParent.ShouldBe(planned);
+    }
+
+    [Fact]
     public async Task CompletePlanningAsync_WritesDeliveriesTraceAndStatus()
     {
         await using var s = await OpenAsync();

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Herald.Core.Domain;
+using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Herald.Core.Transport;
 using Microsoft.Extensions.Hosting;
@@ -42,8 +44,7 @@ public sealed partial class RelayWorker(
                     lastRepublish = now;
                 }
 
-                var published = await store.RelayDueAsync(now, o.RelayBatch, o.MaxInFlight,
-                    (deliveries, ct) => transport.PublishAsync([.. deliveries.Select(ToItem)], ct), stoppingToken);
+                var published = await store.RelayDueAsync(now, o.RelayBatch, o.MaxInFlight, PublishAsync, stoppingToken);
                 backoff = TimeSpan.Zero;
                 if (published < o.RelayBatch)
                 {
@@ -64,10 +65,45 @@ public sealed partial class RelayWorker(
         }
     }
 
-    public static WorkItem ToItem(Delivery d)
+    /// <summary>
+    /// Publishes one relay batch. A traced delivery gets a producer span (herald.publish) continuing its stored
+    /// traceparent; the span's own id travels in the message's traceparent header, so the consumer's span is its child.
+    /// </summary>
+    private async Task PublishAsync(IReadOnlyList<Delivery> deliveries, CancellationToken ct)
+    {
+        var spans = new List<Activity>();
+        try
+        {
+            var items = new WorkItem[deliveries.Count];
+            for (var i = 0; i < deliveries.Count; i++)
+            {
+                var d = deliveries[i];
+                var span = HeraldTracing.Continue("herald.publish", ActivityKind.Producer, d.TraceParent);
+                if (span is not null)
+                {
+                    span.SetTag("herald.delivery_id", d.Id);
+                    span.SetTag("messaging.system", "rabbitmq");
+                    spans.Add(span);
+                }
+
+                items[i] = ToItem(d, HeraldTracing.TraceParent(span) ?? d.TraceParent);
+            }
+
+            await transport.PublishAsync(items, ct);
+        }
+        finally
+        {
+            foreach (var span in spans)
+            {
+                span.Dispose();
+            }
+        }
+    }
+
+    public static WorkItem ToItem(Delivery d, string? traceParent = null)
     {
         ArgumentNullException.ThrowIfNull(d);
-        return new WorkItem(d.Id, d.NotificationId, d.RecipientId, d.Channel, d.Priority, d.DueAt, System.Diagnostics.Activity.Current?.Id);
+        return new WorkItem(d.Id, d.NotificationId, d.RecipientId, d.Channel, d.Priority, d.DueAt, traceParent ?? d.TraceParent);
     }
 
     [LoggerMessage(EventId = 2401, Level = LogLevel.Warning, Message = "Relay round failed; retrying in {DelayMs} ms")]

@@ -73,7 +73,8 @@ public sealed partial class TransportLaneWorker(
             var claimed = await store.ClaimOneAsync(item.DeliveryId, now, now + options.Value.Lease, _owner, gate, ct);
             if (claimed is not null)
             {
-                await processor.ProcessAsync([claimed], _owner, ct);
+                // The message's traceparent (the relay's publish span) parents the send: API → plan → publish → deliver.
+                await processor.ProcessAsync([item.TraceParent is null ? claimed : claimed with { TraceParent = item.TraceParent }], _owner, ct);
             }
 
             return (WorkSettlement.Ack, null);

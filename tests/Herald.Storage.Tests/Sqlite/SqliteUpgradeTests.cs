@@ -1,0 +1,67 @@
+using Herald.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Tests.Sqlite;
+
+/// <summary>A file made before trace_parent existed gets the column at start, keeping its rows.</summary>
+public sealed class SqliteUpgradeTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), "herald-upgrade-tests", Guid.NewGuid().ToString("N") + ".db");
+
+    [Fact]
+    public async Task InitializeAsync_FileWithoutTraceParent_AddsTheColumnsAndKeepsRows()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        await using (var old = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            await old.OpenAsync();
+            await using var create = old.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE notifications(id TEXT PRIMARY KEY, event_type TEXT NOT NULL, recipient_id TEXT NOT NULL, priority INTEGER NOT NULL, status TEXT NOT NULL,
+                  template_id TEXT NOT NULL, template_version INTEGER, channels TEXT, data TEXT NOT NULL, idempotency_key TEXT, batch_id TEXT,
+                  due_at INTEGER NOT NULL, lease_until INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+                CREATE TABLE deliveries(id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, recipient_id TEXT NOT NULL, event_type TEXT NOT NULL, channel INTEGER NOT NULL,
+                  priority INTEGER NOT NULL, target TEXT NOT NULL, target_ref TEXT, provider TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+                  last_error TEXT, content TEXT NOT NULL, content_hash TEXT NOT NULL, due_at INTEGER NOT NULL, lease_until INTEGER, lease_owner TEXT,
+                  claimed_at INTEGER, sent_at INTEGER, delivered_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                  platform TEXT, provider_message_id TEXT, tracked_status TEXT, UNIQUE(notification_id, channel, target));
+                INSERT INTO notifications VALUES ('ntf_old', 'e', 'u', 1, 'completed', 't', 1, NULL, '{}', NULL, NULL, 0, NULL, 0, 0);
+                """;
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var db = new SqliteDatabase(new SqliteOptions { Path = _path, Synchronous = "NORMAL" });
+        await using (db)
+        {
+            var store = new SqliteStore(db);
+            await store.InitializeAsync(CancellationToken.None);
+            await store.InitializeAsync(CancellationToken.None);
+
+            var kept = await store.GetNotificationAsync("ntf_old", CancellationToken.None);
+            kept.ShouldNotBeNull().TraceParent.ShouldBeNull();
+        }
+
+        await using var check = new SqliteConnection($"Data Source={_path};Pooling=False");
+        await check.OpenAsync();
+        await using var columns = check.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('notifications') WHERE name = 'trace_parent'";
+        ((long)(await columns.ExecuteScalarAsync())!).ShouldBe(1);
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name = 'trace_parent'";
+        ((long)(await columns.ExecuteScalarAsync())!).ShouldBe(1);
+    }
+
+    public void Dispose()
+    {
+        foreach (var f in new[] { _path, _path + "-wal", _path + "-shm" })
+        {
+            try
+            {
+                File.Delete(f);
+            }
+            catch (IOException)
+            {
+                // Left for the OS temp cleanup.
+            }
+        }
+    }
+}
