@@ -31,6 +31,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IWebhookEndpointStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<ITrackingStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IWorkRelayStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IProviderBucketStore>(sp => sp.GetRequiredService<PostgresStore>());
         return services;
