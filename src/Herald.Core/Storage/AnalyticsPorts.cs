@@ -33,6 +33,17 @@ public sealed record DeliveryCounts(
 {
     /// <summary>Deliveries in a final state: everything neither waiting nor being sent.</summary>
     public long Settled => Total - Queued - InFlight;
+
+    public static DeliveryCounts Zero { get; } = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+    /// <summary>The counts of two disjoint sets of deliveries together.</summary>
+    public DeliveryCounts Plus(DeliveryCounts other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return new(Total + other.Total, Queued + other.Queued, InFlight + other.InFlight, Sent + other.Sent, Delivered + other.Delivered,
+            Opened + other.Opened, Clicked + other.Clicked, Bounced + other.Bounced, Failed + other.Failed, Dead + other.Dead,
+            Suppressed + other.Suppressed, Cancelled + other.Cancelled);
+    }
 }
 
 /// <summary>
@@ -99,5 +110,5 @@ public static class AnalyticsWindow
         [.. groups.OrderBy(g => g.Key is null).ThenBy(g => g.Key, StringComparer.Ordinal)];
 
     /// <summary>The total of an empty window.</summary>
-    public static AnalyticsGroup EmptyTotal => new(null, new DeliveryCounts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), new LatencyPercentiles(null, null, null));
+    public static AnalyticsGroup EmptyTotal => new(null, DeliveryCounts.Zero, new LatencyPercentiles(null, null, null));
 }
