@@ -31,6 +31,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ITrackingStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IQueueStatsStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 }

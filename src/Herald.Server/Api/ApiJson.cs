@@ -38,6 +38,7 @@ namespace Herald.Server.Api;
 [JsonSerializable(typeof(DeadLetterPage))]
 [JsonSerializable(typeof(ReplayResponse))]
 [JsonSerializable(typeof(OutboxPage))]
+[JsonSerializable(typeof(AnalyticsResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]

@@ -97,3 +97,16 @@ public sealed record SuppressionResponse(string Channel, string Address, string 
 public sealed record SuppressionPage(List<SuppressionResponse> Suppressions);
 
 public sealed record CallbackAcceptedResponse(int Events, int Applied);
+
+public sealed record AnalyticsCountsResponse(
+    long Total, long Queued, long InFlight, long Sent, long Delivered, long Opened, long Clicked, long Bounced, long Failed, long Dead, long Suppressed, long Cancelled);
+
+public sealed record AnalyticsRatesResponse(double? DeliveryRate, double? OpenRate, double? ClickRate, double? BounceRate, double? FailureRate);
+
+public sealed record LatencyPercentilesResponse(long? P50, long? P95, long? P99);
+
+public sealed record AnalyticsTotalResponse(AnalyticsCountsResponse Counts, AnalyticsRatesResponse Rates, LatencyPercentilesResponse LatencyMs);
+
+public sealed record AnalyticsGroupResponse(string? Key, AnalyticsCountsResponse Counts, AnalyticsRatesResponse Rates, LatencyPercentilesResponse LatencyMs);
+
+public sealed record AnalyticsResponse(DateTimeOffset From, DateTimeOffset To, string GroupBy, AnalyticsTotalResponse Total, List<AnalyticsGroupResponse> Groups);

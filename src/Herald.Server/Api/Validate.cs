@@ -96,6 +96,25 @@ internal static partial class Validate
     public static ProblemHttpResult? Locale(string? value) =>
         value is null || LocalePattern().IsMatch(value) ? null : Problems.Validation("locale", $"'{value}' is not a locale tag such as fr or fr-CA");
 
+    /// <summary>An RFC 3339 timestamp (date, 'T', time, optional fraction, 'Z' or an offset), or null when absent.</summary>
+    public static ProblemHttpResult? Timestamp(string field, string? value, out DateTimeOffset? at)
+    {
+        at = null;
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!TimestampPattern().IsMatch(value) || !DateTimeOffset.TryParse(value.ToUpperInvariant(), System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None, out var parsed))
+        {
+            return Problems.Validation(field, $"'{value}' is not an RFC 3339 timestamp such as 2026-05-01T12:00:00Z (in a query string, write '+' as %2B)");
+        }
+
+        at = parsed.ToUniversalTime();
+        return null;
+    }
+
     public static int Limit(string? value, int fallback = 50, int max = 500) =>
         int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? Math.Min(n, max) : fallback;
 
@@ -107,6 +126,9 @@ internal static partial class Validate
         Channel.Push when target.Length > 8 => target[..6] + "…" + target[^2..],
         _ => target,
     };
+
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    private static partial Regex TimestampPattern();
 
     [GeneratedRegex(@"^[A-Za-z0-9._:\-]{1,128}$")]
     private static partial Regex NamePattern();

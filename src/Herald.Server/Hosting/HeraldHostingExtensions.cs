@@ -139,6 +139,7 @@ internal static partial class HeraldHostingExtensions
         app.MapWebhookEndpoints();
         app.MapOperations();
         app.MapProviders();
+        app.MapAnalytics();
         app.MapTracking();
         return app;
     }

@@ -35,6 +35,7 @@ public sealed class AuthTests(HeraldServerFixture server) : IClassFixture<Herald
         { "GET", "/api/v1/dead-letters" },
         { "POST", "/api/v1/dead-letters/dlv_x/replay" },
         { "GET", "/api/v1/outbox" },
+        { "GET", "/api/v1/analytics" },
     };
 
     private static HttpRequestMessage Request(string method, string path)

@@ -105,6 +105,10 @@ public class HeraldServerFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>Stores an API key with <paramref name="scopes"/> (there is no key endpoint yet), through the server's own key service.</summary>
+    public Task CreateApiKeyAsync(string key, params string[] scopes) =>
+        factory!.Services.GetRequiredService<Herald.Server.Api.ApiKeys>().CreateAsync(key, scopes, CancellationToken.None);
+
     /// <summary>The subscriber token a client app would be handed for <paramref name="userId"/>: hex HMAC-SHA256 under the server secret.</summary>
     public static string SubscriberToken(string userId) =>
         Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(SubscriberSecret), Encoding.UTF8.GetBytes(userId))).ToLowerInvariant();

@@ -37,6 +37,8 @@ public sealed class StoreHandle(object store, Func<ValueTask> dispose) : IAsyncD
 
     public IApiKeyStore ApiKeys => Port<IApiKeyStore>();
 
+    public IAnalyticsStore Analytics => Port<IAnalyticsStore>();
+
     public ValueTask DisposeAsync() => dispose();
 }
 

@@ -1,0 +1,69 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Npgsql;
+
+namespace Herald.Storage.Postgres;
+
+public sealed partial class PostgresStore : IAnalyticsStore
+{
+    // One pass: GROUPING SETS gives each group and the total (GROUPING(key) = 1). percentile_disc(p) is the nearest
+    // rank ⌈p·n⌉ over the non-null latencies, as the SQLite store computes it. The notification id range prunes the
+    // monthly partitions of both tables and is an index range inside them (see AnalyticsWindow.IdSlack); created_at
+    // then decides exactly.
+    private const string SummarySql = """
+        SELECT GROUPING({key}), {key}, count(*),
+            count(*) FILTER (WHERE d.status IN ('queued', 'deferred', 'retrying')),
+            count(*) FILTER (WHERE d.status IN ('sending', 'unknown')),
+            count(*) FILTER (WHERE d.sent_at IS NOT NULL),
+            count(*) FILTER (WHERE d.sent_at IS NOT NULL AND d.delivered_at IS NOT NULL),
+            count(*) FILTER (WHERE d.sent_at IS NOT NULL AND d.tracked_status IN ('opened', 'clicked')),
+            count(*) FILTER (WHERE d.sent_at IS NOT NULL AND d.tracked_status = 'clicked'),
+            count(*) FILTER (WHERE d.sent_at IS NOT NULL AND d.tracked_status = 'bounced'),
+            count(*) FILTER (WHERE d.status = 'failed'),
+            count(*) FILTER (WHERE d.status = 'dead'),
+            count(*) FILTER (WHERE d.status = 'suppressed'),
+            count(*) FILTER (WHERE d.status = 'cancelled'),
+            percentile_disc(0.5) WITHIN GROUP (ORDER BY d.sent_at - n.created_at),
+            percentile_disc(0.95) WITHIN GROUP (ORDER BY d.sent_at - n.created_at),
+            percentile_disc(0.99) WITHIN GROUP (ORDER BY d.sent_at - n.created_at)
+        FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+        WHERE d.notification_id >= @lo AND d.notification_id < @hi AND n.id >= @lo AND n.id < @hi
+          AND n.created_at >= @from AND n.created_at < @to
+        GROUP BY GROUPING SETS (({key}), ())
+        """;
+
+    public async Task<AnalyticsSummary> SummarizeAsync(DateTimeOffset fromInclusive, DateTimeOffset toExclusive, AnalyticsGrouping groupBy, CancellationToken ct)
+    {
+        var key = groupBy switch
+        {
+            AnalyticsGrouping.Channel => "d.channel::text",
+            AnalyticsGrouping.EventType => "d.event_type",
+            AnalyticsGrouping.Provider => "d.provider",
+            _ => throw new ArgumentOutOfRangeException(nameof(groupBy)),
+        };
+        await using var c = await db.OpenAsync(ct);
+        await using var command = c.Command(SummarySql.Replace("{key}", key, StringComparison.Ordinal))
+            .With("lo", AnalyticsWindow.NotificationIdBound(fromInclusive - AnalyticsWindow.IdSlack))
+            .With("hi", AnalyticsWindow.NotificationIdBound(toExclusive + AnalyticsWindow.IdSlack))
+            .With("from", fromInclusive.Ms()).With("to", toExclusive.Ms());
+        var rows = await command.ReadAllAsync(r => (Total: r.GetInt32(0) == 1, Group: MapAnalyticsGroup(r, groupBy)), ct);
+        return new AnalyticsSummary(
+            rows.Where(x => x.Total).Select(x => x.Group).FirstOrDefault() ?? AnalyticsWindow.EmptyTotal,
+            AnalyticsWindow.Ordered(rows.Where(x => !x.Total).Select(x => x.Group)));
+    }
+
+    private static AnalyticsGroup MapAnalyticsGroup(NpgsqlDataReader r, AnalyticsGrouping groupBy)
+    {
+        var key = r.StringOrNull(1);
+        if (groupBy == AnalyticsGrouping.Channel && key is not null)
+        {
+            key = ((Channel)int.Parse(key, System.Globalization.CultureInfo.InvariantCulture)).ToWire();
+        }
+
+        var counts = new DeliveryCounts(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8),
+            r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13));
+        return new AnalyticsGroup(key, counts, new LatencyPercentiles(LongOrNull(r, 14), LongOrNull(r, 15), LongOrNull(r, 16)));
+    }
+
+    private static long? LongOrNull(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt64(ordinal);
+}

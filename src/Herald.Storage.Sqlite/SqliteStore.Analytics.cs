@@ -1,0 +1,85 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore : IAnalyticsStore
+{
+    // One pass over the window's rows, one row per group. SQLite has no percentile function, so the nearest rank ⌈p·n/100⌉
+    // is picked with row_number over the non-null latencies (nulls sort last, n counts only the non-null ones), the rank
+    // PostgreSQL's percentile_disc picks: within the group (rn, nl) for the group's percentiles, and over every row (rt,
+    // nt) for the total's, which then lands in exactly one group's row. Totals of the counts are the groups' sums. The
+    // window comes from notification ids (an index range, see AnalyticsWindow.IdSlack); created_at then decides exactly.
+    private const string SummarySql = """
+        WITH r AS (
+            SELECT {key} AS k, d.status AS s, d.tracked_status AS t, d.sent_at AS sent_at, d.delivered_at AS delivered_at,
+                   d.sent_at - n.created_at AS lat
+            FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+            WHERE d.notification_id >= $lo AND d.notification_id < $hi AND n.id >= $lo AND n.id < $hi
+              AND n.created_at >= $from AND n.created_at < $to),
+        w AS (
+            SELECT r.*, row_number() OVER (PARTITION BY k ORDER BY lat IS NULL, lat) AS rn, count(lat) OVER (PARTITION BY k) AS nl,
+                   row_number() OVER (ORDER BY lat IS NULL, lat) AS rt, count(lat) OVER () AS nt
+            FROM r)
+        SELECT k, count(*),
+            count(*) FILTER (WHERE s IN ('queued', 'deferred', 'retrying')),
+            count(*) FILTER (WHERE s IN ('sending', 'unknown')),
+            count(*) FILTER (WHERE sent_at IS NOT NULL),
+            count(*) FILTER (WHERE sent_at IS NOT NULL AND delivered_at IS NOT NULL),
+            count(*) FILTER (WHERE sent_at IS NOT NULL AND t IN ('opened', 'clicked')),
+            count(*) FILTER (WHERE sent_at IS NOT NULL AND t = 'clicked'),
+            count(*) FILTER (WHERE sent_at IS NOT NULL AND t = 'bounced'),
+            count(*) FILTER (WHERE s = 'failed'),
+            count(*) FILTER (WHERE s = 'dead'),
+            count(*) FILTER (WHERE s = 'suppressed'),
+            count(*) FILTER (WHERE s = 'cancelled'),
+            min(lat) FILTER (WHERE rn = (nl * 50 + 99) / 100),
+            min(lat) FILTER (WHERE rn = (nl * 95 + 99) / 100),
+            min(lat) FILTER (WHERE rn = (nl * 99 + 99) / 100),
+            min(lat) FILTER (WHERE rt = (nt * 50 + 99) / 100),
+            min(lat) FILTER (WHERE rt = (nt * 95 + 99) / 100),
+            min(lat) FILTER (WHERE rt = (nt * 99 + 99) / 100)
+        FROM w GROUP BY k
+        """;
+
+    public async Task<AnalyticsSummary> SummarizeAsync(DateTimeOffset fromInclusive, DateTimeOffset toExclusive, AnalyticsGrouping groupBy, CancellationToken ct)
+    {
+        var key = groupBy switch
+        {
+            AnalyticsGrouping.Channel => "CAST(d.channel AS TEXT)",
+            AnalyticsGrouping.EventType => "d.event_type",
+            AnalyticsGrouping.Provider => "d.provider",
+            _ => throw new ArgumentOutOfRangeException(nameof(groupBy)),
+        };
+        await using var c = await db.OpenReadAsync(ct);
+        var rows = await c.Command(SummarySql.Replace("{key}", key, StringComparison.Ordinal))
+            .With("$lo", AnalyticsWindow.NotificationIdBound(fromInclusive - AnalyticsWindow.IdSlack))
+            .With("$hi", AnalyticsWindow.NotificationIdBound(toExclusive + AnalyticsWindow.IdSlack))
+            .With("$from", fromInclusive.Ms()).With("$to", toExclusive.Ms())
+            .ReadAllAsync(r => (Group: MapAnalyticsGroup(r, groupBy), Total: new LatencyPercentiles(LongOrNull(r, 16), LongOrNull(r, 17), LongOrNull(r, 18))), ct);
+        if (rows.Count == 0)
+        {
+            return new AnalyticsSummary(AnalyticsWindow.EmptyTotal, []);
+        }
+
+        var total = rows.Aggregate(DeliveryCounts.Zero, (sum, x) => sum.Plus(x.Group.Counts));
+        var latency = new LatencyPercentiles(rows.Max(x => x.Total.P50), rows.Max(x => x.Total.P95), rows.Max(x => x.Total.P99));
+        return new AnalyticsSummary(new AnalyticsGroup(null, total, latency), AnalyticsWindow.Ordered(rows.Select(x => x.Group)));
+    }
+
+    private static AnalyticsGroup MapAnalyticsGroup(SqliteDataReader r, AnalyticsGrouping groupBy)
+    {
+        var key = r.StringOrNull(0);
+        if (groupBy == AnalyticsGrouping.Channel && key is not null)
+        {
+            key = ((Channel)int.Parse(key, System.Globalization.CultureInfo.InvariantCulture)).ToWire();
+        }
+
+        var counts = new DeliveryCounts(r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7),
+            r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12));
+        return new AnalyticsGroup(key, counts, new LatencyPercentiles(LongOrNull(r, 13), LongOrNull(r, 14), LongOrNull(r, 15)));
+    }
+
+    private static long? LongOrNull(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt64(ordinal);
+}
