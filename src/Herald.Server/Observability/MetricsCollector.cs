@@ -65,6 +65,7 @@ internal sealed class MetricsCollector : IDisposable
     private sealed class InstrumentState
     {
         private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, Series> _byLabels = new(StringComparer.Ordinal);
         private readonly Kind _kind;
         private readonly double[] _bounds = [];
         private readonly string? _help;
@@ -105,12 +106,25 @@ internal sealed class MetricsCollector : IDisposable
 
         public bool Observable { get; }
 
-        public void Clear() => _series.Clear();
+        public void Clear()
+        {
+            _series.Clear();
+            _byLabels.Clear();
+        }
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var labels = Render(tags);
-            var series = _series.GetOrAdd(labels.Key, static (_, a) => new Series(a.Labels, a.Buckets), (labels.Labels, Buckets: _kind == Kind.Histogram ? _bounds.Length + 1 : 0));
+            // The hot path (several measurements per delivery and per request): one string for the look-up, no sort; the
+            // sorted label array is built only when a series is new.
+            var key = Key(tags);
+            if (!_series.TryGetValue(key, out var series))
+            {
+                // Keyed again by the rendered labels, so the same labels given in another order share one series.
+                var labels = Labels(tags);
+                series = _byLabels.GetOrAdd(PrometheusText.Labels(labels), _ => new Series(labels, _kind == Kind.Histogram ? _bounds.Length + 1 : 0));
+                _series.TryAdd(key, series);
+            }
+
             lock (series)
             {
                 if (_kind == Kind.Histogram)
@@ -129,14 +143,14 @@ internal sealed class MetricsCollector : IDisposable
 
         public void Write(StringBuilder o)
         {
-            if (_series.IsEmpty)
+            if (_byLabels.IsEmpty)
             {
                 return;
             }
 
             PrometheusText.Help(o, Name, _help);
             PrometheusText.Type(o, Name, _kind switch { Kind.Counter => "counter", Kind.Histogram => "histogram", _ => "gauge" });
-            foreach (var series in _series.Values.OrderBy(s => PrometheusText.Labels(s.Labels), StringComparer.Ordinal))
+            foreach (var (_, series) in _byLabels.OrderBy(s => s.Key, StringComparer.Ordinal))
             {
                 lock (series)
                 {
@@ -161,13 +175,28 @@ internal sealed class MetricsCollector : IDisposable
             }
         }
 
-        private static (string Key, KeyValuePair<string, string>[] Labels) Render(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        [ThreadStatic]
+        private static StringBuilder? t_key;
+
+        private static string Key(ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
             if (tags.Length == 0)
             {
-                return ("", []);
+                return "";
             }
 
+            var key = t_key ??= new StringBuilder(128);
+            key.Clear();
+            foreach (var (k, v) in tags)
+            {
+                key.Append(k).Append('\u0001').Append(v is string text ? text : Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)).Append('\u0002');
+            }
+
+            return key.ToString();
+        }
+
+        private static KeyValuePair<string, string>[] Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
             var labels = new KeyValuePair<string, string>[tags.Length];
             for (var i = 0; i < tags.Length; i++)
             {
@@ -175,13 +204,7 @@ internal sealed class MetricsCollector : IDisposable
             }
 
             Array.Sort(labels, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-            var key = new StringBuilder();
-            foreach (var (k, v) in labels)
-            {
-                key.Append(k).Append('\u0001').Append(v).Append('\u0002');
-            }
-
-            return (key.ToString(), labels);
+            return labels;
         }
     }
 
