@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using Herald.Server.Tests.Resilience;
 using Herald.Testing;
 using Npgsql;
 using Xunit.Abstractions;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Herald.Server.Tests.Infrastructure;
-using Herald.Server.Tests.Resilience;
+using Herald.Testing;
 
 namespace Herald.Server.Tests.Cluster;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Herald.Server.Tests.Infrastructure;
-using Herald.Server.Tests.Resilience;
+using Herald.Testing;
 
 namespace Herald.Server.Tests.Observability;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Herald.Testing;
 using Xunit.Abstractions;
 
 namespace Herald.Server.Tests.Resilience;

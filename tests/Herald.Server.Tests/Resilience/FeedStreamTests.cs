@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Herald.Testing;
 using Xunit.Abstractions;
 
 namespace Herald.Server.Tests.Resilience;

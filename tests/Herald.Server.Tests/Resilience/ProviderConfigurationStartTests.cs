@@ -1,3 +1,4 @@
+using Herald.Testing;
 namespace Herald.Server.Tests.Resilience;
 
 /// <summary>A provider without its credentials stops the real server at start, with a message naming the setting.</summary>

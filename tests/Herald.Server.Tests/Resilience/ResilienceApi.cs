@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Herald.Testing;
 
 namespace Herald.Server.Tests.Resilience;
 

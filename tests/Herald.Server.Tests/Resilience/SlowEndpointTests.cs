@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Herald.Testing;
 using Xunit.Abstractions;
 
 namespace Herald.Server.Tests.Resilience;

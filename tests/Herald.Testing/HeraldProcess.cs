@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Herald.Server.Tests.Resilience;
+namespace Herald.Testing;
 
 /// <summary>
 /// Herald.Server as a child process (<c>dotnet Herald.Server.dll</c>, copied next to the test assembly), so a test can
