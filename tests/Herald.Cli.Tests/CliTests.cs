@@ -1,0 +1,302 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Herald.Cli.Tests;
+
+/// <summary>The herald CLI against a running Herald server: every command, its output, its exit code.</summary>
+public sealed class CliTests(CliServerFixture server) : IClassFixture<CliServerFixture>
+{
+    private static readonly JsonObject InApp = new() { ["in_app"] = new JsonObject { ["title"] = "Hello {{name}}", ["body"] = "Body {{name}}" } };
+
+    [Fact]
+    public async Task Send_ThenStatus_ShowsDeliveriesAndTrace()
+    {
+        var template = CliServerFixture.NewId("cli-send");
+        await server.CreateTemplateAsync(template, InApp.DeepClone().AsObject(), "name");
+
+        var sent = await server.RunAsync("send", "--event", template, "--to", "ada", "--data", "{\"name\":\"Ada\"}");
+
+        sent.ExitCode.ShouldBe(0, sent.Error);
+        var id = sent.Output.Split(' ')[1];
+        id.ShouldStartWith("ntf_");
+        await server.WaitForAsync(id, n => n["status"]!.GetValue<string>() == "completed");
+        var status = await server.RunAsync("status", id);
+        status.ExitCode.ShouldBe(0, status.Error);
+        status.Output.ShouldContain(id);
+        status.Output.ShouldContain("Deliveries");
+        status.Output.ShouldContain("in_app");
+        status.Output.ShouldContain("sent");
+        status.Output.ShouldContain("Trace");
+        status.Output.ShouldContain("planned");
+    }
+
+    [Fact]
+    public async Task Send_Json_PrintsTheAcceptedDocument()
+    {
+        var template = CliServerFixture.NewId("cli-json");
+        await server.CreateTemplateAsync(template, InApp.DeepClone().AsObject(), "name");
+
+        var sent = await server.RunAsync("send", "--json", "-e", template, "-t", "bob", "-d", "{\"name\":\"Bob\"}", "--priority", "urgent");
+
+        sent.ExitCode.ShouldBe(0, sent.Error);
+        var body = JsonNode.Parse(sent.Output)!;
+        body["id"]!.GetValue<string>().ShouldStartWith("ntf_");
+        body["status"]!.GetValue<string>().ShouldBe("accepted");
+    }
+
+    [Fact]
+    public async Task Send_UnknownTemplate_PrintsTheProblemAndExits1()
+    {
+        var result = await server.RunAsync("send", "--event", "no-such-template-" + Guid.NewGuid().ToString("N"), "--to", "ada");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("does not exist");
+        result.Error.ShouldContain("type: https://herald.dev/problems/");
+        result.Output.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Send_DataNotJson_IsAUsageErrorAndSendsNothing()
+    {
+        var result = await server.RunAsync("send", "--event", "x", "--to", "ada", "--data", "{not json");
+
+        result.ExitCode.ShouldBe(2);
+        result.Error.ShouldContain("--data is not valid JSON");
+    }
+
+    [Fact]
+    public async Task Tail_NotificationSentWhileTailing_PrintsItsDelivery()
+    {
+        var template = CliServerFixture.NewId("cli-tail");
+        await server.CreateTemplateAsync(template, InApp.DeepClone().AsObject(), "name");
+        var user = CliServerFixture.NewId("tail-user");
+
+        var tail = server.RunAsync("tail", "--json", "--recipient", user, "--interval", "0.1", "--duration", "20", "--count", "1");
+        await Task.Delay(500);
+        var sent = await server.RunAsync("send", "--json", "-e", template, "-t", user, "-d", "{\"name\":\"T\"}");
+        var id = JsonNode.Parse(sent.Output)!["id"]!.GetValue<string>();
+        var result = await tail;
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        var line = JsonNode.Parse(result.Output.Trim().Split('\n').ShouldHaveSingleItem())!;
+        line["notification_id"]!.GetValue<string>().ShouldBe(id);
+        line["channel"]!.GetValue<string>().ShouldBe("in_app");
+        line["recipient_id"]!.GetValue<string>().ShouldBe(user);
+    }
+
+    [Fact]
+    public async Task Dlq_ListThenReplayAll_EveryDeadLetterReplayedAndSent()
+    {
+        var template = CliServerFixture.NewId("cli-dlq");
+        await server.CreateTemplateAsync(template, InApp.DeepClone().AsObject(), "name");
+        var recipient = CliServerFixture.NewId("dlq-user");
+        using (var endpoint = await server.Http.PostAsync(new Uri("/api/v1/webhook-endpoints", UriKind.Relative),
+            CliServerFixture.Json(new JsonObject { ["recipient_id"] = recipient, ["url"] = server.ReceiverUrl })))
+        {
+            ((int)endpoint.StatusCode).ShouldBe(201);
+        }
+
+        server.ReceiverStatus = 500;
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var sent = await server.RunAsync("send", "--json", "-e", template, "-t", recipient, "-c", "webhook", "-d", $"{{\"name\":\"{i}\"}}");
+            ids.Add(JsonNode.Parse(sent.Output)!["id"]!.GetValue<string>());
+        }
+
+        foreach (var id in ids)
+        {
+            await server.WaitForAsync(id, n => n["deliveries"]!.AsArray() is [{ } d] && d["status"]!.GetValue<string>() == "dead");
+        }
+
+        var list = await server.RunAsync("dlq", "list", "--json", "--all");
+        list.ExitCode.ShouldBe(0, list.Error);
+        var dead = JsonNode.Parse(list.Output)!["dead_letters"]!.AsArray().Where(d => ids.Contains(d!["notification_id"]!.GetValue<string>())).ToList();
+        dead.Count.ShouldBe(2);
+        var table = await server.RunAsync("dlq", "list");
+        table.Output.ShouldContain(dead[0]!["delivery_id"]!.GetValue<string>());
+
+        server.ReceiverStatus = 200;
+        var replay = await server.RunAsync("dlq", "replay", "--all", "--json");
+
+        replay.ExitCode.ShouldBe(0, replay.Error);
+        var summary = JsonNode.Parse(replay.Output)!;
+        summary["replayed"]!.GetValue<int>().ShouldBeGreaterThanOrEqualTo(2);
+        summary["failed"]!.GetValue<int>().ShouldBe(0);
+        foreach (var id in ids)
+        {
+            await server.WaitForAsync(id, n => n["deliveries"]!.AsArray() is [{ } d] && d["status"]!.GetValue<string>() == "sent");
+        }
+    }
+
+    [Fact]
+    public async Task Dlq_ReplayWithoutIdOrAll_IsAUsageError()
+    {
+        var result = await server.RunAsync("dlq", "replay");
+
+        result.ExitCode.ShouldBe(2);
+        result.Error.ShouldContain("give one delivery id or --all");
+    }
+
+    [Fact]
+    public async Task Dlq_ReplayUnknownDelivery_PrintsNotFoundAndExits1()
+    {
+        var result = await server.RunAsync("dlq", "replay", "dlv_does_not_exist");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("404");
+    }
+
+    [Fact]
+    public async Task Templates_PullEditPush_NewVersionPublishedAndUnchangedSkipped()
+    {
+        var template = CliServerFixture.NewId("cli-tpl");
+        await server.CreateTemplateAsync(template, InApp.DeepClone().AsObject(), "name");
+        var folder = server.NewFolder();
+
+        var pulled = await server.RunAsync("templates", "pull", folder);
+
+        pulled.ExitCode.ShouldBe(0, pulled.Error);
+        var path = Path.Combine(folder, template + ".json");
+        var file = JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsObject();
+        file["template_id"]!.GetValue<string>().ShouldBe(template);
+        file["channels"]!["in_app"]!["title"]!.GetValue<string>().ShouldBe("Hello {{name}}");
+
+        file["channels"]!["in_app"]!["title"] = "Hi again {{name}}";
+        await File.WriteAllTextAsync(path, file.ToJsonString());
+        var pushed = await server.RunAsync("templates", "push", folder, "--json");
+
+        pushed.ExitCode.ShouldBe(0, pushed.Error);
+        var mine = JsonNode.Parse(pushed.Output)!["templates"]!.AsArray().Single(t => t!["template_id"]!.GetValue<string>() == template)!;
+        mine["result"]!.GetValue<string>().ShouldBe("updated");
+        mine["version"]!.GetValue<int>().ShouldBe(2);
+        var detail = await server.GetAsync($"/api/v1/templates/{template}");
+        detail["published_version"]!.GetValue<int>().ShouldBe(2);
+
+        var again = await server.RunAsync("templates", "push", folder, "--json");
+        JsonNode.Parse(again.Output)!["templates"]!.AsArray().Single(t => t!["template_id"]!.GetValue<string>() == template)!["result"]!.GetValue<string>().ShouldBe("unchanged");
+        var repulled = server.NewFolder();
+        (await server.RunAsync("templates", "pull", repulled)).ExitCode.ShouldBe(0);
+        JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(repulled, template + ".json")))!["channels"]!["in_app"]!["title"]!.GetValue<string>().ShouldBe("Hi again {{name}}");
+    }
+
+    [Fact]
+    public async Task Templates_PushInvalidTemplate_ReportsTheProblemAndExits5()
+    {
+        var folder = server.NewFolder();
+        var good = CliServerFixture.NewId("cli-good");
+        await File.WriteAllTextAsync(Path.Combine(folder, good + ".json"), new JsonObject { ["template_id"] = good, ["channels"] = InApp.DeepClone() }.ToJsonString());
+        await File.WriteAllTextAsync(Path.Combine(folder, "zz-bad.json"), new JsonObject { ["template_id"] = "zz-bad", ["channels"] = new JsonObject { ["carrier-pigeon"] = new JsonObject() } }.ToJsonString());
+
+        var pushed = await server.RunAsync("templates", "push", folder);
+
+        pushed.ExitCode.ShouldBe(5);
+        pushed.Output.ShouldContain("created");
+        pushed.Output.ShouldContain("failed");
+        pushed.Error.ShouldContain("zz-bad.json: 400");
+        (await server.GetAsync($"/api/v1/templates/{good}"))["published_version"]!.GetValue<int>().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task UsersImport_OneBadRow_ReportsItsLineAndImportsTheRest()
+    {
+        var a = CliServerFixture.NewId("imp");
+        var b = CliServerFixture.NewId("imp");
+        var csv = Path.Combine(server.NewFolder(), "users.csv");
+        await File.WriteAllTextAsync(csv, $"user_id,email,phone,locale,timezone\n{a},a@example.com,+15550001111,fr-CA,Europe/Paris\n,missing@example.com,,,\n\"{b}\",\"b@example.com\",,en,\n");
+
+        var result = await server.RunAsync("users", "import", csv);
+
+        result.ExitCode.ShouldBe(5);
+        result.Output.ShouldContain("imported 2 user(s), 1 failed");
+        result.Error.ShouldContain("line 3");
+        result.Error.ShouldContain("user_id is empty");
+        var first = await server.GetAsync($"/api/v1/users/{a}");
+        first["email"]!.GetValue<string>().ShouldBe("a@example.com");
+        first["timezone"]!.GetValue<string>().ShouldBe("Europe/Paris");
+        (await server.GetAsync($"/api/v1/users/{b}"))["locale"]!.GetValue<string>().ShouldBe("en");
+    }
+
+    [Fact]
+    public async Task UsersImport_ServerRefusesARow_ReportsTheServersReason()
+    {
+        var csv = Path.Combine(server.NewFolder(), "users.csv");
+        await File.WriteAllTextAsync(csv, "id,phone\r\nbad-phone-user,not-a-number\r\n");
+
+        var result = await server.RunAsync("users", "import", csv, "--json");
+
+        result.ExitCode.ShouldBe(5);
+        var failure = JsonNode.Parse(result.Output)!["failures"]!.AsArray().ShouldHaveSingleItem()!;
+        failure["line"]!.GetValue<int>().ShouldBe(2);
+        failure["status"]!.GetValue<int>().ShouldBe(400);
+    }
+
+    [Fact]
+    public async Task UsersImport_NoUserIdColumn_IsAUsageError()
+    {
+        var csv = Path.Combine(server.NewFolder(), "users.csv");
+        await File.WriteAllTextAsync(csv, "email\na@example.com\n");
+
+        var result = await server.RunAsync("users", "import", csv);
+
+        result.ExitCode.ShouldBe(2);
+        result.Error.ShouldContain("no user_id column");
+    }
+
+    [Fact]
+    public async Task Health_ReadyServer_PrintsChecksAndExits0()
+    {
+        var result = await server.RunAsync("health");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Output.ShouldContain("ready");
+        result.Output.ShouldContain("store");
+        var json = await server.RunAsync("health", "--json");
+        JsonNode.Parse(json.Output)!["status"]!.GetValue<string>().ShouldBe("ready");
+    }
+
+    [Fact]
+    public async Task Health_NobodyListening_Exits3()
+    {
+        var result = await server.RunAsync("health", "--url", $"http://127.0.0.1:{FreePort()}");
+
+        result.ExitCode.ShouldBe(3);
+        result.Error.ShouldContain("cannot reach Herald");
+    }
+
+    [Fact]
+    public async Task Binary_RunAsAProcess_ExitCodesReachTheShell()
+    {
+        var ok = await RunBinaryAsync("health", "--url", server.Server.ToString());
+        var usage = await RunBinaryAsync("send", "--url", server.Server.ToString());
+
+        ok.ExitCode.ShouldBe(0, ok.Error);
+        ok.Output.ShouldContain("ready");
+        usage.ExitCode.ShouldBe(2);
+        usage.Error.ShouldContain("--event");
+    }
+
+    private static async Task<CliRun> RunBinaryAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "herald.dll"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliRun(process.ExitCode, await output, await error);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
