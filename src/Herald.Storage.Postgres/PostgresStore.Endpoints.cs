@@ -30,6 +30,13 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
             .With("r", recipientId).ReadAllAsync(MapEndpoint, ct);
     }
 
+    public async Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE recipient_id IS NULL AND enabled ORDER BY created_at, id COLLATE \"C\"")
+            .ReadAllAsync(MapEndpoint, ct);
+    }
+
     public Task<bool> DeleteEndpointAsync(string id, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) => await c.Command("DELETE FROM webhook_endpoints WHERE id = @id", tx).With("id", id).ExecuteNonQueryAsync(ct) > 0, ct);
 
@@ -83,6 +90,6 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
     }
 
     private static WebhookEndpoint MapEndpoint(NpgsqlDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), StoreJson.Strings(r.GetString(4)), r.StringOrNull(5),
+        r.GetString(0), r.StringOrNull(1), r.GetString(2), r.GetString(3), StoreJson.Strings(r.GetString(4)), r.StringOrNull(5),
         r.GetBoolean(6), r.StringOrNull(7), r.TimeOrNull(8), r.Time(9));
 }

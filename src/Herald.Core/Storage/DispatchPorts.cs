@@ -94,6 +94,9 @@ public interface IWebhookEndpointStore
     Task InsertEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct);
     Task<WebhookEndpoint?> GetEndpointAsync(string id, CancellationToken ct);
     Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string recipientId, CancellationToken ct);
+
+    /// <summary>The enabled endpoints registered without a recipient (operational subscribers), oldest first.</summary>
+    Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct);
     Task<bool> DeleteEndpointAsync(string id, CancellationToken ct);
     Task<bool> EnableEndpointAsync(string id, CancellationToken ct);
 }
