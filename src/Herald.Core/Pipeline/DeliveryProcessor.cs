@@ -13,6 +13,7 @@ public sealed partial class DeliveryProcessor(
     INotificationQueryStore notifications,
     IPlanStore plans,
     Planner planner,
+    Lifecycle.LifecycleEmitter lifecycle,
     Signals signals,
     PipelineOptionsAccessor options,
     TimeProvider time,
@@ -51,7 +52,9 @@ public sealed partial class DeliveryProcessor(
     /// <summary>Commits completions, wakes feed readers and plans the fallback channel for urgent deliveries that ended badly.</summary>
     public async Task CommitAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<DeliveryCompletion> completions, CancellationToken ct)
     {
+        var atRisk = await lifecycle.EndpointsAtRiskAsync(completions, ct);
         var applied = await store.CompleteAsync(completions, time.GetUtcNow(), ct);
+        await lifecycle.CompletedAsync(deliveries, completions, applied, atRisk, ct);
         for (var i = 0; i < completions.Count; i++)
         {
             if (!applied[i])

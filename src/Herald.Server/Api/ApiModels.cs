@@ -66,7 +66,7 @@ public sealed record MarkAllReadResponse(int Marked, int UnreadCount);
 public sealed record WebhookEndpointRequest(string? RecipientId, string? Url, List<string>? EventTypes, string? Description);
 
 public sealed record WebhookEndpointResponse(
-    string Id, string RecipientId, string Url, List<string> EventTypes, string? Description, bool Enabled, string? DisabledReason,
+    string Id, string? RecipientId, string Url, List<string> EventTypes, string? Description, bool Enabled, string? DisabledReason,
     DateTimeOffset? FailingSince, DateTimeOffset CreatedAt, string? Secret);
 
 public sealed record DeadLetterResponse(

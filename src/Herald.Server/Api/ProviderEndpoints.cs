@@ -1,4 +1,5 @@
 using Herald.Core.Domain;
+using Herald.Core.Lifecycle;
 using Herald.Core.Storage;
 using Herald.Providers;
 using Herald.Providers.Abstractions;
@@ -44,7 +45,7 @@ internal static class ProviderEndpoints
     /// badly signed, malformed or naming a message we never sent is refused with a 4xx and changes nothing.
     /// </summary>
     private static async Task<IResult> ReceiveAsync(string provider, HttpRequest request, ProviderRegistry registry, ITrackingStore store, IConfiguration configuration,
-        TimeProvider time, CancellationToken ct)
+        LifecycleEmitter lifecycle, TimeProvider time, CancellationToken ct)
     {
         if (!registry.Providers.TryGetValue(provider, out var adapter) || adapter is not IStatusCallbackReceiver receiver)
         {
@@ -74,9 +75,10 @@ internal static class ProviderEndpoints
                     rejected.Status == 401 ? "The callback's signature does not verify." : "The callback cannot be parsed.", rejected.Reason);
             case CallbackResult.Accepted accepted:
                 var updates = new List<TrackingUpdate>();
+                var tracked = new List<(Delivery, string)>();
                 foreach (var e in accepted.Events)
                 {
-                    if (await ToUpdateAsync(adapter, e, store, ct) is not { } update)
+                    if (await ToUpdateAsync(adapter, e, store, tracked, ct) is not { } update)
                     {
                         return Problems.Plain(404, "unknown-message", "The callback names a message Herald did not send.",
                             $"no delivery matches {(e.DeliveryId is null ? $"provider message id '{e.ProviderMessageId}'" : $"delivery id '{e.DeliveryId}'")}");
@@ -86,13 +88,14 @@ internal static class ProviderEndpoints
                 }
 
                 await store.ApplyTrackingAsync(updates, time.GetUtcNow(), ct);
+                await lifecycle.TrackedAsync(tracked, ct);
                 return TypedResults.Ok(new CallbackAcceptedResponse(accepted.Events.Count, updates.Count));
             default:
                 throw new InvalidOperationException("unhandled callback result");
         }
     }
 
-    private static async Task<TrackingUpdate?> ToUpdateAsync(IProviderAdapter adapter, TrackingEvent e, ITrackingStore store, CancellationToken ct)
+    private static async Task<TrackingUpdate?> ToUpdateAsync(IProviderAdapter adapter, TrackingEvent e, ITrackingStore store, List<(Delivery, string)> tracked, CancellationToken ct)
     {
         if (e.Kind is TrackingKind.OptOut or TrackingKind.OptIn)
         {
@@ -119,6 +122,11 @@ internal static class ProviderEndpoints
             TrackingKind.Clicked => (DeliveryStatus.Clicked, null),
             _ => ((string?)null, new Suppression(d.Channel, d.Target, "spam complaint", adapter.Name, e.At)),
         };
+        if (status is not null)
+        {
+            tracked.Add((d, status));
+        }
+
         var decision = e.Kind.ToString().ToLowerInvariant();
         var trace = new TraceEntry(d.NotificationId, e.At, "track", d.Channel.ToWire(), decision,
             $"{adapter.Name}: {e.Detail}" + (suppress is null ? "" : $"; {d.Target} suppressed ({suppress.Reason})"));

@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Herald.Core.Domain;
+using Herald.Core.Ingest;
+using Herald.Core.Pipeline;
+using Herald.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Core.Lifecycle;
+
+/// <summary>
+/// Turns state changes into lifecycle notifications for <see cref="LifecycleEvents.Recipient"/>, which the planner fans out to
+/// the operational endpoints subscribed to the event type; from there they are ordinary webhook deliveries (signing, retries,
+/// DLQ, trace). Nothing is created when no enabled operational endpoint subscribes, and nothing is ever emitted about a
+/// lifecycle notification or its deliveries, so an event cannot feed itself.
+/// </summary>
+public sealed partial class LifecycleEmitter(OperationalSubscribers subscribers, GroupCommitter committer, IWebhookEndpointStore endpoints, Signals signals,
+    TimeProvider time, ILogger<LifecycleEmitter> logger)
+{
+    /// <summary>
+    /// The <c>notification.accepted</c> event for a notification being accepted, or null when nobody listens. Ingest commits
+    /// it in the same transaction as the notification itself.
+    /// </summary>
+    public async ValueTask<Notification?> AcceptedAsync(Notification n, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        if (LifecycleEvents.IsOperational(n.RecipientId) || !await subscribers.AnyAsync(LifecycleEvents.NotificationAccepted, ct))
+        {
+            return null;
+        }
+
+        return Event(LifecycleEvents.NotificationAccepted, new JsonObject
+        {
+            ["notification_id"] = n.Id, ["recipient_id"] = n.RecipientId, ["event_type"] = n.EventType, ["priority"] = n.Priority.ToWire(),
+            ["status"] = n.Status, ["batch_id"] = n.BatchId, ["scheduled_at"] = n.DueAt > n.CreatedAt ? Time(n.DueAt) : null,
+        });
+    }
+
+    /// <summary>Wakes the planner after ingest committed lifecycle notifications of its own.</summary>
+    public void AcceptedCommitted() => signals.Notify(Signals.Planner(Priority.Normal));
+
+    /// <summary>
+    /// Before completions are committed: the endpoints they report failing that are still enabled, so that
+    /// <see cref="CompletedAsync"/> can tell which ones this commit disabled. Empty (no reads) when nobody listens.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> EndpointsAtRiskAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        var failing = completions.Where(c => c.EndpointResult is { Succeeded: false }).Select(c => c.EndpointResult!.EndpointId).Distinct(StringComparer.Ordinal).ToList();
+        if (failing.Count == 0 || !await subscribers.AnyAsync(LifecycleEvents.EndpointDisabled, ct))
+        {
+            return [];
+        }
+
+        var enabled = new List<string>(failing.Count);
+        foreach (var id in failing)
+        {
+            if (await endpoints.GetEndpointAsync(id, ct) is { Enabled: true })
+            {
+                enabled.Add(id);
+            }
+        }
+
+        return enabled;
+    }
+
+    /// <summary>After completions were committed: <c>delivery.sent|failed|dead</c> per applied completion and <c>endpoint.disabled</c>.</summary>
+    public async Task CompletedAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<DeliveryCompletion> completions, IReadOnlyList<bool> applied,
+        IReadOnlyList<string> endpointsAtRisk, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(deliveries);
+        ArgumentNullException.ThrowIfNull(completions);
+        ArgumentNullException.ThrowIfNull(applied);
+        ArgumentNullException.ThrowIfNull(endpointsAtRisk);
+        var events = new List<Notification>();
+        for (var i = 0; i < completions.Count; i++)
+        {
+            var c = completions[i];
+            var type = c.Status switch
+            {
+                DeliveryStatus.Sent => LifecycleEvents.DeliverySent,
+                DeliveryStatus.Failed => LifecycleEvents.DeliveryFailed,
+                DeliveryStatus.Dead => LifecycleEvents.DeliveryDead,
+                _ => null,
+            };
+            var d = deliveries[i];
+            if (applied[i] && type is not null && !LifecycleEvents.IsOperational(d.RecipientId) && await subscribers.AnyAsync(type, ct))
+            {
+                events.Add(Event(type, DeliveryData(d, c.Status, c.Provider ?? d.Provider, c.LastError)));
+            }
+        }
+
+        foreach (var id in endpointsAtRisk)
+        {
+            if (await endpoints.GetEndpointAsync(id, ct) is { Enabled: false } e)
+            {
+                subscribers.Invalidate();
+                events.Add(Event(LifecycleEvents.EndpointDisabled, new JsonObject
+                {
+                    ["endpoint_id"] = e.Id, ["recipient_id"] = e.RecipientId, ["operational"] = e.RecipientId is null,
+                    ["reason"] = e.DisabledReason, ["failing_since"] = e.FailingSince is { } since ? Time(since) : null,
+                }));
+            }
+        }
+
+        Commit(events);
+    }
+
+    /// <summary>After a provider's status callback was applied: <c>delivery.delivered</c>, or <c>delivery.failed</c> for a bounce or a late failure.</summary>
+    public async Task TrackedAsync(IReadOnlyList<(Delivery Delivery, string Status)> tracked, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tracked);
+        var events = new List<Notification>();
+        foreach (var (d, status) in tracked)
+        {
+            var type = status switch
+            {
+                DeliveryStatus.Delivered => LifecycleEvents.DeliveryDelivered,
+                DeliveryStatus.Bounced or DeliveryStatus.Failed => LifecycleEvents.DeliveryFailed,
+                _ => null,
+            };
+            if (type is not null && !LifecycleEvents.IsOperational(d.RecipientId) && await subscribers.AnyAsync(type, ct))
+            {
+                events.Add(Event(type, DeliveryData(d, status, d.Provider, null)));
+            }
+        }
+
+        Commit(events);
+    }
+
+    /// <summary>
+    /// Queues the events for the next group commit without waiting for it: they are emitted after the state change they
+    /// report was committed, so a crash in between loses them (best effort; see docs/architecture.md).
+    /// </summary>
+    private void Commit(List<Notification> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        var pending = committer.TryEnqueue([new IngestItem(events, null)]);
+        if (pending is null)
+        {
+            LogDropped(logger, events.Count, "the ingest queue is full");
+            return;
+        }
+
+        _ = ObserveAsync(pending, events.Count);
+    }
+
+    private async Task ObserveAsync(Task<IReadOnlyList<bool>> pending, int count)
+    {
+        try
+        {
+            await pending;
+            signals.Notify(Signals.Planner(Priority.Normal));
+        }
+        catch (Exception ex)
+        {
+            LogDropped(logger, count, ex.Message);
+        }
+    }
+
+    /// <summary>Ids and states only: no address, phone number, token or URL of the recipient leaves in an event.</summary>
+    private static JsonObject DeliveryData(Delivery d, string status, string? provider, string? error)
+    {
+        var data = new JsonObject
+        {
+            ["notification_id"] = d.NotificationId, ["delivery_id"] = d.Id, ["recipient_id"] = d.RecipientId, ["event_type"] = d.EventType,
+            ["channel"] = d.Channel.ToWire(), ["priority"] = d.Priority.ToWire(), ["provider"] = provider, ["status"] = status, ["attempts"] = d.Attempts,
+        };
+        if (d.Channel == Channel.Webhook && d.TargetRef is not null)
+        {
+            data["endpoint_id"] = d.TargetRef;
+        }
+
+        if (error is not null)
+        {
+            // Provider errors sometimes quote the address they refused; the event names the delivery instead.
+            data["error"] = d.Target.Length > 0 ? error.Replace(d.Target, "[target]", StringComparison.Ordinal) : error;
+        }
+
+        return data;
+    }
+
+    private Notification Event(string type, JsonObject data)
+    {
+        var now = time.GetUtcNow();
+        var id = Ids.New("ntf", time);
+        data["occurred_at"] = Time(now);
+        var payload = new JsonObject { ["type"] = type, ["timestamp"] = Time(now), ["data"] = data };
+        return new Notification(id, type, LifecycleEvents.Recipient, Priority.Normal, NotificationStatus.Accepted, LifecycleEvents.Template, null,
+            [Channel.Webhook], payload.ToJsonString(), null, null, now, now);
+    }
+
+    private static string Time(DateTimeOffset at) => at.ToString("O", CultureInfo.InvariantCulture);
+
+    [LoggerMessage(EventId = 2601, Level = LogLevel.Warning, Message = "{Count} lifecycle events were not recorded: {Reason}")]
+    private static partial void LogDropped(ILogger logger, int count, string reason);
+}
