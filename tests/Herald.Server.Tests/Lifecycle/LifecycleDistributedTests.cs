@@ -29,6 +29,15 @@ public sealed class LifecycleDistributedTests(DistributedServerFixture server) :
     [Fact]
     public async Task Send_PostgresAndRabbitMq_OperationalEndpointReceivesAcceptedAndSent()
     {
+        using var anonymous = server.CreateClient();
+        var ready = "";
+        await Polling.WaitUntilAsync(async () =>
+        {
+            using var response = await anonymous.GetAsync(new Uri("/readyz", UriKind.Relative));
+            ready = await response.Content.ReadAsStringAsync();
+            return response.IsSuccessStatusCode;
+        }, Wait, "readyz answers 200");
+        ready.ShouldContain("rabbitmq", Case.Insensitive);
         await using var receiver = await WebhookReceiver.StartAsync();
         using var created = await server.Client.PostJsonAsync("/api/v1/webhook-endpoints", new JsonObject
         {
