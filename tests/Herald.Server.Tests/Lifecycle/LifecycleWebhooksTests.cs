@@ -27,6 +27,21 @@ public sealed class LifecycleWebhooksTests(DeadLetterServerFixture server) : ICl
     }
 
     [Fact]
+    public async Task OpenApi_WebhookEndpointSchemas_RecipientIdOptionalAndNullable()
+    {
+        using var anonymous = server.CreateClient();
+
+        var schemas = (await anonymous.GetJsonAsync("/openapi/v1.json"))["components"]!["schemas"]!;
+
+        // The request may omit recipient_id; the response always has it, null for an operational endpoint.
+        var request = schemas["WebhookEndpointRequest"]!;
+        request["properties"]!["recipient_id"]!.ToJsonString().ShouldContain("null");
+        (request["required"]?.AsArray().Select(r => r!.GetValue<string>()) ?? []).ShouldNotContain("recipient_id");
+        var response = schemas["WebhookEndpointResponse"]!;
+        response["properties"]!["recipient_id"]!.ToJsonString().ShouldContain("null");
+    }
+
+    [Fact]
     public async Task Send_ReservedRecipient_Returns400NamingRecipient()
     {
         using var response = await Client.PostJsonAsync("/api/v1/notifications", new JsonObject
