@@ -64,15 +64,15 @@ public sealed partial class LifecycleEmitter(OperationalSubscribers subscribers,
         return enabled;
     }
 
-    /// <summary>After completions were committed: <c>delivery.sent|failed|dead</c> per applied completion and <c>endpoint.disabled</c>.</summary>
-    public async Task CompletedAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<DeliveryCompletion> completions, IReadOnlyList<bool> applied,
-        IReadOnlyList<string> endpointsAtRisk, CancellationToken ct)
+    /// <summary>
+    /// Before completions are committed: each one that ends a customer delivery sent, failed or dead carries its
+    /// <c>delivery.*</c> event, which the store inserts in the same transaction only when the completion applies.
+    /// </summary>
+    public async Task<IReadOnlyList<DeliveryCompletion>> AttachAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<DeliveryCompletion> completions, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(deliveries);
         ArgumentNullException.ThrowIfNull(completions);
-        ArgumentNullException.ThrowIfNull(applied);
-        ArgumentNullException.ThrowIfNull(endpointsAtRisk);
-        var events = new List<Notification>();
+        DeliveryCompletion[]? result = null;
         for (var i = 0; i < completions.Count; i++)
         {
             var c = completions[i];
@@ -84,12 +84,31 @@ public sealed partial class LifecycleEmitter(OperationalSubscribers subscribers,
                 _ => null,
             };
             var d = deliveries[i];
-            if (applied[i] && type is not null && !LifecycleEvents.IsOperational(d.RecipientId) && await subscribers.AnyAsync(type, ct))
+            if (type is not null && !LifecycleEvents.IsOperational(d.RecipientId) && await subscribers.AnyAsync(type, ct))
             {
-                events.Add(Event(type, DeliveryData(d, c.Status, c.Provider ?? d.Provider, c.LastError)));
+                result ??= [.. completions];
+                result[i] = c with { LifecycleEvent = Event(type, DeliveryData(d, c.Status, c.Provider ?? d.Provider, c.LastError)) };
             }
         }
 
+        return result ?? completions;
+    }
+
+    /// <summary>
+    /// After completions were committed: wakes the planner for the events committed with them, and emits
+    /// <c>endpoint.disabled</c> for each endpoint this commit disabled.
+    /// </summary>
+    public async Task CompletedAsync(IReadOnlyList<DeliveryCompletion> completions, IReadOnlyList<bool> applied, IReadOnlyList<string> endpointsAtRisk, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        ArgumentNullException.ThrowIfNull(applied);
+        ArgumentNullException.ThrowIfNull(endpointsAtRisk);
+        if (completions.Where((c, i) => applied[i] && c.LifecycleEvent is not null).Any())
+        {
+            signals.Notify(Signals.Planner(Priority.Normal));
+        }
+
+        var events = new List<Notification>();
         foreach (var id in endpointsAtRisk)
         {
             if (await endpoints.GetEndpointAsync(id, ct) is { Enabled: false } e)
@@ -129,8 +148,8 @@ public sealed partial class LifecycleEmitter(OperationalSubscribers subscribers,
     }
 
     /// <summary>
-    /// Queues the events for the next group commit without waiting for it: they are emitted after the state change they
-    /// report was committed, so a crash in between loses them (best effort; see docs/architecture.md).
+    /// Queues events for the next group commit without waiting for it (tracking and endpoint.disabled): they are emitted
+    /// after the state change they report was committed, so a crash in between loses them (best effort; see docs/architecture.md).
     /// </summary>
     private void Commit(List<Notification> events)
     {

@@ -53,8 +53,8 @@ public sealed partial class DeliveryProcessor(
     public async Task CommitAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<DeliveryCompletion> completions, CancellationToken ct)
     {
         var atRisk = await lifecycle.EndpointsAtRiskAsync(completions, ct);
-        var applied = await store.CompleteAsync(completions, time.GetUtcNow(), ct);
-        await lifecycle.CompletedAsync(deliveries, completions, applied, atRisk, ct);
+        var applied = await store.CompleteAsync(await lifecycle.AttachAsync(deliveries, completions, ct), time.GetUtcNow(), ct);
+        await lifecycle.CompletedAsync(completions, applied, atRisk, ct);
         for (var i = 0; i < completions.Count; i++)
         {
             if (!applied[i])

@@ -54,7 +54,8 @@ public sealed record DeliveryCompletion(
     FeedItem? FeedItem = null,
     string? RemoveDeviceId = null,
     WebhookEndpointResult? EndpointResult = null,
-    Suppression? Suppress = null);
+    Suppression? Suppress = null,
+    Notification? LifecycleEvent = null);
 
 /// <summary>How a webhook endpoint answered, so failing endpoints can be disabled.</summary>
 public sealed record WebhookEndpointResult(string EndpointId, bool Succeeded, bool DisableNow, string? Reason);

@@ -93,6 +93,26 @@ public abstract class EndpointContract
     }
 
     [Fact]
+    public async Task CompleteAsync_WithLifecycleEvent_InsertsItOnlyWhenTheCompletionApplies()
+    {
+        await using var s = await OpenAsync();
+        var claimed = await DispatchSamples.SeedClaimedAsync(s, "dlv_evt", Channel.Webhook);
+        static Notification Event(string id) => new(id, "delivery.sent", "_ops", Priority.Normal, NotificationStatus.Accepted, "_lifecycle", null,
+            [Channel.Webhook], "{\"type\":\"delivery.sent\"}", null, null, Now, Now);
+
+        var first = await s.Dispatch.CompleteAsync([DispatchSamples.Sent(claimed, "lane-a") with { LifecycleEvent = Event("ntf_evt_1") }], Now, None);
+        var again = await s.Dispatch.CompleteAsync([DispatchSamples.Sent(claimed, "lane-a") with { LifecycleEvent = Event("ntf_evt_2") }], Now, None);
+
+        first.ShouldBe([true]);
+        again.ShouldBe([false]);
+        var stored = await s.Queries.GetNotificationAsync("ntf_evt_1", None);
+        stored.ShouldNotBeNull();
+        stored.RecipientId.ShouldBe("_ops");
+        stored.Channels.ShouldBe([Channel.Webhook]);
+        (await s.Queries.GetNotificationAsync("ntf_evt_2", None)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task DeleteEndpointAsync_TrueOnceThenFalse()
     {
         await using var s = await OpenAsync();
