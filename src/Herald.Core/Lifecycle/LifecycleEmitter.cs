@@ -125,31 +125,43 @@ public sealed partial class LifecycleEmitter(OperationalSubscribers subscribers,
         Commit(events);
     }
 
-    /// <summary>After a provider's status callback was applied: <c>delivery.delivered</c>, or <c>delivery.failed</c> for a bounce or a late failure.</summary>
-    public async Task TrackedAsync(IReadOnlyList<(Delivery Delivery, string Status)> tracked, CancellationToken ct)
+    /// <summary>
+    /// Before a provider's status callback is applied: <c>delivery.delivered</c>, or <c>delivery.failed</c> for a bounce or a
+    /// late failure, hung on the update so the store inserts it in the same transaction when the report moves the delivery forward.
+    /// </summary>
+    public async Task<List<TrackingUpdate>> AttachAsync(IReadOnlyList<(TrackingUpdate Update, Delivery? Delivery)> tracked, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tracked);
-        var events = new List<Notification>();
-        foreach (var (d, status) in tracked)
+        var result = new List<TrackingUpdate>(tracked.Count);
+        foreach (var (u, d) in tracked)
         {
-            var type = status switch
+            var type = u.Status switch
             {
                 DeliveryStatus.Delivered => LifecycleEvents.DeliveryDelivered,
                 DeliveryStatus.Bounced or DeliveryStatus.Failed => LifecycleEvents.DeliveryFailed,
                 _ => null,
             };
-            if (type is not null && !LifecycleEvents.IsOperational(d.RecipientId) && await subscribers.AnyAsync(type, ct))
-            {
-                events.Add(Event(type, DeliveryData(d, status, d.Provider, null)));
-            }
+            result.Add(d is not null && type is not null && !LifecycleEvents.IsOperational(d.RecipientId) && await subscribers.AnyAsync(type, ct)
+                ? u with { LifecycleEvent = Event(type, DeliveryData(d, u.Status!, d.Provider, null)) }
+                : u);
         }
 
-        Commit(events);
+        return result;
+    }
+
+    /// <summary>After updates were applied: wakes the planner when any carried an event.</summary>
+    public void Applied(IReadOnlyList<TrackingUpdate> updates)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        if (updates.Any(u => u.LifecycleEvent is not null))
+        {
+            signals.Notify(Signals.Planner(Priority.Normal));
+        }
     }
 
     /// <summary>
-    /// Queues events for the next group commit without waiting for it (tracking and endpoint.disabled): they are emitted
-    /// after the state change they report was committed, so a crash in between loses them (best effort; see docs/architecture.md).
+    /// Queues events for the next group commit without waiting for it (endpoint.disabled only): they are emitted after the
+    /// state change they report was committed, so a crash in between loses them (best effort; see docs/architecture.md).
     /// </summary>
     private void Commit(List<Notification> events)
     {

@@ -111,9 +111,10 @@ public interface IOutboxStore
 
 /// <summary>
 /// One provider report applied to the store: a status for a delivery, a suppression to add or lift, and its trace entry.
+/// <see cref="LifecycleEvent"/> is inserted in the same transaction when the status update changes the delivery.
 /// </summary>
 public sealed record TrackingUpdate(string? DeliveryId, string? NotificationId, string? Status, DateTimeOffset At, TraceEntry? Trace,
-    Suppression? Suppress = null, Suppression? Unsuppress = null);
+    Suppression? Suppress = null, Suppression? Unsuppress = null, Notification? LifecycleEvent = null);
 
 /// <summary>What the provider status callbacks, open/click tracking and the suppression API need.</summary>
 public interface ITrackingStore

@@ -74,43 +74,43 @@ internal static class ProviderEndpoints
                 return Problems.Plain(rejected.Status, rejected.Status == 401 ? "bad-signature" : "malformed-callback",
                     rejected.Status == 401 ? "The callback's signature does not verify." : "The callback cannot be parsed.", rejected.Reason);
             case CallbackResult.Accepted accepted:
-                var updates = new List<TrackingUpdate>();
-                var tracked = new List<(Delivery, string)>();
+                var tracked = new List<(TrackingUpdate, Delivery?)>();
                 foreach (var e in accepted.Events)
                 {
-                    if (await ToUpdateAsync(adapter, e, store, tracked, ct) is not { } update)
+                    if (await ToUpdateAsync(adapter, e, store, ct) is not ({ } update, var delivery))
                     {
                         return Problems.Plain(404, "unknown-message", "The callback names a message Herald did not send.",
                             $"no delivery matches {(e.DeliveryId is null ? $"provider message id '{e.ProviderMessageId}'" : $"delivery id '{e.DeliveryId}'")}");
                     }
 
-                    updates.Add(update);
+                    tracked.Add((update, delivery));
                 }
 
+                var updates = await lifecycle.AttachAsync(tracked, ct);
                 await store.ApplyTrackingAsync(updates, time.GetUtcNow(), ct);
-                await lifecycle.TrackedAsync(tracked, ct);
+                lifecycle.Applied(updates);
                 return TypedResults.Ok(new CallbackAcceptedResponse(accepted.Events.Count, updates.Count));
             default:
                 throw new InvalidOperationException("unhandled callback result");
         }
     }
 
-    private static async Task<TrackingUpdate?> ToUpdateAsync(IProviderAdapter adapter, TrackingEvent e, ITrackingStore store, List<(Delivery, string)> tracked, CancellationToken ct)
+    private static async Task<(TrackingUpdate? Update, Delivery? Delivery)> ToUpdateAsync(IProviderAdapter adapter, TrackingEvent e, ITrackingStore store, CancellationToken ct)
     {
         if (e.Kind is TrackingKind.OptOut or TrackingKind.OptIn)
         {
             if (string.IsNullOrEmpty(e.Address))
             {
-                return null;
+                return (null, null);
             }
 
             var s = new Suppression(adapter.Channel, e.Address, "opt-out", adapter.Name, e.At);
-            return e.Kind == TrackingKind.OptOut ? new TrackingUpdate(null, null, null, e.At, null, Suppress: s) : new TrackingUpdate(null, null, null, e.At, null, Unsuppress: s);
+            return (e.Kind == TrackingKind.OptOut ? new TrackingUpdate(null, null, null, e.At, null, Suppress: s) : new TrackingUpdate(null, null, null, e.At, null, Unsuppress: s), null);
         }
 
         if (await store.FindTrackedDeliveryAsync(e.DeliveryId, e.ProviderMessageId, ct) is not { } d)
         {
-            return null;
+            return (null, null);
         }
 
         var (status, suppress) = e.Kind switch
@@ -122,15 +122,10 @@ internal static class ProviderEndpoints
             TrackingKind.Clicked => (DeliveryStatus.Clicked, null),
             _ => ((string?)null, new Suppression(d.Channel, d.Target, "spam complaint", adapter.Name, e.At)),
         };
-        if (status is not null)
-        {
-            tracked.Add((d, status));
-        }
-
         var decision = e.Kind.ToString().ToLowerInvariant();
         var trace = new TraceEntry(d.NotificationId, e.At, "track", d.Channel.ToWire(), decision,
             $"{adapter.Name}: {e.Detail}" + (suppress is null ? "" : $"; {d.Target} suppressed ({suppress.Reason})"));
-        return new TrackingUpdate(d.Id, d.NotificationId, status, e.At, trace, Suppress: suppress);
+        return (new TrackingUpdate(d.Id, d.NotificationId, status, e.At, trace, Suppress: suppress), d);
     }
 
     private static async Task<IResult> ListSuppressionsAsync(string? channel, string? address, string? limit, ITrackingStore store, CancellationToken ct)
