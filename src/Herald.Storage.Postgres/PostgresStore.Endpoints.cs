@@ -56,6 +56,7 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
         }
 
         await using var batch = new NpgsqlBatch(c, tx);
+        var announced = new List<(NpgsqlBatchCommand Command, Notification Event)>();
         foreach (var e in results)
         {
             if (e.Succeeded)
@@ -69,13 +70,20 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
             var reason = e.DisableNow
                 ? e.Reason
                 : string.Create(CultureInfo.InvariantCulture, $"failing continuously since more than {EndpointDisableAfter.TotalHours:0} h; last: {e.Reason}");
-            batch.BatchCommands.Add(BatchCommand("""
+            var disable = BatchCommand("""
                 UPDATE webhook_endpoints SET enabled = false, disabled_reason = @r::text
                 WHERE id = @id AND enabled AND (@disable_now OR failing_since <= @cutoff)
-                """, ("id", e.EndpointId), ("r", reason), ("disable_now", e.DisableNow), ("cutoff", (now - EndpointDisableAfter).Ms())));
+                """, ("id", e.EndpointId), ("r", reason), ("disable_now", e.DisableNow), ("cutoff", (now - EndpointDisableAfter).Ms()));
+            batch.BatchCommands.Add(disable);
+            if (e.DisabledEvent is { } lifecycle)
+            {
+                announced.Add((disable, lifecycle));
+            }
         }
 
         await batch.ExecuteNonQueryAsync(ct);
+        // endpoint.disabled commits with the update that disabled the endpoint, or not at all.
+        await InsertNotificationsAsync(c, tx, [.. announced.Where(a => a.Command.RecordsAffected > 0).Select(a => a.Event)], now, ct);
     }
 
     private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)

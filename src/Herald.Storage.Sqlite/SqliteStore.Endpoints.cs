@@ -50,12 +50,18 @@ public sealed partial class SqliteStore
         }
 
         c.Command("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $now) WHERE id = $id", tx).With("$id", e.EndpointId).With("$now", now.Ms()).NonQuery();
-        c.Command("""
+        var disabled = c.Command("""
             UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $r
             WHERE id = $id AND enabled = 1 AND ($now_disable = 1 OR failing_since <= $cutoff)
             """, tx).With("$id", e.EndpointId).With("$now_disable", e.DisableNow ? 1 : 0)
             .With("$r", e.DisableNow ? e.Reason : $"failing continuously since more than {EndpointDisableAfter.TotalHours:0} h; last: {e.Reason}")
             .With("$cutoff", (now - EndpointDisableAfter).Ms()).NonQuery();
+        if (disabled > 0 && e.DisabledEvent is { } lifecycle)
+        {
+            using var insert = NotificationInsert(c, tx);
+            BindNotification(insert, lifecycle, now);
+            insert.ExecuteNonQuery();
+        }
     }
 
     private static WebhookEndpoint MapEndpoint(SqliteDataReader r) => new(

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Herald.Core.Domain;
-using Herald.Core.Ingest;
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Herald.Core.Lifecycle;
 
@@ -14,8 +12,7 @@ namespace Herald.Core.Lifecycle;
 /// DLQ, trace). Nothing is created when no enabled operational endpoint subscribes, and nothing is ever emitted about a
 /// lifecycle notification or its deliveries, so an event cannot feed itself.
 /// </summary>
-public sealed partial class LifecycleEmitter(OperationalSubscribers subscribers, GroupCommitter committer, IWebhookEndpointStore endpoints, Signals signals,
-    TimeProvider time, ILogger<LifecycleEmitter> logger)
+public sealed class LifecycleEmitter(OperationalSubscribers subscribers, Signals signals, TimeProvider time)
 {
     /// <summary>
     /// The <c>notification.accepted</c> event for a notification being accepted, or null when nobody listens. Ingest commits
@@ -40,33 +37,9 @@ public sealed partial class LifecycleEmitter(OperationalSubscribers subscribers,
     public void AcceptedCommitted() => signals.Notify(Signals.Planner(Priority.Normal));
 
     /// <summary>
-    /// Before completions are committed: the endpoints they report failing that are still enabled, so that
-    /// <see cref="CompletedAsync"/> can tell which ones this commit disabled. Empty (no reads) when nobody listens.
-    /// </summary>
-    public async Task<IReadOnlyList<string>> EndpointsAtRiskAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(completions);
-        var failing = completions.Where(c => c.EndpointResult is { Succeeded: false }).Select(c => c.EndpointResult!.EndpointId).Distinct(StringComparer.Ordinal).ToList();
-        if (failing.Count == 0 || !await subscribers.AnyAsync(LifecycleEvents.EndpointDisabled, ct))
-        {
-            return [];
-        }
-
-        var enabled = new List<string>(failing.Count);
-        foreach (var id in failing)
-        {
-            if (await endpoints.GetEndpointAsync(id, ct) is { Enabled: true })
-            {
-                enabled.Add(id);
-            }
-        }
-
-        return enabled;
-    }
-
-    /// <summary>
     /// Before completions are committed: each one that ends a customer delivery sent, failed or dead carries its
-    /// <c>delivery.*</c> event, which the store inserts in the same transaction only when the completion applies.
+    /// <c>delivery.*</c> event, which the store inserts in the same transaction only when the completion applies; each
+    /// failing webhook endpoint result carries an <c>endpoint.disabled</c> event, inserted only if this commit disables it.
     /// </summary>
     public async Task<IReadOnlyList<DeliveryCompletion>> AttachAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<DeliveryCompletion> completions, CancellationToken ct)
     {
@@ -89,40 +62,39 @@ public sealed partial class LifecycleEmitter(OperationalSubscribers subscribers,
                 result ??= [.. completions];
                 result[i] = c with { LifecycleEvent = Event(type, DeliveryData(d, c.Status, c.Provider ?? d.Provider, c.LastError)) };
             }
+
+            // An operational endpoint's own disabling is announced too: it is disabled in the same commit, so it is not a target.
+            if (c.EndpointResult is { Succeeded: false } failing && await subscribers.AnyAsync(LifecycleEvents.EndpointDisabled, ct))
+            {
+                result ??= [.. completions];
+                var operational = LifecycleEvents.IsOperational(d.RecipientId);
+                result[i] = result[i] with
+                {
+                    EndpointResult = failing with
+                    {
+                        DisabledEvent = Event(LifecycleEvents.EndpointDisabled, new JsonObject
+                        {
+                            ["endpoint_id"] = failing.EndpointId, ["recipient_id"] = operational ? null : d.RecipientId, ["operational"] = operational,
+                            ["reason"] = failing.DisableNow ? failing.Reason : $"failing continuously for longer than Herald:Webhooks:DisableAfter; last: {failing.Reason}",
+                            ["delivery_id"] = d.Id,
+                        }),
+                    },
+                };
+            }
         }
 
         return result ?? completions;
     }
 
-    /// <summary>
-    /// After completions were committed: wakes the planner for the events committed with them, and emits
-    /// <c>endpoint.disabled</c> for each endpoint this commit disabled.
-    /// </summary>
-    public async Task CompletedAsync(IReadOnlyList<DeliveryCompletion> completions, IReadOnlyList<bool> applied, IReadOnlyList<string> endpointsAtRisk, CancellationToken ct)
+    /// <summary>After completions were committed: wakes the planner for the events committed with them.</summary>
+    public void Completed(IReadOnlyList<DeliveryCompletion> completions, IReadOnlyList<bool> applied)
     {
         ArgumentNullException.ThrowIfNull(completions);
         ArgumentNullException.ThrowIfNull(applied);
-        ArgumentNullException.ThrowIfNull(endpointsAtRisk);
-        if (completions.Where((c, i) => applied[i] && c.LifecycleEvent is not null).Any())
+        if (completions.Where((c, i) => applied[i] && (c.LifecycleEvent is not null || c.EndpointResult?.DisabledEvent is not null)).Any())
         {
             signals.Notify(Signals.Planner(Priority.Normal));
         }
-
-        var events = new List<Notification>();
-        foreach (var id in endpointsAtRisk)
-        {
-            if (await endpoints.GetEndpointAsync(id, ct) is { Enabled: false } e)
-            {
-                subscribers.Invalidate();
-                events.Add(Event(LifecycleEvents.EndpointDisabled, new JsonObject
-                {
-                    ["endpoint_id"] = e.Id, ["recipient_id"] = e.RecipientId, ["operational"] = e.RecipientId is null,
-                    ["reason"] = e.DisabledReason, ["failing_since"] = e.FailingSince is { } since ? Time(since) : null,
-                }));
-            }
-        }
-
-        Commit(events);
     }
 
     /// <summary>
@@ -159,40 +131,6 @@ public sealed partial class LifecycleEmitter(OperationalSubscribers subscribers,
         }
     }
 
-    /// <summary>
-    /// Queues events for the next group commit without waiting for it (endpoint.disabled only): they are emitted after the
-    /// state change they report was committed, so a crash in between loses them (best effort; see docs/architecture.md).
-    /// </summary>
-    private void Commit(List<Notification> events)
-    {
-        if (events.Count == 0)
-        {
-            return;
-        }
-
-        var pending = committer.TryEnqueue([new IngestItem(events, null)]);
-        if (pending is null)
-        {
-            LogDropped(logger, events.Count, "the ingest queue is full");
-            return;
-        }
-
-        _ = ObserveAsync(pending, events.Count);
-    }
-
-    private async Task ObserveAsync(Task<IReadOnlyList<bool>> pending, int count)
-    {
-        try
-        {
-            await pending;
-            signals.Notify(Signals.Planner(Priority.Normal));
-        }
-        catch (Exception ex)
-        {
-            LogDropped(logger, count, ex.Message);
-        }
-    }
-
     /// <summary>Ids and states only: no address, phone number, token or URL of the recipient leaves in an event.</summary>
     private static JsonObject DeliveryData(Delivery d, string status, string? provider, string? error)
     {
@@ -226,7 +164,4 @@ public sealed partial class LifecycleEmitter(OperationalSubscribers subscribers,
     }
 
     private static string Time(DateTimeOffset at) => at.ToString("O", CultureInfo.InvariantCulture);
-
-    [LoggerMessage(EventId = 2601, Level = LogLevel.Warning, Message = "{Count} lifecycle events were not recorded: {Reason}")]
-    private static partial void LogDropped(ILogger logger, int count, string reason);
 }

@@ -52,9 +52,9 @@ public sealed partial class DeliveryProcessor(
     /// <summary>Commits completions, wakes feed readers and plans the fallback channel for urgent deliveries that ended badly.</summary>
     public async Task CommitAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<DeliveryCompletion> completions, CancellationToken ct)
     {
-        var atRisk = await lifecycle.EndpointsAtRiskAsync(completions, ct);
-        var applied = await store.CompleteAsync(await lifecycle.AttachAsync(deliveries, completions, ct), time.GetUtcNow(), ct);
-        await lifecycle.CompletedAsync(completions, applied, atRisk, ct);
+        completions = await lifecycle.AttachAsync(deliveries, completions, ct);
+        var applied = await store.CompleteAsync(completions, time.GetUtcNow(), ct);
+        lifecycle.Completed(completions, applied);
         for (var i = 0; i < completions.Count; i++)
         {
             if (!applied[i])

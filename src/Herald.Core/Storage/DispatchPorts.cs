@@ -57,8 +57,11 @@ public sealed record DeliveryCompletion(
     Suppression? Suppress = null,
     Notification? LifecycleEvent = null);
 
-/// <summary>How a webhook endpoint answered, so failing endpoints can be disabled.</summary>
-public sealed record WebhookEndpointResult(string EndpointId, bool Succeeded, bool DisableNow, string? Reason);
+/// <summary>
+/// How a webhook endpoint answered, so failing endpoints can be disabled. <see cref="DisabledEvent"/> (endpoint.disabled) is
+/// inserted in the same transaction when this result disables the endpoint.
+/// </summary>
+public sealed record WebhookEndpointResult(string EndpointId, bool Succeeded, bool DisableNow, string? Reason, Notification? DisabledEvent = null);
 
 public interface IDispatchStore
 {

@@ -36,7 +36,7 @@ public sealed class LifecycleDistributedTests(DistributedServerFixture server) :
             using var response = await anonymous.GetAsync(new Uri("/readyz", UriKind.Relative));
             ready = await response.Content.ReadAsStringAsync();
             return response.IsSuccessStatusCode;
-        }, Wait, "readyz answers 200");
+        }, Wait, "readyz answers 200").ContinueWith(t => t.IsFaulted ? throw new TimeoutException($"readyz: {ready}") : t, TaskScheduler.Default).Unwrap();
         ready.ShouldContain("rabbitmq", Case.Insensitive);
         await using var receiver = await WebhookReceiver.StartAsync();
         using var created = await server.Client.PostJsonAsync("/api/v1/webhook-endpoints", new JsonObject

@@ -113,6 +113,23 @@ public abstract class EndpointContract
     }
 
     [Fact]
+    public async Task CompleteAsync_DisabledEvent_InsertedOnlyByTheCommitThatDisables()
+    {
+        await using var s = await OpenAsync();
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_1"), None);
+        static Notification Event(string id) => new(id, "endpoint.disabled", "_ops", Priority.Low, NotificationStatus.Accepted, "_lifecycle", null,
+            [Channel.Webhook], "{}", null, null, Now, Now);
+
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, false, "HTTP 500", Event("ntf_dis_1")), Now);
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, true, "HTTP 410 Gone", Event("ntf_dis_2")), Now.AddMinutes(1));
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, true, "HTTP 410 Gone", Event("ntf_dis_3")), Now.AddMinutes(2));
+
+        (await s.Queries.GetNotificationAsync("ntf_dis_1", None)).ShouldBeNull();
+        (await s.Queries.GetNotificationAsync("ntf_dis_2", None))!.EventType.ShouldBe("endpoint.disabled");
+        (await s.Queries.GetNotificationAsync("ntf_dis_3", None)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task DeleteEndpointAsync_TrueOnceThenFalse()
     {
         await using var s = await OpenAsync();
