@@ -49,6 +49,8 @@ public static class HeraldCoreServiceCollectionExtensions
         services.AddSingleton<IDispatchGate, DeliveryGate>();
         services.AddSingleton<Settlement>();
         services.AddSingleton<DeliveryProcessor>();
+        services.AddSingleton<Lifecycle.OperationalSubscribers>();
+        services.AddSingleton<Lifecycle.LifecycleEmitter>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<GroupCommitter>();
         services.AddHostedService(sp => sp.GetRequiredService<GroupCommitter>());

@@ -139,6 +139,8 @@ public sealed partial class PostgresStore : IDispatchStore
             if (done.Count > 0)
             {
                 await RecordCompletionsAsync(c, tx, done, now, ct);
+                // Lifecycle events commit with the state changes they report, or not at all.
+                await InsertNotificationsAsync(c, tx, [.. done.Where(x => x.LifecycleEvent is not null).Select(x => x.LifecycleEvent!)], now, ct);
             }
 
             return results;

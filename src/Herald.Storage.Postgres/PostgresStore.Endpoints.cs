@@ -30,6 +30,13 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
             .With("r", recipientId).ReadAllAsync(MapEndpoint, ct);
     }
 
+    public async Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE recipient_id IS NULL AND enabled ORDER BY created_at, id COLLATE \"C\"")
+            .ReadAllAsync(MapEndpoint, ct);
+    }
+
     public Task<bool> DeleteEndpointAsync(string id, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) => await c.Command("DELETE FROM webhook_endpoints WHERE id = @id", tx).With("id", id).ExecuteNonQueryAsync(ct) > 0, ct);
 
@@ -49,6 +56,7 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
         }
 
         await using var batch = new NpgsqlBatch(c, tx);
+        var announced = new List<(NpgsqlBatchCommand Command, Notification Event)>();
         foreach (var e in results)
         {
             if (e.Succeeded)
@@ -62,13 +70,20 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
             var reason = e.DisableNow
                 ? e.Reason
                 : string.Create(CultureInfo.InvariantCulture, $"failing continuously since more than {EndpointDisableAfter.TotalHours:0} h; last: {e.Reason}");
-            batch.BatchCommands.Add(BatchCommand("""
+            var disable = BatchCommand("""
                 UPDATE webhook_endpoints SET enabled = false, disabled_reason = @r::text
                 WHERE id = @id AND enabled AND (@disable_now OR failing_since <= @cutoff)
-                """, ("id", e.EndpointId), ("r", reason), ("disable_now", e.DisableNow), ("cutoff", (now - EndpointDisableAfter).Ms())));
+                """, ("id", e.EndpointId), ("r", reason), ("disable_now", e.DisableNow), ("cutoff", (now - EndpointDisableAfter).Ms()));
+            batch.BatchCommands.Add(disable);
+            if (e.DisabledEvent is { } lifecycle)
+            {
+                announced.Add((disable, lifecycle));
+            }
         }
 
         await batch.ExecuteNonQueryAsync(ct);
+        // endpoint.disabled commits with the update that disabled the endpoint, or not at all.
+        await InsertNotificationsAsync(c, tx, [.. announced.Where(a => a.Command.RecordsAffected > 0).Select(a => a.Event)], now, ct);
     }
 
     private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
@@ -83,6 +98,6 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
     }
 
     private static WebhookEndpoint MapEndpoint(NpgsqlDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), StoreJson.Strings(r.GetString(4)), r.StringOrNull(5),
+        r.GetString(0), r.StringOrNull(1), r.GetString(2), r.GetString(3), StoreJson.Strings(r.GetString(4)), r.StringOrNull(5),
         r.GetBoolean(6), r.StringOrNull(7), r.TimeOrNull(8), r.Time(9));
 }

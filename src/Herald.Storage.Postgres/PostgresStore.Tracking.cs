@@ -45,9 +45,15 @@ public sealed partial class PostgresStore : ITrackingStore
             // One round trip for the lot. Status updates go in delivery id order (stable, so several reports of one delivery
             // keep theirs): concurrent batches then lock rows in the same order and cannot deadlock on them.
             await using var batch = new NpgsqlBatch(c, tx);
+            var announced = new List<(NpgsqlBatchCommand Command, Notification Event)>();
             foreach (var u in updates.Where(u => u.DeliveryId is not null && u.Status is not null).OrderBy(u => u.DeliveryId, StringComparer.Ordinal))
             {
-                batch.BatchCommands.Add(BatchCommand(TrackSql, ("s", u.Status), ("at", u.At.Ms()), ("detail", u.Trace?.Reason), ("now", now.Ms()), ("id", u.DeliveryId)));
+                var command = BatchCommand(TrackSql, ("s", u.Status), ("at", u.At.Ms()), ("detail", u.Trace?.Reason), ("now", now.Ms()), ("id", u.DeliveryId));
+                batch.BatchCommands.Add(command);
+                if (u.LifecycleEvent is { } lifecycle)
+                {
+                    announced.Add((command, lifecycle));
+                }
             }
 
             foreach (var u in updates)
@@ -69,6 +75,8 @@ public sealed partial class PostgresStore : ITrackingStore
                 await batch.ExecuteNonQueryAsync(ct);
             }
 
+            // Only a report that moved the delivery forward is announced, in the same transaction.
+            await InsertNotificationsAsync(c, tx, [.. announced.Where(a => a.Command.RecordsAffected > 0).Select(a => a.Event)], now, ct);
             await InsertTraceAsync(c, tx, [.. updates.Where(u => u.Trace is not null).Select(u => u.Trace!)], ct);
             await RefreshNotificationsAsync(c, tx, updates.Where(u => u.NotificationId is not null).Select(u => u.NotificationId!), now, ct);
             return true;

@@ -39,9 +39,10 @@ CREATE TABLE IF NOT EXISTS feed(
 CREATE INDEX IF NOT EXISTS ix_feed_user ON feed(user_id, seq);
 CREATE INDEX IF NOT EXISTS ix_feed_unread ON feed(user_id) WHERE read_at IS NULL AND archived_at IS NULL;
 CREATE TABLE IF NOT EXISTS webhook_endpoints(
-  id TEXT PRIMARY KEY, recipient_id TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL, event_types TEXT NOT NULL, description TEXT,
+  id TEXT PRIMARY KEY, recipient_id TEXT, url TEXT NOT NULL, secret TEXT NOT NULL, event_types TEXT NOT NULL, description TEXT,
   enabled INTEGER NOT NULL, disabled_reason TEXT, failing_since INTEGER, created_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS ix_webhook_endpoints_recipient ON webhook_endpoints(recipient_id);
+CREATE INDEX IF NOT EXISTS ix_webhook_endpoints_operational ON webhook_endpoints(created_at) WHERE recipient_id IS NULL;
 CREATE TABLE IF NOT EXISTS outbox(
   id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL, channel INTEGER NOT NULL, provider TEXT NOT NULL, recipient_id TEXT NOT NULL,
   target TEXT NOT NULL, message TEXT NOT NULL, created_at INTEGER NOT NULL);

@@ -103,6 +103,14 @@ public sealed partial class SqliteStore
                     Trace(c, tx, t);
                 }
 
+                if (x.LifecycleEvent is { } lifecycle)
+                {
+                    // The lifecycle event commits with the state change it reports, or not at all.
+                    using var insert = NotificationInsert(c, tx);
+                    BindNotification(insert, lifecycle, now);
+                    insert.ExecuteNonQuery();
+                }
+
                 if (x.FeedItem is { } f)
                 {
                     c.Command("""

@@ -28,6 +28,12 @@ public sealed partial class SqliteStore
         return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE recipient_id = $r ORDER BY created_at, id").With("$r", recipientId).ReadAllAsync(MapEndpoint, ct);
     }
 
+    public async Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE recipient_id IS NULL AND enabled = 1 ORDER BY created_at, id").ReadAllAsync(MapEndpoint, ct);
+    }
+
     public Task<bool> DeleteEndpointAsync(string id, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("DELETE FROM webhook_endpoints WHERE id = $id", tx).With("$id", id).NonQuery() > 0, ct);
 
@@ -44,15 +50,21 @@ public sealed partial class SqliteStore
         }
 
         c.Command("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $now) WHERE id = $id", tx).With("$id", e.EndpointId).With("$now", now.Ms()).NonQuery();
-        c.Command("""
+        var disabled = c.Command("""
             UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $r
             WHERE id = $id AND enabled = 1 AND ($now_disable = 1 OR failing_since <= $cutoff)
             """, tx).With("$id", e.EndpointId).With("$now_disable", e.DisableNow ? 1 : 0)
             .With("$r", e.DisableNow ? e.Reason : $"failing continuously since more than {EndpointDisableAfter.TotalHours:0} h; last: {e.Reason}")
             .With("$cutoff", (now - EndpointDisableAfter).Ms()).NonQuery();
+        if (disabled > 0 && e.DisabledEvent is { } lifecycle)
+        {
+            using var insert = NotificationInsert(c, tx);
+            BindNotification(insert, lifecycle, now);
+            insert.ExecuteNonQuery();
+        }
     }
 
     private static WebhookEndpoint MapEndpoint(SqliteDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), StoreJson.Strings(r.GetString(4)), r.StringOrNull(5),
+        r.GetString(0), r.StringOrNull(1), r.GetString(2), r.GetString(3), StoreJson.Strings(r.GetString(4)), r.StringOrNull(5),
         r.GetInt64(6) == 1, r.StringOrNull(7), r.TimeOrNull(8), r.Time(9));
 }

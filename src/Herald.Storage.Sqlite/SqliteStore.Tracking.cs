@@ -28,7 +28,7 @@ public sealed partial class SqliteStore
                 {
                     // Statuses only move forward (sent < delivered < opened < clicked; bounced and failed end it). While the send
                     // is still being settled (sending, unknown) the report waits in tracked_status and the completion applies it.
-                    c.Command("""
+                    var changed = c.Command("""
                         UPDATE deliveries SET
                             tracked_status = $s,
                             status = CASE WHEN status IN ('sent', 'delivered', 'opened', 'clicked') THEN $s ELSE status END,
@@ -39,6 +39,13 @@ public sealed partial class SqliteStore
                               WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
                             < (CASE $s WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
                         """, tx).With("$s", status).With("$at", u.At.Ms()).With("$detail", u.Trace?.Reason).With("$now", now.Ms()).With("$id", id).NonQuery();
+                    if (changed > 0 && u.LifecycleEvent is { } lifecycle)
+                    {
+                        // Only a report that moved the delivery forward is announced, in the same transaction.
+                        using var insert = NotificationInsert(c, tx);
+                        BindNotification(insert, lifecycle, now);
+                        insert.ExecuteNonQuery();
+                    }
                 }
 
                 if (u.Suppress is { } s)

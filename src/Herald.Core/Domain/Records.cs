@@ -67,9 +67,10 @@ public sealed record FeedItem(
     DateTimeOffset? ReadAt,
     DateTimeOffset? ArchivedAt);
 
+/// <summary>A customer endpoint (<see cref="RecipientId"/> set) or an operational one (null: Herald's own lifecycle events).</summary>
 public sealed record WebhookEndpoint(
     string Id,
-    string RecipientId,
+    string? RecipientId,
     string Url,
     string Secret,
     IReadOnlyList<string> EventTypes,

@@ -13,7 +13,8 @@ namespace Herald.Core.Ingest;
 /// Ingest: idempotency, template checks, and a durable write through the group commit. Nothing slow happens here: the
 /// planner picks the notifications up from the store.
 /// </summary>
-public sealed class IngestService(IIngestStore store, TemplateCatalog templates, GroupCommitter committer, Signals signals, TimeProvider time)
+public sealed class IngestService(IIngestStore store, TemplateCatalog templates, GroupCommitter committer, Signals signals, TimeProvider time,
+    Lifecycle.LifecycleEmitter? lifecycle = null)
 {
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
 
@@ -48,6 +49,7 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
             activity?.SetTag("herald.priority", cmd.Priority.ToWire());
             activity?.SetTag("herald.recipients", cmd.RecipientIds.Count);
             var (items, status, body) = Build(cmd, HeraldTracing.TraceParent(activity));
+            var events = await AddAcceptedEventsAsync(items, ct);
             var pending = committer.TryEnqueue(items);
             if (pending is null)
             {
@@ -62,6 +64,11 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
             }
 
             signals.Notify(Signals.Planner(cmd.Priority));
+            if (events)
+            {
+                lifecycle!.AcceptedCommitted();
+            }
+
             return new IngestResult.Accepted(status, body, false);
         }
         finally
@@ -71,6 +78,39 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
                 _inFlight.TryRemove(key, out _);
             }
         }
+    }
+
+    /// <summary>
+    /// Adds each notification's <c>notification.accepted</c> lifecycle event to the item that holds it, so the event is
+    /// committed in the same transaction as the notification (and not at all when an idempotency key turns it away).
+    /// </summary>
+    private async Task<bool> AddAcceptedEventsAsync(List<IngestItem> items, CancellationToken ct)
+    {
+        if (lifecycle is null)
+        {
+            return false;
+        }
+
+        var any = false;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var events = new List<Notification>();
+            foreach (var n in items[i].Notifications)
+            {
+                if (await lifecycle.AcceptedAsync(n, ct) is { } e)
+                {
+                    events.Add(e);
+                }
+            }
+
+            if (events.Count > 0)
+            {
+                items[i] = items[i] with { Notifications = [.. items[i].Notifications, .. events] };
+                any = true;
+            }
+        }
+
+        return any;
     }
 
     private async Task<IngestResult?> ReplayAsync(string key, string requestHash, CancellationToken ct)

@@ -15,6 +15,7 @@ public sealed partial class DeliveryProcessor(
     INotificationQueryStore notifications,
     IPlanStore plans,
     Planner planner,
+    Lifecycle.LifecycleEmitter lifecycle,
     Signals signals,
     PipelineOptionsAccessor options,
     TimeProvider time,
@@ -65,7 +66,9 @@ public sealed partial class DeliveryProcessor(
     /// <summary>Commits completions, wakes feed readers and plans the fallback channel for urgent deliveries that ended badly.</summary>
     public async Task CommitAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<DeliveryCompletion> completions, CancellationToken ct)
     {
+        completions = await lifecycle.AttachAsync(deliveries, completions, ct);
         var applied = await store.CompleteAsync(completions, time.GetUtcNow(), ct);
+        lifecycle.Completed(completions, applied);
         var now = time.GetUtcNow();
         for (var i = 0; i < completions.Count; i++)
         {

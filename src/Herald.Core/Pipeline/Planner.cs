@@ -3,10 +3,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Herald.Core.Domain;
+using Herald.Core.Lifecycle;
 using Herald.Core.Observability;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
 using Herald.Core.Templates;
+using Herald.Core.Webhooks;
 
 namespace Herald.Core.Pipeline;
 
@@ -24,6 +26,11 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         // The deliveries continue from this span, so the trace reads ingest → plan → deliver.
         n = n with { TraceParent = HeraldTracing.TraceParent(activity) ?? n.TraceParent };
         var trace = new List<TraceEntry>();
+        if (LifecycleEvents.IsOperational(n.RecipientId))
+        {
+            return await PlanLifecycleAsync(n, trace, ct);
+        }
+
         var (lookup, template) = await templates.GetSendableAsync(n.TemplateId, n.TemplateVersion, ct);
         if (template is null)
         {
@@ -41,6 +48,25 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         }
 
         trace.Add(Entry(n, null, "planned", deliveries.Count == 0 ? "no deliveries: nothing to send" : $"{deliveries.Count} deliveries planned"));
+        return new PlanResult(n.Id, deliveries, trace, deliveries.Count == 0 ? NotificationStatus.Completed : NotificationStatus.Processing);
+    }
+
+    /// <summary>
+    /// A lifecycle event: one webhook delivery per enabled operational endpoint subscribed to its type (read from the store,
+    /// not the subscriber cache). The notification's data is the finished Standard Webhooks payload.
+    /// </summary>
+    private async Task<PlanResult> PlanLifecycleAsync(Notification n, List<TraceEntry> trace, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var hash = ContentHash(n, Channel.Webhook, n.Data);
+        var deliveries = (await endpoints.GetOperationalEndpointsAsync(ct))
+            .Where(e => EndpointSubscription.Matches(e, n.EventType))
+            .Select(e => new Delivery(Ids.New("dlv", time), n.Id, n.RecipientId, n.EventType, Channel.Webhook, n.Priority, e.Url, e.Id, null,
+                DeliveryStatus.Queued, 0, null, n.Data, hash, n.DueAt, null, null, now, now))
+            .ToList();
+        trace.Add(Entry(n, Channel.Webhook, deliveries.Count == 0 ? "skipped" : "queued", deliveries.Count == 0
+            ? "lifecycle event: no enabled operational endpoint subscribes to it"
+            : $"lifecycle event queued for {deliveries.Count} operational endpoints"));
         return new PlanResult(n.Id, deliveries, trace, deliveries.Count == 0 ? NotificationStatus.Completed : NotificationStatus.Processing);
     }
 
@@ -122,12 +148,9 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
                 return [.. (await users.GetDevicesAsync(n.RecipientId, ct)).Select(d => (d.Token, (string?)d.Id, (string?)d.Platform))];
             default:
                 var list = await endpoints.GetEndpointsForRecipientAsync(n.RecipientId, ct);
-                return [.. list.Where(e => e.Enabled && Subscribed(e, n.EventType)).Select(e => (e.Url, (string?)e.Id, (string?)null))];
+                return [.. list.Where(e => e.Enabled && EndpointSubscription.Matches(e, n.EventType)).Select(e => (e.Url, (string?)e.Id, (string?)null))];
         }
     }
-
-    private static bool Subscribed(WebhookEndpoint endpoint, string eventType) =>
-        endpoint.EventTypes.Count == 0 || endpoint.EventTypes.Any(p => PreferenceMatcher.Match([new PreferenceRule(p, "*", true)], eventType, "webhook") is not null);
 
     private string WebhookPayload(Notification n, TemplateDefinition template, string? locale, JsonObject requestData)
     {

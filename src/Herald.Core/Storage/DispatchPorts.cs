@@ -54,10 +54,14 @@ public sealed record DeliveryCompletion(
     FeedItem? FeedItem = null,
     string? RemoveDeviceId = null,
     WebhookEndpointResult? EndpointResult = null,
-    Suppression? Suppress = null);
+    Suppression? Suppress = null,
+    Notification? LifecycleEvent = null);
 
-/// <summary>How a webhook endpoint answered, so failing endpoints can be disabled.</summary>
-public sealed record WebhookEndpointResult(string EndpointId, bool Succeeded, bool DisableNow, string? Reason);
+/// <summary>
+/// How a webhook endpoint answered, so failing endpoints can be disabled. <see cref="DisabledEvent"/> (endpoint.disabled) is
+/// inserted in the same transaction when this result disables the endpoint.
+/// </summary>
+public sealed record WebhookEndpointResult(string EndpointId, bool Succeeded, bool DisableNow, string? Reason, Notification? DisabledEvent = null);
 
 public interface IDispatchStore
 {
@@ -94,6 +98,9 @@ public interface IWebhookEndpointStore
     Task InsertEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct);
     Task<WebhookEndpoint?> GetEndpointAsync(string id, CancellationToken ct);
     Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string recipientId, CancellationToken ct);
+
+    /// <summary>The enabled endpoints registered without a recipient (operational subscribers), oldest first.</summary>
+    Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct);
     Task<bool> DeleteEndpointAsync(string id, CancellationToken ct);
     Task<bool> EnableEndpointAsync(string id, CancellationToken ct);
 }
@@ -107,9 +114,10 @@ public interface IOutboxStore
 
 /// <summary>
 /// One provider report applied to the store: a status for a delivery, a suppression to add or lift, and its trace entry.
+/// <see cref="LifecycleEvent"/> is inserted in the same transaction when the status update changes the delivery.
 /// </summary>
 public sealed record TrackingUpdate(string? DeliveryId, string? NotificationId, string? Status, DateTimeOffset At, TraceEntry? Trace,
-    Suppression? Suppress = null, Suppression? Unsuppress = null);
+    Suppression? Suppress = null, Suppression? Unsuppress = null, Notification? LifecycleEvent = null);
 
 /// <summary>What the provider status callbacks, open/click tracking and the suppression API need.</summary>
 public interface ITrackingStore

@@ -63,10 +63,11 @@ public sealed record UnreadCountResponse(int UnreadCount);
 
 public sealed record MarkAllReadResponse(int Marked, int UnreadCount);
 
-public sealed record WebhookEndpointRequest(string? RecipientId, string? Url, List<string>? EventTypes, string? Description);
+/// <summary>Without <c>recipient_id</c> the endpoint is operational: it receives Herald's lifecycle events.</summary>
+public sealed record WebhookEndpointRequest(string? Url, List<string>? EventTypes, string? Description, string? RecipientId = null);
 
 public sealed record WebhookEndpointResponse(
-    string Id, string RecipientId, string Url, List<string> EventTypes, string? Description, bool Enabled, string? DisabledReason,
+    string Id, string? RecipientId, string Url, List<string> EventTypes, string? Description, bool Enabled, string? DisabledReason,
     DateTimeOffset? FailingSince, DateTimeOffset CreatedAt, string? Secret);
 
 public sealed record DeadLetterResponse(

@@ -29,7 +29,7 @@ internal static class NotificationsEndpoints
 
         var r = body.Value!;
         var (cmd, problem) = Command(request, new(r.EventType, r.Priority, r.Channels, r.TemplateId, r.TemplateVersion, r.Data, r.IdempotencyKey, r.ScheduledAt),
-            Validate.Id("recipient_id", r.RecipientId), [r.RecipientId!], isBatch: false, body.Hash);
+            Validate.Recipient("recipient_id", r.RecipientId), [r.RecipientId!], isBatch: false, body.Hash);
         return problem ?? Answer(await ingest.SendAsync(cmd!, ct));
     }
 
@@ -78,7 +78,7 @@ internal static class NotificationsEndpoints
 
         for (var i = 0; i < ids.Count; i++)
         {
-            if (Validate.Id($"recipient_ids[{i}]", ids[i]) is { } bad)
+            if (Validate.Recipient($"recipient_ids[{i}]", ids[i]) is { } bad)
             {
                 return bad;
             }

@@ -1,4 +1,5 @@
 using Herald.Core.Domain;
+using Herald.Core.Lifecycle;
 using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Herald.Providers;
@@ -45,7 +46,7 @@ internal static class ProviderEndpoints
     /// badly signed, malformed or naming a message we never sent is refused with a 4xx and changes nothing.
     /// </summary>
     private static async Task<IResult> ReceiveAsync(string provider, HttpRequest request, ProviderRegistry registry, ITrackingStore store, IConfiguration configuration,
-        TimeProvider time, HeraldMetrics metrics, CancellationToken ct)
+        LifecycleEmitter lifecycle, TimeProvider time, HeraldMetrics metrics, CancellationToken ct)
     {
         if (!registry.Providers.TryGetValue(provider, out var adapter) || adapter is not IStatusCallbackReceiver receiver)
         {
@@ -77,20 +78,22 @@ internal static class ProviderEndpoints
                 return Problems.Plain(rejected.Status, rejected.Status == 401 ? "bad-signature" : "malformed-callback",
                     rejected.Status == 401 ? "The callback's signature does not verify." : "The callback cannot be parsed.", rejected.Reason);
             case CallbackResult.Accepted accepted:
-                var updates = new List<TrackingUpdate>();
+                var tracked = new List<(TrackingUpdate, Delivery?)>();
                 foreach (var e in accepted.Events)
                 {
-                    if (await ToUpdateAsync(adapter, e, store, ct) is not { } update)
+                    if (await ToUpdateAsync(adapter, e, store, ct) is not ({ } update, var delivery))
                     {
                         metrics.Callback(provider, "unknown_message");
                         return Problems.Plain(404, "unknown-message", "The callback names a message Herald did not send.",
                             $"no delivery matches {(e.DeliveryId is null ? $"provider message id '{e.ProviderMessageId}'" : $"delivery id '{e.DeliveryId}'")}");
                     }
 
-                    updates.Add(update);
+                    tracked.Add((update, delivery));
                 }
 
+                var updates = await lifecycle.AttachAsync(tracked, ct);
                 await store.ApplyTrackingAsync(updates, time.GetUtcNow(), ct);
+                lifecycle.Applied(updates);
                 var applied = time.GetUtcNow();
                 foreach (var e in accepted.Events)
                 {
@@ -104,22 +107,22 @@ internal static class ProviderEndpoints
         }
     }
 
-    private static async Task<TrackingUpdate?> ToUpdateAsync(IProviderAdapter adapter, TrackingEvent e, ITrackingStore store, CancellationToken ct)
+    private static async Task<(TrackingUpdate? Update, Delivery? Delivery)> ToUpdateAsync(IProviderAdapter adapter, TrackingEvent e, ITrackingStore store, CancellationToken ct)
     {
         if (e.Kind is TrackingKind.OptOut or TrackingKind.OptIn)
         {
             if (string.IsNullOrEmpty(e.Address))
             {
-                return null;
+                return (null, null);
             }
 
             var s = new Suppression(adapter.Channel, e.Address, "opt-out", adapter.Name, e.At);
-            return e.Kind == TrackingKind.OptOut ? new TrackingUpdate(null, null, null, e.At, null, Suppress: s) : new TrackingUpdate(null, null, null, e.At, null, Unsuppress: s);
+            return (e.Kind == TrackingKind.OptOut ? new TrackingUpdate(null, null, null, e.At, null, Suppress: s) : new TrackingUpdate(null, null, null, e.At, null, Unsuppress: s), null);
         }
 
         if (await store.FindTrackedDeliveryAsync(e.DeliveryId, e.ProviderMessageId, ct) is not { } d)
         {
-            return null;
+            return (null, null);
         }
 
         var (status, suppress) = e.Kind switch
@@ -134,7 +137,7 @@ internal static class ProviderEndpoints
         var decision = e.Kind.ToString().ToLowerInvariant();
         var trace = new TraceEntry(d.NotificationId, e.At, "track", d.Channel.ToWire(), decision,
             $"{adapter.Name}: {e.Detail}" + (suppress is null ? "" : $"; {d.Target} suppressed ({suppress.Reason})"));
-        return new TrackingUpdate(d.Id, d.NotificationId, status, e.At, trace, Suppress: suppress);
+        return (new TrackingUpdate(d.Id, d.NotificationId, status, e.At, trace, Suppress: suppress), d);
     }
 
     private static async Task<IResult> ListSuppressionsAsync(string? channel, string? address, string? limit, ITrackingStore store, CancellationToken ct)

@@ -27,6 +27,10 @@ internal static partial class Validate
         return value.Length > 255 ? Problems.Validation(field, $"'{field}' is longer than 255 characters") : null;
     }
 
+    /// <summary>A recipient id; the lifecycle events' reserved recipient is refused, so no customer can receive or forge them.</summary>
+    public static ProblemHttpResult? Recipient(string field, string? value) =>
+        Id(field, value) ?? (Core.Lifecycle.LifecycleEvents.IsOperational(value!) ? Problems.Validation(field, $"'{value}' is reserved for Herald's lifecycle events") : null);
+
     public static ProblemHttpResult? Priority(string? value, out Priority priority)
     {
         priority = Core.Domain.Priority.Normal;

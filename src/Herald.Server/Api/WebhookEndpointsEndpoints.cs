@@ -1,4 +1,5 @@
 using Herald.Core.Domain;
+using Herald.Core.Lifecycle;
 using Herald.Core.Pipeline;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
@@ -17,7 +18,8 @@ internal static class WebhookEndpointsEndpoints
         group.MapPost("/{id}/enable", EnableAsync).RequireScope(ApiKeys.Admin).Produces<WebhookEndpointResponse>().ProducesProblem(404);
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, IWebhookEndpointStore store, TimeProvider time, CancellationToken ct)
+    /// <summary>Without a <c>recipient_id</c> the endpoint is operational: it receives Herald's lifecycle events (docs/architecture.md).</summary>
+    private static async Task<IResult> CreateAsync(HttpRequest request, IWebhookEndpointStore store, OperationalSubscribers subscribers, TimeProvider time, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.WebhookEndpointRequest, ct);
         if (body.Problem is not null)
@@ -26,7 +28,7 @@ internal static class WebhookEndpointsEndpoints
         }
 
         var r = body.Value!;
-        if (Validate.Id("recipient_id", r.RecipientId) is { } bad)
+        if (r.RecipientId is not null && Validate.Recipient("recipient_id", r.RecipientId) is { } bad)
         {
             return bad;
         }
@@ -45,19 +47,36 @@ internal static class WebhookEndpointsEndpoints
             }
         }
 
-        var endpoint = new WebhookEndpoint(Ids.New("whe", time), r.RecipientId!, url.ToString(), StandardWebhookSigner.GenerateSecret(), types, r.Description, true, null, null, time.GetUtcNow());
+        var endpoint = new WebhookEndpoint(Ids.New("whe", time), r.RecipientId, url.ToString(), StandardWebhookSigner.GenerateSecret(), types, r.Description, true, null, null, time.GetUtcNow());
         await store.InsertEndpointAsync(endpoint, ct);
+        subscribers.Invalidate();
         return TypedResults.Created($"/api/v1/webhook-endpoints/{endpoint.Id}", ToResponse(endpoint, withSecret: true));
     }
 
     private static async Task<IResult> GetAsync(string id, IWebhookEndpointStore store, CancellationToken ct) =>
         await store.GetEndpointAsync(id, ct) is { } e ? TypedResults.Ok(ToResponse(e, withSecret: false)) : Problems.NotFound("webhook endpoint", id);
 
-    private static async Task<IResult> DeleteAsync(string id, IWebhookEndpointStore store, CancellationToken ct) =>
-        await store.DeleteEndpointAsync(id, ct) ? TypedResults.NoContent() : Problems.NotFound("webhook endpoint", id);
+    private static async Task<IResult> DeleteAsync(string id, IWebhookEndpointStore store, OperationalSubscribers subscribers, CancellationToken ct)
+    {
+        if (!await store.DeleteEndpointAsync(id, ct))
+        {
+            return Problems.NotFound("webhook endpoint", id);
+        }
 
-    private static async Task<IResult> EnableAsync(string id, IWebhookEndpointStore store, CancellationToken ct) =>
-        await store.EnableEndpointAsync(id, ct) ? TypedResults.Ok(ToResponse((await store.GetEndpointAsync(id, ct))!, withSecret: false)) : Problems.NotFound("webhook endpoint", id);
+        subscribers.Invalidate();
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<IResult> EnableAsync(string id, IWebhookEndpointStore store, OperationalSubscribers subscribers, CancellationToken ct)
+    {
+        if (!await store.EnableEndpointAsync(id, ct))
+        {
+            return Problems.NotFound("webhook endpoint", id);
+        }
+
+        subscribers.Invalidate();
+        return TypedResults.Ok(ToResponse((await store.GetEndpointAsync(id, ct))!, withSecret: false));
+    }
 
     /// <summary>The signing secret is shown once, when the endpoint is created.</summary>
     private static WebhookEndpointResponse ToResponse(WebhookEndpoint e, bool withSecret) =>

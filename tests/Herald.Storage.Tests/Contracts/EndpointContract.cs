@@ -1,5 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
+using Herald.Core.Webhooks;
 using Herald.Storage.Tests.Infrastructure;
 
 namespace Herald.Storage.Tests.Contracts;
@@ -12,7 +13,7 @@ public abstract class EndpointContract
 
     protected abstract Task<StoreHandle> OpenAsync();
 
-    private static WebhookEndpoint Endpoint(string id, string recipient = "u1", DateTimeOffset? created = null) =>
+    private static WebhookEndpoint Endpoint(string id, string? recipient = "u1", DateTimeOffset? created = null) =>
         new(id, recipient, "https://hooks.example/" + id, "secret-" + id, ["order.*", "invoice.paid"], "desc " + id, true, null, null, created ?? Now);
 
     private int _deliveries;
@@ -56,6 +57,76 @@ public abstract class EndpointContract
 
         list.Select(e => e.Id).ShouldBe(["whe_c", "whe_a", "whe_b"]);
         (await s.Endpoints.GetEndpointsForRecipientAsync("nobody", None)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task InsertEndpointAsync_WithoutRecipient_RoundTripsAsOperational()
+    {
+        await using var s = await OpenAsync();
+
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_ops", recipient: null), None);
+
+        var stored = await s.Endpoints.GetEndpointAsync("whe_ops", None);
+        stored.ShouldNotBeNull();
+        stored.RecipientId.ShouldBeNull();
+        stored.Enabled.ShouldBeTrue();
+        (await s.Endpoints.GetEndpointsForRecipientAsync("u1", None)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task GetOperationalEndpointsAsync_EnabledRecipientLessOnly_MatchByEventType()
+    {
+        await using var s = await OpenAsync();
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_cust"), None);
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_ops_b", recipient: null, created: Now.AddMinutes(1)) with { EventTypes = ["delivery.*"] }, None);
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_ops_a", recipient: null, created: Now) with { EventTypes = ["notification.accepted"] }, None);
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_ops_off", recipient: null) with { EventTypes = ["delivery.*"] }, None);
+        await ReportAsync(s, new WebhookEndpointResult("whe_ops_off", false, true, "HTTP 410 Gone"), Now);
+
+        var list = await s.Endpoints.GetOperationalEndpointsAsync(None);
+
+        list.Select(e => e.Id).ShouldBe(["whe_ops_a", "whe_ops_b"]);
+        list.Where(e => EndpointSubscription.Matches(e, "delivery.sent")).Select(e => e.Id).ShouldBe(["whe_ops_b"]);
+        list.Where(e => EndpointSubscription.Matches(e, "notification.accepted")).Select(e => e.Id).ShouldBe(["whe_ops_a"]);
+        list.Where(e => EndpointSubscription.Matches(e, "endpoint.disabled")).ShouldBeEmpty();
+        (await s.Endpoints.GetEndpointsForRecipientAsync("u1", None)).Select(e => e.Id).ShouldBe(["whe_cust"]);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_WithLifecycleEvent_InsertsItOnlyWhenTheCompletionApplies()
+    {
+        await using var s = await OpenAsync();
+        var claimed = await DispatchSamples.SeedClaimedAsync(s, "dlv_evt", Channel.Webhook);
+        static Notification Event(string id) => new(id, "delivery.sent", "_ops", Priority.Normal, NotificationStatus.Accepted, "_lifecycle", null,
+            [Channel.Webhook], "{\"type\":\"delivery.sent\"}", null, null, Now, Now);
+
+        var first = await s.Dispatch.CompleteAsync([DispatchSamples.Sent(claimed, "lane-a") with { LifecycleEvent = Event("ntf_evt_1") }], Now, None);
+        var again = await s.Dispatch.CompleteAsync([DispatchSamples.Sent(claimed, "lane-a") with { LifecycleEvent = Event("ntf_evt_2") }], Now, None);
+
+        first.ShouldBe([true]);
+        again.ShouldBe([false]);
+        var stored = await s.Queries.GetNotificationAsync("ntf_evt_1", None);
+        stored.ShouldNotBeNull();
+        stored.RecipientId.ShouldBe("_ops");
+        stored.Channels.ShouldBe([Channel.Webhook]);
+        (await s.Queries.GetNotificationAsync("ntf_evt_2", None)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task CompleteAsync_DisabledEvent_InsertedOnlyByTheCommitThatDisables()
+    {
+        await using var s = await OpenAsync();
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_1"), None);
+        static Notification Event(string id) => new(id, "endpoint.disabled", "_ops", Priority.Low, NotificationStatus.Accepted, "_lifecycle", null,
+            [Channel.Webhook], "{}", null, null, Now, Now);
+
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, false, "HTTP 500", Event("ntf_dis_1")), Now);
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, true, "HTTP 410 Gone", Event("ntf_dis_2")), Now.AddMinutes(1));
+        await ReportAsync(s, new WebhookEndpointResult("whe_1", false, true, "HTTP 410 Gone", Event("ntf_dis_3")), Now.AddMinutes(2));
+
+        (await s.Queries.GetNotificationAsync("ntf_dis_1", None)).ShouldBeNull();
+        (await s.Queries.GetNotificationAsync("ntf_dis_2", None))!.EventType.ShouldBe("endpoint.disabled");
+        (await s.Queries.GetNotificationAsync("ntf_dis_3", None)).ShouldBeNull();
     }
 
     [Fact]

@@ -41,6 +41,21 @@ public abstract class TrackingContract
     }
 
     [Fact]
+    public async Task ApplyTrackingAsync_WithLifecycleEvent_InsertsItOnlyWhenTheReportMovesForward()
+    {
+        await using var s = await OpenAsync();
+        var d = await SentAsync(s);
+        static Notification Event(string id) => new(id, "delivery.delivered", "_ops", Priority.Normal, NotificationStatus.Accepted, "_lifecycle", null,
+            [Channel.Webhook], "{}", null, null, Now, Now);
+
+        await s.Tracking.ApplyTrackingAsync([Report(d, DeliveryStatus.Delivered, Now.AddSeconds(1)) with { LifecycleEvent = Event("ntf_evt_1") }], Now.AddSeconds(1), None);
+        await s.Tracking.ApplyTrackingAsync([Report(d, DeliveryStatus.Delivered, Now.AddSeconds(2)) with { LifecycleEvent = Event("ntf_evt_2") }], Now.AddSeconds(2), None);
+
+        (await s.Queries.GetNotificationAsync("ntf_evt_1", None))!.RecipientId.ShouldBe("_ops");
+        (await s.Queries.GetNotificationAsync("ntf_evt_2", None)).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task ApplyTrackingAsync_StatusesOnlyMoveForward()
     {
         await using var s = await OpenAsync();
