@@ -34,6 +34,22 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
                 }
             }
 
+            // recipient_id became nullable (operational endpoints); SQLite cannot drop NOT NULL, so an older table is
+            // rebuilt with its rows (its indexes are made again by the schema below).
+            if (Convert.ToInt64(c.Command("SELECT COUNT(*) FROM pragma_table_info('webhook_endpoints') WHERE name = 'recipient_id' AND \"notnull\" = 1", tx).Scalar(),
+                System.Globalization.CultureInfo.InvariantCulture) == 1)
+            {
+                c.Command("""
+                    CREATE TABLE webhook_endpoints_nullable(
+                      id TEXT PRIMARY KEY, recipient_id TEXT, url TEXT NOT NULL, secret TEXT NOT NULL, event_types TEXT NOT NULL, description TEXT,
+                      enabled INTEGER NOT NULL, disabled_reason TEXT, failing_since INTEGER, created_at INTEGER NOT NULL);
+                    INSERT INTO webhook_endpoints_nullable SELECT id, recipient_id, url, secret, event_types, description, enabled, disabled_reason, failing_since, created_at
+                      FROM webhook_endpoints;
+                    DROP TABLE webhook_endpoints;
+                    ALTER TABLE webhook_endpoints_nullable RENAME TO webhook_endpoints;
+                    """, tx).NonQuery();
+            }
+
             c.Command(schema, tx).NonQuery();
         }, ct);
     }

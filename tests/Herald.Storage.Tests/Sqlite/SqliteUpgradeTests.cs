@@ -3,10 +3,41 @@ using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Tests.Sqlite;
 
-/// <summary>A file made before trace_parent existed gets the column at start, keeping its rows.</summary>
+/// <summary>Files made by earlier builds are brought up to the current schema at start, keeping their rows.</summary>
 public sealed class SqliteUpgradeTests : IDisposable
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), "herald-upgrade-tests", Guid.NewGuid().ToString("N") + ".db");
+
+    [Fact]
+    public async Task InitializeAsync_EndpointsWithRequiredRecipient_RebuiltNullableKeepingRows()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        await using (var old = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            await old.OpenAsync();
+            await using var create = old.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE webhook_endpoints(
+                  id TEXT PRIMARY KEY, recipient_id TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL, event_types TEXT NOT NULL, description TEXT,
+                  enabled INTEGER NOT NULL, disabled_reason TEXT, failing_since INTEGER, created_at INTEGER NOT NULL);
+                CREATE INDEX ix_webhook_endpoints_recipient ON webhook_endpoints(recipient_id);
+                INSERT INTO webhook_endpoints VALUES ('whe_old', 'u1', 'https://example.com/h', 'whsec_x', '["order.*"]', 'kept', 1, NULL, NULL, 0);
+                """;
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var db = new SqliteDatabase(new SqliteOptions { Path = _path, Synchronous = "NORMAL" });
+        await using (db)
+        {
+            var store = new SqliteStore(db);
+            await store.InitializeAsync(CancellationToken.None);
+
+            (await store.GetEndpointAsync("whe_old", CancellationToken.None)).ShouldNotBeNull().Description.ShouldBe("kept");
+            await store.InsertEndpointAsync(new Herald.Core.Domain.WebhookEndpoint("whe_ops", null, "https://example.com/ops", "whsec_y", ["delivery.*"], null, true, null, null,
+                DateTimeOffset.UnixEpoch), CancellationToken.None);
+            (await store.GetEndpointAsync("whe_ops", CancellationToken.None)).ShouldNotBeNull().RecipientId.ShouldBeNull();
+        }
+    }
 
     [Fact]
     public async Task InitializeAsync_FileWithoutTraceParent_AddsTheColumnsAndKeepsRows()
