@@ -2,25 +2,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Herald.Core.Webhooks;
 using Herald.Server.Tests.Infrastructure;
-using Herald.Testing;
-using Npgsql;
 
 namespace Herald.Server.Tests.Lifecycle;
-
-/// <summary>The distributed mode in one process: PostgreSQL store, RabbitMQ lanes, all roles.</summary>
-public sealed class DistributedServerFixture : HeraldServerFixture
-{
-    private readonly string _connection = ExternalServices.NewDatabase("herald_lifecycle");
-
-    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
-    {
-        ["Herald:Storage:Engine"] = "postgres",
-        ["Herald:Storage:Postgres:ConnectionString"] = _connection,
-        ["Herald:Transport:Engine"] = "rabbitmq",
-        ["Herald:Transport:RabbitMq:Uri"] = ExternalServices.RabbitMqUri,
-        ["Herald:Transport:RabbitMq:ExchangePrefix"] = new NpgsqlConnectionStringBuilder(_connection).Database,
-    };
-}
 
 public sealed class LifecycleDistributedTests(DistributedServerFixture server) : IClassFixture<DistributedServerFixture>
 {

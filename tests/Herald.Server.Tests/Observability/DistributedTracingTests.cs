@@ -1,33 +1,14 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Herald.Server.Tests.Infrastructure;
-using Herald.Testing;
-using Npgsql;
 
 namespace Herald.Server.Tests.Observability;
-
-/// <summary>Herald on PostgreSQL and RabbitMQ (one process with every role), SMS through a routed capture provider.</summary>
-public sealed class DistributedTracingFixture : HeraldServerFixture
-{
-    private readonly string _database = ExternalServices.NewDatabase("herald_tracing");
-
-    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
-    {
-        ["Herald:Storage:Engine"] = "postgres",
-        ["Herald:Storage:Postgres:ConnectionString"] = _database,
-        ["Herald:Transport:Engine"] = "rabbitmq",
-        ["Herald:Transport:RabbitMq:Uri"] = ExternalServices.RabbitMqUri,
-        ["Herald:Transport:RabbitMq:ExchangePrefix"] = new NpgsqlConnectionStringBuilder(_database).Database,
-        ["Herald:Providers:sms-capture:Type"] = "capture",
-        ["Herald:Channels:sms:Providers"] = "sms-capture",
-    };
-}
 
 /// <summary>
 /// The queue hop: the relay's publish span carries the trace into the RabbitMQ message's traceparent header, and the
 /// consumer's deliver span is its child: API → ingest → plan → publish → deliver → provider, one trace.
 /// </summary>
-public sealed class DistributedTracingTests(DistributedTracingFixture server) : IClassFixture<DistributedTracingFixture>
+public sealed class DistributedTracingTests(DistributedServerFixture server) : IClassFixture<DistributedServerFixture>
 {
     [Fact]
     public async Task Send_WithTraceparent_PublishSpanParentsTheConsumer()
