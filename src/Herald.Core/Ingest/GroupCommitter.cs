@@ -137,7 +137,11 @@ public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeli
             {
                 foreach (var n in items[i].Notifications)
                 {
-                    byPriority[(int)n.Priority]++;
+                    // Lifecycle events ride along with the notification they report; they are not accepted sends.
+                    if (!Lifecycle.LifecycleEvents.IsOperational(n.RecipientId))
+                    {
+                        byPriority[(int)n.Priority]++;
+                    }
                 }
             }
         }

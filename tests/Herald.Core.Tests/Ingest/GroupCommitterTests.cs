@@ -63,13 +63,16 @@ public sealed class GroupCommitterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Commit_NewAndAlreadyTakenKeys_CountsOnlyStoredNotificationsByPriority()
+    public async Task Commit_NewAndAlreadyTakenKeysAndLifecycleEvents_CountsOnlyStoredSendsByPriority()
     {
         using var committer = Committer(capacity: 1000);
         await committer.StartAsync(CancellationToken.None);
         var keyed = new IngestItem([Notification("ntf_committer_keyed", Priority.Urgent)], new IdempotencyRecord("k1", "h", 202, "{}", Now));
 
         (await committer.TryEnqueue(Items(3))!.WaitAsync(TimeSpan.FromSeconds(30))).ShouldAllBe(stored => stored);
+        var lifecycle = new Notification("ntf_committer_event", "notification.accepted", Lifecycle.LifecycleEvents.Recipient, Priority.Normal, NotificationStatus.Accepted,
+            Lifecycle.LifecycleEvents.Template, null, [Channel.Webhook], "{}", null, null, Now, Now);
+        (await committer.TryEnqueue([new IngestItem([lifecycle], null)])!.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBe([true]);
         (await committer.TryEnqueue([keyed])!.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBe([true]);
         (await committer.TryEnqueue([keyed with { Notifications = [Notification("ntf_committer_again", Priority.Urgent)] }])!.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBe([false]);
         await committer.StopAsync(CancellationToken.None);
