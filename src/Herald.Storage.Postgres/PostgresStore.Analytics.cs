@@ -28,7 +28,7 @@ public sealed partial class PostgresStore : IAnalyticsStore
             percentile_disc(0.99) WITHIN GROUP (ORDER BY d.sent_at - n.created_at)
         FROM deliveries d JOIN notifications n ON n.id = d.notification_id
         WHERE d.notification_id >= @lo AND d.notification_id < @hi AND n.id >= @lo AND n.id < @hi
-          AND n.created_at >= @from AND n.created_at < @to
+          AND n.created_at >= @from AND n.created_at < @to AND n.recipient_id <> '_ops'
         GROUP BY GROUPING SETS (({key}), ())
         """;
 

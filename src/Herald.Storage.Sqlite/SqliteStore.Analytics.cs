@@ -17,7 +17,7 @@ public sealed partial class SqliteStore : IAnalyticsStore
                    d.sent_at - n.created_at AS lat
             FROM deliveries d JOIN notifications n ON n.id = d.notification_id
             WHERE d.notification_id >= $lo AND d.notification_id < $hi AND n.id >= $lo AND n.id < $hi
-              AND n.created_at >= $from AND n.created_at < $to),
+              AND n.created_at >= $from AND n.created_at < $to AND n.recipient_id <> '_ops'),
         w AS (
             SELECT r.*, row_number() OVER (PARTITION BY k ORDER BY lat IS NULL, lat) AS rn, count(lat) OVER (PARTITION BY k) AS nl,
                    row_number() OVER (ORDER BY lat IS NULL, lat) AS rt, count(lat) OVER () AS nt

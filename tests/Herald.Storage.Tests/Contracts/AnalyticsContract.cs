@@ -27,7 +27,10 @@ public abstract class AnalyticsContract
         Suppressed,
     }
 
-    private sealed record Seed(DateTimeOffset Accepted, Channel Channel, string EventType, string? Provider, Outcome Outcome, int LatencyMs = 0, params string[] Tracked);
+    private sealed record Seed(DateTimeOffset Accepted, Channel Channel, string EventType, string? Provider, Outcome Outcome, int LatencyMs = 0, params string[] Tracked)
+    {
+        public string? Recipient { get; init; }
+    }
 
     /// <summary>Lets every delivery through except those the test wants suppressed at the gate.</summary>
     private sealed class ScriptedGate(bool suppress) : IDispatchGate
@@ -40,7 +43,7 @@ public abstract class AnalyticsContract
     {
         var nid = "ntf_" + Guid.CreateVersion7(x.Accepted).ToString("N");
         var did = "dlv_" + Guid.CreateVersion7(x.Accepted).ToString("N");
-        var recipient = "u-" + Guid.NewGuid().ToString("N");
+        var recipient = x.Recipient ?? "u-" + Guid.NewGuid().ToString("N");
         var notification = new Notification(nid, x.EventType, recipient, Priority.Normal, NotificationStatus.Accepted, "tpl", 1, null, "{}", null, null,
             x.Accepted, x.Accepted);
         await s.Ingest.AcceptAsync([new IngestItem([notification], null)], x.Accepted, ct);
@@ -107,6 +110,23 @@ public abstract class AnalyticsContract
     private static DeliveryCounts Counts(long total, long queued = 0, long inFlight = 0, long sent = 0, long delivered = 0, long opened = 0, long clicked = 0,
         long bounced = 0, long failed = 0, long dead = 0, long suppressed = 0) =>
         new(total, queued, inFlight, sent, delivered, opened, clicked, bounced, failed, dead, suppressed, 0);
+
+    [Fact]
+    public async Task SummarizeAsync_LifecycleEventDeliveries_LeftOut()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        await using var s = await OpenAsync();
+        await SeedAllAsync(s,
+        [
+            new(T0, Channel.Webhook, "delivery.sent", "webhook", Outcome.Sent, 10) { Recipient = "_ops" },
+            new(T0.AddMinutes(1), Channel.Webhook, "order.shipped", "webhook", Outcome.Sent, 20),
+        ], cts.Token);
+
+        var summary = await s.Analytics.SummarizeAsync(T0, T1, AnalyticsGrouping.EventType, cts.Token);
+
+        summary.Groups.Select(g => g.Key).ShouldBe(["order.shipped"]);
+        summary.Total.Counts.Total.ShouldBe(1);
+    }
 
     [Fact]
     public async Task SummarizeAsync_ByChannel_CountsRatesAndPercentilesPerChannelAndTotal()
