@@ -33,6 +33,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<ITrackingStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IQueueStatsStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IErasureStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IWorkRelayStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IProviderBucketStore>(sp => sp.GetRequiredService<PostgresStore>());
         return services;

@@ -32,6 +32,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<ITrackingStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IQueueStatsStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IErasureStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 }

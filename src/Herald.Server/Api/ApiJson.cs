@@ -20,6 +20,7 @@ namespace Herald.Server.Api;
 [JsonSerializable(typeof(NotificationPage))]
 [JsonSerializable(typeof(UserRequest))]
 [JsonSerializable(typeof(UserResponse))]
+[JsonSerializable(typeof(ErasureResponse))]
 [JsonSerializable(typeof(PreferencesDto))]
 [JsonSerializable(typeof(DeviceRequest))]
 [JsonSerializable(typeof(DeviceResponse))]

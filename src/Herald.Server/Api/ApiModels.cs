@@ -29,6 +29,20 @@ public sealed record UserRequest(string? Email, string? Phone, string? Locale, s
 
 public sealed record UserResponse(string UserId, string? Email, string? Phone, string? Locale, string? Timezone, DateTimeOffset UpdatedAt);
 
+/// <summary>What an erasure removed (deleted) or anonymised (kept for counts under <see cref="Pseudonym"/>).</summary>
+public sealed record ErasureResponse(
+    string UserId,
+    string Pseudonym,
+    bool Profile,
+    int Devices,
+    int FeedItems,
+    int Notifications,
+    int Deliveries,
+    int Cancelled,
+    int OutboxMessages,
+    int WebhookEndpoints,
+    int LifecycleEvents);
+
 public sealed record QuietHoursDto(string? Start, string? End, string? Timezone);
 
 public sealed record PreferenceRuleDto(string? EventType, string? Channel, bool? Enabled, QuietHoursDto? QuietHours, int? FrequencyCap);

@@ -12,6 +12,8 @@ internal static class UsersEndpoints
     {
         var group = app.MapGroup("/api/v1/users/{user_id}").WithTags("Users");
         group.MapPut("/", PutUserAsync).RequireScope(ApiKeys.Admin).Accepts<UserRequest>("application/json").Produces<UserResponse>().ProducesProblem(400);
+        group.MapDelete("/", EraseAsync).RequireScope(ApiKeys.Admin).Produces<ErasureResponse>().ProducesProblem(400)
+            .WithSummary("Right to erasure: deletes the user's profile, preferences, devices, feed and endpoints, cancels unsent work and anonymises delivery records");
         group.MapGet("/", GetUserAsync).RequireScope(ApiKeys.ReadScope).Produces<UserResponse>().ProducesProblem(404);
         group.MapPut("/preferences", PutPreferencesAsync).RequireScope(ApiKeys.Admin).Accepts<PreferencesDto>("application/json").Produces<PreferencesDto>().ProducesProblem(400);
         group.MapGet("/preferences", GetPreferencesAsync).RequireScope(ApiKeys.ReadScope).Produces<PreferencesDto>();
@@ -37,6 +39,23 @@ internal static class UsersEndpoints
         var profile = new UserProfile(user_id, r.Email, r.Phone, r.Locale, r.Timezone, time.GetUtcNow());
         await users.UpsertUserAsync(profile, ct);
         return TypedResults.Ok(ToResponse(profile));
+    }
+
+    /// <summary>
+    /// Erases a user. Always 200 (also for an id Herald has never seen), so a retried request and a request for a user known only
+    /// from notifications both succeed; the counts say what was found. The pseudonym is random: nothing links it back to the id.
+    /// </summary>
+    private static async Task<IResult> EraseAsync(string user_id, IErasureStore erasure, TimeProvider time, CancellationToken ct)
+    {
+        if (Validate.Recipient("user_id", user_id) is { } problem)
+        {
+            return problem;
+        }
+
+        var pseudonym = "erased-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+        var s = await erasure.EraseUserAsync(user_id, pseudonym, time.GetUtcNow(), ct);
+        return TypedResults.Ok(new ErasureResponse(user_id, pseudonym, s.Profile, s.Devices, s.FeedItems, s.Notifications, s.Deliveries, s.Cancelled,
+            s.OutboxMessages, s.WebhookEndpoints, s.LifecycleEvents));
     }
 
     private static async Task<IResult> GetUserAsync(string user_id, IUserStore users, CancellationToken ct) =>
