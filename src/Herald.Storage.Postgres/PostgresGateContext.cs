@@ -109,6 +109,12 @@ internal sealed class PostgresGateContext(NpgsqlConnection c, NpgsqlTransaction 
         return cmd.ExecuteScalar() as string;
     }
 
+    public DateTimeOffset? InAppReadAt(string notificationId)
+    {
+        using var cmd = c.Command("SELECT min(read_at) FROM feed WHERE notification_id = @n AND read_at IS NOT NULL", tx).With("n", notificationId);
+        return cmd.ExecuteScalar() is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
     public bool SentSameContent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since)
     {
         beforeDeliveryRead?.Invoke(recipientId, channel);

@@ -34,7 +34,7 @@ public sealed partial class PostgresStore : IDispatchStore
         var context = new PostgresGateContext(c, tx, claims.FlushFor);
         context.Preload(candidates);
         var deferred = new List<(Delivery Delivery, DateTimeOffset Until)>();
-        var suppressed = new List<(Delivery Delivery, string Reason)>();
+        var suppressed = new List<(Delivery Delivery, string Reason, string Status)>();
         var trace = new List<TraceEntry>();
         var claimed = new List<Delivery>(candidates.Count);
         foreach (var d in candidates)
@@ -46,8 +46,8 @@ public sealed partial class PostgresStore : IDispatchStore
                     trace.Add(new TraceEntry(d.NotificationId, now, defer.Stage, d.Channel.ToWire(), "deferred", defer.Reason));
                     break;
                 case GateDecision.Suppress suppress:
-                    suppressed.Add((d, suppress.Reason));
-                    trace.Add(new TraceEntry(d.NotificationId, now, suppress.Stage, d.Channel.ToWire(), "suppressed", suppress.Reason));
+                    suppressed.Add((d, suppress.Reason, suppress.Status));
+                    trace.Add(new TraceEntry(d.NotificationId, now, suppress.Stage, d.Channel.ToWire(), suppress.Status, suppress.Reason));
                     break;
                 default:
                     claims.Add(d);
@@ -71,11 +71,11 @@ public sealed partial class PostgresStore : IDispatchStore
         if (suppressed.Count > 0)
         {
             await c.Command("""
-                UPDATE deliveries SET status = 'suppressed', last_error = x.reason, updated_at = @now
-                FROM unnest(@n::text[], @id::text[], @r::text[]) AS x(nid, did, reason)
+                UPDATE deliveries SET status = x.status, last_error = x.reason, updated_at = @now
+                FROM unnest(@n::text[], @id::text[], @r::text[], @s::text[]) AS x(nid, did, reason, status)
                 WHERE notification_id = x.nid AND id = x.did
                 """, tx).With("n", suppressed.Select(x => x.Delivery.NotificationId).ToArray()).With("id", suppressed.Select(x => x.Delivery.Id).ToArray())
-                .With("r", suppressed.Select(x => x.Reason).ToArray()).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
+                .With("r", suppressed.Select(x => x.Reason).ToArray()).With("s", suppressed.Select(x => x.Status).ToArray()).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
         }
 
         await InsertTraceAsync(c, tx, trace, ct);

@@ -40,14 +40,56 @@ public sealed partial class PostgresStore : IFeedStore
 
     /// <summary>True when the user has the notification in the feed, read before or not.</summary>
     public Task<bool> MarkReadAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct) =>
-        db.WriteAsync(async (c, tx) => await c.Command("""
-            WITH marked AS (UPDATE feed SET read_at = @t WHERE notification_id = @n AND user_id = @u AND read_at IS NULL RETURNING 1)
-            SELECT EXISTS (SELECT 1 FROM feed WHERE notification_id = @n AND user_id = @u)
-            """, tx).With("u", userId).With("n", notificationId).With("t", now.Ms()).ExecuteScalarAsync(ct) is true, ct);
+        db.WriteAsync(async (c, tx) =>
+        {
+            var exists = await c.Command("""
+                WITH marked AS (UPDATE feed SET read_at = @t WHERE notification_id = @n AND user_id = @u AND read_at IS NULL RETURNING 1)
+                SELECT EXISTS (SELECT 1 FROM feed WHERE notification_id = @n AND user_id = @u)
+                """, tx).With("u", userId).With("n", notificationId).With("t", now.Ms()).ExecuteScalarAsync(ct) is true;
+            if (exists)
+            {
+                await CancelEscalationsAsync(c, tx, userId, notificationId, now, ct);
+            }
+
+            return exists;
+        }, ct);
 
     public Task<int> MarkAllReadAsync(string userId, DateTimeOffset now, CancellationToken ct) =>
-        db.WriteAsync(async (c, tx) => await c.Command("UPDATE feed SET read_at = @t WHERE user_id = @u AND read_at IS NULL", tx)
-            .With("u", userId).With("t", now.Ms()).ExecuteNonQueryAsync(ct), ct);
+        db.WriteAsync(async (c, tx) =>
+        {
+            var marked = await c.Command("UPDATE feed SET read_at = @t WHERE user_id = @u AND read_at IS NULL", tx).With("u", userId).With("t", now.Ms()).ExecuteNonQueryAsync(ct);
+            if (marked > 0)
+            {
+                await CancelEscalationsAsync(c, tx, userId, null, now, ct);
+            }
+
+            return marked;
+        }, ct);
+
+    /// <summary>
+    /// Reading the in-app item cancels the escalations still waiting for it, in the same transaction. A claimer holding such
+    /// a delivery (FOR UPDATE) finishes first; this update then finds it sending and leaves it: an escalation is either
+    /// cancelled here or sent by a claim whose gate saw the item unread.
+    /// </summary>
+    private static async Task CancelEscalationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, string userId, string? notificationId, DateTimeOffset now, CancellationToken ct)
+    {
+        var read = $"in-app item read at {now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z";
+        var cancelled = await c.Command($"""
+            UPDATE deliveries SET status = 'cancelled', last_error = @r, updated_at = @t
+            WHERE recipient_id = @u AND condition = '{DeliveryConditions.InAppUnread}' AND status IN ('queued', 'deferred', 'retrying')
+              AND (@n::text IS NULL AND notification_id IN (SELECT notification_id FROM feed WHERE user_id = @u) OR notification_id = @n::text)
+            RETURNING notification_id, channel
+            """, tx).With("u", userId).With("n", notificationId).With("r", read + "; escalation cancelled").With("t", now.Ms())
+            .ReadAllAsync(r => (Notification: r.GetString(0), Channel: (Channel)r.GetInt32(1)), ct);
+        if (cancelled.Count == 0)
+        {
+            return;
+        }
+
+        await InsertTraceAsync(c, tx, [.. cancelled.Select(x => new TraceEntry(x.Notification, now, "feed", x.Channel.ToWire(), DeliveryStatus.Cancelled,
+            $"{read}; escalation to {x.Channel.ToWire()} cancelled"))], ct);
+        await RefreshNotificationsAsync(c, tx, cancelled.Select(x => x.Notification), now, ct);
+    }
 
     /// <summary>Feed items of completed in-app deliveries, in order; one a delivery already has is skipped.</summary>
     private static async Task InsertFeedAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<FeedItem> items, CancellationToken ct) =>

@@ -8,7 +8,7 @@ namespace Herald.Storage.Postgres;
 public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificationQueryStore
 {
     private const string NotificationColumns =
-        "id, event_type, recipient_id, priority, status, template_id, template_version, channels, data, idempotency_key, batch_id, due_at, created_at, trace_parent";
+        "id, event_type, recipient_id, priority, status, template_id, template_version, channels, data, idempotency_key, batch_id, due_at, created_at, trace_parent, options, campaign_id";
 
     public async Task<IdempotencyRecord?> GetIdempotencyAsync(string key, CancellationToken ct)
     {
@@ -196,10 +196,10 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
 
         await c.Command("""
             INSERT INTO notifications(id, event_type, recipient_id, priority, status, template_id, template_version, channels, data,
-                idempotency_key, batch_id, due_at, created_at, updated_at, trace_parent)
-            SELECT id, et, r, p, s, tid, tv, ch, d, ik, b, due, @ca, @ca, tp
+                idempotency_key, batch_id, due_at, created_at, updated_at, trace_parent, options, campaign_id)
+            SELECT id, et, r, p, s, tid, tv, ch, d, ik, b, due, @ca, @ca, tp, opt, cmp
             FROM unnest(@id::text[], @et::text[], @r::text[], @p::integer[], @s::text[], @tid::text[], @tv::integer[], @ch::text[], @d::text[],
-                @ik::text[], @b::text[], @due::bigint[], @tp::text[]) WITH ORDINALITY AS x(id, et, r, p, s, tid, tv, ch, d, ik, b, due, tp, o)
+                @ik::text[], @b::text[], @due::bigint[], @tp::text[], @opt::text[], @cmp::text[]) WITH ORDINALITY AS x(id, et, r, p, s, tid, tv, ch, d, ik, b, due, tp, opt, cmp, o)
             ORDER BY o
             """, tx).With("ca", now.Ms())
             .With("id", notifications.Select(n => n.Id).ToArray()).With("et", notifications.Select(n => n.EventType).ToArray())
@@ -210,6 +210,7 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             .With("d", notifications.Select(n => n.Data).ToArray()).With("ik", notifications.Select(n => n.IdempotencyKey).ToArray())
             .With("b", notifications.Select(n => n.BatchId).ToArray()).With("due", notifications.Select(n => n.DueAt.Ms()).ToArray())
             .With("tp", notifications.Select(n => n.TraceParent).ToArray())
+            .With("opt", notifications.Select(n => StoreJson.OptionsJson(n.Options)).ToArray()).With("cmp", notifications.Select(n => n.CampaignId).ToArray())
             .ExecuteNonQueryAsync(ct);
     }
 
@@ -217,5 +218,5 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
         r.GetString(0), r.GetString(1), r.GetString(2), (Priority)r.GetInt32(3), r.GetString(4), r.GetString(5),
         r.IsDBNull(6) ? null : r.GetInt32(6),
         r.IsDBNull(7) ? null : r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => (Channel)int.Parse(x, CultureInfo.InvariantCulture)).ToList(),
-        r.GetString(8), r.StringOrNull(9), r.StringOrNull(10), r.Time(11), r.Time(12), r.StringOrNull(13));
+        r.GetString(8), r.StringOrNull(9), r.StringOrNull(10), r.Time(11), r.Time(12), r.StringOrNull(13), StoreJson.OptionsJson(r.StringOrNull(14)), r.StringOrNull(15));
 }

@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY, request_hash TEXT N
 CREATE TABLE IF NOT EXISTS notifications(
   id TEXT PRIMARY KEY, event_type TEXT NOT NULL, recipient_id TEXT NOT NULL, priority INTEGER NOT NULL, status TEXT NOT NULL,
   template_id TEXT NOT NULL, template_version INTEGER, channels TEXT, data TEXT NOT NULL, idempotency_key TEXT, batch_id TEXT,
-  due_at INTEGER NOT NULL, lease_until INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, trace_parent TEXT);
+  due_at INTEGER NOT NULL, lease_until INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, trace_parent TEXT, options TEXT, campaign_id TEXT);
 CREATE INDEX IF NOT EXISTS ix_notifications_due ON notifications(priority, due_at) WHERE status IN ('accepted', 'scheduled');
 CREATE INDEX IF NOT EXISTS ix_notifications_planning ON notifications(lease_until) WHERE status = 'planning';
 CREATE INDEX IF NOT EXISTS ix_notifications_recipient ON notifications(recipient_id, id);
@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS deliveries(
   priority INTEGER NOT NULL, target TEXT NOT NULL, target_ref TEXT, provider TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL,
   last_error TEXT, content TEXT NOT NULL, content_hash TEXT NOT NULL, due_at INTEGER NOT NULL, lease_until INTEGER, lease_owner TEXT,
   claimed_at INTEGER, sent_at INTEGER, delivered_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-  platform TEXT, provider_message_id TEXT, tracked_status TEXT, trace_parent TEXT,
+  platform TEXT, provider_message_id TEXT, tracked_status TEXT, trace_parent TEXT, expires_at INTEGER, condition TEXT,
   UNIQUE(notification_id, channel, target));
 CREATE INDEX IF NOT EXISTS ix_deliveries_lane ON deliveries(channel, priority, due_at) WHERE status IN ('queued', 'deferred', 'retrying');
 CREATE INDEX IF NOT EXISTS ix_deliveries_lease ON deliveries(lease_until) WHERE status = 'sending';
@@ -48,3 +48,24 @@ CREATE TABLE IF NOT EXISTS outbox(
   target TEXT NOT NULL, message TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS ix_outbox_delivery ON outbox(delivery_id);
 CREATE INDEX IF NOT EXISTS ix_outbox_recipient ON outbox(recipient_id, id);
+CREATE INDEX IF NOT EXISTS ix_notifications_campaign ON notifications(campaign_id, status) WHERE campaign_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS topic_subscribers(topic TEXT NOT NULL, user_id TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY(topic, user_id));
+CREATE INDEX IF NOT EXISTS ix_topic_subscribers_user ON topic_subscribers(user_id);
+CREATE TABLE IF NOT EXISTS campaigns(
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT, topic TEXT, request TEXT NOT NULL, scheduled_at INTEGER NOT NULL, local_time TEXT,
+  rate REAL, status TEXT NOT NULL, cursor TEXT, released INTEGER NOT NULL, lease_owner TEXT, lease_until INTEGER,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS ix_campaigns_active ON campaigns(scheduled_at) WHERE status IN ('scheduled', 'running');
+CREATE TABLE IF NOT EXISTS campaign_recipients(campaign_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY(campaign_id, user_id));
+CREATE INDEX IF NOT EXISTS ix_campaign_recipients_user ON campaign_recipients(user_id);
+CREATE TABLE IF NOT EXISTS digest_rules(
+  event_type TEXT PRIMARY KEY, window_ms INTEGER NOT NULL, max_items INTEGER NOT NULL, group_by TEXT, template_id TEXT NOT NULL,
+  fold_rate_limited INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS digests(
+  id TEXT PRIMARY KEY, recipient_id TEXT NOT NULL, event_type TEXT NOT NULL, kind TEXT NOT NULL, group_key TEXT NOT NULL, status TEXT NOT NULL,
+  opened_at INTEGER NOT NULL, close_at INTEGER NOT NULL, item_count INTEGER NOT NULL, notification_id TEXT, closed_at INTEGER);
+CREATE UNIQUE INDEX IF NOT EXISTS ux_digests_open ON digests(recipient_id, event_type, kind, group_key) WHERE status = 'open';
+CREATE INDEX IF NOT EXISTS ix_digests_due ON digests(close_at) WHERE status = 'open';
+CREATE INDEX IF NOT EXISTS ix_digests_recipient ON digests(recipient_id);
+CREATE TABLE IF NOT EXISTS digest_items(
+  digest_id TEXT NOT NULL, notification_id TEXT NOT NULL, delivery_id TEXT NOT NULL DEFAULT '', data TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(digest_id, notification_id, delivery_id));

@@ -47,6 +47,10 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
     public string? Suppression(Channel channel, string address) =>
         c.Command("SELECT reason FROM suppressions WHERE channel = $c AND address = $a", tx).With("$c", (int)channel).With("$a", address).Scalar() as string;
 
+    public DateTimeOffset? InAppReadAt(string notificationId) =>
+        c.Command("SELECT min(read_at) FROM feed WHERE notification_id = $n AND read_at IS NOT NULL", tx).With("$n", notificationId).Scalar() is long ms
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+
     public bool SentSameContent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
         c.Command("""
             SELECT 1 FROM deliveries

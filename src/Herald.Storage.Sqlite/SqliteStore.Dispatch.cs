@@ -7,7 +7,7 @@ namespace Herald.Storage.Sqlite;
 public sealed partial class SqliteStore
 {
     private const string DeliveryColumns =
-        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id, trace_parent";
+        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id, trace_parent, expires_at, condition";
 
     public async Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
     {
@@ -50,9 +50,9 @@ public sealed partial class SqliteStore
                         Trace(c, tx, new TraceEntry(d.NotificationId, now, defer.Stage, d.Channel.ToWire(), "deferred", defer.Reason));
                         break;
                     case GateDecision.Suppress suppress:
-                        c.Command("UPDATE deliveries SET status = 'suppressed', last_error = $r, updated_at = $now WHERE id = $id", tx)
-                            .With("$r", suppress.Reason).With("$now", now.Ms()).With("$id", d.Id).NonQuery();
-                        Trace(c, tx, new TraceEntry(d.NotificationId, now, suppress.Stage, d.Channel.ToWire(), "suppressed", suppress.Reason));
+                        c.Command("UPDATE deliveries SET status = $s, last_error = $r, updated_at = $now WHERE id = $id", tx)
+                            .With("$s", suppress.Status).With("$r", suppress.Reason).With("$now", now.Ms()).With("$id", d.Id).NonQuery();
+                        Trace(c, tx, new TraceEntry(d.NotificationId, now, suppress.Stage, d.Channel.ToWire(), suppress.Status, suppress.Reason));
                         RefreshNotificationStatus(c, tx, d.NotificationId, now);
                         break;
                     default:
@@ -209,8 +209,8 @@ public sealed partial class SqliteStore
     private static SqliteCommand DeliveryInsert(SqliteConnection c, SqliteTransaction tx, bool orIgnore = false) =>
         c.Command($"""
             INSERT {(orIgnore ? "OR IGNORE " : "")}INTO deliveries(id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status,
-                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent)
-            VALUES ($id, $n, $r, $e, $c, $p, $t, $tr, $prov, $s, 0, $err, $content, $hash, $due, $ca, $ca, $plat, $tp)
+                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent, expires_at, condition)
+            VALUES ($id, $n, $r, $e, $c, $p, $t, $tr, $prov, $s, 0, $err, $content, $hash, $due, $ca, $ca, $plat, $tp, $exp, $cond)
             """, tx);
 
     private static void BindDelivery(SqliteCommand cmd, Delivery d)
@@ -219,11 +219,12 @@ public sealed partial class SqliteStore
         cmd.With("$id", d.Id).With("$n", d.NotificationId).With("$r", d.RecipientId).With("$e", d.EventType).With("$c", (int)d.Channel)
             .With("$p", (int)d.Priority).With("$t", d.Target).With("$tr", d.TargetRef).With("$prov", d.Provider).With("$s", d.Status)
             .With("$err", d.LastError).With("$content", d.Content).With("$hash", d.ContentHash).With("$due", d.DueAt.Ms()).With("$ca", d.CreatedAt.Ms()).With("$plat", d.Platform)
-            .With("$tp", d.TraceParent);
+            .With("$tp", d.TraceParent).With("$exp", d.ExpiresAt.Ms()).With("$cond", d.Condition);
     }
 
     private static Delivery MapDelivery(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (Channel)r.GetInt32(4), (Priority)r.GetInt32(5), r.GetString(6),
         r.StringOrNull(7), r.StringOrNull(8), r.GetString(9), r.GetInt32(10), r.StringOrNull(11), r.GetString(12), r.GetString(13),
-        r.Time(14), r.TimeOrNull(15), r.TimeOrNull(16), r.Time(17), r.Time(18), r.StringOrNull(19), r.StringOrNull(20), r.StringOrNull(21));
+        r.Time(14), r.TimeOrNull(15), r.TimeOrNull(16), r.Time(17), r.Time(18), r.StringOrNull(19), r.StringOrNull(20), r.StringOrNull(21),
+        r.TimeOrNull(22), r.StringOrNull(23));
 }

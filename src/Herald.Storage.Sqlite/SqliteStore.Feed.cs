@@ -37,12 +37,46 @@ public sealed partial class SqliteStore
             var exists = c.Command("SELECT 1 FROM feed WHERE user_id = $u AND notification_id = $n", tx).With("$u", userId).With("$n", notificationId).Scalar();
             c.Command("UPDATE feed SET read_at = $t WHERE user_id = $u AND notification_id = $n AND read_at IS NULL", tx)
                 .With("$u", userId).With("$n", notificationId).With("$t", now.Ms()).NonQuery();
+            if (exists is not null)
+            {
+                CancelEscalations(c, tx, userId, notificationId, now);
+            }
+
             return exists is not null;
         }, ct);
 
     public Task<int> MarkAllReadAsync(string userId, DateTimeOffset now, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("UPDATE feed SET read_at = $t WHERE user_id = $u AND read_at IS NULL", tx)
-            .With("$u", userId).With("$t", now.Ms()).NonQuery(), ct);
+        db.WriteAsync((c, tx) =>
+        {
+            var marked = c.Command("UPDATE feed SET read_at = $t WHERE user_id = $u AND read_at IS NULL", tx).With("$u", userId).With("$t", now.Ms()).NonQuery();
+            if (marked > 0)
+            {
+                CancelEscalations(c, tx, userId, null, now);
+            }
+
+            return marked;
+        }, ct);
+
+    /// <summary>
+    /// Reading the in-app item cancels the escalations still waiting for it (one notification, or every notification of the
+    /// user with a feed item), in the same transaction, so the status shows it at once; the gate checks again at claim.
+    /// </summary>
+    private static void CancelEscalations(SqliteConnection c, SqliteTransaction tx, string userId, string? notificationId, DateTimeOffset now)
+    {
+        var pending = c.Command($"""
+            SELECT id, notification_id, channel FROM deliveries
+            WHERE recipient_id = $u AND condition = '{DeliveryConditions.InAppUnread}' AND status IN ('queued', 'deferred', 'retrying')
+              AND ($n IS NULL AND notification_id IN (SELECT notification_id FROM feed WHERE user_id = $u) OR notification_id = $n)
+            """, tx).With("$u", userId).With("$n", notificationId).ReadAll(r => (Id: r.GetString(0), Notification: r.GetString(1), Channel: (Channel)r.GetInt32(2)));
+        foreach (var (id, notification, channel) in pending)
+        {
+            var reason = $"in-app item read at {now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z; escalation to {channel.ToWire()} cancelled";
+            c.Command("UPDATE deliveries SET status = 'cancelled', last_error = $r, updated_at = $t WHERE id = $id", tx)
+                .With("$r", reason).With("$t", now.Ms()).With("$id", id).NonQuery();
+            Trace(c, tx, new TraceEntry(notification, now, "feed", channel.ToWire(), DeliveryStatus.Cancelled, reason));
+            RefreshNotificationStatus(c, tx, notification, now);
+        }
+    }
 
     private static FeedItem MapFeed(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.StringOrNull(5), r.StringOrNull(6),

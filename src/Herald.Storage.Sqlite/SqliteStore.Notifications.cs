@@ -7,7 +7,7 @@ namespace Herald.Storage.Sqlite;
 public sealed partial class SqliteStore
 {
     private const string NotificationColumns =
-        "id, event_type, recipient_id, priority, status, template_id, template_version, channels, data, idempotency_key, batch_id, due_at, created_at, trace_parent";
+        "id, event_type, recipient_id, priority, status, template_id, template_version, channels, data, idempotency_key, batch_id, due_at, created_at, trace_parent, options, campaign_id";
 
     public async Task<IdempotencyRecord?> GetIdempotencyAsync(string key, CancellationToken ct)
     {
@@ -204,8 +204,8 @@ public sealed partial class SqliteStore
     private static SqliteCommand NotificationInsert(SqliteConnection c, SqliteTransaction tx) =>
         c.Command("""
             INSERT INTO notifications(id, event_type, recipient_id, priority, status, template_id, template_version, channels, data,
-                idempotency_key, batch_id, due_at, created_at, updated_at, trace_parent)
-            VALUES ($id, $et, $r, $p, $s, $tid, $tv, $ch, $d, $ik, $b, $due, $ca, $ca, $tp)
+                idempotency_key, batch_id, due_at, created_at, updated_at, trace_parent, options, campaign_id)
+            VALUES ($id, $et, $r, $p, $s, $tid, $tv, $ch, $d, $ik, $b, $due, $ca, $ca, $tp, $opt, $cmp)
             """, tx);
 
     private static void BindNotification(SqliteCommand cmd, Notification n, DateTimeOffset now)
@@ -215,12 +215,12 @@ public sealed partial class SqliteStore
             .With("$tid", n.TemplateId).With("$tv", n.TemplateVersion)
             .With("$ch", n.Channels is null ? null : string.Join(',', n.Channels.Select(x => (int)x)))
             .With("$d", n.Data).With("$ik", n.IdempotencyKey).With("$b", n.BatchId).With("$due", n.DueAt.Ms()).With("$ca", now.Ms())
-            .With("$tp", n.TraceParent);
+            .With("$tp", n.TraceParent).With("$opt", StoreJson.OptionsJson(n.Options)).With("$cmp", n.CampaignId);
     }
 
     private static Notification MapNotification(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), (Priority)r.GetInt32(3), r.GetString(4), r.GetString(5),
         r.IsDBNull(6) ? null : r.GetInt32(6),
         r.IsDBNull(7) ? null : r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => (Channel)int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
-        r.GetString(8), r.StringOrNull(9), r.StringOrNull(10), r.Time(11), r.Time(12), r.StringOrNull(13));
+        r.GetString(8), r.StringOrNull(9), r.StringOrNull(10), r.Time(11), r.Time(12), r.StringOrNull(13), StoreJson.OptionsJson(r.StringOrNull(14)), r.StringOrNull(15));
 }

@@ -15,6 +15,10 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
     [
         ("notifications", "trace_parent", "TEXT"),
         ("deliveries", "trace_parent", "TEXT"),
+        ("notifications", "options", "TEXT"),
+        ("notifications", "campaign_id", "TEXT"),
+        ("deliveries", "expires_at", "INTEGER"),
+        ("deliveries", "condition", "TEXT"),
     ];
 
     public async Task InitializeAsync(CancellationToken ct)

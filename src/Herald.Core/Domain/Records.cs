@@ -24,7 +24,31 @@ public sealed record Notification(
     string? BatchId,
     DateTimeOffset DueAt,
     DateTimeOffset CreatedAt,
-    string? TraceParent = null);
+    string? TraceParent = null,
+    NotificationOptions? Options = null,
+    string? CampaignId = null);
+
+/// <summary>
+/// What a send asked for beyond the message itself: an expiry (nothing is delivered after it) and escalation steps
+/// (a channel sent only if the in-app item is still unread after a delay). Stored as one JSON column.
+/// </summary>
+public sealed record NotificationOptions(DateTimeOffset? ExpiresAt = null, IReadOnlyList<EscalationStep>? Escalation = null)
+{
+    public bool IsEmpty => ExpiresAt is null && (Escalation is null || Escalation.Count == 0);
+}
+
+/// <summary>Send <see cref="Channel"/> only if the notification's in-app item is not read <see cref="After"/> its acceptance.</summary>
+public sealed record EscalationStep(Channel Channel, TimeSpan After);
+
+/// <summary>Conditions a delivery carries to the gate.</summary>
+public static class DeliveryConditions
+{
+    /// <summary>An escalation step: cancelled at claim (or when the item is read) if the notification's in-app item was read.</summary>
+    public const string InAppUnread = "in_app_unread";
+
+    /// <summary>A digest's own delivery: never folded into another digest.</summary>
+    public const string Digest = "digest";
+}
 
 /// <summary>Notification × channel × target. <see cref="Platform"/> is the device platform (ios, android, web) of a push delivery.</summary>
 public sealed record Delivery(
@@ -49,7 +73,9 @@ public sealed record Delivery(
     DateTimeOffset UpdatedAt,
     string? Platform = null,
     string? ProviderMessageId = null,
-    string? TraceParent = null);
+    string? TraceParent = null,
+    DateTimeOffset? ExpiresAt = null,
+    string? Condition = null);
 
 public sealed record TraceEntry(string NotificationId, DateTimeOffset At, string Stage, string? Channel, string Decision, string Reason);
 
@@ -109,12 +135,14 @@ public static class DeliveryStatus
     public const string Dead = "dead";
     public const string Cancelled = "cancelled";
     public const string Unknown = "unknown";
+    public const string Expired = "expired";
+    public const string Folded = "folded";
     public const string Bounced = "bounced";
     public const string Opened = "opened";
     public const string Clicked = "clicked";
 
     public static bool IsTerminal(string status) =>
-        status is Sent or Delivered or Suppressed or Failed or Dead or Cancelled or Opened or Clicked or Bounced or "expired";
+        status is Sent or Delivered or Suppressed or Failed or Dead or Cancelled or Opened or Clicked or Bounced or Expired or Folded;
 }
 
 public static class NotificationStatus
@@ -125,4 +153,11 @@ public static class NotificationStatus
     public const string Processing = "processing";
     public const string Completed = "completed";
     public const string Cancelled = "cancelled";
+    public const string Expired = "expired";
+
+    /// <summary>Recorded into a digest instead of being sent on its own.</summary>
+    public const string Digested = "digested";
+
+    /// <summary>A campaign's notification held while its campaign is paused.</summary>
+    public const string Paused = "paused";
 }

@@ -154,6 +154,20 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
             }
         }
 
+        var steps = cmd.Options?.Escalation ?? [];
+        if (steps.Count > 0 && !template!.Channels.ContainsKey(Channel.InApp))
+        {
+            return (new(IngestProblem.ChannelNotInTemplate, "escalation", $"escalation waits for the in-app item, but template '{cmd.TemplateId}' has no in_app part"), 0);
+        }
+
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (steps[i].Channel != Channel.Webhook && !template!.Channels.ContainsKey(steps[i].Channel))
+            {
+                return (new(IngestProblem.ChannelNotInTemplate, $"escalation[{i}].channel", $"template '{cmd.TemplateId}' has no {steps[i].Channel.ToWire()} part"), 0);
+            }
+        }
+
         return (null, template!.Version);
     }
 
@@ -170,7 +184,7 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
         {
             var key = cmd.IsBatch && cmd.IdempotencyKey is not null ? $"{cmd.IdempotencyKey}:{recipient}" : cmd.IdempotencyKey;
             notifications.Add(new Notification(Ids.New("ntf", time), cmd.EventType, recipient, cmd.Priority, status, cmd.TemplateId, cmd.TemplateVersion,
-                cmd.Channels, data, key, batchId, due, now, traceParent));
+                cmd.Channels, data, key, batchId, due, now, traceParent, cmd.Options is { IsEmpty: false } ? cmd.Options : null));
         }
 
         string body;

@@ -15,7 +15,8 @@ public sealed record SendCommand(
     JsonObject Data,
     string? IdempotencyKey,
     DateTimeOffset? ScheduledAt,
-    string RequestHash);
+    string RequestHash,
+    NotificationOptions? Options = null);
 
 /// <summary>How ingest answered: a response to send (new or replayed) or a problem.</summary>
 public abstract record IngestResult

@@ -36,6 +36,16 @@ public sealed class DeliveryGate : IDispatchGate
     public GateDecision Decide(Delivery delivery, IGateContext context, DateTimeOffset now)
     {
         var (decision, reason) = DecideWithReason(delivery, context, now);
+        // Nothing waits past its expiry: a deferral (or fold) that would end after it expires the delivery now.
+        if (delivery.ExpiresAt is { } expires && decision is GateDecision.Defer or GateDecision.Fold)
+        {
+            var (until, why) = decision is GateDecision.Defer d ? (d.Until, d.Reason) : (((GateDecision.Fold)decision).Until, ((GateDecision.Fold)decision).Reason);
+            if (until >= expires)
+            {
+                (decision, reason) = (new GateDecision.Suppress("gate", $"expired: {why}, but it expires at {Format(expires)}", DeliveryStatus.Expired), "expired");
+            }
+        }
+
         // Counted when decided: a claim transaction that then rolls back (rare: a store failure) counts once more on retry.
         switch (decision)
         {
@@ -55,6 +65,17 @@ public sealed class DeliveryGate : IDispatchGate
         ArgumentNullException.ThrowIfNull(delivery);
         ArgumentNullException.ThrowIfNull(context);
         var wire = delivery.Channel.ToWire();
+        if (delivery.ExpiresAt is { } expires && now >= expires)
+        {
+            // Every priority: an OTP that arrives after it expired is worse than none.
+            return (new GateDecision.Suppress("gate", $"expired at {Format(expires)} before it could be sent", DeliveryStatus.Expired), "expired");
+        }
+
+        if (delivery.Condition == DeliveryConditions.InAppUnread && context.InAppReadAt(delivery.NotificationId) is { } read)
+        {
+            return (new GateDecision.Suppress("gate", $"in-app item read at {Format(read)}; escalation to {wire} cancelled", DeliveryStatus.Cancelled), "escalation_read");
+        }
+
         // Only email addresses and phone numbers are ever suppressed (push tokens are removed instead), so in-app, push and
         // webhook claims skip the look-up.
         if (delivery.Channel is Channel.Email or Channel.Sms && context.Suppression(delivery.Channel, delivery.Target) is { } suppressed)
@@ -74,6 +95,11 @@ public sealed class DeliveryGate : IDispatchGate
             if (rule?.QuietHours is { } quiet && QuietHoursCalculator.TryFindTimeZone(quiet.TimeZone, out _) && QuietHoursCalculator.DeferUntil(quiet, now) is { } until)
             {
                 return (new GateDecision.Defer(until, "gate", $"quiet hours until {quiet.End.ToString("HH:mm", CultureInfo.InvariantCulture)} {quiet.TimeZone}"), "quiet_hours");
+            }
+
+            if (rule?.SendWindow is { } window && QuietHoursCalculator.TryFindTimeZone(window.TimeZone, out _) && SendWindowCalculator.DeferUntil(window, now) is { } opens)
+            {
+                return (new GateDecision.Defer(opens, "gate", $"outside the send window ({Days(window)} {window.Start.ToString("HH:mm", CultureInfo.InvariantCulture)}–{window.End.ToString("HH:mm", CultureInfo.InvariantCulture)} {window.TimeZone}); deferred to {Format(opens)}"), "send_window");
             }
 
             if (rule?.FrequencyCap is { } cap)
@@ -103,6 +129,9 @@ public sealed class DeliveryGate : IDispatchGate
 
         return (GateDecision.Go, "none");
     }
+
+    private static string Days(SendWindow window) =>
+        string.Join(',', window.Days.Select(d => d.ToString()[..3].ToLowerInvariant()));
 
     private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

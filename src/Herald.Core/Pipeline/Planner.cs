@@ -31,6 +31,12 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             return await PlanLifecycleAsync(n, trace, ct);
         }
 
+        if (n.Options?.ExpiresAt is { } expires && time.GetUtcNow() >= expires)
+        {
+            trace.Add(Entry(n, null, "expired", $"expired at {expires.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z before it was planned; nothing sent"));
+            return new PlanResult(n.Id, [], trace, NotificationStatus.Expired);
+        }
+
         var (lookup, template) = await templates.GetSendableAsync(n.TemplateId, n.TemplateVersion, ct);
         if (template is null)
         {
@@ -40,11 +46,25 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
 
         var recipient = await Recipient.LoadAsync(n.RecipientId, users, ct);
         var data = Data(n);
-        var channels = n.Channels ?? [.. template.Channels.Keys];
+        var steps = n.Options?.Escalation ?? [];
+        var channels = (n.Channels ?? [.. template.Channels.Keys]).Where(c => !steps.Any(s => s.Channel == c));
         var deliveries = new List<Delivery>();
         foreach (var channel in channels)
         {
             deliveries.AddRange(await PlanChannelAsync(n, channel, template, recipient, data, trace, ct));
+        }
+
+        foreach (var step in steps)
+        {
+            // An escalation waits, deferred, until its delay has passed since the notification was due (when its in-app
+            // item appeared); the gate then cancels it if that item was read, and reading the item cancels it at once.
+            var due = n.DueAt + step.After;
+            var planned = await PlanChannelAsync(n, step.Channel, template, recipient, data, trace, ct);
+            deliveries.AddRange(planned.Select(d => d with { Status = DeliveryStatus.Deferred, DueAt = due, Condition = DeliveryConditions.InAppUnread }));
+            if (planned.Count > 0)
+            {
+                trace.Add(Entry(n, step.Channel, "escalation", $"sent at {due.UtcDateTime:HH:mm:ss}Z only if the in-app item is still unread then"));
+            }
         }
 
         trace.Add(Entry(n, null, "planned", deliveries.Count == 0 ? "no deliveries: nothing to send" : $"{deliveries.Count} deliveries planned"));
@@ -127,7 +147,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         foreach (var (target, targetRef, platform) in targets)
         {
             result.Add(new Delivery(Ids.New("dlv", time), n.Id, n.RecipientId, n.EventType, channel, n.Priority, target, targetRef, null,
-                DeliveryStatus.Queued, 0, null, content, hash, n.DueAt, null, null, now, now, platform, TraceParent: n.TraceParent));
+                DeliveryStatus.Queued, 0, null, content, hash, n.DueAt, null, null, now, now, platform, TraceParent: n.TraceParent, ExpiresAt: n.Options?.ExpiresAt));
         }
 
         trace.Add(Entry(n, channel, "queued", targets.Count == 1 ? $"rendered (template {template.TemplateId} v{template.Version}) and queued" : $"rendered and queued for {targets.Count} targets"));

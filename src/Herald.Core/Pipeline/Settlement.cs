@@ -121,6 +121,12 @@ public sealed class Settlement
         }
 
         var due = now + delay;
+        if (d.ExpiresAt is { } expires && due >= expires)
+        {
+            // Never sent late: a retry that could only happen after the expiry ends the delivery now.
+            return (DeliveryStatus.Expired, null, $"{why}; the next retry at {due.UtcDateTime:HH:mm:ss}Z would be after its expiry at {expires.UtcDateTime:HH:mm:ss}Z; expired");
+        }
+
         return (DeliveryStatus.Retrying, due, $"{why}; retry {d.Attempts} of {schedule.Delays.Count} at {due.UtcDateTime:HH:mm:ss}Z");
     }
 }

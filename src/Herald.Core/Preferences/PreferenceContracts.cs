@@ -10,10 +10,18 @@ public sealed record PreferenceRule(
     string Channel,
     bool Enabled,
     QuietHours? QuietHours = null,
-    int? FrequencyCap = null);
+    int? FrequencyCap = null,
+    SendWindow? SendWindow = null);
 
 /// <summary>
 /// A daily window, in the given IANA time zone, during which non-urgent deliveries wait. Start inclusive, end exclusive;
 /// end earlier than or equal to start means the window runs overnight.
 /// </summary>
 public sealed record QuietHours(TimeOnly Start, TimeOnly End, string TimeZone);
+
+/// <summary>
+/// A weekly schedule, in an IANA time zone, outside which non-urgent deliveries wait for the next opening: on each of
+/// <see cref="Days"/>, from <see cref="Start"/> (inclusive) to <see cref="End"/> (exclusive) local time. An end earlier
+/// than the start runs past midnight into the next day.
+/// </summary>
+public sealed record SendWindow(IReadOnlyList<DayOfWeek> Days, TimeOnly Start, TimeOnly End, string TimeZone);

@@ -79,6 +79,27 @@ public static class QuietHoursCalculator
         }
     }
 
+    /// <summary>
+    /// The instant of a local wall-clock time: a time skipped by a spring-forward gap resolves to the end of the gap, an
+    /// ambiguous (fall-back) time to the earlier of its two instants.
+    /// </summary>
+    public static DateTimeOffset ToInstant(DateTime local, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        if (zone.IsInvalidTime(local))
+        {
+            return EndOfGap(local, zone);
+        }
+
+        if (zone.IsAmbiguousTime(local))
+        {
+            return zone.GetAmbiguousTimeOffsets(local).Select(offset => new DateTimeOffset(local - offset, TimeSpan.Zero)).Min();
+        }
+
+        return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
+    }
+
     private static DateTimeOffset? FirstInstantAfter(DateTime localEnd, TimeZoneInfo zone, DateTimeOffset now)
     {
         if (zone.IsInvalidTime(localEnd))

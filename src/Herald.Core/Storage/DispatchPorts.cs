@@ -12,7 +12,11 @@ public abstract record GateDecision
 
     public sealed record Defer(DateTimeOffset Until, string Stage, string Reason) : GateDecision;
 
-    public sealed record Suppress(string Stage, string Reason) : GateDecision;
+    /// <summary>Ends the delivery unsent with <paramref name="Status"/>: suppressed, expired, or cancelled (an escalation whose item was read).</summary>
+    public sealed record Suppress(string Stage, string Reason, string Status = DeliveryStatus.Suppressed) : GateDecision;
+
+    /// <summary>Folds the delivery into a rate-limit digest that closes at <paramref name="Until"/>, when the limit allows a send again.</summary>
+    public sealed record Fold(DateTimeOffset Until, string Stage, string Reason) : GateDecision;
 
     public static readonly GateDecision Go = new Proceed();
 }
@@ -30,6 +34,9 @@ public interface IGateContext
 
     /// <summary>The reason the address is on the suppression list for this channel, or null.</summary>
     string? Suppression(Channel channel, string address);
+
+    /// <summary>When the notification's in-app item was read, or null (unread, or no item).</summary>
+    DateTimeOffset? InAppReadAt(string notificationId);
 }
 
 public interface IDispatchGate

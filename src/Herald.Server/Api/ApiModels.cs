@@ -2,13 +2,18 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Server.Api;
 
+/// <summary>A send to one recipient, or (<see cref="Topic"/> instead of <see cref="RecipientId"/>) to every subscriber of a topic.</summary>
 public sealed record SendRequest(
     string? EventType, string? RecipientId, string? Priority, List<string>? Channels, string? TemplateId, int? TemplateVersion,
-    JsonObject? Data, string? IdempotencyKey, DateTimeOffset? ScheduledAt);
+    JsonObject? Data, string? IdempotencyKey, DateTimeOffset? ScheduledAt, DateTimeOffset? ExpiresAt = null, List<EscalationDto>? Escalation = null,
+    string? Topic = null);
 
 public sealed record BatchRequest(
     string? EventType, List<string>? RecipientIds, string? Priority, List<string>? Channels, string? TemplateId, int? TemplateVersion,
-    JsonObject? Data, string? IdempotencyKey, DateTimeOffset? ScheduledAt);
+    JsonObject? Data, string? IdempotencyKey, DateTimeOffset? ScheduledAt, DateTimeOffset? ExpiresAt = null, List<EscalationDto>? Escalation = null);
+
+/// <summary>Send <see cref="Channel"/> only if the in-app item is still unread <see cref="After"/> (ISO 8601 duration, e.g. PT15M) after it appeared.</summary>
+public sealed record EscalationDto(string? Channel, string? After);
 
 public sealed record AcceptedResponse(string Id, string Status);
 
@@ -45,7 +50,10 @@ public sealed record ErasureResponse(
 
 public sealed record QuietHoursDto(string? Start, string? End, string? Timezone);
 
-public sealed record PreferenceRuleDto(string? EventType, string? Channel, bool? Enabled, QuietHoursDto? QuietHours, int? FrequencyCap);
+public sealed record PreferenceRuleDto(string? EventType, string? Channel, bool? Enabled, QuietHoursDto? QuietHours, int? FrequencyCap, SendWindowDto? SendWindow = null);
+
+/// <summary>A weekly schedule: on each of <see cref="Days"/> (mon…sun), from start to end local time in the time zone.</summary>
+public sealed record SendWindowDto(List<string?>? Days, string? Start, string? End, string? Timezone);
 
 public sealed record PreferencesDto(List<PreferenceRuleDto>? Rules);
 

@@ -28,8 +28,8 @@ internal static class NotificationsEndpoints
         }
 
         var r = body.Value!;
-        var (cmd, problem) = Command(request, new(r.EventType, r.Priority, r.Channels, r.TemplateId, r.TemplateVersion, r.Data, r.IdempotencyKey, r.ScheduledAt),
-            Validate.Recipient("recipient_id", r.RecipientId), [r.RecipientId!], isBatch: false, body.Hash);
+        var common = new Common(r.EventType, r.Priority, r.Channels, r.TemplateId, r.TemplateVersion, r.Data, r.IdempotencyKey, r.ScheduledAt, r.ExpiresAt, r.Escalation);
+        var (cmd, problem) = Command(request, common, Validate.Recipient("recipient_id", r.RecipientId), [r.RecipientId!], isBatch: false, body.Hash);
         return problem ?? Answer(await ingest.SendAsync(cmd!, ct));
     }
 
@@ -43,25 +43,27 @@ internal static class NotificationsEndpoints
 
         var r = body.Value!;
         var recipients = r.RecipientIds ?? [];
-        var (cmd, problem) = Command(request, new(r.EventType, r.Priority, r.Channels, r.TemplateId, r.TemplateVersion, r.Data, r.IdempotencyKey, r.ScheduledAt),
+        var (cmd, problem) = Command(request, new(r.EventType, r.Priority, r.Channels, r.TemplateId, r.TemplateVersion, r.Data, r.IdempotencyKey, r.ScheduledAt, r.ExpiresAt, r.Escalation),
             Recipients(recipients), [.. recipients.Distinct(StringComparer.Ordinal)], isBatch: true, body.Hash);
         return problem ?? Answer(await ingest.SendAsync(cmd!, ct));
     }
 
     /// <summary>The fields single and batch sends share.</summary>
-    private sealed record Common(string? EventType, string? Priority, List<string>? Channels, string? TemplateId, int? TemplateVersion,
-        System.Text.Json.Nodes.JsonObject? Data, string? IdempotencyKey, DateTimeOffset? ScheduledAt);
+    internal sealed record Common(string? EventType, string? Priority, List<string>? Channels, string? TemplateId, int? TemplateVersion,
+        System.Text.Json.Nodes.JsonObject? Data, string? IdempotencyKey, DateTimeOffset? ScheduledAt, DateTimeOffset? ExpiresAt = null,
+        List<EscalationDto>? Escalation = null);
 
-    private static (SendCommand? Command, ProblemHttpResult? Problem) Command(HttpRequest request, Common c, ProblemHttpResult? recipientProblem, List<string> recipients, bool isBatch, string hash)
+    internal static (SendCommand? Command, ProblemHttpResult? Problem) Command(HttpRequest request, Common c, ProblemHttpResult? recipientProblem, List<string> recipients, bool isBatch, string hash)
     {
         var priorityProblem = Validate.Priority(c.Priority, out var priority);
         var channelsProblem = Validate.Channels(c.Channels, out var channels);
         var keyProblem = Validate.IdempotencyKey(request, c.IdempotencyKey, out var key);
+        var optionsProblem = Validate.Options(c.ExpiresAt, c.ScheduledAt, c.Escalation, channels, request.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), out var options);
         var problem = Validate.Name("event_type", c.EventType) ?? recipientProblem ?? priorityProblem ?? channelsProblem
-            ?? Validate.Name("template_id", c.TemplateId, required: false) ?? keyProblem;
+            ?? Validate.Name("template_id", c.TemplateId, required: false) ?? keyProblem ?? optionsProblem;
         return problem is not null
             ? (null, problem)
-            : (new SendCommand(c.EventType!, recipients, isBatch, priority, channels, c.TemplateId ?? c.EventType!, c.TemplateVersion, c.Data ?? [], key, c.ScheduledAt, hash), null);
+            : (new SendCommand(c.EventType!, recipients, isBatch, priority, channels, c.TemplateId ?? c.EventType!, c.TemplateVersion, c.Data ?? [], key, c.ScheduledAt, hash, options), null);
     }
 
     private static ProblemHttpResult? Recipients(List<string> ids)

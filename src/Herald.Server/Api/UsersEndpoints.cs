@@ -134,7 +134,61 @@ internal static class UsersEndpoints
             quiet = new QuietHours(start, end, q.Timezone);
         }
 
-        return (new PreferenceRule(dto.EventType, channel, dto.Enabled ?? true, quiet, dto.FrequencyCap), null);
+        SendWindow? window = null;
+        if (dto.SendWindow is { } w)
+        {
+            var (parsed, problem) = ParseWindow(w, $"{at}.send_window");
+            if (problem is not null)
+            {
+                return (null, problem);
+            }
+
+            window = parsed;
+        }
+
+        return (new PreferenceRule(dto.EventType, channel, dto.Enabled ?? true, quiet, dto.FrequencyCap, window), null);
+    }
+
+    private static readonly string[] DayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+    private static (SendWindow?, IResult?) ParseWindow(SendWindowDto w, string at)
+    {
+        if (w.Days is not { Count: > 0 } days)
+        {
+            return (null, Problems.Validation($"{at}.days", "'days' must list at least one day (mon, tue, wed, thu, fri, sat, sun)"));
+        }
+
+        var parsed = new List<DayOfWeek>();
+        for (var i = 0; i < days.Count; i++)
+        {
+            var index = Array.IndexOf(DayNames, days[i]?.ToLowerInvariant());
+            if (index < 0)
+            {
+                return (null, Problems.Validation($"{at}.days[{i}]", $"unknown day '{days[i]}'; expected mon, tue, wed, thu, fri, sat or sun"));
+            }
+
+            if (!parsed.Contains((DayOfWeek)index))
+            {
+                parsed.Add((DayOfWeek)index);
+            }
+        }
+
+        if (!TryTime(w.Start, out var start))
+        {
+            return (null, Problems.Validation($"{at}.start", "'start' must be a time such as 08:00"));
+        }
+
+        if (!TryTime(w.End, out var end) || end == start)
+        {
+            return (null, Problems.Validation($"{at}.end", "'end' must be a time such as 20:00, different from 'start' (earlier than 'start' runs past midnight)"));
+        }
+
+        if (w.Timezone is null || Validate.TimeZone($"{at}.timezone", w.Timezone) is not null)
+        {
+            return (null, Validate.TimeZone($"{at}.timezone", w.Timezone ?? "") ?? Problems.Validation($"{at}.timezone", "'timezone' is required"));
+        }
+
+        return (new SendWindow(parsed, start, end, w.Timezone), null);
     }
 
     private static bool TryTime(string? value, out TimeOnly time) =>
@@ -142,7 +196,9 @@ internal static class UsersEndpoints
 
     private static PreferencesDto ToDto(IReadOnlyList<PreferenceRule> rules) => new([.. rules.Select(r => new PreferenceRuleDto(r.EventType, r.Channel, r.Enabled,
         r.QuietHours is { } q ? new QuietHoursDto(q.Start.ToString("HH:mm", CultureInfo.InvariantCulture), q.End.ToString("HH:mm", CultureInfo.InvariantCulture), q.TimeZone) : null,
-        r.FrequencyCap))]);
+        r.FrequencyCap,
+        r.SendWindow is { } w ? new SendWindowDto([.. w.Days.Select(d => DayNames[(int)d])], w.Start.ToString("HH:mm", CultureInfo.InvariantCulture),
+            w.End.ToString("HH:mm", CultureInfo.InvariantCulture), w.TimeZone) : null))]);
 
     private static async Task<IResult> AddDeviceAsync(string user_id, HttpRequest request, IUserStore users, TimeProvider time, CancellationToken ct)
     {

@@ -18,6 +18,87 @@ public class DeliveryGateTests
             Now, null, null, Now, Now);
 
     [Fact]
+    public void Decide_PastExpiry_ExpiresEvenUrgent()
+    {
+        var decision = Gate().Decide(Delivery(priority: Priority.Urgent) with { ExpiresAt = Now.AddSeconds(-1) }, new FakeGateContext(), Now);
+
+        var expired = decision.ShouldBeOfType<GateDecision.Suppress>();
+        expired.Status.ShouldBe(DeliveryStatus.Expired);
+        expired.Reason.ShouldBe("expired at 2026-05-01 21:29:59Z before it could be sent");
+    }
+
+    [Fact]
+    public void Decide_QuietHoursEndingAfterExpiry_ExpiresInsteadOfDeferring()
+    {
+        var quiet = new QuietHours(new TimeOnly(22, 0), new TimeOnly(7, 0), "Europe/London");
+        var context = new FakeGateContext { RulesByUser = { ["u1"] = [new PreferenceRule("*", "*", true, quiet)] } };
+
+        var decision = Gate().Decide(Delivery() with { ExpiresAt = Now.AddHours(1) }, context, Now);
+
+        var expired = decision.ShouldBeOfType<GateDecision.Suppress>();
+        expired.Status.ShouldBe(DeliveryStatus.Expired);
+        expired.Reason.ShouldContain("quiet hours until 07:00 Europe/London");
+    }
+
+    [Fact]
+    public void Decide_QuietHoursEndingBeforeExpiry_Defers()
+    {
+        var quiet = new QuietHours(new TimeOnly(22, 0), new TimeOnly(7, 0), "Europe/London");
+        var context = new FakeGateContext { RulesByUser = { ["u1"] = [new PreferenceRule("*", "*", true, quiet)] } };
+
+        Gate().Decide(Delivery() with { ExpiresAt = Now.AddDays(1) }, context, Now).ShouldBeOfType<GateDecision.Defer>();
+    }
+
+    [Fact]
+    public void Decide_EscalationWhoseInAppItemWasRead_IsCancelled()
+    {
+        var context = new FakeGateContext { ReadAt = { ["ntf_1"] = Now.AddMinutes(-3) } };
+
+        var decision = Gate().Decide(Delivery(Channel.Email) with { Condition = DeliveryConditions.InAppUnread }, context, Now);
+
+        var cancelled = decision.ShouldBeOfType<GateDecision.Suppress>();
+        cancelled.Status.ShouldBe(DeliveryStatus.Cancelled);
+        cancelled.Reason.ShouldBe("in-app item read at 2026-05-01 21:27:00Z; escalation to email cancelled");
+    }
+
+    [Fact]
+    public void Decide_EscalationWhoseInAppItemIsUnread_Proceeds()
+    {
+        Gate().Decide(Delivery(Channel.Email) with { Condition = DeliveryConditions.InAppUnread }, new FakeGateContext(), Now).ShouldBe(GateDecision.Go);
+    }
+
+    [Fact]
+    public void Decide_ReadItemWithoutEscalationCondition_Proceeds()
+    {
+        var context = new FakeGateContext { ReadAt = { ["ntf_1"] = Now.AddMinutes(-3) } };
+
+        Gate().Decide(Delivery(Channel.Email), context, Now).ShouldBe(GateDecision.Go);
+    }
+
+    [Fact]
+    public void Decide_OutsideSendWindow_DefersToNextOpening()
+    {
+        // Friday 1 May 2026, 22:30 in London: weekdays 08:00–20:00 opens again on Monday 4 May, 08:00 BST = 07:00 UTC.
+        var window = new SendWindow([DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday],
+            new TimeOnly(8, 0), new TimeOnly(20, 0), "Europe/London");
+        var context = new FakeGateContext { RulesByUser = { ["u1"] = [new PreferenceRule("*", "*", true, SendWindow: window)] } };
+
+        var defer = Gate().Decide(Delivery(), context, Now).ShouldBeOfType<GateDecision.Defer>();
+
+        defer.Until.ShouldBe(new DateTimeOffset(2026, 5, 4, 7, 0, 0, TimeSpan.Zero));
+        defer.Reason.ShouldBe("outside the send window (mon,tue,wed,thu,fri 08:00–20:00 Europe/London); deferred to 2026-05-04 07:00:00Z");
+    }
+
+    [Fact]
+    public void Decide_UrgentOutsideSendWindow_Proceeds()
+    {
+        var window = new SendWindow([DayOfWeek.Monday], new TimeOnly(8, 0), new TimeOnly(9, 0), "Europe/London");
+        var context = new FakeGateContext { RulesByUser = { ["u1"] = [new PreferenceRule("*", "*", true, SendWindow: window)] } };
+
+        Gate().Decide(Delivery(priority: Priority.Urgent), context, Now).ShouldBe(GateDecision.Go);
+    }
+
+    [Fact]
     public void Decide_PreferenceDisabled_SuppressesNamingThePattern()
     {
         var context = new FakeGateContext { RulesByUser = { ["u1"] = [new PreferenceRule("order.*", "sms", Enabled: false)] } };
@@ -189,6 +270,10 @@ public class DeliveryGateTests
         public Dictionary<(Channel, string), string> Suppressed { get; } = [];
 
         public string? Suppression(Channel channel, string address) => Suppressed.TryGetValue((channel, address), out var r) ? r : null;
+
+        public Dictionary<string, DateTimeOffset> ReadAt { get; } = [];
+
+        public DateTimeOffset? InAppReadAt(string notificationId) => ReadAt.TryGetValue(notificationId, out var at) ? at : null;
 
         public List<(Channel, DateTimeOffset, string?)> SendQueries { get; } = [];
 
