@@ -52,6 +52,7 @@ public static class HeraldCoreServiceCollectionExtensions
         services.AddSingleton<Lifecycle.OperationalSubscribers>();
         services.AddSingleton<Lifecycle.LifecycleEmitter>();
         services.AddSingleton<IngestService>();
+        services.AddSingleton<Campaigns.CampaignService>();
         services.AddSingleton<GroupCommitter>();
         services.AddHostedService(sp => sp.GetRequiredService<GroupCommitter>());
         services.AddSingleton<IChannelSender, InAppSender>();
@@ -72,6 +73,7 @@ public static class HeraldCoreServiceCollectionExtensions
             if (hosting.Scheduler)
             {
                 services.AddHostedService<Pipeline.Distributed.RelayWorker>();
+                services.AddHostedService<Campaigns.CampaignReleaser>();
                 services.AddSingleton<Sweeper>();
                 services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
             }
@@ -80,6 +82,7 @@ public static class HeraldCoreServiceCollectionExtensions
         {
             services.AddHostedService<PlannerWorker>();
             services.AddHostedService<LaneWorker>();
+            services.AddHostedService<Campaigns.CampaignReleaser>();
             services.AddSingleton<Sweeper>();
             services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
         }

@@ -53,9 +53,9 @@ CREATE TABLE IF NOT EXISTS topic_subscribers(topic TEXT NOT NULL, user_id TEXT N
 CREATE INDEX IF NOT EXISTS ix_topic_subscribers_user ON topic_subscribers(user_id);
 CREATE TABLE IF NOT EXISTS campaigns(
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT, topic TEXT, request TEXT NOT NULL, scheduled_at INTEGER NOT NULL, local_time TEXT,
-  rate REAL, status TEXT NOT NULL, cursor TEXT, released INTEGER NOT NULL, lease_owner TEXT, lease_until INTEGER,
+  rate REAL, status TEXT NOT NULL, cursor TEXT, released INTEGER NOT NULL, exhausted INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_until INTEGER,
   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS ix_campaigns_active ON campaigns(scheduled_at) WHERE status IN ('scheduled', 'running');
+CREATE INDEX IF NOT EXISTS ix_campaigns_active ON campaigns(scheduled_at) WHERE status IN ('scheduled', 'releasing');
 CREATE TABLE IF NOT EXISTS campaign_recipients(campaign_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY(campaign_id, user_id));
 CREATE INDEX IF NOT EXISTS ix_campaign_recipients_user ON campaign_recipients(user_id);
 CREATE TABLE IF NOT EXISTS digest_rules(

@@ -126,7 +126,8 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
             : new IngestResult.Problem(IngestProblem.IdempotencyKeyReused, "idempotency_key", "this idempotency key was used with a different request body");
     }
 
-    private async Task<(IngestResult.Problem? Problem, int Version)> CheckTemplateAsync(SendCommand cmd, CancellationToken ct)
+    /// <summary>The template checks of a send (exists, published, variables, channels, escalation); the version to pin, or a problem.</summary>
+    public async Task<(IngestResult.Problem? Problem, int Version)> CheckTemplateAsync(SendCommand cmd, CancellationToken ct)
     {
         var (lookup, template) = await templates.GetSendableAsync(cmd.TemplateId, cmd.TemplateVersion, ct);
         switch (lookup)

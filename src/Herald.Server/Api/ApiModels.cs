@@ -133,3 +133,26 @@ public sealed record AnalyticsTotalResponse(AnalyticsCountsResponse Counts, Anal
 public sealed record AnalyticsGroupResponse(string? Key, AnalyticsCountsResponse Counts, AnalyticsRatesResponse Rates, LatencyPercentilesResponse LatencyMs);
 
 public sealed record AnalyticsResponse(DateTimeOffset From, DateTimeOffset To, string GroupBy, AnalyticsTotalResponse Total, List<AnalyticsGroupResponse> Groups);
+
+public sealed record TopicSubscribersPage(string Topic, List<string> Subscribers, string? NextCursor);
+
+public sealed record TopicSendAcceptedResponse(string Id, string Topic, string Status);
+
+/// <summary>
+/// A campaign: the send fields, an audience (<see cref="Topic"/> or <see cref="RecipientIds"/>), <see cref="ScheduledAt"/> (an
+/// RFC 3339 instant, "2026-12-01T09:00 local" or "09:00 local") and <see cref="Rate"/> (notifications per second).
+/// </summary>
+public sealed record CampaignRequest(
+    string? Name, string? EventType, string? TemplateId, int? TemplateVersion, List<string>? Channels, JsonObject? Data, string? Topic, List<string>? RecipientIds,
+    string? ScheduledAt, double? Rate, DateTimeOffset? ExpiresAt, string? IdempotencyKey);
+
+public sealed record CampaignRecipientsRequest(List<string>? RecipientIds);
+
+public sealed record CampaignRecipientsResponse(string Id, int Added);
+
+public sealed record CampaignProgressResponse(
+    long Total, long Released, long Planned, long Sent, long Delivered, long Failed, long Suppressed, long Deferred, long Cancelled, long Expired, long Paused);
+
+public sealed record CampaignResponse(
+    string Id, string Kind, string? Name, string Status, string? Topic, string EventType, string Priority, string ScheduledAt, double? Rate, DateTimeOffset CreatedAt,
+    CampaignProgressResponse Progress);

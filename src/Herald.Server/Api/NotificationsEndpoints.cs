@@ -12,14 +12,14 @@ internal static class NotificationsEndpoints
     public static void MapNotifications(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/notifications").WithTags("Notifications");
-        group.MapPost("/", SendAsync).RequireScope(ApiKeys.Send).Accepts<SendRequest>("application/json").Produces<AcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422).ProducesProblem(503);
+        group.MapPost("/", SendAsync).RequireScope(ApiKeys.Send).Accepts<SendRequest>("application/json").Produces<AcceptedResponse>(202).Produces<TopicSendAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422).ProducesProblem(503);
         group.MapPost("/batch", BatchAsync).RequireScope(ApiKeys.Send).Accepts<BatchRequest>("application/json").Produces<BatchAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422).ProducesProblem(503);
         group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationResponse>().ProducesProblem(404);
         group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationPage>();
         group.MapDelete("/{id}", CancelAsync).RequireScope(ApiKeys.Send).Produces<NotificationResponse>().ProducesProblem(404).ProducesProblem(409);
     }
 
-    private static async Task<IResult> SendAsync(HttpRequest request, IngestService ingest, CancellationToken ct)
+    private static async Task<IResult> SendAsync(HttpRequest request, IngestService ingest, Herald.Core.Campaigns.CampaignService campaigns, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.SendRequest, ct);
         if (body.Problem is not null)
@@ -29,6 +29,11 @@ internal static class NotificationsEndpoints
 
         var r = body.Value!;
         var common = new Common(r.EventType, r.Priority, r.Channels, r.TemplateId, r.TemplateVersion, r.Data, r.IdempotencyKey, r.ScheduledAt, r.ExpiresAt, r.Escalation);
+        if (r.Topic is not null)
+        {
+            return await CampaignsEndpoints.TopicSendAsync(request, r, common, body.Hash, campaigns, ct);
+        }
+
         var (cmd, problem) = Command(request, common, Validate.Recipient("recipient_id", r.RecipientId), [r.RecipientId!], isBatch: false, body.Hash);
         return problem ?? Answer(await ingest.SendAsync(cmd!, ct));
     }
@@ -89,7 +94,7 @@ internal static class NotificationsEndpoints
         return null;
     }
 
-    private static IResult Answer(IngestResult result) => result switch
+    internal static IResult Answer(IngestResult result) => result switch
     {
         IngestResult.Accepted ok => new RawJsonResult(ok.StatusCode, ok.Body, ok.Replayed),
         IngestResult.Problem p => p.Kind switch

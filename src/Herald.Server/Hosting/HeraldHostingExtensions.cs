@@ -134,6 +134,8 @@ internal static partial class HeraldHostingExtensions
         app.MapMetrics();
         app.MapNotifications();
         app.MapUsers();
+        app.MapTopics();
+        app.MapCampaigns();
         app.MapFeed();
         app.MapTemplates();
         app.MapWebhookEndpoints();

@@ -11,9 +11,9 @@ CREATE INDEX ix_topic_subscribers_user ON topic_subscribers(user_id);
 
 CREATE TABLE campaigns(
   id text PRIMARY KEY, kind text NOT NULL, name text, topic text, request text NOT NULL, scheduled_at bigint NOT NULL, local_time text,
-  rate double precision, status text NOT NULL, cursor text, released bigint NOT NULL, lease_owner text, lease_until bigint,
+  rate double precision, status text NOT NULL, cursor text, released bigint NOT NULL, exhausted boolean NOT NULL DEFAULT false, lease_owner text, lease_until bigint,
   created_at bigint NOT NULL, updated_at bigint NOT NULL);
-CREATE INDEX ix_campaigns_active ON campaigns(scheduled_at) WHERE status IN ('scheduled', 'running');
+CREATE INDEX ix_campaigns_active ON campaigns(scheduled_at) WHERE status IN ('scheduled', 'releasing');
 CREATE TABLE campaign_recipients(campaign_id text NOT NULL, user_id text NOT NULL, PRIMARY KEY(campaign_id, user_id));
 CREATE INDEX ix_campaign_recipients_user ON campaign_recipients(user_id);
 
