@@ -53,6 +53,7 @@ public static class HeraldCoreServiceCollectionExtensions
         services.AddSingleton<Lifecycle.LifecycleEmitter>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<Campaigns.CampaignService>();
+        services.AddSingleton<Digests.DigestRules>();
         services.AddSingleton<GroupCommitter>();
         services.AddHostedService(sp => sp.GetRequiredService<GroupCommitter>());
         services.AddSingleton<IChannelSender, InAppSender>();
@@ -74,6 +75,7 @@ public static class HeraldCoreServiceCollectionExtensions
             {
                 services.AddHostedService<Pipeline.Distributed.RelayWorker>();
                 services.AddHostedService<Campaigns.CampaignReleaser>();
+                services.AddHostedService<Digests.DigestCloser>();
                 services.AddSingleton<Sweeper>();
                 services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
             }
@@ -83,6 +85,7 @@ public static class HeraldCoreServiceCollectionExtensions
             services.AddHostedService<PlannerWorker>();
             services.AddHostedService<LaneWorker>();
             services.AddHostedService<Campaigns.CampaignReleaser>();
+            services.AddHostedService<Digests.DigestCloser>();
             services.AddSingleton<Sweeper>();
             services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
         }

@@ -35,6 +35,7 @@ public sealed partial class PostgresStore : IDispatchStore
         context.Preload(candidates);
         var deferred = new List<(Delivery Delivery, DateTimeOffset Until)>();
         var suppressed = new List<(Delivery Delivery, string Reason, string Status)>();
+        var folded = new List<(Delivery Delivery, GateDecision.Fold Fold)>();
         var trace = new List<TraceEntry>();
         var claimed = new List<Delivery>(candidates.Count);
         foreach (var d in candidates)
@@ -44,6 +45,12 @@ public sealed partial class PostgresStore : IDispatchStore
                 case GateDecision.Defer defer:
                     deferred.Add((d, defer.Until));
                     trace.Add(new TraceEntry(d.NotificationId, now, defer.Stage, d.Channel.ToWire(), "deferred", defer.Reason));
+                    break;
+                case GateDecision.Fold fold:
+                    // Recorded like a suppression (status folded), then appended to the rate-limit digest below.
+                    suppressed.Add((d, fold.Reason, DeliveryStatus.Folded));
+                    folded.Add((d, fold));
+                    trace.Add(new TraceEntry(d.NotificationId, now, fold.Stage, d.Channel.ToWire(), DeliveryStatus.Folded, fold.Reason));
                     break;
                 case GateDecision.Suppress suppress:
                     suppressed.Add((d, suppress.Reason, suppress.Status));
@@ -79,6 +86,14 @@ public sealed partial class PostgresStore : IDispatchStore
         }
 
         await InsertTraceAsync(c, tx, trace, ct);
+        if (folded.Count > 0)
+        {
+            var data = (await c.Command("SELECT id, data FROM notifications WHERE id = ANY(@ids)", tx).With("ids", folded.Select(x => x.Delivery.NotificationId).Distinct().ToArray())
+                .ReadAllAsync(r => (Id: r.GetString(0), Data: r.GetString(1)), ct)).ToDictionary(x => x.Id, x => x.Data, StringComparer.Ordinal);
+            await AppendDigestsAsync(c, tx, folded.Select(x => new Core.Digests.DigestAppend(x.Delivery.RecipientId, x.Delivery.EventType, Core.Digests.DigestKinds.RateLimit, "",
+                x.Delivery.NotificationId, x.Delivery.Id, data.GetValueOrDefault(x.Delivery.NotificationId, "{}"), x.Fold.Until, int.MaxValue, x.Fold.TemplateId, [Channel.Email])), now, ct);
+        }
+
         await RefreshNotificationsAsync(c, tx, suppressed.Select(x => x.Delivery.NotificationId), now, ct);
         return claimed;
     }

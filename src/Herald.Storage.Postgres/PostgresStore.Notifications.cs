@@ -95,6 +95,7 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             var applied = first.Where(r => moved.Contains(r.NotificationId)).ToList();
             await InsertDeliveriesAsync(c, tx, [.. applied.SelectMany(r => r.Deliveries)], orIgnore: false, ct);
             await InsertTraceAsync(c, tx, [.. applied.SelectMany(r => r.Trace)], ct);
+            await AppendDigestsAsync(c, tx, applied.Where(r => r.Digest is not null).Select(r => r.Digest!), now, ct);
         }, ct);
     }
 

@@ -60,10 +60,11 @@ CREATE TABLE IF NOT EXISTS campaign_recipients(campaign_id TEXT NOT NULL, user_i
 CREATE INDEX IF NOT EXISTS ix_campaign_recipients_user ON campaign_recipients(user_id);
 CREATE TABLE IF NOT EXISTS digest_rules(
   event_type TEXT PRIMARY KEY, window_ms INTEGER NOT NULL, max_items INTEGER NOT NULL, group_by TEXT, template_id TEXT NOT NULL,
-  fold_rate_limited INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+  fold_rate_limited INTEGER NOT NULL, batch INTEGER NOT NULL DEFAULT 1, updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS digests(
   id TEXT PRIMARY KEY, recipient_id TEXT NOT NULL, event_type TEXT NOT NULL, kind TEXT NOT NULL, group_key TEXT NOT NULL, status TEXT NOT NULL,
-  opened_at INTEGER NOT NULL, close_at INTEGER NOT NULL, item_count INTEGER NOT NULL, notification_id TEXT, closed_at INTEGER);
+  opened_at INTEGER NOT NULL, close_at INTEGER NOT NULL, item_count INTEGER NOT NULL, max_items INTEGER NOT NULL, template_id TEXT NOT NULL, channels TEXT,
+  notification_id TEXT, closed_at INTEGER);
 CREATE UNIQUE INDEX IF NOT EXISTS ux_digests_open ON digests(recipient_id, event_type, kind, group_key) WHERE status = 'open';
 CREATE INDEX IF NOT EXISTS ix_digests_due ON digests(close_at) WHERE status = 'open';
 CREATE INDEX IF NOT EXISTS ix_digests_recipient ON digests(recipient_id);

@@ -49,6 +49,17 @@ public sealed partial class SqliteStore
                             .With("$due", defer.Until.Ms()).With("$now", now.Ms()).With("$id", d.Id).NonQuery();
                         Trace(c, tx, new TraceEntry(d.NotificationId, now, defer.Stage, d.Channel.ToWire(), "deferred", defer.Reason));
                         break;
+                    case GateDecision.Fold fold:
+                        // Folded: the email is not sent alone but goes into the recipient's rate-limit digest for this event type,
+                        // which closes when the limit allows (the closer sends it), in this same claim transaction.
+                        c.Command("UPDATE deliveries SET status = 'folded', last_error = $r, updated_at = $now WHERE id = $id", tx)
+                            .With("$r", fold.Reason).With("$now", now.Ms()).With("$id", d.Id).NonQuery();
+                        Trace(c, tx, new TraceEntry(d.NotificationId, now, fold.Stage, d.Channel.ToWire(), DeliveryStatus.Folded, fold.Reason));
+                        var data = c.Command("SELECT data FROM notifications WHERE id = $n", tx).With("$n", d.NotificationId).Scalar() as string ?? "{}";
+                        AppendDigest(c, tx, new Core.Digests.DigestAppend(d.RecipientId, d.EventType, Core.Digests.DigestKinds.RateLimit, "", d.NotificationId, d.Id, data,
+                            fold.Until, int.MaxValue, fold.TemplateId, [Channel.Email]), now);
+                        RefreshNotificationStatus(c, tx, d.NotificationId, now);
+                        break;
                     case GateDecision.Suppress suppress:
                         c.Command("UPDATE deliveries SET status = $s, last_error = $r, updated_at = $now WHERE id = $id", tx)
                             .With("$s", suppress.Status).With("$r", suppress.Reason).With("$now", now.Ms()).With("$id", d.Id).NonQuery();

@@ -97,6 +97,11 @@ public sealed partial class SqliteStore
                     continue; // cancelled or re-leased meanwhile: this plan is stale
                 }
 
+                if (result.Digest is { } digest)
+                {
+                    AppendDigest(c, tx, digest, now);
+                }
+
                 foreach (var d in result.Deliveries)
                 {
                     BindDelivery(insert, d);

@@ -19,9 +19,12 @@ public sealed class DeliveryGate : IDispatchGate
 
     private readonly HeraldMetrics? _metrics;
 
-    public DeliveryGate(IOptions<PipelineOptions> options, HeraldMetrics? metrics = null)
+    private readonly Digests.DigestRules? _digests;
+
+    public DeliveryGate(IOptions<PipelineOptions> options, HeraldMetrics? metrics = null, Digests.DigestRules? digests = null)
     {
         _metrics = metrics;
+        _digests = digests;
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         foreach (var (name, spec) in _options.RateLimits)
@@ -36,6 +39,12 @@ public sealed class DeliveryGate : IDispatchGate
     public GateDecision Decide(Delivery delivery, IGateContext context, DateTimeOffset now)
     {
         var (decision, reason) = DecideWithReason(delivery, context, now);
+        // An email a rate limit (or frequency cap) defers is folded into one digest email when its event type's rule says so.
+        if (decision is GateDecision.Defer defer && reason is "rate_limit" or "frequency_cap" && delivery.Channel == Channel.Email && delivery.Condition is null
+            && _digests?.Cached(delivery.EventType) is { FoldRateLimited: true } rule)
+        {
+            (decision, reason) = (new GateDecision.Fold(defer.Until, "gate", $"{defer.Reason}; folded into one digest email sent then", rule.TemplateId), "folded");
+        }
         // Nothing waits past its expiry: a deferral (or fold) that would end after it expires the delivery now.
         if (delivery.ExpiresAt is { } expires && decision is GateDecision.Defer or GateDecision.Fold)
         {
@@ -49,7 +58,7 @@ public sealed class DeliveryGate : IDispatchGate
         // Counted when decided: a claim transaction that then rolls back (rare: a store failure) counts once more on retry.
         switch (decision)
         {
-            case GateDecision.Defer:
+            case GateDecision.Defer or GateDecision.Fold:
                 _metrics?.Deferred(delivery.Channel, reason);
                 break;
             case GateDecision.Suppress:

@@ -9,7 +9,10 @@ public static class Ids
         return prefix + "_" + Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
     }
 
-    /// <summary>When an id made by <see cref="New"/> was made (its UUIDv7 millisecond timestamp), or null for another id.</summary>
+    /// <summary>An id minted at <paramref name="at"/> (a store that is handed the time rather than a clock).</summary>
+    public static string New(string prefix, DateTimeOffset at) => prefix + "_" + Guid.CreateVersion7(at).ToString("N");
+
+    /// <summary>When an id made by <see cref="New(string, TimeProvider)"/> was made (its UUIDv7 millisecond timestamp), or null for another id.</summary>
     public static DateTimeOffset? TimeOf(string id)
     {
         ArgumentNullException.ThrowIfNull(id);

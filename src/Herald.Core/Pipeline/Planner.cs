@@ -16,7 +16,8 @@ namespace Herald.Core.Pipeline;
 /// Plan and render: turns a notification into deliveries, one per channel and target, each with its rendered content.
 /// Everything happens in memory; the caller writes the result in one batch.
 /// </summary>
-public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, TemplateCatalog templates, TemplateRenderer renderer, TimeProvider time)
+public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, TemplateCatalog templates, TemplateRenderer renderer, TimeProvider time,
+    Digests.DigestRules? digests = null)
 {
     public async Task<PlanResult> PlanAsync(Notification n, CancellationToken ct)
     {
@@ -35,6 +36,18 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         {
             trace.Add(Entry(n, null, "expired", $"expired at {expires.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z before it was planned; nothing sent"));
             return new PlanResult(n.Id, [], trace, NotificationStatus.Expired);
+        }
+
+        var isDigest = Digests.DigestNotifications.IsDigest(n);
+        if (!isDigest && digests is not null && await digests.GetAsync(n.EventType, ct) is { Batch: true } rule)
+        {
+            // Not sent alone: recorded, and appended to the open digest of its recipient and key in the planning transaction.
+            var key = Digests.DigestNotifications.GroupKey(rule.GroupBy, Data(n));
+            var closes = time.GetUtcNow() + rule.Window;
+            trace.Add(Entry(n, null, "digested", $"batched by the {n.EventType} digest rule" + (rule.GroupBy is null ? "" : $" ({rule.GroupBy} = {key})")
+                + $": sent in one digest with the others of its window ({rule.Window}, at most {rule.MaxItems} items)"));
+            return new PlanResult(n.Id, [], trace, NotificationStatus.Digested, new Digests.DigestAppend(n.RecipientId, n.EventType, Digests.DigestKinds.Batch, key, n.Id, "",
+                n.Data, closes, rule.MaxItems, rule.TemplateId, n.Channels));
         }
 
         var (lookup, template) = await templates.GetSendableAsync(n.TemplateId, n.TemplateVersion, ct);
@@ -65,6 +78,12 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             {
                 trace.Add(Entry(n, step.Channel, "escalation", $"sent at {due.UtcDateTime:HH:mm:ss}Z only if the in-app item is still unread then"));
             }
+        }
+
+        if (isDigest)
+        {
+            // A digest's own deliveries are never folded into another digest.
+            deliveries = [.. deliveries.Select(d => d with { Condition = DeliveryConditions.Digest })];
         }
 
         trace.Add(Entry(n, null, "planned", deliveries.Count == 0 ? "no deliveries: nothing to send" : $"{deliveries.Count} deliveries planned"));

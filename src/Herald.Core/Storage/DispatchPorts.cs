@@ -16,7 +16,7 @@ public abstract record GateDecision
     public sealed record Suppress(string Stage, string Reason, string Status = DeliveryStatus.Suppressed) : GateDecision;
 
     /// <summary>Folds the delivery into a rate-limit digest that closes at <paramref name="Until"/>, when the limit allows a send again.</summary>
-    public sealed record Fold(DateTimeOffset Until, string Stage, string Reason) : GateDecision;
+    public sealed record Fold(DateTimeOffset Until, string Stage, string Reason, string TemplateId) : GateDecision;
 
     public static readonly GateDecision Go = new Proceed();
 }

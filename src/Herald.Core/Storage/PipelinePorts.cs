@@ -6,7 +6,9 @@ namespace Herald.Core.Storage;
 public sealed record IngestItem(IReadOnlyList<Notification> Notifications, IdempotencyRecord? Idempotency);
 
 /// <summary>What planning decided for one notification: its deliveries, its trace and its new status.</summary>
-public sealed record PlanResult(string NotificationId, IReadOnlyList<Delivery> Deliveries, IReadOnlyList<TraceEntry> Trace, string Status);
+/// <summary>A planned notification: its deliveries, trace and status, or (<see cref="Digest"/>) the digest it goes into instead.</summary>
+public sealed record PlanResult(string NotificationId, IReadOnlyList<Delivery> Deliveries, IReadOnlyList<TraceEntry> Trace, string Status,
+    Digests.DigestAppend? Digest = null);
 
 public interface IIngestStore
 {

@@ -156,3 +156,10 @@ public sealed record CampaignProgressResponse(
 public sealed record CampaignResponse(
     string Id, string Kind, string? Name, string Status, string? Topic, string EventType, string Priority, string ScheduledAt, double? Rate, DateTimeOffset CreatedAt,
     CampaignProgressResponse Progress);
+
+/// <summary>A digest rule: <see cref="Window"/> ISO 8601 duration, <see cref="GroupBy"/> a (dotted) data field, <see cref="TemplateId"/> rendered with count and items.</summary>
+public sealed record DigestRuleRequest(string? Window, int? MaxItems, string? GroupBy, string? TemplateId, bool? FoldRateLimited, bool? Batch);
+
+public sealed record DigestRuleResponse(string EventType, string Window, int MaxItems, string? GroupBy, string TemplateId, bool FoldRateLimited, bool Batch);
+
+public sealed record DigestRuleList(List<DigestRuleResponse> Rules);

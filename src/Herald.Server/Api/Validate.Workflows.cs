@@ -66,7 +66,7 @@ internal static partial class Validate
         return null;
     }
 
-    private static bool TryDuration(string? value, out TimeSpan duration)
+    public static bool TryDuration(string? value, out TimeSpan duration)
     {
         duration = default;
         if (string.IsNullOrWhiteSpace(value))

@@ -136,6 +136,7 @@ internal static partial class HeraldHostingExtensions
         app.MapUsers();
         app.MapTopics();
         app.MapCampaigns();
+        app.MapDigestRules();
         app.MapFeed();
         app.MapTemplates();
         app.MapWebhookEndpoints();

@@ -19,10 +19,11 @@ CREATE INDEX ix_campaign_recipients_user ON campaign_recipients(user_id);
 
 CREATE TABLE digest_rules(
   event_type text PRIMARY KEY, window_ms bigint NOT NULL, max_items integer NOT NULL, group_by text, template_id text NOT NULL,
-  fold_rate_limited boolean NOT NULL, updated_at bigint NOT NULL);
+  fold_rate_limited boolean NOT NULL, batch boolean NOT NULL DEFAULT true, updated_at bigint NOT NULL);
 CREATE TABLE digests(
   id text PRIMARY KEY, recipient_id text NOT NULL, event_type text NOT NULL, kind text NOT NULL, group_key text NOT NULL, status text NOT NULL,
-  opened_at bigint NOT NULL, close_at bigint NOT NULL, item_count integer NOT NULL, notification_id text, closed_at bigint);
+  opened_at bigint NOT NULL, close_at bigint NOT NULL, item_count integer NOT NULL, max_items integer NOT NULL, template_id text NOT NULL, channels text,
+  notification_id text, closed_at bigint);
 -- At most one open digest per (recipient, event type, kind, key): appends upsert into it, the closer flips it to closed.
 CREATE UNIQUE INDEX ux_digests_open ON digests(recipient_id, event_type, kind, group_key) WHERE status = 'open';
 CREATE INDEX ix_digests_due ON digests(close_at) WHERE status = 'open';

@@ -1,0 +1,115 @@
+using Herald.Core.Digests;
+using Herald.Core.Domain;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore : IDigestStore
+{
+    public Task UpsertRuleAsync(DigestRule rule, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("""
+            INSERT INTO digest_rules(event_type, window_ms, max_items, group_by, template_id, fold_rate_limited, batch, updated_at) VALUES ($e, $w, $m, $g, $t, $f, $b, $now)
+            ON CONFLICT(event_type) DO UPDATE SET window_ms = $w, max_items = $m, group_by = $g, template_id = $t, fold_rate_limited = $f, batch = $b, updated_at = $now
+            """, tx).With("$e", rule.EventType).With("$w", (long)rule.Window.TotalMilliseconds).With("$m", rule.MaxItems).With("$b", rule.Batch)
+            .With("$g", rule.GroupBy).With("$t", rule.TemplateId).With("$f", rule.FoldRateLimited).With("$now", now.Ms()).NonQuery(), ct);
+
+    public async Task<IReadOnlyList<DigestRule>> ListRulesAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        return await c.Command("SELECT event_type, window_ms, max_items, group_by, template_id, fold_rate_limited, batch FROM digest_rules ORDER BY event_type")
+            .ReadAllAsync(r => new DigestRule(r.GetString(0), TimeSpan.FromMilliseconds(r.GetInt64(1)), r.GetInt32(2), r.StringOrNull(3), r.GetString(4),
+                r.GetInt64(5) != 0, r.GetInt64(6) != 0), ct);
+    }
+
+    public Task<bool> DeleteRuleAsync(string eventType, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("DELETE FROM digest_rules WHERE event_type = $e", tx).With("$e", eventType).NonQuery() > 0, ct);
+
+    public Task<int> CloseDueDigestsAsync(DateTimeOffset now, int limit, CancellationToken ct) =>
+        db.WriteAsync((c, tx) =>
+        {
+            var due = c.Command("SELECT id FROM digests WHERE status = 'open' AND close_at <= $now ORDER BY close_at LIMIT $n", tx)
+                .With("$now", now.Ms()).With("$n", limit).ReadAll(r => r.GetString(0));
+            return due.Count(id => CloseDigest(c, tx, id, now));
+        }, ct);
+
+    /// <summary>
+    /// Appends one item to the open digest of its (recipient, event type, kind, key), opening one when there is none or the
+    /// open one is full; closes it when the item fills it. Runs inside the caller's write transaction (the single writer,
+    /// so appends and closes of one digest can never interleave).
+    /// </summary>
+    private static void AppendDigest(SqliteConnection c, SqliteTransaction tx, DigestAppend a, DateTimeOffset now)
+    {
+        var open = c.Command("""
+            SELECT id, item_count, max_items FROM digests WHERE recipient_id = $r AND event_type = $e AND kind = $k AND group_key = $g AND status = 'open'
+            """, tx).With("$r", a.RecipientId).With("$e", a.EventType).With("$k", a.Kind).With("$g", a.GroupKey)
+            .ReadAll(r => (Id: r.GetString(0), Count: r.GetInt32(1), Max: r.GetInt32(2))).FirstOrDefault();
+        if (open.Id is not null && open.Count >= open.Max)
+        {
+            CloseDigest(c, tx, open.Id, now);
+            open = default;
+        }
+
+        var id = open.Id;
+        if (id is null)
+        {
+            id = Core.Pipeline.Ids.New("dgs", now);
+            c.Command("""
+                INSERT INTO digests(id, recipient_id, event_type, kind, group_key, status, opened_at, close_at, item_count, max_items, template_id, channels)
+                VALUES ($id, $r, $e, $k, $g, 'open', $now, $close, 0, $max, $t, $ch)
+                """, tx).With("$id", id).With("$r", a.RecipientId).With("$e", a.EventType).With("$k", a.Kind).With("$g", a.GroupKey).With("$now", now.Ms())
+                .With("$close", a.CloseAt.Ms()).With("$max", a.MaxItems).With("$t", a.TemplateId).With("$ch", ChannelList(a.Channels)).NonQuery();
+        }
+
+        if (c.Command("INSERT OR IGNORE INTO digest_items(digest_id, notification_id, delivery_id, data, at) VALUES ($d, $n, $dl, $data, $now)", tx)
+            .With("$d", id).With("$n", a.NotificationId).With("$dl", a.DeliveryId).With("$data", a.Data).With("$now", now.Ms()).NonQuery() == 0)
+        {
+            return;
+        }
+
+        var count = Convert.ToInt32(c.Command("UPDATE digests SET item_count = item_count + 1 WHERE id = $id RETURNING item_count", tx).With("$id", id).Scalar(),
+            System.Globalization.CultureInfo.InvariantCulture);
+        if (count >= a.MaxItems)
+        {
+            CloseDigest(c, tx, id, now);
+        }
+    }
+
+    /// <summary>Flips an open digest to closed and inserts its one notification; false when it was not open any more.</summary>
+    private static bool CloseDigest(SqliteConnection c, SqliteTransaction tx, string id, DateTimeOffset now)
+    {
+        var row = c.Command("""
+            UPDATE digests SET status = 'closed', closed_at = $now WHERE id = $id AND status = 'open'
+            RETURNING recipient_id, event_type, kind, group_key, template_id, channels
+            """, tx).With("$id", id).With("$now", now.Ms())
+            .ReadAll(r => (Recipient: r.GetString(0), EventType: r.GetString(1), Kind: r.GetString(2), Key: r.GetString(3), Template: r.GetString(4), Channels: r.StringOrNull(5)))
+            .FirstOrDefault();
+        if (row.Recipient is null)
+        {
+            return false;
+        }
+
+        var items = c.Command("SELECT notification_id, data, at FROM digest_items WHERE digest_id = $id ORDER BY at, rowid", tx).With("$id", id)
+            .ReadAll(r => (r.GetString(0), r.GetString(1), r.Time(2)));
+        var digest = new ClosingDigest(id, row.Recipient, row.EventType, row.Kind, row.Key, row.Template, ChannelList(row.Channels), items);
+        var notification = DigestNotifications.Build(digest, now);
+        using (var insert = NotificationInsert(c, tx))
+        {
+            BindNotification(insert, notification, now);
+            insert.ExecuteNonQuery();
+        }
+
+        c.Command("UPDATE digests SET notification_id = $n WHERE id = $id", tx).With("$n", notification.Id).With("$id", id).NonQuery();
+        Trace(c, tx, new TraceEntry(notification.Id, now, "digest", null, "created", $"digest of {items.Count} {row.EventType} notifications" + (row.Key.Length == 0 ? "" : $" for {row.Key}")));
+        foreach (var (notificationId, _, _) in items)
+        {
+            Trace(c, tx, new TraceEntry(notificationId, now, "digest", null, "digested", $"sent in digest notification {notification.Id} with {items.Count} items"));
+        }
+
+        return true;
+    }
+
+    private static string? ChannelList(IReadOnlyList<Channel>? channels) => channels is null ? null : string.Join(',', channels.Select(x => (int)x));
+
+    private static List<Channel>? ChannelList(string? value) =>
+        value?.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => (Channel)int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+}
