@@ -54,8 +54,14 @@ public sealed partial class PostgresStore : IErasureStore
             var devices = await Run(c, tx, "DELETE FROM devices WHERE user_id = @u", userId, pseudonym, t, ct);
             var outbox = await Run(c, tx, "DELETE FROM outbox WHERE recipient_id = @u", userId, pseudonym, t, ct);
             var endpoints = await Run(c, tx, "DELETE FROM webhook_endpoints WHERE recipient_id = @u", userId, pseudonym, t, ct);
+            var subscriptions = await Run(c, tx, "DELETE FROM topic_subscribers WHERE user_id = @u", userId, pseudonym, t, ct)
+                + await Run(c, tx, "DELETE FROM campaign_recipients WHERE user_id = @u", userId, pseudonym, t, ct);
+            // The digests' row locks order this with an append or a close of the same digest (see AppendDigestsAsync).
+            var items = await Run(c, tx, "UPDATE digest_items SET data = '{}' WHERE digest_id IN (SELECT id FROM digests WHERE recipient_id = @u FOR UPDATE)", userId, pseudonym, t, ct);
+            await Run(c, tx, "UPDATE digests SET recipient_id = @p, group_key = '', status = CASE WHEN status = 'open' THEN 'erased' ELSE status END WHERE recipient_id = @u",
+                userId, pseudonym, t, ct);
             var profile = await Run(c, tx, "DELETE FROM users WHERE user_id = @u", userId, pseudonym, t, ct) > 0;
-            return new ErasureSummary(profile, devices, feed, notifications, deliveries, cancelled + cancelledNotifications, outbox, endpoints, events);
+            return new ErasureSummary(profile, devices, feed, notifications, deliveries, cancelled + cancelledNotifications, outbox, endpoints, events, subscriptions, items);
         }, ct);
 
     private static async Task<int> Run(NpgsqlConnection c, NpgsqlTransaction tx, string sql, string userId, string pseudonym, long now, CancellationToken ct)

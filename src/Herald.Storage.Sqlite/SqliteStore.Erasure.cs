@@ -54,7 +54,12 @@ public sealed partial class SqliteStore : IErasureStore
             var devices = c.Command("DELETE FROM devices WHERE user_id = $u", tx).With("$u", userId).NonQuery();
             var outbox = c.Command("DELETE FROM outbox WHERE recipient_id = $u", tx).With("$u", userId).NonQuery();
             var endpoints = c.Command("DELETE FROM webhook_endpoints WHERE recipient_id = $u", tx).With("$u", userId).NonQuery();
+            var subscriptions = c.Command("DELETE FROM topic_subscribers WHERE user_id = $u", tx).With("$u", userId).NonQuery()
+                + c.Command("DELETE FROM campaign_recipients WHERE user_id = $u", tx).With("$u", userId).NonQuery();
+            var items = c.Command("UPDATE digest_items SET data = '{}' WHERE digest_id IN (SELECT id FROM digests WHERE recipient_id = $u)", tx).With("$u", userId).NonQuery();
+            c.Command("UPDATE digests SET recipient_id = $p, group_key = '', status = CASE WHEN status = 'open' THEN 'erased' ELSE status END WHERE recipient_id = $u", tx)
+                .With("$u", userId).With("$p", pseudonym).NonQuery();
             var profile = c.Command("DELETE FROM users WHERE user_id = $u", tx).With("$u", userId).NonQuery() > 0;
-            return new ErasureSummary(profile, devices, feed, notifications, deliveries, cancelled + cancelledNotifications, outbox, endpoints, events);
+            return new ErasureSummary(profile, devices, feed, notifications, deliveries, cancelled + cancelledNotifications, outbox, endpoints, events, subscriptions, items);
         }, ct);
 }

@@ -4,7 +4,8 @@ namespace Herald.Core.Storage;
 /// What one erasure removed or anonymised. Profile, preferences, devices, feed items, the capture outbox and the user's own
 /// webhook endpoints are deleted; notifications and deliveries are kept for anonymous counts, with the recipient replaced
 /// by a pseudonym and every personal field (data, target, rendered content, errors, trace reasons, attempt details)
-/// cleared; work not yet sent is cancelled first.
+/// cleared; work not yet sent is cancelled first. Topic subscriptions and campaign recipient entries are deleted; digests
+/// are kept under the pseudonym with their items' data cleared, and an open one is closed unsent.
 /// </summary>
 public sealed record ErasureSummary(
     bool Profile,
@@ -15,7 +16,9 @@ public sealed record ErasureSummary(
     int Cancelled,
     int OutboxMessages,
     int WebhookEndpoints,
-    int LifecycleEvents);
+    int LifecycleEvents,
+    int Subscriptions = 0,
+    int DigestItems = 0);
 
 public interface IErasureStore
 {

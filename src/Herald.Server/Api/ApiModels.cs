@@ -46,7 +46,9 @@ public sealed record ErasureResponse(
     int Cancelled,
     int OutboxMessages,
     int WebhookEndpoints,
-    int LifecycleEvents);
+    int LifecycleEvents,
+    int Subscriptions,
+    int DigestItems);
 
 public sealed record QuietHoursDto(string? Start, string? End, string? Timezone);
 

@@ -55,7 +55,7 @@ internal static class UsersEndpoints
         var pseudonym = "erased-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
         var s = await erasure.EraseUserAsync(user_id, pseudonym, time.GetUtcNow(), ct);
         return TypedResults.Ok(new ErasureResponse(user_id, pseudonym, s.Profile, s.Devices, s.FeedItems, s.Notifications, s.Deliveries, s.Cancelled,
-            s.OutboxMessages, s.WebhookEndpoints, s.LifecycleEvents));
+            s.OutboxMessages, s.WebhookEndpoints, s.LifecycleEvents, s.Subscriptions, s.DigestItems));
     }
 
     private static async Task<IResult> GetUserAsync(string user_id, IUserStore users, CancellationToken ct) =>

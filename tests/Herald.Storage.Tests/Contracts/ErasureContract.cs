@@ -40,6 +40,7 @@ public abstract class ErasureContract
 
         await s.Outbox.InsertOutboxAsync(new OutboxMessage(0, sms.Id, Channel.Sms, "capture", user, "+14155550100", "{\"body\":\"secret\"}", Now), None);
         await s.Endpoints.InsertEndpointAsync(new WebhookEndpoint("ep_" + user, user, "https://example.com/" + user, "whsec_x", ["*"], null, true, null, null, Now), None);
+        await s.Port<Herald.Core.Campaigns.ICampaignStore>().SubscribeAsync("news", user, Now, None);
     }
 
     [Fact]
@@ -55,7 +56,8 @@ public abstract class ErasureContract
         var summary = await Erasure(s).EraseUserAsync("u1", Pseudonym, Now.AddMinutes(1), None);
 
         summary.ShouldBe(new ErasureSummary(Profile: true, Devices: 2, FeedItems: 1, Notifications: 3, Deliveries: 4, Cancelled: 2, OutboxMessages: 1,
-            WebhookEndpoints: 1, LifecycleEvents: 1));
+            WebhookEndpoints: 1, LifecycleEvents: 1, Subscriptions: 1));
+        (await s.Port<Herald.Core.Campaigns.ICampaignStore>().ListSubscribersAsync("news", null, 10, None)).ShouldBe(["u2"]);
         (await s.Users.GetUserAsync("u1", None)).ShouldBeNull();
         (await s.Users.GetPreferencesAsync("u1", None)).ShouldBeNull();
         (await s.Users.GetDevicesAsync("u1", None)).ShouldBeEmpty();
@@ -94,6 +96,23 @@ public abstract class ErasureContract
         (await s.Feed.GetFeedAsync("u2", false, 10, null, None)).ShouldHaveSingleItem().Title.ShouldBe("Hello u2");
         (await DispatchSamples.GetAsync(s, "dlv_sms_u2")).Target.ShouldBe("+14155550100");
         (await s.Outbox.ListOutboxAsync(null, "u2", 10, null, None)).ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public async Task EraseUserAsync_OpenDigest_ItemsClearedAndNeverSent()
+    {
+        await using var s = await OpenAsync();
+        var n = new Notification("ntf_dg1", "post.liked", "u1", Priority.Normal, NotificationStatus.Accepted, "post", 1, null, "{\"who\":\"Alice\"}", null, null, Now, Now);
+        await s.Ingest.AcceptAsync([new IngestItem([n], null)], Now, None);
+        await s.Plans.ClaimForPlanningAsync(Priority.Normal, Now, Now.AddMinutes(1), 10, None);
+        await s.Plans.CompletePlanningAsync([new PlanResult(n.Id, [], [], NotificationStatus.Digested,
+            new Herald.Core.Digests.DigestAppend("u1", "post.liked", Herald.Core.Digests.DigestKinds.Batch, "post-1", n.Id, "", n.Data, Now.AddMinutes(1), 10, "digest", null))], Now, None);
+
+        var summary = await Erasure(s).EraseUserAsync("u1", Pseudonym, Now, None);
+
+        summary.DigestItems.ShouldBe(1);
+        (await s.Port<Herald.Core.Digests.IDigestStore>().CloseDueDigestsAsync(Now.AddMinutes(2), 10, None)).ShouldBe(0, "an erased user's open digest is not sent");
+        (await s.Queries.ListNotificationsAsync(Pseudonym, null, 10, null, None)).ShouldHaveSingleItem().Data.ShouldBe("{}");
     }
 
     [Fact]
