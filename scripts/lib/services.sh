@@ -258,6 +258,12 @@ restart_rabbitmq() {
   stop_rabbitmq "$1/rabbitmq" && rabbitmq_run "$1/rabbitmq" 20
 }
 
+# reset_rabbitmq WORK: the same node, port and name with empty data: no queue a previous test project left behind.
+reset_rabbitmq() {
+  stop_rabbitmq "$1/rabbitmq" && rm -rf "$1/rabbitmq/mnesia" && mkdir -p "$1/rabbitmq/mnesia" &&
+    give rabbitmq "$1/rabbitmq/mnesia" && rabbitmq_run "$1/rabbitmq" 60
+}
+
 # ---- Both
 
 # stop_services WORK: stops whatever start_postgres and start_rabbitmq started in WORK, and the node's epmd.

@@ -18,7 +18,23 @@ public sealed class DistributedServerFixture : HeraldServerFixture
         ["Herald:Transport:Engine"] = "rabbitmq",
         ["Herald:Transport:RabbitMq:Uri"] = ExternalServices.RabbitMqUri,
         ["Herald:Transport:RabbitMq:ExchangePrefix"] = new NpgsqlConnectionStringBuilder(_connection).Database,
+        // Two partitions per lane (30 quorum queues, not 60): enough to route by recipient, and lighter on the shared broker.
+        ["Herald:Transport:RabbitMq:Partitions"] = "2",
         ["Herald:Providers:sms-capture:Type"] = "capture",
         ["Herald:Channels:sms:Providers"] = "sms-capture",
     };
+
+    /// <summary>Stops the server, then deletes its queues, so the shared test broker does not fill up with them.</summary>
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await RabbitMqCleanup.DeletePrefixAsync(ExternalServices.RabbitMqUri, new NpgsqlConnectionStringBuilder(_connection).Database!, partitions: 2);
+    }
+}
+
+/// <summary>The distributed workflow test classes share one server (one set of queues) and run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class DistributedGroup : ICollectionFixture<DistributedServerFixture>
+{
+    public const string Name = "distributed";
 }

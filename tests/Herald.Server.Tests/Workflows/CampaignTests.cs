@@ -244,4 +244,5 @@ public abstract class CampaignTests(HeraldServerFixture server)
 
 public sealed class CampaignSqliteTests(HeraldServerFixture server) : CampaignTests(server), IClassFixture<HeraldServerFixture>;
 
-public sealed class CampaignDistributedTests(DistributedServerFixture server) : CampaignTests(server), IClassFixture<DistributedServerFixture>;
+[Collection(DistributedGroup.Name)]
+public sealed class CampaignDistributedTests(DistributedServerFixture server) : CampaignTests(server);

@@ -151,4 +151,5 @@ public abstract class DigestTests(HeraldServerFixture server)
 
 public sealed class DigestSqliteTests(HeraldServerFixture server) : DigestTests(server), IClassFixture<HeraldServerFixture>;
 
-public sealed class DigestDistributedTests(DistributedServerFixture server) : DigestTests(server), IClassFixture<DistributedServerFixture>;
+[Collection(DistributedGroup.Name)]
+public sealed class DigestDistributedTests(DistributedServerFixture server) : DigestTests(server);

@@ -231,4 +231,5 @@ public abstract class GateWorkflowTests(HeraldServerFixture server)
 
 public sealed class GateWorkflowSqliteTests(HeraldServerFixture server) : GateWorkflowTests(server), IClassFixture<HeraldServerFixture>;
 
-public sealed class GateWorkflowDistributedTests(DistributedServerFixture server) : GateWorkflowTests(server), IClassFixture<DistributedServerFixture>;
+[Collection(DistributedGroup.Name)]
+public sealed class GateWorkflowDistributedTests(DistributedServerFixture server) : GateWorkflowTests(server);
