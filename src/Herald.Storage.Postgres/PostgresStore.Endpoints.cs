@@ -44,6 +44,17 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
         db.WriteAsync(async (c, tx) => await c.Command("UPDATE webhook_endpoints SET enabled = true, disabled_reason = NULL, failing_since = NULL WHERE id = @id", tx)
             .With("id", id).ExecuteNonQueryAsync(ct) > 0, ct);
 
+    public Task<bool> DisableEndpointAsync(string id, string reason, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) => await c.Command("UPDATE webhook_endpoints SET enabled = false, disabled_reason = @why WHERE id = @id", tx)
+            .With("id", id).With("why", reason).ExecuteNonQueryAsync(ct) > 0, ct);
+
+    public async Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(int limit, string? cursor, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE @cur::text IS NULL OR id > @cur::text COLLATE \"C\" ORDER BY id COLLATE \"C\" LIMIT @n")
+            .With("cur", cursor).With("n", limit).ReadAllAsync(MapEndpoint, ct);
+    }
+
     /// <summary>
     /// A success clears the failing streak; a failure starts one (or continues it) and disables the endpoint when the
     /// sender says so or the streak outlasted <see cref="EndpointDisableAfter"/>. Applied in order, in one round trip.

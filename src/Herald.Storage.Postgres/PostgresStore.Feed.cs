@@ -54,6 +54,20 @@ public sealed partial class PostgresStore : IFeedStore
             return exists;
         }, ct);
 
+    public Task<bool> ArchiveAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var archived = await c.Command("""
+                UPDATE feed SET read_at = COALESCE(read_at, @t), archived_at = COALESCE(archived_at, @t) WHERE notification_id = @n AND user_id = @u
+                """, tx).With("u", userId).With("n", notificationId).With("t", now.Ms()).ExecuteNonQueryAsync(ct) > 0;
+            if (archived)
+            {
+                await CancelEscalationsAsync(c, tx, userId, notificationId, now, ct);
+            }
+
+            return archived;
+        }, ct);
+
     public Task<int> MarkAllReadAsync(string userId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {

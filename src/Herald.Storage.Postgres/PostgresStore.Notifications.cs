@@ -125,14 +125,33 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             .ReadAllAsync(r => new TraceEntry(r.GetString(0), r.Time(1), r.GetString(2), r.StringOrNull(3), r.GetString(4), r.GetString(5)), ct);
     }
 
-    public async Task<IReadOnlyList<Notification>> ListNotificationsAsync(string? recipientId, string? status, int limit, string? cursor, CancellationToken ct)
+    public Task<IReadOnlyList<Notification>> ListNotificationsAsync(string? recipientId, string? status, int limit, string? cursor, CancellationToken ct) =>
+        SearchNotificationsAsync(new NotificationSearch(recipientId, status), limit, cursor, ct);
+
+    public async Task<IReadOnlyList<Notification>> SearchNotificationsAsync(NotificationSearch search, int limit, string? cursor, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(search);
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"""
-            SELECT {NotificationColumns} FROM notifications
-            WHERE (@r::text IS NULL OR recipient_id = @r::text) AND (@s::text IS NULL OR status = @s::text) AND (@cur::text IS NULL OR id < @cur::text)
-            ORDER BY id DESC LIMIT @n
-            """).With("r", recipientId).With("s", status).With("cur", cursor).With("n", limit).ReadAllAsync(MapNotification, ct);
+        // Only the filters given go into the statement, so the planner sees each one and picks its index (a generic
+        // "(@x IS NULL OR col = @x)" plan walks the primary key for a rare match).
+        var where = new List<string>();
+        await using var cmd = c.Command("");
+        void Add(string condition, string name, string? value)
+        {
+            if (value is not null)
+            {
+                where.Add(condition);
+                cmd.With(name, value);
+            }
+        }
+
+        Add("recipient_id = @r", "r", search.RecipientId);
+        Add("status = @s", "s", search.Status);
+        Add("event_type = @e", "e", search.EventType);
+        Add("id >= @from", "from", search.FromId);
+        Add("id < @up", "up", search.UpperBound(cursor));
+        cmd.CommandText = $"SELECT {NotificationColumns} FROM notifications {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} ORDER BY id DESC LIMIT @n";
+        return await cmd.With("n", limit).ReadAllAsync(MapNotification, ct);
     }
 
     public Task<bool?> CancelNotificationAsync(string id, DateTimeOffset now, CancellationToken ct) =>
@@ -181,11 +200,13 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
         return (await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE id = @id").With("id", deliveryId).ReadAllAsync(MapDelivery, ct)).FirstOrDefault();
     }
 
-    public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, CancellationToken ct)
+    public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, Channel? channel, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE status = 'dead' AND (@cur::text IS NULL OR id > @cur::text) ORDER BY id LIMIT @n")
-            .With("cur", cursor).With("n", limit).ReadAllAsync(MapDelivery, ct);
+        return await c.Command($"""
+            SELECT {DeliveryColumns} FROM deliveries
+            WHERE status = 'dead' AND (@ch::integer IS NULL OR channel = @ch::integer) AND (@cur::text IS NULL OR id > @cur::text) ORDER BY id LIMIT @n
+            """).With("ch", (int?)channel).With("cur", cursor).With("n", limit).ReadAllAsync(MapDelivery, ct);
     }
 
     private static async Task InsertNotificationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Notification> notifications, DateTimeOffset now, CancellationToken ct)

@@ -12,6 +12,7 @@ CREATE INDEX IF NOT EXISTS ix_notifications_due ON notifications(priority, due_a
 CREATE INDEX IF NOT EXISTS ix_notifications_planning ON notifications(lease_until) WHERE status = 'planning';
 CREATE INDEX IF NOT EXISTS ix_notifications_recipient ON notifications(recipient_id, id);
 CREATE INDEX IF NOT EXISTS ix_notifications_status ON notifications(status, id);
+CREATE INDEX IF NOT EXISTS ix_notifications_event_type ON notifications(event_type, id);
 CREATE TABLE IF NOT EXISTS deliveries(
   id TEXT PRIMARY KEY, notification_id TEXT NOT NULL, recipient_id TEXT NOT NULL, event_type TEXT NOT NULL, channel INTEGER NOT NULL,
   priority INTEGER NOT NULL, target TEXT NOT NULL, target_ref TEXT, provider TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL,

@@ -204,11 +204,11 @@ public sealed partial class SqliteStore
         return (await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE id = $id").With("$id", deliveryId).ReadAllAsync(MapDelivery, ct)).FirstOrDefault();
     }
 
-    public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, CancellationToken ct)
+    public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, Channel? channel, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE status = 'dead' AND ($cur IS NULL OR id > $cur) ORDER BY id LIMIT $n")
-            .With("$cur", cursor).With("$n", limit).ReadAllAsync(MapDelivery, ct);
+        return await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE status = 'dead' AND ($ch IS NULL OR channel = $ch) AND ($cur IS NULL OR id > $cur) ORDER BY id LIMIT $n")
+            .With("$ch", (int?)channel).With("$cur", cursor).With("$n", limit).ReadAllAsync(MapDelivery, ct);
     }
 
     private static void Trace(SqliteConnection c, SqliteTransaction tx, TraceEntry t)

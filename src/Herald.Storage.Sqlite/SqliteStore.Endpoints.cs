@@ -41,6 +41,17 @@ public sealed partial class SqliteStore
         db.WriteAsync((c, tx) => c.Command("UPDATE webhook_endpoints SET enabled = 1, disabled_reason = NULL, failing_since = NULL WHERE id = $id", tx)
             .With("$id", id).NonQuery() > 0, ct);
 
+    public Task<bool> DisableEndpointAsync(string id, string reason, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $why WHERE id = $id", tx)
+            .With("$id", id).With("$why", reason).NonQuery() > 0, ct);
+
+    public async Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(int limit, string? cursor, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE $cur IS NULL OR id > $cur ORDER BY id LIMIT $n")
+            .With("$cur", cursor).With("$n", limit).ReadAllAsync(MapEndpoint, ct);
+    }
+
     private void ApplyEndpointResult(SqliteConnection c, SqliteTransaction tx, WebhookEndpointResult e, DateTimeOffset now)
     {
         if (e.Succeeded)

@@ -45,6 +45,21 @@ public sealed partial class SqliteStore
             return exists is not null;
         }, ct);
 
+    public Task<bool> ArchiveAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) =>
+        {
+            var exists = c.Command("SELECT 1 FROM feed WHERE user_id = $u AND notification_id = $n", tx).With("$u", userId).With("$n", notificationId).Scalar();
+            if (exists is null)
+            {
+                return false;
+            }
+
+            c.Command("UPDATE feed SET read_at = COALESCE(read_at, $t), archived_at = COALESCE(archived_at, $t) WHERE user_id = $u AND notification_id = $n", tx)
+                .With("$u", userId).With("$n", notificationId).With("$t", now.Ms()).NonQuery();
+            CancelEscalations(c, tx, userId, notificationId, now);
+            return true;
+        }, ct);
+
     public Task<int> MarkAllReadAsync(string userId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {

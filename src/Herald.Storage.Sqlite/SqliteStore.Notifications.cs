@@ -153,15 +153,33 @@ public sealed partial class SqliteStore
             .ReadAllAsync(r => new TraceEntry(r.GetString(0), r.Time(1), r.GetString(2), r.StringOrNull(3), r.GetString(4), r.GetString(5)), ct);
     }
 
-    public async Task<IReadOnlyList<Notification>> ListNotificationsAsync(string? recipientId, string? status, int limit, string? cursor, CancellationToken ct)
+    public Task<IReadOnlyList<Notification>> ListNotificationsAsync(string? recipientId, string? status, int limit, string? cursor, CancellationToken ct) =>
+        SearchNotificationsAsync(new NotificationSearch(recipientId, status), limit, cursor, ct);
+
+    public async Task<IReadOnlyList<Notification>> SearchNotificationsAsync(NotificationSearch search, int limit, string? cursor, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(search);
         await using var c = await db.OpenReadAsync(ct);
-        var sql = $"""
-            SELECT {NotificationColumns} FROM notifications
-            WHERE ($r IS NULL OR recipient_id = $r) AND ($s IS NULL OR status = $s) AND ($cur IS NULL OR id < $cur)
-            ORDER BY id DESC LIMIT $n
-            """;
-        return await c.Command(sql).With("$r", recipientId).With("$s", status).With("$cur", cursor).With("$n", limit).ReadAllAsync(MapNotification, ct);
+        // Only the filters given go into the statement: "($x IS NULL OR col = $x)" would hide the column from the planner,
+        // which then walks the whole primary key for a rare match. As written, each search is one index range, newest first.
+        var where = new List<string>();
+        var cmd = c.Command("");
+        void Add(string condition, string name, object? value)
+        {
+            if (value is not null)
+            {
+                where.Add(condition);
+                cmd.With(name, value);
+            }
+        }
+
+        Add("recipient_id = $r", "$r", search.RecipientId);
+        Add("status = $s", "$s", search.Status);
+        Add("event_type = $e", "$e", search.EventType);
+        Add("id >= $from", "$from", search.FromId);
+        Add("id < $up", "$up", search.UpperBound(cursor));
+        cmd.CommandText = $"SELECT {NotificationColumns} FROM notifications {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} ORDER BY id DESC LIMIT $n";
+        return await cmd.With("$n", limit).ReadAllAsync(MapNotification, ct);
     }
 
     public Task<bool?> CancelNotificationAsync(string id, DateTimeOffset now, CancellationToken ct) =>

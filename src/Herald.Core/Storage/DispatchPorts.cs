@@ -98,6 +98,9 @@ public interface IFeedStore
     Task<int> CountUnreadAsync(string userId, CancellationToken ct);
     Task<bool> MarkReadAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct);
     Task<int> MarkAllReadAsync(string userId, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Hides an item from the feed (and marks it read, cancelling its escalations); false when the user has no such item.</summary>
+    Task<bool> ArchiveAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct);
 }
 
 public interface IWebhookEndpointStore
@@ -110,6 +113,12 @@ public interface IWebhookEndpointStore
     Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct);
     Task<bool> DeleteEndpointAsync(string id, CancellationToken ct);
     Task<bool> EnableEndpointAsync(string id, CancellationToken ct);
+
+    /// <summary>Disables an endpoint by hand, with <paramref name="reason"/>; false when it is unknown.</summary>
+    Task<bool> DisableEndpointAsync(string id, string reason, CancellationToken ct);
+
+    /// <summary>Every endpoint by id; <paramref name="cursor"/> is the last id of the previous page.</summary>
+    Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(int limit, string? cursor, CancellationToken ct);
 }
 
 public interface IOutboxStore

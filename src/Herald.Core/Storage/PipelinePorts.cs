@@ -5,7 +5,6 @@ namespace Herald.Core.Storage;
 /// <summary>One accepted request: its notifications and, when keyed, the response to replay.</summary>
 public sealed record IngestItem(IReadOnlyList<Notification> Notifications, IdempotencyRecord? Idempotency);
 
-/// <summary>What planning decided for one notification: its deliveries, its trace and its new status.</summary>
 /// <summary>A planned notification: its deliveries, trace and status, or (<see cref="Digest"/>) the digest it goes into instead.</summary>
 public sealed record PlanResult(string NotificationId, IReadOnlyList<Delivery> Deliveries, IReadOnlyList<TraceEntry> Trace, string Status,
     Digests.DigestAppend? Digest = null);
@@ -47,9 +46,35 @@ public interface INotificationQueryStore
     /// <summary>Newest first; <paramref name="cursor"/> is the last id of the previous page.</summary>
     Task<IReadOnlyList<Notification>> ListNotificationsAsync(string? recipientId, string? status, int limit, string? cursor, CancellationToken ct);
 
+    /// <summary>Newest first, filtered by every field of <paramref name="search"/> that is set; <paramref name="cursor"/> is the last id of the previous page.</summary>
+    Task<IReadOnlyList<Notification>> SearchNotificationsAsync(NotificationSearch search, int limit, string? cursor, CancellationToken ct);
+
     /// <summary>Cancels a notification and its unsent deliveries. Null when unknown; false when nothing was left to cancel.</summary>
     Task<bool?> CancelNotificationAsync(string id, DateTimeOffset now, CancellationToken ct);
 
-    Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, CancellationToken ct);
+    /// <summary>Dead deliveries, oldest first, of one channel or all; <paramref name="cursor"/> is the last id of the previous page.</summary>
+    Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, Channel? channel, CancellationToken ct);
     Task<Delivery?> GetDeliveryAsync(string deliveryId, CancellationToken ct);
+}
+
+/// <summary>
+/// What the notification search filters on. Time bounds are id bounds: notification ids are UUIDv7 (time-ordered), so a
+/// time range is an id range on the primary key and every search is an index walk, however many notifications are stored.
+/// </summary>
+public sealed record NotificationSearch(string? RecipientId = null, string? Status = null, string? EventType = null, string? FromId = null, string? ToId = null)
+{
+    /// <summary>The smallest (or, with <paramref name="upper"/>, the largest) notification id minted at <paramref name="at"/>'s millisecond.</summary>
+    public static string IdBound(DateTimeOffset at, bool upper)
+    {
+        var ms = at.ToUnixTimeMilliseconds().ToString("x12", System.Globalization.CultureInfo.InvariantCulture);
+        return "ntf_" + ms + (upper ? new string('f', 20) : new string('0', 20));
+    }
+
+    /// <summary>The exclusive upper id bound of a page: the cursor or just above <see cref="ToId"/>, whichever is lower.</summary>
+    public string? UpperBound(string? cursor)
+    {
+        // '~' sorts after every hex digit, so for ids of one length "id &lt; ToId + '~'" is "id &lt;= ToId".
+        var to = ToId is null ? null : ToId + "~";
+        return cursor is null ? to : to is null || string.CompareOrdinal(cursor, to) < 0 ? cursor : to;
+    }
 }

@@ -13,7 +13,8 @@ namespace Herald.Core.Templates;
 /// </summary>
 /// <remarks>
 /// Compiled strings are cached by (template id, version, locale source, channel, part path): published versions
-/// are immutable, so a definition with the same id and version is assumed to carry the same text.
+/// are immutable, so a definition with the same id and version is assumed to carry the same text. Version 0 (an unsaved
+/// draft being previewed) is compiled every time.
 /// </remarks>
 public sealed class TemplateRenderer
 {
@@ -68,7 +69,10 @@ public sealed class TemplateRenderer
         HandlebarsTemplate<object, object> compiled;
         try
         {
-            compiled = _compiled.GetOrAdd(key, static (_, state) => HandlebarsEnvironments.Compile(state.text, state.escapeHtml), (text, escapeHtml));
+            // Version 0 is an unsaved draft (a preview): its text changes between calls, so it is never cached.
+            compiled = key.Version <= 0
+                ? HandlebarsEnvironments.Compile(text, escapeHtml)
+                : _compiled.GetOrAdd(key, static (_, state) => HandlebarsEnvironments.Compile(state.text, state.escapeHtml), (text, escapeHtml));
         }
         catch (HandlebarsException ex)
         {

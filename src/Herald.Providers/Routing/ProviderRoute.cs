@@ -21,6 +21,7 @@ public sealed class ProviderRoute
     private readonly CircuitBreakerManualControl _control = new();
     private readonly TimeProvider _time;
     private int _isolated;
+    private int _disabled;
 
     public ProviderRoute(IProviderAdapter adapter, IReadOnlyList<string> match, IRateBucket? bucket, TimeSpan bucketMaxWait, CircuitSettings circuit, TimeProvider time)
     {
@@ -79,6 +80,20 @@ public sealed class ProviderRoute
     };
 
     public bool IsOpen => _state.CircuitState is CircuitState.Open or CircuitState.Isolated;
+
+    /// <summary>
+    /// Taken out of rotation by an operator (the dashboard or <c>POST /api/v1/providers/{name}/disable</c>): the router
+    /// skips it as it skips an open circuit, until it is enabled again. Held by this process, not stored.
+    /// </summary>
+    public bool Disabled => Volatile.Read(ref _disabled) == 1;
+
+    public void SetDisabled(bool disabled)
+    {
+        if (Interlocked.Exchange(ref _disabled, disabled ? 1 : 0) != (disabled ? 1 : 0))
+        {
+            Stats.Transition(disabled ? "disabled" : "enabled");
+        }
+    }
 
     /// <summary>True when this provider may carry the delivery: SMS by E.164 prefix, push by platform, email by domain.</summary>
     public bool Accepts(Delivery d)

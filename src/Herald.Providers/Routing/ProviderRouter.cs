@@ -36,6 +36,13 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
         {
             var route = candidates[i];
             var next = i + 1 < candidates.Count ? $"; trying {candidates[i + 1].Name}" : "; no provider left";
+            if (route.Disabled)
+            {
+                notes.Add(new("skipped", $"{route.Name}: disabled by an operator{next}"));
+                soonest = Min(soonest, route.Circuit.BreakDuration);
+                continue;
+            }
+
             if (route.Bucket is { } bucket)
             {
                 var (taken, wait) = await bucket.TakeAsync(route.BucketMaxWait, ct);

@@ -196,6 +196,26 @@ public abstract class EndpointContract
     }
 
     [Fact]
+    public async Task DisableEndpointAsync_ByHand_KeepsTheReason_ListPagesById()
+    {
+        await using var s = await OpenAsync();
+        foreach (var id in new[] { "whe_2", "whe_1", "whe_3" })
+        {
+            await s.Endpoints.InsertEndpointAsync(Endpoint(id), None);
+        }
+
+        (await s.Endpoints.DisableEndpointAsync("whe_2", "disabled by an operator", None)).ShouldBeTrue();
+        (await s.Endpoints.DisableEndpointAsync("whe_unknown", "x", None)).ShouldBeFalse();
+
+        var disabled = (await s.Endpoints.GetEndpointAsync("whe_2", None))!;
+        disabled.Enabled.ShouldBeFalse();
+        disabled.DisabledReason.ShouldBe("disabled by an operator");
+        var page1 = await s.Endpoints.ListEndpointsAsync(2, null, None);
+        page1.Select(e => e.Id).ShouldBe(["whe_1", "whe_2"]);
+        (await s.Endpoints.ListEndpointsAsync(2, page1[^1].Id, None)).Select(e => e.Id).ShouldBe(["whe_3"]);
+    }
+
+    [Fact]
     public async Task CompleteAsync_DisabledEndpointFailsAgain_KeepsFirstReason()
     {
         await using var s = await OpenAsync();

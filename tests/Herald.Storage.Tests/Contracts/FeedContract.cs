@@ -77,6 +77,22 @@ public abstract class FeedContract
     }
 
     [Fact]
+    public async Task ArchiveAsync_HidesTheItemAndDropsItFromTheUnreadCount()
+    {
+        await using var s = await OpenAsync();
+        await AddAsync(s, "u1", "a", "b", "c");
+
+        (await s.Feed.ArchiveAsync("u1", "ntf_dlv_b", Now.AddMinutes(1), None)).ShouldBeTrue();
+
+        (await s.Feed.CountUnreadAsync("u1", None)).ShouldBe(2);
+        (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).Select(f => f.Title).ShouldBe(["c", "a"]);
+        (await s.Feed.ArchiveAsync("u1", "ntf_dlv_b", Now.AddMinutes(2), None)).ShouldBeTrue();
+        (await s.Feed.ArchiveAsync("u2", "ntf_dlv_a", Now, None)).ShouldBeFalse();
+        (await s.Feed.ArchiveAsync("u1", "ntf_unknown", Now, None)).ShouldBeFalse();
+        (await s.Feed.CountUnreadAsync("u1", None)).ShouldBe(2);
+    }
+
+    [Fact]
     public async Task MarkAllReadAsync_MarksOnlyUnreadOfThatUser()
     {
         await using var s = await OpenAsync();

@@ -110,6 +110,32 @@ public abstract class NotificationQueryContract
     }
 
     [Fact]
+    public async Task SearchNotificationsAsync_FiltersByEventTypeAndTimeRange_PagesWithinTheRange()
+    {
+        await using var s = await OpenAsync();
+        var at = (int minute) => Now.AddMinutes(minute);
+        var ids = Enumerable.Range(0, 6).Select(i => Herald.Core.Pipeline.Ids.New("ntf", at(i * 10))).ToArray();
+        await s.Ingest.AcceptAsync([new IngestItem(
+        [
+            .. ids.Select((id, i) => Notification(id) with { EventType = i % 2 == 0 ? "order.shipped" : "otp" }),
+        ], null)], Now, CancellationToken.None);
+        var from = NotificationSearch.IdBound(at(10), upper: false);
+        var to = NotificationSearch.IdBound(at(40), upper: true);
+
+        var window = await s.Queries.SearchNotificationsAsync(new NotificationSearch(FromId: from, ToId: to), 10, null, CancellationToken.None);
+        var otp = await s.Queries.SearchNotificationsAsync(new NotificationSearch(EventType: "otp"), 10, null, CancellationToken.None);
+        var page1 = await s.Queries.SearchNotificationsAsync(new NotificationSearch(FromId: from, ToId: to), 2, null, CancellationToken.None);
+        var page2 = await s.Queries.SearchNotificationsAsync(new NotificationSearch(FromId: from, ToId: to), 2, page1[^1].Id, CancellationToken.None);
+        var both = await s.Queries.SearchNotificationsAsync(new NotificationSearch("u1", NotificationStatus.Accepted, "otp", from, to), 10, null, CancellationToken.None);
+
+        window.Select(n => n.Id).ShouldBe([ids[4], ids[3], ids[2], ids[1]]);
+        otp.Select(n => n.Id).ShouldBe([ids[5], ids[3], ids[1]]);
+        page1.Select(n => n.Id).ShouldBe([ids[4], ids[3]]);
+        page2.Select(n => n.Id).ShouldBe([ids[2], ids[1]]);
+        both.Select(n => n.Id).ShouldBe([ids[3], ids[1]]);
+    }
+
+    [Fact]
     public async Task CancelNotificationAsync_Unknown_ReturnsNull()
     {
         await using var s = await OpenAsync();
@@ -173,7 +199,7 @@ public abstract class NotificationQueryContract
         (await s.Queries.GetDeliveryAsync("dlv_q", CancellationToken.None))!.UpdatedAt.ShouldBe(Now.AddSeconds(1));
         (await s.Queries.GetNotificationAsync("ntf_1", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Cancelled);
         (await s.Queries.GetTraceAsync("ntf_1", CancellationToken.None))[^1].Reason.ShouldBe("cancelled by request; 4 unsent deliveries cancelled");
-        (await s.Queries.ListDeadLettersAsync(10, null, CancellationToken.None)).ShouldBeEmpty();
+        (await s.Queries.ListDeadLettersAsync(10, null, null, CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -217,13 +243,16 @@ public abstract class NotificationQueryContract
         ]);
         await SeedPlannedAsync(s, "ntf_2", [Delivery("dlv_0", "ntf_2", status: DeliveryStatus.Dead)], recipient: "u2");
 
-        var page1 = await s.Queries.ListDeadLettersAsync(2, null, CancellationToken.None);
-        var page2 = await s.Queries.ListDeadLettersAsync(2, page1[^1].Id, CancellationToken.None);
+        var page1 = await s.Queries.ListDeadLettersAsync(2, null, null, CancellationToken.None);
+        var page2 = await s.Queries.ListDeadLettersAsync(2, page1[^1].Id, null, CancellationToken.None);
 
         page1.Select(d => d.Id).ShouldBe(["dlv_0", "dlv_1"]);
         page2.Select(d => d.Id).ShouldBe(["dlv_3"]);
         page2[0].ShouldBe(Delivery("dlv_3", "ntf_1", Channel.Sms, status: DeliveryStatus.Dead));
-        (await s.Queries.ListDeadLettersAsync(2, "dlv_3", CancellationToken.None)).ShouldBeEmpty();
+        (await s.Queries.ListDeadLettersAsync(2, "dlv_3", null, CancellationToken.None)).ShouldBeEmpty();
+        (await s.Queries.ListDeadLettersAsync(10, null, Channel.Email, CancellationToken.None)).Select(d => d.Id).ShouldBe(["dlv_1"]);
+        (await s.Queries.ListDeadLettersAsync(10, null, Channel.Sms, CancellationToken.None)).Select(d => d.Id).ShouldBe(["dlv_0", "dlv_3"]);
+        (await s.Queries.ListDeadLettersAsync(10, null, Channel.Push, CancellationToken.None)).ShouldBeEmpty();
     }
 }
 
