@@ -8,8 +8,8 @@ services_lib=$(realpath "${BASH_SOURCE[0]}")
 pg_bin=/usr/lib/postgresql/15/bin
 rabbitmq_bin=/usr/lib/rabbitmq/bin
 
-# Installs what is missing with apt (needs root): the two servers, and Debian's python3-aiosmtpd, which the SMTP
-# contract tests start themselves with /usr/bin/python3.
+# Installs what is missing with apt (needs root): the two servers, Debian's python3-aiosmtpd, which the SMTP
+# contract tests start themselves with /usr/bin/python3, and Chromium for the browser tests.
 install_missing() {
   local need=() log status=0 guard=
   [ -x "$pg_bin/initdb" ] || need+=(postgresql-15)
@@ -17,6 +17,9 @@ install_missing() {
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
   # promtool (Debian's prometheus package) checks a live /metrics scrape and runs the alert rules' unit tests.
   [ -x /usr/bin/promtool ] || need+=(prometheus)
+  # The browser tests drive Debian's Chromium with Playwright (never a downloaded browser); axe-core comes from npm.
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v npm >/dev/null || need+=(npm)
   [ ${#need[@]} -gt 0 ] || return 0
   echo "== installing ${need[*]}"
   # The packages' scripts would start system-wide servers (PostgreSQL's main cluster on 5432, RabbitMQ and epmd on
@@ -155,6 +158,16 @@ stop_postgres() {
 # recovery), then a start with the same data.
 restart_postgres() {
   stop_postgres "$1/postgres" immediate && postgres_run "$1/postgres" 20
+}
+
+# install_axe WORK: axe-core from the npm registry into WORK/npm, for the browser tests' accessibility checks
+# (HERALD_TEST_AXE names its axe.min.js). The version is pinned.
+install_axe() {
+  local dir=$1/npm
+  mkdir -p "$dir"
+  npm install --prefix "$dir" --no-audit --no-fund --silent axe-core@4.14.1 >"$dir/install.log" 2>&1 ||
+    { echo "npm could not install axe-core:" >&2; tail -n 20 "$dir/install.log" >&2; return 1; }
+  export HERALD_TEST_AXE=$dir/node_modules/axe-core/axe.min.js
 }
 
 # ---- RabbitMQ

@@ -63,6 +63,8 @@ public sealed record DeviceRequest(string? Token, string? Platform, string? AppV
 
 public sealed record DeviceResponse(string Id, string Platform, string Token, string? AppVersion, DateTimeOffset CreatedAt);
 
+public sealed record DeviceList(List<DeviceResponse> Devices);
+
 public sealed record TemplateRequest(string? TemplateId, string? Description, List<string>? Variables, JsonObject? Channels, JsonObject? Locales);
 
 public sealed record TemplateCreatedResponse(string TemplateId, int Version, string Status);
@@ -73,7 +75,8 @@ public sealed record TemplateResponse(string TemplateId, int LatestVersion, int?
 
 public sealed record TemplateListResponse(List<TemplateVersionResponse> Templates);
 
-public sealed record PreviewRequest(int? Version, string? Channel, string? Locale, JsonObject? Data);
+/// <summary>Renders a stored version, or (<see cref="Definition"/>: variables, channels, locales) an unsaved draft.</summary>
+public sealed record PreviewRequest(int? Version, string? Channel, string? Locale, JsonObject? Data, JsonObject? Definition = null);
 
 public sealed record PreviewResponse(string TemplateId, int Version, string? Locale, JsonObject Channels);
 
@@ -96,7 +99,14 @@ public sealed record WebhookEndpointResponse(
 
 public sealed record DeadLetterResponse(
     string DeliveryId, string NotificationId, string RecipientId, string EventType, string Channel, string Priority, string Target, int Attempts,
-    string? LastError, DateTimeOffset UpdatedAt);
+    string? LastError, DateTimeOffset UpdatedAt, string Status = "dead", System.Text.Json.Nodes.JsonNode? Content = null);
+
+/// <summary>What a product's backend hands its page for the inbox: the token lets the browser read and mark this user's feed only.</summary>
+public sealed record SubscriberTokenResponse(string UserId, string Token);
+
+public sealed record KeyResponse(string Id, List<string> Scopes);
+
+public sealed record WebhookEndpointPage(List<WebhookEndpointResponse> Endpoints, string? NextCursor);
 
 public sealed record DeadLetterPage(List<DeadLetterResponse> DeadLetters, string? NextCursor);
 
@@ -113,7 +123,7 @@ public sealed record ProviderStatsResponse(int RecentCalls, double ErrorRate, do
 public sealed record CircuitTransitionResponse(DateTimeOffset At, string State);
 
 public sealed record ProviderResponse(string Name, string Type, string Channel, int Order, string Circuit, List<string> Match, double? RatePerSecond,
-    ProviderStatsResponse Stats, List<CircuitTransitionResponse> Transitions);
+    ProviderStatsResponse Stats, List<CircuitTransitionResponse> Transitions, bool Enabled = true);
 
 public sealed record ProvidersResponse(List<ProviderResponse> Providers);
 

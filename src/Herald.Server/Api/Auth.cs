@@ -18,6 +18,14 @@ internal static class Auth
             return ApiKeys.Allows(key!, scope) ? await next(context) : Forbidden(scope);
         });
 
+    /// <summary><c>GET /api/v1/me</c>: the calling key's id and scopes (the dashboard shows admin actions only to admin keys).</summary>
+    public static void MapMe(this IEndpointRouteBuilder app) =>
+        app.MapGet("/api/v1/me", async (HttpContext http) =>
+        {
+            var (key, problem) = await AuthenticateAsync(http);
+            return problem ?? TypedResults.Ok(new KeyResponse(key!.Id, [.. key.Scopes]));
+        }).WithTags("Auth").Produces<KeyResponse>().ProducesProblem(401);
+
     /// <summary>A key with read scope, or the subscriber token of the user named in the route.</summary>
     public static TBuilder RequireFeedAccess<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>

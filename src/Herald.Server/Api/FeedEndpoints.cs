@@ -8,12 +8,15 @@ namespace Herald.Server.Api;
 
 internal static class FeedEndpoints
 {
+    public const string CorsPolicy = "feed";
+
     public static void MapFeed(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/users/{user_id}/feed").WithTags("Feed").RequireFeedAccess();
+        var group = app.MapGroup("/api/v1/users/{user_id}/feed").WithTags("Feed").RequireFeedAccess().RequireCors(CorsPolicy);
         group.MapGet("/", GetAsync).Produces<FeedResponse>();
         group.MapPost("/{notification_id}/read", ReadAsync).Produces<UnreadCountResponse>().ProducesProblem(404);
         group.MapPost("/read-all", ReadAllAsync).Produces<MarkAllReadResponse>();
+        group.MapPost("/{notification_id}/archive", ArchiveAsync).Produces<UnreadCountResponse>().ProducesProblem(404);
         group.MapGet("/stream", StreamAsync).Produces(200, contentType: "text/event-stream");
     }
 
@@ -38,6 +41,17 @@ internal static class FeedEndpoints
         return TypedResults.Ok(new UnreadCountResponse(await feed.CountUnreadAsync(user_id, ct)));
     }
 
+    private static async Task<IResult> ArchiveAsync(string user_id, string notification_id, IFeedStore feed, Signals signals, TimeProvider time, CancellationToken ct)
+    {
+        if (!await feed.ArchiveAsync(user_id, notification_id, time.GetUtcNow(), ct))
+        {
+            return Problems.NotFound("feed item", notification_id);
+        }
+
+        signals.Notify(Signals.Feed(user_id));
+        return TypedResults.Ok(new UnreadCountResponse(await feed.CountUnreadAsync(user_id, ct)));
+    }
+
     private static async Task<IResult> ReadAllAsync(string user_id, IFeedStore feed, Signals signals, TimeProvider time, CancellationToken ct)
     {
         var marked = await feed.MarkAllReadAsync(user_id, time.GetUtcNow(), ct);
@@ -49,9 +63,17 @@ internal static class FeedEndpoints
     /// Server-Sent Events: each feed item is an event whose id is its sequence number, so a reconnect with
     /// Last-Event-ID resumes exactly after the last item seen; an <c>unread_count</c> event (without id) follows each change.
     /// </summary>
-    private static async Task StreamAsync(string user_id, HttpContext http, IFeedStore feed, Signals signals, TimeProvider time)
+    /// <remarks>
+    /// The server ends each stream after <c>Herald:Feed:StreamLifetime</c> (default 10 minutes): clients reconnect with
+    /// Last-Event-ID and lose nothing, and long-lived connections spread over the nodes again after a deploy.
+    /// </remarks>
+    private static async Task StreamAsync(string user_id, HttpContext http, IFeedStore feed, Signals signals, TimeProvider time, IConfiguration configuration,
+        IHostApplicationLifetime host)
     {
-        var ct = http.RequestAborted;
+        // A shutting-down server ends its streams at once (clients resume elsewhere) instead of waiting out the drain timeout.
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, host.ApplicationStopping);
+        lifetime.CancelAfter(configuration.GetValue("Herald:Feed:StreamLifetime", TimeSpan.FromMinutes(10)));
+        var ct = lifetime.Token;
         var lastHeader = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["last_event_id"].FirstOrDefault();
         long last;
         if (!long.TryParse(lastHeader, NumberStyles.None, CultureInfo.InvariantCulture, out last))
@@ -72,8 +94,13 @@ internal static class FeedEndpoints
                 var items = await feed.GetFeedSinceAsync(user_id, last, 100, ct);
                 foreach (var item in items)
                 {
-                    var json = JsonSerializer.Serialize(ToResponse(item), ApiJson.Default.FeedItemResponse);
-                    await http.Response.WriteAsync($"id: {item.Seq}\nevent: notification\ndata: {json}\n\n", ct);
+                    // An item archived before the client saw it is not news (a first connection from sequence 0 reads the whole feed).
+                    if (item.ArchivedAt is null)
+                    {
+                        var json = JsonSerializer.Serialize(ToResponse(item), ApiJson.Default.FeedItemResponse);
+                        await http.Response.WriteAsync($"id: {item.Seq}\nevent: notification\ndata: {json}\n\n", ct);
+                    }
+
                     last = item.Seq;
                 }
 
@@ -95,7 +122,7 @@ internal static class FeedEndpoints
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // The client went away; nothing to settle.
+            // The client went away, or the stream's lifetime is over (the client reconnects); nothing to settle.
         }
     }
 

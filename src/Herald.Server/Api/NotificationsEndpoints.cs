@@ -15,7 +15,7 @@ internal static class NotificationsEndpoints
         group.MapPost("/", SendAsync).RequireScope(ApiKeys.Send).Accepts<SendRequest>("application/json").Produces<AcceptedResponse>(202).Produces<TopicSendAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422).ProducesProblem(503);
         group.MapPost("/batch", BatchAsync).RequireScope(ApiKeys.Send).Accepts<BatchRequest>("application/json").Produces<BatchAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422).ProducesProblem(503);
         group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationResponse>().ProducesProblem(404);
-        group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationPage>();
+        group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationPage>().ProducesProblem(400);
         group.MapDelete("/{id}", CancelAsync).RequireScope(ApiKeys.Send).Produces<NotificationResponse>().ProducesProblem(404).ProducesProblem(409);
     }
 
@@ -137,11 +137,41 @@ internal static class NotificationsEndpoints
     private static NotificationResponse Summary(Notification n) => new(n.Id, n.EventType, n.RecipientId, n.Priority.ToWire(), n.Status, n.TemplateId, n.TemplateVersion,
         n.Status == NotificationStatus.Scheduled ? n.DueAt : null, n.CreatedAt, null, null);
 
-    private static async Task<IResult> ListAsync(string? recipient_id, string? status, string? limit, string? cursor, INotificationQueryStore store, CancellationToken ct)
+    /// <summary>Newest first, filtered by recipient, status, event type and creation time (from/to, RFC 3339, both inclusive).</summary>
+    private static async Task<IResult> ListAsync(string? recipient_id, string? status, string? event_type, string? from, string? to, string? limit, string? cursor,
+        INotificationQueryStore store, CancellationToken ct)
     {
+        var fromProblem = Time("from", from, out var fromAt);
+        var problem = Time("to", to, out var toAt) ?? fromProblem;
+        if (problem is not null)
+        {
+            return problem;
+        }
+
         var n = Validate.Limit(limit);
-        var page = await store.ListNotificationsAsync(recipient_id, status, n, cursor, ct);
+        var search = new NotificationSearch(Blank(recipient_id), Blank(status), Blank(event_type),
+            fromAt is null ? null : NotificationSearch.IdBound(fromAt.Value, upper: false), toAt is null ? null : NotificationSearch.IdBound(toAt.Value, upper: true));
+        var page = await store.SearchNotificationsAsync(search, n, cursor, ct);
         return TypedResults.Ok(new NotificationPage([.. page.Select(Summary)], page.Count == n ? page[^1].Id : null));
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static ProblemHttpResult? Time(string field, string? value, out DateTimeOffset? at)
+    {
+        at = null;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (!DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            return Problems.Validation(field, $"'{field}' must be a date-time such as 2026-12-01T09:00:00Z; got '{value}'");
+        }
+
+        at = parsed;
+        return null;
     }
 
     private static async Task<IResult> CancelAsync(string id, INotificationQueryStore store, TimeProvider time, CancellationToken ct)

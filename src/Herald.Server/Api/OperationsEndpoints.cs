@@ -12,17 +12,48 @@ internal static class OperationsEndpoints
     public static void MapOperations(this IEndpointRouteBuilder app)
     {
         var dlq = app.MapGroup("/api/v1/dead-letters").WithTags("Dead letters");
-        dlq.MapGet("/", ListDeadAsync).RequireScope(ApiKeys.ReadScope).Produces<DeadLetterPage>();
+        dlq.MapGet("/", ListDeadAsync).RequireScope(ApiKeys.ReadScope).Produces<DeadLetterPage>().ProducesProblem(400);
+        dlq.MapGet("/{delivery_id}", GetDeadAsync).RequireScope(ApiKeys.ReadScope).Produces<DeadLetterResponse>().ProducesProblem(404);
         dlq.MapPost("/{delivery_id}/replay", ReplayAsync).RequireScope(ApiKeys.Admin).Produces<ReplayResponse>(202).ProducesProblem(404).ProducesProblem(409);
         app.MapGet("/api/v1/outbox", ListOutboxAsync).WithTags("Outbox").RequireScope(ApiKeys.ReadScope).Produces<OutboxPage>().ProducesProblem(400);
     }
 
-    private static async Task<IResult> ListDeadAsync(string? limit, string? cursor, INotificationQueryStore store, CancellationToken ct)
+    private static async Task<IResult> ListDeadAsync(string? limit, string? cursor, string? channel, INotificationQueryStore store, CancellationToken ct)
     {
+        Channel? only = null;
+        if (channel is not null)
+        {
+            if (!ChannelNames.TryParseChannel(channel, out var c))
+            {
+                return Problems.Validation("channel", $"'{channel}' is not a channel; use push, email, sms, in_app or webhook");
+            }
+
+            only = c;
+        }
+
         var n = Validate.Limit(limit);
-        var page = await store.ListDeadLettersAsync(n, cursor, ct);
-        return TypedResults.Ok(new DeadLetterPage([.. page.Select(d => new DeadLetterResponse(d.Id, d.NotificationId, d.RecipientId, d.EventType, d.Channel.ToWire(),
-            d.Priority.ToWire(), Validate.Mask(d.Channel, d.Target), d.Attempts, d.LastError, d.UpdatedAt))], page.Count == n ? page[^1].Id : null));
+        var page = await store.ListDeadLettersAsync(n, cursor, only, ct);
+        return TypedResults.Ok(new DeadLetterPage([.. page.Select(d => DeadLetter(d, withContent: false))], page.Count == n ? page[^1].Id : null));
+    }
+
+    /// <summary>One dead letter with the rendered content it would send (any delivery id answers, so a replayed one shows its new state).</summary>
+    private static async Task<IResult> GetDeadAsync(string delivery_id, INotificationQueryStore store, CancellationToken ct) =>
+        await store.GetDeliveryAsync(delivery_id, ct) is { } d ? TypedResults.Ok(DeadLetter(d, withContent: true)) : Problems.NotFound("delivery", delivery_id);
+
+    private static DeadLetterResponse DeadLetter(Delivery d, bool withContent) =>
+        new(d.Id, d.NotificationId, d.RecipientId, d.EventType, d.Channel.ToWire(), d.Priority.ToWire(), Validate.Mask(d.Channel, d.Target), d.Attempts,
+            d.LastError, d.UpdatedAt, d.Status, withContent ? ParseContent(d.Content) : null);
+
+    private static JsonNode? ParseContent(string content)
+    {
+        try
+        {
+            return JsonNode.Parse(content);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return JsonValue.Create(content);
+        }
     }
 
     private static async Task<IResult> ReplayAsync(string delivery_id, IDispatchStore dispatch, INotificationQueryStore store, Signals signals, TimeProvider time, CancellationToken ct)

@@ -16,6 +16,10 @@ internal static class ProviderEndpoints
     public static void MapProviders(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/providers", ListProviders).WithTags("Providers").RequireScope(ApiKeys.ReadScope).Produces<ProvidersResponse>();
+        app.MapPost("/api/v1/providers/{name}/disable", (string name, ProviderRegistry registry) => Toggle(name, registry, disabled: true))
+            .WithTags("Providers").RequireScope(ApiKeys.Admin).Produces<ProvidersResponse>().ProducesProblem(404);
+        app.MapPost("/api/v1/providers/{name}/enable", (string name, ProviderRegistry registry) => Toggle(name, registry, disabled: false))
+            .WithTags("Providers").RequireScope(ApiKeys.Admin).Produces<ProvidersResponse>().ProducesProblem(404);
         app.MapPost("/api/v1/webhooks/{provider}", ReceiveAsync).WithTags("Providers")
             .Produces<CallbackAcceptedResponse>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
         var suppressions = app.MapGroup("/api/v1/suppressions").WithTags("Suppressions");
@@ -34,11 +38,28 @@ internal static class ProviderEndpoints
                 var s = route.Stats.Snapshot(TimeSpan.FromMinutes(5));
                 result.Add(new ProviderResponse(route.Name, route.Adapter.Type, channel.ToWire(), i + 1, route.State, [.. route.Match], route.Bucket?.PerSecond,
                     new ProviderStatsResponse(s.RecentCalls, s.ErrorRate, s.P50Ms, s.P95Ms, s.P99Ms, s.TotalCalls, s.TotalFailures),
-                    [.. s.Transitions.Select(t => new CircuitTransitionResponse(t.At, t.State))]));
+                    [.. s.Transitions.Select(t => new CircuitTransitionResponse(t.At, t.State))], !route.Disabled));
             }
         }
 
         return TypedResults.Ok(new ProvidersResponse(result));
+    }
+
+    /// <summary>Takes a provider out of rotation (or back in) on this process; answers with the provider list.</summary>
+    private static IResult Toggle(string name, ProviderRegistry registry, bool disabled)
+    {
+        var routes = registry.Routers.Values.SelectMany(r => r.Routes).Where(r => r.Name == name).ToList();
+        if (routes.Count == 0)
+        {
+            return Problems.NotFound("provider", name);
+        }
+
+        foreach (var route in routes)
+        {
+            route.SetDisabled(disabled);
+        }
+
+        return ListProviders(registry);
     }
 
     /// <summary>

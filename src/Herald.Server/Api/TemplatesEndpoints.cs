@@ -98,17 +98,35 @@ internal static class TemplatesEndpoints
             only = c;
         }
 
-        var versions = await store.GetTemplateVersionsAsync(template_id, ct);
-        var stored = r.Version is { } v ? versions.FirstOrDefault(x => x.Version == v) : (versions.Count == 0 ? null : versions[^1]);
-        if (stored is null)
+        TemplateDefinition template;
+        if (r.Definition is { } draft)
         {
-            return Problems.NotFound("template version", r.Version is null ? template_id : $"{template_id} v{r.Version}");
+            // An unsaved draft (the dashboard's editor): rendered as it would be once saved, stored nowhere.
+            var document = new JsonObject { ["variables"] = draft["variables"]?.DeepClone() ?? new JsonArray(), ["channels"] = draft["channels"]?.DeepClone(), ["locales"] = draft["locales"]?.DeepClone() };
+            try
+            {
+                template = TemplateDocument.Parse(template_id, 0, document);
+            }
+            catch (TemplateException ex)
+            {
+                return Problems.Validation("definition." + ex.Field, ex.Message);
+            }
+        }
+        else
+        {
+            var versions = await store.GetTemplateVersionsAsync(template_id, ct);
+            var stored = r.Version is { } v ? versions.FirstOrDefault(x => x.Version == v) : (versions.Count == 0 ? null : versions[^1]);
+            if (stored is null)
+            {
+                return Problems.NotFound("template version", r.Version is null ? template_id : $"{template_id} v{r.Version}");
+            }
+
+            template = TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition);
         }
 
-        var template = TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition);
         if (only is { } wanted && !template.Channels.ContainsKey(wanted))
         {
-            return Problems.Unprocessable("channel-not-in-template", "channel", $"template '{template_id}' v{stored.Version} has no {wanted.ToWire()} part");
+            return Problems.Unprocessable("channel-not-in-template", "channel", $"template '{template_id}' v{template.Version} has no {wanted.ToWire()} part");
         }
 
         var result = new JsonObject();
@@ -124,7 +142,7 @@ internal static class TemplatesEndpoints
             return Problems.Unprocessable("missing-template-variable", ex.Field, ex.Message);
         }
 
-        return TypedResults.Ok(new PreviewResponse(template_id, stored.Version, r.Locale, result));
+        return TypedResults.Ok(new PreviewResponse(template_id, template.Version, r.Locale, result));
     }
 
     private static TemplateVersionResponse ToResponse(StoredTemplate t, bool withDefinition) =>

@@ -18,6 +18,9 @@ internal static class UsersEndpoints
         group.MapPut("/preferences", PutPreferencesAsync).RequireScope(ApiKeys.Admin).Accepts<PreferencesDto>("application/json").Produces<PreferencesDto>().ProducesProblem(400);
         group.MapGet("/preferences", GetPreferencesAsync).RequireScope(ApiKeys.ReadScope).Produces<PreferencesDto>();
         group.MapPost("/devices", AddDeviceAsync).RequireScope(ApiKeys.Admin).Accepts<DeviceRequest>("application/json").Produces<DeviceResponse>(201).ProducesProblem(400);
+        group.MapPost("/subscriber-token", (string user_id, SubscriberTokens tokens) => TypedResults.Ok(new SubscriberTokenResponse(user_id, tokens.For(user_id))))
+            .RequireScope(ApiKeys.Send).Produces<SubscriberTokenResponse>();
+        group.MapGet("/devices", ListDevicesAsync).RequireScope(ApiKeys.ReadScope).Produces<DeviceList>();
         group.MapDelete("/devices/{device_id}", DeleteDeviceAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
     }
 
@@ -200,6 +203,12 @@ internal static class UsersEndpoints
         r.SendWindow is { } w ? new SendWindowDto([.. w.Days.Select(d => DayNames[(int)d])], w.Start.ToString("HH:mm", CultureInfo.InvariantCulture),
             w.End.ToString("HH:mm", CultureInfo.InvariantCulture), w.TimeZone) : null))]);
 
+    /// <summary>A user's devices, tokens masked as everywhere else in the API.</summary>
+    private static async Task<IResult> ListDevicesAsync(string user_id, IUserStore users, CancellationToken ct) =>
+        TypedResults.Ok(new DeviceList([.. (await users.GetDevicesAsync(user_id, ct)).Select(ToResponse)]));
+
+    private static DeviceResponse ToResponse(Device d) => new(d.Id, d.Platform, Validate.Mask(Channel.Push, d.Token), d.AppVersion, d.CreatedAt);
+
     private static async Task<IResult> AddDeviceAsync(string user_id, HttpRequest request, IUserStore users, TimeProvider time, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.DeviceRequest, ct);
@@ -221,7 +230,7 @@ internal static class UsersEndpoints
 
         var device = await users.AddDeviceAsync(new Device(Ids.New("dev", time), user_id, r.Token, r.Platform, r.AppVersion, time.GetUtcNow()), ct);
         return TypedResults.Created($"/api/v1/users/{user_id}/devices/{device.Id}",
-            new DeviceResponse(device.Id, device.Platform, Validate.Mask(Channel.Push, device.Token), device.AppVersion, device.CreatedAt));
+            ToResponse(device));
     }
 
     private static async Task<IResult> DeleteDeviceAsync(string user_id, string device_id, IUserStore users, CancellationToken ct) =>

@@ -16,6 +16,8 @@ internal static class WebhookEndpointsEndpoints
         group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<WebhookEndpointResponse>().ProducesProblem(404);
         group.MapDelete("/{id}", DeleteAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
         group.MapPost("/{id}/enable", EnableAsync).RequireScope(ApiKeys.Admin).Produces<WebhookEndpointResponse>().ProducesProblem(404);
+        group.MapPost("/{id}/disable", DisableAsync).RequireScope(ApiKeys.Admin).Produces<WebhookEndpointResponse>().ProducesProblem(404);
+        group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<WebhookEndpointPage>();
     }
 
     /// <summary>Without a <c>recipient_id</c> the endpoint is operational: it receives Herald's lifecycle events (docs/architecture.md).</summary>
@@ -76,6 +78,25 @@ internal static class WebhookEndpointsEndpoints
 
         subscribers.Invalidate();
         return TypedResults.Ok(ToResponse((await store.GetEndpointAsync(id, ct))!, withSecret: false));
+    }
+
+    /// <summary>An operator stops deliveries to an endpoint; they dead-letter (replayable) until it is enabled again.</summary>
+    private static async Task<IResult> DisableAsync(string id, IWebhookEndpointStore store, OperationalSubscribers subscribers, CancellationToken ct)
+    {
+        if (!await store.DisableEndpointAsync(id, "disabled by an operator", ct))
+        {
+            return Problems.NotFound("webhook endpoint", id);
+        }
+
+        subscribers.Invalidate();
+        return TypedResults.Ok(ToResponse((await store.GetEndpointAsync(id, ct))!, withSecret: false));
+    }
+
+    private static async Task<IResult> ListAsync(string? limit, string? cursor, IWebhookEndpointStore store, CancellationToken ct)
+    {
+        var n = Validate.Limit(limit);
+        var page = await store.ListEndpointsAsync(n, cursor, ct);
+        return TypedResults.Ok(new WebhookEndpointPage([.. page.Select(e => ToResponse(e, withSecret: false))], page.Count == n ? page[^1].Id : null));
     }
 
     /// <summary>The signing secret is shown once, when the endpoint is created.</summary>

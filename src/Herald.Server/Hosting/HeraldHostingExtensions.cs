@@ -66,6 +66,10 @@ internal static partial class HeraldHostingExtensions
         });
         builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
         builder.Services.AddOpenApi();
+        // The inbox web component runs in the product's pages, on another origin: its feed calls (subscriber token in a
+        // header or the query, never cookies) are allowed from any origin. Nothing else is.
+        builder.Services.AddCors(o => o.AddPolicy(Api.FeedEndpoints.CorsPolicy, p => p.AllowAnyOrigin().WithMethods("GET", "POST")
+            .WithHeaders("X-Herald-Subscriber-Token", "Last-Event-ID", "Content-Type")));
         return builder;
     }
 
@@ -129,6 +133,7 @@ internal static partial class HeraldHostingExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseStoreStartupGate();
+        app.UseCors();
         app.MapOpenApi();
         app.MapHealth();
         app.MapMetrics();
@@ -144,6 +149,8 @@ internal static partial class HeraldHostingExtensions
         app.MapProviders();
         app.MapAnalytics();
         app.MapTracking();
+        app.MapMe();
+        app.MapDashboard();
         return app;
     }
 

@@ -28,6 +28,9 @@ public class HeraldServerFixture : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The server's SQLite file (tests that seed data in bulk write to it directly).</summary>
+    public string DatabasePath => Path.Combine(databaseDirectory, "herald.db");
+
     /// <summary>A client sending the admin key.</summary>
     public HttpClient Client { get; private set; } = null!;
 
@@ -55,7 +58,7 @@ public class HeraldServerFixture : IAsyncLifetime
         Directory.CreateDirectory(databaseDirectory);
         var settings = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["Herald:Storage:Sqlite:Path"] = Path.Combine(databaseDirectory, "herald.db"),
+            ["Herald:Storage:Sqlite:Path"] = DatabasePath,
             ["Herald:Storage:Sqlite:Synchronous"] = "NORMAL",
             ["Herald:Webhooks:AllowPrivateNetworks"] = "true",
             ["Herald:Pipeline:PollInterval"] = "00:00:00.050",
