@@ -120,6 +120,9 @@ unix_socket_directories = '$dir'
 fsync = on
 synchronous_commit = on
 max_connections = 300
+# Frequent checkpoints keep the WAL a crash restart must replay short: the cluster test's heavy load had left tens of
+# seconds of recovery.
+checkpoint_timeout = 30s
 EOF
   echo "$port" >"$dir/port"
   postgres_run "$dir" 30 || return 1
@@ -157,7 +160,7 @@ stop_postgres() {
 # restart_postgres WORK: the tests' restart: an immediate stop (no shutdown checkpoint, so the start runs crash
 # recovery), then a start with the same data.
 restart_postgres() {
-  stop_postgres "$1/postgres" immediate && postgres_run "$1/postgres" 20
+  stop_postgres "$1/postgres" immediate && postgres_run "$1/postgres" 50
 }
 
 # install_axe WORK: axe-core from the npm registry into WORK/npm, for the browser tests' accessibility checks
