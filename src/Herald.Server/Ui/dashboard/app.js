@@ -207,12 +207,17 @@ async function route() {
     location.replace('#/overview');
     return;
   }
-  const [m, page] = match;
-  clear(main, h('p', { class: 'muted' }, 'Loading…'));
+  const [m, render] = match;
+  // Each route renders into its own view: a page still waiting for the API when the next route starts finishes into a
+  // detached view, so two pages never mix (and its cleanup runs at once).
+  const view = h('div', { class: 'view' }, h('p', { class: 'muted' }, 'Loading…'));
+  clear(main, view);
   try {
-    cleanup = await page(main, ...m.slice(1).map(decodeURIComponent)) || null;
+    const stop = await render(view, ...m.slice(1).map(decodeURIComponent)) || null;
+    if (view.isConnected) cleanup = stop;
+    else if (stop) stop();
   } catch (err) {
-    if (err.status !== 401) clear(main, h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, err.message));
+    if (err.status !== 401 && view.isConnected) clear(view, h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, err.message));
   }
 }
 
@@ -220,8 +225,10 @@ async function route() {
 function page(main, title, ...intro) {
   const heading = h('h1', { tabindex: '-1' }, title);
   clear(main, heading, intro, h('p', { id: 'status', class: 'status', role: 'status', 'aria-live': 'polite' }));
-  document.title = title + ' · Herald';
-  heading.focus({ preventScroll: true });
+  if (main.isConnected) {
+    document.title = title + ' · Herald';
+    heading.focus({ preventScroll: true });
+  }
   return main;
 }
 
