@@ -27,7 +27,7 @@ public sealed partial class PostgresStore : IFeedStore
     public async Task<IReadOnlyList<FeedItem>> GetFeedSinceAsync(string userId, long afterSeq, int limit, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"SELECT {FeedColumns} FROM feed WHERE user_id = @u AND seq > @after ORDER BY seq LIMIT @n")
+        return await c.Command($"SELECT {FeedColumns} FROM feed WHERE user_id = @u AND seq > @after AND archived_at IS NULL ORDER BY seq LIMIT @n")
             .With("u", userId).With("after", afterSeq).With("n", limit).ReadAllAsync(MapFeed, ct);
     }
 

@@ -132,24 +132,14 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
     {
         ArgumentNullException.ThrowIfNull(search);
         await using var c = await db.OpenAsync(ct);
-        // Only the filters given go into the statement, so the planner sees each one and picks its index (a generic
-        // "(@x IS NULL OR col = @x)" plan walks the primary key for a rare match).
-        var where = new List<string>();
         await using var cmd = c.Command("");
-        void Add(string condition, string name, string? value)
+        var where = new List<string>();
+        foreach (var (condition, name, value) in search.Conditions(cursor))
         {
-            if (value is not null)
-            {
-                where.Add(condition);
-                cmd.With(name, value);
-            }
+            where.Add($"{condition} @{name}");
+            cmd.With(name, value);
         }
 
-        Add("recipient_id = @r", "r", search.RecipientId);
-        Add("status = @s", "s", search.Status);
-        Add("event_type = @e", "e", search.EventType);
-        Add("id >= @from", "from", search.FromId);
-        Add("id < @up", "up", search.UpperBound(cursor));
         cmd.CommandText = $"SELECT {NotificationColumns} FROM notifications {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} ORDER BY id DESC LIMIT @n";
         return await cmd.With("n", limit).ReadAllAsync(MapNotification, ct);
     }

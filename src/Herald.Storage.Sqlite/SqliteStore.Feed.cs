@@ -20,7 +20,7 @@ public sealed partial class SqliteStore
     public async Task<IReadOnlyList<FeedItem>> GetFeedSinceAsync(string userId, long afterSeq, int limit, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {FeedColumns} FROM feed WHERE user_id = $u AND seq > $after ORDER BY seq LIMIT $n")
+        return await c.Command($"SELECT {FeedColumns} FROM feed WHERE user_id = $u AND seq > $after AND archived_at IS NULL ORDER BY seq LIMIT $n")
             .With("$u", userId).With("$after", afterSeq).With("$n", limit).ReadAllAsync(MapFeed, ct);
     }
 
@@ -48,16 +48,15 @@ public sealed partial class SqliteStore
     public Task<bool> ArchiveAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
-            var exists = c.Command("SELECT 1 FROM feed WHERE user_id = $u AND notification_id = $n", tx).With("$u", userId).With("$n", notificationId).Scalar();
-            if (exists is null)
+            // The row is updated whenever it exists (COALESCE keeps the first times), so the count says whether it does.
+            var archived = c.Command("UPDATE feed SET read_at = COALESCE(read_at, $t), archived_at = COALESCE(archived_at, $t) WHERE user_id = $u AND notification_id = $n", tx)
+                .With("$u", userId).With("$n", notificationId).With("$t", now.Ms()).NonQuery() > 0;
+            if (archived)
             {
-                return false;
+                CancelEscalations(c, tx, userId, notificationId, now);
             }
 
-            c.Command("UPDATE feed SET read_at = COALESCE(read_at, $t), archived_at = COALESCE(archived_at, $t) WHERE user_id = $u AND notification_id = $n", tx)
-                .With("$u", userId).With("$n", notificationId).With("$t", now.Ms()).NonQuery();
-            CancelEscalations(c, tx, userId, notificationId, now);
-            return true;
+            return archived;
         }, ct);
 
     public Task<int> MarkAllReadAsync(string userId, DateTimeOffset now, CancellationToken ct) =>

@@ -121,14 +121,7 @@ internal sealed class TransportScope : IAsyncDisposable
         {
             await using var connection = await TestBroker.ConnectAsync();
             await using var channel = await connection.CreateChannelAsync();
-            foreach (var (lane, priority, partition) in Topology.WorkQueues())
-            {
-                await channel.QueueDeleteAsync(Topology.Queue(lane, priority, partition), ifUnused: false, ifEmpty: false);
-            }
-
-            await channel.QueueDeleteAsync(Topology.DeadQueue, ifUnused: false, ifEmpty: false);
-            await channel.ExchangeDeleteAsync(Topology.WorkExchange, ifUnused: false);
-            await channel.ExchangeDeleteAsync(Topology.DeadExchange, ifUnused: false);
+            await Herald.Testing.RabbitMqCleanup.DeleteAsync(channel, Options);
         }
         catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.BrokerUnreachableException)
         {

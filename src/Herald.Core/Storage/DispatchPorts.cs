@@ -94,6 +94,7 @@ public interface IDispatchStore
 public interface IFeedStore
 {
     Task<IReadOnlyList<FeedItem>> GetFeedAsync(string userId, bool unreadOnly, int limit, long? beforeSeq, CancellationToken ct);
+    /// <summary>Items after <paramref name="afterSeq"/>, oldest first, leaving out archived ones (the live stream's catch-up).</summary>
     Task<IReadOnlyList<FeedItem>> GetFeedSinceAsync(string userId, long afterSeq, int limit, CancellationToken ct);
     Task<int> CountUnreadAsync(string userId, CancellationToken ct);
     Task<bool> MarkReadAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct);

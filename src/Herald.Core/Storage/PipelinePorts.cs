@@ -70,6 +70,39 @@ public sealed record NotificationSearch(string? RecipientId = null, string? Stat
         return "ntf_" + ms + (upper ? new string('f', 20) : new string('0', 20));
     }
 
+    /// <summary>
+    /// The conditions of one page, only for the filters that are set: a "column operator" to which the store appends its
+    /// parameter marker and <c>Name</c>. A generic "(@x IS NULL OR col = @x)" would hide the columns from the planner, which
+    /// then walks the whole primary key for a rare match; written this way each search is one index range, newest first.
+    /// </summary>
+    public IEnumerable<(string Condition, string Name, string Value)> Conditions(string? cursor)
+    {
+        if (RecipientId is not null)
+        {
+            yield return ("recipient_id =", "r", RecipientId);
+        }
+
+        if (Status is not null)
+        {
+            yield return ("status =", "s", Status);
+        }
+
+        if (EventType is not null)
+        {
+            yield return ("event_type =", "e", EventType);
+        }
+
+        if (FromId is not null)
+        {
+            yield return ("id >=", "from", FromId);
+        }
+
+        if (UpperBound(cursor) is { } upper)
+        {
+            yield return ("id <", "up", upper);
+        }
+    }
+
     /// <summary>The exclusive upper id bound of a page: the cursor or just above <see cref="ToId"/>, whichever is lower.</summary>
     public string? UpperBound(string? cursor)
     {

@@ -75,8 +75,8 @@ public sealed record TemplateResponse(string TemplateId, int LatestVersion, int?
 
 public sealed record TemplateListResponse(List<TemplateVersionResponse> Templates);
 
-/// <summary>Renders a stored version, or (<see cref="Definition"/>: variables, channels, locales) an unsaved draft.</summary>
-public sealed record PreviewRequest(int? Version, string? Channel, string? Locale, JsonObject? Data, JsonObject? Definition = null);
+/// <summary>Renders a stored version, or (<see cref="Definition"/>, shaped as a create request) an unsaved draft.</summary>
+public sealed record PreviewRequest(int? Version, string? Channel, string? Locale, JsonObject? Data, TemplateRequest? Definition = null);
 
 public sealed record PreviewResponse(string TemplateId, int Version, string? Locale, JsonObject Channels);
 
@@ -99,7 +99,7 @@ public sealed record WebhookEndpointResponse(
 
 public sealed record DeadLetterResponse(
     string DeliveryId, string NotificationId, string RecipientId, string EventType, string Channel, string Priority, string Target, int Attempts,
-    string? LastError, DateTimeOffset UpdatedAt, string Status = "dead", System.Text.Json.Nodes.JsonNode? Content = null);
+    string? LastError, DateTimeOffset UpdatedAt, string Status, JsonNode? Content);
 
 /// <summary>What a product's backend hands its page for the inbox: the token lets the browser read and mark this user's feed only.</summary>
 public sealed record SubscriberTokenResponse(string UserId, string Token);
@@ -123,7 +123,7 @@ public sealed record ProviderStatsResponse(int RecentCalls, double ErrorRate, do
 public sealed record CircuitTransitionResponse(DateTimeOffset At, string State);
 
 public sealed record ProviderResponse(string Name, string Type, string Channel, int Order, string Circuit, List<string> Match, double? RatePerSecond,
-    ProviderStatsResponse Stats, List<CircuitTransitionResponse> Transitions, bool Enabled = true);
+    ProviderStatsResponse Stats, List<CircuitTransitionResponse> Transitions, bool Enabled);
 
 public sealed record ProvidersResponse(List<ProviderResponse> Providers);
 

@@ -94,13 +94,8 @@ internal static class FeedEndpoints
                 var items = await feed.GetFeedSinceAsync(user_id, last, 100, ct);
                 foreach (var item in items)
                 {
-                    // An item archived before the client saw it is not news (a first connection from sequence 0 reads the whole feed).
-                    if (item.ArchivedAt is null)
-                    {
-                        var json = JsonSerializer.Serialize(ToResponse(item), ApiJson.Default.FeedItemResponse);
-                        await http.Response.WriteAsync($"id: {item.Seq}\nevent: notification\ndata: {json}\n\n", ct);
-                    }
-
+                    var json = JsonSerializer.Serialize(ToResponse(item), ApiJson.Default.FeedItemResponse);
+                    await http.Response.WriteAsync($"id: {item.Seq}\nevent: notification\ndata: {json}\n\n", ct);
                     last = item.Seq;
                 }
 

@@ -141,37 +141,21 @@ internal static class NotificationsEndpoints
     private static async Task<IResult> ListAsync(string? recipient_id, string? status, string? event_type, string? from, string? to, string? limit, string? cursor,
         INotificationQueryStore store, CancellationToken ct)
     {
-        var fromProblem = Time("from", from, out var fromAt);
-        var problem = Time("to", to, out var toAt) ?? fromProblem;
-        if (problem is not null)
+        if (Validate.Timestamp("from", from, out var fromAt) is { } badFrom)
         {
-            return problem;
+            return badFrom;
+        }
+
+        if (Validate.Timestamp("to", to, out var toAt) is { } badTo)
+        {
+            return badTo;
         }
 
         var n = Validate.Limit(limit);
-        var search = new NotificationSearch(Blank(recipient_id), Blank(status), Blank(event_type),
+        var search = new NotificationSearch(recipient_id, status, event_type,
             fromAt is null ? null : NotificationSearch.IdBound(fromAt.Value, upper: false), toAt is null ? null : NotificationSearch.IdBound(toAt.Value, upper: true));
         var page = await store.SearchNotificationsAsync(search, n, cursor, ct);
         return TypedResults.Ok(new NotificationPage([.. page.Select(Summary)], page.Count == n ? page[^1].Id : null));
-    }
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    private static ProblemHttpResult? Time(string field, string? value, out DateTimeOffset? at)
-    {
-        at = null;
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-
-        if (!DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            return Problems.Validation(field, $"'{field}' must be a date-time such as 2026-12-01T09:00:00Z; got '{value}'");
-        }
-
-        at = parsed;
-        return null;
     }
 
     private static async Task<IResult> CancelAsync(string id, INotificationQueryStore store, TimeProvider time, CancellationToken ct)

@@ -20,15 +20,9 @@ internal static class OperationsEndpoints
 
     private static async Task<IResult> ListDeadAsync(string? limit, string? cursor, string? channel, INotificationQueryStore store, CancellationToken ct)
     {
-        Channel? only = null;
-        if (channel is not null)
+        if (Validate.ChannelFilter(channel, out var only) is { } bad)
         {
-            if (!ChannelNames.TryParseChannel(channel, out var c))
-            {
-                return Problems.Validation("channel", $"'{channel}' is not a channel; use push, email, sms, in_app or webhook");
-            }
-
-            only = c;
+            return bad;
         }
 
         var n = Validate.Limit(limit);

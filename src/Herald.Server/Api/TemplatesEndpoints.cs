@@ -32,12 +32,7 @@ internal static class TemplatesEndpoints
             return bad;
         }
 
-        var document = new JsonObject
-        {
-            ["variables"] = new JsonArray([.. (r.Variables ?? []).Select(v => (JsonNode?)JsonValue.Create(v))]),
-            ["channels"] = r.Channels?.DeepClone(),
-            ["locales"] = r.Locales?.DeepClone(),
-        };
+        var document = Document(r);
         try
         {
             TemplateDocument.Parse(r.TemplateId!, 0, document);
@@ -101,11 +96,10 @@ internal static class TemplatesEndpoints
         TemplateDefinition template;
         if (r.Definition is { } draft)
         {
-            // An unsaved draft (the dashboard's editor): rendered as it would be once saved, stored nowhere.
-            var document = new JsonObject { ["variables"] = draft["variables"]?.DeepClone() ?? new JsonArray(), ["channels"] = draft["channels"]?.DeepClone(), ["locales"] = draft["locales"]?.DeepClone() };
+            // An unsaved draft (the dashboard's editor): the document a create would store, rendered and stored nowhere.
             try
             {
-                template = TemplateDocument.Parse(template_id, 0, document);
+                template = TemplateDocument.Parse(template_id, 0, Document(draft));
             }
             catch (TemplateException ex)
             {
@@ -144,6 +138,14 @@ internal static class TemplatesEndpoints
 
         return TypedResults.Ok(new PreviewResponse(template_id, template.Version, r.Locale, result));
     }
+
+    /// <summary>The stored template document of a create request (or of a draft being previewed).</summary>
+    private static JsonObject Document(TemplateRequest r) => new()
+    {
+        ["variables"] = new JsonArray([.. (r.Variables ?? []).Select(v => (JsonNode?)JsonValue.Create(v))]),
+        ["channels"] = r.Channels?.DeepClone(),
+        ["locales"] = r.Locales?.DeepClone(),
+    };
 
     private static TemplateVersionResponse ToResponse(StoredTemplate t, bool withDefinition) =>
         new(t.TemplateId, t.Version, t.Published ? "published" : "draft", t.Description, t.CreatedAt, t.PublishedAt,

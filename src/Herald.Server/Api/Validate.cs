@@ -119,6 +119,24 @@ internal static partial class Validate
         return null;
     }
 
+    /// <summary>A channel filter of a list (push, email, sms, in_app, webhook), or null when absent.</summary>
+    public static ProblemHttpResult? ChannelFilter(string? value, out Channel? channel)
+    {
+        channel = null;
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (!ChannelNames.TryParseChannel(value, out var c))
+        {
+            return Problems.Validation("channel", $"'{value}' is not a channel; use push, email, sms, in_app or webhook");
+        }
+
+        channel = c;
+        return null;
+    }
+
     public static int Limit(string? value, int fallback = 50, int max = 500) =>
         int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? Math.Min(n, max) : fallback;
 

@@ -9,6 +9,9 @@ namespace Herald.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class DistributedServerFixture : HeraldServerFixture
 {
+    /// <summary>Two partitions per lane (30 quorum queues, not 60): enough to route by recipient, and lighter on the shared broker.</summary>
+    private const int Partitions = 2;
+
     private readonly string _connection = ExternalServices.NewDatabase("herald_distributed");
 
     protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
@@ -18,8 +21,7 @@ public sealed class DistributedServerFixture : HeraldServerFixture
         ["Herald:Transport:Engine"] = "rabbitmq",
         ["Herald:Transport:RabbitMq:Uri"] = ExternalServices.RabbitMqUri,
         ["Herald:Transport:RabbitMq:ExchangePrefix"] = new NpgsqlConnectionStringBuilder(_connection).Database,
-        // Two partitions per lane (30 quorum queues, not 60): enough to route by recipient, and lighter on the shared broker.
-        ["Herald:Transport:RabbitMq:Partitions"] = "2",
+        ["Herald:Transport:RabbitMq:Partitions"] = Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Herald:Providers:sms-capture:Type"] = "capture",
         ["Herald:Channels:sms:Providers"] = "sms-capture",
     };
@@ -28,7 +30,7 @@ public sealed class DistributedServerFixture : HeraldServerFixture
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        await RabbitMqCleanup.DeletePrefixAsync(ExternalServices.RabbitMqUri, new NpgsqlConnectionStringBuilder(_connection).Database!, partitions: 2);
+        await RabbitMqCleanup.DeletePrefixAsync(ExternalServices.RabbitMqUri, new NpgsqlConnectionStringBuilder(_connection).Database!, Partitions);
     }
 }
 

@@ -86,6 +86,7 @@ public abstract class FeedContract
 
         (await s.Feed.CountUnreadAsync("u1", None)).ShouldBe(2);
         (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).Select(f => f.Title).ShouldBe(["c", "a"]);
+        (await s.Feed.GetFeedSinceAsync("u1", 0, 10, None)).Select(f => f.Title).ShouldBe(["a", "c"]);
         (await s.Feed.ArchiveAsync("u1", "ntf_dlv_b", Now.AddMinutes(2), None)).ShouldBeTrue();
         (await s.Feed.ArchiveAsync("u2", "ntf_dlv_a", Now, None)).ShouldBeFalse();
         (await s.Feed.ArchiveAsync("u1", "ntf_unknown", Now, None)).ShouldBeFalse();

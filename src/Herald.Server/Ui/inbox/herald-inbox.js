@@ -207,11 +207,11 @@
       this.items.set(item.seq, item);
       const li = this.row(item);
       this.rows.set(item.seq, li);
-      const after = [...this.rows.keys()].filter((s) => s > item.seq).length; // newest first
+      // Newest first: before the first row with a lower sequence number.
       const before = [...this.list.children].find((x) => Number(x.dataset.seq) < item.seq);
       if (before) this.list.insertBefore(li, before); else this.list.append(li);
       this.empty.hidden = this.items.size > 0;
-      if (live && after === 0) this.dispatchEvent(new CustomEvent('herald-notification', { detail: item }));
+      if (live) this.dispatchEvent(new CustomEvent('herald-notification', { detail: item }));
     }
 
     row(item) {
