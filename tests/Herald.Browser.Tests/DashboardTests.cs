@@ -45,6 +45,7 @@ public sealed class DashboardTests(Chromium chromium, DashboardServerFixture ser
         var page = await SignedInAsync();
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Notifications" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Notifications", Level = 1 })).ToBeVisibleAsync();
         await page.GetByLabel("Recipient").First.FillAsync(user);
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = id }).ClickAsync();
@@ -110,7 +111,8 @@ public sealed class DashboardTests(Chromium chromium, DashboardServerFixture ser
         var page = await SignedInAsync();
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Dead letters" }).ClickAsync();
-        await page.GetByLabel("Channel").SelectOptionAsync("webhook");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dead letters", Level = 1 })).ToBeVisibleAsync();
+        await page.Locator("#dlq-channel").SelectOptionAsync("webhook");
         await page.GetByRole(AriaRole.Button, new() { Name = deliveryId }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Dead letter details" })).ToContainTextAsync("endpoint returned 500");
         await page.GetByLabel("Select " + deliveryId).CheckAsync();

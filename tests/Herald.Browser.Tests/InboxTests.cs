@@ -34,10 +34,18 @@ public sealed class InboxTests(Chromium chromium, HeraldServerFixture server) : 
         await Expect(bell).ToBeVisibleAsync();
         await Expect(inbox.Locator(".badge")).ToBeHiddenAsync();
 
+        await page.EvaluateAsync("""
+            () => {
+              window.heard = [];
+              document.querySelector('herald-inbox').addEventListener('herald-notification', e => window.heard.push(e.detail.notification_id));
+            }
+            """);
+
         var id = await server.SendAsync(InApp(template, user, "Ada"));
         var clock = Stopwatch.StartNew();
         await Expect(inbox.Locator($"li[data-id='{id}']")).ToBeAttachedAsync(new() { Timeout = 1_000 });
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1));
+        (await page.EvaluateAsync<string[]>("() => window.heard")).ShouldBe([id]);
 
         await Expect(inbox.Locator(".badge")).ToHaveTextAsync("1");
         await Expect(inbox).ToHaveAttributeAsync("data-unread", "1");
