@@ -79,25 +79,36 @@ public sealed partial class PostgresStore : IWorkRelayStore
         return Convert.ToInt32(count, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public Task<Delivery?> ClaimOneAsync(string deliveryId, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, IDispatchGate gate, CancellationToken ct)
+    public Task<IReadOnlyList<Delivery>> ClaimPublishedAsync(IReadOnlyList<DeliveryRef> deliveries, DateTimeOffset now, DateTimeOffset leaseUntil, string owner,
+        IDispatchGate gate, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(deliveries);
         ArgumentNullException.ThrowIfNull(gate);
-        return WriteRetryingAsync<Delivery?>(async (c, tx) =>
+        if (deliveries.Count == 0)
         {
-            // Waits (no SKIP LOCKED) for a relay still holding the row: its message can reach a consumer before the relay
-            // commits. The condition is checked again on the row as that transaction left it.
-            var candidate = await c.Command($"""
+            return Task.FromResult<IReadOnlyList<Delivery>>([]);
+        }
+
+        return WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) =>
+        {
+            // Waits (no SKIP LOCKED) for a relay still holding a row: its message can reach a consumer before the relay
+            // commits. The condition is checked again on the row as that transaction left it. Rows are locked in key order.
+            var candidates = await c.Command($"""
                 SELECT {DeliveryColumns} FROM deliveries
-                WHERE id = @id AND status IN {Claimable} AND due_at <= @now
+                WHERE (notification_id, id) IN (SELECT n, d FROM unnest(@n::text[], @id::text[]) AS x(n, d))
+                  AND status IN {Claimable} AND due_at <= @now
+                ORDER BY notification_id, id
                 FOR UPDATE
-                """, tx).With("id", deliveryId).With("now", now.Ms()).ReadAllAsync(MapDelivery, ct);
-            if (candidate.Count == 0)
+                """, tx).With("n", deliveries.Select(d => d.NotificationId).ToArray()).With("id", deliveries.Select(d => d.DeliveryId).ToArray())
+                .With("now", now.Ms()).ReadAllAsync(MapDelivery, ct);
+            if (candidates.Count == 0)
             {
-                return null;
+                return candidates;
             }
 
-            var claimed = await GateAndClaimAsync(c, tx, candidate, now, leaseUntil, owner, gate, ct);
-            return claimed.Count == 0 ? null : claimed[0];
+            // Decided in due order, as the lane would have claimed them, so a rate limit lets the earliest through.
+            candidates.Sort(DueOrder);
+            return await GateAndClaimAsync(c, tx, candidates, now, leaseUntil, owner, gate, ct);
         }, ct);
     }
 }

@@ -15,6 +15,12 @@ public sealed partial class PostgresStore
         r.Time(14), r.TimeOrNull(15), r.TimeOrNull(16), r.Time(17), r.Time(18), r.StringOrNull(19), r.StringOrNull(20), r.StringOrNull(21),
         r.TimeOrNull(22), r.StringOrNull(23));
 
+    private const string InsertTraceSql = """
+        INSERT INTO trace(notification_id, at, stage, channel, decision, reason)
+        SELECT n, at, s, ch, d, r FROM unnest(@n::text[], @at::bigint[], @s::text[], @ch::text[], @d::text[], @r::text[]) WITH ORDINALITY AS x(n, at, s, ch, d, r, o)
+        ORDER BY o
+        """;
+
     /// <summary>Inserts trace entries in one statement, keeping their order (trace ids follow the list).</summary>
     private static async Task InsertTraceAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<TraceEntry> entries, CancellationToken ct)
     {
@@ -23,15 +29,9 @@ public sealed partial class PostgresStore
             return;
         }
 
-        await c.Command("""
-            INSERT INTO trace(notification_id, at, stage, channel, decision, reason)
-            SELECT n, at, s, ch, d, r FROM unnest(@n::text[], @at::bigint[], @s::text[], @ch::text[], @d::text[], @r::text[]) WITH ORDINALITY AS x(n, at, s, ch, d, r, o)
-            ORDER BY o
-            """, tx)
-            .With("n", entries.Select(t => t.NotificationId).ToArray()).With("at", entries.Select(t => t.At.Ms()).ToArray())
-            .With("s", entries.Select(t => t.Stage).ToArray()).With("ch", entries.Select(t => t.Channel).ToArray())
-            .With("d", entries.Select(t => t.Decision).ToArray()).With("r", entries.Select(t => t.Reason).ToArray())
-            .ExecuteNonQueryAsync(ct);
+        await using var batch = new NpgsqlBatch(c, tx);
+        AddTrace(batch, entries);
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
@@ -80,4 +80,10 @@ public sealed partial class PostgresStore
                 ELSE 'completed' END
             WHERE id = @id AND status IN ('processing', 'completed')
             """, tx).With("id", notificationId).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
+
+    /// <summary>Adds the insert of <paramref name="entries"/> (in order) to <paramref name="batch"/>.</summary>
+    private static void AddTrace(NpgsqlBatch batch, IReadOnlyList<TraceEntry> entries) =>
+        batch.Add(InsertTraceSql).With("n", entries.Select(t => t.NotificationId).ToArray()).With("at", entries.Select(t => t.At.Ms()).ToArray())
+            .With("s", entries.Select(t => t.Stage).ToArray()).With("ch", entries.Select(t => t.Channel).ToArray())
+            .With("d", entries.Select(t => t.Decision).ToArray()).With("r", entries.Select(t => t.Reason).ToArray());
 }

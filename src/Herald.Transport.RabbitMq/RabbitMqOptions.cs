@@ -15,8 +15,12 @@ public sealed class RabbitMqOptions
     /// </summary>
     public int Partitions { get; set; } = 4;
 
-    /// <summary>Unacknowledged messages the broker sends ahead to one partition consumer. Default 16.</summary>
-    public ushort Prefetch { get; set; } = 16;
+    /// <summary>
+    /// Unacknowledged messages the broker sends ahead to one partition consumer: the next batches wait in the consumer
+    /// while one is handled. Keep it well above the lane's batch (Herald:Pipeline:ClaimBatch for in-app, LaneConcurrency
+    /// otherwise). Default 512.
+    /// </summary>
+    public ushort Prefetch { get; set; } = 512;
 
     /// <summary>
     /// Deliveries of one message that may fail (handler threw or asked to requeue) before it is dead-lettered; set as

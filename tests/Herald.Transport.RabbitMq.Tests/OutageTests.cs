@@ -44,7 +44,7 @@ public sealed class OutageTests
             NullLogger<RabbitMqWorkTransport>.Instance);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
 
-        await transport.ConsumeAsync(Channel.Sms, Priority.Urgent, (_, _) => Task.FromResult((WorkSettlement.Ack, (string?)null)), cts.Token)
+        await transport.ConsumeAsync(Channel.Sms, Priority.Urgent, 16, (items, _) => Task.FromResult<IReadOnlyList<WorkResult>>([.. items.Select(_ => WorkResult.Ack)]), cts.Token)
             .WaitAsync(TimeSpan.FromSeconds(5));
     }
 
@@ -52,7 +52,7 @@ public sealed class OutageTests
     public async Task ConsumeAsync_TransportDisposed_Returns()
     {
         await using var scope = await TransportScope.StartAsync();
-        var consuming = scope.Transport.ConsumeAsync(Channel.Push, Priority.Low, (_, _) => Task.FromResult((WorkSettlement.Ack, (string?)null)),
+        var consuming = scope.Transport.ConsumeAsync(Channel.Push, Priority.Low, 16, (items, _) => Task.FromResult<IReadOnlyList<WorkResult>>([.. items.Select(_ => WorkResult.Ack)]),
             CancellationToken.None);
         await Task.Delay(300);
 

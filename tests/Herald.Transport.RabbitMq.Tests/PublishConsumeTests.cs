@@ -119,6 +119,64 @@ public sealed class PublishConsumeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ConsumeAsync_BatchHandler_DistinctRecipientsPerBatchAndEachResultSettlesItsOwnMessage()
+    {
+        await using var scope = await TransportScope.StartAsync(o => o.Partitions = 1);
+        var items = Enumerable.Range(0, 60).Select(i => TransportScope.Item($"r{i % 20}", i)).ToList();
+        await scope.Transport.PublishAsync(items, CancellationToken.None);
+        var batches = new ConcurrentQueue<IReadOnlyList<WorkItem>>();
+        var done = new ConcurrentDictionary<string, ConcurrentQueue<int>>();
+        var requeued = 0;
+        var acked = 0;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        List<RabbitMQ.Client.BasicGetResult> dead;
+        await using (scope.ConsumeBatches(Channel.Sms, Priority.Urgent, (batch, _) =>
+        {
+            batches.Enqueue(batch);
+            var results = new List<WorkResult>();
+            foreach (var w in batch)
+            {
+                var sequence = int.Parse(w.NotificationId[2..]);
+                if (sequence == 5)
+                {
+                    results.Add(new WorkResult(WorkSettlement.DeadLetter, "poison item"));
+                    continue;
+                }
+
+                if (sequence == 7 && Interlocked.Increment(ref requeued) == 1)
+                {
+                    results.Add(new WorkResult(WorkSettlement.Requeue, "store unreachable"));
+                    continue;
+                }
+
+                done.GetOrAdd(w.RecipientId, _ => new ConcurrentQueue<int>()).Enqueue(sequence);
+                if (Interlocked.Increment(ref acked) == items.Count - 1)
+                {
+                    all.TrySetResult();
+                }
+
+                results.Add(WorkResult.Ack);
+            }
+
+            return Task.FromResult<IReadOnlyList<WorkResult>>(results);
+        }, maxBatch: 8))
+        {
+            await all.Task.WaitAsync(Wait);
+            dead = await scope.DeadLettersAsync(1, Wait);
+        }
+
+        batches.ShouldAllBe(b => b.Count <= 8 && b.Select(w => w.RecipientId).Distinct().Count() == b.Count);
+        batches.ShouldContain(b => b.Count > 1, "what has arrived is handed over together");
+        dead.ShouldHaveSingleItem().Header(WorkCodec.DeadReasonHeader).ShouldBe("poison item");
+        foreach (var (recipient, sequences) in done)
+        {
+            var expected = items.Where(i => i.RecipientId == recipient).Select(i => int.Parse(i.NotificationId[2..])).Where(n => n != 5).ToList();
+            sequences.ToList().ShouldBe(expected, $"order of {recipient}");
+        }
+    }
+
+    [Fact]
     public async Task ConsumeAsync_HandlerRequeues_RedeliversTheItem()
     {
         await using var scope = await TransportScope.StartAsync();

@@ -81,10 +81,28 @@ internal sealed class TransportScope : IAsyncDisposable
         new($"d-{recipientId}-{sequence:D5}", $"n-{sequence}", recipientId, channel, priority,
             new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).AddSeconds(sequence), traceParent);
 
-    /// <summary>Runs a consumer of the lane in the background; dispose to stop it (and check that it stops).</summary>
+    /// <summary>
+    /// Runs a consumer of the lane in the background with a handler of one item at a time (the batches it is handed are
+    /// handled in order; an exception fails the batch); dispose to stop it (and check that it stops).
+    /// </summary>
     public RunningConsumer Consume(Channel channel, Priority priority,
-        Func<WorkItem, CancellationToken, Task<(WorkSettlement Settlement, string? Reason)>> handler) =>
-        new(Transport.ConsumeAsync(channel, priority, handler, StopToken(out var cts)), cts);
+        Func<WorkItem, CancellationToken, Task<(WorkSettlement Settlement, string? Reason)>> handler, int maxBatch = 16) =>
+        ConsumeBatches(channel, priority, async (items, ct) =>
+        {
+            var results = new List<WorkResult>(items.Count);
+            foreach (var item in items)
+            {
+                var (settlement, reason) = await handler(item, ct);
+                results.Add(new WorkResult(settlement, reason));
+            }
+
+            return results;
+        }, maxBatch);
+
+    /// <summary>Runs a consumer of the lane in the background; dispose to stop it (and check that it stops).</summary>
+    public RunningConsumer ConsumeBatches(Channel channel, Priority priority,
+        Func<IReadOnlyList<WorkItem>, CancellationToken, Task<IReadOnlyList<WorkResult>>> handler, int maxBatch = 16) =>
+        new(Transport.ConsumeAsync(channel, priority, maxBatch, handler, StopToken(out var cts)), cts);
 
     private static CancellationToken StopToken(out CancellationTokenSource cts)
     {

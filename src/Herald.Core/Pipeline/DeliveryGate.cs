@@ -36,6 +36,12 @@ public sealed class DeliveryGate : IDispatchGate
         }
     }
 
+    /// <summary>The window of a preference rule's frequency cap ("at most N per day").</summary>
+    public static readonly TimeSpan FrequencyCapWindow = TimeSpan.FromDays(1);
+
+    public TimeSpan Lookback(Channel channel) =>
+        _limits.TryGetValue(channel, out var limit) && limit.Window > _options.DedupWindow ? limit.Window : _options.DedupWindow;
+
     public GateDecision Decide(Delivery delivery, IGateContext context, DateTimeOffset now)
     {
         var (decision, reason) = DecideWithReason(delivery, context, now);
@@ -113,7 +119,7 @@ public sealed class DeliveryGate : IDispatchGate
 
             if (rule?.FrequencyCap is { } cap)
             {
-                var day = TimeSpan.FromDays(1);
+                var day = FrequencyCapWindow;
                 var sends = context.RecentSends(delivery.RecipientId, delivery.Channel, now - day, rule.EventType);
                 if (SlidingWindowLimit.DeferUntil(sends, cap, day, now) is { } capUntil)
                 {

@@ -42,6 +42,12 @@ public interface IGateContext
 public interface IDispatchGate
 {
     GateDecision Decide(Delivery delivery, IGateContext context, DateTimeOffset now);
+
+    /// <summary>
+    /// How far back <see cref="Decide"/> reads a recipient's sends on <paramref name="channel"/> (rate limit and dedup windows),
+    /// so a store that loads the facts for a batch up front knows what to load. Frequency caps add their own day.
+    /// </summary>
+    TimeSpan Lookback(Channel channel) => TimeSpan.FromDays(1);
 }
 
 /// <summary>The result of one provider call (or its settlement), applied only while the claim is still ours.</summary>

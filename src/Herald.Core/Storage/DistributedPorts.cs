@@ -29,13 +29,21 @@ public interface IWorkRelayStore
     Task<int> CountInFlightAsync(CancellationToken ct);
 
     /// <summary>
-    /// Claims one delivery named by a work message, if it is still claimable and due: the gate runs inside the claim
-    /// transaction under a lock per recipient and channel, so rate limits hold exactly across processes. Returns the
-    /// claimed delivery (status sending, with a lease), or null when there is nothing to do (already taken, sent,
-    /// cancelled, not due, or deferred/suppressed by the gate, which records why).
+    /// Claims the deliveries named by a batch of work messages, in one transaction: those still claimable and due are locked,
+    /// the gate's facts for all of them are loaded set-based under a lock per recipient and channel (so rate limits hold
+    /// exactly across processes), the gate decides in memory, and claims, deferrals and suppressions are written together.
+    /// Returns the claimed deliveries (status sending, with a lease) in due order; a delivery that is not returned needs
+    /// nothing more (already taken, sent, cancelled, not due, missing, or deferred/suppressed by the gate, which records why).
     /// </summary>
-    Task<Delivery?> ClaimOneAsync(string deliveryId, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, IDispatchGate gate, CancellationToken ct);
+    Task<IReadOnlyList<Delivery>> ClaimPublishedAsync(IReadOnlyList<DeliveryRef> deliveries, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, IDispatchGate gate, CancellationToken ct);
+
+    /// <summary><see cref="ClaimPublishedAsync"/> for one delivery.</summary>
+    async Task<Delivery?> ClaimOneAsync(DeliveryRef delivery, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, IDispatchGate gate, CancellationToken ct) =>
+        (await ClaimPublishedAsync([delivery], now, leaseUntil, owner, gate, ct)) is [var claimed] ? claimed : null;
 }
+
+/// <summary>A delivery's key as a work message carries it (deliveries are partitioned by notification id).</summary>
+public readonly record struct DeliveryRef(string NotificationId, string DeliveryId);
 
 /// <summary>
 /// Provider token buckets kept in the shared store, so a provider account's rate (a Twilio long code's 1/s) holds

@@ -19,6 +19,12 @@ public enum WorkSettlement
     DeadLetter,
 }
 
+/// <summary>How one work item was settled, and why when it was not acknowledged.</summary>
+public readonly record struct WorkResult(WorkSettlement Settlement, string? Reason = null)
+{
+    public static readonly WorkResult Ack = new(WorkSettlement.Ack);
+}
+
 /// <summary>
 /// Distributes due work between Herald processes (distributed mode: RabbitMQ). The store stays the system of record:
 /// a work item only says "look at this delivery"; the consumer claims it in the store before doing anything, so a
@@ -33,11 +39,15 @@ public interface IWorkTransport
     Task PublishAsync(IReadOnlyList<WorkItem> items, CancellationToken ct);
 
     /// <summary>
-    /// Consumes one lane until <paramref name="ct"/> is cancelled. Items for one recipient arrive in publish order and one
-    /// at a time (the lane is partitioned by recipient; each partition has a single active consumer). The handler's answer
-    /// settles the message; a handler exception requeues it, and after the delivery limit it is dead-lettered.
+    /// Consumes one lane until <paramref name="ct"/> is cancelled, in batches of at most <paramref name="maxBatch"/> items
+    /// of distinct recipients: what a partition has received, handed over at once. Items for one recipient arrive in
+    /// publish order, and a recipient's next item is handed over only once the previous one is settled (the lane is
+    /// partitioned by recipient; each partition has a single active consumer and one batch in the handler at a time).
+    /// The handler answers one result per item, in the batch's order; each result settles its own message. A handler
+    /// exception requeues the whole batch, and after the delivery limit a message is dead-lettered.
     /// </summary>
-    Task ConsumeAsync(Channel channel, Priority priority, Func<WorkItem, CancellationToken, Task<(WorkSettlement Settlement, string? Reason)>> handler, CancellationToken ct);
+    Task ConsumeAsync(Channel channel, Priority priority, int maxBatch, Func<IReadOnlyList<WorkItem>, CancellationToken, Task<IReadOnlyList<WorkResult>>> handler,
+        CancellationToken ct);
 
     /// <summary>True while connected; the reason when not (for /readyz).</summary>
     (bool Ready, string? Reason) Health { get; }

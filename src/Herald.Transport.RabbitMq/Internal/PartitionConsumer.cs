@@ -7,15 +7,15 @@ using RabbitMQ.Client.Events;
 namespace Herald.Transport.RabbitMq.Internal;
 
 /// <summary>
-/// Consumes one partition queue of a lane: one channel, manual acks, messages handled one at a time in arrival order
-/// (consumer dispatch concurrency 1). Re-attaches after every reconnect until cancelled.
+/// Consumes one partition queue of a lane: one channel, manual acks. The broker's deliveries only fill a buffer; one loop
+/// takes what has arrived as a batch (at most one message per recipient, see <see cref="PartitionBuffer"/>), hands it to
+/// the handler and settles every message of it on its own. Re-attaches after every reconnect until cancelled.
 /// </summary>
 /// <remarks>
 /// Order with prefetch: when a message is given back (requeue), the broker redelivers it after the messages it has
-/// already sent ahead to us. To keep one recipient's order, later messages of that recipient are held (unacked, so
-/// their delivery count is untouched) until the given-back message returns and is settled; other recipients go on.
-/// To make sure the given-back message does return, the consumer dead-letters it itself on its last allowed delivery
-/// instead of letting the broker's delivery limit drop it silently from under the hold.
+/// already sent ahead to us, so the buffer holds that recipient's later messages until it returns and is settled. To make
+/// sure the given-back message does return, the consumer dead-letters it itself on its last allowed delivery instead of
+/// letting the broker's delivery limit drop it silently from under the hold.
 /// </remarks>
 internal sealed partial class PartitionConsumer(
     RabbitMqConnection connection,
@@ -27,7 +27,8 @@ internal sealed partial class PartitionConsumer(
     Channel lane,
     Priority priority,
     int partition,
-    Func<WorkItem, CancellationToken, Task<(WorkSettlement Settlement, string? Reason)>> handler)
+    int maxBatch,
+    Func<IReadOnlyList<WorkItem>, CancellationToken, Task<IReadOnlyList<WorkResult>>> handler)
 {
     private static readonly TimeSpan CancelTimeout = TimeSpan.FromSeconds(5);
     private readonly string _queue = topology.Queue(lane, priority, partition);
@@ -61,23 +62,36 @@ internal sealed partial class PartitionConsumer(
     private async Task ConsumeUntilLostAsync(IConnection current, CancellationToken ct)
     {
         await using var channel = await current.CreateChannelAsync(new CreateChannelOptions(false, false, consumerDispatchConcurrency: 1), ct);
-        var lost = new TaskCompletionSource<ShutdownEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var shutdown = new TaskCompletionSource<ShutdownEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         channel.ChannelShutdownAsync += (_, e) =>
         {
-            lost.TrySetResult(e);
+            shutdown.TrySetResult(e);
             return Task.CompletedTask;
         };
         await channel.BasicQosAsync(0, options.Prefetch, global: false, ct);
 
-        var hold = new RecipientHold();
+        // The body is only valid during the callback: the buffer keeps a copy. Only the processing loop touches the channel.
+        var inbox = System.Threading.Channels.Channel.CreateUnbounded<Received>(new() { SingleReader = true, SingleWriter = true });
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => OnReceivedAsync(channel, delivery, hold, ct);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            inbox.Writer.TryWrite(new Received(delivery.DeliveryTag, delivery.Body.ToArray(), delivery.BasicProperties.MessageId,
+                delivery.BasicProperties.Headers is { } h ? new Dictionary<string, object?>(h) : null));
+            return Task.CompletedTask;
+        };
+        var processing = ProcessAsync(channel, inbox.Reader, lost.Token, ct);
         var tag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumerTag: "", noLocal: false, exclusive: false,
             arguments: null, consumer, ct);
         try
         {
-            var shutdown = await lost.Task.WaitAsync(ct);
-            LogChannelLost(logger, _queue, shutdown.ReplyText);
+            var closed = await Task.WhenAny(shutdown.Task, processing).WaitAsync(ct);
+            if (closed == processing)
+            {
+                await processing; // Settling failed (the channel is going down): rethrow, re-attach.
+            }
+
+            LogChannelLost(logger, _queue, (await shutdown.Task).ReplyText);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -98,82 +112,86 @@ internal sealed partial class PartitionConsumer(
 
             throw;
         }
+        finally
+        {
+            await lost.CancelAsync();
+            await processing.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
     }
 
-    private async Task OnReceivedAsync(IChannel channel, BasicDeliverEventArgs delivery, RecipientHold hold, CancellationToken ct)
+    /// <summary>
+    /// Takes what has arrived, hands it to the handler as one batch, settles each message, and goes on while anything in
+    /// the buffer can go; waits for the broker otherwise.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="lost"/> ends the wait for messages when the channel is lost; a batch already in the handler runs on
+    /// with <paramref name="ct"/>, so a channel loss never cuts a send short: its acks then fail, the broker redelivers the
+    /// messages, and the store finds nothing left to claim for them.
+    /// </remarks>
+    private async Task ProcessAsync(IChannel channel, System.Threading.Channels.ChannelReader<Received> inbox, CancellationToken lost, CancellationToken ct)
     {
-        if (ct.IsCancellationRequested)
-        {
-            return; // Stopping: left unacked, it goes back to the queue when the channel closes.
-        }
-
-        // The body is only valid during this call; held and dead-lettered messages need their own copy.
-        var message = new Received(delivery.DeliveryTag, delivery.Body.ToArray(), delivery.BasicProperties.MessageId,
-            delivery.BasicProperties.Headers is { } h ? new Dictionary<string, object?>(h) : null);
+        var buffer = new PartitionBuffer();
         try
         {
-            if (!WorkCodec.TryDecode(message.Body, message.Headers, out var item, out var error))
+            while (true)
             {
-                await DeadLetterAsync(channel, message, error!, ct);
-                return;
-            }
+                while (inbox.TryRead(out var message))
+                {
+                    await AcceptAsync(channel, buffer, message, ct);
+                }
 
-            if (item!.Channel != lane || item.Priority != priority)
-            {
-                await DeadLetterAsync(channel, message, $"wrong lane: {Topology.Lane(item.Channel, item.Priority)} in {_queue}", ct);
-                return;
-            }
+                var batch = buffer.TakeBatch(maxBatch);
+                if (batch.Count == 0)
+                {
+                    // Nothing can go (empty, or every message waits behind a given-back one): wait for the broker.
+                    await inbox.WaitToReadAsync(lost);
+                    continue;
+                }
 
-            if (hold.IsHeld(item, out var isAwaited) && !isAwaited)
-            {
-                hold.Add(item, message);
-                return;
-            }
-
-            if (!await SettleAsync(channel, message, item, ct))
-            {
-                hold.Await(item);
-                return;
-            }
-
-            if (isAwaited)
-            {
-                await ReleaseAsync(channel, item.RecipientId, hold, ct);
+                await HandleAsync(channel, buffer, batch, ct);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (lost.IsCancellationRequested)
         {
-            // Stopping mid-message: left unacked, it goes back to the queue when the channel closes.
-        }
-        catch (Exception ex)
-        {
-            // Settling failed (the channel or connection is going down): the broker gives the message back.
-            LogConsumerFault(logger, ex, _queue);
+            // Stopping or the channel was lost: whatever is unacked goes back to the queue when the channel closes.
         }
     }
 
-    /// <summary>The awaited message of a recipient is settled: handle the messages held behind it, in order.</summary>
-    private async Task ReleaseAsync(IChannel channel, string recipientId, RecipientHold hold, CancellationToken ct)
+    /// <summary>Decodes a received message into the buffer; one that can never be handled is dead-lettered at once.</summary>
+    private async Task AcceptAsync(IChannel channel, PartitionBuffer buffer, Received message, CancellationToken ct)
     {
-        hold.Release(recipientId);
-        while (hold.TakeNext(recipientId) is { } next)
+        string? reason = null;
+        if (!WorkCodec.TryDecode(message.Body, message.Headers, out var item, out var error))
         {
-            if (!await SettleAsync(channel, next.Message, next.Item, ct))
-            {
-                hold.Await(next.Item);
-                return;
-            }
+            reason = error!;
+        }
+        else if (item!.Channel != lane || item.Priority != priority)
+        {
+            reason = $"wrong lane: {Topology.Lane(item.Channel, item.Priority)} in {_queue}";
+        }
+        else
+        {
+            buffer.Add(item, message);
+            return;
+        }
+
+        if (!await DeadLetterAsync(channel, message, reason, ct))
+        {
+            await channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true, ct);
         }
     }
 
-    /// <summary>Runs the handler and settles the message; false when it was given back to the queue.</summary>
-    private async Task<bool> SettleAsync(IChannel channel, Received message, WorkItem item, CancellationToken ct)
+    /// <summary>Runs the handler on a batch and settles each message on its own; the given-back ones after one pause.</summary>
+    private async Task HandleAsync(IChannel channel, PartitionBuffer buffer, List<(WorkItem Item, Received Message)> batch, CancellationToken ct)
     {
-        var lastDelivery = WorkCodec.DeliveryCount(message.Headers) >= options.DeliveryLimit;
-        (WorkSettlement Settlement, string? Reason) result;
+        IReadOnlyList<WorkResult> results;
         try
         {
-            result = await handler(item, ct);
+            results = await handler([.. batch.Select(b => b.Item)], ct);
+            if (results.Count != batch.Count)
+            {
+                throw new InvalidOperationException($"the handler answered {results.Count} results for {batch.Count} items");
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -181,35 +199,55 @@ internal sealed partial class PartitionConsumer(
         }
         catch (Exception ex)
         {
-            LogHandlerFailed(logger, ex, _queue, item.DeliveryId);
-            result = (WorkSettlement.Requeue, $"handler threw {ex.GetType().Name}: {ex.Message}");
+            LogHandlerFailed(logger, ex, _queue, batch.Count);
+            var failed = new WorkResult(WorkSettlement.Requeue, $"handler threw {ex.GetType().Name}: {ex.Message}");
+            results = [.. batch.Select(_ => failed)];
         }
 
-        switch (result.Settlement)
+        var givenBack = new List<(WorkItem Item, Received Message)>();
+        for (var i = 0; i < batch.Count; i++)
         {
-            case WorkSettlement.Ack:
-                await channel.BasicAckAsync(message.DeliveryTag, multiple: false, ct);
-                return true;
-            case WorkSettlement.DeadLetter:
-                return await DeadLetterAsync(channel, message, result.Reason ?? "dead-lettered by the handler", ct);
-            case WorkSettlement.Requeue when lastDelivery:
-                var deliveries = WorkCodec.DeliveryCount(message.Headers) + 1;
-                return await DeadLetterAsync(channel, message,
-                    $"delivery limit reached after {deliveries} deliveries; last: {result.Reason ?? "requeued by the handler"}", ct);
-            default:
-                await RequeueAsync(channel, message, ct);
-                return false;
+            var (item, message) = batch[i];
+            var result = results[i];
+            var lastDelivery = WorkCodec.DeliveryCount(message.Headers) >= options.DeliveryLimit;
+            var settled = result.Settlement switch
+            {
+                WorkSettlement.Ack => await AckAsync(channel, message, ct),
+                WorkSettlement.DeadLetter => await DeadLetterAsync(channel, message, result.Reason ?? "dead-lettered by the handler", ct),
+                _ when lastDelivery => await DeadLetterAsync(channel, message,
+                    $"delivery limit reached after {WorkCodec.DeliveryCount(message.Headers) + 1} deliveries; last: {result.Reason ?? "requeued by the handler"}", ct),
+                _ => false,
+            };
+            if (settled)
+            {
+                buffer.Settled(item);
+            }
+            else
+            {
+                givenBack.Add((item, message));
+            }
+        }
+
+        if (givenBack.Count > 0)
+        {
+            // One pause for the whole batch, so an outage of the store does not burn the delivery limit in a tight loop.
+            if (options.RequeueDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(options.RequeueDelay, time, ct);
+            }
+
+            foreach (var (item, message) in givenBack)
+            {
+                await channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true, ct);
+                buffer.GivenBack(item);
+            }
         }
     }
 
-    private async Task RequeueAsync(IChannel channel, Received message, CancellationToken ct)
+    private static async Task<bool> AckAsync(IChannel channel, Received message, CancellationToken ct)
     {
-        if (options.RequeueDelay > TimeSpan.Zero)
-        {
-            await Task.Delay(options.RequeueDelay, time, ct);
-        }
-
-        await channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: true, ct);
+        await channel.BasicAckAsync(message.DeliveryTag, multiple: false, ct);
+        return true;
     }
 
     /// <summary>
@@ -230,9 +268,8 @@ internal sealed partial class PartitionConsumer(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            // Not safely in the dead-letter queue: give it back rather than lose it.
+            // Not safely in the dead-letter queue: given back (by the caller) rather than lost.
             LogDeadLetterFailed(logger, ex, _queue);
-            await RequeueAsync(channel, message, ct);
             return false;
         }
 
@@ -247,8 +284,8 @@ internal sealed partial class PartitionConsumer(
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Channel of {Queue} closed ({ReplyText}); re-attaching")]
     private static partial void LogChannelLost(ILogger logger, string queue, string replyText);
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Handler failed on {Queue} for delivery {DeliveryId}; requeueing")]
-    private static partial void LogHandlerFailed(ILogger logger, Exception ex, string queue, string deliveryId);
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Handler failed on {Queue} for a batch of {Count}; requeueing it")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception ex, string queue, int count);
 
     [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Dead-lettered message {MessageId} from {Queue}: {Reason}")]
     private static partial void LogDeadLettered(ILogger logger, string queue, string? messageId, string reason);

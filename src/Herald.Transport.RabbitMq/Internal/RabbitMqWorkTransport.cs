@@ -53,11 +53,12 @@ internal sealed class RabbitMqWorkTransport : IWorkTransport, IAsyncDisposable
         return _publisher.PublishAsync(messages, ct);
     }
 
-    public async Task ConsumeAsync(Channel channel, Priority priority,
-        Func<WorkItem, CancellationToken, Task<(WorkSettlement Settlement, string? Reason)>> handler, CancellationToken ct)
+    public async Task ConsumeAsync(Channel channel, Priority priority, int maxBatch,
+        Func<IReadOnlyList<WorkItem>, CancellationToken, Task<IReadOnlyList<WorkResult>>> handler, CancellationToken ct)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         var partitions = Enumerable.Range(0, Topology.Partitions)
-            .Select(p => new PartitionConsumer(_connection, _publisher, Topology, _options, _time, _logger, channel, priority, p, handler).RunAsync(ct));
+            .Select(p => new PartitionConsumer(_connection, _publisher, Topology, _options, _time, _logger, channel, priority, p, maxBatch, handler).RunAsync(ct));
         await Task.WhenAll(partitions);
     }
 

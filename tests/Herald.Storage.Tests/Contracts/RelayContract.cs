@@ -125,9 +125,9 @@ public sealed class PostgresRelayTests
         var quiet = DispatchSamples.Gate(new Dictionary<string, string> { ["sms"] = "1/1h" });
         await DispatchSamples.SeedAsync(s, "ntf_2", [D("dlv_2", "ntf_2")]);
         (await RelayAsync(s, Now)).ShouldBe(["dlv_2"]);
-        (await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", quiet, None)).ShouldNotBeNull();
+        (await Relay(s).ClaimOneAsync(new("ntf_1", "dlv_1"), Now, Now + Lease, "consumer-1", quiet, None)).ShouldNotBeNull();
 
-        (await Relay(s).ClaimOneAsync("dlv_2", Now, Now + Lease, "consumer-1", quiet, None)).ShouldBeNull();
+        (await Relay(s).ClaimOneAsync(new("ntf_2", "dlv_2"), Now, Now + Lease, "consumer-1", quiet, None)).ShouldBeNull();
 
         var deferred = await DispatchSamples.GetAsync(s, "dlv_2");
         deferred.Status.ShouldBe(DeliveryStatus.Deferred);
@@ -144,7 +144,7 @@ public sealed class PostgresRelayTests
         await using var s = await Stores.PostgresAsync();
         await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1")]);
         await RelayAsync(s, Now);
-        var claimed = await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", _gate, None);
+        var claimed = await Relay(s).ClaimOneAsync(new("ntf_1", "dlv_1"), Now, Now + Lease, "consumer-1", _gate, None);
         var retry = DispatchSamples.Sent(claimed!, "consumer-1") with { Status = DeliveryStatus.Retrying, DueAt = Now.AddSeconds(5), Outcome = "retry" };
         await s.Dispatch.CompleteAsync([retry], Now.AddSeconds(1), None);
 
@@ -160,7 +160,7 @@ public sealed class PostgresRelayTests
         await RelayAsync(s, Now);
         await DispatchSamples.SeedAsync(s, "ntf_2", [D("dlv_new", "ntf_2", recipient: "u3")]);
         await RelayAsync(s, Now.AddMinutes(5));
-        await Relay(s).ClaimOneAsync("dlv_claimed", Now, Now + Lease, "consumer-1", _gate, None);
+        await Relay(s).ClaimOneAsync(new("ntf_1", "dlv_claimed"), Now, Now + Lease, "consumer-1", _gate, None);
 
         (await Relay(s).RepublishStaleAsync(Now.AddMinutes(1), None)).ShouldBe(1);
 
@@ -176,16 +176,16 @@ public sealed class PostgresRelayTests
         await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1")]);
         await RelayAsync(s, Now);
 
-        var claimed = await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", _gate, None);
+        var claimed = await Relay(s).ClaimOneAsync(new("ntf_1", "dlv_1"), Now, Now + Lease, "consumer-1", _gate, None);
 
         claimed.ShouldNotBeNull();
         claimed.Status.ShouldBe(DeliveryStatus.Sending);
         claimed.Attempts.ShouldBe(1);
         (await Relay(s).CountInFlightAsync(None)).ShouldBe(0);
-        (await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-2", _gate, None)).ShouldBeNull();
+        (await Relay(s).ClaimOneAsync(new("ntf_1", "dlv_1"), Now, Now + Lease, "consumer-2", _gate, None)).ShouldBeNull();
         (await s.Dispatch.CompleteAsync([DispatchSamples.Sent(claimed, "consumer-2")], Now, None)).ShouldBe([false]);
         (await s.Dispatch.CompleteAsync([DispatchSamples.Sent(claimed, "consumer-1")], Now, None)).ShouldBe([true]);
-        (await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-2", _gate, None)).ShouldBeNull();
+        (await Relay(s).ClaimOneAsync(new("ntf_1", "dlv_1"), Now, Now + Lease, "consumer-2", _gate, None)).ShouldBeNull();
         (await RelayAsync(s, Now.AddMinutes(1))).ShouldBeEmpty();
     }
 
@@ -196,8 +196,8 @@ public sealed class PostgresRelayTests
         await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1", Now.AddMinutes(1))]);
         var before = await DispatchSamples.GetAsync(s, "dlv_1");
 
-        (await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", _gate, None)).ShouldBeNull();
-        (await Relay(s).ClaimOneAsync("dlv_missing", Now, Now + Lease, "consumer-1", _gate, None)).ShouldBeNull();
+        (await Relay(s).ClaimOneAsync(new("ntf_1", "dlv_1"), Now, Now + Lease, "consumer-1", _gate, None)).ShouldBeNull();
+        (await Relay(s).ClaimOneAsync(new("ntf_1", "dlv_missing"), Now, Now + Lease, "consumer-1", _gate, None)).ShouldBeNull();
 
         (await DispatchSamples.GetAsync(s, "dlv_1")).ShouldBe(before);
         (await s.Queries.GetTraceAsync("ntf_1", None)).ShouldBeEmpty();
@@ -211,7 +211,7 @@ public sealed class PostgresRelayTests
             Suppress: new Suppression(Channel.Sms, "+15550001", "carrier STOP", "twilio", Now))], Now, None);
         await DispatchSamples.SeedAsync(s, "ntf_1", [DispatchSamples.Delivery("dlv_1", "ntf_1", target: "+15550001")]);
 
-        (await Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", _gate, None)).ShouldBeNull();
+        (await Relay(s).ClaimOneAsync(new("ntf_1", "dlv_1"), Now, Now + Lease, "consumer-1", _gate, None)).ShouldBeNull();
 
         var after = await DispatchSamples.GetAsync(s, "dlv_1");
         after.Status.ShouldBe(DeliveryStatus.Suppressed);
@@ -229,7 +229,7 @@ public sealed class PostgresRelayTests
         var gate = DispatchSamples.Gate(new Dictionary<string, string> { ["sms"] = "5/1h" });
 
         var claims = await Task.WhenAll(all.Select((d, i) => Task.Run(() =>
-            Relay(s).ClaimOneAsync(d.Id, Now, Now + Lease, $"consumer-{i % 4}", gate, None)))).WaitAsync(TimeSpan.FromSeconds(60));
+            Relay(s).ClaimOneAsync(new(d.NotificationId, d.Id), Now, Now + Lease, $"consumer-{i % 4}", gate, None)))).WaitAsync(TimeSpan.FromSeconds(60));
 
         claims.Count(c => c is not null).ShouldBe(5);
         var stored = await s.Queries.GetDeliveriesAsync("ntf_1", None);
@@ -247,7 +247,7 @@ public sealed class PostgresRelayTests
 
         var relay = Task.Run(() => Relay(s).RelayDueAsync(Now, 10, int.MaxValue, async (_, _) => { publishing.SetResult(); await release.Task; }, None));
         await publishing.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        var claim = Task.Run(() => Relay(s).ClaimOneAsync("dlv_1", Now, Now + Lease, "consumer-1", _gate, None));
+        var claim = Task.Run(() => Relay(s).ClaimOneAsync(new("ntf_1", "dlv_1"), Now, Now + Lease, "consumer-1", _gate, None));
         await Task.Delay(200);
         claim.IsCompleted.ShouldBeFalse();
         release.SetResult();
@@ -255,5 +255,67 @@ public sealed class PostgresRelayTests
         (await relay.WaitAsync(TimeSpan.FromSeconds(10))).ShouldBe(1);
         (await claim.WaitAsync(TimeSpan.FromSeconds(10)))!.Id.ShouldBe("dlv_1");
         (await Relay(s).CountInFlightAsync(None)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ClaimPublishedAsync_BatchOfOneUser_RateLimitCountsEarlierClaimsOfTheBatch()
+    {
+        await using var s = await Stores.PostgresAsync();
+        var all = Enumerable.Range(0, 8).Select(i => D($"dlv_{i}", "ntf_1", Now.AddSeconds(-10 + i))).ToList();
+        await DispatchSamples.SeedAsync(s, "ntf_1", all);
+        var gate = DispatchSamples.Gate(new Dictionary<string, string> { ["sms"] = "3/1h" });
+
+        // Handed over in reverse: decided in due order all the same, so the earliest three go.
+        var claimed = await Relay(s).ClaimPublishedAsync([.. all.AsEnumerable().Reverse().Select(d => new DeliveryRef(d.NotificationId, d.Id))],
+            Now, Now + Lease, "consumer-1", gate, None);
+
+        claimed.Select(d => d.Id).ShouldBe(["dlv_0", "dlv_1", "dlv_2"]);
+        var stored = await s.Queries.GetDeliveriesAsync("ntf_1", None);
+        stored.Where(d => d.Status == DeliveryStatus.Sending).Select(d => d.Id).Order().ShouldBe(["dlv_0", "dlv_1", "dlv_2"]);
+        stored.Count(d => d.Status == DeliveryStatus.Deferred).ShouldBe(5);
+        (await s.Queries.GetTraceAsync("ntf_1", None)).Count(t => t.Decision == "deferred").ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task ClaimPublishedAsync_MixedBatch_ClaimsTheClaimableAndSettlesEachOnItsOwn()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await s.Tracking.ApplyTrackingAsync([new TrackingUpdate(null, null, null, Now, null,
+            Suppress: new Suppression(Channel.Sms, "+15550001", "carrier STOP", "twilio", Now))], Now, None);
+        await DispatchSamples.SeedAsync(s, "ntf_1", [
+            DispatchSamples.Delivery("dlv_ok", "ntf_1", recipient: "u1"),
+            DispatchSamples.Delivery("dlv_later", "ntf_1", Now.AddMinutes(5), recipient: "u2"),
+            DispatchSamples.Delivery("dlv_stop", "ntf_1", recipient: "u3", target: "+15550001"),
+            DispatchSamples.Delivery("dlv_dup_a", "ntf_1", recipient: "u4", hash: "same"),
+            DispatchSamples.Delivery("dlv_mail", "ntf_1", channel: Channel.Email, recipient: "u5")]);
+        await DispatchSamples.SeedAsync(s, "ntf_2", [DispatchSamples.Delivery("dlv_dup_b", "ntf_2", Now.AddSeconds(1), recipient: "u4", hash: "same")]);
+
+        var claimed = await Relay(s).ClaimPublishedAsync([new("ntf_1", "dlv_ok"), new("ntf_1", "dlv_later"), new("ntf_1", "dlv_stop"), new("ntf_1", "dlv_missing"),
+            new("ntf_1", "dlv_dup_a"), new("ntf_2", "dlv_dup_b"), new("ntf_1", "dlv_mail"), new("ntf_1", "dlv_ok")], Now.AddSeconds(1), Now + Lease, "consumer-1", _gate, None);
+
+        claimed.Select(d => d.Id).ShouldBe(["dlv_ok", "dlv_dup_a", "dlv_mail"], ignoreOrder: true);
+        (await DispatchSamples.GetAsync(s, "dlv_later")).Status.ShouldBe(DeliveryStatus.Queued);
+        (await DispatchSamples.GetAsync(s, "dlv_stop")).Status.ShouldBe(DeliveryStatus.Suppressed);
+        var dup = await DispatchSamples.GetAsync(s, "dlv_dup_b");
+        dup.Status.ShouldBe(DeliveryStatus.Suppressed);
+        dup.LastError.ShouldNotBeNull().ShouldStartWith("duplicate content");
+    }
+
+    [Fact]
+    public async Task ClaimPublishedAsync_FourBatchClaimersRaceOnOneUser_RateLimitHoldsExactly()
+    {
+        await using var s = await Stores.PostgresAsync();
+        var all = Enumerable.Range(0, 24).Select(i => D($"dlv_{i:00}", "ntf_1")).ToList();
+        await DispatchSamples.SeedAsync(s, "ntf_1", all);
+        var gate = DispatchSamples.Gate(new Dictionary<string, string> { ["sms"] = "5/1h" });
+
+        var claims = await Task.WhenAll(all.Chunk(6).Select((batch, i) => Task.Run(() =>
+            Relay(s).ClaimPublishedAsync([.. batch.Select(d => new DeliveryRef(d.NotificationId, d.Id))], Now, Now + Lease, $"consumer-{i}", gate, None))))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+
+        claims.Sum(c => c.Count).ShouldBe(5);
+        var stored = await s.Queries.GetDeliveriesAsync("ntf_1", None);
+        stored.Count(d => d.Status == DeliveryStatus.Sending).ShouldBe(5);
+        stored.Count(d => d.Status == DeliveryStatus.Deferred).ShouldBe(19);
     }
 }

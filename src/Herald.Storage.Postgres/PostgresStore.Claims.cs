@@ -1,0 +1,206 @@
+using Herald.Core.Digests;
+using Herald.Core.Domain;
+using Herald.Core.Pipeline;
+using Herald.Core.Storage;
+using Npgsql;
+
+namespace Herald.Storage.Postgres;
+
+/// <summary>
+/// The claim path shared by the in-process lanes (<see cref="ClaimDueAsync"/>) and the work transport
+/// (<see cref="ClaimPublishedAsync"/>): the two-phase gate over a whole batch, in a fixed number of round trips whatever
+/// the batch size.
+/// </summary>
+public sealed partial class PostgresStore
+{
+    private const string SendingStatuses = "('sending', 'sent', 'delivered', 'opened', 'clicked', 'unknown')";
+
+    private static readonly Comparison<Delivery> DueOrder = static (a, b) =>
+    {
+        var byDue = a.DueAt.CompareTo(b.DueAt);
+        if (byDue != 0)
+        {
+            return byDue;
+        }
+
+        var byNotification = string.CompareOrdinal(a.NotificationId, b.NotificationId);
+        return byNotification != 0 ? byNotification : string.CompareOrdinal(a.Id, b.Id);
+    };
+
+    /// <summary>
+    /// Runs the gate on locked candidates, in their order, and writes its decisions. Phase one loads every fact the gate
+    /// reads for the batch (<see cref="LoadGateFactsAsync"/>); phase two decides in memory, each claim counted by the
+    /// decisions after it; then claims, deferrals, suppressions and trace go in one round trip.
+    /// </summary>
+    private static async Task<IReadOnlyList<Delivery>> GateAndClaimAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Delivery> candidates,
+        DateTimeOffset now, DateTimeOffset leaseUntil, string owner, IDispatchGate gate, CancellationToken ct)
+    {
+        var facts = await LoadGateFactsAsync(c, tx, candidates, gate, now, ct);
+        var claimed = new List<Delivery>(candidates.Count);
+        var deferred = new List<(Delivery Delivery, DateTimeOffset Until)>();
+        var suppressed = new List<(Delivery Delivery, string Reason, string Status)>();
+        var folded = new List<(Delivery Delivery, GateDecision.Fold Fold)>();
+        var trace = new List<TraceEntry>();
+        foreach (var d in candidates)
+        {
+            switch (gate.Decide(d, facts, now))
+            {
+                case GateDecision.Defer defer:
+                    deferred.Add((d, defer.Until));
+                    trace.Add(new TraceEntry(d.NotificationId, now, defer.Stage, d.Channel.ToWire(), "deferred", defer.Reason));
+                    break;
+                case GateDecision.Fold fold:
+                    // Recorded like a suppression (status folded), then appended to the rate-limit digest below.
+                    suppressed.Add((d, fold.Reason, DeliveryStatus.Folded));
+                    folded.Add((d, fold));
+                    trace.Add(new TraceEntry(d.NotificationId, now, fold.Stage, d.Channel.ToWire(), DeliveryStatus.Folded, fold.Reason));
+                    break;
+                case GateDecision.Suppress suppress:
+                    suppressed.Add((d, suppress.Reason, suppress.Status));
+                    trace.Add(new TraceEntry(d.NotificationId, now, suppress.Stage, d.Channel.ToWire(), suppress.Status, suppress.Reason));
+                    break;
+                default:
+                    facts.Claimed(d, now);
+                    claimed.Add(d with { Status = DeliveryStatus.Sending, Attempts = d.Attempts + 1 });
+                    break;
+            }
+        }
+
+        await WriteGateDecisionsAsync(c, tx, claimed, deferred, suppressed, trace, now, leaseUntil, owner, ct);
+        if (folded.Count > 0)
+        {
+            var data = (await c.Command("SELECT id, data FROM notifications WHERE id = ANY(@ids)", tx).With("ids", folded.Select(x => x.Delivery.NotificationId).Distinct().ToArray())
+                .ReadAllAsync(r => (Id: r.GetString(0), Data: r.GetString(1)), ct)).ToDictionary(x => x.Id, x => x.Data, StringComparer.Ordinal);
+            await AppendDigestsAsync(c, tx, folded.Select(x => new DigestAppend(x.Delivery.RecipientId, x.Delivery.EventType, DigestKinds.RateLimit, "",
+                x.Delivery.NotificationId, x.Delivery.Id, data.GetValueOrDefault(x.Delivery.NotificationId, "{}"), x.Fold.Until, int.MaxValue, x.Fold.TemplateId, [Channel.Email])), now, ct);
+        }
+
+        if (suppressed.Count > 0)
+        {
+            await RefreshNotificationsAsync(c, tx, suppressed.Select(x => x.Delivery.NotificationId), now, ct);
+        }
+
+        return claimed;
+    }
+
+    /// <summary>
+    /// Phase one of the gate, in two round trips. First: an advisory lock per recipient and channel (all of them, in one
+    /// global order, so two claimers never wait on each other in a cycle), which serializes claims of a recipient's channel
+    /// across processes until the transaction ends, then the recipients' rules, the email and SMS addresses' suppressions
+    /// and the read times escalations ask about. Second, once the rules are known (a frequency cap looks back a day): the
+    /// recipients' recent sends over the windows the gate reads. Every statement after the locks takes a READ COMMITTED
+    /// snapshot newer than them, so the counts are exact.
+    /// </summary>
+    private static async Task<GateFacts> LoadGateFactsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Delivery> candidates, IDispatchGate gate,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var facts = new GateFacts();
+        var pairs = candidates.Select(d => (d.RecipientId, d.Channel)).Distinct().ToList();
+        var users = pairs.Select(p => p.RecipientId).Distinct(StringComparer.Ordinal).ToArray();
+        var addresses = candidates.Where(d => d.Channel is Channel.Email or Channel.Sms).Select(d => (d.Channel, d.Target)).Distinct().ToArray();
+        var escalations = candidates.Where(d => d.Condition is not null).Select(d => d.NotificationId).Distinct(StringComparer.Ordinal).ToArray();
+        var rules = new Dictionary<string, IReadOnlyList<Core.Preferences.PreferenceRule>>(StringComparer.Ordinal);
+
+        await using (var batch = new NpgsqlBatch(c, tx))
+        {
+            var keys = pairs.Select(p => p.RecipientId + "\u001f" + ((int)p.Channel).ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Order(StringComparer.Ordinal).ToArray();
+            batch.Add("SELECT pg_advisory_xact_lock(hashtextextended('herald.recipient:' || k, 0)) FROM unnest(@k::text[]) WITH ORDINALITY AS x(k, o) ORDER BY o")
+                .With("k", keys);
+            batch.Add("SELECT user_id, preferences FROM users WHERE user_id = ANY(@u) AND preferences IS NOT NULL").With("u", users);
+            batch.Add("""
+                SELECT s.channel, s.address, s.reason FROM suppressions s
+                JOIN unnest(@c::integer[], @a::text[]) AS x(ch, addr) ON s.channel = x.ch AND s.address = x.addr
+                """).With("c", addresses.Select(a => (int)a.Channel).ToArray()).With("a", addresses.Select(a => a.Target).ToArray());
+            batch.Add("SELECT notification_id, min(read_at) FROM feed WHERE notification_id = ANY(@n) AND read_at IS NOT NULL GROUP BY notification_id")
+                .With("n", escalations);
+            await using var r = await batch.ExecuteReaderAsync(ct);
+            await r.NextResultAsync(ct); // the locks
+            while (await r.ReadAsync(ct))
+            {
+                rules[r.GetString(0)] = StoreJson.Rules(r.GetString(1));
+            }
+
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                facts.AddSuppression((Channel)r.GetInt32(0), r.GetString(1), r.GetString(2));
+            }
+
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                facts.AddReadAt(r.GetString(0), r.Time(1));
+            }
+        }
+
+        foreach (var (user, list) in rules)
+        {
+            facts.AddRules(user, list);
+        }
+
+        var since = pairs.Select(p => (now - GateFacts.Lookback(gate, p.Channel, rules.GetValueOrDefault(p.RecipientId) ?? [])).Ms()).ToArray();
+        await using var sends = c.Command($"""
+            SELECT d.recipient_id, d.channel, d.claimed_at, d.event_type, d.content_hash, d.notification_id
+            FROM unnest(@r::text[], @c::integer[], @since::bigint[]) AS x(r, ch, since)
+            JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.claimed_at > x.since
+            WHERE d.status IN {SendingStatuses}
+            ORDER BY d.claimed_at
+            """, tx).With("r", pairs.Select(p => p.RecipientId).ToArray()).With("c", pairs.Select(p => (int)p.Channel).ToArray()).With("since", since);
+        await using var reader = await sends.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            facts.AddSend(new RecentSend(reader.GetString(0), (Channel)reader.GetInt32(1), reader.Time(2), reader.GetString(3), reader.GetString(4), reader.GetString(5)));
+        }
+
+        return facts;
+    }
+
+    /// <summary>The gate's decisions for a batch, one round trip: claims, deferrals, suppressions and their trace.</summary>
+    private static async Task WriteGateDecisionsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Delivery> claimed,
+        List<(Delivery Delivery, DateTimeOffset Until)> deferred, List<(Delivery Delivery, string Reason, string Status)> suppressed,
+        List<TraceEntry> trace, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(c, tx);
+        if (claimed.Count > 0)
+        {
+            batch.Add("""
+                UPDATE deliveries SET status = 'sending', lease_until = @lease, lease_owner = @owner, claimed_at = @now, attempts = attempts + 1,
+                    updated_at = @now, published_due = NULL, published_at = NULL
+                FROM unnest(@n::text[], @id::text[]) AS x(nid, did)
+                WHERE notification_id = x.nid AND id = x.did
+                """).With("lease", leaseUntil.Ms()).With("owner", owner).With("now", now.Ms())
+                .With("n", claimed.Select(d => d.NotificationId).ToArray()).With("id", claimed.Select(d => d.Id).ToArray());
+        }
+
+        if (deferred.Count > 0)
+        {
+            batch.Add("""
+                UPDATE deliveries SET status = 'deferred', due_at = x.until, updated_at = @now
+                FROM unnest(@n::text[], @id::text[], @until::bigint[]) AS x(nid, did, until)
+                WHERE notification_id = x.nid AND id = x.did
+                """).With("n", deferred.Select(x => x.Delivery.NotificationId).ToArray()).With("id", deferred.Select(x => x.Delivery.Id).ToArray())
+                .With("until", deferred.Select(x => x.Until.Ms()).ToArray()).With("now", now.Ms());
+        }
+
+        if (suppressed.Count > 0)
+        {
+            batch.Add("""
+                UPDATE deliveries SET status = x.status, last_error = x.reason, updated_at = @now
+                FROM unnest(@n::text[], @id::text[], @r::text[], @s::text[]) AS x(nid, did, reason, status)
+                WHERE notification_id = x.nid AND id = x.did
+                """).With("n", suppressed.Select(x => x.Delivery.NotificationId).ToArray()).With("id", suppressed.Select(x => x.Delivery.Id).ToArray())
+                .With("r", suppressed.Select(x => x.Reason).ToArray()).With("s", suppressed.Select(x => x.Status).ToArray()).With("now", now.Ms());
+        }
+
+        if (trace.Count > 0)
+        {
+            AddTrace(batch, trace);
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+    }
+}
