@@ -65,9 +65,11 @@ public static class HeraldCoreServiceCollectionExtensions
 
         if (hosting.Distributed)
         {
+            services.AddSingleton<Transport.PartitionOwnership>();
             if (hosting.Worker)
             {
                 services.AddHostedService<PlannerWorker>();
+                services.AddHostedService<Pipeline.Distributed.WorkerMembershipWorker>();
                 services.AddHostedService<Pipeline.Distributed.TransportLaneWorker>();
             }
 

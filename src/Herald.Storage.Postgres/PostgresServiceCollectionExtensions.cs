@@ -38,6 +38,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<Herald.Core.Digests.IDigestStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IWorkRelayStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IProviderBucketStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IWorkerRegistry>(sp => sp.GetRequiredService<PostgresStore>());
         return services;
     }
 }

@@ -57,3 +57,19 @@ public interface IProviderBucketStore
     /// </summary>
     Task<TimeSpan?> TryTakeAsync(string name, double perSecond, double capacity, DateTimeOffset now, CancellationToken ct);
 }
+
+/// <summary>
+/// Which worker processes are alive, kept in the shared store so every node computes the same partition assignment
+/// (<see cref="Transport.PartitionOwnership"/>). Implemented by the PostgreSQL store, on the database's clock.
+/// </summary>
+public interface IWorkerRegistry
+{
+    /// <summary>
+    /// Records that <paramref name="nodeId"/> is alive now, forgets nodes silent for much longer than
+    /// <paramref name="liveFor"/>, and returns the nodes seen within <paramref name="liveFor"/> (this one included), in id order.
+    /// </summary>
+    Task<IReadOnlyList<string>> HeartbeatAsync(string nodeId, TimeSpan liveFor, CancellationToken ct);
+
+    /// <summary>Removes the node at a clean stop, so the others take over its partitions at once.</summary>
+    Task LeaveAsync(string nodeId, CancellationToken ct);
+}

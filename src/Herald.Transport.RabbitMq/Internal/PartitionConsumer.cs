@@ -22,6 +22,7 @@ internal sealed partial class PartitionConsumer(
     ConfirmedPublisher publisher,
     Topology topology,
     RabbitMqOptions options,
+    PartitionOwnership ownership,
     TimeProvider time,
     ILogger logger,
     Channel lane,
@@ -31,7 +32,11 @@ internal sealed partial class PartitionConsumer(
     Func<IReadOnlyList<WorkItem>, CancellationToken, Task<IReadOnlyList<WorkResult>>> handler)
 {
     private static readonly TimeSpan CancelTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>A consumer yields a partition it does not own at most this often, so a stale node list cannot make it flap.</summary>
+    private static readonly TimeSpan YieldEvery = TimeSpan.FromSeconds(10);
+
     private readonly string _queue = topology.Queue(lane, priority, partition);
+    private DateTimeOffset _lastYield = DateTimeOffset.MinValue;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -86,9 +91,14 @@ internal sealed partial class PartitionConsumer(
         try
         {
             var closed = await Task.WhenAny(shutdown.Task, processing).WaitAsync(ct);
-            if (closed == processing)
+            if (closed == processing && await processing)
             {
-                await processing; // Settling failed (the channel is going down): rethrow, re-attach.
+                // Yield: the batch in hand is settled; cancelling and closing gives back what waits in the buffer, in
+                // order, and the broker activates the next standby. RunAsync subscribes again, at the back.
+                LogYielded(logger, _queue);
+                await channel.BasicCancelAsync(tag, noWait: false, ct);
+                await channel.CloseAsync(ct);
+                return;
             }
 
             LogChannelLost(logger, _queue, (await shutdown.Task).ReplyText);
@@ -128,7 +138,8 @@ internal sealed partial class PartitionConsumer(
     /// with <paramref name="ct"/>, so a channel loss never cuts a send short: its acks then fail, the broker redelivers the
     /// messages, and the store finds nothing left to claim for them.
     /// </remarks>
-    private async Task ProcessAsync(IChannel channel, System.Threading.Channels.ChannelReader<Received> inbox, CancellationToken lost, CancellationToken ct)
+    /// <returns>True when the consumer yields the partition to the live node that owns it (<see cref="PartitionOwnership"/>).</returns>
+    private async Task<bool> ProcessAsync(IChannel channel, System.Threading.Channels.ChannelReader<Received> inbox, CancellationToken lost, CancellationToken ct)
     {
         var buffer = new PartitionBuffer();
         try
@@ -149,11 +160,17 @@ internal sealed partial class PartitionConsumer(
                 }
 
                 await HandleAsync(channel, buffer, batch, ct);
+                if (!ownership.Owns(lane, priority, partition, topology.Partitions) && time.GetUtcNow() - _lastYield >= YieldEvery)
+                {
+                    _lastYield = time.GetUtcNow();
+                    return true;
+                }
             }
         }
         catch (OperationCanceledException) when (lost.IsCancellationRequested)
         {
             // Stopping or the channel was lost: whatever is unacked goes back to the queue when the channel closes.
+            return false;
         }
     }
 
@@ -292,6 +309,9 @@ internal sealed partial class PartitionConsumer(
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Error, Message = "Could not move a message of {Queue} to the dead-letter queue; requeued it")]
     private static partial void LogDeadLetterFailed(ILogger logger, Exception ex, string queue);
+
+    [LoggerMessage(EventId = 4107, Level = LogLevel.Information, Message = "Yielded {Queue} to the worker that owns it")]
+    private static partial void LogYielded(ILogger logger, string queue);
 
     [LoggerMessage(EventId = 4106, Level = LogLevel.Debug, Message = "Consumer of {Queue} did not cancel cleanly; the channel closes anyway")]
     private static partial void LogCancelIncomplete(ILogger logger, Exception ex, string queue);

@@ -16,9 +16,11 @@ internal sealed class RabbitMqWorkTransport : IWorkTransport, IAsyncDisposable
     private readonly ILogger<RabbitMqWorkTransport> _logger;
     private readonly RabbitMqConnection _connection;
     private readonly ConfirmedPublisher _publisher;
+    private readonly PartitionOwnership _ownership;
 
-    public RabbitMqWorkTransport(IOptions<RabbitMqOptions> options, TimeProvider time, ILogger<RabbitMqWorkTransport> logger)
+    public RabbitMqWorkTransport(IOptions<RabbitMqOptions> options, TimeProvider time, ILogger<RabbitMqWorkTransport> logger, PartitionOwnership? ownership = null)
     {
+        _ownership = ownership ?? new PartitionOwnership();
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -58,7 +60,7 @@ internal sealed class RabbitMqWorkTransport : IWorkTransport, IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         var partitions = Enumerable.Range(0, Topology.Partitions)
-            .Select(p => new PartitionConsumer(_connection, _publisher, Topology, _options, _time, _logger, channel, priority, p, maxBatch, handler).RunAsync(ct));
+            .Select(p => new PartitionConsumer(_connection, _publisher, Topology, _options, _ownership, _time, _logger, channel, priority, p, maxBatch, handler).RunAsync(ct));
         await Task.WhenAll(partitions);
     }
 
