@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Bench.Infrastructure;
 
-/// <summary>The two ways Herald runs: one process on SQLite, or three processes on PostgreSQL and RabbitMQ.</summary>
+/// <summary>The two ways Herald runs: one process on SQLite, or several processes (three by default) on PostgreSQL and RabbitMQ.</summary>
 internal enum Mode
 {
     Embedded,
@@ -19,25 +19,33 @@ internal sealed class Deployment : IAsyncDisposable
 {
     public const string ApiKey = "bench-admin-key";
 
+    /// <summary>Herald processes of the distributed mode unless <c>--nodes</c> says otherwise.</summary>
+    public const int DefaultNodes = 3;
+
     private readonly List<ServerProcess> _servers;
     private readonly Services? _services;
+    private readonly Services? _running;
     private readonly HttpClient[] _clients;
     private int _next;
 
-    private Deployment(Mode mode, List<ServerProcess> servers, Services? services, StoreProbe probe)
+    private Deployment(Mode mode, List<ServerProcess> servers, Services? services, Services? running, StoreProbe probe)
     {
         Mode = mode;
         _servers = servers;
         _services = services;
+        _running = running;
         Probe = probe;
         _clients = [.. servers.Select(s => NewClient(s.BaseAddress))];
     }
 
     public Mode Mode { get; }
 
-    /// <summary>How the reports name a mode.</summary>
-    public static string Describe(Mode mode) =>
-        mode == Mode.Embedded ? "embedded: 1 process, SQLite" : "distributed: 3 processes, PostgreSQL + RabbitMQ";
+    /// <summary>How the reports name a mode with its number of Herald processes.</summary>
+    public static string Describe(Mode mode, int nodes = DefaultNodes) =>
+        mode == Mode.Embedded ? "embedded: 1 process, SQLite" : $"distributed: {nodes} process{(nodes == 1 ? "" : "es")}, PostgreSQL + RabbitMQ";
+
+    /// <summary>How the reports name this deployment.</summary>
+    public string Description => Describe(Mode, _servers.Count);
 
     public StoreProbe Probe { get; }
 
@@ -47,11 +55,14 @@ internal sealed class Deployment : IAsyncDisposable
     public HttpClient Client => _clients[(int)((uint)Interlocked.Increment(ref _next) % _clients.Length)];
 
     /// <summary>
-    /// Starts Herald in <paramref name="mode"/> in <paramref name="work"/>. Settings that every scenario needs: rate
-    /// limits high enough that they never defer (the benchmark measures the pipeline, not the policy), quiet logs.
+    /// Starts Herald in <paramref name="mode"/> in <paramref name="work"/>, distributed with <paramref name="nodes"/>
+    /// processes. Settings that every scenario needs: rate limits high enough that they never defer (the benchmark
+    /// measures the pipeline, not the policy), quiet logs, and webhooks allowed to the loopback receiver.
     /// </summary>
-    public static async Task<Deployment> StartAsync(Mode mode, Services? shared, string repository, string work, IReadOnlyDictionary<string, string>? extra, Action<string> status, CancellationToken ct)
+    public static async Task<Deployment> StartAsync(Mode mode, Services? shared, string repository, string work, IReadOnlyDictionary<string, string>? extra, Action<string> status, CancellationToken ct,
+        int nodes = DefaultNodes)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nodes, 1);
         Directory.CreateDirectory(work);
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -62,6 +73,9 @@ internal sealed class Deployment : IAsyncDisposable
             ["Herald__Pipeline__RateLimits__email"] = "100000000/1h",
             ["Herald__Pipeline__RateLimits__sms"] = "100000000/1h",
             ["Herald__Pipeline__RateLimits__push"] = "100000000/1h",
+            ["Herald__Pipeline__RateLimits__webhook"] = "100000000/1h",
+            // The webhook step's receiver listens on 127.0.0.1, which the address guard refuses by default (SSRF).
+            ["Herald__Webhooks__AllowPrivateNetworks"] = "true",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {
@@ -78,7 +92,7 @@ internal sealed class Deployment : IAsyncDisposable
                 settings["Herald__Storage__Sqlite__Path"] = path;
                 status("starting Herald (embedded, SQLite)");
                 servers.Add(await ServerProcess.StartAsync(settings, work, ct));
-                return await ReadyAsync(new Deployment(mode, servers, null, StoreProbe.ForSqlite(path)), ct);
+                return await ReadyAsync(new Deployment(mode, servers, null, null, StoreProbe.ForSqlite(path)), ct);
             }
 
             if (shared is null)
@@ -95,13 +109,13 @@ internal sealed class Deployment : IAsyncDisposable
             settings["Herald__Transport__RabbitMq__Uri"] = running.RabbitMq.ToString();
             settings["Herald__Transport__RabbitMq__ExchangePrefix"] = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
             // The first process migrates; the others start once the schema exists.
-            for (var i = 0; i < 3; i++)
+            for (var i = 0; i < nodes; i++)
             {
-                status($"starting Herald process {i + 1} of 3 (PostgreSQL, RabbitMQ)");
+                status($"starting Herald process {i + 1} of {nodes} (PostgreSQL, RabbitMQ)");
                 servers.Add(await ServerProcess.StartAsync(settings, work, ct));
             }
 
-            return await ReadyAsync(new Deployment(mode, servers, services, StoreProbe.ForPostgres(database)), ct);
+            return await ReadyAsync(new Deployment(mode, servers, services, running, StoreProbe.ForPostgres(database)), ct);
         }
         catch
         {
@@ -119,7 +133,11 @@ internal sealed class Deployment : IAsyncDisposable
         }
     }
 
-    /// <summary>Publishes the benchmark's template: one in-app part (a feed item: delivered without a provider call).</summary>
+    /// <summary>
+    /// Publishes the benchmark's templates: <c>bench</c> with one in-app part (a feed item: delivered without a provider
+    /// call), <c>bench-capture</c> (SMS to the capture provider) and <c>bench-webhook</c> (a webhook payload, POSTed to
+    /// each recipient's endpoints).
+    /// </summary>
     private static async Task<Deployment> ReadyAsync(Deployment deployment, CancellationToken ct)
     {
         await deployment.PublishTemplateAsync("bench", new JsonObject
@@ -130,7 +148,24 @@ internal sealed class Deployment : IAsyncDisposable
         {
             ["sms"] = new JsonObject { ["body"] = "Code {{n}}" },
         }, ct);
+        await deployment.PublishTemplateAsync(WebhookTemplate, new JsonObject
+        {
+            ["webhook"] = new JsonObject { ["payload"] = new JsonObject { ["n"] = "{{n}}", ["text"] = "Item {{n}} for you" } },
+        }, ct);
         return deployment;
+    }
+
+    /// <summary>The template whose only channel is webhook.</summary>
+    public const string WebhookTemplate = "bench-webhook";
+
+    /// <summary>Registers an enabled webhook endpoint of <paramref name="recipientId"/> for every event type; returns its signing secret.</summary>
+    public async Task<string> CreateWebhookEndpointAsync(string recipientId, Uri url, CancellationToken ct)
+    {
+        var body = new JsonObject { ["recipient_id"] = recipientId, ["url"] = url.ToString(), ["description"] = "bench receiver" };
+        using var created = await Client.PostAsync(new Uri("/api/v1/webhook-endpoints", UriKind.Relative), Json(body), ct);
+        await EnsureAsync(created, ct);
+        var answer = JsonNode.Parse(await created.Content.ReadAsStringAsync(ct));
+        return answer?["secret"]?.GetValue<string>() ?? throw new InvalidOperationException("POST /api/v1/webhook-endpoints answered without a secret");
     }
 
     public async Task PublishTemplateAsync(string id, JsonObject channels, CancellationToken ct)
@@ -170,6 +205,14 @@ internal sealed class Deployment : IAsyncDisposable
     }
 
     public TimeSpan CpuTime => TimeSpan.FromTicks(_servers.Sum(s => s.CpuTime.Ticks));
+
+    /// <summary>
+    /// CPU used so far by every process doing Herald's work (Herald's, and distributed PostgreSQL's and RabbitMQ's
+    /// process trees) and, apart, by the benchmark's own process; see <see cref="CpuMeter"/>. Embedded, the services
+    /// (idle, or not started) are not counted: NaN.
+    /// </summary>
+    public CpuSample Cpu() => CpuMeter.Read(new CpuRoots([.. _servers.Select(s => s.Pid)],
+        Mode == Mode.Distributed ? _running?.PostgresPid : null, Mode == Mode.Distributed ? _running?.RabbitMqPid : null));
 
     public async ValueTask DisposeAsync()
     {

@@ -39,6 +39,37 @@ internal sealed partial class Services : IAsyncDisposable
         return new Services(library, work, values["HERALD_TEST_POSTGRES"], new Uri(values["HERALD_TEST_RABBITMQ"]));
     }
 
+    /// <summary>
+    /// The postmaster's pid (first line of <c>postmaster.pid</c> in the data folder), the root of every PostgreSQL
+    /// process; null when it is not running.
+    /// </summary>
+    public int? PostgresPid => FirstNumber(Path.Combine(_work, "postgres", "data", "postmaster.pid"));
+
+    /// <summary>
+    /// The broker's root process: the rabbitmq-server script that services.sh starts (server.pid) with beam.smp under
+    /// it; beam.smp itself (rabbitmq.pid) if the script is gone.
+    /// </summary>
+    public int? RabbitMqPid => FirstNumber(Path.Combine(_work, "rabbitmq", "server.pid")) is { } pid && Directory.Exists($"/proc/{pid}")
+        ? pid
+        : FirstNumber(Path.Combine(_work, "rabbitmq", "rabbitmq.pid"));
+
+    private static int? FirstNumber(string path)
+    {
+        try
+        {
+            var first = File.ReadLines(path).FirstOrDefault();
+            return int.TryParse(first?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A new empty database on the server, for one deployment; its connection string.</summary>
     public async Task<string> NewDatabaseAsync(CancellationToken ct)
     {

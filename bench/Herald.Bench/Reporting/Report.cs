@@ -94,5 +94,12 @@ internal static class Fmt
 
     public static string Pct(double share) => double.IsNaN(share) ? "–" : (share * 100).ToString("0", CultureInfo.InvariantCulture) + " %";
 
+    /// <summary>CPU µs per notification as "all (Herald / PostgreSQL / RabbitMQ)"; "–" for a group the deployment does not have.</summary>
+    public static string Cpu(Infrastructure.CpuSample perItem)
+    {
+        ArgumentNullException.ThrowIfNull(perItem);
+        return $"{N(perItem.All)} ({N(perItem.Herald)} / {N(perItem.Postgres)} / {N(perItem.RabbitMq)})";
+    }
+
     public static string MiB(double bytes) => (bytes / (1024.0 * 1024.0)).ToString("#,0", CultureInfo.InvariantCulture) + " MiB";
 }

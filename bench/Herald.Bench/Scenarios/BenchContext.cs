@@ -15,11 +15,38 @@ internal sealed record BenchContext(string Repository, string Work, BenchOptions
     }
 }
 
-/// <summary>Command-line options: which modes, and the quick variant (smaller counts, for trying the tool).</summary>
+/// <summary>
+/// Command-line options: which modes, how many Herald processes the distributed mode runs (each count in turn), and the
+/// quick variant (smaller counts, for trying the tool).
+/// </summary>
 internal sealed record BenchOptions(IReadOnlyList<Mode> Modes, bool Quick, bool Append)
 {
+    public IReadOnlyList<int> Nodes { get; init; } = [Deployment.DefaultNodes];
+
     /// <summary>Scales a count or duration down by 10 in the quick variant.</summary>
     public int Scale(int full) => Quick ? Math.Max(1, full / 10) : full;
+
+    /// <summary>The deployments to measure, in order: embedded (one process), then distributed with each node count.</summary>
+    public IEnumerable<(Mode Mode, int Nodes)> Deployments() =>
+        Modes.SelectMany(m => m == Mode.Embedded ? [(m, 1)] : Nodes.Select(n => (m, n)));
+
+    /// <summary>Parses <c>--nodes 1,2,3</c>: positive counts, comma-separated; null when it is not that.</summary>
+    public static IReadOnlyList<int>? ParseNodes(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var counts = new List<int>();
+        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > 16)
+            {
+                return null;
+            }
+
+            counts.Add(n);
+        }
+
+        return counts;
+    }
 }
 
 /// <summary>A scenario: a name for the command line and a run that produces one report per mode it measured.</summary>

@@ -23,35 +23,41 @@ internal sealed class Lanes : IScenario
     public async Task<IReadOnlyList<ScenarioReport>> RunAsync(BenchContext context, CancellationToken ct)
     {
         var reports = new List<ScenarioReport>();
-        foreach (var mode in context.Options.Modes)
+        foreach (var (mode, nodes) in context.Options.Deployments())
         {
-            reports.Add(await RunModeAsync(context, mode, ct));
+            reports.Add(await RunModeAsync(context, mode, nodes, ct));
         }
 
         return reports;
     }
 
-    private static async Task<ScenarioReport> RunModeAsync(BenchContext context, Mode mode, CancellationToken ct)
+    private static async Task<ScenarioReport> RunModeAsync(BenchContext context, Mode mode, int nodes, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var embedded = mode == Mode.Embedded;
-        var report = new ScenarioReport("lanes", Deployment.Describe(mode));
-        await using var herald = await Deployment.StartAsync(mode, null, context.Repository, context.Folder($"lanes-{mode}".ToLowerInvariant()), null, context.Status, ct);
+        var report = new ScenarioReport("lanes", Deployment.Describe(mode, nodes));
+        await using var herald = await Deployment.StartAsync(mode, null, context.Repository, context.Folder($"lanes-{mode}-{nodes}".ToLowerInvariant()), null, context.Status, ct, nodes);
         await using var memory = new MemorySampler(herald);
         var recipients = context.Options.Scale(1_000_000);
         var window = TimeSpan.FromSeconds(context.Options.Quick ? 5 : 30);
 
         // Warm-up (JIT, pools, caches), not measured: a fresh process is not what an idle production server is.
         await UrgentAsync(context, herald, "bench.lanes.urgent.warmup", TimeSpan.FromSeconds(5), ct);
+        var idleCpu = herald.Cpu();
         var idle = await UrgentAsync(context, herald, "bench.lanes.urgent.idle", TimeSpan.FromSeconds(context.Options.Quick ? 5 : 20), ct);
+        idleCpu = herald.Cpu() - idleCpu;
 
         var ingest = await Campaign.SendAsync(herald, "bench.lanes.campaign", recipients, "low", null, context.Status, ct);
         var soloStart = DateTimeOffset.UtcNow;
+        var soloCpu = herald.Cpu();
         context.Status($"campaign draining alone for {window.TotalSeconds:0} s");
         await Task.Delay(window, ct);
         var soloEnd = DateTimeOffset.UtcNow;
+        var busyCpu = herald.Cpu();
+        soloCpu = busyCpu - soloCpu;
         var busy = await UrgentAsync(context, herald, "bench.lanes.urgent.busy", window, ct);
         var busyEnd = DateTimeOffset.UtcNow;
+        busyCpu = herald.Cpu() - busyCpu;
         var left = await herald.Probe.PendingAsync("bench.lanes.campaign", ct);
 
         var campaign = await herald.Probe.DeliveriesAsync("bench.lanes.campaign", ct);
@@ -59,11 +65,13 @@ internal sealed class Lanes : IScenario
         var beside = Rate(campaign.SentTimesMs, soloEnd, busyEnd);
         var peak = memory.Peak;
 
-        var table = new Table($"Urgent in-app at {UrgentRate:0}/s (end to end: accepted → feed item, ms) and the campaign's drain (deliveries/s)",
-            ["phase", "urgent sent", "urgent e2e p50", "urgent e2e p99", "urgent e2e max", "campaign drain/s"]);
-        table.Add("idle", Fmt.N(idle.Sent), Fmt.Ms(idle.P50), Fmt.Ms(idle.P99), Fmt.Ms(idle.Max), "–");
-        table.Add("campaign alone", "–", "–", "–", "–", Fmt.N(solo));
-        table.Add("campaign + urgent", Fmt.N(busy.Sent), Fmt.Ms(busy.P50), Fmt.Ms(busy.P99), Fmt.Ms(busy.Max), Fmt.N(beside));
+        // CPU per delivered notification of each phase: everything delivered in its window (urgent and campaign alike).
+        var table = new Table($"Urgent in-app at {UrgentRate:0}/s (end to end: accepted → feed item, ms), the campaign's drain (deliveries/s) and CPU µs per delivered notification: all (Herald / PostgreSQL / RabbitMQ)",
+            ["phase", "urgent sent", "urgent e2e p50", "urgent e2e p99", "urgent e2e max", "campaign drain/s", "CPU µs/notification"]);
+        table.Add("idle", Fmt.N(idle.Sent), Fmt.Ms(idle.P50), Fmt.Ms(idle.P99), Fmt.Ms(idle.Max), "–", Fmt.Cpu(idleCpu.PerItemMicroseconds(idle.Sent)));
+        table.Add("campaign alone", "–", "–", "–", "–", Fmt.N(solo), Fmt.Cpu(soloCpu.PerItemMicroseconds(Count(campaign.SentTimesMs, soloStart, soloEnd))));
+        table.Add("campaign + urgent", Fmt.N(busy.Sent), Fmt.Ms(busy.P50), Fmt.Ms(busy.P99), Fmt.Ms(busy.Max), Fmt.N(beside),
+            Fmt.Cpu(busyCpu.PerItemMicroseconds(busy.Sent + Count(campaign.SentTimesMs, soloEnd, busyEnd))));
         report.Tables.Add(table);
         report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"Campaign of {recipients:#,0} low-priority in-app notifications accepted in {ingest.TotalSeconds:0.0} s ({recipients / ingest.TotalSeconds:#,0}/s, batches of 100, 8 in flight); {left:#,0} still queued when the measurement ended ({campaign.Sent:#,0} delivered)."));
@@ -83,6 +91,8 @@ internal sealed class Lanes : IScenario
         report.Figures["campaign_beside_urgent_per_s"] = beside;
         report.Figures["campaign_ingest_per_s"] = recipients / ingest.TotalSeconds;
         report.Figures["peak_rss_bytes"] = peak;
+        report.Figures["cpu_us_per_delivered_idle"] = idleCpu.PerItemMicroseconds(idle.Sent).All;
+        report.Figures["cpu_us_per_delivered_campaign_alone"] = soloCpu.PerItemMicroseconds(Count(campaign.SentTimesMs, soloStart, soloEnd)).All;
         report.Elapsed = clock.Elapsed;
         return report;
     }
@@ -106,10 +116,14 @@ internal sealed class Lanes : IScenario
     }
 
     /// <summary>Deliveries per second whose send time falls in [from, to).</summary>
-    internal static double Rate(long[] sentTimesMs, DateTimeOffset from, DateTimeOffset to)
+    internal static double Rate(long[] sentTimesMs, DateTimeOffset from, DateTimeOffset to) =>
+        Count(sentTimesMs, from, to) / Math.Max((to.ToUnixTimeMilliseconds() - from.ToUnixTimeMilliseconds()) / 1000.0, 1e-9);
+
+    /// <summary>Deliveries whose send time falls in [from, to).</summary>
+    internal static long Count(long[] sentTimesMs, DateTimeOffset from, DateTimeOffset to)
     {
         var a = from.ToUnixTimeMilliseconds();
         var b = to.ToUnixTimeMilliseconds();
-        return sentTimesMs.Count(t => t >= a && t < b) / Math.Max((b - a) / 1000.0, 1e-9);
+        return sentTimesMs.LongCount(t => t >= a && t < b);
     }
 }

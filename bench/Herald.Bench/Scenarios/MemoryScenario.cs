@@ -18,11 +18,11 @@ internal sealed class MemoryScenario : IScenario
     public async Task<IReadOnlyList<ScenarioReport>> RunAsync(BenchContext context, CancellationToken ct)
     {
         var reports = new List<ScenarioReport>();
-        foreach (var mode in context.Options.Modes)
+        foreach (var (mode, nodes) in context.Options.Deployments())
         {
             var clock = Stopwatch.StartNew();
-            var report = new ScenarioReport("memory", Deployment.Describe(mode));
-            await using var herald = await Deployment.StartAsync(mode, null, context.Repository, context.Folder($"memory-{mode}".ToLowerInvariant()), null, context.Status, ct);
+            var report = new ScenarioReport("memory", Deployment.Describe(mode, nodes));
+            await using var herald = await Deployment.StartAsync(mode, null, context.Repository, context.Folder($"memory-{mode}-{nodes}".ToLowerInvariant()), null, context.Status, ct, nodes);
             var count = context.Options.Scale(1_000_000);
 
             // Warm up (JIT, pools, caches) with a small batch that is delivered, so the baseline is a working server.

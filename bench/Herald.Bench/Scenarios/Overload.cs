@@ -20,16 +20,17 @@ internal sealed class Overload : IScenario
     public async Task<IReadOnlyList<ScenarioReport>> RunAsync(BenchContext context, CancellationToken ct)
     {
         var reports = new List<ScenarioReport>();
-        foreach (var mode in context.Options.Modes)
+        foreach (var (mode, nodes) in context.Options.Deployments())
         {
             var clock = Stopwatch.StartNew();
             var embedded = mode == Mode.Embedded;
-            var report = new ScenarioReport("overload", Deployment.Describe(mode));
-            await using var herald = await Deployment.StartAsync(mode, null, context.Repository, context.Folder($"overload-{mode}".ToLowerInvariant()), null, context.Status, ct);
+            var report = new ScenarioReport("overload", Deployment.Describe(mode, nodes));
+            await using var herald = await Deployment.StartAsync(mode, null, context.Repository, context.Folder($"overload-{mode}-{nodes}".ToLowerInvariant()), null, context.Status, ct, nodes);
             await using var memory = new MemorySampler(herald);
             const string eventType = "bench.overload";
             var offered = embedded ? 100_000 : 50_000; // notifications/s, several times what either mode commits
             var duration = TimeSpan.FromSeconds(context.Options.Quick ? 5 : 20);
+            var cpu = herald.Cpu();
             var load = await OpenLoop.RunAsync(_ => herald.Client, n => Requests.Batch(eventType, "o", n % 100 * Requests.BatchSize, n),
                 offered / (double)Requests.BatchSize, duration, maxInFlight: 20_000, keepBodies: false,
                 r => context.Status($"overload: {r.Accepted:#,0} batches accepted, {r.Throttled + r.Unavailable:#,0} refused"), ct);
@@ -37,6 +38,7 @@ internal sealed class Overload : IScenario
             var accepted = load.Accepted * Requests.BatchSize;
             var drainTimeout = TimeSpan.FromSeconds(context.Options.Quick ? 60 : 360);
             var drained = await Drain.WaitAsync(herald.Probe, eventType, drainTimeout, context.Status, ct);
+            cpu = herald.Cpu() - cpu;
             var stored = await herald.Probe.NotificationsAsync(eventType, ct);
             var delivered = (await herald.Probe.DeliveriesAsync(eventType, ct)).Sent;
             var (p50, p99, p999) = Percentiles.Summary(load.AcceptLatencyMs);
@@ -52,6 +54,11 @@ internal sealed class Overload : IScenario
             table.Add("peak resident memory under load", Fmt.MiB(loadPeak));
             table.Add("notifications in the store", Fmt.N(stored));
             table.Add("delivered afterwards", $"{Fmt.N(delivered)}{(drained ? "" : $" (not drained within {drainTimeout.TotalSeconds:0} s)")}");
+            // Load and drain together: the refused requests' cost is part of what each delivered notification took.
+            var perDelivered = cpu.PerItemMicroseconds(delivered);
+            table.Add("CPU µs per delivered notification, load and drain: all (Herald / PostgreSQL / RabbitMQ)", Fmt.Cpu(perDelivered));
+            table.Add("load generator CPU µs per delivered notification", Fmt.N(perDelivered.LoadGenerator));
+            report.Figures["cpu_us_per_delivered"] = perDelivered.All;
             report.Tables.Add(table);
             report.Targets.Add(new TargetCheck("excess refused with 429/503", Fmt.N(load.Throttled + load.Unavailable), load.Throttled + load.Unavailable > 0));
             report.Targets.Add(new TargetCheck("every refusal carries Retry-After", $"{Fmt.N(load.WithoutRetryAfter)} without", load.WithoutRetryAfter == 0));

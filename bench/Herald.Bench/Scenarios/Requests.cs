@@ -16,10 +16,11 @@ internal static class Requests
             $$$"""{"event_type":"{{{eventType}}}","recipient_id":"{{{recipient}}}","template_id":"{{{template}}}","priority":"{{{priority}}}","data":{"n":"{{{n}}}"}}"""));
 
     /// <summary>A batch of <see cref="BatchSize"/> recipients: <paramref name="prefix"/> + (first .. first + 99).</summary>
-    public static HttpRequestMessage Batch(string eventType, string prefix, long first, long n, string priority = "normal", DateTimeOffset? scheduledAt = null)
+    public static HttpRequestMessage Batch(string eventType, string prefix, long first, long n, string priority = "normal", DateTimeOffset? scheduledAt = null,
+        string template = "bench")
     {
         var body = new StringBuilder(2_000);
-        body.Append(CultureInfo.InvariantCulture, $$"""{"event_type":"{{eventType}}","template_id":"bench","priority":"{{priority}}","data":{"n":"{{n}}"},""");
+        body.Append(CultureInfo.InvariantCulture, $$"""{"event_type":"{{eventType}}","template_id":"{{template}}","priority":"{{priority}}","data":{"n":"{{n}}"},""");
         if (scheduledAt is { } at)
         {
             body.Append("\"scheduled_at\":\"").Append(at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)).Append("\",");

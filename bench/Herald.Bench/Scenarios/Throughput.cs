@@ -8,15 +8,19 @@ using Herald.Bench.Reporting;
 namespace Herald.Bench.Scenarios;
 
 /// <summary>
-/// Open-loop load at increasing fixed rates, single sends and batches of 100, embedded and distributed: accepted/s and
-/// delivered/s end to end (202 to feed item), API accept latency per rate, and the highest rate sustained with p99 under
-/// 25 ms. The ceiling is measured in the same run, so Herald's figure is also a share of what the machine allows.
+/// Open-loop load at increasing fixed rates, single sends and batches of 100, embedded and distributed (with each
+/// <c>--nodes</c> count): accepted/s and delivered/s end to end (202 to feed item), API accept latency per rate, the
+/// highest rate sustained with p99 under 25 ms, and the CPU every process involved spent per delivered notification.
+/// A webhook ladder sends batches whose recipients each have an endpoint at a loopback receiver that verifies every
+/// signature. The ceiling is measured in the same run, so Herald's figure is also a share of what the machine allows.
 /// </summary>
 internal sealed class Throughput : IScenario
 {
     public string Name => "throughput";
 
-    public string Description => "open-loop load at rising rates, single sends and batches of 100; ceiling in the same run";
+    public string Description => "open-loop load at rising rates: single sends, batches of 100, webhooks to a loopback receiver; CPU per notification; ceiling in the same run";
+
+    private const string Webhook = "webhook";
 
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(45);
 
@@ -34,10 +38,11 @@ internal sealed class Throughput : IScenario
 
             var ceiling = await CeilingProbe.MeasureAsync(new CeilingTargets(context.Folder("ceiling"), services?.Postgres, services?.RabbitMq,
                 context.Options.Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(3)), context.Status, ct);
+            await using var receiver = await WebhookReceiver.StartAsync(ct);
             var reports = new List<ScenarioReport>();
-            foreach (var mode in context.Options.Modes)
+            foreach (var (mode, nodes) in context.Options.Deployments())
             {
-                reports.Add(await RunModeAsync(context, mode, services, ceiling, ct));
+                reports.Add(await RunModeAsync(context, mode, nodes, services, ceiling, receiver, ct));
             }
 
             return reports;
@@ -51,30 +56,50 @@ internal sealed class Throughput : IScenario
         }
     }
 
-    private static async Task<ScenarioReport> RunModeAsync(BenchContext context, Mode mode, Services? services, CeilingResult ceiling, CancellationToken ct)
+    private static async Task<ScenarioReport> RunModeAsync(BenchContext context, Mode mode, int nodes, Services? services, CeilingResult ceiling, WebhookReceiver receiver,
+        CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var report = new ScenarioReport("throughput", Deployment.Describe(mode));
-        await using var herald = await Deployment.StartAsync(mode, services, context.Repository, context.Folder($"throughput-{mode}".ToLowerInvariant()), null, context.Status, ct);
+        var report = new ScenarioReport("throughput", Deployment.Describe(mode, nodes));
+        var folder = $"throughput-{mode}-{nodes}".ToLowerInvariant();
+        await using var herald = await Deployment.StartAsync(mode, services, context.Repository, context.Folder(folder), null, context.Status, ct, nodes);
+        await WebhookRecipients.RegisterAsync(herald, receiver, folder, context.Status, ct);
         var step = TimeSpan.FromSeconds(context.Options.Quick ? 3 : 10);
-        var table = new Table($"Open-loop steps of {step.TotalSeconds:0} s (rate = notifications/s offered; latencies in ms)",
-            ["kind", "rate", "accepted/s", "delivered/s", "non-202", "accept p50", "p99", "p99.9", "e2e p50", "e2e p99", "drain after step", "server CPU (cores)"]);
+        var table = new Table($"Open-loop steps of {step.TotalSeconds:0} s (rate = notifications/s offered; latencies in ms; CPU µs per delivered notification, all processes)",
+            ["kind", "rate", "accepted/s", "delivered/s", "non-202", "accept p50", "p99", "p99.9", "e2e p50", "e2e p99", "drain after step", "server CPU (cores)", "CPU µs/notification"]);
         report.Tables.Add(table);
         var stages = new Table("Where the end-to-end time goes (ms, p50 / p99): accepted → planned (delivery written) → claimed by a lane → sent",
             ["kind", "rate", "accepted → planned", "planned → claimed", "claimed → sent"]);
         report.Tables.Add(stages);
+        var cpuTable = new Table("CPU time per delivered notification (µs), from the step's start until its work drained; \"all\" = Herald + PostgreSQL + RabbitMQ, without the load generator",
+            ["kind", "rate", "delivered", "all", "Herald", "PostgreSQL", "RabbitMQ", "load generator"]);
+        report.Tables.Add(cpuTable);
+        var webhooks = new Table("Webhook receiver (loopback, in the load generator's process; Standard Webhooks signatures checked with each endpoint's secret)",
+            ["rate", "POSTs received", "bad signatures", "duplicate webhook-id"]);
 
         var steps = new List<Step>();
         foreach (var (kind, rates) in Ladders(mode))
         {
             foreach (var rate in rates)
             {
+                var before = receiver.Counts;
                 var result = await StepAsync(context, herald, kind, rate, step, ct);
                 steps.Add(result);
                 table.Add(kind, Fmt.N(rate), Fmt.N(result.AcceptedPerSecond), Fmt.N(result.DeliveredPerSecond), Fmt.N(result.NotAccepted),
                     Fmt.Ms(result.Accept.P50), Fmt.Ms(result.Accept.P99), Fmt.Ms(result.Accept.P999), Fmt.Ms(result.EndToEnd.P50), Fmt.Ms(result.EndToEnd.P99),
-                    result.Drained ? $"{result.DrainSeconds:0.0} s" : $"not within {DrainTimeout.TotalSeconds:0} s", result.Cores.ToString("0.00", CultureInfo.InvariantCulture));
+                    result.Drained ? $"{result.DrainSeconds:0.0} s" : $"not within {DrainTimeout.TotalSeconds:0} s", result.Cores.ToString("0.00", CultureInfo.InvariantCulture),
+                    Fmt.N(result.CpuPerDelivered.All));
                 stages.Add(kind, Fmt.N(rate), Pair(result.Stages.Plan), Pair(result.Stages.Claim), Pair(result.Stages.Send));
+                cpuTable.Add(kind, Fmt.N(rate), Fmt.N(result.Delivered), Fmt.N(result.CpuPerDelivered.All), Fmt.N(result.CpuPerDelivered.Herald),
+                    Fmt.N(result.CpuPerDelivered.Postgres), Fmt.N(result.CpuPerDelivered.RabbitMq), Fmt.N(result.CpuPerDelivered.LoadGenerator));
+                if (kind == Webhook)
+                {
+                    var seen = receiver.Counts - before;
+                    webhooks.Add(Fmt.N(rate), Fmt.N(seen.Received), Fmt.N(seen.BadSignatures), Fmt.N(seen.Duplicates));
+                    report.Figures["webhook.bad_signatures"] = report.Figures.GetValueOrDefault("webhook.bad_signatures") + seen.BadSignatures;
+                    report.Figures["webhook.received"] = report.Figures.GetValueOrDefault("webhook.received") + seen.Received;
+                }
+
                 if (!result.Sustained)
                 {
                     break; // Above capacity: the next rate would only queue more.
@@ -82,19 +107,20 @@ internal sealed class Throughput : IScenario
             }
         }
 
+        report.Tables.Add(webhooks);
         Summarize(report, mode, steps, ceiling);
         report.Elapsed = clock.Elapsed;
         return report;
     }
 
-    /// <summary>Offered notifications/s per kind. Batches send rate/100 requests per second.</summary>
+    /// <summary>Offered notifications/s per kind. Batches (webhook included) send rate/100 requests per second.</summary>
     private static IEnumerable<(string Kind, int[] Rates)> Ladders(Mode mode) => mode == Mode.Embedded
-        ? [("single", [500, 1_000, 2_000, 4_000, 8_000]), ("batch-100", [2_000, 5_000, 10_000, 20_000, 40_000])]
-        : [("single", [250, 500, 1_000, 2_000, 4_000]), ("batch-100", [1_000, 2_000, 5_000, 10_000, 20_000])];
+        ? [("single", [500, 1_000, 2_000, 4_000, 8_000]), ("batch-100", [2_000, 5_000, 10_000, 20_000, 40_000]), (Webhook, [1_000, 2_000, 4_000, 8_000])]
+        : [("single", [250, 500, 1_000, 2_000, 4_000]), ("batch-100", [1_000, 2_000, 5_000, 10_000, 20_000]), (Webhook, [500, 1_000, 2_000, 4_000, 8_000])];
 
     private sealed record Step(string Kind, int Rate, double AcceptedPerSecond, double DeliveredPerSecond, long NotAccepted,
         (double P50, double P99, double P999) Accept, (double P50, double P99, double P999) EndToEnd, bool Drained, double DrainSeconds, double Cores,
-        (double[] Plan, double[] Claim, double[] Send) Stages)
+        (double[] Plan, double[] Claim, double[] Send) Stages, long Delivered, CpuSample CpuPerDelivered)
     {
         /// <summary>Everything offered was accepted, and delivery kept pace (drained within 2 s of the step's end).</summary>
         public bool Sustained => NotAccepted == 0 && AcceptedPerSecond >= Rate * 0.98 && Drained && DrainSeconds <= 2;
@@ -105,24 +131,71 @@ internal sealed class Throughput : IScenario
         var eventType = string.Create(CultureInfo.InvariantCulture, $"bench.tp.{kind}.{rate}");
         var batch = kind != "single";
         var requestRate = batch ? rate / (double)Requests.BatchSize : rate;
-        context.Status($"{herald.Mode}: {kind} at {rate:#,0}/s");
+        context.Status($"{herald.Description}: {kind} at {rate:#,0}/s");
         var startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var cpu = herald.CpuTime;
+        var cpuAll = herald.Cpu();
         var wall = Stopwatch.StartNew();
-        var load = await OpenLoop.RunAsync(_ => herald.Client, n => batch
-                ? Requests.Batch(eventType, "u", n % 100 * Requests.BatchSize, n)
-                : Requests.Single(eventType, "u" + (n % 10_000).ToString(CultureInfo.InvariantCulture), n),
+        var load = await OpenLoop.RunAsync(_ => herald.Client, n => kind switch
+            {
+                Webhook => Requests.Batch(eventType, WebhookRecipients.Prefix, n % (WebhookRecipients.Count / Requests.BatchSize) * Requests.BatchSize, n,
+                    template: Deployment.WebhookTemplate),
+                "single" => Requests.Single(eventType, "u" + (n % 10_000).ToString(CultureInfo.InvariantCulture), n),
+                _ => Requests.Batch(eventType, "u", n % 100 * Requests.BatchSize, n),
+            },
             requestRate, duration, maxInFlight: 4_096, keepBodies: false,
-            r => context.Status($"{herald.Mode}: {kind} at {rate:#,0}/s: {r.Accepted * (batch ? Requests.BatchSize : 1):#,0} accepted"), ct);
+            r => context.Status($"{herald.Description}: {kind} at {rate:#,0}/s: {r.Accepted * (batch ? Requests.BatchSize : 1):#,0} accepted"), ct);
         var endMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var drained = await Drain.WaitAsync(herald.Probe, eventType, DrainTimeout, context.Status, ct);
         var cores = (herald.CpuTime - cpu).TotalSeconds / wall.Elapsed.TotalSeconds;
+        var used = herald.Cpu() - cpuAll;
         var sample = await herald.Probe.DeliveriesAsync(eventType, ct);
         var multiplier = batch ? Requests.BatchSize : 1;
         var deliveredSeconds = Math.Max((sample.LastSent - startMs) / 1000.0, duration.TotalSeconds);
         return new Step(kind, rate, load.AcceptedPerSecond * multiplier, sample.Sent / deliveredSeconds,
             load.Offered - load.Accepted, Percentiles.Summary(load.AcceptLatencyMs), Percentiles.Summary(sample.LatenciesMs),
-            drained, Math.Max(0, (sample.LastSent - endMs) / 1000.0), cores, sample.Stages);
+            drained, Math.Max(0, (sample.LastSent - endMs) / 1000.0), cores, sample.Stages, sample.Sent, used.PerItemMicroseconds(sample.Sent));
+    }
+
+    /// <summary>CPU per delivered notification at the step that delivered the most, against issue 14's 300 µs.</summary>
+    private static void SummarizeCpu(ScenarioReport report, List<Step> inApp)
+    {
+        var top = inApp.Where(s => s.Delivered > 0).MaxBy(s => s.DeliveredPerSecond);
+        if (top is null)
+        {
+            return;
+        }
+
+        var cpu = top.CpuPerDelivered;
+        report.Figures["cpu_us_per_delivered"] = cpu.All;
+        report.Figures["cpu_us_per_delivered.herald"] = cpu.Herald;
+        report.Figures["cpu_us_per_delivered.postgres"] = cpu.Postgres;
+        report.Figures["cpu_us_per_delivered.rabbitmq"] = cpu.RabbitMq;
+        report.Figures["cpu_us_per_delivered.load_generator"] = cpu.LoadGenerator;
+        report.Targets.Add(new TargetCheck("≤ 300 µs CPU per delivered notification, all processes (issue 14), at the best step",
+            $"{Fmt.N(cpu.All)} µs ({top.Kind} at {Fmt.N(top.Rate)}/s)", cpu.All <= 300));
+    }
+
+    private static void SummarizeWebhooks(ScenarioReport report, bool embedded, List<Step> webhook)
+    {
+        if (webhook.Count == 0)
+        {
+            return;
+        }
+
+        var best = webhook.Max(s => s.DeliveredPerSecond);
+        var top = webhook.MaxBy(s => s.DeliveredPerSecond)!;
+        report.Figures["webhook.delivered_per_s_max"] = best;
+        report.Figures["webhook.cpu_us_per_delivered"] = top.CpuPerDelivered.All;
+        report.Notes.Add($"{Webhook}: up to {Fmt.N(best)} webhook deliveries/s (POSTed, signed, answered 204), {Fmt.N(top.CpuPerDelivered.All)} CPU µs each at that step. "
+            + "The receiver runs in the load generator's process, so its CPU is in that column, not in \"all\".");
+        var bad = report.Figures.GetValueOrDefault("webhook.bad_signatures");
+        report.Targets.Add(new TargetCheck("every webhook POST carries a valid Standard Webhooks signature",
+            $"{Fmt.N(bad)} bad of {Fmt.N(report.Figures.GetValueOrDefault("webhook.received"))} received", bad == 0));
+        if (!embedded)
+        {
+            report.Targets.Add(new TargetCheck("≥ 4,000 webhook deliveries/s to a loopback receiver (issue 14)", Fmt.N(best) + "/s", best >= 4_000));
+        }
     }
 
     private static string Pair(double[] values)
@@ -134,7 +207,9 @@ internal sealed class Throughput : IScenario
     private static void Summarize(ScenarioReport report, Mode mode, List<Step> steps, CeilingResult ceiling)
     {
         var embedded = mode == Mode.Embedded;
-        var best = steps.Count == 0 ? 0 : steps.Max(s => s.DeliveredPerSecond);
+        // The in-app kinds are what the ceiling models; the webhook ladder is summarized on its own below.
+        var inApp = steps.Where(s => s.Kind != Webhook).ToList();
+        var best = inApp.Count == 0 ? 0 : inApp.Max(s => s.DeliveredPerSecond);
         var ceilingRate = embedded ? ceiling.EmbeddedPerSecond : ceiling.DistributedPerSecond ?? double.NaN;
         var share = best / ceilingRate;
         report.Figures["delivered_per_s_max"] = best;
@@ -162,13 +237,17 @@ internal sealed class Throughput : IScenario
         report.Targets.Add(new TargetCheck($"≥ {target:#,0} notifications/s end to end", Fmt.N(best) + "/s", best >= target));
         report.Targets.Add(new TargetCheck($"≥ {shareTarget:P0} of the same-run ceiling", $"{Fmt.Pct(share)} of {Fmt.N(ceilingRate)}/s", share >= shareTarget));
 
-        // API p99 at half of the maximum load: the step (any kind) whose offered rate is nearest half of the best delivered rate.
+        // API p99 at half of the maximum load: the step (any in-app kind) whose offered rate is nearest half of the best delivered rate.
         var half = best / 2;
-        var nearest = steps.Where(s => s.NotAccepted == 0).OrderBy(s => Math.Abs(s.Rate - half)).FirstOrDefault();
+        var nearest = inApp.Where(s => s.NotAccepted == 0).OrderBy(s => Math.Abs(s.Rate - half)).FirstOrDefault();
         var p99Target = embedded ? 5.0 : 10.0;
         report.Targets.Add(new TargetCheck($"API p99 ≤ {p99Target:0} ms at half of max load",
             nearest is null ? "no step" : $"{Fmt.Ms(nearest.Accept.P99)} ms ({nearest.Kind} at {Fmt.N(nearest.Rate)}/s)", nearest is not null && nearest.Accept.P99 <= p99Target));
+        SummarizeCpu(report, inApp);
+        SummarizeWebhooks(report, embedded, steps.Where(s => s.Kind == Webhook).ToList());
         report.Notes.Add("Server CPU is the CPU time Herald's processes used from the start of a step until its work drained, over that wall time (2 cores = 2.00).");
+        report.Notes.Add("CPU µs per notification is the CPU time of every process doing Herald's work (Herald's; distributed also PostgreSQL's postmaster with all its backends, "
+            + "exited ones included, and RabbitMQ's beam.smp with its children) over the same window, divided by the deliveries of the step; the load generator is shown apart.");
         report.Notes.Add("The load generator runs on the same 2 cores as Herald (and, distributed, PostgreSQL and RabbitMQ); its CPU is part of every figure.");
     }
 }
