@@ -30,6 +30,17 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
             .With("r", recipientId).ReadAllAsync(MapEndpoint, ct);
     }
 
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<WebhookEndpoint>>> GetEndpointsForRecipientsAsync(IReadOnlyCollection<string> recipientIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(recipientIds);
+        var ids = recipientIds.Distinct(StringComparer.Ordinal).ToArray();
+        await using var c = await db.OpenAsync(ct);
+        var all = await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE recipient_id = ANY(@r) ORDER BY created_at, id COLLATE \"C\"")
+            .With("r", ids).ReadAllAsync(MapEndpoint, ct);
+        var byRecipient = all.ToLookup(e => e.RecipientId, StringComparer.Ordinal);
+        return ids.ToDictionary(id => id, id => (IReadOnlyList<WebhookEndpoint>)[.. byRecipient[id]], StringComparer.Ordinal);
+    }
+
     public async Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);

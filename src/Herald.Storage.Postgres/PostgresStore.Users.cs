@@ -86,6 +86,31 @@ public sealed partial class PostgresStore : IUserStore
             .With("u", userId).ReadAllAsync(MapDevice, ct);
     }
 
+    public async Task<IReadOnlyDictionary<string, (UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)>> GetRecipientsAsync(IReadOnlyCollection<string> userIds,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        var result = userIds.Distinct(StringComparer.Ordinal).ToDictionary(id => id, _ => ((UserProfile?)null, (IReadOnlyList<PreferenceRule>)[]), StringComparer.Ordinal);
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.Command("SELECT user_id, email, phone, locale, timezone, updated_at, preferences FROM users WHERE user_id = ANY(@ids)")
+            .With("ids", result.Keys.ToArray()).ReadAllAsync(r => (Profile: MapProfile(r), Rules: r.StringOrNull(6) is { } json ? StoreJson.Rules(json) : []), ct);
+        foreach (var (profile, rules) in rows)
+        {
+            result[profile.UserId] = (profile, rules);
+        }
+
+        return result;
+    }
+
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<Device>>> GetDevicesAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        await using var c = await db.OpenAsync(ct);
+        var devices = await c.Command($"SELECT {DeviceColumns} FROM devices WHERE user_id = ANY(@u) ORDER BY created_at, id COLLATE \"C\"")
+            .With("u", userIds.Distinct(StringComparer.Ordinal).ToArray()).ReadAllAsync(MapDevice, ct);
+        return userIds.Distinct(StringComparer.Ordinal).ToDictionary(id => id, id => (IReadOnlyList<Device>)[.. devices.Where(d => d.UserId == id)], StringComparer.Ordinal);
+    }
+
     private static UserProfile MapProfile(NpgsqlDataReader r) =>
         new(r.GetString(0), r.StringOrNull(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4), r.Time(5));
 

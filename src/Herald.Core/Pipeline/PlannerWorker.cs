@@ -37,11 +37,7 @@ public sealed partial class PlannerWorker(
                     continue;
                 }
 
-                var results = new List<PlanResult>(batch.Count);
-                foreach (var n in batch)
-                {
-                    results.Add(await planner.PlanAsync(n, ct));
-                }
+                var results = await planner.PlanBatchAsync(batch, ct);
 
                 await store.CompletePlanningAsync(results, time.GetUtcNow(), ct);
                 foreach (var lane in results.SelectMany(r => r.Deliveries).Select(d => (d.Channel, d.Priority)).Distinct())

@@ -116,6 +116,19 @@ public interface IWebhookEndpointStore
     Task<WebhookEndpoint?> GetEndpointAsync(string id, CancellationToken ct);
     Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string recipientId, CancellationToken ct);
 
+    /// <summary><see cref="GetEndpointsForRecipientAsync"/> for a planning batch, keyed by recipient id (every id present).</summary>
+    async Task<IReadOnlyDictionary<string, IReadOnlyList<WebhookEndpoint>>> GetEndpointsForRecipientsAsync(IReadOnlyCollection<string> recipientIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(recipientIds);
+        var result = new Dictionary<string, IReadOnlyList<WebhookEndpoint>>(StringComparer.Ordinal);
+        foreach (var id in recipientIds)
+        {
+            result[id] = await GetEndpointsForRecipientAsync(id, ct);
+        }
+
+        return result;
+    }
+
     /// <summary>The enabled endpoints registered without a recipient (operational subscribers), oldest first.</summary>
     Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct);
     Task<bool> DeleteEndpointAsync(string id, CancellationToken ct);

@@ -36,6 +36,35 @@ public interface IUserStore
     Task<Device> AddDeviceAsync(Device device, CancellationToken ct);
     Task<bool> DeleteDeviceAsync(string userId, string deviceId, CancellationToken ct);
     Task<IReadOnlyList<Device>> GetDevicesAsync(string userId, CancellationToken ct);
+
+    /// <summary>
+    /// <see cref="GetRecipientAsync"/> for a planning batch, keyed by user id (every id present; unknown users have no
+    /// profile). A store that can read them in one statement should; the default reads them one by one.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, (UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)>> GetRecipientsAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        var result = new Dictionary<string, (UserProfile?, IReadOnlyList<PreferenceRule>)>(StringComparer.Ordinal);
+        foreach (var id in userIds)
+        {
+            result[id] = await GetRecipientAsync(id, ct);
+        }
+
+        return result;
+    }
+
+    /// <summary><see cref="GetDevicesAsync(string, CancellationToken)"/> for a planning batch, keyed by user id (every id present).</summary>
+    async Task<IReadOnlyDictionary<string, IReadOnlyList<Device>>> GetDevicesAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        var result = new Dictionary<string, IReadOnlyList<Device>>(StringComparer.Ordinal);
+        foreach (var id in userIds)
+        {
+            result[id] = await GetDevicesAsync(id, ct);
+        }
+
+        return result;
+    }
 }
 
 public interface ITemplateStore

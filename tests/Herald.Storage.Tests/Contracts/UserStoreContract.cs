@@ -229,6 +229,35 @@ public abstract class UserStoreContract
 
         (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldHaveSingleItem();
     }
+
+    [Fact]
+    public async Task GetRecipientsAsync_Batch_EveryIdWithItsProfileRulesDevicesAndEndpoints()
+    {
+        await using var s = await OpenAsync();
+        var none = CancellationToken.None;
+        await s.Users.UpsertUserAsync(new UserProfile("u1", "a@example.com", null, null, null, Now), none);
+        await s.Users.UpsertUserAsync(new UserProfile("u2", null, "+14155550123", null, null, Now), none);
+        await s.Users.SavePreferencesAsync(new UserPreferences("u2", [new PreferenceRule("*", "sms", false)]), Now, none);
+        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now), none);
+        await s.Users.AddDeviceAsync(new Device("dev_2", "u1", "tok-2", "android", null, Now.AddSeconds(1)), none);
+        await s.Endpoints.InsertEndpointAsync(new WebhookEndpoint("ep_1", "u2", "https://example.com/u2", "whsec_x", ["*"], null, true, null, null, Now), none);
+        string[] ids = ["u1", "u2", "u-unknown"];
+
+        var recipients = await s.Users.GetRecipientsAsync(ids, none);
+        var devices = await s.Users.GetDevicesAsync(ids, none);
+        var endpoints = await s.Endpoints.GetEndpointsForRecipientsAsync(ids, none);
+
+        recipients.Keys.ShouldBe(ids, ignoreOrder: true);
+        recipients["u1"].Profile!.Email.ShouldBe("a@example.com");
+        recipients["u2"].Rules.ShouldHaveSingleItem().Channel.ShouldBe("sms");
+        recipients["u-unknown"].Profile.ShouldBeNull();
+        recipients["u-unknown"].Rules.ShouldBeEmpty();
+        devices["u1"].Select(d => d.Id).ShouldBe(["dev_1", "dev_2"]);
+        devices["u2"].ShouldBeEmpty();
+        endpoints["u2"].ShouldHaveSingleItem().Id.ShouldBe("ep_1");
+        endpoints["u1"].ShouldBeEmpty();
+        endpoints["u-unknown"].ShouldBeEmpty();
+    }
 }
 
 public sealed class SqliteUserStoreTests : UserStoreContract
