@@ -36,6 +36,14 @@ public sealed partial class PostgresStore
         DateTimeOffset now, DateTimeOffset leaseUntil, string owner, IDispatchGate gate, CancellationToken ct)
     {
         var facts = await LoadGateFactsAsync(c, tx, candidates, gate, now, ct);
+        // Claims of a recipient's channel are serialized by its lock, but `now` was read before this transaction waited for
+        // locks (rows a relay still publishes, a recipient another claimer holds). A claim stamped earlier than one it
+        // waited for would sit unseen in the sliding window (sends after now do not count), so the batch takes the time
+        // of the latest claim it loaded: claim times per recipient and channel never go backwards.
+        if (facts.LatestSend > now)
+        {
+            now = facts.LatestSend;
+        }
         var claimed = new List<Delivery>(candidates.Count);
         var deferred = new List<(Delivery Delivery, DateTimeOffset Until)>();
         var suppressed = new List<(Delivery Delivery, string Reason, string Status)>();

@@ -26,6 +26,9 @@ public sealed class GateFacts : IGateContext
 
     public void AddReadAt(string notificationId, DateTimeOffset readAt) => _readAt[notificationId] = readAt;
 
+    /// <summary>The latest claim time among the loaded sends (<see cref="DateTimeOffset.MinValue"/> when none).</summary>
+    public DateTimeOffset LatestSend { get; private set; } = DateTimeOffset.MinValue;
+
     /// <summary>A send loaded from the store; add them in ascending claim time.</summary>
     public void AddSend(RecentSend send)
     {
@@ -35,6 +38,10 @@ public sealed class GateFacts : IGateContext
         }
 
         list.Add(send);
+        if (send.ClaimedAt > LatestSend)
+        {
+            LatestSend = send.ClaimedAt;
+        }
     }
 
     /// <summary>The gate let <paramref name="delivery"/> through at <paramref name="at"/>: later decisions of the batch count it.</summary>

@@ -318,4 +318,20 @@ public sealed class PostgresRelayTests
         stored.Count(d => d.Status == DeliveryStatus.Sending).ShouldBe(5);
         stored.Count(d => d.Status == DeliveryStatus.Deferred).ShouldBe(19);
     }
+
+    [Fact]
+    public async Task ClaimPublishedAsync_NowReadBeforeAnotherClaimOfTheRecipient_StillCountsIt()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1"), D("dlv_2", "ntf_1")]);
+        var gate = DispatchSamples.Gate(new Dictionary<string, string> { ["sms"] = "1/1h" });
+        // A consumer with a later clock claimed first; this one read its clock before waiting for the recipient's lock.
+        (await Relay(s).ClaimOneAsync(new("ntf_1", "dlv_1"), Now.AddSeconds(2), Now.AddSeconds(2) + Lease, "consumer-1", gate, None)).ShouldNotBeNull();
+
+        (await Relay(s).ClaimOneAsync(new("ntf_1", "dlv_2"), Now, Now + Lease, "consumer-2", gate, None)).ShouldBeNull();
+
+        var deferred = await DispatchSamples.GetAsync(s, "dlv_2");
+        deferred.Status.ShouldBe(DeliveryStatus.Deferred);
+        deferred.DueAt.ShouldBe(Now.AddSeconds(2).AddHours(1));
+    }
 }
