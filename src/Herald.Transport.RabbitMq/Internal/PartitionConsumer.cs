@@ -93,10 +93,10 @@ internal sealed partial class PartitionConsumer(
             var closed = await Task.WhenAny(shutdown.Task, processing).WaitAsync(ct);
             if (closed == processing && await processing)
             {
-                // Yield: the batch in hand is settled; cancelling and closing gives back what waits in the buffer, in
-                // order, and the broker activates the next standby. RunAsync subscribes again, at the back.
+                // Yield: the batch in hand is settled. Closing the channel (no basic.cancel first, which would let the broker
+                // activate the next standby while our buffered messages are still out) gives back what waits in the
+                // buffer, in order, before the next consumer gets anything. RunAsync subscribes again, at the back.
                 LogYielded(logger, _queue);
-                await channel.BasicCancelAsync(tag, noWait: false, ct);
                 await channel.CloseAsync(ct);
                 return;
             }
