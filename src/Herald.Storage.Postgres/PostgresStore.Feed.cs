@@ -50,6 +50,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (exists)
             {
                 await CancelEscalationsAsync(c, tx, userId, notificationId, now, ct);
+                await NotifyAsync(c, tx, ClusterTopics.Feed, [userId], ct);
             }
 
             return exists;
@@ -64,6 +65,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (archived)
             {
                 await CancelEscalationsAsync(c, tx, userId, notificationId, now, ct);
+                await NotifyAsync(c, tx, ClusterTopics.Feed, [userId], ct);
             }
 
             return archived;
@@ -76,6 +78,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (marked > 0)
             {
                 await CancelEscalationsAsync(c, tx, userId, null, now, ct);
+                await NotifyAsync(c, tx, ClusterTopics.Feed, [userId], ct);
             }
 
             return marked;

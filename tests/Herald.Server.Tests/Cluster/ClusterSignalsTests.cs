@@ -53,6 +53,32 @@ public sealed class ClusterSignalsTests(TwoNodeFixture cluster) : IClassFixture<
         }
     }
 
+    [Fact]
+    public async Task Stream_ItemWrittenByOtherNode_ArrivesWithinOneSecondOfTheWrite()
+    {
+        var template = HeraldServerFixture.NewId("tpl");
+        await cluster.A.CreateTemplateAsync(template, Parts("live"), ["name"]);
+        var user = HeraldServerFixture.NewId("user");
+        using var endUser = cluster.B.CreateClient();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/v1/users/{user}/feed/stream", UriKind.Relative));
+        request.Headers.Add("X-Herald-Subscriber-Token", HeraldServerFixture.SubscriberToken(user));
+        using var response = await endUser.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        ((int)response.StatusCode).ShouldBe(200);
+        var events = new SseReader(new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token)));
+        (await events.NextAsync(cts.Token)).Event.ShouldBe("unread_count");
+
+        // B runs no workers: node A plans, sends and writes the feed item; only a signal can wake B's stream before its 30 s fallback.
+        var id = await cluster.A.SendAsync(Send(template, user));
+        var item = await events.NextAsync(cts.Token);
+        var arrived = DateTimeOffset.UtcNow;
+
+        item.Event.ShouldBe("notification");
+        JsonNode.Parse(item.Data).Str("notification_id").ShouldBe(id);
+        var sent = (await cluster.A.GetNotificationAsync(id))["deliveries"]![0]!["sent_at"]!.GetValue<DateTimeOffset>();
+        (arrived - sent).ShouldBeLessThan(Coherent);
+    }
+
     private static bool IsCompleted(JsonNode n) => n["status"]!.GetValue<string>() == "completed";
 
     private static JsonObject Parts(string marker) => new()

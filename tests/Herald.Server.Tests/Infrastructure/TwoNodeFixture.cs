@@ -5,8 +5,9 @@ using Npgsql;
 namespace Herald.Server.Tests.Infrastructure;
 
 /// <summary>
-/// Two Herald servers (all roles each) on one fresh PostgreSQL database and one set of RabbitMQ queues: a two-node
-/// cluster in the test process. The poll interval is long (5 s), so anything faster than it came from a cluster signal.
+/// Two Herald servers on one fresh PostgreSQL database and one set of RabbitMQ queues: a two-node cluster in the test
+/// process. A runs every role, B only the API, so whatever B's streams and caches learn of A's work came through a
+/// cluster signal. The poll interval is long (5 s): anything faster than it did not come from polling.
 /// </summary>
 public sealed class TwoNodeFixture : IAsyncLifetime
 {
@@ -38,7 +39,7 @@ public sealed class TwoNodeFixture : IAsyncLifetime
         // One after the other: the first creates the schema and the bootstrap key.
         A = new Node(settings);
         await A.InitializeAsync();
-        B = new Node(settings);
+        B = new Node(new Dictionary<string, string?>(settings) { ["Herald:Roles"] = "api" });
         await B.InitializeAsync();
     }
 
