@@ -7,7 +7,7 @@ namespace Herald.Storage.Postgres;
 
 /// <summary>
 /// Cluster signals over PostgreSQL: one dedicated connection per process LISTENs on <see cref="ClusterSignalPayload.Channel"/>
-/// and hands each notification to the subscribers. When the connection drops it reconnects with backoff, and after every
+/// and hands each notification to the subscribers (store writes send theirs through <see cref="PostgresSignalSender"/>). When the connection drops it reconnects with backoff, and after every
 /// (re)connect tells every subscriber that anything may have changed, since notifications sent meanwhile are lost.
 /// </summary>
 internal sealed partial class PostgresClusterSignals(PostgresDatabase db, ClusterSignalHandlers handlers, TimeProvider time, ILogger<PostgresClusterSignals> logger)
@@ -34,6 +34,7 @@ internal sealed partial class PostgresClusterSignals(PostgresDatabase db, Cluste
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        db.Signals.Failed = ex => LogSendFailed(logger, ex);
         var backoff = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -98,6 +99,9 @@ internal sealed partial class PostgresClusterSignals(PostgresDatabase db, Cluste
 
     [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Cluster signal listener lost its connection; reconnecting in {DelayMs} ms (caches fall back to their TTLs, workers to polling)")]
     private static partial void LogListenerLost(ILogger logger, Exception ex, double delayMs);
+
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "Sending cluster signals failed; other nodes pick the changes up at their next poll")]
+    private static partial void LogSendFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(EventId = 4012, Level = LogLevel.Error, Message = "A cluster signal subscriber failed")]
     private static partial void LogHandlerFailed(ILogger logger, Exception ex);

@@ -50,7 +50,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (exists)
             {
                 await CancelEscalationsAsync(c, tx, userId, notificationId, now, ct);
-                await NotifyAsync(c, tx, ClusterTopics.Feed, [userId], ct);
+                SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
             }
 
             return exists;
@@ -65,7 +65,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (archived)
             {
                 await CancelEscalationsAsync(c, tx, userId, notificationId, now, ct);
-                await NotifyAsync(c, tx, ClusterTopics.Feed, [userId], ct);
+                SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
             }
 
             return archived;
@@ -78,7 +78,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (marked > 0)
             {
                 await CancelEscalationsAsync(c, tx, userId, null, now, ct);
-                await NotifyAsync(c, tx, ClusterTopics.Feed, [userId], ct);
+                SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
             }
 
             return marked;
@@ -113,7 +113,7 @@ public sealed partial class PostgresStore : IFeedStore
     private static async Task InsertFeedAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<FeedItem> items, CancellationToken ct)
     {
         // Live streams of these users, on any node, read their feed once this commits.
-        await NotifyAsync(c, tx, ClusterTopics.Feed, items.Select(f => f.UserId), ct);
+        SignalOnCommit(tx, ClusterTopics.Feed, items.Select(f => f.UserId));
         await c.Command("""
             INSERT INTO feed(user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at)
             SELECT u, n, d, e, t, b, a, i, ca

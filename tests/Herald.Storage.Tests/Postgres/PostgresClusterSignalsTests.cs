@@ -48,6 +48,28 @@ public sealed class PostgresClusterSignalsTests
     }
 
     [Fact]
+    public async Task WriteAsync_RolledBack_SendsNothing()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await using var listener = await StartAsync(s);
+
+        await Should.ThrowAsync<InvalidOperationException>(() => s.Postgres!.WriteAsync((_, tx) =>
+        {
+            PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Feed, ["rolled-back"]);
+            throw new InvalidOperationException("the write fails");
+        }, CancellationToken.None));
+        await s.Postgres!.WriteAsync((_, tx) =>
+        {
+            PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Feed, ["committed"]);
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+
+        // Signals go out in order, so once the committed one is here the rolled-back one would be too.
+        await listener.WaitForAsync(ClusterTopics.Feed, "committed");
+        listener.Received.ShouldNotContain((ClusterTopics.Feed, "rolled-back"));
+    }
+
+    [Fact]
     public async Task PublishAsync_OutsideTransaction_ThisAndOtherListenersGetIt()
     {
         await using var s = await Stores.PostgresAsync();

@@ -10,7 +10,7 @@ public interface IClusterSignals
 {
     /// <summary>
     /// Tells every process, this one included, that <paramref name="key"/> of <paramref name="topic"/> changed. For a
-    /// change the store writes, the store sends the signal in the write's own transaction instead (delivered on commit).
+    /// change the store writes, the store sends the signal itself, once (and only if) the write commits.
     /// </summary>
     Task PublishAsync(string topic, string key, CancellationToken ct);
 
