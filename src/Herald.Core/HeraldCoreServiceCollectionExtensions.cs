@@ -40,6 +40,9 @@ public static class HeraldCoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PipelineOptionsAccessor>();
         services.AddSingleton<Signals>();
+        services.TryAddSingleton<Pipeline.Cluster.ClusterSignalHandlers>();
+        services.TryAddSingleton<Pipeline.Cluster.IClusterSignals, Pipeline.Cluster.InProcessClusterSignals>();
+        services.AddHostedService<Pipeline.Cluster.ClusterSignalRouter>();
         services.AddMetrics();
         services.TryAddSingleton<HeraldMetrics>();
         services.AddSingleton<WorkerHealth>();

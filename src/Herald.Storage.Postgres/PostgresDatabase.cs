@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Npgsql;
 
 namespace Herald.Storage.Postgres;
@@ -21,11 +22,24 @@ public sealed class PostgresDatabase : IAsyncDisposable
 
         Source = NpgsqlDataSource.Create(builder.ConnectionString);
         Options = options;
+        Signals = new PostgresSignalSender(Source);
     }
+
+    /// <summary>Signals gathered by a transaction's writes, sent once (and only if) it commits.</summary>
+    private static readonly ConditionalWeakTable<NpgsqlTransaction, List<(string Topic, string Key)>> OnCommit = [];
 
     public NpgsqlDataSource Source { get; }
 
     public PostgresOptions Options { get; }
+
+    internal PostgresSignalSender Signals { get; }
+
+    /// <summary>Sends the cluster signal (<paramref name="topic"/>, each key) after <paramref name="tx"/> commits; nothing if it rolls back.</summary>
+    internal static void SignalOnCommit(NpgsqlTransaction tx, string topic, IEnumerable<string> keys)
+    {
+        var list = OnCommit.GetValue(tx, _ => []);
+        list.AddRange(keys.Select(k => (topic, k)));
+    }
 
     public async Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => await Source.OpenConnectionAsync(ct);
 
@@ -35,9 +49,22 @@ public sealed class PostgresDatabase : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(work);
         await using var c = await Source.OpenConnectionAsync(ct);
         await using var tx = await c.BeginTransactionAsync(ct);
-        var result = await work(c, tx);
-        await tx.CommitAsync(ct);
-        return result;
+        try
+        {
+            var result = await work(c, tx);
+            await tx.CommitAsync(ct);
+            if (OnCommit.TryGetValue(tx, out var signals))
+            {
+                Signals.Enqueue(signals);
+            }
+
+            return result;
+        }
+        finally
+        {
+            // Npgsql hands the same transaction object to the connection's next transaction: never carry signals over.
+            OnCommit.Remove(tx);
+        }
     }
 
     public Task WriteAsync(Func<NpgsqlConnection, NpgsqlTransaction, Task> work, CancellationToken ct) =>

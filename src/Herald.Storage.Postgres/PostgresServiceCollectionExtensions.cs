@@ -1,6 +1,8 @@
 using Herald.Core.Storage;
 using Herald.Core.Webhooks;
+using Herald.Core.Pipeline.Cluster;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Storage.Postgres;
@@ -39,6 +41,11 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IWorkRelayStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IProviderBucketStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IWorkerRegistry>(sp => sp.GetRequiredService<PostgresStore>());
+        services.TryAddSingleton<ClusterSignalHandlers>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<PostgresClusterSignals>();
+        services.AddSingleton<IClusterSignals>(sp => sp.GetRequiredService<PostgresClusterSignals>());
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresClusterSignals>());
         return services;
     }
 }

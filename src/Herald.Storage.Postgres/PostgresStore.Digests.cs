@@ -1,5 +1,6 @@
 using Herald.Core.Digests;
 using Herald.Core.Domain;
+using Herald.Core.Pipeline.Cluster;
 using Npgsql;
 
 namespace Herald.Storage.Postgres;
@@ -9,7 +10,7 @@ public sealed partial class PostgresStore : IDigestStore
     public Task UpsertRuleAsync(DigestRule rule, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        return db.WriteAsync(async (c, tx) => await c.Command("""
+        return WriteSignallingAsync(ClusterTopics.DigestRules, async (c, tx) => await c.Command("""
             INSERT INTO digest_rules(event_type, window_ms, max_items, group_by, template_id, fold_rate_limited, batch, updated_at) VALUES (@e, @w, @m, @g, @t, @f, @b, @now)
             ON CONFLICT (event_type) DO UPDATE SET window_ms = excluded.window_ms, max_items = excluded.max_items, group_by = excluded.group_by,
                 template_id = excluded.template_id, fold_rate_limited = excluded.fold_rate_limited, batch = excluded.batch, updated_at = excluded.updated_at
@@ -26,7 +27,7 @@ public sealed partial class PostgresStore : IDigestStore
     }
 
     public Task<bool> DeleteRuleAsync(string eventType, CancellationToken ct) =>
-        db.WriteAsync(async (c, tx) => await c.Command("DELETE FROM digest_rules WHERE event_type = @e", tx).With("e", eventType).ExecuteNonQueryAsync(ct) > 0, ct);
+        WriteSignallingAsync(ClusterTopics.DigestRules, async (c, tx) => await c.Command("DELETE FROM digest_rules WHERE event_type = @e", tx).With("e", eventType).ExecuteNonQueryAsync(ct) > 0, ct);
 
     public Task<int> CloseDueDigestsAsync(DateTimeOffset now, int limit, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>

@@ -120,6 +120,7 @@ public sealed partial class PostgresStore : IDispatchStore
 
         // Once per notification, not per delivery: a batch often holds several channels of one notification.
         await RefreshNotificationsAsync(c, tx, done.Select(x => x.NotificationId), now, ct);
+        await NotifyDueByIdAsync(c, tx, [.. done.Where(x => x.Status == DeliveryStatus.Retrying).Select(x => (x.NotificationId, x.DeliveryId))], ct);
     }
 
     public Task<IReadOnlyList<Delivery>> ClaimExpiredSendingAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, CancellationToken ct) =>
@@ -147,6 +148,7 @@ public sealed partial class PostgresStore : IDispatchStore
             await c.Command("UPDATE notifications SET status = 'processing', updated_at = @now WHERE id = @id AND status = 'completed'", tx)
                 .With("id", notificationId).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
             await InsertTraceAsync(c, tx, [new TraceEntry(notificationId, now, "dlq", null, "replayed", $"delivery {deliveryId} replayed from the dead-letter queue")], ct);
+            await NotifyDueByIdAsync(c, tx, [(notificationId, deliveryId)], ct);
             return true;
         }, ct);
 

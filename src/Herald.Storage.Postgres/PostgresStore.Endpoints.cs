@@ -1,5 +1,6 @@
 using System.Globalization;
 using Herald.Core.Domain;
+using Herald.Core.Pipeline.Cluster;
 using Herald.Core.Storage;
 using Npgsql;
 
@@ -12,7 +13,7 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
     public Task InsertEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        return db.WriteAsync(async (c, tx) => await c.Command($"INSERT INTO webhook_endpoints({EndpointColumns}) VALUES (@id, @r, @u, @s, @e, @d, true, NULL, NULL, @t)", tx)
+        return WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command($"INSERT INTO webhook_endpoints({EndpointColumns}) VALUES (@id, @r, @u, @s, @e, @d, true, NULL, NULL, @t)", tx)
             .With("id", endpoint.Id).With("r", endpoint.RecipientId).With("u", endpoint.Url).With("s", endpoint.Secret)
             .With("e", StoreJson.Strings(endpoint.EventTypes)).With("d", endpoint.Description).With("t", endpoint.CreatedAt.Ms()).ExecuteNonQueryAsync(ct), ct);
     }
@@ -49,14 +50,14 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
     }
 
     public Task<bool> DeleteEndpointAsync(string id, CancellationToken ct) =>
-        db.WriteAsync(async (c, tx) => await c.Command("DELETE FROM webhook_endpoints WHERE id = @id", tx).With("id", id).ExecuteNonQueryAsync(ct) > 0, ct);
+        WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command("DELETE FROM webhook_endpoints WHERE id = @id", tx).With("id", id).ExecuteNonQueryAsync(ct) > 0, ct);
 
     public Task<bool> EnableEndpointAsync(string id, CancellationToken ct) =>
-        db.WriteAsync(async (c, tx) => await c.Command("UPDATE webhook_endpoints SET enabled = true, disabled_reason = NULL, failing_since = NULL WHERE id = @id", tx)
+        WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command("UPDATE webhook_endpoints SET enabled = true, disabled_reason = NULL, failing_since = NULL WHERE id = @id", tx)
             .With("id", id).ExecuteNonQueryAsync(ct) > 0, ct);
 
     public Task<bool> DisableEndpointAsync(string id, string reason, CancellationToken ct) =>
-        db.WriteAsync(async (c, tx) => await c.Command("UPDATE webhook_endpoints SET enabled = false, disabled_reason = @why WHERE id = @id", tx)
+        WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command("UPDATE webhook_endpoints SET enabled = false, disabled_reason = @why WHERE id = @id", tx)
             .With("id", id).With("why", reason).ExecuteNonQueryAsync(ct) > 0, ct);
 
     public async Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(int limit, string? cursor, CancellationToken ct)

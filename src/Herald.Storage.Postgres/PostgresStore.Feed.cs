@@ -1,4 +1,5 @@
 using Herald.Core.Domain;
+using Herald.Core.Pipeline.Cluster;
 using Herald.Core.Storage;
 using Npgsql;
 
@@ -49,6 +50,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (exists)
             {
                 await CancelEscalationsAsync(c, tx, userId, notificationId, now, ct);
+                SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
             }
 
             return exists;
@@ -63,6 +65,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (archived)
             {
                 await CancelEscalationsAsync(c, tx, userId, notificationId, now, ct);
+                SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
             }
 
             return archived;
@@ -75,6 +78,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (marked > 0)
             {
                 await CancelEscalationsAsync(c, tx, userId, null, now, ct);
+                SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
             }
 
             return marked;
@@ -106,7 +110,10 @@ public sealed partial class PostgresStore : IFeedStore
     }
 
     /// <summary>Feed items of completed in-app deliveries, in order; one a delivery already has is skipped.</summary>
-    private static async Task InsertFeedAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<FeedItem> items, CancellationToken ct) =>
+    private static async Task InsertFeedAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<FeedItem> items, CancellationToken ct)
+    {
+        // Live streams of these users, on any node, read their feed once this commits.
+        SignalOnCommit(tx, ClusterTopics.Feed, items.Select(f => f.UserId));
         await c.Command("""
             INSERT INTO feed(user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at)
             SELECT u, n, d, e, t, b, a, i, ca
@@ -119,6 +126,7 @@ public sealed partial class PostgresStore : IFeedStore
             .With("t", items.Select(f => f.Title).ToArray()).With("b", items.Select(f => f.Body).ToArray())
             .With("a", items.Select(f => f.ActionUrl).ToArray()).With("i", items.Select(f => f.Icon).ToArray())
             .With("ca", items.Select(f => f.CreatedAt.Ms()).ToArray()).ExecuteNonQueryAsync(ct);
+    }
 
     private static FeedItem MapFeed(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.StringOrNull(5), r.StringOrNull(6),

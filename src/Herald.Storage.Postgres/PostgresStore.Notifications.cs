@@ -1,5 +1,6 @@
 using System.Globalization;
 using Herald.Core.Domain;
+using Herald.Core.Pipeline.Cluster;
 using Herald.Core.Storage;
 using Npgsql;
 
@@ -206,6 +207,9 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             return;
         }
 
+        // Planners on every node hear of accepted work on commit, not at their next poll.
+        SignalOnCommit(tx, ClusterTopics.Plan,
+            notifications.Where(n => n.Status == NotificationStatus.Accepted).Select(n => ((int)n.Priority).ToString(CultureInfo.InvariantCulture)));
         await c.Command("""
             INSERT INTO notifications(id, event_type, recipient_id, priority, status, template_id, template_version, channels, data,
                 idempotency_key, batch_id, due_at, created_at, updated_at, trace_parent, options, campaign_id)

@@ -45,6 +45,7 @@ public sealed partial class PostgresStore
             return 0;
         }
 
+        SignalDue(tx, deliveries);
         return await c.Command($"""
             INSERT INTO deliveries(id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status,
                 attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent, expires_at, condition)

@@ -1,4 +1,5 @@
 using Herald.Core.Domain;
+using Herald.Core.Pipeline.Cluster;
 using Herald.Core.Storage;
 using Npgsql;
 
@@ -49,6 +50,8 @@ public sealed partial class PostgresStore : ITemplateStore
 
             await c.Command("UPDATE templates SET published = true, published_at = @t WHERE template_id = @id AND version = @v AND NOT published", tx)
                 .With("id", templateId).With("v", version).With("t", now.Ms()).ExecuteNonQueryAsync(ct);
+            // Every node's catalog drops its latest version of the template once this commits.
+            SignalOnCommit(tx, ClusterTopics.Template, [templateId]);
             return true;
         }, ct);
 

@@ -18,13 +18,31 @@ public sealed class Signals
         }
     }
 
-    /// <summary>Completes when <see cref="Notify"/> is called for the key, the timeout passes, or <paramref name="ct"/> fires.</summary>
-    public async Task WaitAsync(string key, TimeSpan timeout, TimeProvider time, CancellationToken ct)
+    /// <summary>Wakes every waiter: signals may have been missed (a cluster listener reconnected), so all look again.</summary>
+    public void NotifyAll()
     {
-        var tcs = _waiters.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        foreach (var key in _waiters.Keys)
+        {
+            Notify(key);
+        }
+    }
+
+    /// <summary>Completes when <see cref="Notify"/> is called for the key, the timeout passes, or <paramref name="ct"/> fires.</summary>
+    public Task WaitAsync(string key, TimeSpan timeout, TimeProvider time, CancellationToken ct) => WaitAsync(Arm(key), timeout, time, ct);
+
+    /// <summary>
+    /// The wake-up the next <see cref="Notify"/> of the key completes. Taken before looking at the store and awaited after
+    /// (<see cref="WaitAsync(Task, TimeSpan, TimeProvider, CancellationToken)"/>), it also catches a signal sent while looking.
+    /// </summary>
+    public Task Arm(string key) => _waiters.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>Completes when <paramref name="armed"/> does, the timeout passes, or <paramref name="ct"/> fires.</summary>
+    public static async Task WaitAsync(Task armed, TimeSpan timeout, TimeProvider time, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(armed);
         try
         {
-            await tcs.Task.WaitAsync(timeout, time, ct);
+            await armed.WaitAsync(timeout, time, ct);
         }
         catch (TimeoutException)
         {
@@ -37,4 +55,7 @@ public sealed class Signals
     public static string Planner(Domain.Priority priority) => $"plan:{(int)priority}";
 
     public static string Feed(string userId) => "feed:" + userId;
+
+    /// <summary>The distributed relay: deliveries became due (or due later than it knew).</summary>
+    public const string Relay = "relay";
 }

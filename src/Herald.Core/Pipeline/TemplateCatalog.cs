@@ -4,11 +4,16 @@ using Herald.Core.Templates;
 
 namespace Herald.Core.Pipeline;
 
-/// <summary>Published template versions, parsed once and cached: a published version never changes.</summary>
+/// <summary>
+/// Published template versions, parsed once and cached: a published version never changes. Which version is the latest
+/// does change: a publish in any process drops the template's entry here (<see cref="Published"/>, reached from other
+/// processes through the cluster signals).
+/// </summary>
 public sealed class TemplateCatalog(ITemplateStore store)
 {
     private readonly ConcurrentDictionary<(string, int), TemplateDefinition> _published = new();
     private readonly ConcurrentDictionary<string, int> _latest = new(StringComparer.Ordinal);
+    private long _generation;
 
     public enum Lookup
     {
@@ -27,6 +32,8 @@ public sealed class TemplateCatalog(ITemplateStore store)
             return (Lookup.Found, cached);
         }
 
+        // A look-up that raced a publish answers this call but is not kept as the latest.
+        var generation = Interlocked.Read(ref _generation);
         var stored = version is { } exact ? await store.GetTemplateVersionAsync(templateId, exact, ct) : await store.GetLatestPublishedAsync(templateId, ct);
         if (stored is null)
         {
@@ -40,7 +47,7 @@ public sealed class TemplateCatalog(ITemplateStore store)
         }
 
         var definition = _published.GetOrAdd((stored.TemplateId, stored.Version), _ => TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition));
-        if (version is null)
+        if (version is null && Interlocked.Read(ref _generation) == generation)
         {
             _latest[templateId] = stored.Version;
         }
@@ -48,9 +55,17 @@ public sealed class TemplateCatalog(ITemplateStore store)
         return (Lookup.Found, definition);
     }
 
-    /// <summary>
-    /// Called when a version of the template is published in this process, so the next unpinned send reads the new
-    /// latest. (Across processes this needs a notification channel; see docs/architecture.md.)
-    /// </summary>
-    public void Published(string templateId) => _latest.TryRemove(templateId, out _);
+    /// <summary>Called when a version of the template is published (here or in another process): the next unpinned send reads the new latest.</summary>
+    public void Published(string templateId)
+    {
+        Interlocked.Increment(ref _generation);
+        _latest.TryRemove(templateId, out _);
+    }
+
+    /// <summary>Publishes may have been missed (the cluster listener reconnected): every latest version is read again.</summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _latest.Clear();
+    }
 }

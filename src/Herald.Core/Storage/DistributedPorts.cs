@@ -25,6 +25,12 @@ public interface IWorkRelayStore
     /// </summary>
     Task<int> RepublishStaleAsync(DateTimeOffset before, CancellationToken ct);
 
+    /// <summary>
+    /// The earliest due time later than <paramref name="after"/> of a claimable delivery not yet published for it (a
+    /// scheduled send, a retry, a deferral): how long the relay may sleep when no signal wakes it sooner. Null: none.
+    /// </summary>
+    Task<DateTimeOffset?> NextUnpublishedDueAsync(DateTimeOffset after, CancellationToken ct);
+
     /// <summary>Deliveries published and not yet claimed: the size of the backlog in the broker (kept bounded).</summary>
     Task<int> CountInFlightAsync(CancellationToken ct);
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Herald.Core.Domain;
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Api;
 
@@ -64,15 +65,25 @@ internal static class FeedEndpoints
     /// Last-Event-ID resumes exactly after the last item seen; an <c>unread_count</c> event (without id) follows each change.
     /// </summary>
     /// <remarks>
-    /// The server ends each stream after <c>Herald:Feed:StreamLifetime</c> (default 10 minutes): clients reconnect with
-    /// Last-Event-ID and lose nothing, and long-lived connections spread over the nodes again after a deploy.
+    /// A stream does not poll: it sleeps until its user's feed changes (<see cref="Signals.Feed"/>, woken by this process's
+    /// deliveries and feed writes and, through the cluster signals, by other nodes'), at most
+    /// <see cref="FeedOptions.StreamFallbackPoll"/>. The server ends each stream after <see cref="FeedOptions.StreamLifetime"/>:
+    /// clients reconnect with Last-Event-ID and lose nothing, and long-lived connections spread over the nodes again after a
+    /// deploy. Streams are capped per user and per process (429 with Retry-After beyond).
     /// </remarks>
-    private static async Task StreamAsync(string user_id, HttpContext http, IFeedStore feed, Signals signals, TimeProvider time, IConfiguration configuration,
-        IHostApplicationLifetime host)
+    private static async Task StreamAsync(string user_id, HttpContext http, IFeedStore feed, Signals signals, FeedStreams streams, IOptions<FeedOptions> options,
+        TimeProvider time, IHostApplicationLifetime host)
     {
+        using var lease = streams.TryOpen(user_id, out var refusal);
+        if (lease is null)
+        {
+            await TooManyStreams(refusal, options.Value).ExecuteAsync(http);
+            return;
+        }
+
         // A shutting-down server ends its streams at once (clients resume elsewhere) instead of waiting out the drain timeout.
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, host.ApplicationStopping);
-        lifetime.CancelAfter(configuration.GetValue("Herald:Feed:StreamLifetime", TimeSpan.FromMinutes(10)));
+        lifetime.CancelAfter(options.Value.StreamLifetime);
         var ct = lifetime.Token;
         var lastHeader = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["last_event_id"].FirstOrDefault();
         long last;
@@ -91,6 +102,8 @@ internal static class FeedEndpoints
             await http.Response.WriteAsync("retry: 1000\n\n", ct);
             while (!ct.IsCancellationRequested)
             {
+                // Armed before reading, so a change committed while this round reads is not slept through.
+                var changed = signals.Arm(Signals.Feed(user_id));
                 var items = await feed.GetFeedSinceAsync(user_id, last, 100, ct);
                 foreach (var item in items)
                 {
@@ -112,7 +125,7 @@ internal static class FeedEndpoints
                     continue;
                 }
 
-                await signals.WaitAsync(Signals.Feed(user_id), TimeSpan.FromSeconds(1), time, ct);
+                await Signals.WaitAsync(changed, options.Value.StreamFallbackPoll, time, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -120,6 +133,12 @@ internal static class FeedEndpoints
             // The client went away, or the stream's lifetime is over (the client reconnects); nothing to settle.
         }
     }
+
+    private static RetryAfterResult TooManyStreams(FeedStreams.Refusal refusal, FeedOptions o) => refusal == FeedStreams.Refusal.UserFull
+        ? new RetryAfterResult(Problems.Plain(429, "too-many-streams", "Too many feed streams for this user.",
+            $"this user already has {o.MaxStreamsPerUser} open streams on this server; close one (or retry after the delay)"), 10)
+        : new RetryAfterResult(Problems.Plain(429, "too-many-streams", "Too many feed streams on this server.",
+            $"this server holds its maximum of {o.MaxStreamsPerProcess} open streams; retry after the delay"), 5);
 
     private static FeedItemResponse ToResponse(FeedItem i) =>
         new(i.Seq, i.NotificationId, i.EventType, i.Title, i.Body, i.ActionUrl, i.Icon, i.ReadAt is not null, i.CreatedAt, i.ReadAt);

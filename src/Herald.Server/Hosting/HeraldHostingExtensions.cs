@@ -53,6 +53,11 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddHeraldProviders(builder.Configuration);
         builder.AddHeraldObservability(roles);
         builder.Services.AddSingleton<ApiKeys>();
+        builder.Services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.SectionName)
+            .Validate(o => o.MaxStreamsPerUser > 0 && o.MaxStreamsPerProcess > 0 && o.StreamLifetime > TimeSpan.Zero && o.StreamFallbackPoll > TimeSpan.Zero,
+                $"{FeedOptions.SectionName}: MaxStreamsPerUser, MaxStreamsPerProcess, StreamLifetime and StreamFallbackPoll must be positive")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<FeedStreams>();
         builder.Services.AddSingleton<HeraldSecrets>();
         builder.Services.AddSingleton(sp => new SubscriberTokens(sp.GetRequiredService<HeraldSecrets>().SubscriberSecret));
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));

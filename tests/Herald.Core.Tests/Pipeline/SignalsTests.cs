@@ -74,4 +74,30 @@ public class SignalsTests
         keys.Distinct().Count().ShouldBe(5);
         Signals.Feed("u1").ShouldBe("feed:u1");
     }
+
+    [Fact]
+    public async Task Arm_NotifiedBeforeWait_WaitReturnsAtOnce()
+    {
+        var signals = new Signals();
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var armed = signals.Arm(Signals.Relay);
+
+        signals.Notify(Signals.Relay);
+
+        await Signals.WaitAsync(armed, TimeSpan.FromMinutes(5), time, CancellationToken.None).WaitAsync(Hang);
+        signals.Arm(Signals.Relay).IsCompleted.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task NotifyAll_SeveralWaiters_WakesEveryOne()
+    {
+        var signals = new Signals();
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var waits = new[] { Signals.Feed("u1"), Signals.Relay, Signals.Planner(Priority.Urgent) }
+            .Select(k => signals.WaitAsync(k, TimeSpan.FromMinutes(5), time, CancellationToken.None)).ToList();
+
+        signals.NotifyAll();
+
+        await Task.WhenAll(waits).WaitAsync(Hang);
+    }
 }

@@ -11,6 +11,9 @@ public sealed class StoreHandle(object store, Func<ValueTask> dispose) : IAsyncD
     /// <summary>The store object: it implements every store port.</summary>
     public object Store { get; } = store;
 
+    /// <summary>The PostgreSQL store's database (null for SQLite), for tests of what sits beside the store.</summary>
+    public PostgresDatabase? Postgres { get; init; }
+
     public T Port<T>() where T : class => Store as T ?? throw new InvalidOperationException($"{Store.GetType().Name} does not implement {typeof(T).Name}");
 
     public IUserStore Users => Port<IUserStore>();
@@ -88,6 +91,7 @@ public static class Stores
             await admin.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
             await drop.ExecuteNonQueryAsync();
-        });
+        })
+        { Postgres = db };
     }
 }

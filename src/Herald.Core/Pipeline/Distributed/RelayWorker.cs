@@ -14,11 +14,19 @@ namespace Herald.Core.Pipeline.Distributed;
 /// picked it (SKIP LOCKED, so several relays share the work). Scheduled sends, retries and deferrals need nothing else:
 /// they become due and the relay publishes them. The backlog in the broker stays under MaxInFlight.
 /// </summary>
+/// <remarks>
+/// It never sleeps past work it knows of: a "due" cluster signal (new, replayed or retried deliveries committed on any
+/// node) wakes it through <see cref="Signals.Relay"/>, and otherwise it sleeps until the next known due time (a
+/// scheduled send, a retry, a deferral), at most <see cref="PipelineOptions.PollInterval"/>: the fallback for a missed
+/// signal and for room freed in a full lane. The wake-up is armed before each round, so a signal that arrives during
+/// the round is not lost.
+/// </remarks>
 public sealed partial class RelayWorker(
     IWorkRelayStore store,
     IWorkTransport transport,
     PipelineOptionsAccessor options,
     WorkerHealth health,
+    Signals signals,
     TimeProvider time,
     ILogger<RelayWorker> logger) : BackgroundService
 {
@@ -30,6 +38,7 @@ public sealed partial class RelayWorker(
         while (!stoppingToken.IsCancellationRequested)
         {
             var o = options.Value;
+            var woken = signals.Arm(Signals.Relay);
             try
             {
                 var now = time.GetUtcNow();
@@ -48,7 +57,13 @@ public sealed partial class RelayWorker(
                 backoff = TimeSpan.Zero;
                 if (published < o.RelayBatch)
                 {
-                    await Task.Delay(o.PollInterval, time, stoppingToken);
+                    var wait = o.PollInterval;
+                    if (await store.NextUnpublishedDueAsync(now, stoppingToken) is { } next && next - time.GetUtcNow() < wait)
+                    {
+                        wait = next - time.GetUtcNow() > TimeSpan.Zero ? next - time.GetUtcNow() : TimeSpan.Zero;
+                    }
+
+                    await Signals.WaitAsync(woken, wait, time, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -1,0 +1,72 @@
+using Herald.Core.Digests;
+using Herald.Core.Domain;
+using Herald.Core.Lifecycle;
+using Microsoft.Extensions.Hosting;
+
+namespace Herald.Core.Pipeline.Cluster;
+
+/// <summary>
+/// Turns signals from other processes into this process's own wake-ups and cache invalidations: lanes, planners, the
+/// relay and feed streams wait on <see cref="Signals"/> as they do in one process; caches drop the entry named.
+/// </summary>
+internal sealed class ClusterSignalRouter(IClusterSignals cluster, Signals signals, TemplateCatalog templates, DigestRules digestRules,
+    OperationalSubscribers operational) : IHostedService
+{
+    private readonly List<IDisposable> _subscriptions = [];
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Template, key =>
+        {
+            if (key is null)
+            {
+                templates.Clear();
+            }
+            else
+            {
+                templates.Published(key);
+            }
+        }));
+        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Feed, key => Wake(key is null ? null : Signals.Feed(key))));
+        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Plan, key =>
+            Wake(key is not null && int.TryParse(key, System.Globalization.CultureInfo.InvariantCulture, out var p) ? Signals.Planner((Priority)p) : null)));
+        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Due, key =>
+        {
+            if (key is not null && ClusterTopics.TryParseLane(key, out var channel, out var priority))
+            {
+                signals.Notify(Signals.Lane(channel, priority));
+                signals.Notify(Signals.Relay);
+            }
+            else
+            {
+                signals.NotifyAll();
+            }
+        }));
+        _subscriptions.Add(cluster.Subscribe(ClusterTopics.DigestRules, _ => digestRules.Invalidate()));
+        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Endpoints, _ => operational.Invalidate()));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var s in _subscriptions)
+        {
+            s.Dispose();
+        }
+
+        _subscriptions.Clear();
+        return Task.CompletedTask;
+    }
+
+    private void Wake(string? key)
+    {
+        if (key is null)
+        {
+            signals.NotifyAll();
+        }
+        else
+        {
+            signals.Notify(key);
+        }
+    }
+}
