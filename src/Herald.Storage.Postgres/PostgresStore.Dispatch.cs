@@ -239,8 +239,7 @@ public sealed partial class PostgresStore : IDispatchStore
                 return false;
             }
 
-            await c.Command("UPDATE notifications SET status = 'processing', updated_at = @now WHERE id = @id AND status = 'completed'", tx)
-                .With("id", notificationId).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
+            await RefreshNotificationsAsync(c, tx, [notificationId], now, ct);
             await InsertTraceAsync(c, tx, [new TraceEntry(notificationId, now, "dlq", null, "replayed", $"delivery {deliveryId} replayed from the dead-letter queue")], ct);
             return true;
         }, ct);
@@ -251,28 +250,6 @@ public sealed partial class PostgresStore : IDispatchStore
         var value = await c.Command($"SELECT MIN(due_at) FROM deliveries WHERE channel = @c AND priority = @p AND status IN {Claimable}")
             .With("c", (int)channel).With("p", (int)priority).ExecuteScalarAsync(ct);
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
-    }
-
-    /// <summary>
-    /// <see cref="RefreshNotificationStatusAsync"/> for many notifications in one statement. Rows are locked in index order,
-    /// the same in every transaction, so concurrent refreshes of overlapping notifications cannot deadlock.
-    /// </summary>
-    private static async Task RefreshNotificationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<string> notificationIds, DateTimeOffset now, CancellationToken ct)
-    {
-        var ids = notificationIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (ids.Length == 1)
-        {
-            await RefreshNotificationStatusAsync(c, tx, ids[0], now, ct);
-        }
-        else if (ids.Length > 1)
-        {
-            await c.Command("""
-                UPDATE notifications n SET updated_at = @now, status = CASE
-                    WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id AND d.status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')) THEN 'processing'
-                    ELSE 'completed' END
-                WHERE n.id = ANY(@ids) AND n.status IN ('processing', 'completed')
-                """, tx).With("ids", ids).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
-        }
     }
 
     /// <summary>
