@@ -156,6 +156,13 @@ public sealed partial class PostgresStore : IDispatchStore
                 await RecordCompletionsAsync(c, tx, done, now, ct);
                 // Lifecycle events commit with the state changes they report, or not at all.
                 await InsertNotificationsAsync(c, tx, [.. done.Where(x => x.LifecycleEvent is not null).Select(x => x.LifecycleEvent!)], now, ct);
+
+                // Last, right before the commit: the feed insert holds its users' locks until then (see InsertFeedAsync).
+                var feed = done.Where(x => x.FeedItem is not null).Select(x => x.FeedItem!).ToList();
+                if (feed.Count > 0)
+                {
+                    await InsertFeedAsync(c, tx, feed, ct);
+                }
             }
 
             return results;
@@ -183,7 +190,7 @@ public sealed partial class PostgresStore : IDispatchStore
         return new HashSet<string>(ids, StringComparer.Ordinal);
     }
 
-    /// <summary>Everything an applied completion brings along, in completion order, one statement per kind.</summary>
+    /// <summary>Everything an applied completion brings along but its lifecycle event and feed item, in completion order, one statement per kind.</summary>
     private async Task RecordCompletionsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<DeliveryCompletion> done, DateTimeOffset now, CancellationToken ct)
     {
         await c.Command("""
@@ -197,12 +204,6 @@ public sealed partial class PostgresStore : IDispatchStore
             .With("pmid", done.Select(x => x.ProviderMessageId).ToArray()).With("st", done.Select(x => x.StartedAt.Ms()).ToArray())
             .With("ft", done.Select(x => x.FinishedAt.Ms()).ToArray()).ExecuteNonQueryAsync(ct);
         await InsertTraceAsync(c, tx, [.. done.SelectMany(x => x.Trace)], ct);
-
-        var feed = done.Where(x => x.FeedItem is not null).Select(x => x.FeedItem!).ToList();
-        if (feed.Count > 0)
-        {
-            await InsertFeedAsync(c, tx, feed, ct);
-        }
 
         var devices = done.Where(x => x.RemoveDeviceId is not null).Select(x => x.RemoveDeviceId!).ToArray();
         if (devices.Length > 0)
