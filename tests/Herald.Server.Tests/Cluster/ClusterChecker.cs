@@ -23,12 +23,21 @@ public static class ClusterChecker
 
     private const string Pending = "status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')";
 
-    /// <summary>Deliveries still moving (or notifications not settled); zero when the run is over.</summary>
-    public static async Task<long> PendingAsync(string connection)
+    /// <summary>
+    /// Pending: notifications not settled plus deliveries still moving, zero when the run is over. Settled: deliveries
+    /// past their last move, the share of the work done (a notification not yet planned has no delivery to count).
+    /// </summary>
+    public static async Task<(long Pending, long SettledDeliveries)> ProgressAsync(string connection)
     {
         await using var c = new NpgsqlConnection(connection);
         await c.OpenAsync();
-        return await ScalarAsync(c, $"SELECT (SELECT count(*) FROM notifications WHERE {NotTerminal}) + (SELECT count(*) FROM deliveries WHERE {Pending})");
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT (SELECT count(*) FROM notifications WHERE {NotTerminal}) + (SELECT count(*) FROM deliveries WHERE {Pending}),
+                   (SELECT count(*) FROM deliveries WHERE NOT ({Pending}))
+            """, c);
+        await using var r = await cmd.ExecuteReaderAsync();
+        await r.ReadAsync();
+        return (r.GetInt64(0), r.GetInt64(1));
     }
 
     /// <summary>
