@@ -110,9 +110,9 @@ public sealed partial class PostgresStore : IFeedStore
     /// A live stream reads a user's feed on from the highest seq it has seen, so that user's items must commit in seq
     /// order. The identity alone does not ensure it: two transactions take 7 and 8 and commit 8 first, and a reader that
     /// saw 8 never asks for 7. So the users' transaction-scoped advisory locks are taken first and the seqs drawn under
-    /// them: the next writer of that user draws only after this one has committed. The locks are taken in ordinal order
-    /// and as the completion's last write (nothing else waits on a lock while holding one), so writers cannot wait on
-    /// each other in a cycle, and held only until the commit. Locks and insert travel in one batch (one round trip).
+    /// them: the next writer of that user draws only after this one has committed. The locks are taken in ordinal order,
+    /// by the completion's last write (after its notification row locks, nothing after them), so writers cannot wait on
+    /// each other in a cycle, and they are held only until the commit. Locks and insert travel in one batch (one round trip).
     /// </remarks>
     private static async Task InsertFeedAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<FeedItem> items, CancellationToken ct)
     {
