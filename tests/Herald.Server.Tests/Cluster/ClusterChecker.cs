@@ -24,20 +24,20 @@ public static class ClusterChecker
     private const string Pending = "status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')";
 
     /// <summary>
-    /// Pending: notifications not settled plus deliveries still moving, zero when the run is over. Settled: deliveries
-    /// past their last move, the share of the work done (a notification not yet planned has no delivery to count).
+    /// Notifications not settled, deliveries still moving (both zero when the run is over) and deliveries past their last
+    /// move: the share of the work done (a notification not yet planned has no delivery to count).
     /// </summary>
-    public static async Task<(long Pending, long SettledDeliveries)> ProgressAsync(string connection)
+    public static async Task<(long Unsettled, long PendingDeliveries, long SettledDeliveries)> ProgressAsync(string connection)
     {
         await using var c = new NpgsqlConnection(connection);
         await c.OpenAsync();
         await using var cmd = new NpgsqlCommand($"""
-            SELECT (SELECT count(*) FROM notifications WHERE {NotTerminal}) + (SELECT count(*) FROM deliveries WHERE {Pending}),
+            SELECT (SELECT count(*) FROM notifications WHERE {NotTerminal}), (SELECT count(*) FROM deliveries WHERE {Pending}),
                    (SELECT count(*) FROM deliveries WHERE NOT ({Pending}))
             """, c);
         await using var r = await cmd.ExecuteReaderAsync();
         await r.ReadAsync();
-        return (r.GetInt64(0), r.GetInt64(1));
+        return (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
     }
 
     /// <summary>
