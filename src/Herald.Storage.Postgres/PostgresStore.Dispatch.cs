@@ -61,6 +61,13 @@ public sealed partial class PostgresStore : IDispatchStore
                 await RecordCompletionsAsync(c, tx, done, now, ct);
                 // Lifecycle events commit with the state changes they report, or not at all.
                 await InsertNotificationsAsync(c, tx, [.. done.Where(x => x.LifecycleEvent is not null).Select(x => x.LifecycleEvent!)], now, ct);
+
+                // Last, right before the commit: the feed insert holds its users' locks until then (see InsertFeedAsync).
+                var feed = done.Where(x => x.FeedItem is not null).Select(x => x.FeedItem!).ToList();
+                if (feed.Count > 0)
+                {
+                    await InsertFeedAsync(c, tx, feed, ct);
+                }
             }
 
             return results;
@@ -88,7 +95,7 @@ public sealed partial class PostgresStore : IDispatchStore
         return new HashSet<string>(ids, StringComparer.Ordinal);
     }
 
-    /// <summary>Everything an applied completion brings along, in completion order, one statement per kind.</summary>
+    /// <summary>Everything an applied completion brings along but its lifecycle event and feed item, in completion order, one statement per kind.</summary>
     private async Task RecordCompletionsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<DeliveryCompletion> done, DateTimeOffset now, CancellationToken ct)
     {
         await c.Command("""
@@ -102,12 +109,6 @@ public sealed partial class PostgresStore : IDispatchStore
             .With("pmid", done.Select(x => x.ProviderMessageId).ToArray()).With("st", done.Select(x => x.StartedAt.Ms()).ToArray())
             .With("ft", done.Select(x => x.FinishedAt.Ms()).ToArray()).ExecuteNonQueryAsync(ct);
         await InsertTraceAsync(c, tx, [.. done.SelectMany(x => x.Trace)], ct);
-
-        var feed = done.Where(x => x.FeedItem is not null).Select(x => x.FeedItem!).ToList();
-        if (feed.Count > 0)
-        {
-            await InsertFeedAsync(c, tx, feed, ct);
-        }
 
         var devices = done.Where(x => x.RemoveDeviceId is not null).Select(x => x.RemoveDeviceId!).ToArray();
         if (devices.Length > 0)
@@ -145,8 +146,7 @@ public sealed partial class PostgresStore : IDispatchStore
                 return false;
             }
 
-            await c.Command("UPDATE notifications SET status = 'processing', updated_at = @now WHERE id = @id AND status = 'completed'", tx)
-                .With("id", notificationId).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
+            await RefreshNotificationsAsync(c, tx, [notificationId], now, ct);
             await InsertTraceAsync(c, tx, [new TraceEntry(notificationId, now, "dlq", null, "replayed", $"delivery {deliveryId} replayed from the dead-letter queue")], ct);
             await NotifyDueByIdAsync(c, tx, [(notificationId, deliveryId)], ct);
             return true;
@@ -158,28 +158,6 @@ public sealed partial class PostgresStore : IDispatchStore
         var value = await c.Command($"SELECT MIN(due_at) FROM deliveries WHERE channel = @c AND priority = @p AND status IN {Claimable}")
             .With("c", (int)channel).With("p", (int)priority).ExecuteScalarAsync(ct);
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
-    }
-
-    /// <summary>
-    /// <see cref="RefreshNotificationStatusAsync"/> for many notifications in one statement. Rows are locked in index order,
-    /// the same in every transaction, so concurrent refreshes of overlapping notifications cannot deadlock.
-    /// </summary>
-    private static async Task RefreshNotificationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<string> notificationIds, DateTimeOffset now, CancellationToken ct)
-    {
-        var ids = notificationIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (ids.Length == 1)
-        {
-            await RefreshNotificationStatusAsync(c, tx, ids[0], now, ct);
-        }
-        else if (ids.Length > 1)
-        {
-            await c.Command("""
-                UPDATE notifications n SET updated_at = @now, status = CASE
-                    WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id AND d.status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')) THEN 'processing'
-                    ELSE 'completed' END
-                WHERE n.id = ANY(@ids) AND n.status IN ('processing', 'completed')
-                """, tx).With("ids", ids).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
-        }
     }
 
     /// <summary>

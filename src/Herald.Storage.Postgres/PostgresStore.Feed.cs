@@ -110,22 +110,37 @@ public sealed partial class PostgresStore : IFeedStore
     }
 
     /// <summary>Feed items of completed in-app deliveries, in order; one a delivery already has is skipped.</summary>
+    /// <remarks>
+    /// A live stream reads a user's feed on from the highest seq it has seen, so that user's items must commit in seq
+    /// order. The identity alone does not ensure it: two transactions take 7 and 8 and commit 8 first, and a reader that
+    /// saw 8 never asks for 7. So the users' transaction-scoped advisory locks are taken first and the seqs drawn under
+    /// them: the next writer of that user draws only after this one has committed. The locks are taken in ordinal order,
+    /// by the completion's last write (after its notification row locks, nothing after them), so writers cannot wait on
+    /// each other in a cycle, and they are held only until the commit. Locks and insert travel in one batch (one round trip).
+    /// </remarks>
     private static async Task InsertFeedAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<FeedItem> items, CancellationToken ct)
     {
         // Live streams of these users, on any node, read their feed once this commits.
         SignalOnCommit(tx, ClusterTopics.Feed, items.Select(f => f.UserId));
-        await c.Command("""
+        await using var batch = new NpgsqlBatch(c, tx);
+        foreach (var user in items.Select(f => f.UserId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            batch.BatchCommands.Add(BatchCommand("SELECT pg_advisory_xact_lock(hashtextextended('herald.feed:' || @u, 0))", ("u", user)));
+        }
+
+        batch.BatchCommands.Add(BatchCommand("""
             INSERT INTO feed(user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at)
             SELECT u, n, d, e, t, b, a, i, ca
             FROM unnest(@u::text[], @n::text[], @d::text[], @e::text[], @t::text[], @b::text[], @a::text[], @i::text[], @ca::bigint[]) WITH ORDINALITY
                 AS x(u, n, d, e, t, b, a, i, ca, ord)
             ORDER BY ord
             ON CONFLICT (notification_id, delivery_id) DO NOTHING
-            """, tx).With("u", items.Select(f => f.UserId).ToArray()).With("n", items.Select(f => f.NotificationId).ToArray())
-            .With("d", items.Select(f => f.DeliveryId).ToArray()).With("e", items.Select(f => f.EventType).ToArray())
-            .With("t", items.Select(f => f.Title).ToArray()).With("b", items.Select(f => f.Body).ToArray())
-            .With("a", items.Select(f => f.ActionUrl).ToArray()).With("i", items.Select(f => f.Icon).ToArray())
-            .With("ca", items.Select(f => f.CreatedAt.Ms()).ToArray()).ExecuteNonQueryAsync(ct);
+            """, ("u", items.Select(f => f.UserId).ToArray()), ("n", items.Select(f => f.NotificationId).ToArray()),
+            ("d", items.Select(f => f.DeliveryId).ToArray()), ("e", items.Select(f => f.EventType).ToArray()),
+            ("t", items.Select(f => f.Title).ToArray()), ("b", items.Select(f => f.Body).ToArray()),
+            ("a", items.Select(f => f.ActionUrl).ToArray()), ("i", items.Select(f => f.Icon).ToArray()),
+            ("ca", items.Select(f => f.CreatedAt.Ms()).ToArray())));
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     private static FeedItem MapFeed(NpgsqlDataReader r) => new(

@@ -109,8 +109,9 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
         {
             await InsertDeliveriesAsync(c, tx, deliveries, orIgnore: true, ct);
             await InsertTraceAsync(c, tx, trace, ct);
-            await c.Command("UPDATE notifications SET status = 'processing', updated_at = @now WHERE id = @id AND status = 'completed'", tx)
-                .With("id", notificationId).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
+            // Recomputed under the row lock rather than set: a sibling delivery completing at the same moment cannot leave the
+            // notification completed with these new deliveries pending.
+            await RefreshNotificationsAsync(c, tx, [notificationId], now, ct);
         }, ct);
 
     public async Task<Notification?> GetNotificationAsync(string id, CancellationToken ct)
@@ -168,7 +169,7 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             }
 
             await InsertTraceAsync(c, tx, [new TraceEntry(id, now, "api", null, "cancelled", $"cancelled by request; {deliveries} unsent deliveries cancelled")], ct);
-            await RefreshNotificationStatusAsync(c, tx, id, now, ct);
+            await RefreshNotificationsAsync(c, tx, [id], now, ct);
             if (deliveries > 0)
             {
                 // Settled by the cancellation (nothing left pending): the notification reads as cancelled, not completed.

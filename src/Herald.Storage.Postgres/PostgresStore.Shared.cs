@@ -72,15 +72,34 @@ public sealed partial class PostgresStore
 
     /// <summary>
     /// A planned notification reads processing while any delivery is still pending, completed otherwise. Other statuses
-    /// (accepted, planning, cancelled) are left alone.
+    /// (accepted, planning, cancelled) are left alone. Callers change the deliveries first, then refresh.
     /// </summary>
-    private static async Task RefreshNotificationStatusAsync(NpgsqlConnection c, NpgsqlTransaction tx, string notificationId, DateTimeOffset now, CancellationToken ct) =>
-        await c.Command("""
-            UPDATE notifications SET updated_at = @now, status = CASE
-                WHEN EXISTS (SELECT 1 FROM deliveries WHERE notification_id = @id AND status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')) THEN 'processing'
+    /// <remarks>
+    /// One UPDATE with the deliveries in a subquery is not enough under READ COMMITTED: when two transactions complete the
+    /// two channels of one notification at once, each subquery reads the other's delivery as it was before, and the one that
+    /// waited for the row lock re-checks only the row, so both write processing and the notification never completes. Here
+    /// the rows are locked first (one statement, in id order, so overlapping refreshes cannot deadlock) and recomputed by
+    /// the next statement, whose fresh snapshot sees every transaction that held the lock before. Both statements travel in
+    /// one batch: one round trip, as before.
+    /// </remarks>
+    private static async Task RefreshNotificationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<string> notificationIds, DateTimeOffset now, CancellationToken ct)
+    {
+        var ids = notificationIds.Distinct(StringComparer.Ordinal).ToArray();
+        if (ids.Length == 0)
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(c, tx);
+        batch.BatchCommands.Add(BatchCommand("SELECT 1 FROM notifications WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", ("ids", ids)));
+        batch.BatchCommands.Add(BatchCommand("""
+            UPDATE notifications n SET updated_at = @now, status = CASE
+                WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id AND d.status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')) THEN 'processing'
                 ELSE 'completed' END
-            WHERE id = @id AND status IN ('processing', 'completed')
-            """, tx).With("id", notificationId).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
+            WHERE n.id = ANY(@ids) AND n.status IN ('processing', 'completed')
+            """, ("ids", ids), ("now", now.Ms())));
+        await batch.ExecuteNonQueryAsync(ct);
+    }
 
     /// <summary>Adds the insert of <paramref name="entries"/> (in order) to <paramref name="batch"/>.</summary>
     private static void AddTrace(NpgsqlBatch batch, IReadOnlyList<TraceEntry> entries) =>

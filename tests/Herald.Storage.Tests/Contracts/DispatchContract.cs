@@ -40,6 +40,16 @@ internal static class DispatchSamples
         await s.Plans.CompletePlanningAsync([new PlanResult(notificationId, deliveries, [], NotificationStatus.Processing)], Now, None);
     }
 
+    /// <summary>Accepts and plans many notifications in three writes (status processing); each is sent to its first delivery's recipient.</summary>
+    public static async Task SeedManyAsync(StoreHandle s, IReadOnlyList<(string NotificationId, IReadOnlyList<Delivery> Deliveries)> plans)
+    {
+        await s.Ingest.AcceptAsync([.. plans.Select(p => new IngestItem([new Notification(p.NotificationId, "order.shipped", p.Deliveries[0].RecipientId, Priority.Normal,
+            NotificationStatus.Accepted, "order_shipped", 1, null, "{}", null, null, Now, Now)], null))], Now, None);
+        var planning = await s.Plans.ClaimForPlanningAsync(Priority.Normal, Now, Now + Lease, plans.Count + 1, None);
+        planning.Count.ShouldBe(plans.Count);
+        await s.Plans.CompletePlanningAsync([.. plans.Select(p => new PlanResult(p.NotificationId, p.Deliveries, [], NotificationStatus.Processing))], Now, None);
+    }
+
     /// <summary>Seeds one delivery in its own notification and claims it for <paramref name="owner"/>.</summary>
     public static async Task<Delivery> SeedClaimedAsync(StoreHandle s, string deliveryId, Channel channel = Channel.Sms, string recipient = "u1",
         string owner = "lane-a", string? target = null)
@@ -364,6 +374,52 @@ public abstract class DispatchContract
 
         (await s.Queries.GetNotificationAsync("ntf_1", None))!.Status.ShouldBe(NotificationStatus.Completed);
         (await s.Queries.GetNotificationAsync("ntf_2", None))!.Status.ShouldBe(NotificationStatus.Processing);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_ChannelsOfOneNotificationCompletedConcurrently_NotificationCompleted()
+    {
+        await using var s = await OpenAsync();
+        Channel[] channels = [Channel.Sms, Channel.Email, Channel.Push];
+        var all = new List<string>();
+        for (var round = 0; round < 5; round++)
+        {
+            // Two or three channels per notification, one recipient each (the gate's per-user limits stay out of the way).
+            var plans = Enumerable.Range(0, 20).Select(i => (NotificationId: $"ntf_{round}_{i:00}", Deliveries: (IReadOnlyList<Delivery>)[.. channels.Take(2 + (i % 2))
+                .Select(ch => D($"dlv_{round}_{i:00}_{ch.ToWire()}", $"ntf_{round}_{i:00}", channel: ch, recipient: $"u_{round}_{i:00}"))])).ToList();
+            await DispatchSamples.SeedManyAsync(s, plans);
+            var claimed = new List<Delivery>();
+            foreach (var ch in channels)
+            {
+                claimed.AddRange(await s.Dispatch.ClaimDueAsync(ch, Priority.Normal, Now, Now + Lease, "lane-a", 100, _gate, None));
+            }
+
+            claimed.Count.ShouldBe(plans.Sum(p => p.Deliveries.Count));
+
+            // Every completion is its own transaction, all released at once: the channels of one notification finish together.
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var completions = claimed.Select(d => Task.Run(async () =>
+            {
+                await go.Task;
+                return await s.Dispatch.CompleteAsync([Sent(d, "lane-a")], Now.AddSeconds(1), None);
+            })).ToList();
+            go.SetResult();
+            var applied = await Task.WhenAll(completions).WaitAsync(TimeSpan.FromSeconds(60));
+
+            applied.ShouldAllBe(a => a.Single());
+            all.AddRange(plans.Select(p => p.NotificationId));
+        }
+
+        var stuck = new List<string>();
+        foreach (var id in all)
+        {
+            if ((await s.Queries.GetNotificationAsync(id, None))!.Status != NotificationStatus.Completed)
+            {
+                stuck.Add(id);
+            }
+        }
+
+        stuck.ShouldBeEmpty();
     }
 
     [Fact]

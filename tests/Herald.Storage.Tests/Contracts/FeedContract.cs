@@ -56,6 +56,62 @@ public abstract class FeedContract
     }
 
     [Fact]
+    public async Task GetFeedSinceAsync_ConcurrentWritersOnSeveralProcesses_ReaderMissesNoItem()
+    {
+        const int Writers = 4;
+        const int PerWriter = 60;
+        await using var s = await OpenAsync();
+        var deliveries = Enumerable.Range(0, Writers * PerWriter).Select(i => DispatchSamples.Delivery($"dlv_{i:000}", $"ntf_{i:000}", channel: Channel.InApp)).ToList();
+        await DispatchSamples.SeedManyAsync(s, [.. deliveries.Select(d => (d.NotificationId, (IReadOnlyList<Delivery>)[d]))]);
+        var gate = DispatchSamples.Gate(new Dictionary<string, string> { ["in_app"] = "100000/1h" });
+        var claimed = await s.Dispatch.ClaimDueAsync(Channel.InApp, Priority.Normal, Now, Now + DispatchSamples.Lease, "lane-a", deliveries.Count, gate, None);
+        claimed.Count.ShouldBe(deliveries.Count);
+        var peers = new List<StoreHandle>();
+        for (var i = 0; i < Writers; i++)
+        {
+            peers.Add(await s.OpenPeerAsync());
+        }
+
+        try
+        {
+            // Each writer is another process completing its share one delivery (one transaction) at a time, while a live
+            // stream reads on from the highest seq it has seen, as the SSE endpoint and a Last-Event-ID resume do.
+            var writers = peers.Select((peer, w) => Task.Run(async () =>
+            {
+                foreach (var d in claimed.Where((_, i) => i % Writers == w))
+                {
+                    var item = new FeedItem(0, "u1", d.NotificationId, d.Id, "order.shipped", d.Id, null, null, null, Now, null, null);
+                    (await peer.Dispatch.CompleteAsync([DispatchSamples.Sent(d, "lane-a") with { FeedItem = item }], Now, None)).ShouldBe([true]);
+                }
+            })).ToList();
+            var seen = new List<FeedItem>();
+            var done = Task.WhenAll(writers);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (true)
+            {
+                var finished = done.IsCompleted;
+                var page = await s.Feed.GetFeedSinceAsync("u1", seen.Count == 0 ? 0 : seen[^1].Seq, 1000, timeout.Token);
+                seen.AddRange(page);
+                if (finished && page.Count == 0)
+                {
+                    break;
+                }
+            }
+
+            await done;
+            deliveries.Select(d => d.Id).Except(seen.Select(f => f.DeliveryId)).ShouldBeEmpty("items the live reader skipped");
+            seen.Count.ShouldBe(deliveries.Count);
+        }
+        finally
+        {
+            foreach (var peer in peers)
+            {
+                await peer.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task MarkReadAsync_CountsAndUnreadFilterFollow()
     {
         await using var s = await OpenAsync();

@@ -6,7 +6,7 @@ using Npgsql;
 namespace Herald.Storage.Tests.Infrastructure;
 
 /// <summary>A fresh, initialized store of one engine; disposing it removes its data.</summary>
-public sealed class StoreHandle(object store, Func<ValueTask> dispose) : IAsyncDisposable
+public sealed class StoreHandle(object store, Func<ValueTask> dispose, Func<Task<StoreHandle>>? openPeer = null) : IAsyncDisposable
 {
     /// <summary>The store object: it implements every store port.</summary>
     public object Store { get; } = store;
@@ -41,6 +41,12 @@ public sealed class StoreHandle(object store, Func<ValueTask> dispose) : IAsyncD
     public IApiKeyStore ApiKeys => Port<IApiKeyStore>();
 
     public IAnalyticsStore Analytics => Port<IAnalyticsStore>();
+
+    /// <summary>
+    /// Another store over the same data, as a second process would open it (its own connection pool on PostgreSQL).
+    /// The embedded engine has one process, so its peer is this store. Disposing a peer leaves the data.
+    /// </summary>
+    public Task<StoreHandle> OpenPeerAsync() => openPeer?.Invoke() ?? Task.FromResult(new StoreHandle(Store, () => ValueTask.CompletedTask));
 
     public ValueTask DisposeAsync() => dispose();
 }
@@ -91,6 +97,11 @@ public static class Stores
             await admin.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin);
             await drop.ExecuteNonQueryAsync();
+        }, () =>
+        {
+            // A data source has its own pool: the peer shares no connection with the first store.
+            var peerDb = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
+            return Task.FromResult(new StoreHandle(new PostgresStore(peerDb), peerDb.DisposeAsync));
         })
         { Postgres = db };
     }
