@@ -13,20 +13,6 @@ internal static class PgSql
         return command;
     }
 
-    /// <summary>Adds a statement to a batch: the statements go in one round trip, each with its own READ COMMITTED snapshot.</summary>
-    public static NpgsqlBatchCommand Add(this NpgsqlBatch batch, string sql)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        batch.BatchCommands.Add(command);
-        return command;
-    }
-
-    public static NpgsqlBatchCommand With(this NpgsqlBatchCommand command, string name, object? value)
-    {
-        command.Parameters.AddWithValue(name.TrimStart('@', '$'), value ?? DBNull.Value);
-        return command;
-    }
-
     public static long Ms(this DateTimeOffset value) => value.ToUnixTimeMilliseconds();
 
     public static long? Ms(this DateTimeOffset? value) => value?.ToUnixTimeMilliseconds();

@@ -113,15 +113,15 @@ public sealed partial class PostgresStore
         {
             var keys = pairs.Select(p => p.RecipientId + "\u001f" + ((int)p.Channel).ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Order(StringComparer.Ordinal).ToArray();
-            batch.Add("SELECT pg_advisory_xact_lock(hashtextextended('herald.recipient:' || k, 0)) FROM unnest(@k::text[]) WITH ORDINALITY AS x(k, o) ORDER BY o")
-                .With("k", keys);
-            batch.Add("SELECT user_id, preferences FROM users WHERE user_id = ANY(@u) AND preferences IS NOT NULL").With("u", users);
-            batch.Add("""
+            // unnest yields the sorted keys in order, so the locks are taken in that order.
+            batch.BatchCommands.Add(BatchCommand("SELECT pg_advisory_xact_lock(hashtextextended('herald.recipient:' || k, 0)) FROM unnest(@k::text[]) AS x(k)", ("k", keys)));
+            batch.BatchCommands.Add(BatchCommand("SELECT user_id, preferences FROM users WHERE user_id = ANY(@u) AND preferences IS NOT NULL", ("u", users)));
+            batch.BatchCommands.Add(BatchCommand("""
                 SELECT s.channel, s.address, s.reason FROM suppressions s
                 JOIN unnest(@c::integer[], @a::text[]) AS x(ch, addr) ON s.channel = x.ch AND s.address = x.addr
-                """).With("c", addresses.Select(a => (int)a.Channel).ToArray()).With("a", addresses.Select(a => a.Target).ToArray());
-            batch.Add("SELECT notification_id, min(read_at) FROM feed WHERE notification_id = ANY(@n) AND read_at IS NOT NULL GROUP BY notification_id")
-                .With("n", escalations);
+                """, ("c", addresses.Select(a => (int)a.Channel).ToArray()), ("a", addresses.Select(a => a.Target).ToArray())));
+            batch.BatchCommands.Add(BatchCommand("SELECT notification_id, min(read_at) FROM feed WHERE notification_id = ANY(@n) AND read_at IS NOT NULL GROUP BY notification_id",
+                ("n", escalations)));
             await using var r = await batch.ExecuteReaderAsync(ct);
             await r.NextResultAsync(ct); // the locks
             while (await r.ReadAsync(ct))
@@ -172,33 +172,33 @@ public sealed partial class PostgresStore
         await using var batch = new NpgsqlBatch(c, tx);
         if (claimed.Count > 0)
         {
-            batch.Add("""
+            batch.BatchCommands.Add(BatchCommand("""
                 UPDATE deliveries SET status = 'sending', lease_until = @lease, lease_owner = @owner, claimed_at = @now, attempts = attempts + 1,
                     updated_at = @now, published_due = NULL, published_at = NULL
                 FROM unnest(@n::text[], @id::text[]) AS x(nid, did)
                 WHERE notification_id = x.nid AND id = x.did
-                """).With("lease", leaseUntil.Ms()).With("owner", owner).With("now", now.Ms())
-                .With("n", claimed.Select(d => d.NotificationId).ToArray()).With("id", claimed.Select(d => d.Id).ToArray());
+                """, ("lease", leaseUntil.Ms()), ("owner", owner), ("now", now.Ms()), ("n", claimed.Select(d => d.NotificationId).ToArray()),
+                ("id", claimed.Select(d => d.Id).ToArray())));
         }
 
         if (deferred.Count > 0)
         {
-            batch.Add("""
+            batch.BatchCommands.Add(BatchCommand("""
                 UPDATE deliveries SET status = 'deferred', due_at = x.until, updated_at = @now
                 FROM unnest(@n::text[], @id::text[], @until::bigint[]) AS x(nid, did, until)
                 WHERE notification_id = x.nid AND id = x.did
-                """).With("n", deferred.Select(x => x.Delivery.NotificationId).ToArray()).With("id", deferred.Select(x => x.Delivery.Id).ToArray())
-                .With("until", deferred.Select(x => x.Until.Ms()).ToArray()).With("now", now.Ms());
+                """, ("n", deferred.Select(x => x.Delivery.NotificationId).ToArray()), ("id", deferred.Select(x => x.Delivery.Id).ToArray()),
+                ("until", deferred.Select(x => x.Until.Ms()).ToArray()), ("now", now.Ms())));
         }
 
         if (suppressed.Count > 0)
         {
-            batch.Add("""
+            batch.BatchCommands.Add(BatchCommand("""
                 UPDATE deliveries SET status = x.status, last_error = x.reason, updated_at = @now
                 FROM unnest(@n::text[], @id::text[], @r::text[], @s::text[]) AS x(nid, did, reason, status)
                 WHERE notification_id = x.nid AND id = x.did
-                """).With("n", suppressed.Select(x => x.Delivery.NotificationId).ToArray()).With("id", suppressed.Select(x => x.Delivery.Id).ToArray())
-                .With("r", suppressed.Select(x => x.Reason).ToArray()).With("s", suppressed.Select(x => x.Status).ToArray()).With("now", now.Ms());
+                """, ("n", suppressed.Select(x => x.Delivery.NotificationId).ToArray()), ("id", suppressed.Select(x => x.Delivery.Id).ToArray()),
+                ("r", suppressed.Select(x => x.Reason).ToArray()), ("s", suppressed.Select(x => x.Status).ToArray()), ("now", now.Ms())));
         }
 
         if (trace.Count > 0)

@@ -109,17 +109,6 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
         await InsertNotificationsAsync(c, tx, [.. announced.Where(a => a.Command.RecordsAffected > 0).Select(a => a.Event)], now, ct);
     }
 
-    private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
-
     private static WebhookEndpoint MapEndpoint(NpgsqlDataReader r) => new(
         r.GetString(0), r.StringOrNull(1), r.GetString(2), r.GetString(3), StoreJson.Strings(r.GetString(4)), r.StringOrNull(5),
         r.GetBoolean(6), r.StringOrNull(7), r.TimeOrNull(8), r.Time(9));

@@ -101,9 +101,21 @@ public sealed partial class PostgresStore
         await batch.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>A statement of an <see cref="NpgsqlBatch"/>: the statements go in one round trip, each with its own READ COMMITTED snapshot.</summary>
+    private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
     /// <summary>Adds the insert of <paramref name="entries"/> (in order) to <paramref name="batch"/>.</summary>
     private static void AddTrace(NpgsqlBatch batch, IReadOnlyList<TraceEntry> entries) =>
-        batch.Add(InsertTraceSql).With("n", entries.Select(t => t.NotificationId).ToArray()).With("at", entries.Select(t => t.At.Ms()).ToArray())
-            .With("s", entries.Select(t => t.Stage).ToArray()).With("ch", entries.Select(t => t.Channel).ToArray())
-            .With("d", entries.Select(t => t.Decision).ToArray()).With("r", entries.Select(t => t.Reason).ToArray());
+        batch.BatchCommands.Add(BatchCommand(InsertTraceSql, ("n", entries.Select(t => t.NotificationId).ToArray()), ("at", entries.Select(t => t.At.Ms()).ToArray()),
+            ("s", entries.Select(t => t.Stage).ToArray()), ("ch", entries.Select(t => t.Channel).ToArray()),
+            ("d", entries.Select(t => t.Decision).ToArray()), ("r", entries.Select(t => t.Reason).ToArray())));
 }

@@ -86,7 +86,7 @@ internal sealed partial class PartitionConsumer(
             return Task.CompletedTask;
         };
         var processing = ProcessAsync(channel, inbox.Reader, lost.Token, ct);
-        var tag = await channel.BasicConsumeAsync(_queue, autoAck: false, consumerTag: "", noLocal: false, exclusive: false,
+        _ = await channel.BasicConsumeAsync(_queue, autoAck: false, consumerTag: "", noLocal: false, exclusive: false,
             arguments: null, consumer, ct);
         try
         {
@@ -105,13 +105,13 @@ internal sealed partial class PartitionConsumer(
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Stop cleanly: cancel the consumer, then close; whatever is unacked goes back to the queue.
+            // Stop cleanly: close the channel; whatever is unacked goes back to the queue, in order, before a standby of
+            // another node is activated (a basic.cancel first would activate it while our buffered messages are still out).
             using var bounded = new CancellationTokenSource(CancelTimeout, time);
             try
             {
                 if (channel.IsOpen)
                 {
-                    await channel.BasicCancelAsync(tag, noWait: false, bounded.Token);
                     await channel.CloseAsync(bounded.Token);
                 }
             }
@@ -313,6 +313,6 @@ internal sealed partial class PartitionConsumer(
     [LoggerMessage(EventId = 4107, Level = LogLevel.Information, Message = "Yielded {Queue} to the worker that owns it")]
     private static partial void LogYielded(ILogger logger, string queue);
 
-    [LoggerMessage(EventId = 4106, Level = LogLevel.Debug, Message = "Consumer of {Queue} did not cancel cleanly; the channel closes anyway")]
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Debug, Message = "Channel of {Queue} did not close cleanly at stop; the connection closes it")]
     private static partial void LogCancelIncomplete(ILogger logger, Exception ex, string queue);
 }

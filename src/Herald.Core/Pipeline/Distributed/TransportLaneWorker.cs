@@ -99,6 +99,16 @@ public sealed partial class TransportLaneWorker(
             claimed = await ClaimEachAsync(items, named, results, now, lease, ct);
         }
 
+        if (claimed.Count > 0 && time.GetUtcNow() - now > options.Value.Lease / 4)
+        {
+            // The claim waited (for a relay still publishing these rows, for a restarting store): its lease was counted
+            // from before the wait, so the sweeper may take these deliveries over while we send, and it resends what the
+            // provider cannot show it has. Sending now could send twice; left to the sweeper (it asks the provider by our
+            // reference first), they are sent once.
+            LogLateClaim(logger, claimed.Count, (time.GetUtcNow() - now).TotalMilliseconds);
+            claimed = [];
+        }
+
         if (claimed.Count > 0)
         {
             // The message's traceparent (the relay's publish span) parents the send: API → plan → publish → deliver.
@@ -182,6 +192,9 @@ public sealed partial class TransportLaneWorker(
 
     [LoggerMessage(EventId = 2502, Level = LogLevel.Warning, Message = "Completing {Count} claimed deliveries failed; giving their messages back")]
     private static partial void LogHandleFault(ILogger logger, Exception ex, int count);
+
+    [LoggerMessage(EventId = 2505, Level = LogLevel.Warning, Message = "Claiming {Count} deliveries took {ElapsedMs} ms, too much of their lease to send them safely; the sweeper takes them over")]
+    private static partial void LogLateClaim(ILogger logger, int count, double elapsedMs);
 
     [LoggerMessage(EventId = 2503, Level = LogLevel.Warning, Message = "Claiming a batch of {Count} failed; claiming one by one")]
     private static partial void LogBatchClaimFault(ILogger logger, Exception ex, int count);
