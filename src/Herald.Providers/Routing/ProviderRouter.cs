@@ -123,10 +123,33 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
         return new SendResult(new DeliveryOutcome.Retry(reason, soonest), lastProvider ?? "router") { Notes = notes };
     }
 
-    /// <summary>Asks the provider that had the delivery (recorded on it) whether it holds the message.</summary>
+    /// <summary>
+    /// Asks the provider that had the delivery (recorded on it) whether it holds the message. With none recorded (the
+    /// first send's worker died, or its completion was lost with the database, before it was written) the send may have
+    /// reached any provider that accepts the delivery, so each is asked: one that holds it settles it, and only when every
+    /// one answers that it never got it is the delivery resent.
+    /// </summary>
     public async Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
+        if (delivery.Provider is null)
+        {
+            bool? answer = false;
+            foreach (var candidate in routes.Where(r => r.Accepts(delivery)))
+            {
+                switch (await candidate.Adapter.LookUpAsync(delivery, ct))
+                {
+                    case true:
+                        return true;
+                    case null:
+                        answer = null;
+                        break;
+                }
+            }
+
+            return answer;
+        }
+
         var route = routes.FirstOrDefault(r => r.Name == delivery.Provider);
         if (route is null)
         {

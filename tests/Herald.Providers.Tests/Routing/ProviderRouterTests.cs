@@ -159,6 +159,30 @@ public sealed class ProviderRouterTests
         (await router.LookUpAsync(Sms("+15551230000") with { Provider = "gone" }, CancellationToken.None)).ShouldBeNull();
     }
 
+    [Fact]
+    public async Task LookUpAsync_NoProviderRecorded_AsksEveryProviderThatAcceptsTheDelivery()
+    {
+        // A first send whose worker died before its completion was written leaves no provider on the delivery; the
+        // message may still be at the provider, so "cannot be asked" (a blind resend, or the DLQ for low) is wrong.
+        var unsent = Sms("+15551230000");
+        unsent.Provider.ShouldBeNull();
+        var holds = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = false }),
+            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = true }));
+        (await holds.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(true);
+
+        var neither = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = false }),
+            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = false }));
+        (await neither.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(false);
+
+        var unaskable = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = false }),
+            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = null }));
+        (await unaskable.LookUpAsync(unsent, CancellationToken.None)).ShouldBeNull("one provider that may hold it cannot be asked");
+
+        var elsewhere = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = false }),
+            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = null }, match: ["+44"]));
+        (await elsewhere.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(false, "a provider that does not take this number never had it");
+    }
+
     private static ProviderRouter Router(TimeProvider time, params ProviderRoute[] routes) =>
         new(Channel.Sms, routes, time, NullLogger<ProviderRouter>.Instance);
 
