@@ -62,6 +62,14 @@ public sealed class AcceptThenTimeoutTests(AcceptThenTimeoutFixture herald, ITes
 
         var messages = await herald.SandboxMessagesAsync("twilio");
         var perPhone = messages.GroupBy(m => m!.Str("to")).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var (phone, c) in perPhone.Where(p => p.Value > 1))
+        {
+            var user = phoneOf.First(p => p.Value == phone).Key;
+            var list = await herald.ListNotificationsAsync(user);
+            var n = await herald.GetNotificationAsync(list.Single()!.Str("id"));
+            output.WriteLine($"twice to {phone}: {n.ToJsonString()}"); // the trace says how, when this fails
+        }
+
         perPhone.Values.Where(c => c > 1).ShouldBeEmpty("no recipient got a message twice");
         phoneOf.Values.Where(p => !perPhone.ContainsKey(p)).ShouldBeEmpty("no recipient was left without the message");
         messages.Count.ShouldBe(Count);
