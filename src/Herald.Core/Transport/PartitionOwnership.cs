@@ -17,9 +17,6 @@ public sealed class PartitionOwnership
     /// <summary>This process's id in the worker registry.</summary>
     public string NodeId { get; } = "node-" + Guid.NewGuid().ToString("N")[..12];
 
-    /// <summary>The live workers, as the registry last said (this one included once it has registered).</summary>
-    public IReadOnlyList<string> Live => _live;
-
     public void Update(IEnumerable<string> liveNodes) => _live = [.. liveNodes.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
     /// <summary>
