@@ -129,10 +129,29 @@ public sealed partial class PostgresStore : IDispatchStore
             WITH expired AS (
                 SELECT notification_id AS xn, id AS xi FROM deliveries
                 WHERE status IN ('sending', 'unknown') AND lease_until < @now ORDER BY lease_until LIMIT @n FOR UPDATE SKIP LOCKED)
-            UPDATE deliveries SET status = 'unknown', lease_until = @lease, lease_owner = @owner, updated_at = @now
+            UPDATE deliveries SET status = 'unknown', lease_until = @lease, lease_owner = @owner, updated_at = @now, lookups = lookups + 1
             FROM expired WHERE notification_id = expired.xn AND id = expired.xi
             RETURNING {DeliveryColumns}
             """, tx).With("lease", leaseUntil.Ms()).With("owner", owner).With("now", now.Ms()).With("n", limit).ReadAllAsync(MapDelivery, ct), ct);
+
+    public Task PostponeLookUpAsync(Delivery delivery, string owner, DateTimeOffset until, TraceEntry trace, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentNullException.ThrowIfNull(trace);
+        return WriteRetryingAsync(async (c, tx) =>
+        {
+            if (await c.Command("""
+                UPDATE deliveries SET lease_until = @until, updated_at = @now
+                WHERE notification_id = @n AND id = @id AND lease_owner = @owner AND status = 'unknown'
+                """, tx).With("until", until.Ms()).With("now", trace.At.Ms()).With("n", delivery.NotificationId).With("id", delivery.Id)
+                .With("owner", owner).ExecuteNonQueryAsync(ct) == 1)
+            {
+                await InsertTraceAsync(c, tx, [trace], ct);
+            }
+
+            return true;
+        }, ct);
+    }
 
     public Task<bool> ReplayDeadAsync(string deliveryId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>

@@ -7,7 +7,7 @@ namespace Herald.Storage.Sqlite;
 public sealed partial class SqliteStore
 {
     private const string DeliveryColumns =
-        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id, trace_parent, expires_at, condition";
+        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id, trace_parent, expires_at, condition, lookups, tracked_status";
 
     public async Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
     {
@@ -161,10 +161,27 @@ public sealed partial class SqliteStore
 
     public Task<IReadOnlyList<Delivery>> ClaimExpiredSendingAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<Delivery>>((c, tx) => c.Command($"""
-            UPDATE deliveries SET status = 'unknown', lease_until = $lease, lease_owner = $owner, updated_at = $now
+            UPDATE deliveries SET status = 'unknown', lease_until = $lease, lease_owner = $owner, updated_at = $now, lookups = lookups + 1
             WHERE id IN (SELECT id FROM deliveries WHERE status IN ('sending', 'unknown') AND lease_until < $now ORDER BY lease_until LIMIT $n)
             RETURNING {DeliveryColumns}
             """, tx).With("$lease", leaseUntil.Ms()).With("$owner", owner).With("$now", now.Ms()).With("$n", limit).ReadAll(MapDelivery), ct);
+
+    public Task PostponeLookUpAsync(Delivery delivery, string owner, DateTimeOffset until, TraceEntry trace, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentNullException.ThrowIfNull(trace);
+        return db.WriteAsync((c, tx) =>
+        {
+            if (c.Command("""
+                UPDATE deliveries SET lease_until = $until, updated_at = $now WHERE id = $id AND lease_owner = $owner AND status = 'unknown'
+                """, tx).With("$until", until.Ms()).With("$now", trace.At.Ms()).With("$id", delivery.Id).With("$owner", owner).NonQuery() == 1)
+            {
+                Trace(c, tx, trace);
+            }
+
+            return true;
+        }, ct);
+    }
 
     public Task<bool> ReplayDeadAsync(string deliveryId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
@@ -237,5 +254,5 @@ public sealed partial class SqliteStore
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (Channel)r.GetInt32(4), (Priority)r.GetInt32(5), r.GetString(6),
         r.StringOrNull(7), r.StringOrNull(8), r.GetString(9), r.GetInt32(10), r.StringOrNull(11), r.GetString(12), r.GetString(13),
         r.Time(14), r.TimeOrNull(15), r.TimeOrNull(16), r.Time(17), r.Time(18), r.StringOrNull(19), r.StringOrNull(20), r.StringOrNull(21),
-        r.TimeOrNull(22), r.StringOrNull(23));
+        r.TimeOrNull(22), r.StringOrNull(23), r.GetInt32(24), r.StringOrNull(25));
 }

@@ -6,7 +6,8 @@ public sealed partial class SqliteStore
 {
     public Task InsertOutboxAsync(OutboxMessage message, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("""
-            INSERT INTO outbox(delivery_id, channel, provider, recipient_id, target, message, created_at) VALUES ($d, $c, $p, $r, $t, $m, $at)
+            INSERT INTO outbox(delivery_id, channel, provider, recipient_id, target, message, created_at)
+            SELECT $d, $c, $p, $r, $t, $m, $at WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE delivery_id = $d)
             """, tx).With("$d", message.DeliveryId).With("$c", (int)message.Channel).With("$p", message.Provider).With("$r", message.RecipientId)
             .With("$t", message.Target).With("$m", message.Message).With("$at", message.CreatedAt.Ms()).NonQuery(), ct);
 

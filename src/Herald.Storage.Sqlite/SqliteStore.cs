@@ -19,6 +19,7 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
         ("notifications", "campaign_id", "TEXT"),
         ("deliveries", "expires_at", "INTEGER"),
         ("deliveries", "condition", "TEXT"),
+        ("deliveries", "lookups", "INTEGER NOT NULL DEFAULT 0"),
     ];
 
     public async Task InitializeAsync(CancellationToken ct)

@@ -43,10 +43,10 @@ public sealed class CaptureSender(Channel channel, IOutboxStore outbox, TimeProv
         return new SendResult(new DeliveryOutcome.Sent(delivery.Id), ProviderName);
     }
 
-    public async Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct)
+    public async Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        return await outbox.OutboxHasDeliveryAsync(delivery.Id, ct);
+        return await outbox.OutboxHasDeliveryAsync(delivery.Id, ct) ? LookUpAnswer.Found : LookUpAnswer.NotFound;
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -20,9 +20,6 @@ public interface IChannelSender
 
     Task<SendResult> SendAsync(Delivery delivery, CancellationToken ct);
 
-    /// <summary>
-    /// Asks the provider whether it has this delivery (by our reference). True: it has; false: it never got it;
-    /// null: the provider cannot answer (then the priority's unknown-outcome policy decides).
-    /// </summary>
-    Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct);
+    /// <summary>Asks the provider whether it has this delivery (by our reference).</summary>
+    Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct);
 }

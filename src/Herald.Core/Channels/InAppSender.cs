@@ -21,7 +21,7 @@ public sealed class InAppSender(TimeProvider time) : IChannelSender
     }
 
     /// <summary>A crash before the completion committed also lost the feed row, so the answer is always "not there".</summary>
-    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult<bool?>(false);
+    public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.NotFound);
 
     private static string? Text(JsonObject content, string name) => content[name]?.GetValue<string>();
 }

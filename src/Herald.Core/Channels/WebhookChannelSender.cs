@@ -37,5 +37,5 @@ public sealed class WebhookChannelSender(WebhookSender sender, IWebhookEndpointS
         return new SendResult(outcome, "webhook", Endpoint: result);
     }
 
-    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult<bool?>(null);
+    public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.CannotAsk);
 }

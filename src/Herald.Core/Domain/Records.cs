@@ -75,7 +75,9 @@ public sealed record Delivery(
     string? ProviderMessageId = null,
     string? TraceParent = null,
     DateTimeOffset? ExpiresAt = null,
-    string? Condition = null);
+    string? Condition = null,
+    int LookUps = 0,
+    string? TrackedStatus = null);
 
 public sealed record TraceEntry(string NotificationId, DateTimeOffset At, string Stage, string? Channel, string Decision, string Reason);
 

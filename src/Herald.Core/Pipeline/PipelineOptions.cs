@@ -63,6 +63,18 @@ public sealed class PipelineOptions
     /// </summary>
     public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A provider that can be asked but did not answer the reconciler's look-up (5xx, timeout) is asked again after this
+    /// delay, doubling each time up to 2 min; the delivery is neither resent nor dead-lettered meanwhile. Default 15 s.
+    /// </summary>
+    public TimeSpan LookUpRetryDelay { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Look-ups per delivery before an unanswered provider is treated as one that cannot be asked (the UnknownOutcome
+    /// policy then decides). Default 6 (about 6 minutes of asking with the default delay).
+    /// </summary>
+    public int MaxLookUps { get; set; } = 6;
+
     /// <summary>Distributed mode: due deliveries handed to the work transport per lane per relay round. Default 500.</summary>
     public int RelayBatch { get; set; } = 500;
 

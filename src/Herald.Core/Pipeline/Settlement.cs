@@ -101,6 +101,13 @@ public sealed class Settlement
         return UnknownOutcome(d, "send lease expired and the provider cannot be asked", now);
     }
 
+    /// <summary>The unknown-outcome policy once a provider that can be asked has left every allowed look-up unanswered.</summary>
+    public (string Status, DateTimeOffset? Due, string Reason) UnknownAfterUnansweredLookUps(Delivery d, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return UnknownOutcome(d, $"send lease expired and the provider left {d.LookUps} look-ups unanswered", now);
+    }
+
     /// <summary>The priority's policy for an outcome nobody can confirm: resend on the retry schedule, or the DLQ.</summary>
     private (string Status, DateTimeOffset? Due, string Reason) UnknownOutcome(Delivery d, string why, DateTimeOffset now) =>
         _options.ResendUnknown(d.Priority)

@@ -65,56 +65,92 @@ public sealed partial class Sweeper(
                 return;
             }
 
+            var settled = new List<Delivery>(stale.Count);
             var completions = new List<DeliveryCompletion>(stale.Count);
             foreach (var d in stale)
             {
-                completions.Add(await ReconcileAsync(d, ct));
+                if (await ReconcileAsync(d, ct) is { } completion)
+                {
+                    settled.Add(d);
+                    completions.Add(completion);
+                }
             }
 
-            await processor.CommitAsync(stale, completions, ct);
+            await processor.CommitAsync(settled, completions, ct);
         }
     }
 
-    private async Task<DeliveryCompletion> ReconcileAsync(Delivery d, CancellationToken ct)
+    /// <summary>The completion that settles a delivery left in sending, or null when it was given back to be asked about later.</summary>
+    private async Task<DeliveryCompletion?> ReconcileAsync(Delivery d, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        var sender = processor.SenderFor(d.Channel);
-        bool? found;
-        try
+        var wire = d.Channel.ToWire();
+        LookUpAnswer answer;
+        if (d.TrackedStatus is { } reported)
         {
-            found = await sender.LookUpAsync(d, ct);
+            // The provider already reported on this message (a status callback arrived while the send was unsettled): it
+            // has it, whatever a look-up would say now, and whether or not it can be asked at all.
+            answer = LookUpAnswer.Found;
+            LogSettledByReport(logger, d.Id, reported);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        else
         {
-            LogLookUpFault(logger, ex, d.Channel.ToWire());
-            found = null;
+            try
+            {
+                answer = await processor.SenderFor(d.Channel).LookUpAsync(d, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogLookUpFault(logger, ex, wire);
+                answer = LookUpAnswer.Unanswered;
+            }
         }
 
-        var wire = d.Channel.ToWire();
+        var now = time.GetUtcNow();
+        var o = options.Value;
+        if (answer == LookUpAnswer.Unanswered && d.LookUps < o.MaxLookUps)
+        {
+            // Resending now could duplicate what the provider holds, and dead-lettering could drop what it never got: the
+            // provider can be asked, so it is asked again later and the delivery waits (never sent meanwhile).
+            var delay = TimeSpan.FromTicks(Math.Min(o.LookUpRetryDelay.Ticks * (1L << Math.Clamp(d.LookUps - 1, 0, 16)), MaxLookUpDelay.Ticks));
+            var until = now + delay;
+            await store.PostponeLookUpAsync(d, _owner, until, new TraceEntry(d.NotificationId, now, "reconcile", wire, "lookup-unanswered",
+                $"send lease expired; the provider did not answer look-up {d.LookUps} of {o.MaxLookUps}; asking again at {until.UtcDateTime:HH:mm:ss}Z, not resent meanwhile"), ct);
+            return null;
+        }
+
         string status, decision, reason;
         DateTimeOffset? due = null;
-        switch (found)
+        switch (answer)
         {
-            case true:
-                (status, decision, reason) = (DeliveryStatus.Sent, "reconciled", "send lease expired; the provider has the message, so it counts as sent and is not resent");
+            case LookUpAnswer.Found:
+                (status, decision, reason) = (DeliveryStatus.Sent, "reconciled", d.TrackedStatus is { } s
+                    ? $"send lease expired; the provider already reported the message {s}, so it counts as sent and is not resent"
+                    : "send lease expired; the provider has the message, so it counts as sent and is not resent");
                 break;
-            case false:
+            case LookUpAnswer.NotFound:
                 (status, decision, reason, due) = (DeliveryStatus.Retrying, "reconciled", "send lease expired; the provider never got the message; resending", now);
                 break;
             default:
-                (status, due, reason) = settlement.UnknownAfterLease(d, now);
+                (status, due, reason) = answer == LookUpAnswer.Unanswered
+                    ? settlement.UnknownAfterUnansweredLookUps(d, now)
+                    : settlement.UnknownAfterLease(d, now);
                 decision = status == DeliveryStatus.Dead ? "dead-unknown" : "resend-unknown";
                 break;
         }
 
         var trace = new TraceEntry(d.NotificationId, now, "reconcile", wire, decision, reason);
         return new DeliveryCompletion(d.Id, d.NotificationId, _owner, status, due, null,
-            found == true ? null : "outcome unknown after lease expiry", "reconcile", null, now, now, [trace]);
+            answer == LookUpAnswer.Found ? null : "outcome unknown after lease expiry", "reconcile", null, now, now, [trace]);
     }
+
+    private static readonly TimeSpan MaxLookUpDelay = TimeSpan.FromMinutes(2);
 
     [LoggerMessage(EventId = 2301, Level = LogLevel.Error, Message = "Sweep failed; trying again at the next interval")]
     private static partial void LogSweepFault(ILogger logger, Exception ex);
 
-    [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "Look-up at the {Channel} provider failed; treating the outcome as unknown")]
+    [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "Look-up at the {Channel} provider failed; asking again later")]
     private static partial void LogLookUpFault(ILogger logger, Exception ex, string channel);
+
+    [LoggerMessage(EventId = 2303, Level = LogLevel.Information, Message = "Delivery {DeliveryId} settled without a look-up: its provider already reported it {Status}")]
+    private static partial void LogSettledByReport(ILogger logger, string deliveryId, string status);
 }

@@ -90,6 +90,13 @@ public interface IDispatchStore
     /// <summary>Takes over deliveries whose sending lease expired (a crashed or stuck worker) for reconciliation.</summary>
     Task<IReadOnlyList<Delivery>> ClaimExpiredSendingAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, CancellationToken ct);
 
+    /// <summary>
+    /// Gives back a delivery taken by <see cref="ClaimExpiredSendingAsync"/> whose provider did not answer the look-up:
+    /// it stays unknown (never resent meanwhile) and is taken again once <paramref name="until"/> passes. Only while
+    /// <paramref name="owner"/> still holds it; the trace entry says why.
+    /// </summary>
+    Task PostponeLookUpAsync(Delivery delivery, string owner, DateTimeOffset until, TraceEntry trace, CancellationToken ct);
+
     /// <summary>Moves a dead delivery back to the queue. False when it is not dead (for example already sent).</summary>
     Task<bool> ReplayDeadAsync(string deliveryId, DateTimeOffset now, CancellationToken ct);
 
@@ -143,7 +150,13 @@ public interface IWebhookEndpointStore
 
 public interface IOutboxStore
 {
+    /// <summary>
+    /// Stores what the capture provider received. Idempotent per delivery id, as a provider keyed on our reference is: a
+    /// second send of one delivery (its first completion outlived the lease while the reconciler looked) adds nothing.
+    /// </summary>
     Task InsertOutboxAsync(OutboxMessage message, CancellationToken ct);
+
+    /// <summary>Whether the capture provider holds a delivery; waits for a store of the same delivery still in flight.</summary>
     Task<bool> OutboxHasDeliveryAsync(string deliveryId, CancellationToken ct);
     Task<IReadOnlyList<OutboxMessage>> ListOutboxAsync(Channel? channel, string? recipientId, int limit, long? afterId, CancellationToken ct);
 }

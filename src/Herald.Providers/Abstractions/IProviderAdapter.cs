@@ -20,10 +20,11 @@ public interface IProviderAdapter
     Task<DeliveryOutcome> SendAsync(Delivery delivery, CancellationToken ct);
 
     /// <summary>
-    /// Asks the vendor whether it holds this delivery (matched by our delivery id). True: it has it; false: it never got
-    /// it; null: the vendor cannot be asked or did not answer (the priority's unknown-outcome policy then decides).
+    /// Asks the vendor whether it holds this delivery (matched by our delivery id). A vendor with no look-up API answers
+    /// <see cref="LookUpAnswer.CannotAsk"/>; one whose look-up failed this time (5xx, timeout) answers
+    /// <see cref="LookUpAnswer.Unanswered"/>, and the reconciler asks again later.
     /// </summary>
-    Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct);
+    Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct);
 }
 
 /// <summary>An adapter whose vendor reports delivery status later by calling us (<c>/api/v1/webhooks/{name}</c>).</summary>

@@ -19,7 +19,7 @@ namespace Herald.Providers.Apns;
 /// <item><c>BaseUrl</c>: default <c>https://api.push.apple.com</c> (<c>https://api.sandbox.push.apple.com</c> for development builds).</item>
 /// <item><c>Timeout</c>: per call, default 10 s.</item>
 /// </list>
-/// APNs cannot be asked about a past send, so <see cref="LookUpAsync"/> answers null.
+/// APNs cannot be asked about a past send, so <see cref="LookUpAsync"/> answers <see cref="LookUpAnswer.CannotAsk"/>.
 /// </remarks>
 public sealed class ApnsAdapter : IProviderAdapter
 {
@@ -68,7 +68,7 @@ public sealed class ApnsAdapter : IProviderAdapter
         return outcome;
     }
 
-    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult<bool?>(null);
+    public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.CannotAsk);
 
     private static (string Pem, string Setting) ReadKey(ProviderContext context)
     {

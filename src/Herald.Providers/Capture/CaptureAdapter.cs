@@ -15,5 +15,5 @@ public sealed class CaptureAdapter(string name, CaptureSender sender) : IProvide
 
     public async Task<DeliveryOutcome> SendAsync(Delivery delivery, CancellationToken ct) => (await sender.SendAsync(delivery, ct)).Outcome;
 
-    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => sender.LookUpAsync(delivery, ct);
+    public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => sender.LookUpAsync(delivery, ct);
 }

@@ -18,7 +18,7 @@ namespace Herald.Providers.Fcm;
 /// <item><c>BaseUrl</c>: default <c>https://fcm.googleapis.com</c>.</item>
 /// <item><c>Timeout</c>: per call (token request and send), default 10 s.</item>
 /// </list>
-/// FCM cannot be asked about a past send, so <see cref="LookUpAsync"/> answers null.
+/// FCM cannot be asked about a past send, so <see cref="LookUpAsync"/> answers <see cref="LookUpAnswer.CannotAsk"/>.
 /// </remarks>
 public sealed class FcmAdapter : IProviderAdapter
 {
@@ -62,5 +62,5 @@ public sealed class FcmAdapter : IProviderAdapter
         return FcmOutcomes.Map(call, _context.Time);
     }
 
-    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult<bool?>(null);
+    public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.CannotAsk);
 }

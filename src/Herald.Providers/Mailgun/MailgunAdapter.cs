@@ -66,7 +66,7 @@ public sealed class MailgunAdapter : IProviderAdapter, IStatusCallbackReceiver
     /// cannot be found by message-id. The API is also deprecated in favour of the Logs API. The priority's
     /// unknown-outcome policy decides instead.
     /// </summary>
-    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult<bool?>(null);
+    public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.CannotAsk);
 
     public CallbackResult Parse(InboundCallback callback) => _webhook.Parse(callback);
 }

@@ -127,22 +127,26 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
     /// Asks the provider that had the delivery (recorded on it) whether it holds the message. With none recorded (the
     /// first send's worker died, or its completion was lost with the database, before it was written) the send may have
     /// reached any provider that accepts the delivery, so each is asked: one that holds it settles it, and only when every
-    /// one answers that it never got it is the delivery resent.
+    /// one answers that it never got it is the delivery resent. One that failed to answer this time outweighs one that
+    /// can never be asked: asking again later may still find it.
     /// </summary>
-    public async Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct)
+    public async Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         if (delivery.Provider is null)
         {
-            bool? answer = false;
+            var answer = LookUpAnswer.NotFound;
             foreach (var candidate in routes.Where(r => r.Accepts(delivery)))
             {
                 switch (await candidate.Adapter.LookUpAsync(delivery, ct))
                 {
-                    case true:
-                        return true;
-                    case null:
-                        answer = null;
+                    case LookUpAnswer.Found:
+                        return LookUpAnswer.Found;
+                    case LookUpAnswer.Unanswered:
+                        answer = LookUpAnswer.Unanswered;
+                        break;
+                    case LookUpAnswer.CannotAsk when answer == LookUpAnswer.NotFound:
+                        answer = LookUpAnswer.CannotAsk;
                         break;
                 }
             }
@@ -153,7 +157,7 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
         var route = routes.FirstOrDefault(r => r.Name == delivery.Provider);
         if (route is null)
         {
-            return null;
+            return LookUpAnswer.CannotAsk;
         }
 
         return await route.Adapter.LookUpAsync(delivery, ct);

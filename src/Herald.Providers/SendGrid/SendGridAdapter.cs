@@ -67,7 +67,7 @@ public sealed class SendGridAdapter : IProviderAdapter, IStatusCallbackReceiver
     /// Always null: finding a message by our custom argument needs the Email Activity (messages) API, a paid add-on that
     /// most accounts lack, so the priority's unknown-outcome policy decides instead.
     /// </summary>
-    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult<bool?>(null);
+    public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.CannotAsk);
 
     public CallbackResult Parse(InboundCallback callback) => _webhook.Parse(callback);
 }

@@ -61,7 +61,7 @@ public sealed class SmtpAdapter : IProviderAdapter
     }
 
     /// <summary>SMTP cannot be asked whether a server took a message: the priority's unknown-outcome policy decides.</summary>
-    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult<bool?>(null);
+    public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.CannotAsk);
 
     /// <summary>The DATA payload: lines starting with "." get another one (RFC 5321 4.5.2), then the terminating ".".</summary>
     internal static byte[] DotStuff(string mime)

@@ -95,7 +95,7 @@ public sealed partial class TwilioAdapter : IProviderAdapter, IStatusCallbackRec
     }
 
     /// <inheritdoc cref="TwilioMessageSearch.ContainsAsync"/>
-    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => _search.ContainsAsync(delivery, ct);
+    public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => _search.ContainsAsync(delivery, ct);
 
     public CallbackResult Parse(InboundCallback callback) => TwilioCallbacks.Parse(callback, _authToken);
 

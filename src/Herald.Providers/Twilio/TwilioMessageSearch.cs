@@ -27,13 +27,16 @@ internal sealed class TwilioMessageSearch(ProviderContext context, string baseUr
     private const int MaxPages = 20;
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 
-    /// <summary>True: Twilio holds the message; false: the listing completed without it; null: the listing failed.</summary>
-    public async Task<bool?> ContainsAsync(Delivery delivery, CancellationToken ct)
+    /// <summary>
+    /// Found: Twilio holds the message; not found: the listing completed without it; unanswered: a page failed (5xx,
+    /// timeout, unreadable), so asking again later can still tell; cannot ask: the listing is too long to page through.
+    /// </summary>
+    public async Task<LookUpAnswer> ContainsAsync(Delivery delivery, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         if (Body(delivery) is not { } body)
         {
-            return false; // Nothing without a body was ever sent.
+            return LookUpAnswer.NotFound; // Nothing without a body was ever sent.
         }
 
         var notBefore = delivery.CreatedAt - ClockSkew;
@@ -47,12 +50,12 @@ internal sealed class TwilioMessageSearch(ProviderContext context, string baseUr
             {
                 if (!call.IsSuccess || Page(call.Body) is not { } listing)
                 {
-                    return null;
+                    return LookUpAnswer.Unanswered;
                 }
 
                 if (listing.Messages.Any(m => Matches(m, delivery.Target, body, notBefore)))
                 {
-                    return true;
+                    return LookUpAnswer.Found;
                 }
 
                 // Newest first: once a page holds a message older than the delivery, later pages cannot hold it.
@@ -60,7 +63,7 @@ internal sealed class TwilioMessageSearch(ProviderContext context, string baseUr
             }
         }
 
-        return next is null ? false : null;
+        return next is null ? LookUpAnswer.NotFound : LookUpAnswer.CannotAsk;
     }
 
     /// <summary>The <c>body</c> of the rendered SMS content, or null when there is none.</summary>

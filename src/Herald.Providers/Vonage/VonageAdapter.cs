@@ -85,7 +85,7 @@ public sealed class VonageAdapter : IProviderAdapter, IStatusCallbackReceiver
     /// Always null: the SMS API has no look-up of a message by <c>client-ref</c> (its search finds messages by Vonage's
     /// own message id only, which an unanswered send never gave us), so the priority's unknown-outcome policy decides.
     /// </summary>
-    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult<bool?>(null);
+    public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.CannotAsk);
 
     public CallbackResult Parse(InboundCallback callback) => VonageReceipts.Parse(callback, _signatureSecret, _signatureMethod);
 

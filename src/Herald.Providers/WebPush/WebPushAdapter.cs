@@ -88,7 +88,7 @@ public sealed class WebPushAdapter : IProviderAdapter
     }
 
     /// <summary>Push services keep no queryable record of messages by our reference.</summary>
-    public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult<bool?>(null);
+    public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.CannotAsk);
 
     private HttpRequestMessage Request(Uri endpoint, WebPushMessage message, byte[] body)
     {

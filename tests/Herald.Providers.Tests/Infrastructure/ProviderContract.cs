@@ -109,12 +109,12 @@ public abstract class ProviderContract(SandboxFixture sandbox) : IClassFixture<S
         (await adapter.SendAsync(d, CancellationToken.None)).ShouldBeOfType<DeliveryOutcome.Unknown>();
         await Sandbox.ClearFaultsAsync();
         (await Sandbox.MessagesAsync(Vendor, d.Id)).Count.ShouldBe(1);
-        (await adapter.LookUpAsync(d, CancellationToken.None)).ShouldBe(SupportsLookUp ? true : null);
+        (await adapter.LookUpAsync(d, CancellationToken.None)).ShouldBe(SupportsLookUp ? LookUpAnswer.Found : LookUpAnswer.CannotAsk);
     }
 
     [Fact]
     public async Task Look_up_of_a_delivery_never_sent_says_so()
     {
-        (await CreateAdapter().LookUpAsync(ValidDelivery(), CancellationToken.None)).ShouldBe(SupportsLookUp ? false : null);
+        (await CreateAdapter().LookUpAsync(ValidDelivery(), CancellationToken.None)).ShouldBe(SupportsLookUp ? LookUpAnswer.NotFound : LookUpAnswer.CannotAsk);
     }
 }

@@ -150,13 +150,13 @@ public sealed class ProviderRouterTests
     [Fact]
     public async Task Look_up_goes_to_the_provider_recorded_on_the_delivery()
     {
-        var a = new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = false };
-        var b = new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = true };
+        var a = new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = LookUpAnswer.NotFound };
+        var b = new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = LookUpAnswer.Found };
         var router = Router(TimeProvider.System, Route(a), Route(b));
 
-        (await router.LookUpAsync(Sms("+15551230000") with { Provider = "sms2" }, CancellationToken.None)).ShouldBe(true);
-        (await router.LookUpAsync(Sms("+15551230000") with { Provider = "sms1" }, CancellationToken.None)).ShouldBe(false);
-        (await router.LookUpAsync(Sms("+15551230000") with { Provider = "gone" }, CancellationToken.None)).ShouldBeNull();
+        (await router.LookUpAsync(Sms("+15551230000") with { Provider = "sms2" }, CancellationToken.None)).ShouldBe(LookUpAnswer.Found);
+        (await router.LookUpAsync(Sms("+15551230000") with { Provider = "sms1" }, CancellationToken.None)).ShouldBe(LookUpAnswer.NotFound);
+        (await router.LookUpAsync(Sms("+15551230000") with { Provider = "gone" }, CancellationToken.None)).ShouldBe(LookUpAnswer.CannotAsk);
     }
 
     [Fact]
@@ -166,21 +166,38 @@ public sealed class ProviderRouterTests
         // message may still be at the provider, so "cannot be asked" (a blind resend, or the DLQ for low) is wrong.
         var unsent = Sms("+15551230000");
         unsent.Provider.ShouldBeNull();
-        var holds = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = false }),
-            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = true }));
-        (await holds.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(true);
+        var holds = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = LookUpAnswer.NotFound }),
+            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = LookUpAnswer.Found }));
+        (await holds.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(LookUpAnswer.Found);
 
-        var neither = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = false }),
-            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = false }));
-        (await neither.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(false);
+        var neither = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = LookUpAnswer.NotFound }),
+            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = LookUpAnswer.NotFound }));
+        (await neither.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(LookUpAnswer.NotFound);
 
-        var unaskable = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = false }),
-            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = null }));
-        (await unaskable.LookUpAsync(unsent, CancellationToken.None)).ShouldBeNull("one provider that may hold it cannot be asked");
+        var unaskable = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = LookUpAnswer.NotFound }),
+            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = LookUpAnswer.CannotAsk }));
+        (await unaskable.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(LookUpAnswer.CannotAsk, "one provider that may hold it cannot be asked");
 
-        var elsewhere = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = false }),
-            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = null }, match: ["+44"]));
-        (await elsewhere.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(false, "a provider that does not take this number never had it");
+        var elsewhere = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = LookUpAnswer.NotFound }),
+            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = LookUpAnswer.CannotAsk }, match: ["+44"]));
+        (await elsewhere.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(LookUpAnswer.NotFound, "a provider that does not take this number never had it");
+    }
+
+    [Fact]
+    public async Task LookUpAsync_NoProviderRecordedAndOneDidNotAnswer_IsUnansweredUnlessAnotherHoldsIt()
+    {
+        // A provider that failed to answer this time may still hold the message: asking again later can tell, which a
+        // provider that can never be asked cannot; so unanswered outweighs "cannot ask", and only "found" outweighs it.
+        var unsent = Sms("+15551230000");
+        var failed = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = LookUpAnswer.CannotAsk }),
+            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = LookUpAnswer.Unanswered }),
+            Route(new Scripted("sms3", _ => new DeliveryOutcome.Sent("c")) { LookUp = LookUpAnswer.NotFound }));
+        (await failed.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(LookUpAnswer.Unanswered);
+
+        var found = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = LookUpAnswer.Unanswered }),
+            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = LookUpAnswer.Found }));
+        (await found.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(LookUpAnswer.Found);
+        (await found.LookUpAsync(unsent with { Provider = "sms1" }, CancellationToken.None)).ShouldBe(LookUpAnswer.Unanswered);
     }
 
     private static ProviderRouter Router(TimeProvider time, params ProviderRoute[] routes) =>
@@ -199,7 +216,7 @@ public sealed class ProviderRouterTests
 
         public int Calls => _calls;
 
-        public bool? LookUp { get; init; }
+        public LookUpAnswer LookUp { get; init; } = LookUpAnswer.CannotAsk;
 
         public string Name => name;
 
@@ -213,6 +230,6 @@ public sealed class ProviderRouterTests
             return Task.FromResult(answer(delivery));
         }
 
-        public Task<bool?> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUp);
+        public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUp);
     }
 }

@@ -132,7 +132,7 @@ public class SmtpAdapterTests(SmtpSinkFixture sink) : IClassFixture<SmtpSinkFixt
 
     [Fact]
     public async Task LookUpAsync_Always_CannotAsk() =>
-        (await Adapter().LookUpAsync(Delivery("alice@example.com"), CancellationToken.None)).ShouldBeNull();
+        (await Adapter().LookUpAsync(Delivery("alice@example.com"), CancellationToken.None)).ShouldBe(LookUpAnswer.CannotAsk);
 
     [Fact]
     public async Task SendAsync_ContentWithoutSubject_IsRejectedWithoutConnecting()

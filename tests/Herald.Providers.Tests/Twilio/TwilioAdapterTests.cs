@@ -146,7 +146,7 @@ public sealed class TwilioAdapterTests
             : Page("/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json?To=%2B15557654321&PageSize=100&Page=1&PageToken=PA1",
                 Message(d.Target, "another notification", d.CreatedAt.AddSeconds(1)))));
 
-        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(true);
+        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(LookUpAnswer.Found);
 
         stub.Requests.Count.ShouldBe(2);
         var first = stub.Requests[0].Request.RequestUri!;
@@ -166,7 +166,7 @@ public sealed class TwilioAdapterTests
         queued["status"] = "queued";
         var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, Page(null, queued)));
 
-        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(true);
+        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(LookUpAnswer.Found);
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class TwilioAdapterTests
             Page("/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json?To=%2B15557654321&PageSize=100&Page=1&PageToken=PA1",
                 Message(d.Target, "other", d.CreatedAt.AddMinutes(-5)))));
 
-        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(false);
+        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(LookUpAnswer.NotFound);
         stub.Requests.Count.ShouldBe(1);
     }
 
@@ -187,15 +187,15 @@ public sealed class TwilioAdapterTests
         var d = TwilioSetup.Delivery("+15557654321", "Your order shipped");
         var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, Page(null, Message(d.Target, d.Body(), d.CreatedAt.AddMinutes(-10)))));
 
-        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(false);
+        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(LookUpAnswer.NotFound);
     }
 
     [Fact]
-    public async Task LookUpAsync_ListingFails_IsNull()
+    public async Task LookUpAsync_ListingFails_IsUnansweredSoItIsAskedAgain()
     {
         var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.ServiceUnavailable, """{"code": 20503, "message": "unavailable", "status": 503}"""));
 
-        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(TwilioSetup.Delivery(), CancellationToken.None)).ShouldBeNull();
+        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(TwilioSetup.Delivery(), CancellationToken.None)).ShouldBe(LookUpAnswer.Unanswered);
     }
 
     [Fact]
@@ -204,7 +204,7 @@ public sealed class TwilioAdapterTests
         var d = TwilioSetup.Delivery();
         var stub = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.OK, Page("https://evil.example/steal", Message(d.Target, "other", d.CreatedAt))));
 
-        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(false);
+        (await TwilioSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(d, CancellationToken.None)).ShouldBe(LookUpAnswer.NotFound);
         stub.Requests.ShouldHaveSingleItem();
     }
 

@@ -75,9 +75,9 @@ public sealed class TwilioSandboxTests(SandboxFixture sandbox) : IClassFixture<S
         await sandbox.ClearFaultsAsync();
         (await adapter.SendAsync(TwilioSetup.Delivery(to, "A later notification"), CancellationToken.None)).ShouldBeOfType<DeliveryOutcome.Sent>();
 
-        (await adapter.LookUpAsync(lost, CancellationToken.None)).ShouldBe(true);
-        (await adapter.LookUpAsync(TwilioSetup.Delivery(to, "Never sent"), CancellationToken.None)).ShouldBe(false);
-        (await adapter.LookUpAsync(TwilioSetup.Delivery("+15559990000", "Your parcel is out for delivery"), CancellationToken.None)).ShouldBe(false);
+        (await adapter.LookUpAsync(lost, CancellationToken.None)).ShouldBe(LookUpAnswer.Found);
+        (await adapter.LookUpAsync(TwilioSetup.Delivery(to, "Never sent"), CancellationToken.None)).ShouldBe(LookUpAnswer.NotFound);
+        (await adapter.LookUpAsync(TwilioSetup.Delivery("+15559990000", "Your parcel is out for delivery"), CancellationToken.None)).ShouldBe(LookUpAnswer.NotFound);
     }
 
     [Fact]

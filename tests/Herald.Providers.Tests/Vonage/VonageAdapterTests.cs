@@ -126,11 +126,11 @@ public sealed class VonageAdapterTests
     }
 
     [Fact]
-    public async Task LookUpAsync_Always_IsNullWithoutCallingVonage()
+    public async Task LookUpAsync_Always_CannotAskWithoutCallingVonage()
     {
         var stub = Answer("""{"status": "0"}""");
 
-        (await VonageSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(VonageSetup.Delivery(), CancellationToken.None)).ShouldBeNull();
+        (await VonageSetup.Adapter(Base, http: new HttpClient(stub)).LookUpAsync(VonageSetup.Delivery(), CancellationToken.None)).ShouldBe(LookUpAnswer.CannotAsk);
         stub.Requests.ShouldBeEmpty();
     }
 

@@ -347,6 +347,42 @@ public abstract class DispatchContract
     }
 
     [Fact]
+    public async Task PostponeLookUpAsync_UnansweredLookUp_StaysUnknownUntilThenCountsEachTakeOver()
+    {
+        await using var s = await OpenAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1")]);
+        await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Now, Now + Lease, "lane-a", 10, _gate, None);
+        var first = (await s.Dispatch.ClaimExpiredSendingAsync(Now.AddSeconds(31), Now.AddSeconds(61), "sweeper", 10, None)).Single();
+        first.LookUps.ShouldBe(1);
+
+        await s.Dispatch.PostponeLookUpAsync(first, "another-sweeper", Now.AddSeconds(300), Trace("not the holder"), None);
+        await s.Dispatch.PostponeLookUpAsync(first, "sweeper", Now.AddSeconds(90), Trace("asking again"), None);
+
+        (await s.Dispatch.ClaimExpiredSendingAsync(Now.AddSeconds(70), Now.AddSeconds(100), "sweeper", 10, None)).ShouldBeEmpty("postponed past its lease");
+        var second = (await s.Dispatch.ClaimExpiredSendingAsync(Now.AddSeconds(91), Now.AddSeconds(121), "sweeper", 10, None)).Single();
+        second.LookUps.ShouldBe(2);
+        second.Status.ShouldBe(DeliveryStatus.Unknown);
+        (await s.Queries.GetTraceAsync("ntf_1", None)).Select(t => t.Reason).ShouldContain("asking again");
+        (await s.Queries.GetTraceAsync("ntf_1", None)).Select(t => t.Reason).ShouldNotContain("not the holder");
+
+        static TraceEntry Trace(string reason) => new("ntf_1", Now.AddSeconds(32), "reconcile", "sms", "lookup-unanswered", reason);
+    }
+
+    [Fact]
+    public async Task ClaimExpiredSendingAsync_ProviderReportedWhileSending_CarriesTheReport()
+    {
+        await using var s = await OpenAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1")]);
+        await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Now, Now + Lease, "lane-a", 10, _gate, None);
+        await s.Tracking.ApplyTrackingAsync([new TrackingUpdate("dlv_1", "ntf_1", DeliveryStatus.Delivered, Now.AddSeconds(1), null)], Now.AddSeconds(1), None);
+
+        var taken = (await s.Dispatch.ClaimExpiredSendingAsync(Now.AddSeconds(31), Now.AddSeconds(61), "sweeper", 10, None)).Single();
+
+        taken.TrackedStatus.ShouldBe(DeliveryStatus.Delivered);
+        taken.Status.ShouldBe(DeliveryStatus.Unknown);
+    }
+
+    [Fact]
     public async Task CompleteAsync_SameDeliveryTwiceInBatch_AppliedInOrder()
     {
         await using var s = await OpenAsync();

@@ -52,6 +52,18 @@ public abstract class OutboxContract
     }
 
     [Fact]
+    public async Task InsertOutboxAsync_SameDeliveryAgain_KeepsTheFirstOnly()
+    {
+        await using var s = await OpenAsync();
+        await s.Outbox.InsertOutboxAsync(Message("dlv_1"), None);
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => s.Outbox.InsertOutboxAsync(Message("dlv_1") with { Message = "{\"text\":\"again\"}" }, None)));
+
+        var all = await s.Outbox.ListOutboxAsync(null, null, 10, null, None);
+        all.ShouldHaveSingleItem().Message.ShouldBe(Message("dlv_1").Message);
+    }
+
+    [Fact]
     public async Task OutboxHasDeliveryAsync_TrueOnlyForStoredDelivery()
     {
         await using var s = await OpenAsync();
