@@ -93,7 +93,8 @@ public sealed class WebhookSenderTests : IAsyncLifetime
     [Fact]
     public async Task SendAsync_EndpointSlowerThanTimeout_ReturnsRetryTimeout()
     {
-        WebhookSender sender = Sender(timeout: TimeSpan.FromMilliseconds(300));
+        // Long enough for the request to reach the receiver on a loaded machine (300 ms failed there), far below /slow's 30 s.
+        WebhookSender sender = Sender(timeout: TimeSpan.FromSeconds(2));
 
         DeliveryOutcome outcome = await sender.SendAsync(Message(receiver.Url("/slow")), CancellationToken.None).WaitAsync(Wait);
 
