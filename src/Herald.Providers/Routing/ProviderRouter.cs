@@ -15,6 +15,9 @@ namespace Herald.Providers.Routing;
 public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<ProviderRoute> routes, TimeProvider time, ILogger<ProviderRouter> logger, HeraldMetrics? metrics = null)
     : IChannelSender
 {
+    /// <summary>The provider recorded on an attempt that no provider took (none accepts it, or every circuit was open).</summary>
+    private const string RouterName = "router";
+
     public Channel Channel => channel;
 
     public IReadOnlyList<ProviderRoute> Routes => routes;
@@ -29,7 +32,7 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
         var candidates = routes.Where(r => r.Accepts(delivery)).ToList();
         if (candidates.Count == 0)
         {
-            return new SendResult(new DeliveryOutcome.Rejected($"no {channel.ToWire()} provider accepts {Describe(delivery)}"), "router");
+            return new SendResult(new DeliveryOutcome.Rejected($"no {channel.ToWire()} provider accepts {Describe(delivery)}"), RouterName);
         }
 
         for (var i = 0; i < candidates.Count; i++)
@@ -120,47 +123,40 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
             DeliveryOutcome.Misconfigured m => $"every {channel.ToWire()} provider failed; last: configuration error {m.Reason}",
             _ => $"every {channel.ToWire()} provider is unavailable (circuit open or rate limited)",
         };
-        return new SendResult(new DeliveryOutcome.Retry(reason, soonest), lastProvider ?? "router") { Notes = notes };
+        return new SendResult(new DeliveryOutcome.Retry(reason, soonest), lastProvider ?? RouterName) { Notes = notes };
     }
 
     /// <summary>
-    /// Asks the provider that had the delivery (recorded on it) whether it holds the message. With none recorded (the
-    /// first send's worker died, or its completion was lost with the database, before it was written) the send may have
-    /// reached any provider that accepts the delivery, so each is asked: one that holds it settles it, and only when every
-    /// one answers that it never got it is the delivery resent. One that failed to answer this time outweighs one that
-    /// can never be asked: asking again later may still find it.
+    /// Asks every provider the send may have reached whether it holds the message: the one recorded on the delivery first,
+    /// then every other that accepts it. The recorded one is only the provider of the last completed attempt: the lost
+    /// attempt may have failed over elsewhere, or it was the first and nothing was recorded (its worker died, or its
+    /// completion was lost with the database), or the last attempt found every circuit open ("router"). One that holds it
+    /// settles it; only when every one answers that it never got it is the delivery resent. One that failed to answer
+    /// this time outweighs one that can never be asked (asking again later may still find it); a recorded provider that
+    /// is no longer configured cannot be asked.
     /// </summary>
     public async Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        if (delivery.Provider is null)
+        var recorded = routes.FirstOrDefault(r => r.Name == delivery.Provider);
+        var answer = delivery.Provider is not null and not RouterName && recorded is null ? LookUpAnswer.CannotAsk : LookUpAnswer.NotFound;
+        IEnumerable<ProviderRoute> candidates = recorded is null ? [] : [recorded];
+        foreach (var candidate in candidates.Concat(routes.Where(r => r != recorded && r.Accepts(delivery))))
         {
-            var answer = LookUpAnswer.NotFound;
-            foreach (var candidate in routes.Where(r => r.Accepts(delivery)))
+            switch (await candidate.Adapter.LookUpAsync(delivery, ct))
             {
-                switch (await candidate.Adapter.LookUpAsync(delivery, ct))
-                {
-                    case LookUpAnswer.Found:
-                        return LookUpAnswer.Found;
-                    case LookUpAnswer.Unanswered:
-                        answer = LookUpAnswer.Unanswered;
-                        break;
-                    case LookUpAnswer.CannotAsk when answer == LookUpAnswer.NotFound:
-                        answer = LookUpAnswer.CannotAsk;
-                        break;
-                }
+                case LookUpAnswer.Found:
+                    return LookUpAnswer.Found;
+                case LookUpAnswer.Unanswered:
+                    answer = LookUpAnswer.Unanswered;
+                    break;
+                case LookUpAnswer.CannotAsk when answer == LookUpAnswer.NotFound:
+                    answer = LookUpAnswer.CannotAsk;
+                    break;
             }
-
-            return answer;
         }
 
-        var route = routes.FirstOrDefault(r => r.Name == delivery.Provider);
-        if (route is null)
-        {
-            return LookUpAnswer.CannotAsk;
-        }
-
-        return await route.Adapter.LookUpAsync(delivery, ct);
+        return answer;
     }
 
     private static string OutcomeName(DeliveryOutcome outcome) => outcome switch

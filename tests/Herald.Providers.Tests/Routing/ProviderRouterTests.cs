@@ -155,8 +155,10 @@ public sealed class ProviderRouterTests
         var router = Router(TimeProvider.System, Route(a), Route(b));
 
         (await router.LookUpAsync(Sms("+15551230000") with { Provider = "sms2" }, CancellationToken.None)).ShouldBe(LookUpAnswer.Found);
-        (await router.LookUpAsync(Sms("+15551230000") with { Provider = "sms1" }, CancellationToken.None)).ShouldBe(LookUpAnswer.NotFound);
-        (await router.LookUpAsync(Sms("+15551230000") with { Provider = "gone" }, CancellationToken.None)).ShouldBe(LookUpAnswer.CannotAsk);
+        var neither = Router(TimeProvider.System, Route(a));
+        (await neither.LookUpAsync(Sms("+15551230000") with { Provider = "sms1" }, CancellationToken.None)).ShouldBe(LookUpAnswer.NotFound);
+        (await neither.LookUpAsync(Sms("+15551230000") with { Provider = "gone" }, CancellationToken.None)).ShouldBe(LookUpAnswer.CannotAsk,
+            "a provider no longer configured cannot be asked, and it may hold the message");
     }
 
     [Fact]
@@ -184,6 +186,21 @@ public sealed class ProviderRouterTests
     }
 
     [Fact]
+    public async Task LookUpAsync_RecordedProviderNeverGotIt_AsksTheOthersTheLostAttemptMayHaveFailedOverTo()
+    {
+        // The recorded provider is the last completed attempt's: the lost attempt may have failed over to another one, or
+        // found every circuit open ("router"), so "never got it" from the recorded one alone would resend a duplicate.
+        var sms1 = new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = LookUpAnswer.NotFound };
+        var sms2 = new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = LookUpAnswer.Found };
+        var router = Router(TimeProvider.System, Route(sms1), Route(sms2));
+
+        (await router.LookUpAsync(Sms("+15551230000") with { Provider = "sms1" }, CancellationToken.None)).ShouldBe(LookUpAnswer.Found);
+        (await router.LookUpAsync(Sms("+15551230000") with { Provider = "router" }, CancellationToken.None)).ShouldBe(LookUpAnswer.Found);
+        var neither = Router(TimeProvider.System, Route(sms1), Route(new Scripted("sms3", _ => new DeliveryOutcome.Sent("c")) { LookUp = LookUpAnswer.NotFound }));
+        (await neither.LookUpAsync(Sms("+15551230000") with { Provider = "router" }, CancellationToken.None)).ShouldBe(LookUpAnswer.NotFound);
+    }
+
+    [Fact]
     public async Task LookUpAsync_NoProviderRecordedAndOneDidNotAnswer_IsUnansweredUnlessAnotherHoldsIt()
     {
         // A provider that failed to answer this time may still hold the message: asking again later can tell, which a
@@ -197,7 +214,10 @@ public sealed class ProviderRouterTests
         var found = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = LookUpAnswer.Unanswered }),
             Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = LookUpAnswer.Found }));
         (await found.LookUpAsync(unsent, CancellationToken.None)).ShouldBe(LookUpAnswer.Found);
-        (await found.LookUpAsync(unsent with { Provider = "sms1" }, CancellationToken.None)).ShouldBe(LookUpAnswer.Unanswered);
+        (await found.LookUpAsync(unsent with { Provider = "sms1" }, CancellationToken.None)).ShouldBe(LookUpAnswer.Found);
+        var alone = Router(TimeProvider.System, Route(new Scripted("sms1", _ => new DeliveryOutcome.Sent("a")) { LookUp = LookUpAnswer.Unanswered }),
+            Route(new Scripted("sms2", _ => new DeliveryOutcome.Sent("b")) { LookUp = LookUpAnswer.NotFound }));
+        (await alone.LookUpAsync(unsent with { Provider = "sms1" }, CancellationToken.None)).ShouldBe(LookUpAnswer.Unanswered);
     }
 
     private static ProviderRouter Router(TimeProvider time, params ProviderRoute[] routes) =>
