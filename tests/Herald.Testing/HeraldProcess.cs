@@ -15,11 +15,15 @@ public sealed class HeraldProcess : IDisposable
 
     private readonly ConcurrentQueue<string> _output = new();
     private readonly Dictionary<string, string> _environment;
+    private readonly int? _port;
     private Process? _process;
 
-    public HeraldProcess(string databasePath, string apiKey, IReadOnlyDictionary<string, string>? settings = null)
+    // port: a fixed loopback port (one named in Herald:PublicBaseUrl, where a vendor calls back); null takes a fresh one
+    // at every start.
+    public HeraldProcess(string databasePath, string apiKey, IReadOnlyDictionary<string, string>? settings = null, int? port = null)
     {
         ApiKey = apiKey;
+        _port = port;
         _environment = new(StringComparer.Ordinal)
         {
             ["HERALD_BOOTSTRAP_API_KEY"] = apiKey,
@@ -59,7 +63,7 @@ public sealed class HeraldProcess : IDisposable
             throw new InvalidOperationException("the server is already running");
         }
 
-        var port = FreePort();
+        var port = _port ?? FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -168,7 +172,8 @@ public sealed class HeraldProcess : IDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port free right now (for a fixed <c>port</c> named in settings before the start).</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -5,13 +5,20 @@ namespace Herald.Server.Tests.Cluster;
 /// <summary>The figures the cluster test proves, read straight from PostgreSQL after the run.</summary>
 public sealed record ClusterReport(
     long Accepted, long Expected, long Deliveries, long ExpectedDeliveries, long Delivered, long Lost, long Duplicated, long Reordered, long OverLimit,
-    long NotTerminal, long PendingDeliveries, long Dead, long Suppressed)
+    long NotTerminal, long PendingDeliveries, long Dead, long Suppressed, long ProviderMessages, long Unmatched, string Samples)
 {
     public override string ToString() =>
         $"accepted {Accepted}/{Expected}, deliveries {Deliveries}/{ExpectedDeliveries}, delivered {Delivered}, lost {Lost}, duplicated {Duplicated}, " +
         $"reordered {Reordered}, over-limit {OverLimit} (notifications not terminal {NotTerminal}, deliveries pending {PendingDeliveries}, " +
-        $"dead {Dead}, suppressed {Suppressed})";
+        $"dead {Dead}, suppressed {Suppressed}; SMS accepted by the provider {ProviderMessages}, matching no delivery {Unmatched})" +
+        (Samples.Length == 0 ? "" : $"; for example {Samples}");
 }
+
+/// <summary>
+/// A message the SMS provider (the sandbox) accepted, from its message log: our delivery id as it read it from the
+/// StatusCallback URL, and the To and Body it was sent with.
+/// </summary>
+public sealed record ProviderMessage(string? Reference, string To, string Body);
 
 public static class ClusterChecker
 {
@@ -22,6 +29,9 @@ public static class ClusterChecker
     private const string NotTerminal = "status NOT IN ('completed', 'cancelled')";
 
     private const string Pending = "status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')";
+
+    /// <summary>Channel.Sms as stored (the enum's value).</summary>
+    private const int SmsChannel = (int)Herald.Core.Domain.Channel.Sms;
 
     /// <summary>
     /// Notifications not settled, deliveries still moving (both zero when the run is over) and deliveries past their last
@@ -42,13 +52,18 @@ public static class ClusterChecker
 
     /// <summary>
     /// Lost: notifications not accepted, not in a terminal status, or without a delivery; deliveries missing (fewer than
-    /// the channels asked for), pending, dead, failed, suppressed, or "sent" with no record at the target.
-    /// Duplicated: extra records of one delivery at the target (capture outbox, feed).
+    /// the channels asked for), pending, dead, failed, suppressed, or "sent"/"delivered" with no record at the target.
+    /// Duplicated: extra records of one delivery at the target (capture outbox, feed, the SMS provider's accepted
+    /// messages), and provider messages that match no SMS delivery by reference, To and Body. SMS go through a real
+    /// provider adapter, so the provider's record of accepted messages (<paramref name="smsAccepted"/>, in the order it
+    /// accepted them), not Herald's, says what arrived.
     /// Reordered: per recipient and lane, a later notification reached the target before an earlier one.
     /// Over-limit: a non-urgent delivery claimed while the recipient's channel window was already full.
     /// </summary>
-    public static async Task<ClusterReport> CheckAsync(string connection, long expected, long expectedDeliveries, IReadOnlyDictionary<int, (int Count, TimeSpan Window)> limits)
+    public static async Task<ClusterReport> CheckAsync(string connection, long expected, long expectedDeliveries, IReadOnlyDictionary<int, (int Count, TimeSpan Window)> limits,
+        IReadOnlyList<ProviderMessage> smsAccepted)
     {
+        ArgumentNullException.ThrowIfNull(smsAccepted);
         await using var c = new NpgsqlConnection(connection);
         await c.OpenAsync();
         var accepted = await ScalarAsync(c, "SELECT count(*) FROM notifications");
@@ -77,13 +92,32 @@ public static class ClusterChecker
             }
         }
 
+        var unmatched = await AddProviderArrivalsAsync(c, smsAccepted, arrivals);
         var perDelivery = arrivals.GroupBy(a => a.Delivery).ToDictionary(g => g.Key, g => g.Count());
         var delivered = perDelivery.Count;
-        var duplicated = perDelivery.Values.Sum(n => (long)Math.Max(0, n - 1));
-        var sentWithoutRecord = await ScalarAsync(c, """
-            SELECT count(*) FROM deliveries d WHERE d.status IN ('sent', 'delivered')
-              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id) AND NOT EXISTS (SELECT 1 FROM feed f WHERE f.delivery_id = d.id)
-            """);
+        var duplicated = perDelivery.Values.Sum(n => (long)Math.Max(0, n - 1)) + unmatched;
+        var withoutRecord = new List<string>();
+        await using (var cmd = new NpgsqlCommand("SELECT id FROM deliveries WHERE status IN ('sent', 'delivered')", c))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync())
+            {
+                if (!perDelivery.ContainsKey(r.GetString(0)))
+                {
+                    withoutRecord.Add(r.GetString(0));
+                }
+            }
+        }
+
+        long sentWithoutRecord = withoutRecord.Count;
+        // A few delivery ids to look up (GET /api/v1/notifications/{id} shows the trace) when a figure is not zero.
+        var samples = string.Join("; ", new[]
+        {
+            ("duplicated", perDelivery.Where(p => p.Value > 1).Select(p => p.Key)),
+            ("sent without a record", withoutRecord),
+            ("dead or failed", await ListAsync(c, "SELECT id FROM deliveries WHERE status IN ('dead', 'failed') LIMIT 3")),
+        }.Where(x => x.Item2.Any()).Select(x => $"{x.Item1} {string.Join(", ", x.Item2.Take(3))}"));
+
         long reordered = 0;
         foreach (var lane in arrivals.GroupBy(a => (a.Recipient, a.Channel, a.Priority)))
         {
@@ -130,7 +164,86 @@ public static class ClusterChecker
         var lost = Math.Max(0, expected - accepted) + Math.Max(0, expectedDeliveries - deliveries) + notTerminal + pendingDeliveries + withoutDelivery
             + dead + suppressed + sentWithoutRecord;
         return new ClusterReport(accepted, expected, deliveries, expectedDeliveries, delivered, lost, duplicated, reordered, overLimit, notTerminal,
-            pendingDeliveries, dead, suppressed);
+            pendingDeliveries, dead, suppressed, smsAccepted.Count, unmatched, samples);
+    }
+
+    /// <summary>
+    /// How the SMS path went: the reconciler's decisions and the provider-call outcomes (a fault run shows "unknown"
+    /// attempts and "reconciled" decisions; without them the faults did not reach the path they are there to test).
+    /// </summary>
+    public static async Task<string> SmsPathAsync(string connection)
+    {
+        await using var c = new NpgsqlConnection(connection);
+        await c.OpenAsync();
+        var parts = new List<string>();
+        foreach (var (label, sql) in new[]
+        {
+            ("SMS attempts", $"SELECT a.outcome, count(*) FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.channel = {SmsChannel} GROUP BY a.outcome ORDER BY a.outcome"),
+            ("reconciler", "SELECT decision, count(*) FROM trace WHERE stage = 'reconcile' AND channel = 'sms' GROUP BY decision ORDER BY decision"),
+            ("SMS deliveries", $"SELECT status, count(*) FROM deliveries WHERE channel = {SmsChannel} GROUP BY status ORDER BY status"),
+        })
+        {
+            var counts = new List<string>();
+            await using var cmd = new NpgsqlCommand(sql, c);
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                counts.Add($"{r.GetString(0)} {r.GetInt64(1)}");
+            }
+
+            parts.Add($"{label}: {(counts.Count == 0 ? "none" : string.Join(", ", counts))}");
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>
+    /// Adds the provider's accepted messages as arrivals (their log position as the arrival order). A message counts for
+    /// a delivery only when its reference names an SMS delivery and its To and Body are that delivery's target and rendered
+    /// body; the rest are returned as unmatched (a message nobody asked for is as wrong as a second copy).
+    /// </summary>
+    private static async Task<long> AddProviderArrivalsAsync(NpgsqlConnection c, IReadOnlyList<ProviderMessage> accepted,
+        List<(string Delivery, string Notification, string Recipient, int Channel, int Priority, long Seq)> arrivals)
+    {
+        var sms = new Dictionary<string, (string Notification, string Recipient, int Priority, string Target, string? Body)>(StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand($"SELECT id, notification_id, recipient_id, priority, target, content FROM deliveries WHERE channel = {SmsChannel}", c))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync())
+            {
+                var body = System.Text.Json.Nodes.JsonNode.Parse(r.GetString(5))?["body"]?.GetValue<string>();
+                sms[r.GetString(0)] = (r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetString(4), body);
+            }
+        }
+
+        long unmatched = 0;
+        for (var i = 0; i < accepted.Count; i++)
+        {
+            var m = accepted[i];
+            if (m.Reference is { } id && sms.TryGetValue(id, out var d) && d.Target == m.To && d.Body == m.Body)
+            {
+                arrivals.Add((id, d.Notification, d.Recipient, SmsChannel, d.Priority, i));
+            }
+            else
+            {
+                unmatched++;
+            }
+        }
+
+        return unmatched;
+    }
+
+    private static async Task<List<string>> ListAsync(NpgsqlConnection c, string sql)
+    {
+        var values = new List<string>();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            values.Add(r.GetString(0));
+        }
+
+        return values;
     }
 
     private static async Task<long> ScalarAsync(NpgsqlConnection c, string sql)

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Herald.Sandbox.Core;
 using Herald.Testing;
 using Npgsql;
 using Xunit.Abstractions;
@@ -9,16 +11,18 @@ using Xunit.Abstractions;
 namespace Herald.Server.Tests.Cluster;
 
 /// <summary>
-/// PostgreSQL + RabbitMQ + three Herald processes (capture provider) on loopback. 15,000 notifications of mixed
-/// priorities, channels and recipients, a third of them to two or three channels at once (22,500 deliveries); during the
-/// run one worker process is SIGKILLed, RabbitMQ is restarted once and PostgreSQL is restarted once. Then the checker
-/// proves nothing was lost or doubled and every notification ended completed, and counts reorders and limit breaks.
+/// PostgreSQL + RabbitMQ + three Herald processes on loopback; SMS go through the Twilio adapter to the provider sandbox
+/// (in this process, on a loopback port), which answers 10 % of sends 503 and accepts 2 % without ever answering, the
+/// other channels to the capture provider. 15,000 notifications of mixed priorities, channels and recipients, a third of
+/// them to two or three channels at once (22,500 deliveries); during the run one worker process is SIGKILLed, RabbitMQ is
+/// restarted once and PostgreSQL is restarted once. Then the checker proves nothing was lost or doubled (SMS counted from
+/// the sandbox's accepted messages) and every notification ended completed, and counts reorders and limit breaks.
 /// </summary>
 [CollectionDefinition("Cluster", DisableParallelization = true)]
 public sealed class ClusterGroup;
 
 [Collection("Cluster")]
-public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
+public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Users = 1000;
     private const int Batches = 60;
@@ -31,6 +35,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
     private static readonly string[][] ChannelSets = [["in_app", "email"], ["in_app", "sms", "push"]];
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "herald-cluster", Guid.NewGuid().ToString("N"));
     private readonly List<HeraldProcess> _nodes = [];
+    private SandboxHost? _sandbox;
 
     [Fact]
     public async Task Three_processes_lose_and_double_nothing_through_a_worker_kill_and_broker_and_database_restarts()
@@ -41,6 +46,17 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         var connection = ExternalServices.NewDatabase("herald_cluster");
         var database = new NpgsqlConnectionStringBuilder(connection).Database!;
         var limits = new Dictionary<int, (int Count, TimeSpan Window)> { [1] = (3, TimeSpan.FromSeconds(4)), [2] = (3, TimeSpan.FromSeconds(4)), [0] = (4, TimeSpan.FromSeconds(4)) };
+        _sandbox = await SandboxHost.StartAsync([], new Dictionary<string, string?>
+        {
+            ["Sandbox:Urls"] = "http://127.0.0.1:0",
+            ["Sandbox:Http2Urls"] = "http://127.0.0.1:0",
+            ["Logging:LogLevel:Default"] = "Error",
+        });
+
+        // The sandbox calls back (sent, then delivered) at Herald:PublicBaseUrl, one URL for the whole cluster as behind a
+        // load balancer: node 1, which is never killed, on a port fixed before it starts.
+        var callbackPort = HeraldProcess.FreePort();
+        var nodeIndex = 0;
         foreach (var roles in new[] { "api,worker,scheduler", "api,worker", "api,worker,scheduler" })
         {
             _nodes.Add(new HeraldProcess(Path.Combine(_dir, "unused.db"), Key, new Dictionary<string, string>
@@ -59,7 +75,19 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
                 ["Herald__Pipeline__RateLimits__push"] = "4/4s",
                 ["Herald__Pipeline__RateLimits__in_app"] = "100000/1h",
                 ["Herald__Pipeline__RetrySchedule"] = "200ms,500ms,1s,2s,5s,10s,20s",
-            }));
+                ["Herald__PublicBaseUrl"] = $"http://127.0.0.1:{callbackPort}",
+                ["Herald__Providers__sms1__Type"] = "twilio",
+                ["Herald__Providers__sms1__BaseUrl"] = _sandbox.BaseUrl,
+                ["Herald__Providers__sms1__AccountSid"] = "AC00000000000000000000000000000000",
+                ["Herald__Providers__sms1__AuthToken"] = "sandbox-auth-token",
+                ["Herald__Providers__sms1__From"] = "+15550006000",
+                // Shorter than the sandbox holds an accepted-then-unanswered send (so Herald gives up first and records
+                // the outcome unknown) and than the 5 s lease (validated at start), long enough for a loaded 2-core box.
+                ["Herald__Providers__sms1__Timeout"] = "00:00:02",
+                ["Herald__Channels__sms__Providers"] = "sms1",
+                // A failed Twilio look-up (10 % of listings answer 503) is asked again 1 s later, not after 15 s.
+                ["Herald__Pipeline__LookUpRetryDelay"] = "00:00:01",
+            }, nodeIndex++ == 0 ? callbackPort : null));
         }
 
         foreach (var node in _nodes)
@@ -71,6 +99,8 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         await SetUpAsync(http);
         output.WriteLine($"set up {Users} users in {clock.Elapsed.TotalSeconds:0.0} s");
+        (await http.PutAsJsonAsync(new Uri($"{_sandbox.BaseUrl}/_sandbox/faults/twilio"),
+            new { error_rate = 0.10, error_status = 503, accept_then_timeout_rate = 0.02, accept_then_timeout_ms = 4_000 })).EnsureSuccessStatusCode();
 
         var random = new Random(42);
         var users = Enumerable.Range(0, Users).Select(i => $"cu{i:D5}").ToArray();
@@ -93,7 +123,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         var faults = new (double At, Func<Task<string>> Act)[]
         {
             (0.25, () => { _nodes[1].Kill(); return Task.FromResult("SIGKILL node 2"); }),
-            (0.50, async () => $"RabbitMQ restarted in {await TimedAsync(() => ExternalServices.RestartRabbitMqAsync(TimeSpan.FromSeconds(60))):0.0} s"),
+            (0.50, async () => $"RabbitMQ restarted in {await TimedAsync(() => ExternalServices.RestartRabbitMqAsync(TimeSpan.FromSeconds(120))):0.0} s"),
             (0.75, async () => $"PostgreSQL restarted in {await TimedAsync(() => ExternalServices.RestartPostgresAsync(TimeSpan.FromSeconds(60))):0.0} s"),
         };
         var next = 0;
@@ -134,9 +164,14 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
             await Task.Delay(250);
         }
 
-        var report = await ClusterChecker.CheckAsync(connection, Total, deliveries, limits);
+        var injected = _sandbox.State.Faults.Injected;
+        (await http.DeleteAsync(new Uri($"{_sandbox.BaseUrl}/_sandbox/faults"))).EnsureSuccessStatusCode();
+        var smsAccepted = _sandbox.State.Messages.Find("twilio")
+            .Select(m => new ProviderMessage(m.Reference, m.To, m.Fields["Body"]?.GetValue<string>() ?? "")).ToList();
+        var report = await ClusterChecker.CheckAsync(connection, Total, deliveries, limits, smsAccepted);
         var summary = $"cluster: {report}; accepted in {ingest.TotalSeconds:0.0} s, settled in {load.Elapsed.TotalSeconds:0.0} s, " +
-            $"whole test {clock.Elapsed.TotalSeconds:0.0} s; {string.Join("; ", chaos)}";
+            $"whole test {clock.Elapsed.TotalSeconds:0.0} s; {string.Join("; ", chaos)}; SMS provider faults injected {injected} " +
+            $"(10 % 503, 2 % accepted then unanswered); {await ClusterChecker.SmsPathAsync(connection)}";
         output.WriteLine(summary);
         Report(summary);
         next.ShouldBe(faults.Length, "every fault was injected during the run");
@@ -147,6 +182,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         report.Lost.ShouldBe(0);
         report.Duplicated.ShouldBe(0);
         report.OverLimit.ShouldBe(0);
+        injected.ShouldBeGreaterThan(0, "the SMS provider faults were injected");
     }
 
     private async Task SetUpAsync(HttpClient http)
@@ -165,10 +201,11 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         };
         await RetryAsync(http, HttpMethod.Post, "/api/v1/templates", template, null, [201, 409]);
         await RetryAsync(http, HttpMethod.Post, "/api/v1/templates/cluster/versions/1/publish", null, null, [200, 409]);
+        // Phones +15559001000..+15559001999: none ends in 0666, which the sandbox reports undelivered (a failed delivery).
         await Parallel.ForEachAsync(Enumerable.Range(0, Users), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
         {
             var user = $"cu{i:D5}";
-            await RetryAsync(http, HttpMethod.Put, $"/api/v1/users/{user}", new JsonObject { ["email"] = $"{user}@example.com", ["phone"] = $"+1555{9000000 + i}" }, null, [200]);
+            await RetryAsync(http, HttpMethod.Put, $"/api/v1/users/{user}", new JsonObject { ["email"] = $"{user}@example.com", ["phone"] = $"+1555{9001000 + i}" }, null, [200]);
             await RetryAsync(http, HttpMethod.Post, $"/api/v1/users/{user}/devices", new JsonObject { ["token"] = $"tok-{user}", ["platform"] = "android" }, null, [201]);
         });
     }
@@ -259,11 +296,18 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    public void Dispose()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         foreach (var node in _nodes)
         {
             node.Dispose();
+        }
+
+        if (_sandbox is not null)
+        {
+            await _sandbox.DisposeAsync();
         }
 
         try
