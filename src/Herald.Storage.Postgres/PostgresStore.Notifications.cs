@@ -82,7 +82,7 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             return Task.CompletedTask;
         }
 
-        return db.WriteAsync(async (c, tx) =>
+        return WriteRetryingAsync(async (c, tx) =>
         {
             // A plan applies only while its notification is still being planned (not cancelled or re-leased meanwhile).
             var first = results.DistinctBy(r => r.NotificationId, StringComparer.Ordinal).ToList();
@@ -97,12 +97,17 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             await InsertDeliveriesAsync(c, tx, [.. applied.SelectMany(r => r.Deliveries)], orIgnore: false, ct);
             await InsertTraceAsync(c, tx, [.. applied.SelectMany(r => r.Trace)], ct);
             await AppendDigestsAsync(c, tx, applied.Where(r => r.Digest is not null).Select(r => r.Digest!), now, ct);
+            return true;
         }, ct);
     }
 
+    // SKIP LOCKED: a plan whose row is locked is being completed right now, so it is not released, and the sweeper never
+    // waits on a planner's rows (the two used to deadlock, each holding rows of the other's batch).
     public Task<int> ReleaseExpiredPlanningAsync(DateTimeOffset now, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("UPDATE notifications SET status = 'accepted', lease_until = NULL WHERE status = 'planning' AND lease_until < @now", tx)
-            .With("now", now.Ms()).ExecuteNonQueryAsync(ct), ct);
+        db.WriteAsync((c, tx) => c.Command("""
+            WITH expired AS (SELECT id FROM notifications WHERE status = 'planning' AND lease_until < @now FOR UPDATE SKIP LOCKED)
+            UPDATE notifications n SET status = 'accepted', lease_until = NULL FROM expired WHERE n.id = expired.id
+            """, tx).With("now", now.Ms()).ExecuteNonQueryAsync(ct), ct);
 
     public Task AddDeliveriesAsync(string notificationId, IReadOnlyList<Delivery> deliveries, IReadOnlyList<TraceEntry> trace, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
