@@ -31,6 +31,7 @@ public static class HeraldCoreServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(hosting);
         services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.SectionName)
             .Validate(o => o.Lease > TimeSpan.Zero && o.ClaimBatch > 0 && o.LaneConcurrency > 0, "Herald:Pipeline: Lease, ClaimBatch and LaneConcurrency must be positive")
+            .Validate(o => o.MaxLookUps > 0 && o.LookUpRetryDelay > TimeSpan.Zero, "Herald:Pipeline: MaxLookUps and LookUpRetryDelay must be positive")
             .Validate(o => o.RateLimits.Values.All(v => TryParse(() => RateLimit.Parse(v))), "Herald:Pipeline:RateLimits entries must look like 10/1h")
             .Validate(o => TryParse(() => Retries.RetrySchedule.Parse(o.RetrySchedule)), "Herald:Pipeline:RetrySchedule must look like 1s,5s,30s")
             .Validate<IOptions<WebhookOptions>>((o, w) => o.Lease > w.Value.Timeout,
