@@ -82,16 +82,17 @@ public sealed partial class PostgresStore : IDispatchStore
                 due_at = COALESCE(x.due, due_at), provider = COALESCE(x.prov, provider), last_error = x.err,
                 provider_message_id = COALESCE(x.pmid, provider_message_id),
                 sent_at = CASE WHEN x.s = 'sent' THEN @now ELSE sent_at END,
+                attempts = CASE WHEN x.o = 'throttled' THEN attempts - 1 ELSE attempts END,
                 lease_until = CASE WHEN x.s = 'unknown' THEN x.due ELSE NULL END, lease_owner = NULL, updated_at = @now
-            FROM unnest(@n::text[], @id::text[], @owner::text[], @s::text[], @due::bigint[], @prov::text[], @err::text[], @pmid::text[])
-                AS x(nid, did, owner, s, due, prov, err, pmid)
+            FROM unnest(@n::text[], @id::text[], @owner::text[], @s::text[], @due::bigint[], @prov::text[], @err::text[], @pmid::text[], @o::text[])
+                AS x(nid, did, owner, s, due, prov, err, pmid, o)
             WHERE notification_id = x.nid AND id = x.did AND status IN ('sending', 'unknown') AND lease_owner = x.owner
             RETURNING id
             """, tx).With("n", round.Select(x => x.NotificationId).ToArray()).With("id", round.Select(x => x.DeliveryId).ToArray())
             .With("owner", round.Select(x => x.LeaseOwner).ToArray()).With("s", round.Select(x => x.Status).ToArray())
             .With("due", round.Select(x => x.DueAt.Ms()).ToArray()).With("prov", round.Select(x => x.Provider).ToArray())
             .With("err", round.Select(x => x.LastError).ToArray()).With("pmid", round.Select(x => x.ProviderMessageId).ToArray())
-            .With("now", now.Ms()).ReadAllAsync(r => r.GetString(0), ct);
+            .With("o", round.Select(x => x.Outcome).ToArray()).With("now", now.Ms()).ReadAllAsync(r => r.GetString(0), ct);
         return new HashSet<string>(ids, StringComparer.Ordinal);
     }
 
@@ -121,7 +122,7 @@ public sealed partial class PostgresStore : IDispatchStore
 
         // Once per notification, not per delivery: a batch often holds several channels of one notification.
         await RefreshNotificationsAsync(c, tx, done.Select(x => x.NotificationId), now, ct);
-        await NotifyDueByIdAsync(c, tx, [.. done.Where(x => x.Status == DeliveryStatus.Retrying).Select(x => (x.NotificationId, x.DeliveryId))], ct);
+        await NotifyDueByIdAsync(c, tx, [.. done.Where(x => x.Status is DeliveryStatus.Retrying or DeliveryStatus.Deferred).Select(x => (x.NotificationId, x.DeliveryId))], ct);
     }
 
     public Task<IReadOnlyList<Delivery>> ClaimExpiredSendingAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, CancellationToken ct) =>

@@ -88,6 +88,7 @@ public sealed partial class SqliteStore
                     due_at = COALESCE($due, due_at), provider = COALESCE($prov, provider), last_error = $err,
                     provider_message_id = COALESCE($pmid, provider_message_id),
                     sent_at = CASE WHEN $s = 'sent' THEN $now ELSE sent_at END,
+                    attempts = CASE WHEN $o = 'throttled' THEN attempts - 1 ELSE attempts END,
                     lease_until = CASE WHEN $s = 'unknown' THEN $due ELSE NULL END, lease_owner = NULL, updated_at = $now
                 WHERE id = $id AND status IN ('sending', 'unknown') AND lease_owner = $owner
                 """, tx);
@@ -100,7 +101,7 @@ public sealed partial class SqliteStore
                 var x = completions[i];
                 update.Parameters.Clear();
                 update.With("$s", x.Status).With("$due", x.DueAt.Ms()).With("$prov", x.Provider).With("$err", x.LastError).With("$pmid", x.ProviderMessageId)
-                    .With("$now", now.Ms()).With("$id", x.DeliveryId).With("$owner", x.LeaseOwner);
+                    .With("$o", x.Outcome).With("$now", now.Ms()).With("$id", x.DeliveryId).With("$owner", x.LeaseOwner);
                 if (update.ExecuteNonQuery() == 0)
                 {
                     continue;

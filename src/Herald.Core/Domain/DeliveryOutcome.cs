@@ -8,8 +8,12 @@ public abstract record DeliveryOutcome
     /// <summary>The provider accepted the message.</summary>
     public sealed record Sent(string? ProviderMessageId) : DeliveryOutcome;
 
-    /// <summary>A transient failure: try again later, no sooner than <paramref name="RetryAfter"/> when given.</summary>
-    public sealed record Retry(string Reason, TimeSpan? RetryAfter = null) : DeliveryOutcome;
+    /// <summary>
+    /// A transient failure: try again later, no sooner than <paramref name="RetryAfter"/> when given. <paramref name="Throttled"/>:
+    /// nothing failed, the provider only had no room now (its 429, our token bucket for it, or an open circuit with no other
+    /// provider left), so the delivery is deferred to the next slot without using up one of its attempts.
+    /// </summary>
+    public sealed record Retry(string Reason, TimeSpan? RetryAfter = null, bool Throttled = false) : DeliveryOutcome;
 
     /// <summary>The provider refused the message for good; retrying cannot help.</summary>
     public sealed record Rejected(string Reason) : DeliveryOutcome;

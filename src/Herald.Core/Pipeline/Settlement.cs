@@ -48,6 +48,10 @@ public sealed class Settlement
                 providerId = sent.ProviderMessageId;
                 reason = $"sent via {result.Provider} (attempt {d.Attempts})";
                 break;
+            case DeliveryOutcome.Retry { Throttled: true } throttled:
+                (status, due, reason) = Throttle(d, throttled.RetryAfter, throttled.Reason, now);
+                error = throttled.Reason;
+                break;
             case DeliveryOutcome.Retry retry:
                 (status, due, reason) = Retry(d, retry.RetryAfter, retry.Reason, now);
                 error = retry.Reason;
@@ -79,7 +83,8 @@ public sealed class Settlement
                 throw new InvalidOperationException($"unhandled outcome {result.Outcome}");
         }
 
-        var decision = status == DeliveryStatus.Retrying ? "retry" : status;
+        var throttledOutcome = result.Outcome is DeliveryOutcome.Retry { Throttled: true } && status == DeliveryStatus.Deferred;
+        var decision = status == DeliveryStatus.Retrying ? "retry" : throttledOutcome ? "throttled" : status;
         var trace = new List<TraceEntry>(1 + (result.Notes?.Count ?? 0));
         foreach (var note in result.Notes ?? [])
         {
@@ -87,9 +92,28 @@ public sealed class Settlement
         }
 
         trace.Add(new TraceEntry(d.NotificationId, now, "dispatch", wire, decision, reason));
-        return new DeliveryCompletion(d.Id, d.NotificationId, owner, status, due, result.Provider, error, result.Outcome.GetType().Name.ToLowerInvariant(),
+        return new DeliveryCompletion(d.Id, d.NotificationId, owner, status, due, result.Provider, error,
+            throttledOutcome ? DeliveryCompletion.ThrottledOutcome : result.Outcome.GetType().Name.ToLowerInvariant(),
             providerId, startedAt, now, trace, result.Feed, removeDevice, result.Endpoint, suppress);
     }
+
+    /// <summary>
+    /// No provider had room (its 429, our bucket for it, an open circuit with nothing to fail over to): deferred to the
+    /// soonest slot, at least <see cref="MinThrottleDelay"/>, and the claim's attempt is given back, so throttling alone never
+    /// exhausts the retry schedule or dead-letters. The expiry still ends it.
+    /// </summary>
+    private static (string Status, DateTimeOffset? Due, string Reason) Throttle(Delivery d, TimeSpan? retryAfter, string why, DateTimeOffset now)
+    {
+        var due = now + (retryAfter is { } after && after > MinThrottleDelay ? after : MinThrottleDelay);
+        if (d.ExpiresAt is { } expires && due >= expires)
+        {
+            return (DeliveryStatus.Expired, null, $"{why}; the next slot at {due.UtcDateTime:HH:mm:ss.fff}Z would be after its expiry at {expires.UtcDateTime:HH:mm:ss}Z; expired");
+        }
+
+        return (DeliveryStatus.Deferred, due, $"{why}; deferred to {due.UtcDateTime:HH:mm:ss.fff}Z without using an attempt");
+    }
+
+    private static readonly TimeSpan MinThrottleDelay = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// A send whose lease expired and whose provider cannot be asked: the priority's policy, and under "resend" the

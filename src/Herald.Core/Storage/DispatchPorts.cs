@@ -68,7 +68,11 @@ public sealed record DeliveryCompletion(
     string? RemoveDeviceId = null,
     WebhookEndpointResult? EndpointResult = null,
     Suppression? Suppress = null,
-    Notification? LifecycleEvent = null);
+    Notification? LifecycleEvent = null)
+{
+    /// <summary>The outcome of an attempt deferred because no provider had room: the store gives the claim's attempt back.</summary>
+    public const string ThrottledOutcome = "throttled";
+}
 
 /// <summary>
 /// How a webhook endpoint answered, so failing endpoints can be disabled. <see cref="DisabledEvent"/> (endpoint.disabled) is

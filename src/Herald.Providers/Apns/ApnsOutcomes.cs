@@ -38,7 +38,8 @@ internal static class ApnsOutcomes
             (403, "InvalidProviderToken") => (new DeliveryOutcome.Misconfigured(text), true),
             (403, _) => (new DeliveryOutcome.Misconfigured(text), false),
             (413, _) => (new DeliveryOutcome.Rejected(text), false),
-            (429, _) or (>= 500, _) => (new DeliveryOutcome.Retry(text, ProviderHttp.RetryAfter(call.Response, time)), false),
+            (429, _) => (new DeliveryOutcome.Retry(text, ProviderHttp.RetryAfter(call.Response, time), Throttled: true), false),
+            (>= 500, _) => (new DeliveryOutcome.Retry(text, ProviderHttp.RetryAfter(call.Response, time)), false),
             _ => (ProviderHttp.ByStatus(call, reason ?? "", time), false),
         };
     }

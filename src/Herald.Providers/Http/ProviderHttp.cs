@@ -68,7 +68,7 @@ public static class ProviderHttp
     }
 
     /// <summary>
-    /// The default mapping of an HTTP status: 429 and 5xx retry (honouring Retry-After), 401/403 misconfigured, other 4xx
+    /// The default mapping of an HTTP status: 429 throttled, 408 and 5xx retry (honouring Retry-After), 401/403 misconfigured, other 4xx
     /// rejected. Vendors refine it with their documented error codes.
     /// </summary>
     public static DeliveryOutcome ByStatus(HttpCall call, string detail, TimeProvider time)
@@ -78,7 +78,8 @@ public static class ProviderHttp
         var reason = $"{code} {detail}".TrimEnd();
         return code switch
         {
-            429 or 408 => new DeliveryOutcome.Retry(reason, RetryAfter(call.Response, time)),
+            429 => new DeliveryOutcome.Retry(reason, RetryAfter(call.Response, time), Throttled: true),
+            408 => new DeliveryOutcome.Retry(reason, RetryAfter(call.Response, time)),
             >= 500 => new DeliveryOutcome.Retry(reason, RetryAfter(call.Response, time)),
             401 or 403 => new DeliveryOutcome.Misconfigured(reason),
             _ => new DeliveryOutcome.Rejected(reason),

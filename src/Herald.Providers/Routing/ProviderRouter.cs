@@ -29,6 +29,9 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
         DeliveryOutcome? last = null;
         string? lastProvider = null;
         TimeSpan? soonest = null;
+        // Stays true while every provider only had no room (bucket empty, circuit open, disabled, its own 429): then the
+        // delivery is deferred without using an attempt. One real failure makes it a retry.
+        var throttledOnly = true;
         var candidates = routes.Where(r => r.Accepts(delivery)).ToList();
         if (candidates.Count == 0)
         {
@@ -94,11 +97,13 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
             switch (outcome)
             {
                 case DeliveryOutcome.Misconfigured m:
+                    throttledOnly = false;
                     LogMisconfigured(logger, route.Name, m.Reason);
                     await route.IsolateAsync();
                     notes.Add(new("failover", $"{route.Name}: configuration error ({m.Reason}); circuit opened{next}"));
                     continue;
                 case DeliveryOutcome.Retry r:
+                    throttledOnly &= r.Throttled;
                     notes.Add(new("failover", $"{route.Name}: {r.Reason}{(route.IsOpen ? "; circuit opened" : "")}{next}"));
                     if (r.RetryAfter is { } after)
                     {
@@ -116,14 +121,16 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
             }
         }
 
-        // Nobody took it: a transient failure of the channel, retried no sooner than the first provider may be back.
+        // Nobody took it: a transient failure of the channel, retried no sooner than the first provider may be back; or,
+        // when no provider failed but none had room, deferred to the soonest slot without using an attempt.
         var reason = last switch
         {
+            DeliveryOutcome.Retry { Throttled: true } r when throttledOnly => $"no {channel.ToWire()} provider has room now; last: {r.Reason}",
             DeliveryOutcome.Retry r => $"every {channel.ToWire()} provider failed; last: {r.Reason}",
             DeliveryOutcome.Misconfigured m => $"every {channel.ToWire()} provider failed; last: configuration error {m.Reason}",
             _ => $"every {channel.ToWire()} provider is unavailable (circuit open or rate limited)",
         };
-        return new SendResult(new DeliveryOutcome.Retry(reason, soonest), lastProvider ?? RouterName) { Notes = notes };
+        return new SendResult(new DeliveryOutcome.Retry(reason, soonest, throttledOnly), lastProvider ?? RouterName) { Notes = notes };
     }
 
     /// <summary>

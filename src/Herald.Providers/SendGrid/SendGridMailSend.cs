@@ -82,7 +82,7 @@ internal static class SendGridMailSend
         {
             400 or 413 => new DeliveryOutcome.Rejected(reason),
             401 or 403 or 404 or 405 => new DeliveryOutcome.Misconfigured(reason),
-            429 => new DeliveryOutcome.Retry(reason, ProviderHttp.RetryAfter(call.Response, time) ?? RateLimitReset(call.Response, time)),
+            429 => new DeliveryOutcome.Retry(reason, ProviderHttp.RetryAfter(call.Response, time) ?? RateLimitReset(call.Response, time), Throttled: true),
             _ => ProviderHttp.ByStatus(call, Errors(call.Body), time),
         };
     }

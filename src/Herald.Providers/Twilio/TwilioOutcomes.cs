@@ -35,7 +35,7 @@ internal static class TwilioOutcomes
                 or TwilioErrorCodes.UnverifiedTrialNumber or TwilioErrorCodes.BodyTooLong => new DeliveryOutcome.Rejected(reason),
             TwilioErrorCodes.Authenticate or TwilioErrorCodes.AccountNotActive or TwilioErrorCodes.NotFound
                 or TwilioErrorCodes.InvalidFromNumber => new DeliveryOutcome.Misconfigured(reason),
-            TwilioErrorCodes.TooManyRequests => new DeliveryOutcome.Retry(reason, ProviderHttp.RetryAfter(call.Response, time)),
+            TwilioErrorCodes.TooManyRequests => new DeliveryOutcome.Retry(reason, ProviderHttp.RetryAfter(call.Response, time), Throttled: true),
             _ => ProviderHttp.ByStatus(call, detail, time),
         };
     }

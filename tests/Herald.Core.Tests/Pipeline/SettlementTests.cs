@@ -23,6 +23,29 @@ public class SettlementTests
     private static SendResult Result(DeliveryOutcome outcome) => new(outcome, "capture");
 
     [Fact]
+    public void Settle_Throttled_DeferredToTheSlotAndTheAttemptGivenBack()
+    {
+        var c = Settlement("10s").Settle(Delivery(attempts: 1), "lane-a",
+            Result(new DeliveryOutcome.Retry("no sms provider has room now", TimeSpan.FromSeconds(2), Throttled: true)), Started);
+
+        c.Status.ShouldBe(DeliveryStatus.Deferred, "a one-attempt schedule would have made a plain retry dead");
+        c.DueAt.ShouldBe(Now.AddSeconds(2));
+        c.Outcome.ShouldBe(Herald.Core.Storage.DeliveryCompletion.ThrottledOutcome);
+        c.Trace.Single().Decision.ShouldBe("throttled");
+        c.Trace.Single().Reason.ShouldContain("without using an attempt");
+    }
+
+    [Fact]
+    public void Settle_ThrottledPastExpiry_Expired()
+    {
+        var d = Delivery() with { ExpiresAt = Now.AddSeconds(1) };
+
+        var c = Settlement().Settle(d, "lane-a", Result(new DeliveryOutcome.Retry("429", TimeSpan.FromSeconds(5), Throttled: true)), Started);
+
+        c.Status.ShouldBe(DeliveryStatus.Expired);
+    }
+
+    [Fact]
     public void Settle_Sent_StatusSentWithProviderId()
     {
         var c = Settlement().Settle(Delivery(), "lane-a", Result(new DeliveryOutcome.Sent("pm-42")), Started);

@@ -145,6 +145,29 @@ public sealed class ProviderRouterTests
         var retry = result.Outcome.ShouldBeOfType<DeliveryOutcome.Retry>();
         retry.RetryAfter.ShouldBe(TimeSpan.FromSeconds(20));
         retry.Reason.ShouldContain("every sms provider failed");
+        retry.Throttled.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task SendAsync_NoProviderHasRoom_IsThrottledUnlessOneReallyFailed()
+    {
+        // An empty bucket and a provider's own 429: nothing failed, so the delivery is deferred without using an attempt.
+        var time = new FakeTimeProvider(T0);
+        var bucketed = new Scripted("sms1", _ => new DeliveryOutcome.Sent("a"));
+        var busy = new Scripted("sms2", _ => new DeliveryOutcome.Retry("429 too many", TimeSpan.FromSeconds(3), Throttled: true));
+        var bucket = TokenBucket.Parse("1/s", time);
+        (await bucket.TakeAsync(TimeSpan.Zero, CancellationToken.None)).Taken.ShouldBeTrue();
+        var router = Router(time, Route(bucketed, bucket: bucket, time: time), Route(busy, time: time));
+
+        var throttled = (await router.SendAsync(Sms("+15551230000"), CancellationToken.None)).Outcome.ShouldBeOfType<DeliveryOutcome.Retry>();
+
+        throttled.Throttled.ShouldBeTrue();
+        throttled.Reason.ShouldContain("no sms provider has room now");
+        throttled.RetryAfter.ShouldBe(TimeSpan.FromSeconds(1), "the bucket's next slot comes before the 429's Retry-After");
+
+        var failing = new Scripted("sms3", _ => new DeliveryOutcome.Retry("503 unavailable"));
+        var mixed = Router(time, Route(busy, time: time), Route(failing, time: time));
+        (await mixed.SendAsync(Sms("+15551230000"), CancellationToken.None)).Outcome.ShouldBeOfType<DeliveryOutcome.Retry>().Throttled.ShouldBeFalse("one provider really failed");
     }
 
     [Fact]
