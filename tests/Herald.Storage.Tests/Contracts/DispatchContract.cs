@@ -427,7 +427,7 @@ public abstract class DispatchContract
     public async Task CompleteAsync_RemoveDevice_DeletesIt()
     {
         await using var s = await OpenAsync();
-        var device = await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now), None);
+        var device = await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now, Now), None);
         var claimed = await DispatchSamples.SeedClaimedAsync(s, "dlv_1", Channel.Push, target: "tok-1");
 
         await s.Dispatch.CompleteAsync([Sent(claimed, "lane-a") with { Status = DeliveryStatus.Failed, Outcome = "invalid_target", RemoveDeviceId = device.Id }], Now, None);
