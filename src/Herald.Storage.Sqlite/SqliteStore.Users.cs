@@ -8,6 +8,7 @@ public sealed partial class SqliteStore
 {
     private const string DeviceColumns = "id, user_id, token, platform, app_version, created_at, last_seen_at";
     private const int PruneBatch = 1_000;
+    private const string DeviceMovedReason = "the push token was registered by another user before this was sent; not sent to it";
 
     public Task UpsertUserAsync(UserProfile profile, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("""
@@ -49,17 +50,40 @@ public sealed partial class SqliteStore
     // The single writer serializes registrations, so the upsert on (token, platform) leaves one owner however they race.
     // The SET expressions read the row as it was: a move takes the new id and creation time, a refresh keeps them.
     public Task<Device> AddDeviceAsync(Device device, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command($"""
-            INSERT INTO devices(id, user_id, token, platform, app_version, created_at, last_seen_at) VALUES ($id, $u, $t, $p, $v, $c, $s)
-            ON CONFLICT(token, platform) DO UPDATE SET
-                id = CASE WHEN devices.user_id = excluded.user_id THEN devices.id ELSE excluded.id END,
-                created_at = CASE WHEN devices.user_id = excluded.user_id THEN devices.created_at ELSE excluded.created_at END,
-                user_id = excluded.user_id,
-                app_version = COALESCE(excluded.app_version, devices.app_version),
-                last_seen_at = MAX(devices.last_seen_at, excluded.last_seen_at)
-            RETURNING {DeviceColumns}
-            """, tx).With("$id", device.Id).With("$u", device.UserId).With("$t", device.Token).With("$p", device.Platform)
-            .With("$v", device.AppVersion).With("$c", device.CreatedAt.Ms()).With("$s", device.LastSeenAt.Ms()).ReadAll(MapDevice)[0], ct);
+        db.WriteAsync((c, tx) =>
+        {
+            var previous = c.Command("SELECT user_id FROM devices WHERE token = $t AND platform = $p", tx)
+                .With("$t", device.Token).With("$p", device.Platform).Scalar() as string;
+            var stored = c.Command($"""
+                INSERT INTO devices(id, user_id, token, platform, app_version, created_at, last_seen_at) VALUES ($id, $u, $t, $p, $v, $c, $s)
+                ON CONFLICT(token, platform) DO UPDATE SET
+                    id = CASE WHEN devices.user_id = excluded.user_id THEN devices.id ELSE excluded.id END,
+                    created_at = CASE WHEN devices.user_id = excluded.user_id THEN devices.created_at ELSE excluded.created_at END,
+                    user_id = excluded.user_id,
+                    app_version = COALESCE(excluded.app_version, devices.app_version),
+                    last_seen_at = MAX(devices.last_seen_at, excluded.last_seen_at)
+                RETURNING {DeviceColumns}
+                """, tx).With("$id", device.Id).With("$u", device.UserId).With("$t", device.Token).With("$p", device.Platform)
+                .With("$v", device.AppVersion).With("$c", device.CreatedAt.Ms()).With("$s", device.LastSeenAt.Ms()).ReadAll(MapDevice)[0];
+            if (previous is not null && previous != device.UserId)
+            {
+                // The previous owner's pushes still waiting for this token (quiet hours, retries) would reach the new owner.
+                var cancelled = c.Command("""
+                    UPDATE deliveries SET status = 'cancelled', last_error = $why, lease_until = NULL, lease_owner = NULL, updated_at = $now
+                    WHERE recipient_id = $old AND channel = $push AND target = $t AND platform = $p AND status IN ('queued', 'deferred', 'retrying')
+                    RETURNING notification_id
+                    """, tx).With("$why", DeviceMovedReason).With("$now", device.LastSeenAt.Ms()).With("$old", previous).With("$push", (int)Channel.Push)
+                    .With("$t", device.Token).With("$p", device.Platform).ReadAll(r => r.GetString(0));
+                foreach (var notificationId in cancelled.Distinct(StringComparer.Ordinal))
+                {
+                    using var trace = Insert(c, tx, new TraceEntry(notificationId, device.LastSeenAt, "api", Channel.Push.ToWire(), "cancelled", DeviceMovedReason));
+                    trace.ExecuteNonQuery();
+                    RefreshNotificationStatus(c, tx, notificationId, device.LastSeenAt);
+                }
+            }
+
+            return stored;
+        }, ct);
 
     public async Task<int> PruneDevicesAsync(DateTimeOffset seenBefore, CancellationToken ct)
     {

@@ -35,7 +35,8 @@ public interface IUserStore
     /// <summary>
     /// Registers a device, atomically and race-free: one owner per token and platform. A token the user already has keeps
     /// its id and gets <see cref="Device.LastSeenAt"/> (and a given app version) refreshed; a token another user holds
-    /// moves to this user as a new device (new id, created now), so the previous owner's pushes no longer reach it.
+    /// moves to this user as a new device (new id, created now), so the previous owner's pushes no longer reach it: in
+    /// the same transaction the previous owner's unsent push deliveries to it are cancelled, with a trace entry.
     /// Returns the stored device.
     /// </summary>
     Task<Device> AddDeviceAsync(Device device, CancellationToken ct);

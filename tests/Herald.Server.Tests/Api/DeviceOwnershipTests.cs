@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Herald.Sandbox.Core;
 using Herald.Server.Tests.Infrastructure;
@@ -105,6 +106,33 @@ public abstract class DeviceOwnershipTests(DeviceFixture herald)
     }
 
     [Fact]
+    public async Task AddDevice_TokenMovesWhileThePreviousOwnersPushWaits_ThatPushIsCancelledNotSent()
+    {
+        var template = await PushTemplateAsync();
+        var (previous, next) = (HeraldServerFixture.NewId("previous"), HeraldServerFixture.NewId("next"));
+        var token = "handed-down-" + Guid.NewGuid().ToString("N");
+        await RegisterAsync(previous, token);
+        var now = DateTimeOffset.UtcNow;
+        var quiet = new JsonObject { ["start"] = now.AddHours(-1).ToString("HH:mm", CultureInfo.InvariantCulture), ["end"] = now.AddHours(2).ToString("HH:mm", CultureInfo.InvariantCulture), ["timezone"] = "UTC" };
+        using (var prefs = await herald.Client.PutJsonAsync($"/api/v1/users/{previous}/preferences",
+            new JsonObject { ["rules"] = new JsonArray(new JsonObject { ["event_type"] = "*", ["channel"] = "*", ["quiet_hours"] = quiet }) }))
+        {
+            await prefs.ShouldHaveStatusAsync(200);
+        }
+
+        var id = await herald.SendAsync(new JsonObject { ["event_type"] = template, ["recipient_id"] = previous, ["data"] = new JsonObject { ["n"] = "private" } });
+        await herald.WaitForNotificationAsync(id, x => x["deliveries"]!.AsArray().Any(d => d!.Str("status") == "deferred"), Wait);
+
+        await RegisterAsync(next, token);
+
+        var detail = await herald.WaitForNotificationAsync(id, x => x.Str("status") == "completed", Wait);
+        var push = detail["deliveries"]!.AsArray().Single()!;
+        push.Str("status").ShouldBe("cancelled");
+        detail["trace"]!.AsArray().ShouldContain(t => t!.Str("decision") == "cancelled" && t!.Str("reason").StartsWith("the push token was registered by another user", StringComparison.Ordinal));
+        (await herald.SandboxMessagesAsync("fcm", token)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task AddDevice_ConcurrentRegistrationsOfOneToken_LeaveOneOwner()
     {
         var template = await PushTemplateAsync();
@@ -146,8 +174,8 @@ public abstract class DeviceOwnershipTests(DeviceFixture herald)
         var again = await second.ShouldHaveStatusAsync(201);
         again.Str("id").ShouldBe(created.Str("id"));
         again.Str("created_at").ShouldBe(created.Str("created_at"));
-        DateTimeOffset.Parse(again.Str("last_seen_at"), System.Globalization.CultureInfo.InvariantCulture)
-            .ShouldBeGreaterThan(DateTimeOffset.Parse(created.Str("last_seen_at"), System.Globalization.CultureInfo.InvariantCulture));
+        DateTimeOffset.Parse(again.Str("last_seen_at"), CultureInfo.InvariantCulture)
+            .ShouldBeGreaterThan(DateTimeOffset.Parse(created.Str("last_seen_at"), CultureInfo.InvariantCulture));
         (await Devices(user)).ShouldHaveSingleItem()!.Str("last_seen_at").ShouldBe(again.Str("last_seen_at"));
     }
 

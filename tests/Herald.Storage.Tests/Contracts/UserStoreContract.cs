@@ -184,6 +184,30 @@ public abstract class UserStoreContract
     }
 
     [Fact]
+    public async Task AddDeviceAsync_TokenMovesToOtherUser_PreviousOwnersUnsentPushToItCancelled()
+    {
+        await using var s = await OpenAsync();
+        var now = DispatchSamples.Now;
+        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, now, now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_k", "u1", "tok-kept", "ios", null, now, now), CancellationToken.None);
+        // u1's push to the token, waiting (quiet hours, a retry); one to the token it keeps; and one of another user.
+        await DispatchSamples.SeedAsync(s, "ntf_1", [
+            DispatchSamples.Delivery("dlv_moved", "ntf_1", channel: Channel.Push, target: "tok-1") with { Platform = "ios" },
+            DispatchSamples.Delivery("dlv_kept", "ntf_1", channel: Channel.Push, target: "tok-kept") with { Platform = "ios" }]);
+        await DispatchSamples.SeedAsync(s, "ntf_2", [DispatchSamples.Delivery("dlv_moved_only", "ntf_2", channel: Channel.Push, target: "tok-1") with { Platform = "ios" }]);
+
+        await s.Users.AddDeviceAsync(new Device("dev_2", "u2", "tok-1", "ios", null, now.AddMinutes(1), now.AddMinutes(1)), CancellationToken.None);
+
+        (await DispatchSamples.GetAsync(s, "dlv_moved")).Status.ShouldBe(DeliveryStatus.Cancelled);
+        (await DispatchSamples.GetAsync(s, "dlv_moved_only")).Status.ShouldBe(DeliveryStatus.Cancelled);
+        (await DispatchSamples.GetAsync(s, "dlv_kept")).Status.ShouldBe(DeliveryStatus.Queued);
+        (await s.Queries.GetNotificationAsync("ntf_1", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Processing);
+        (await s.Queries.GetNotificationAsync("ntf_2", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Completed);
+        (await s.Queries.GetTraceAsync("ntf_2", CancellationToken.None)).ShouldContain(t => t.Decision == "cancelled" && t.Channel == "push"
+            && t.Reason.StartsWith("the push token was registered by another user", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AddDeviceAsync_SameTokenOtherPlatform_IsAnotherDevice()
     {
         await using var s = await OpenAsync();
