@@ -37,6 +37,9 @@ public static class HeraldCoreServiceCollectionExtensions
             .Validate<IOptions<WebhookOptions>>((o, w) => o.Lease > w.Value.Timeout,
                 "Herald:Pipeline:Lease must be longer than Herald:Webhooks:Timeout, or the sweeper would take over sends still in flight")
             .ValidateOnStart();
+        services.AddOptions<Devices.DeviceOptions>().BindConfiguration(Devices.DeviceOptions.SectionName)
+            .Validate(o => o.StaleAfter > TimeSpan.Zero && o.PruneInterval > TimeSpan.Zero, "Herald:Devices: StaleAfter and PruneInterval must be positive")
+            .ValidateOnStart();
         services.AddWebhooks();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PipelineOptionsAccessor>();
@@ -82,6 +85,7 @@ public static class HeraldCoreServiceCollectionExtensions
                 services.AddHostedService<Pipeline.Distributed.RelayWorker>();
                 services.AddHostedService<Campaigns.CampaignReleaser>();
                 services.AddHostedService<Digests.DigestCloser>();
+                services.AddHostedService<Devices.DevicePruner>();
                 services.AddSingleton<Sweeper>();
                 services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
             }
@@ -92,6 +96,7 @@ public static class HeraldCoreServiceCollectionExtensions
             services.AddHostedService<LaneWorker>();
             services.AddHostedService<Campaigns.CampaignReleaser>();
             services.AddHostedService<Digests.DigestCloser>();
+            services.AddHostedService<Devices.DevicePruner>();
             services.AddSingleton<Sweeper>();
             services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
         }

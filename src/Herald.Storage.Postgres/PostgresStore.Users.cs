@@ -7,7 +7,9 @@ namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : IUserStore
 {
-    private const string DeviceColumns = "id, user_id, token, platform, app_version, created_at";
+    private const string DeviceColumns = "id, user_id, token, platform, app_version, created_at, last_seen_at";
+    private const int PruneBatch = 1_000;
+    private const string DeviceMovedReason = "the push token was registered by another user before this was sent; not sent to it";
 
     public Task UpsertUserAsync(UserProfile profile, CancellationToken ct)
     {
@@ -56,23 +58,59 @@ public sealed partial class PostgresStore : IUserStore
     public Task<Device> AddDeviceAsync(Device device, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(device);
+        // One statement on the (token, platform) key: a concurrent registration of the same token waits on the row lock
+        // and then updates the winner's row, so however the registrations interleave the token ends with one owner. The
+        // SET expressions read the row as it was, so a move takes the new id and creation time and a refresh keeps them.
         return db.WriteAsync(async (c, tx) =>
         {
-            // A concurrent add of the same token waits on the unique key, then finds the winner's row.
-            var inserted = await c.Command($"""
-                INSERT INTO devices(id, user_id, token, platform, app_version, created_at) VALUES (@id, @u, @t, @p, @v, @c)
-                ON CONFLICT (user_id, token) DO NOTHING RETURNING {DeviceColumns}
+            // Locked first, so that the owner read here is the one this registration takes the token from.
+            var previous = await c.Command("SELECT user_id FROM devices WHERE token = @t AND platform = @p FOR UPDATE", tx)
+                .With("t", device.Token).With("p", device.Platform).ExecuteScalarAsync(ct) as string;
+            var stored = (await c.Command($"""
+                INSERT INTO devices AS d(id, user_id, token, platform, app_version, created_at, last_seen_at) VALUES (@id, @u, @t, @p, @v, @c, @s)
+                ON CONFLICT (token, platform) DO UPDATE SET
+                    id = CASE WHEN d.user_id = excluded.user_id THEN d.id ELSE excluded.id END,
+                    created_at = CASE WHEN d.user_id = excluded.user_id THEN d.created_at ELSE excluded.created_at END,
+                    user_id = excluded.user_id,
+                    app_version = COALESCE(excluded.app_version, d.app_version),
+                    last_seen_at = GREATEST(d.last_seen_at, excluded.last_seen_at)
+                RETURNING {DeviceColumns}
                 """, tx).With("id", device.Id).With("u", device.UserId).With("t", device.Token).With("p", device.Platform)
-                .With("v", device.AppVersion).With("c", device.CreatedAt.Ms()).ReadAllAsync(MapDevice, ct);
-            if (inserted.Count > 0)
+                .With("v", device.AppVersion).With("c", device.CreatedAt.Ms()).With("s", device.LastSeenAt.Ms()).ReadAllAsync(MapDevice, ct))[0];
+            if (previous is not null && previous != device.UserId)
             {
-                return inserted[0];
+                // The previous owner's pushes still waiting for this token (quiet hours, retries) would reach the new owner.
+                var cancelled = await c.Command("""
+                    UPDATE deliveries SET status = 'cancelled', last_error = @why, lease_until = NULL, lease_owner = NULL, updated_at = @now
+                    WHERE recipient_id = @old AND channel = @push AND target = @t AND platform = @p AND status IN ('queued', 'deferred', 'retrying')
+                    RETURNING notification_id
+                    """, tx).With("why", DeviceMovedReason).With("now", device.LastSeenAt.Ms()).With("old", previous).With("push", (int)Channel.Push)
+                    .With("t", device.Token).With("p", device.Platform).ReadAllAsync(r => r.GetString(0), ct);
+                var ids = cancelled.Distinct(StringComparer.Ordinal).ToList();
+                await InsertTraceAsync(c, tx, [.. ids.Select(id => new TraceEntry(id, device.LastSeenAt, "api", Channel.Push.ToWire(), "cancelled", DeviceMovedReason))], ct);
+                await RefreshNotificationsAsync(c, tx, ids, device.LastSeenAt, ct);
             }
 
-            var existing = await c.Command($"SELECT {DeviceColumns} FROM devices WHERE user_id = @u AND token = @t", tx)
-                .With("u", device.UserId).With("t", device.Token).ReadAllAsync(MapDevice, ct);
-            return existing[0];
+            return stored;
         }, ct);
+    }
+
+    public async Task<int> PruneDevicesAsync(DateTimeOffset seenBefore, CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            // The outer condition is checked again on a row a registration refreshed meanwhile, which then stays.
+            var deleted = await db.WriteAsync(async (c, tx) => await c.Command("""
+                DELETE FROM devices WHERE last_seen_at < @before
+                  AND id IN (SELECT id FROM devices WHERE last_seen_at < @before ORDER BY last_seen_at LIMIT @n)
+                """, tx).With("before", seenBefore.Ms()).With("n", PruneBatch).ExecuteNonQueryAsync(ct), ct);
+            total += deleted;
+            if (deleted < PruneBatch)
+            {
+                return total;
+            }
+        }
     }
 
     public Task<bool> DeleteDeviceAsync(string userId, string deviceId, CancellationToken ct) =>
@@ -115,5 +153,5 @@ public sealed partial class PostgresStore : IUserStore
         new(r.GetString(0), r.StringOrNull(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4), r.Time(5));
 
     private static Device MapDevice(NpgsqlDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.StringOrNull(4), r.Time(5));
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.StringOrNull(4), r.Time(5), r.Time(6));
 }

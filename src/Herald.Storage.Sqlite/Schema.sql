@@ -1,7 +1,10 @@
 CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS api_keys(id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, scopes TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS users(user_id TEXT PRIMARY KEY, email TEXT, phone TEXT, locale TEXT, timezone TEXT, preferences TEXT, updated_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS devices(id TEXT PRIMARY KEY, user_id TEXT NOT NULL, token TEXT NOT NULL, platform TEXT NOT NULL, app_version TEXT, created_at INTEGER NOT NULL, UNIQUE(user_id, token));
+CREATE TABLE IF NOT EXISTS devices(id TEXT PRIMARY KEY, user_id TEXT NOT NULL, token TEXT NOT NULL, platform TEXT NOT NULL, app_version TEXT, created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL, UNIQUE(token, platform));
+CREATE INDEX IF NOT EXISTS ix_devices_user ON devices(user_id);
+CREATE INDEX IF NOT EXISTS ix_devices_last_seen ON devices(last_seen_at);
 CREATE TABLE IF NOT EXISTS templates(template_id TEXT NOT NULL, version INTEGER NOT NULL, published INTEGER NOT NULL, description TEXT, definition TEXT NOT NULL, created_at INTEGER NOT NULL, published_at INTEGER, PRIMARY KEY(template_id, version));
 CREATE TABLE IF NOT EXISTS idempotency(key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, status_code INTEGER NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS notifications(

@@ -6,6 +6,10 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
+    private const string DeviceColumns = "id, user_id, token, platform, app_version, created_at, last_seen_at";
+    private const int PruneBatch = 1_000;
+    private const string DeviceMovedReason = "the push token was registered by another user before this was sent; not sent to it";
+
     public Task UpsertUserAsync(UserProfile profile, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("""
             INSERT INTO users(user_id, email, phone, locale, timezone, updated_at) VALUES ($id, $e, $p, $l, $tz, $t)
@@ -43,21 +47,60 @@ public sealed partial class SqliteStore
         return rows.Count == 0 ? (null, []) : (rows[0].Item1, rows[0].Item2);
     }
 
+    // The single writer serializes registrations, so the upsert on (token, platform) leaves one owner however they race.
+    // The SET expressions read the row as it was: a move takes the new id and creation time, a refresh keeps them.
     public Task<Device> AddDeviceAsync(Device device, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
-            var existing = c.Command("SELECT id, user_id, token, platform, app_version, created_at FROM devices WHERE user_id = $u AND token = $t", tx)
-                .With("$u", device.UserId).With("$t", device.Token).ReadAll(MapDevice).FirstOrDefault();
-            if (existing is not null)
+            var previous = c.Command("SELECT user_id FROM devices WHERE token = $t AND platform = $p", tx)
+                .With("$t", device.Token).With("$p", device.Platform).Scalar() as string;
+            var stored = c.Command($"""
+                INSERT INTO devices(id, user_id, token, platform, app_version, created_at, last_seen_at) VALUES ($id, $u, $t, $p, $v, $c, $s)
+                ON CONFLICT(token, platform) DO UPDATE SET
+                    id = CASE WHEN devices.user_id = excluded.user_id THEN devices.id ELSE excluded.id END,
+                    created_at = CASE WHEN devices.user_id = excluded.user_id THEN devices.created_at ELSE excluded.created_at END,
+                    user_id = excluded.user_id,
+                    app_version = COALESCE(excluded.app_version, devices.app_version),
+                    last_seen_at = MAX(devices.last_seen_at, excluded.last_seen_at)
+                RETURNING {DeviceColumns}
+                """, tx).With("$id", device.Id).With("$u", device.UserId).With("$t", device.Token).With("$p", device.Platform)
+                .With("$v", device.AppVersion).With("$c", device.CreatedAt.Ms()).With("$s", device.LastSeenAt.Ms()).ReadAll(MapDevice)[0];
+            if (previous is not null && previous != device.UserId)
             {
-                return existing;
+                // The previous owner's pushes still waiting for this token (quiet hours, retries) would reach the new owner.
+                var cancelled = c.Command("""
+                    UPDATE deliveries SET status = 'cancelled', last_error = $why, lease_until = NULL, lease_owner = NULL, updated_at = $now
+                    WHERE recipient_id = $old AND channel = $push AND target = $t AND platform = $p AND status IN ('queued', 'deferred', 'retrying')
+                    RETURNING notification_id
+                    """, tx).With("$why", DeviceMovedReason).With("$now", device.LastSeenAt.Ms()).With("$old", previous).With("$push", (int)Channel.Push)
+                    .With("$t", device.Token).With("$p", device.Platform).ReadAll(r => r.GetString(0));
+                foreach (var notificationId in cancelled.Distinct(StringComparer.Ordinal))
+                {
+                    using var trace = Insert(c, tx, new TraceEntry(notificationId, device.LastSeenAt, "api", Channel.Push.ToWire(), "cancelled", DeviceMovedReason));
+                    trace.ExecuteNonQuery();
+                    RefreshNotificationStatus(c, tx, notificationId, device.LastSeenAt);
+                }
             }
 
-            c.Command("INSERT INTO devices(id, user_id, token, platform, app_version, created_at) VALUES ($id, $u, $t, $p, $v, $c)", tx)
-                .With("$id", device.Id).With("$u", device.UserId).With("$t", device.Token).With("$p", device.Platform)
-                .With("$v", device.AppVersion).With("$c", device.CreatedAt.Ms()).NonQuery();
-            return device;
+            return stored;
         }, ct);
+
+    public async Task<int> PruneDevicesAsync(DateTimeOffset seenBefore, CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            // Small batches: each holds the single writer only briefly.
+            var deleted = await db.WriteAsync((c, tx) => c.Command("""
+                DELETE FROM devices WHERE id IN (SELECT id FROM devices WHERE last_seen_at < $before ORDER BY last_seen_at LIMIT $n)
+                """, tx).With("$before", seenBefore.Ms()).With("$n", PruneBatch).NonQuery(), ct);
+            total += deleted;
+            if (deleted < PruneBatch)
+            {
+                return total;
+            }
+        }
+    }
 
     public Task<bool> DeleteDeviceAsync(string userId, string deviceId, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("DELETE FROM devices WHERE user_id = $u AND id = $id", tx).With("$u", userId).With("$id", deviceId).NonQuery() > 0, ct);
@@ -65,10 +108,10 @@ public sealed partial class SqliteStore
     public async Task<IReadOnlyList<Device>> GetDevicesAsync(string userId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command("SELECT id, user_id, token, platform, app_version, created_at FROM devices WHERE user_id = $u ORDER BY created_at, id")
+        return await c.Command($"SELECT {DeviceColumns} FROM devices WHERE user_id = $u ORDER BY created_at, id")
             .With("$u", userId).ReadAllAsync(MapDevice, ct);
     }
 
     private static Device MapDevice(Microsoft.Data.Sqlite.SqliteDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.StringOrNull(4), r.Time(5));
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.StringOrNull(4), r.Time(5), r.Time(6));
 }

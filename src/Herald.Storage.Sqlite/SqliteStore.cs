@@ -55,6 +55,22 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
                     """, tx).NonQuery();
             }
 
+            // Devices became one owner per token and platform, with last_seen_at; an older table is rebuilt keeping, of a
+            // token several users hold, the latest registration (the phone's current owner).
+            if (Convert.ToInt64(c.Command("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'devices'", tx).Scalar(), System.Globalization.CultureInfo.InvariantCulture) == 1
+                && Convert.ToInt64(c.Command("SELECT COUNT(*) FROM pragma_table_info('devices') WHERE name = 'last_seen_at'", tx).Scalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                c.Command("""
+                    CREATE TABLE devices_owned(id TEXT PRIMARY KEY, user_id TEXT NOT NULL, token TEXT NOT NULL, platform TEXT NOT NULL, app_version TEXT,
+                      created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, UNIQUE(token, platform));
+                    INSERT INTO devices_owned SELECT id, user_id, token, platform, app_version, created_at, created_at FROM devices d
+                      WHERE NOT EXISTS (SELECT 1 FROM devices n WHERE n.token = d.token AND n.platform = d.platform
+                        AND (n.created_at > d.created_at OR (n.created_at = d.created_at AND n.id > d.id)));
+                    DROP TABLE devices;
+                    ALTER TABLE devices_owned RENAME TO devices;
+                    """, tx).NonQuery();
+            }
+
             c.Command(schema, tx).NonQuery();
         }, ct);
     }

@@ -5,7 +5,11 @@ namespace Herald.Core.Domain;
 /// <summary>A recipient's contact profile. Phone numbers are E.164; time zones are IANA ids.</summary>
 public sealed record UserProfile(string UserId, string? Email, string? Phone, string? Locale, string? TimeZone, DateTimeOffset UpdatedAt);
 
-public sealed record Device(string Id, string UserId, string Token, string Platform, string? AppVersion, DateTimeOffset CreatedAt);
+/// <summary>
+/// A push target. A token has one owner per platform: registering it under another user moves it there (a handed-down
+/// phone). <see cref="LastSeenAt"/> is its latest registration; tokens not seen for Herald:Devices:StaleAfter are pruned.
+/// </summary>
+public sealed record Device(string Id, string UserId, string Token, string Platform, string? AppVersion, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt);
 
 public sealed record StoredTemplate(string TemplateId, int Version, bool Published, string? Description, string Definition, DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt);
 

@@ -30,12 +30,25 @@ public sealed class PipelineOptions
     /// <summary>Window of content dedup per recipient × event type × channel. Default 10 min.</summary>
     public TimeSpan DedupWindow { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Per-user per-channel rate limits as "count/window" (window: s, m, h, d). Defaults push 10/h, email 5/d, sms 3/h, in_app 100/h.</summary>
+    /// <summary>
+    /// Per-user per-channel rate limits on non-urgent deliveries, as "count/window" (window: s, m, h, d).
+    /// Defaults push 30/1h, email 50/1d, sms 10/1h, in_app 100/1h; webhook has none.
+    /// </summary>
+    /// <remarks>
+    /// The defaults are a safety net against a runaway sender (a loop, a retried batch job), not a fatigue policy: each
+    /// sits well above what a busy customer of a shop or a bank gets in ordinary transactional traffic (receipts, card
+    /// payment alerts, delivery updates), so none of that waits. Fatigue belongs to per-rule frequency caps, which apply
+    /// to the event types they name.
+    /// </remarks>
     public Dictionary<string, string> RateLimits { get; set; } = new(StringComparer.Ordinal)
     {
-        ["push"] = "10/1h",
-        ["email"] = "5/1d",
-        ["sms"] = "3/1h",
+        // A card used 30 times in an hour (a market, a trip) still alerts at once; a loop pushes at most every 2 minutes.
+        ["push"] = "30/1h",
+        // Receipts, shipping updates and statements of a heavy shopper fit; the old 5/1d deferred the sixth receipt to tomorrow.
+        ["email"] = "50/1d",
+        // SMS costs money per segment: 10/h passes a burst of payment alerts and bounds a loop to 240 segments a day.
+        ["sms"] = "10/1h",
+        // The feed interrupts nobody; the limit only keeps a loop from burying the items a user needs.
         ["in_app"] = "100/1h",
     };
 

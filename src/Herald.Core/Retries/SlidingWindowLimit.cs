@@ -1,7 +1,7 @@
 namespace Herald.Core.Retries;
 
 /// <summary>
-/// A sliding-window send limit (per user and channel rate limits such as push 10/h or email 5/day, and daily
+/// A sliding-window send limit (per user and channel rate limits such as push 30/h or email 50/day, and daily
 /// frequency caps). The window at instant t is (t - window, t].
 /// </summary>
 public static class SlidingWindowLimit

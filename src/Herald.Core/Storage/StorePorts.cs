@@ -32,8 +32,18 @@ public interface IUserStore
     /// <summary>Profile and preference rules in one read, as planning needs them.</summary>
     Task<(UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)> GetRecipientAsync(string userId, CancellationToken ct);
 
-    /// <summary>Adds a device; a token the user already has returns the existing device.</summary>
+    /// <summary>
+    /// Registers a device, atomically and race-free: one owner per token and platform. A token the user already has keeps
+    /// its id and gets <see cref="Device.LastSeenAt"/> (and a given app version) refreshed; a token another user holds
+    /// moves to this user as a new device (new id, created now), so the previous owner's pushes no longer reach it: in
+    /// the same transaction the previous owner's unsent push deliveries to it are cancelled, with a trace entry.
+    /// Returns the stored device.
+    /// </summary>
     Task<Device> AddDeviceAsync(Device device, CancellationToken ct);
+
+    /// <summary>Deletes devices last seen before <paramref name="seenBefore"/>, in batches; returns how many.</summary>
+    Task<int> PruneDevicesAsync(DateTimeOffset seenBefore, CancellationToken ct);
+
     Task<bool> DeleteDeviceAsync(string userId, string deviceId, CancellationToken ct);
     Task<IReadOnlyList<Device>> GetDevicesAsync(string userId, CancellationToken ct);
 

@@ -25,8 +25,9 @@ internal static class SendGridMailSend
     }
 
     /// <summary>
-    /// The JSON body. Content goes text/plain first, then text/html (the API refuses any other order). <c>custom_args</c>
-    /// is an object of strings as the API takes it (the generated OpenAPI file calls it a string; the API documents an object).
+    /// The JSON body. Content goes text/plain first, then text/html (the API refuses any other order). Our reference rides
+    /// in the personalization's <c>custom_args</c>, an object of strings in both SendGrid's OpenAPI document and its API
+    /// (the top-level <c>custom_args</c> is typed a string in the document), and comes back on every event.
     /// </summary>
     public static JsonObject Body(EmailMessage message)
     {
@@ -44,12 +45,15 @@ internal static class SendGridMailSend
 
         var body = new JsonObject
         {
-            ["personalizations"] = new JsonArray(new JsonObject { ["to"] = new JsonArray(new JsonObject { ["email"] = message.To }) }),
+            ["personalizations"] = new JsonArray(new JsonObject
+            {
+                ["to"] = new JsonArray(new JsonObject { ["email"] = message.To }),
+                ["custom_args"] = new JsonObject { [EmailMessage.DeliveryIdVariable] = message.DeliveryId },
+            }),
             ["from"] = Mailbox(message.From),
             ["subject"] = message.Subject,
             ["content"] = content,
             ["headers"] = new JsonObject(message.Headers.Select(h => KeyValuePair.Create(h.Key, (JsonNode?)h.Value))),
-            ["custom_args"] = new JsonObject { [EmailMessage.DeliveryIdVariable] = message.DeliveryId },
         };
         if (message.ReplyTo is { } replyTo)
         {

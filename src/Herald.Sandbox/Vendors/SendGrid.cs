@@ -14,8 +14,10 @@ namespace Herald.Sandbox.Vendors;
 /// <c>SG.sandbox-key</c>; wrong or fault <c>invalid_credentials</c> 401), a JSON body (400), then every field error at once
 /// (400 with <c>{"errors":[{"message","field","help"}]}</c>): personalizations with a <c>to</c> of valid addresses, a valid
 /// <c>from.email</c>, a subject, content blocks with non-empty type and value and text/plain before text/html, headers
-/// and custom_args of strings and no reserved header. It records the message with Reference = <c>custom_args.herald_delivery_id</c>
-/// and answers 202 with an <c>X-Message-Id</c>.</para>
+/// and custom_args of strings and no reserved header. It records the message with Reference = <c>herald_delivery_id</c> of the
+/// first personalization's <c>custom_args</c> (an object, as in SendGrid's OpenAPI document), else of the top-level
+/// <c>custom_args</c> (a string in the document, holding a JSON object; the live API also takes an object there), and
+/// answers 202 with an <c>X-Message-Id</c>. Events carry the custom args, a personalization's overriding the top level.</para>
 /// <para>When a callback URL is set (<c>PUT /_sandbox/callbacks/sendgrid</c> or <c>Sandbox:sendgrid:CallbackUrl</c>) it posts a
 /// signed event batch per message: processed + delivered; for recipients starting with <c>bounce</c> processed + bounce
 /// (type bounce, 5.1.1); starting with <c>complaint</c> processed + delivered + spamreport. Events are signed with the
@@ -75,7 +77,7 @@ public sealed partial class SendGridVendor(SandboxState state) : ISandboxVendor
         }
 
         var to = body["personalizations"]![0]!["to"]![0]!["email"]!.GetValue<string>();
-        var customArgs = body["custom_args"] as JsonObject ?? [];
+        var customArgs = CustomArgs(body);
         var messageId = NewMessageId();
         state.Messages.Add(new SandboxMessage
         {
@@ -127,6 +129,8 @@ public sealed partial class SendGridVendor(SandboxState state) : ISandboxVendor
                         errors.Add(($"personalizations.{i}.to.{j}.email", "Does not contain a valid address."));
                     }
                 }
+
+                ValidateStrings(personalizations[i]?["custom_args"], $"personalizations.{i}.custom_args", errors);
             }
         }
 
@@ -148,7 +152,11 @@ public sealed partial class SendGridVendor(SandboxState state) : ISandboxVendor
 
         ValidateContent(body["content"], errors);
         ValidateStrings(body["headers"], "headers", errors);
-        ValidateStrings(body["custom_args"], "custom_args", errors);
+        // The top level may be a string (SendGrid's OpenAPI document) or an object of strings (what its live API also takes).
+        if (Text(body["custom_args"]) is null)
+        {
+            ValidateStrings(body["custom_args"], "custom_args", errors);
+        }
         if (body["headers"] is JsonObject headers)
         {
             errors.AddRange(headers.Where(h => Reserved.Contains(h.Key, StringComparer.OrdinalIgnoreCase))
@@ -201,6 +209,39 @@ public sealed partial class SendGridVendor(SandboxState state) : ISandboxVendor
         if (node is not JsonObject obj || obj.Any(p => Text(p.Value) is null))
         {
             errors.Add((field, $"Invalid type. Expected: object of strings, given: {node.GetValueKind().ToString().ToLowerInvariant()}."));
+        }
+    }
+
+    /// <summary>The message's custom args: the top level's (object, or a string holding one), then the first personalization's over them.</summary>
+    private static JsonObject CustomArgs(JsonObject body)
+    {
+        var args = new JsonObject();
+        var top = body["custom_args"] switch
+        {
+            JsonObject o => o,
+            JsonValue v when v.GetValueKind() == JsonValueKind.String => ParseObject(v.GetValue<string>()),
+            _ => null,
+        };
+        foreach (var source in new[] { top, body["personalizations"]?[0]?["custom_args"] as JsonObject })
+        {
+            foreach (var (key, value) in source ?? [])
+            {
+                args[key] = value?.DeepClone();
+            }
+        }
+
+        return args;
+    }
+
+    private static JsonObject? ParseObject(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -61,7 +61,7 @@ public sealed record PreferencesDto(List<PreferenceRuleDto>? Rules);
 
 public sealed record DeviceRequest(string? Token, string? Platform, string? AppVersion);
 
-public sealed record DeviceResponse(string Id, string Platform, string Token, string? AppVersion, DateTimeOffset CreatedAt);
+public sealed record DeviceResponse(string Id, string Platform, string Token, string? AppVersion, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt);
 
 public sealed record DeviceList(List<DeviceResponse> Devices);
 

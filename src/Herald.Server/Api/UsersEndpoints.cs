@@ -17,7 +17,8 @@ internal static class UsersEndpoints
         group.MapGet("/", GetUserAsync).RequireScope(ApiKeys.ReadScope).Produces<UserResponse>().ProducesProblem(404);
         group.MapPut("/preferences", PutPreferencesAsync).RequireScope(ApiKeys.Admin).Accepts<PreferencesDto>("application/json").Produces<PreferencesDto>().ProducesProblem(400);
         group.MapGet("/preferences", GetPreferencesAsync).RequireScope(ApiKeys.ReadScope).Produces<PreferencesDto>();
-        group.MapPost("/devices", AddDeviceAsync).RequireScope(ApiKeys.Admin).Accepts<DeviceRequest>("application/json").Produces<DeviceResponse>(201).ProducesProblem(400);
+        group.MapPost("/devices", AddDeviceAsync).RequireScope(ApiKeys.Admin).Accepts<DeviceRequest>("application/json").Produces<DeviceResponse>(201).ProducesProblem(400)
+            .WithSummary("Registers a push token: one owner per token and platform, so a token another user holds moves to this user; registering it again refreshes last_seen_at");
         group.MapPost("/subscriber-token", (string user_id, SubscriberTokens tokens) => TypedResults.Ok(new SubscriberTokenResponse(user_id, tokens.For(user_id))))
             .RequireScope(ApiKeys.Send).Produces<SubscriberTokenResponse>();
         group.MapGet("/devices", ListDevicesAsync).RequireScope(ApiKeys.ReadScope).Produces<DeviceList>();
@@ -207,7 +208,7 @@ internal static class UsersEndpoints
     private static async Task<IResult> ListDevicesAsync(string user_id, IUserStore users, CancellationToken ct) =>
         TypedResults.Ok(new DeviceList([.. (await users.GetDevicesAsync(user_id, ct)).Select(ToResponse)]));
 
-    private static DeviceResponse ToResponse(Device d) => new(d.Id, d.Platform, Validate.Mask(Channel.Push, d.Token), d.AppVersion, d.CreatedAt);
+    private static DeviceResponse ToResponse(Device d) => new(d.Id, d.Platform, Validate.Mask(Channel.Push, d.Token), d.AppVersion, d.CreatedAt, d.LastSeenAt);
 
     private static async Task<IResult> AddDeviceAsync(string user_id, HttpRequest request, IUserStore users, TimeProvider time, CancellationToken ct)
     {
@@ -228,7 +229,9 @@ internal static class UsersEndpoints
             return Problems.Validation("platform", $"unknown platform '{r.Platform}'; expected ios, android or web");
         }
 
-        var device = await users.AddDeviceAsync(new Device(Ids.New("dev", time), user_id, r.Token, r.Platform, r.AppVersion, time.GetUtcNow()), ct);
+        // A token another user holds moves here (a handed-down phone); one this user has is refreshed (last_seen_at).
+        var now = time.GetUtcNow();
+        var device = await users.AddDeviceAsync(new Device(Ids.New("dev", time), user_id, r.Token, r.Platform, r.AppVersion, now, now), ct);
         return TypedResults.Created($"/api/v1/users/{user_id}/devices/{device.Id}",
             ToResponse(device));
     }

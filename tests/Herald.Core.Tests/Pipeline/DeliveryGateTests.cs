@@ -13,6 +13,9 @@ public class DeliveryGateTests
 
     private static DeliveryGate Gate(PipelineOptions? options = null) => new(Options.Create(options ?? new PipelineOptions()));
 
+    /// <summary>An explicit SMS limit, so the rate-limit tests do not move with the defaults.</summary>
+    private static PipelineOptions ThreeSmsPerHour() => new() { RateLimits = new(StringComparer.Ordinal) { ["sms"] = "3/1h" } };
+
     private static Delivery Delivery(Channel channel = Channel.Sms, Priority priority = Priority.Normal, string eventType = "order.shipped") =>
         new("dlv_1", "ntf_1", "u1", eventType, channel, priority, "+15550001", null, null, DeliveryStatus.Queued, 0, null, "{}", "hash-1",
             Now, null, null, Now, Now);
@@ -188,7 +191,7 @@ public class DeliveryGateTests
             Sends = { (Channel.Sms, Now.AddMinutes(-50)), (Channel.Sms, Now.AddMinutes(-20)), (Channel.Sms, Now.AddMinutes(-5)) },
         };
 
-        var decision = Gate().Decide(Delivery(Channel.Sms), context, Now);
+        var decision = Gate(ThreeSmsPerHour()).Decide(Delivery(Channel.Sms), context, Now);
 
         var defer = decision.ShouldBeOfType<GateDecision.Defer>();
         defer.Until.ShouldBe(Now.AddMinutes(10));
@@ -201,7 +204,7 @@ public class DeliveryGateTests
     {
         var context = new FakeGateContext { Sends = { (Channel.Sms, Now.AddMinutes(-20)), (Channel.Sms, Now.AddMinutes(-5)) } };
 
-        Gate().Decide(Delivery(Channel.Sms), context, Now).ShouldBe(GateDecision.Go);
+        Gate(ThreeSmsPerHour()).Decide(Delivery(Channel.Sms), context, Now).ShouldBe(GateDecision.Go);
     }
 
     [Fact]
@@ -212,7 +215,7 @@ public class DeliveryGateTests
             Sends = { (Channel.Push, Now.AddMinutes(-50)), (Channel.Push, Now.AddMinutes(-20)), (Channel.Push, Now.AddMinutes(-5)) },
         };
 
-        Gate().Decide(Delivery(Channel.Sms), context, Now).ShouldBe(GateDecision.Go);
+        Gate(ThreeSmsPerHour()).Decide(Delivery(Channel.Sms), context, Now).ShouldBe(GateDecision.Go);
     }
 
     [Fact]
@@ -223,7 +226,7 @@ public class DeliveryGateTests
             Sends = { (Channel.Sms, Now.AddMinutes(-50)), (Channel.Sms, Now.AddMinutes(-20)), (Channel.Sms, Now.AddMinutes(-5)) },
         };
 
-        Gate().Decide(Delivery(Channel.Sms, Priority.Urgent), context, Now).ShouldBe(GateDecision.Go);
+        Gate(ThreeSmsPerHour()).Decide(Delivery(Channel.Sms, Priority.Urgent), context, Now).ShouldBe(GateDecision.Go);
         context.SendQueries.ShouldBeEmpty();
     }
 

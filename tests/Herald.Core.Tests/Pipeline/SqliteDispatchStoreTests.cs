@@ -11,7 +11,8 @@ public sealed class SqliteDispatchStoreTests : IAsyncLifetime
     private static readonly DateTimeOffset Now = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
-    private readonly DeliveryGate _gate = new(Options.Create(new PipelineOptions()));
+    // An explicit SMS limit (3/1h), so the rate-limit test does not move with the defaults.
+    private readonly DeliveryGate _gate = new(Options.Create(new PipelineOptions { RateLimits = new(StringComparer.Ordinal) { ["sms"] = "3/1h" } }));
     private TempSqliteStore _temp = null!;
 
     private Herald.Storage.Sqlite.SqliteStore Store => _temp.Store;

@@ -45,8 +45,15 @@ public class SendGridContractTests(SandboxFixture sandbox) : ProviderContract(sa
         body["headers"]!["List-Unsubscribe"]!.GetValue<string>().ShouldBe($"<https://h.test/u/{d.Id}>");
         body["headers"]!["List-Unsubscribe-Post"]!.GetValue<string>().ShouldBe("List-Unsubscribe=One-Click");
         body["headers"]!["X-Herald-Delivery-Id"]!.GetValue<string>().ShouldBe(d.Id);
-        body["custom_args"]!.ToJsonString().ShouldBe($$"""{"herald_delivery_id":"{{d.Id}}"}""");
+        body["personalizations"]![0]!["custom_args"]!.ToJsonString().ShouldBe($$"""{"herald_delivery_id":"{{d.Id}}"}""");
+        body["custom_args"].ShouldBeNull();
     }
+
+    [Fact]
+    public void MailSendSpec_TopLevelCustomArgsObject_IsCaught() =>
+        MailSendSpec.Violations(JsonNode.Parse("""
+            {"personalizations":[{"to":[{"email":"a@example.com"}],"custom_args":{"k":"v"}}],"from":{"email":"n@example.com"},"custom_args":{"k":"v"}}
+            """)!).ShouldBe(["custom_args: expected string, got Object"]);
 
     [Fact]
     public void MailSendSpec_BodyMissingRequiredFields_IsCaught() =>
@@ -95,6 +102,49 @@ public class SendGridContractTests(SandboxFixture sandbox) : ProviderContract(sa
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var error = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]![0]!;
         error["field"]!.GetValue<string>().ShouldBe("content");
+    }
+
+    [Fact]
+    public async Task Sandbox_TopLevelCustomArgsString_ReferenceRecordedFromIt()
+    {
+        var reference = "dlv_" + Guid.NewGuid().ToString("N");
+        var body = new JsonObject
+        {
+            ["personalizations"] = new JsonArray(new JsonObject { ["to"] = new JsonArray(new JsonObject { ["email"] = "a@example.com" }) }),
+            ["from"] = new JsonObject { ["email"] = "n@herald.test" },
+            ["subject"] = "s",
+            ["content"] = new JsonArray(new JsonObject { ["type"] = "text/plain", ["value"] = "x" }),
+            ["custom_args"] = new JsonObject { ["herald_delivery_id"] = reference }.ToJsonString(),
+        };
+        MailSendSpec.Violations(body).ShouldBeEmpty();
+
+        using var response = await PostMailAsync(body);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await Sandbox.MessagesAsync(Vendor, reference)).ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public async Task Sandbox_PersonalizationCustomArgsNotAnObject_IsRefusedAsTheApiDoes()
+    {
+        using var response = await PostMailAsync(JsonNode.Parse("""
+            {"personalizations":[{"to":[{"email":"a@example.com"}],"custom_args":"x"}],"from":{"email":"n@herald.test"},"subject":"s",
+             "content":[{"type":"text/plain","value":"x"}]}
+            """)!);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]![0]!;
+        error["field"]!.GetValue<string>().ShouldBe("personalizations.0.custom_args");
+    }
+
+    private async Task<HttpResponseMessage> PostMailAsync(JsonNode body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{Sandbox.BaseUrl}/v3/mail/send")
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new("Bearer", "SG.sandbox-key");
+        return await Sandbox.Admin.SendAsync(request);
     }
 
     [Theory]

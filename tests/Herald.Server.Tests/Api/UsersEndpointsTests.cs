@@ -83,7 +83,21 @@ public sealed class UsersEndpointsTests(HeraldServerFixture server) : IClassFixt
         body.Str("token").ShouldBe("012345…YZ");
         body.Str("app_version").ShouldBe("1.2.3");
         body.Str("created_at").ShouldNotBeNullOrEmpty();
+        body.Str("last_seen_at").ShouldBe(body.Str("created_at"));
         response.Headers.Location!.ToString().ShouldBe($"/api/v1/users/{user}/devices/{id}");
+    }
+
+    [Fact]
+    public async Task OpenApi_AddDevice_DocumentsLastSeenAndTheMove()
+    {
+        using var anonymous = server.CreateClient();
+        var document = await anonymous.GetJsonAsync("/openapi/v1.json");
+
+        var post = document["paths"]!["/api/v1/users/{user_id}/devices"]!["post"]!;
+        post.Str("summary").ShouldContain("a token another user holds moves to this user");
+        var reference = post["responses"]!["201"]!["content"]!["application/json"]!["schema"]!.Str("$ref");
+        var schema = document["components"]!["schemas"]![reference.Split('/')[^1]]!;
+        schema["properties"]!.AsObject().Select(p => p.Key).ShouldContain("last_seen_at");
     }
 
     [Fact]

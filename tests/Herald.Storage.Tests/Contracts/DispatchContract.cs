@@ -148,8 +148,9 @@ public abstract class DispatchContract
         var all = Enumerable.Range(0, 4).Select(i => D($"dlv_{i}", "ntf_1", due: Now.AddMilliseconds(i))).ToList();
         await DispatchSamples.SeedAsync(s, "ntf_1", all);
         var at = Now.AddSeconds(1);
+        var gate = DispatchSamples.Gate(new Dictionary<string, string> { ["sms"] = "3/1h" });
 
-        var claimed = await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, at, at + Lease, "lane-a", 10, _gate, None);
+        var claimed = await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, at, at + Lease, "lane-a", 10, gate, None);
 
         claimed.Select(d => d.Id).ShouldBe(["dlv_0", "dlv_1", "dlv_2"]);
         var deferred = await DispatchSamples.GetAsync(s, "dlv_3");
@@ -462,7 +463,7 @@ public abstract class DispatchContract
     public async Task CompleteAsync_RemoveDevice_DeletesIt()
     {
         await using var s = await OpenAsync();
-        var device = await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now), None);
+        var device = await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now, Now), None);
         var claimed = await DispatchSamples.SeedClaimedAsync(s, "dlv_1", Channel.Push, target: "tok-1");
 
         await s.Dispatch.CompleteAsync([Sent(claimed, "lane-a") with { Status = DeliveryStatus.Failed, Outcome = "invalid_target", RemoveDeviceId = device.Id }], Now, None);

@@ -21,8 +21,8 @@ public abstract class ErasureContract
     {
         await s.Users.UpsertUserAsync(new UserProfile(user, user + "@example.com", "+14155550100", "en", "Europe/Paris", Now), None);
         await s.Users.SavePreferencesAsync(new UserPreferences(user, [new PreferenceRule("marketing.*", "email", false)]), Now, None);
-        await s.Users.AddDeviceAsync(new Device("dev_a_" + user, user, "token-a-" + user, "android", null, Now), None);
-        await s.Users.AddDeviceAsync(new Device("dev_b_" + user, user, "token-b-" + user, "ios", null, Now), None);
+        await s.Users.AddDeviceAsync(new Device("dev_a_" + user, user, "token-a-" + user, "android", null, Now, Now), None);
+        await s.Users.AddDeviceAsync(new Device("dev_b_" + user, user, "token-b-" + user, "ios", null, Now, Now), None);
 
         var inApp = await DispatchSamples.SeedClaimedAsync(s, "dlv_inapp_" + user, Channel.InApp, recipient: user, target: user);
         var item = new FeedItem(0, user, inApp.NotificationId, inApp.Id, "order.shipped", "Hello " + user, "Your order", null, null, Now, null, null);

@@ -27,7 +27,7 @@ public sealed class PostgresSchemaTests
                 }
             }
 
-            versions.ShouldBe(["001_initial", "002_in_flight_index", "003_trace_parent", "004_operational_endpoints", "005_workflows", "006_notification_search", "007_worker_nodes", "011_delivery_lookups"]);
+            versions.ShouldBe(["001_initial", "002_in_flight_index", "003_trace_parent", "004_operational_endpoints", "005_workflows", "006_notification_search", "007_worker_nodes", "009_device_owner", "011_delivery_lookups"]);
         }
         finally
         {
@@ -36,6 +36,37 @@ public sealed class PostgresSchemaTests
                 await db.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task Migration009_TokenHeldByTwoUsers_KeepsTheLatestRegistrationAsTheOwner()
+    {
+        var connection = Herald.Testing.ExternalServices.NewDatabase("herald_mig9");
+        await using var db = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
+        var store = new PostgresStore(db);
+        await store.InitializeAsync(CancellationToken.None);
+        await using var c = new NpgsqlConnection(connection);
+        await c.OpenAsync();
+        // The devices table as migrations 001-007 left it, holding a handed-down phone's token under two users.
+        await new NpgsqlCommand("""
+            DROP TABLE devices;
+            CREATE TABLE devices(id text PRIMARY KEY, user_id text NOT NULL, token text NOT NULL, platform text NOT NULL, app_version text, created_at bigint NOT NULL,
+              UNIQUE(user_id, token));
+            INSERT INTO devices VALUES ('dev_first', 'u1', 'tok-handed-down', 'android', '1.0', 1000), ('dev_second', 'u2', 'tok-handed-down', 'android', '1.1', 2000),
+              ('dev_own', 'u1', 'tok-own', 'ios', NULL, 1500);
+            DELETE FROM schema_migrations WHERE version = '009_device_owner';
+            """, c).ExecuteNonQueryAsync();
+
+        await store.InitializeAsync(CancellationToken.None);
+
+        var u1 = await store.GetDevicesAsync("u1", CancellationToken.None);
+        u1.ShouldHaveSingleItem().Id.ShouldBe("dev_own");
+        u1[0].LastSeenAt.ShouldBe(DateTimeOffset.FromUnixTimeMilliseconds(1500));
+        (await store.GetDevicesAsync("u2", CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe("dev_second");
+        var moved = await store.AddDeviceAsync(new Herald.Core.Domain.Device("dev_third", "u3", "tok-handed-down", "android", null, DateTimeOffset.UnixEpoch.AddSeconds(3),
+            DateTimeOffset.UnixEpoch.AddSeconds(3)), CancellationToken.None);
+        moved.UserId.ShouldBe("u3");
+        (await store.GetDevicesAsync("u2", CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]

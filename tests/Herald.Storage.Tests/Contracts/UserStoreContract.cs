@@ -147,7 +147,7 @@ public abstract class UserStoreContract
     public async Task AddDeviceAsync_New_ReturnsItAndListsIt()
     {
         await using var s = await OpenAsync();
-        var device = new Device("dev_1", "u1", "tok-1", "ios", "1.2.3", Now);
+        var device = new Device("dev_1", "u1", "tok-1", "ios", "1.2.3", Now, Now);
 
         var added = await s.Users.AddDeviceAsync(device, CancellationToken.None);
 
@@ -156,28 +156,67 @@ public abstract class UserStoreContract
     }
 
     [Fact]
-    public async Task AddDeviceAsync_SameTokenAgain_ReturnsExistingDevice()
+    public async Task AddDeviceAsync_SameTokenAgain_KeepsTheDeviceAndRefreshesLastSeen()
     {
         await using var s = await OpenAsync();
-        var first = new Device("dev_1", "u1", "tok-1", "ios", "1.0", Now);
+        var first = new Device("dev_1", "u1", "tok-1", "ios", "1.0", Now, Now);
         await s.Users.AddDeviceAsync(first, CancellationToken.None);
 
-        var again = await s.Users.AddDeviceAsync(new Device("dev_2", "u1", "tok-1", "android", null, Now.AddMinutes(1)), CancellationToken.None);
+        var again = await s.Users.AddDeviceAsync(new Device("dev_2", "u1", "tok-1", "ios", null, Now.AddDays(3), Now.AddDays(3)), CancellationToken.None);
 
-        again.ShouldBe(first);
-        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldBe([first]);
+        again.ShouldBe(first with { LastSeenAt = Now.AddDays(3) });
+        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldBe([again]);
     }
 
     [Fact]
-    public async Task AddDeviceAsync_SameTokenOtherUser_AddsSecondDevice()
+    public async Task AddDeviceAsync_SameTokenOtherUser_MovesItToThatUser()
     {
         await using var s = await OpenAsync();
-        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", "1.0", Now, Now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_k", "u1", "tok-kept", "ios", null, Now, Now), CancellationToken.None);
 
-        var other = await s.Users.AddDeviceAsync(new Device("dev_2", "u2", "tok-1", "ios", null, Now), CancellationToken.None);
+        var moved = await s.Users.AddDeviceAsync(new Device("dev_2", "u2", "tok-1", "ios", "2.0", Now.AddDays(1), Now.AddDays(1)), CancellationToken.None);
 
-        other.Id.ShouldBe("dev_2");
-        (await s.Users.GetDevicesAsync("u2", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dev_2"]);
+        moved.ShouldBe(new Device("dev_2", "u2", "tok-1", "ios", "2.0", Now.AddDays(1), Now.AddDays(1)));
+        (await s.Users.GetDevicesAsync("u2", CancellationToken.None)).ShouldBe([moved]);
+        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dev_k"]);
+        (await s.Users.GetDevicesAsync(["u1", "u2"], CancellationToken.None))["u1"].Select(d => d.Token).ShouldBe(["tok-kept"]);
+    }
+
+    [Fact]
+    public async Task AddDeviceAsync_TokenMovesToOtherUser_PreviousOwnersUnsentPushToItCancelled()
+    {
+        await using var s = await OpenAsync();
+        var now = DispatchSamples.Now;
+        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, now, now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_k", "u1", "tok-kept", "ios", null, now, now), CancellationToken.None);
+        // u1's push to the token, waiting (quiet hours, a retry); one to the token it keeps; and one of another user.
+        await DispatchSamples.SeedAsync(s, "ntf_1", [
+            DispatchSamples.Delivery("dlv_moved", "ntf_1", channel: Channel.Push, target: "tok-1") with { Platform = "ios" },
+            DispatchSamples.Delivery("dlv_kept", "ntf_1", channel: Channel.Push, target: "tok-kept") with { Platform = "ios" }]);
+        await DispatchSamples.SeedAsync(s, "ntf_2", [DispatchSamples.Delivery("dlv_moved_only", "ntf_2", channel: Channel.Push, target: "tok-1") with { Platform = "ios" }]);
+
+        await s.Users.AddDeviceAsync(new Device("dev_2", "u2", "tok-1", "ios", null, now.AddMinutes(1), now.AddMinutes(1)), CancellationToken.None);
+
+        (await DispatchSamples.GetAsync(s, "dlv_moved")).Status.ShouldBe(DeliveryStatus.Cancelled);
+        (await DispatchSamples.GetAsync(s, "dlv_moved_only")).Status.ShouldBe(DeliveryStatus.Cancelled);
+        (await DispatchSamples.GetAsync(s, "dlv_kept")).Status.ShouldBe(DeliveryStatus.Queued);
+        (await s.Queries.GetNotificationAsync("ntf_1", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Processing);
+        (await s.Queries.GetNotificationAsync("ntf_2", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Completed);
+        (await s.Queries.GetTraceAsync("ntf_2", CancellationToken.None)).ShouldContain(t => t.Decision == "cancelled" && t.Channel == "push"
+            && t.Reason.StartsWith("the push token was registered by another user", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AddDeviceAsync_SameTokenOtherPlatform_IsAnotherDevice()
+    {
+        await using var s = await OpenAsync();
+        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now, Now), CancellationToken.None);
+
+        await s.Users.AddDeviceAsync(new Device("dev_2", "u2", "tok-1", "web", null, Now, Now), CancellationToken.None);
+
+        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldHaveSingleItem().Platform.ShouldBe("ios");
+        (await s.Users.GetDevicesAsync("u2", CancellationToken.None)).ShouldHaveSingleItem().Platform.ShouldBe("web");
     }
 
     [Fact]
@@ -186,20 +225,54 @@ public abstract class UserStoreContract
         await using var s = await OpenAsync();
 
         var added = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
-            Task.Run(() => s.Users.AddDeviceAsync(new Device($"dev_{i}", "u1", "tok-1", "ios", null, Now), CancellationToken.None)))).WaitAsync(TimeSpan.FromSeconds(30));
+            Task.Run(() => s.Users.AddDeviceAsync(new Device($"dev_{i}", "u1", "tok-1", "ios", null, Now, Now), CancellationToken.None)))).WaitAsync(TimeSpan.FromSeconds(30));
 
         added.Select(d => d.Id).Distinct().ShouldHaveSingleItem();
         (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe(added[0].Id);
     }
 
     [Fact]
+    public async Task AddDeviceAsync_ConcurrentSameTokenManyUsers_OneOwnerTheLastRegistration()
+    {
+        await using var s = await OpenAsync();
+        string[] users = [.. Enumerable.Range(0, 8).Select(i => $"u{i}")];
+
+        var added = await Task.WhenAll(users.Select(u =>
+            Task.Run(() => s.Users.AddDeviceAsync(new Device("dev_" + u, u, "tok-shared", "android", null, Now, Now), CancellationToken.None)))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var owners = (await s.Users.GetDevicesAsync(users, CancellationToken.None)).Where(kv => kv.Value.Count > 0).ToList();
+        var owner = owners.ShouldHaveSingleItem();
+        owner.Value.ShouldHaveSingleItem().Id.ShouldBe("dev_" + owner.Key);
+        // Whoever registered last owns it: every registration answered with the device as it then stood, one of them with this.
+        added.ShouldContain(d => d.UserId == owner.Key && d.Id == "dev_" + owner.Key);
+    }
+
+    [Fact]
+    public async Task PruneDevicesAsync_SeenBeforeTheCutoff_RemovesOnlyThose()
+    {
+        await using var s = await OpenAsync();
+        await s.Users.AddDeviceAsync(new Device("dev_old", "u1", "tok-old", "ios", null, Now, Now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_back", "u1", "tok-back", "ios", null, Now, Now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_new", "u2", "tok-new", "web", null, Now.AddDays(200), Now.AddDays(200)), CancellationToken.None);
+        // Registered again later: its last_seen_at moves past the cutoff although it was created before it.
+        await s.Users.AddDeviceAsync(new Device("dev_again", "u1", "tok-back", "ios", null, Now.AddDays(250), Now.AddDays(250)), CancellationToken.None);
+
+        var pruned = await s.Users.PruneDevicesAsync(Now.AddDays(100), CancellationToken.None);
+
+        pruned.ShouldBe(1);
+        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dev_back"]);
+        (await s.Users.GetDevicesAsync("u2", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dev_new"]);
+        (await s.Users.PruneDevicesAsync(Now.AddDays(100), CancellationToken.None)).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task GetDevicesAsync_OrderedByCreationThenId()
     {
         await using var s = await OpenAsync();
-        await s.Users.AddDeviceAsync(new Device("dev_c", "u1", "tok-c", "ios", null, Now.AddMinutes(2)), CancellationToken.None);
-        await s.Users.AddDeviceAsync(new Device("dev_b", "u1", "tok-b", "ios", null, Now), CancellationToken.None);
-        await s.Users.AddDeviceAsync(new Device("dev_a", "u1", "tok-a", "web", null, Now), CancellationToken.None);
-        await s.Users.AddDeviceAsync(new Device("dev_x", "u2", "tok-x", "web", null, Now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_c", "u1", "tok-c", "ios", null, Now.AddMinutes(2), Now.AddMinutes(2)), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_b", "u1", "tok-b", "ios", null, Now, Now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_a", "u1", "tok-a", "web", null, Now, Now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_x", "u2", "tok-x", "web", null, Now, Now), CancellationToken.None);
 
         var devices = await s.Users.GetDevicesAsync("u1", CancellationToken.None);
 
@@ -211,7 +284,7 @@ public abstract class UserStoreContract
     public async Task DeleteDeviceAsync_OwnDevice_RemovesIt()
     {
         await using var s = await OpenAsync();
-        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now, Now), CancellationToken.None);
 
         (await s.Users.DeleteDeviceAsync("u1", "dev_1", CancellationToken.None)).ShouldBeTrue();
 
@@ -223,7 +296,7 @@ public abstract class UserStoreContract
     public async Task DeleteDeviceAsync_OtherUsersDevice_RefusedAndKept()
     {
         await using var s = await OpenAsync();
-        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now), CancellationToken.None);
+        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now, Now), CancellationToken.None);
 
         (await s.Users.DeleteDeviceAsync("u2", "dev_1", CancellationToken.None)).ShouldBeFalse();
 
@@ -238,8 +311,8 @@ public abstract class UserStoreContract
         await s.Users.UpsertUserAsync(new UserProfile("u1", "a@example.com", null, null, null, Now), none);
         await s.Users.UpsertUserAsync(new UserProfile("u2", null, "+14155550123", null, null, Now), none);
         await s.Users.SavePreferencesAsync(new UserPreferences("u2", [new PreferenceRule("*", "sms", false)]), Now, none);
-        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now), none);
-        await s.Users.AddDeviceAsync(new Device("dev_2", "u1", "tok-2", "android", null, Now.AddSeconds(1)), none);
+        await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now, Now), none);
+        await s.Users.AddDeviceAsync(new Device("dev_2", "u1", "tok-2", "android", null, Now.AddSeconds(1), Now.AddSeconds(1)), none);
         await s.Endpoints.InsertEndpointAsync(new WebhookEndpoint("ep_1", "u2", "https://example.com/u2", "whsec_x", ["*"], null, true, null, null, Now), none);
         string[] ids = ["u1", "u2", "u-unknown"];
 

@@ -81,6 +81,41 @@ public sealed class SqliteUpgradeTests : IDisposable
         ((long)(await columns.ExecuteScalarAsync())!).ShouldBe(1);
     }
 
+    [Fact]
+    public async Task InitializeAsync_DevicesOwnedPerUser_RebuiltOneOwnerPerTokenKeepingTheLatest()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        await using (var old = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            await old.OpenAsync();
+            await using var create = old.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE devices(id TEXT PRIMARY KEY, user_id TEXT NOT NULL, token TEXT NOT NULL, platform TEXT NOT NULL, app_version TEXT, created_at INTEGER NOT NULL, UNIQUE(user_id, token));
+                INSERT INTO devices VALUES ('dev_first', 'u1', 'tok-handed-down', 'android', '1.0', 1000);
+                INSERT INTO devices VALUES ('dev_second', 'u2', 'tok-handed-down', 'android', '1.1', 2000);
+                INSERT INTO devices VALUES ('dev_own', 'u1', 'tok-own', 'ios', NULL, 1500);
+                """;
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var db = new SqliteDatabase(new SqliteOptions { Path = _path, Synchronous = "NORMAL" });
+        await using (db)
+        {
+            var store = new SqliteStore(db);
+            await store.InitializeAsync(CancellationToken.None);
+            await store.InitializeAsync(CancellationToken.None);
+
+            var u1 = await store.GetDevicesAsync("u1", CancellationToken.None);
+            u1.ShouldHaveSingleItem().Id.ShouldBe("dev_own");
+            u1[0].LastSeenAt.ShouldBe(DateTimeOffset.FromUnixTimeMilliseconds(1500));
+            (await store.GetDevicesAsync("u2", CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe("dev_second");
+            var moved = await store.AddDeviceAsync(new Herald.Core.Domain.Device("dev_third", "u3", "tok-handed-down", "android", null, DateTimeOffset.UnixEpoch.AddSeconds(3),
+                DateTimeOffset.UnixEpoch.AddSeconds(3)), CancellationToken.None);
+            moved.UserId.ShouldBe("u3");
+            (await store.GetDevicesAsync("u2", CancellationToken.None)).ShouldBeEmpty();
+        }
+    }
+
     public void Dispose()
     {
         foreach (var f in new[] { _path, _path + "-wal", _path + "-shm" })
