@@ -36,6 +36,10 @@ public static class HeraldCoreServiceCollectionExtensions
             .Validate<IOptions<WebhookOptions>>((o, w) => o.Lease > w.Value.Timeout,
                 "Herald:Pipeline:Lease must be longer than Herald:Webhooks:Timeout, or the sweeper would take over sends still in flight")
             .ValidateOnStart();
+        services.AddOptions<Retention.RetentionOptions>().BindConfiguration(Retention.RetentionOptions.SectionName)
+            .Validate(o => o.Interval > TimeSpan.Zero && o.Notifications > TimeSpan.Zero && o.Feed > TimeSpan.Zero && o.BatchSize > 0,
+                "Herald:Retention: Interval, Notifications, Feed and BatchSize must be positive")
+            .ValidateOnStart();
         services.AddWebhooks();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PipelineOptionsAccessor>();
@@ -83,6 +87,7 @@ public static class HeraldCoreServiceCollectionExtensions
                 services.AddHostedService<Digests.DigestCloser>();
                 services.AddSingleton<Sweeper>();
                 services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
+                services.AddHostedService<Retention.RetentionWorker>();
             }
         }
         else if (hosting.Worker || hosting.Scheduler)
@@ -93,6 +98,7 @@ public static class HeraldCoreServiceCollectionExtensions
             services.AddHostedService<Digests.DigestCloser>();
             services.AddSingleton<Sweeper>();
             services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
+            services.AddHostedService<Retention.RetentionWorker>();
         }
 
         return services;
