@@ -87,7 +87,7 @@ public sealed partial class PostgresStore : IRetentionStore
 
     private static async Task<List<string>> MonthsAsync(NpgsqlConnection c, string[] parents, DateTimeOffset cutoff, CancellationToken ct)
     {
-        var months = await c.Command(ExpiredMonths).With("parents", parents).With("cutoff", cutoff).ReadAllAsync(r => r.GetString(0), ct);
+        var months = await c.Command(ExpiredMonths).With("parents", parents).With("cutoff", cutoff.ToUniversalTime()).ReadAllAsync(r => r.GetString(0), ct);
         return [.. months.Where(m => Regex.IsMatch(m, "^[0-9]{6}$", RegexOptions.None, TimeSpan.FromSeconds(1)))];
     }
 
