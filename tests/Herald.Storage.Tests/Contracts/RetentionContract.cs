@@ -142,6 +142,27 @@ public abstract class RetentionContract
         (await s.Queries.GetNotificationAsync(old.Done, None)).ShouldBeNull();
     }
 
+    [Fact]
+    public async Task PurgeExpiredAsync_OldOutboxMessages_RemovedUnlessTheirDeliveryIsPending()
+    {
+        await using var s = await OpenAsync();
+        await PrepareMonthAsync(s, Then);
+        var old = await SeedOldMonthAsync(s, Then);
+        var claimed = await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Then, Then + Lease, "lane-b", 10, DispatchSamples.Gate(), None);
+        claimed.Select(d => d.Id).ShouldBe([old.UnsentDelivery]);
+        // The SMS reached the capture outbox and then its sender died: the delivery stays in doubt (sending), so its message stays.
+        foreach (var delivery in new[] { old.DoneDelivery, old.UnsentDelivery, "dlv_gone" })
+        {
+            await s.Outbox.InsertOutboxAsync(new OutboxMessage(0, delivery, Channel.Sms, "capture", "u1", "+15550100", "{}", Then), None);
+        }
+
+        var removed = await Retention(s).PurgeExpiredAsync(Cutoffs(Now.AddDays(-90), Now.AddDays(-90)), None);
+
+        (await s.Outbox.ListOutboxAsync(null, "u1", 10, null, None)).Select(m => m.DeliveryId).ShouldBe([old.UnsentDelivery]);
+        removed.OutboxMessages.ShouldBe(2);
+        (await s.Queries.GetDeliveryAsync(old.UnsentDelivery, None))!.Status.ShouldBe(DeliveryStatus.Sending);
+    }
+
     private static Notification Notification(string id, DateTimeOffset created, DateTimeOffset due, string user, string status = NotificationStatus.Accepted) =>
         new(id, "order.shipped", user, Priority.Normal, status, "order_shipped", 1, null, "{}", null, null, due, created);
 
