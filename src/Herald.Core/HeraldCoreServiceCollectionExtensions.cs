@@ -40,6 +40,10 @@ public static class HeraldCoreServiceCollectionExtensions
         services.AddOptions<Devices.DeviceOptions>().BindConfiguration(Devices.DeviceOptions.SectionName)
             .Validate(o => o.StaleAfter > TimeSpan.Zero && o.PruneInterval > TimeSpan.Zero, "Herald:Devices: StaleAfter and PruneInterval must be positive")
             .ValidateOnStart();
+        services.AddOptions<Retention.RetentionOptions>().BindConfiguration(Retention.RetentionOptions.SectionName)
+            .Validate(o => o.Interval > TimeSpan.Zero && o.Notifications > TimeSpan.Zero && o.Feed > TimeSpan.Zero && o.BatchSize > 0,
+                "Herald:Retention: Interval, Notifications, Feed and BatchSize must be positive")
+            .ValidateOnStart();
         services.AddWebhooks();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PipelineOptionsAccessor>();
@@ -88,6 +92,7 @@ public static class HeraldCoreServiceCollectionExtensions
                 services.AddHostedService<Devices.DevicePruner>();
                 services.AddSingleton<Sweeper>();
                 services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
+                services.AddHostedService<Retention.RetentionWorker>();
             }
         }
         else if (hosting.Worker || hosting.Scheduler)
@@ -99,6 +104,7 @@ public static class HeraldCoreServiceCollectionExtensions
             services.AddHostedService<Devices.DevicePruner>();
             services.AddSingleton<Sweeper>();
             services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
+            services.AddHostedService<Retention.RetentionWorker>();
         }
 
         return services;

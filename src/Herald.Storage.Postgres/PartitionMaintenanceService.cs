@@ -4,9 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace Herald.Storage.Postgres;
 
 /// <summary>
-/// The scheduler role's retention job: creates the monthly partitions around now and drops those wholly older than
-/// <see cref="PostgresOptions.Retention"/>, at start and then every six hours. Several schedulers may run it: partition
-/// DDL is idempotent (create if missing, drop if present).
+/// The scheduler role's partition job: creates the monthly partitions around now, at start and then every six hours,
+/// so a month always has its partition before its first row. Dropping old months is retention's work
+/// (<see cref="PostgresStore.PurgeExpiredAsync"/>, run by the RetentionWorker), which keeps pending rows. Several
+/// schedulers may run it: partition creation is idempotent.
 /// </summary>
 public sealed partial class PartitionMaintenanceService(PostgresStore store, TimeProvider time, ILogger<PartitionMaintenanceService> logger) : BackgroundService
 {
@@ -20,12 +21,7 @@ public sealed partial class PartitionMaintenanceService(PostgresStore store, Tim
             try
             {
                 await Task.Delay(delay, time, stoppingToken);
-                var dropped = await store.MaintainPartitionsAsync(time.GetUtcNow(), stoppingToken);
-                if (dropped > 0)
-                {
-                    LogDropped(logger, dropped);
-                }
-
+                await store.EnsurePartitionsAsync(stoppingToken);
                 delay = Every;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -39,9 +35,6 @@ public sealed partial class PartitionMaintenanceService(PostgresStore store, Tim
             }
         }
     }
-
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Retention dropped {Count} monthly partitions")]
-    private static partial void LogDropped(ILogger logger, int count);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Partition maintenance failed; trying again in a minute")]
     private static partial void LogFailed(ILogger logger, Exception ex);

@@ -7,7 +7,4 @@ public sealed class PostgresOptions
 
     /// <summary>An Npgsql connection string. Required when <c>Herald:Storage:Engine</c> is <c>postgres</c>.</summary>
     public string ConnectionString { get; set; } = "";
-
-    /// <summary>Whole monthly partitions of notifications, deliveries, attempts, trace and feed older than this are dropped. Default 90 days.</summary>
-    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
 }

@@ -36,6 +36,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IQueueStatsStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IErasureStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IRetentionStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<Herald.Core.Campaigns.ICampaignStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<Herald.Core.Digests.IDigestStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IWorkRelayStore>(sp => sp.GetRequiredService<PostgresStore>());

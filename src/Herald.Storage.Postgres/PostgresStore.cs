@@ -13,12 +13,10 @@ public sealed partial class PostgresStore(PostgresDatabase db) : IStoreInitializ
 
     public async Task InitializeAsync(CancellationToken ct) => await PostgresMigrator.MigrateAsync(db, ct);
 
-    /// <summary>Creates the partitions around now and drops those wholly older than the retention. Returns how many were dropped.</summary>
-    public async Task<int> MaintainPartitionsAsync(DateTimeOffset now, CancellationToken ct)
+    /// <summary>Creates the monthly partitions around now (retention, which drops old ones, is <see cref="PurgeExpiredAsync"/>).</summary>
+    public async Task EnsurePartitionsAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         await c.Command("SELECT herald_ensure_partitions(1, 2)").ExecuteNonQueryAsync(ct);
-        return Convert.ToInt32(await c.Command("SELECT herald_drop_partitions(@cutoff)").With("cutoff", now - db.Options.Retention).ExecuteScalarAsync(ct),
-            System.Globalization.CultureInfo.InvariantCulture);
     }
 }

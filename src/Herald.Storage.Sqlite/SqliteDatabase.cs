@@ -62,7 +62,9 @@ public sealed class SqliteDatabase : IAsyncDisposable
         await connection.OpenAsync(ct);
         using (var pragma = connection.CreateCommand())
         {
-            pragma.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA foreign_keys=OFF;";
+            // auto_vacuum takes effect only before the first table is made: a new file can give pages back (retention's
+            // incremental vacuum); an existing file keeps the mode it was made with (no full VACUUM at start).
+            pragma.CommandText = $"PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA foreign_keys=OFF;";
             await pragma.ExecuteNonQueryAsync(ct);
         }
 

@@ -33,6 +33,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IQueueStatsStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IErasureStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IRetentionStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<Herald.Core.Campaigns.ICampaignStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<Herald.Core.Digests.IDigestStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;

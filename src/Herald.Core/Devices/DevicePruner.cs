@@ -42,9 +42,9 @@ public sealed partial class DevicePruner(IUserStore users, IOptions<DeviceOption
         return pruned;
     }
 
-    [LoggerMessage(EventId = 2801, Level = LogLevel.Information, Message = "Pruned {Count} push devices not seen for {StaleAfter}")]
+    [LoggerMessage(EventId = 2901, Level = LogLevel.Information, Message = "Pruned {Count} push devices not seen for {StaleAfter}")]
     private static partial void LogPruned(ILogger logger, int count, TimeSpan staleAfter);
 
-    [LoggerMessage(EventId = 2802, Level = LogLevel.Error, Message = "Pruning stale push devices failed; trying again at the next interval")]
+    [LoggerMessage(EventId = 2902, Level = LogLevel.Error, Message = "Pruning stale push devices failed; trying again at the next interval")]
     private static partial void LogPruneFailed(ILogger logger, Exception ex);
 }

@@ -25,6 +25,7 @@ public sealed class HeraldMetrics
     private readonly Counter<long> _suppressions;
     private readonly Histogram<double> _callbackLag;
     private readonly Counter<long> _callbacks;
+    private readonly Counter<long> _retentionRemoved;
 
     public HeraldMetrics(IMeterFactory meters)
     {
@@ -41,6 +42,7 @@ public sealed class HeraldMetrics
         _callbackLag = Meter.CreateHistogram("herald.callback.lag", "s", "Inbound provider status callbacks: from the provider's event time (or receipt) to applied.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         _callbacks = Meter.CreateCounter<long>("herald.callbacks", description: "Inbound provider status callbacks by provider and result (applied, rejected, unknown_message, unknown_provider).");
+        _retentionRemoved = Meter.CreateCounter<long>("herald.retention.removed", description: "Rows removed by the retention job by kind (notifications, deliveries, feed_items, outbox_messages).");
     }
 
     /// <summary>The meter, for observable instruments registered elsewhere (queue depth, circuit state).</summary>
@@ -71,4 +73,14 @@ public sealed class HeraldMetrics
     /// <summary>For an applied event: from the provider's event time (receipt when it gives none) to applied.</summary>
     public void CallbackLag(string provider, TimeSpan lag) =>
         _callbackLag.Record(Math.Max(0, lag.TotalSeconds), new KeyValuePair<string, object?>("provider", provider));
+
+    /// <summary>What one retention run removed, by kind of row.</summary>
+    public void RetentionRemoved(Storage.RetentionSummary removed)
+    {
+        ArgumentNullException.ThrowIfNull(removed);
+        _retentionRemoved.Add(removed.Notifications, new KeyValuePair<string, object?>("kind", "notifications"));
+        _retentionRemoved.Add(removed.Deliveries, new KeyValuePair<string, object?>("kind", "deliveries"));
+        _retentionRemoved.Add(removed.FeedItems, new KeyValuePair<string, object?>("kind", "feed_items"));
+        _retentionRemoved.Add(removed.OutboxMessages, new KeyValuePair<string, object?>("kind", "outbox_messages"));
+    }
 }

@@ -31,6 +31,12 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddSingleton(roles);
         builder.Services.AddSingleton(engines);
         builder.Services.AddSingleton(new StoreStartup(Retries: engines.Postgres));
+        // Before Herald:Retention existed, PostgreSQL's retention was Herald:Storage:Postgres:Retention: still honoured.
+        if (builder.Configuration["Herald:Storage:Postgres:Retention"] is { } legacy && builder.Configuration["Herald:Retention:Notifications"] is null)
+        {
+            builder.Configuration["Herald:Retention:Notifications"] = legacy;
+        }
+
         if (engines.Postgres)
         {
             builder.Services.AddPostgresStore();

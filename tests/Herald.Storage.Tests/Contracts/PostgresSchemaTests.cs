@@ -27,7 +27,7 @@ public sealed class PostgresSchemaTests
                 }
             }
 
-            versions.ShouldBe(["001_initial", "002_in_flight_index", "003_trace_parent", "004_operational_endpoints", "005_workflows", "006_notification_search", "007_worker_nodes", "009_device_owner", "011_delivery_lookups"]);
+            versions.ShouldBe(["001_initial", "002_in_flight_index", "003_trace_parent", "004_operational_endpoints", "005_workflows", "006_notification_search", "007_worker_nodes", "008_retention_keeps_pending", "009_device_owner", "011_delivery_lookups"]);
         }
         finally
         {
@@ -73,7 +73,7 @@ public sealed class PostgresSchemaTests
     public async Task Retention_drops_whole_months_older_than_the_cutoff_and_keeps_the_rest()
     {
         var connection = Herald.Testing.ExternalServices.NewDatabase("herald_ret");
-        await using var db = new PostgresDatabase(new PostgresOptions { ConnectionString = connection, Retention = TimeSpan.FromDays(40) });
+        await using var db = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
         var store = new PostgresStore(db);
         await store.InitializeAsync(CancellationToken.None);
         await using var c = new NpgsqlConnection(connection);
@@ -84,11 +84,37 @@ public sealed class PostgresSchemaTests
               FOR VALUES FROM (herald_id_bound('ntf', '2020-01-01Z')) TO (herald_id_bound('ntf', '2020-02-01Z'))
             """, c).ExecuteNonQueryAsync();
 
-        var dropped = await store.MaintainPartitionsAsync(TimeProvider.System.GetUtcNow(), CancellationToken.None);
+        var now = TimeProvider.System.GetUtcNow();
+        var removed = await store.PurgeExpiredAsync(new Herald.Core.Storage.RetentionCutoffs(now.AddDays(-40), now.AddDays(-40), 100), CancellationToken.None);
 
-        dropped.ShouldBeGreaterThanOrEqualTo(1);
+        removed.PartitionsDropped.ShouldBeGreaterThanOrEqualTo(1);
         (await new NpgsqlCommand("SELECT to_regclass('notifications_202001') IS NULL", c).ExecuteScalarAsync()).ShouldBe(true);
-        var thisMonth = "notifications_" + TimeProvider.System.GetUtcNow().ToString("yyyyMM", System.Globalization.CultureInfo.InvariantCulture);
+        var thisMonth = "notifications_" + now.ToString("yyyyMM", System.Globalization.CultureInfo.InvariantCulture);
         (await new NpgsqlCommand($"SELECT to_regclass('{thisMonth}') IS NOT NULL", c).ExecuteScalarAsync()).ShouldBe(true);
+    }
+
+    [Fact]
+    public async Task EnsurePartitions_MonthWithRowsInTheDefaultPartition_IsLeftToTheDefaultPartition()
+    {
+        var connection = Herald.Testing.ExternalServices.NewDatabase("herald_ens");
+        await using var db = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
+        var store = new PostgresStore(db);
+        await store.InitializeAsync(CancellationToken.None);
+        await using var c = new NpgsqlConnection(connection);
+        await c.OpenAsync();
+        // Next month's partition is gone and a row of that month was carried over into the default partition.
+        var next = TimeProvider.System.GetUtcNow().AddMonths(1);
+        var name = "notifications_" + next.ToString("yyyyMM", System.Globalization.CultureInfo.InvariantCulture);
+        await new NpgsqlCommand($"DROP TABLE {name}", c).ExecuteNonQueryAsync();
+        var id = Herald.Core.Pipeline.Ids.New("ntf", new DateTimeOffset(next.Year, next.Month, 2, 0, 0, 0, TimeSpan.Zero));
+        await new NpgsqlCommand($"""
+            INSERT INTO notifications(id, event_type, recipient_id, priority, status, template_id, data, due_at, created_at, updated_at)
+            VALUES ('{id}', 'e', 'u', 1, 'scheduled', 't', '{"{"}{"}"}', 0, 0, 0)
+            """, c).ExecuteNonQueryAsync();
+
+        await store.EnsurePartitionsAsync(CancellationToken.None);
+
+        (await new NpgsqlCommand($"SELECT to_regclass('{name}') IS NULL", c).ExecuteScalarAsync()).ShouldBe(true);
+        (await new NpgsqlCommand($"SELECT tableoid::regclass::text FROM notifications WHERE id = '{id}'", c).ExecuteScalarAsync()).ShouldBe("notifications_default");
     }
 }

@@ -1,0 +1,71 @@
+using Herald.Core.Observability;
+using Herald.Core.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Core.Retention;
+
+/// <summary>
+/// The scheduler's retention job: every <see cref="RetentionOptions.Interval"/> removes what is past its retention
+/// (never pending work; see <see cref="IRetentionStore"/>), then logs and counts what left. Several schedulers may run
+/// it at once: each removal is idempotent.
+/// </summary>
+public sealed partial class RetentionWorker(
+    IRetentionStore store,
+    IOptions<RetentionOptions> options,
+    HeraldMetrics metrics,
+    TimeProvider time,
+    ILogger<RetentionWorker> logger) : BackgroundService
+{
+    // The first run waits a little after start (the store is being prepared), never longer than the interval.
+    private static readonly TimeSpan FirstRunAfter = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = options.Value.Interval < FirstRunAfter ? options.Value.Interval : FirstRunAfter;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(delay, time, stoppingToken);
+                await RunOnceAsync(stoppingToken);
+                delay = options.Value.Interval;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogFailed(logger, ex);
+                delay = options.Value.Interval < TimeSpan.FromMinutes(1) ? options.Value.Interval : TimeSpan.FromMinutes(1);
+            }
+        }
+    }
+
+    /// <summary>One retention run at the current time.</summary>
+    public async Task<RetentionSummary> RunOnceAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        var now = time.GetUtcNow();
+        var removed = await store.PurgeExpiredAsync(new RetentionCutoffs(now - o.Notifications, now - o.Feed, o.BatchSize), ct);
+        metrics.RetentionRemoved(removed);
+        if (!removed.IsEmpty)
+        {
+            LogRemoved(logger, removed.Notifications, removed.Deliveries, removed.FeedItems, removed.OutboxMessages, removed.PartitionsDropped,
+                removed.CarriedOver, removed.PagesFreed);
+        }
+
+        return removed;
+    }
+
+    [LoggerMessage(EventId = 2801, Level = LogLevel.Information, Message =
+        "Retention removed {Notifications} notifications, {Deliveries} deliveries, {FeedItems} feed items and {OutboxMessages} outbox messages " +
+        "({Partitions} monthly partitions dropped, {CarriedOver} pending notifications carried over, {PagesFreed} file pages freed)")]
+    private static partial void LogRemoved(ILogger logger, long notifications, long deliveries, long feedItems, long outboxMessages, int partitions,
+        long carriedOver, long pagesFreed);
+
+    [LoggerMessage(EventId = 2802, Level = LogLevel.Warning, Message = "Retention run failed; trying again later")]
+    private static partial void LogFailed(ILogger logger, Exception ex);
+}
