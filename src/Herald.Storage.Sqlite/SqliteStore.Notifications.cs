@@ -209,7 +209,7 @@ public sealed partial class SqliteStore
     private static void RefreshNotificationStatus(SqliteConnection c, SqliteTransaction tx, string notificationId, DateTimeOffset now) =>
         c.Command("""
             UPDATE notifications SET updated_at = $now, status = CASE
-                WHEN EXISTS (SELECT 1 FROM deliveries WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')) THEN 'processing'
+                WHEN EXISTS (SELECT 1 FROM deliveries WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown', 'held')) THEN 'processing'
                 ELSE 'completed' END
             WHERE id = $id AND status IN ('processing', 'completed')
             """, tx).With("$id", notificationId).With("$now", now.Ms()).NonQuery();
