@@ -187,7 +187,7 @@ public sealed partial class SqliteStore
                 """, tx).With("$id", id).With("$now", now.Ms()).NonQuery();
             var deliveries = c.Command("""
                 UPDATE deliveries SET status = 'cancelled', updated_at = $now
-                WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'dead')
+                WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'dead', 'held')
                 """, tx).With("$id", id).With("$now", now.Ms()).NonQuery();
             if (notification + deliveries == 0)
             {

@@ -106,6 +106,31 @@ public abstract class WebhookRecoveryTests(HeraldServerFixture server)
     }
 
     [Fact]
+    public async Task Cancel_HeldDelivery_CancelledAndNotSentWhenEnabled()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (template, recipient) = await SetUpAsync();
+        var endpoint = await CreateEndpointAsync(recipient, receiver.Url);
+        using (var disable = await Client.PostEmptyAsync($"/api/v1/webhook-endpoints/{endpoint}/disable"))
+        {
+            await disable.ShouldHaveStatusAsync(200);
+        }
+
+        var id = await SendAsync(template, recipient, "cancel me");
+        await server.WaitForNotificationAsync(id, n => Status(n) is not null and not "queued", Wait);
+
+        using var cancel = await Client.DeleteAsync($"/api/v1/notifications/{id}");
+        using var enable = await Client.PostEmptyAsync($"/api/v1/webhook-endpoints/{endpoint}/enable");
+
+        var cancelled = await cancel.ShouldHaveStatusAsync(200);
+        cancelled.Str("status").ShouldBe("cancelled");
+        Delivery(cancelled).Str("status").ShouldBe("cancelled");
+        await enable.ShouldHaveStatusAsync(200);
+        await Task.Delay(Quiet);
+        receiver.Received.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Recover_Range_ResendsOnlyFailedInRangeAndNeverTwice()
     {
         // 410 fails a delivery at once and disables the endpoint: two failures, one on each side of `middle`.
