@@ -74,6 +74,44 @@ public abstract class WebhookRecoveryTests(HeraldServerFixture server)
     }
 
     [Fact]
+    public async Task Enable_ManyHeld_SentNoMoreAtOnceThanTheLaneConcurrency()
+    {
+        const int count = 8;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Delay = TimeSpan.FromMilliseconds(150);
+        var (template, recipient) = await SetUpAsync();
+        var endpoint = await CreateEndpointAsync(recipient, receiver.Url);
+        using (var disable = await Client.PostEmptyAsync($"/api/v1/webhook-endpoints/{endpoint}/disable"))
+        {
+            await disable.ShouldHaveStatusAsync(200);
+        }
+
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            ids.Add(await SendAsync(template, recipient, $"burst{i}"));
+        }
+
+        foreach (var id in ids)
+        {
+            await server.WaitForNotificationAsync(id, n => Status(n) == "held", Wait);
+        }
+
+        using (var enable = await Client.PostEmptyAsync($"/api/v1/webhook-endpoints/{endpoint}/enable"))
+        {
+            await enable.ShouldHaveStatusAsync(200);
+        }
+
+        foreach (var id in ids)
+        {
+            await server.WaitForNotificationAsync(id, n => n.Str("status") == "completed", Wait);
+        }
+
+        receiver.Received.Count.ShouldBe(count);
+        receiver.MaxInFlight.ShouldBeInRange(1, WebhookRecoveryServerFixture.LaneConcurrency);
+    }
+
+    [Fact]
     public async Task Retry_EndpointDisabledMeanwhile_HeldWithoutUsingAnAttemptThenSentOnceEnabled()
     {
         await using var receiver = await WebhookReceiver.StartAsync(statusCode: 500);
@@ -250,14 +288,23 @@ public abstract class WebhookRecoveryTests(HeraldServerFixture server)
 /// <summary>A webhook retry every second, so a test can disable an endpoint between two attempts.</summary>
 public sealed class WebhookRecoveryServerFixture : HeraldServerFixture
 {
-    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?> { ["Herald:Webhooks:RetrySchedule"] = "1s,1s,1s,1s,1s" };
+    /// <summary>Provider calls in flight per lane: small, so a burst of released deliveries would show above it.</summary>
+    public const int LaneConcurrency = 3;
+
+    internal static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["Herald:Webhooks:RetrySchedule"] = "1s,1s,1s,1s,1s",
+        ["Herald:Pipeline:LaneConcurrency"] = LaneConcurrency.ToString(CultureInfo.InvariantCulture),
+    };
+
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings => Settings;
 }
 
-/// <summary>The distributed mode (PostgreSQL, RabbitMQ lanes) with the same webhook retry schedule.</summary>
+/// <summary>The distributed mode (PostgreSQL, RabbitMQ lanes) with the same webhook settings.</summary>
 public sealed class WebhookRecoveryDistributedFixture : DistributedServerFixture
 {
     protected override IReadOnlyDictionary<string, string?> ExtraSettings =>
-        new Dictionary<string, string?>(base.ExtraSettings) { ["Herald:Webhooks:RetrySchedule"] = "1s,1s,1s,1s,1s" };
+        new Dictionary<string, string?>(base.ExtraSettings.Concat(WebhookRecoveryServerFixture.Settings));
 }
 
 public sealed class WebhookRecoverySqliteTests(WebhookRecoveryServerFixture server) : WebhookRecoveryTests(server), IClassFixture<WebhookRecoveryServerFixture>
