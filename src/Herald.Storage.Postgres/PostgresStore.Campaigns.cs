@@ -176,7 +176,7 @@ public sealed partial class PostgresStore : ICampaignStore
                 """, tx).With("id", campaignId).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
             var touched = (await c.Command("""
                 UPDATE deliveries SET status = 'cancelled', updated_at = @now
-                WHERE status IN ('queued', 'deferred', 'retrying') AND notification_id IN (SELECT id FROM notifications WHERE campaign_id = @id)
+                WHERE status IN ('queued', 'deferred', 'retrying', 'held') AND notification_id IN (SELECT id FROM notifications WHERE campaign_id = @id)
                 RETURNING notification_id
                 """, tx).With("id", campaignId).With("now", now.Ms()).ReadAllAsync(r => r.GetString(0), ct)).Distinct(StringComparer.Ordinal).ToList();
             await RefreshNotificationsAsync(c, tx, touched, now, ct);

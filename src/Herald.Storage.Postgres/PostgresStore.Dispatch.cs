@@ -82,7 +82,7 @@ public sealed partial class PostgresStore : IDispatchStore
                 due_at = COALESCE(x.due, due_at), provider = COALESCE(x.prov, provider), last_error = x.err,
                 provider_message_id = COALESCE(x.pmid, provider_message_id),
                 sent_at = CASE WHEN x.s = 'sent' THEN @now ELSE sent_at END,
-                attempts = CASE WHEN x.o = 'throttled' THEN attempts - 1 ELSE attempts END,
+                attempts = CASE WHEN x.o = 'throttled' OR x.s = 'held' THEN attempts - 1 ELSE attempts END,
                 lease_until = CASE WHEN x.s = 'unknown' THEN x.due ELSE NULL END, lease_owner = NULL, updated_at = @now
             FROM unnest(@n::text[], @id::text[], @owner::text[], @s::text[], @due::bigint[], @prov::text[], @err::text[], @pmid::text[], @o::text[])
                 AS x(nid, did, owner, s, due, prov, err, pmid, o)

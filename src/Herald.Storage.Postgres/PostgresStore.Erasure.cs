@@ -8,7 +8,7 @@ public sealed partial class PostgresStore : IErasureStore
 {
     // As on SQLite: everything not yet (or not surely) at the recipient is cancelled, so nothing more is sent, resent after
     // reconciliation or replayed; a completion for a send in flight then no longer applies (it needs status sending).
-    private const string Unsent = "('queued', 'deferred', 'retrying', 'sending', 'unknown', 'dead')";
+    private const string Unsent = "('queued', 'deferred', 'retrying', 'sending', 'unknown', 'dead', 'held')";
 
     public Task<ErasureSummary> EraseUserAsync(string userId, string pseudonym, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>

@@ -166,7 +166,7 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
                 """, tx).With("id", id).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
             var deliveries = await c.Command("""
                 UPDATE deliveries SET status = 'cancelled', updated_at = @now
-                WHERE notification_id = @id AND status IN ('queued', 'deferred', 'retrying', 'dead')
+                WHERE notification_id = @id AND status IN ('queued', 'deferred', 'retrying', 'dead', 'held')
                 """, tx).With("id", id).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
             if (notification + deliveries == 0)
             {

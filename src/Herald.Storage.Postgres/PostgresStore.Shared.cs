@@ -94,7 +94,7 @@ public sealed partial class PostgresStore
         batch.BatchCommands.Add(BatchCommand("SELECT 1 FROM notifications WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", ("ids", ids)));
         batch.BatchCommands.Add(BatchCommand("""
             UPDATE notifications n SET updated_at = @now, status = CASE
-                WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id AND d.status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')) THEN 'processing'
+                WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id AND d.status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown', 'held')) THEN 'processing'
                 ELSE 'completed' END
             WHERE n.id = ANY(@ids) AND n.status IN ('processing', 'completed')
             """, ("ids", ids), ("now", now.Ms())));

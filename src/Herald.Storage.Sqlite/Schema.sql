@@ -28,6 +28,7 @@ CREATE INDEX IF NOT EXISTS ix_deliveries_lease ON deliveries(lease_until) WHERE 
 CREATE INDEX IF NOT EXISTS ix_deliveries_recent ON deliveries(recipient_id, channel, claimed_at);
 CREATE INDEX IF NOT EXISTS ix_deliveries_notification ON deliveries(notification_id);
 CREATE INDEX IF NOT EXISTS ix_deliveries_dead ON deliveries(id) WHERE status = 'dead';
+CREATE INDEX IF NOT EXISTS ix_deliveries_held ON deliveries(target_ref, due_at) WHERE status = 'held';
 CREATE INDEX IF NOT EXISTS ix_deliveries_provider_message ON deliveries(provider_message_id) WHERE provider_message_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS suppressions(channel INTEGER NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL,
   PRIMARY KEY(channel, address));

@@ -179,7 +179,7 @@ public sealed partial class SqliteStore : ICampaignStore
                 .With("$id", campaignId).With("$now", now.Ms()).NonQuery();
             var touched = c.Command("""
                 UPDATE deliveries SET status = 'cancelled', updated_at = $now
-                WHERE status IN ('queued', 'deferred', 'retrying') AND notification_id IN (SELECT id FROM notifications WHERE campaign_id = $id)
+                WHERE status IN ('queued', 'deferred', 'retrying', 'held') AND notification_id IN (SELECT id FROM notifications WHERE campaign_id = $id)
                 RETURNING notification_id
                 """, tx).With("$id", campaignId).With("$now", now.Ms()).ReadAll(r => r.GetString(0)).Distinct(StringComparer.Ordinal).ToList();
             foreach (var n in touched)

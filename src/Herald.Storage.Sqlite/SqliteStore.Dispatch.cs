@@ -88,7 +88,7 @@ public sealed partial class SqliteStore
                     due_at = COALESCE($due, due_at), provider = COALESCE($prov, provider), last_error = $err,
                     provider_message_id = COALESCE($pmid, provider_message_id),
                     sent_at = CASE WHEN $s = 'sent' THEN $now ELSE sent_at END,
-                    attempts = CASE WHEN $o = 'throttled' THEN attempts - 1 ELSE attempts END,
+                    attempts = CASE WHEN $o = 'throttled' OR $s = 'held' THEN attempts - 1 ELSE attempts END,
                     lease_until = CASE WHEN $s = 'unknown' THEN $due ELSE NULL END, lease_owner = NULL, updated_at = $now
                 WHERE id = $id AND status IN ('sending', 'unknown') AND lease_owner = $owner
                 """, tx);

@@ -8,7 +8,7 @@ public sealed partial class SqliteStore : IErasureStore
     // Statuses of deliveries that have not reached (or may still reach) the recipient: cancelled by the erasure, so
     // nothing more is sent, resent after reconciliation or replayed from the DLQ. A send already at a provider is
     // cancelled too: its completion then no longer applies (status is no longer sending), so no feed row is written.
-    private const string Unsent = "('queued', 'deferred', 'retrying', 'sending', 'unknown', 'dead')";
+    private const string Unsent = "('queued', 'deferred', 'retrying', 'sending', 'unknown', 'dead', 'held')";
 
     public Task<ErasureSummary> EraseUserAsync(string userId, string pseudonym, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>

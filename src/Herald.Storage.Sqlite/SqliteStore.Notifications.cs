@@ -187,7 +187,7 @@ public sealed partial class SqliteStore
                 """, tx).With("$id", id).With("$now", now.Ms()).NonQuery();
             var deliveries = c.Command("""
                 UPDATE deliveries SET status = 'cancelled', updated_at = $now
-                WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'dead')
+                WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'dead', 'held')
                 """, tx).With("$id", id).With("$now", now.Ms()).NonQuery();
             if (notification + deliveries == 0)
             {
@@ -209,7 +209,7 @@ public sealed partial class SqliteStore
     private static void RefreshNotificationStatus(SqliteConnection c, SqliteTransaction tx, string notificationId, DateTimeOffset now) =>
         c.Command("""
             UPDATE notifications SET updated_at = $now, status = CASE
-                WHEN EXISTS (SELECT 1 FROM deliveries WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown')) THEN 'processing'
+                WHEN EXISTS (SELECT 1 FROM deliveries WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown', 'held')) THEN 'processing'
                 ELSE 'completed' END
             WHERE id = $id AND status IN ('processing', 'completed')
             """, tx).With("$id", notificationId).With("$now", now.Ms()).NonQuery();

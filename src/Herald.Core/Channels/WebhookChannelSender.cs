@@ -23,7 +23,8 @@ public sealed class WebhookChannelSender(WebhookSender sender, IWebhookEndpointS
 
         if (!endpoint.Enabled)
         {
-            return new SendResult(new DeliveryOutcome.InvalidTarget($"webhook endpoint is disabled: {endpoint.DisabledReason}"), "webhook");
+            // Disabled after this delivery was planned: kept (held) for when the endpoint is enabled, not failed.
+            return new SendResult(new DeliveryOutcome.Held($"webhook endpoint is disabled: {endpoint.DisabledReason}"), "webhook");
         }
 
         var outcome = await sender.SendAsync(new WebhookMessage(new Uri(endpoint.Url), endpoint.Secret, delivery.Id, time.GetUtcNow(), delivery.Content), ct);

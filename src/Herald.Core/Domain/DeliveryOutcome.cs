@@ -27,6 +27,9 @@ public abstract record DeliveryOutcome
     /// </summary>
     public sealed record Misconfigured(string Reason) : DeliveryOutcome;
 
+    /// <summary>Nothing was sent because the target is paused (a disabled webhook endpoint): keep the delivery until it is enabled.</summary>
+    public sealed record Held(string Reason) : DeliveryOutcome;
+
     /// <summary>The request may have reached the provider but no answer came back (timeout after send, connection lost).</summary>
     public sealed record Unknown(string Reason) : DeliveryOutcome;
 }

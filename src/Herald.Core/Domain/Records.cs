@@ -147,6 +147,12 @@ public static class DeliveryStatus
     public const string Opened = "opened";
     public const string Clicked = "clicked";
 
+    /// <summary>
+    /// Kept unsent because its webhook endpoint is disabled: not an attempt, not a failure; released to the queue when the
+    /// endpoint is enabled again (or by a recover), expired after <c>Herald:Webhooks:HoldFor</c>.
+    /// </summary>
+    public const string Held = "held";
+
     public static bool IsTerminal(string status) =>
         status is Sent or Delivered or Suppressed or Failed or Dead or Cancelled or Opened or Clicked or Bounced or Expired or Folded;
 }

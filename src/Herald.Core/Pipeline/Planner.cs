@@ -214,31 +214,44 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         // A delivery is due when its notification was: lanes and the relay take work oldest-notification first, so one
         // recipient's notifications go out in the order they were accepted, whichever process planned them.
         var result = new List<Delivery>(targets.Count);
-        foreach (var (target, targetRef, platform) in targets)
+        foreach (var (target, targetRef, platform, held) in targets)
         {
             result.Add(new Delivery(Ids.New("dlv", time), n.Id, n.RecipientId, n.EventType, channel, n.Priority, target, targetRef, null,
-                DeliveryStatus.Queued, 0, null, content, hash, n.DueAt, null, null, now, now, platform, TraceParent: n.TraceParent, ExpiresAt: n.Options?.ExpiresAt));
+                held ? DeliveryStatus.Held : DeliveryStatus.Queued, 0, held ? "webhook endpoint is disabled" : null, content, hash, n.DueAt, null, null, now, now, platform,
+                TraceParent: n.TraceParent, ExpiresAt: n.Options?.ExpiresAt));
         }
 
-        trace.Add(Entry(n, channel, "queued", targets.Count == 1 ? $"rendered (template {template.TemplateId} v{template.Version}) and queued" : $"rendered and queued for {targets.Count} targets"));
+        var heldCount = targets.Count(t => t.Held);
+        if (heldCount < targets.Count)
+        {
+            var queued = targets.Count - heldCount;
+            trace.Add(Entry(n, channel, "queued", queued == 1 ? $"rendered (template {template.TemplateId} v{template.Version}) and queued" : $"rendered and queued for {queued} targets"));
+        }
+
+        if (heldCount > 0)
+        {
+            trace.Add(Entry(n, channel, DeliveryStatus.Held, $"held for {heldCount} disabled webhook endpoint(s): sent when enabled again, or by a recover"));
+        }
+
         return result;
     }
 
-    private async Task<List<(string Target, string? Ref, string? Platform)>> TargetsAsync(Notification n, Channel channel, Recipient recipient, CancellationToken ct)
+    /// <summary>Where a channel goes; <c>Held</c> marks a disabled webhook endpoint whose subscription matches (kept, not sent).</summary>
+    private async Task<List<(string Target, string? Ref, string? Platform, bool Held)>> TargetsAsync(Notification n, Channel channel, Recipient recipient, CancellationToken ct)
     {
         switch (channel)
         {
             case Channel.InApp:
-                return [(n.RecipientId, null, null)];
+                return [(n.RecipientId, null, null, false)];
             case Channel.Email:
-                return recipient.Profile?.Email is { } email ? [(email, null, null)] : [];
+                return recipient.Profile?.Email is { } email ? [(email, null, null, false)] : [];
             case Channel.Sms:
-                return recipient.Profile?.Phone is { } phone ? [(phone, null, null)] : [];
+                return recipient.Profile?.Phone is { } phone ? [(phone, null, null, false)] : [];
             case Channel.Push:
-                return [.. (recipient.Devices ?? await users.GetDevicesAsync(n.RecipientId, ct)).Select(d => (d.Token, (string?)d.Id, (string?)d.Platform))];
+                return [.. (recipient.Devices ?? await users.GetDevicesAsync(n.RecipientId, ct)).Select(d => (d.Token, (string?)d.Id, (string?)d.Platform, false))];
             default:
                 var list = recipient.Endpoints ?? await endpoints.GetEndpointsForRecipientAsync(n.RecipientId, ct);
-                return [.. list.Where(e => e.Enabled && EndpointSubscription.Matches(e, n.EventType)).Select(e => (e.Url, (string?)e.Id, (string?)null))];
+                return [.. list.Where(e => EndpointSubscription.Matches(e, n.EventType)).Select(e => (e.Url, (string?)e.Id, (string?)null, !e.Enabled))];
         }
     }
 
@@ -273,7 +286,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         Channel.Email => "recipient has no email address",
         Channel.Sms => "recipient has no phone number",
         Channel.Push => "recipient has no registered device",
-        _ => "recipient has no enabled webhook endpoint for this event type",
+        _ => "recipient has no webhook endpoint for this event type",
     };
 
     private TraceEntry Entry(Notification n, Channel? channel, string decision, string reason) =>

@@ -72,6 +72,12 @@ public sealed class Settlement
                 error = rejected.Reason;
                 reason = $"rejected by {result.Provider}: {rejected.Reason}; in the dead-letter queue";
                 break;
+            case DeliveryOutcome.Held held:
+                // Not an attempt: the store gives the claim's attempt back, so a held delivery keeps its whole retry schedule.
+                status = DeliveryStatus.Held;
+                error = held.Reason;
+                reason = $"held: {held.Reason}; sent when the endpoint is enabled again";
+                break;
             case DeliveryOutcome.InvalidTarget invalid:
                 status = DeliveryStatus.Failed;
                 error = invalid.Reason;

@@ -1,7 +1,9 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
+using Herald.Core.Webhooks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Core.Pipeline;
 
@@ -13,6 +15,8 @@ public sealed partial class Sweeper(
     IPlanStore plans,
     IDispatchStore store,
     IIngestStore ingest,
+    IWebhookEndpointStore endpoints,
+    IOptions<WebhookOptions> webhooks,
     DeliveryProcessor processor,
     Settlement settlement,
     Signals signals,
@@ -57,6 +61,15 @@ public sealed partial class Sweeper(
         }
 
         await ingest.PurgeIdempotencyAsync(now - options.Value.IdempotencyRetention, ct);
+        // Held webhook deliveries: expired past the hold time, and released when a lane held one just as its endpoint was enabled.
+        if (await endpoints.ReleaseHeldAsync(null, now - webhooks.Value.HoldFor, now, ct) > 0)
+        {
+            foreach (var p in new[] { Priority.Urgent, Priority.Normal, Priority.Low })
+            {
+                signals.Notify(Signals.Lane(Channel.Webhook, p));
+            }
+        }
+
         while (true)
         {
             var stale = await store.ClaimExpiredSendingAsync(time.GetUtcNow(), time.GetUtcNow() + options.Value.Lease, _owner, 64, ct);

@@ -150,6 +150,20 @@ public interface IWebhookEndpointStore
 
     /// <summary>Every endpoint by id; <paramref name="cursor"/> is the last id of the previous page.</summary>
     Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(int limit, string? cursor, CancellationToken ct);
+
+    /// <summary>
+    /// Settles held webhook deliveries of one endpoint (or, with null, of all): held since before <paramref name="expireBefore"/>
+    /// → expired; their endpoint deleted → failed; their endpoint enabled → queued again with their original due time, so the
+    /// lanes take them oldest first at their own concurrency. Each with a trace entry. Returns how many went back to the queue.
+    /// </summary>
+    Task<int> ReleaseHeldAsync(string? endpointId, DateTimeOffset expireBefore, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// Queues again the endpoint's webhook deliveries that are held, failed or dead and were never sent, of notifications
+    /// accepted in [<paramref name="since"/>, <paramref name="until"/>), with their original due time. A delivery already
+    /// queued, being sent or sent is left alone, so recovering twice sends nothing twice. Returns how many were queued.
+    /// </summary>
+    Task<int> RecoverAsync(string endpointId, DateTimeOffset since, DateTimeOffset until, DateTimeOffset now, CancellationToken ct);
 }
 
 public interface IOutboxStore

@@ -20,4 +20,10 @@ public sealed class WebhookOptions
 
     /// <summary>Disable an endpoint that has failed continuously for this long. Default 5 days.</summary>
     public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>
+    /// How long a delivery for a disabled endpoint is held for it (status <c>held</c>) before it expires unsent. Default 14
+    /// days: an endpoint disabled automatically after <see cref="DisableAfter"/> still has over a week to be fixed and enabled.
+    /// </summary>
+    public TimeSpan HoldFor { get; set; } = TimeSpan.FromDays(14);
 }

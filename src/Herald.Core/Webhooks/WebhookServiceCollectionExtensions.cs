@@ -14,6 +14,7 @@ public static class WebhookServiceCollectionExtensions
             .BindConfiguration(WebhookOptions.SectionName)
             .Validate(options => options.Timeout > TimeSpan.Zero, "Herald:Webhooks:Timeout must be positive.")
             .Validate(options => options.DisableAfter > TimeSpan.Zero, "Herald:Webhooks:DisableAfter must be positive.")
+            .Validate(options => options.HoldFor > TimeSpan.Zero, "Herald:Webhooks:HoldFor must be positive.")
             .Validate(options => !string.IsNullOrWhiteSpace(options.RetrySchedule), "Herald:Webhooks:RetrySchedule must not be empty.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);

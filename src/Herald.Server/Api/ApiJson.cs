@@ -46,6 +46,8 @@ namespace Herald.Server.Api;
 [JsonSerializable(typeof(WebhookEndpointRequest))]
 [JsonSerializable(typeof(WebhookEndpointResponse))]
 [JsonSerializable(typeof(WebhookEndpointPage))]
+[JsonSerializable(typeof(WebhookRecoverRequest))]
+[JsonSerializable(typeof(WebhookRecoverResponse))]
 [JsonSerializable(typeof(DeviceList))]
 [JsonSerializable(typeof(KeyResponse))]
 [JsonSerializable(typeof(SubscriberTokenResponse))]

@@ -97,6 +97,12 @@ public sealed record WebhookEndpointResponse(
     string Id, string? RecipientId, string Url, List<string> EventTypes, string? Description, bool Enabled, string? DisabledReason,
     DateTimeOffset? FailingSince, DateTimeOffset CreatedAt, string? Secret);
 
+/// <summary>The range is of notifications accepted from <c>since</c> (inclusive) to <c>until</c> (exclusive, default now), RFC 3339.</summary>
+public sealed record WebhookRecoverRequest(string? Since, string? Until);
+
+/// <summary><c>recovered</c>: how many held, failed or dead deliveries went back to the queue (sent later, in their original order).</summary>
+public sealed record WebhookRecoverResponse(string EndpointId, DateTimeOffset Since, DateTimeOffset Until, int Recovered);
+
 public sealed record DeadLetterResponse(
     string DeliveryId, string NotificationId, string RecipientId, string EventType, string Channel, string Priority, string Target, int Attempts,
     string? LastError, DateTimeOffset UpdatedAt, string Status, JsonNode? Content);

@@ -4,6 +4,8 @@ using Herald.Core.Pipeline;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
 using Herald.Core.Webhooks;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Api;
 
@@ -16,6 +18,8 @@ internal static class WebhookEndpointsEndpoints
         group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<WebhookEndpointResponse>().ProducesProblem(404);
         group.MapDelete("/{id}", DeleteAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
         group.MapPost("/{id}/enable", EnableAsync).RequireScope(ApiKeys.Admin).Produces<WebhookEndpointResponse>().ProducesProblem(404);
+        group.MapPost("/{id}/recover", RecoverAsync).RequireScope(ApiKeys.Admin).Accepts<WebhookRecoverRequest>("application/json")
+            .Produces<WebhookRecoverResponse>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
         group.MapPost("/{id}/disable", DisableAsync).RequireScope(ApiKeys.Admin).Produces<WebhookEndpointResponse>().ProducesProblem(404);
         group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<WebhookEndpointPage>();
     }
@@ -69,7 +73,9 @@ internal static class WebhookEndpointsEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> EnableAsync(string id, IWebhookEndpointStore store, OperationalSubscribers subscribers, CancellationToken ct)
+    /// <summary>What was held while the endpoint was disabled goes back to the queue, oldest first, at the webhook lanes' pace.</summary>
+    private static async Task<IResult> EnableAsync(string id, IWebhookEndpointStore store, OperationalSubscribers subscribers, IOptions<WebhookOptions> webhooks,
+        Signals signals, TimeProvider time, CancellationToken ct)
     {
         if (!await store.EnableEndpointAsync(id, ct))
         {
@@ -77,10 +83,90 @@ internal static class WebhookEndpointsEndpoints
         }
 
         subscribers.Invalidate();
+        var now = time.GetUtcNow();
+        if (await store.ReleaseHeldAsync(id, now - webhooks.Value.HoldFor, now, ct) > 0)
+        {
+            WakeWebhookLanes(signals);
+        }
+
         return TypedResults.Ok(ToResponse((await store.GetEndpointAsync(id, ct))!, withSecret: false));
     }
 
-    /// <summary>An operator stops deliveries to an endpoint; they dead-letter (replayable) until it is enabled again.</summary>
+    /// <summary>
+    /// Svix's recover: sends again what the endpoint missed among the notifications accepted in [since, until) — held, failed or
+    /// dead, never sent. Only for an enabled endpoint (a disabled one would hold them again).
+    /// </summary>
+    private static async Task<IResult> RecoverAsync(string id, HttpRequest request, IWebhookEndpointStore store, Signals signals, TimeProvider time, CancellationToken ct)
+    {
+        if (await store.GetEndpointAsync(id, ct) is not { } endpoint)
+        {
+            return Problems.NotFound("webhook endpoint", id);
+        }
+
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.WebhookRecoverRequest, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var now = time.GetUtcNow();
+        if (RecoverRange(body.Value!, now, out var since, out var until) is { } bad)
+        {
+            return bad;
+        }
+
+        if (!endpoint.Enabled)
+        {
+            return Problems.Conflict("endpoint-disabled", $"webhook endpoint '{id}' is disabled ({endpoint.DisabledReason}); enable it first, which also sends what was held for it");
+        }
+
+        var recovered = await store.RecoverAsync(id, since, until, now, ct);
+        if (recovered > 0)
+        {
+            WakeWebhookLanes(signals);
+        }
+
+        return TypedResults.Accepted($"/api/v1/webhook-endpoints/{id}", new WebhookRecoverResponse(id, since, until, recovered));
+    }
+
+    /// <summary><c>since</c> required and not in the future; <c>until</c> after it, default now.</summary>
+    private static ProblemHttpResult? RecoverRange(WebhookRecoverRequest r, DateTimeOffset now, out DateTimeOffset since, out DateTimeOffset until)
+    {
+        since = until = now;
+        if (r.Since is null)
+        {
+            return Problems.Validation("since", "'since' is required: the start of the range (RFC 3339), e.g. when the endpoint started failing");
+        }
+
+        if (Validate.Timestamp("since", r.Since, out var s) is { } badSince)
+        {
+            return badSince;
+        }
+
+        if (Validate.Timestamp("until", r.Until, out var u) is { } badUntil)
+        {
+            return badUntil;
+        }
+
+        since = s!.Value;
+        until = u ?? now;
+        if (since > now)
+        {
+            return Problems.Validation("since", $"'since' ({since:O}) is in the future");
+        }
+
+        return since >= until ? Problems.Validation("until", $"'until' ({until:O}) must be later than 'since' ({since:O})") : null;
+    }
+
+    private static void WakeWebhookLanes(Signals signals)
+    {
+        foreach (var p in new[] { Priority.Urgent, Priority.Normal, Priority.Low })
+        {
+            signals.Notify(Signals.Lane(Channel.Webhook, p));
+        }
+    }
+
+    /// <summary>An operator stops deliveries to an endpoint; what arrives for it meanwhile is held until it is enabled again.</summary>
     private static async Task<IResult> DisableAsync(string id, IWebhookEndpointStore store, OperationalSubscribers subscribers, CancellationToken ct)
     {
         if (!await store.DisableEndpointAsync(id, "disabled by an operator", ct))

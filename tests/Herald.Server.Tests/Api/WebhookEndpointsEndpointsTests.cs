@@ -178,20 +178,17 @@ public sealed class WebhookEndpointsEndpointsTests(HeraldServerFixture server) :
     }
 
     [Fact]
-    public async Task Send_WhileEndpointDisabled_PlansNoWebhookDelivery()
+    public async Task OpenApi_Recover_DocumentsItsBodyAndProblems()
     {
-        await using var receiver = await WebhookReceiver.StartAsync(statusCode: 410);
-        var template = HeraldServerFixture.NewId("tpl");
-        await server.CreateStandardTemplateAsync(template);
-        var recipient = HeraldServerFixture.NewId("user");
-        await CreateEndpointAsync(recipient, receiver.Url);
-        await server.WaitForCompletedAsync(await SendWebhookAsync(template, recipient, "order.a", "first"));
+        using var anonymous = server.CreateClient();
 
-        var id = await SendWebhookAsync(template, recipient, "order.a", "second");
-        var detail = await server.WaitForCompletedAsync(id);
+        var document = await anonymous.GetJsonAsync("/openapi/v1.json");
 
-        detail["deliveries"]!.AsArray().ShouldBeEmpty();
-        detail["trace"]!.AsArray().ShouldContain(t => t.Str("reason") == "recipient has no enabled webhook endpoint for this event type");
-        receiver.Received.Count.ShouldBe(1);
+        var post = document["paths"]!["/api/v1/webhook-endpoints/{id}/recover"]!["post"]!;
+        post["requestBody"]!["content"]!["application/json"]!["schema"]!.ToJsonString().ShouldContain("WebhookRecoverRequest");
+        post["responses"]!.AsObject().Select(r => r.Key).Order(StringComparer.Ordinal).ShouldBe(["202", "400", "404", "409"]);
+        post["responses"]!["202"]!.ToJsonString().ShouldContain("WebhookRecoverResponse");
+        var request = document["components"]!["schemas"]!["WebhookRecoverRequest"]!["properties"]!.AsObject().Select(p => p.Key);
+        request.ShouldBe(["since", "until"], ignoreOrder: true);
     }
 }

@@ -7,7 +7,7 @@ namespace Herald.Server.Tests.Infrastructure;
 /// The distributed mode in one process: a fresh PostgreSQL database, RabbitMQ lanes under a prefix of the same name, all
 /// roles; SMS goes through a routed capture provider (so provider spans and metrics exist).
 /// </summary>
-public sealed class DistributedServerFixture : HeraldServerFixture
+public class DistributedServerFixture : HeraldServerFixture
 {
     /// <summary>Two partitions per lane (30 quorum queues, not 60): enough to route by recipient, and lighter on the shared broker.</summary>
     private const int Partitions = 2;

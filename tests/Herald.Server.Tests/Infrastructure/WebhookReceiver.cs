@@ -11,6 +11,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication app;
     private int statusCode = 200;
+    private int inFlight;
+    private int maxInFlight;
 
     private WebhookReceiver(WebApplication app) => this.app = app;
 
@@ -22,6 +24,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
         get => Volatile.Read(ref statusCode);
         set => Volatile.Write(ref statusCode, value);
     }
+
+    /// <summary>How long each request is held before it is answered (to see how many arrive at once).</summary>
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>The most requests that were being handled at the same time.</summary>
+    public int MaxInFlight => Volatile.Read(ref maxInFlight);
 
     public Uri Url => new(new Uri(app.Urls.Single()), "/hooks");
 
@@ -47,10 +55,27 @@ public sealed class WebhookReceiver : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         var headers = context.Request.Headers;
-        var status = StatusCode;
-        Received.Enqueue(new ReceivedWebhook(headers["webhook-id"].ToString(), headers["webhook-timestamp"].ToString(),
-            headers["webhook-signature"].ToString(), context.Request.ContentType ?? "", body, status));
-        context.Response.StatusCode = status;
+        var now = Interlocked.Increment(ref inFlight);
+        for (var seen = MaxInFlight; now > seen && Interlocked.CompareExchange(ref maxInFlight, now, seen) != seen; seen = MaxInFlight)
+        {
+        }
+
+        try
+        {
+            if (Delay > TimeSpan.Zero)
+            {
+                await Task.Delay(Delay, context.RequestAborted);
+            }
+
+            var status = StatusCode;
+            Received.Enqueue(new ReceivedWebhook(headers["webhook-id"].ToString(), headers["webhook-timestamp"].ToString(),
+                headers["webhook-signature"].ToString(), context.Request.ContentType ?? "", body, status));
+            context.Response.StatusCode = status;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight);
+        }
     }
 }
 

@@ -50,7 +50,7 @@ const isAdmin = () => scopes.includes('admin');
 function chip(text) {
   const tone = /^(delivered|sent|completed|closed|published|enabled|live|opened|clicked)$/.test(text) ? 'ok'
     : /^(dead|failed|open|isolated|bounced|complained|disabled|rejected)$/.test(text) ? 'bad'
-      : /^(deferred|retrying|half_open|draft|scheduled|queued|sending|unknown|expired|suppressed|cancelled)$/.test(text) ? 'warn' : '';
+      : /^(deferred|retrying|held|half_open|draft|scheduled|queued|sending|unknown|expired|suppressed|cancelled)$/.test(text) ? 'warn' : '';
   return h('span', { class: 'chip ' + tone }, text);
 }
 
@@ -446,7 +446,8 @@ function sendTestForm() {
 const DECISIONS = {
   accepted: 'was accepted', queued: 'was queued', planned: 'was planned', deferred: 'was held back', suppressed: 'was not sent', sent: 'was handed to the provider',
   delivered: 'was delivered', failed: 'failed', dead: 'went to the dead-letter queue', retrying: 'will be retried', retry: 'will be retried',
-  cancelled: 'was cancelled', expired: 'expired', replayed: 'was replayed', folded: 'was folded into a digest', skipped: 'skipped a provider',
+  cancelled: 'was cancelled', expired: 'expired', replayed: 'was replayed', held: 'was held for a disabled endpoint',
+  released: 'was released to its re-enabled endpoint', recovered: 'was recovered for its endpoint', folded: 'was folded into a digest', skipped: 'skipped a provider',
   failover: 'failed over to the next provider', opened: 'was opened', clicked: 'was clicked', bounced: 'bounced', read: 'was read',
 };
 
