@@ -78,23 +78,6 @@ public sealed record TemplateDedup(TimeSpan? Window, bool? Urgent)
         }
     }
 
-    /// <summary>The document form.</summary>
-    public JsonObject ToJson()
-    {
-        var obj = new JsonObject();
-        if (Window is { } window)
-        {
-            obj["window"] = XmlConvert.ToString(window);
-        }
-
-        if (Urgent is { } urgent)
-        {
-            obj["urgent"] = urgent;
-        }
-
-        return obj;
-    }
-
     private static bool TryDuration(string? value, out TimeSpan duration)
     {
         duration = default;
