@@ -343,6 +343,14 @@ public class DeliveryGateTests
         Should.Throw<FormatException>(() => Gate(new PipelineOptions { RateLimits = new() { ["sms"] = "3/0s" } }));
     }
 
+    [Theory]
+    [InlineData("ten/1h")]
+    [InlineData("10/0s")]
+    public void Constructor_MalformedUrgentCeiling_ThrowsFormatException(string spec)
+    {
+        Should.Throw<FormatException>(() => Gate(new PipelineOptions { UrgentCeilings = new(StringComparer.Ordinal) { ["sms"] = spec } }));
+    }
+
     /// <summary>The gate's own input: rules per user and send times the test sets, with the queries the gate made.</summary>
     private sealed class FakeGateContext : IGateContext
     {
