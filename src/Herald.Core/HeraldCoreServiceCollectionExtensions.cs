@@ -34,6 +34,8 @@ public static class HeraldCoreServiceCollectionExtensions
             .Validate(o => o.MaxLookUps > 0 && o.LookUpRetryDelay > TimeSpan.Zero, "Herald:Pipeline: MaxLookUps and LookUpRetryDelay must be positive")
             .Validate(o => o.RateLimits.Values.All(v => TryParse(() => RateLimit.Parse(v))), "Herald:Pipeline:RateLimits entries must look like 10/1h")
             .Validate(o => TryParse(() => Retries.RetrySchedule.Parse(o.RetrySchedule)), "Herald:Pipeline:RetrySchedule must look like 1s,5s,30s")
+            .Validate(o => o.UrgentCeilings.Values.All(v => TryParse(() => RateLimit.ParseOptional(v))), "Herald:Pipeline:UrgentCeilings entries must look like 10/1h, or none")
+            .Validate(o => o.DedupWindow >= TimeSpan.Zero && o.DedupWindow <= Templates.TemplateDedup.MaxWindow, "Herald:Pipeline:DedupWindow must be from 0 (off) to 1 day")
             .Validate<IOptions<WebhookOptions>>((o, w) => o.Lease > w.Value.Timeout,
                 "Herald:Pipeline:Lease must be longer than Herald:Webhooks:Timeout, or the sweeper would take over sends still in flight")
             .ValidateOnStart();

@@ -1,6 +1,7 @@
 using Herald.Core.Domain;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
+using Herald.Core.Templates;
 using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
@@ -9,6 +10,7 @@ namespace Herald.Storage.Sqlite;
 internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx) : IGateContext
 {
     private readonly Dictionary<string, IReadOnlyList<PreferenceRule>> _rules = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TemplateDedup?> _dedup = new(StringComparer.Ordinal);
 
     public IReadOnlyList<PreferenceRule> Rules(string userId)
     {
@@ -51,14 +53,30 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
         c.Command("SELECT min(read_at) FROM feed WHERE notification_id = $n AND read_at IS NOT NULL", tx).With("$n", notificationId).Scalar() is long ms
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
-    public bool SentSameContent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
+    public string? SameContentSent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
         c.Command("""
-            SELECT 1 FROM deliveries
+            SELECT id FROM deliveries
             WHERE recipient_id = $r AND channel = $c AND claimed_at > $since AND content_hash = $h AND notification_id <> $n
               AND status IN ('sending', 'sent', 'delivered', 'opened', 'clicked', 'unknown')
+            ORDER BY claimed_at DESC
             LIMIT 1
             """, tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms()).With("$h", contentHash).With("$n", notificationId)
-            .Scalar() is not null;
+            .Scalar() as string;
+
+    public TemplateDedup? Dedup(string eventType)
+    {
+        if (!_dedup.TryGetValue(eventType, out var dedup))
+        {
+            var json = c.Command("""
+                SELECT json_extract(definition, '$.dedup') FROM templates
+                WHERE template_id = $t AND published = 1 ORDER BY version DESC LIMIT 1
+                """, tx).With("$t", eventType).Scalar() as string;
+            dedup = TemplateDedup.FromStored(json);
+            _dedup[eventType] = dedup;
+        }
+
+        return dedup;
+    }
 
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 }

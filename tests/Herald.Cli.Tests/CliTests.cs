@@ -181,6 +181,24 @@ public sealed class CliTests(CliServerFixture server) : IClassFixture<CliServerF
     }
 
     [Fact]
+    public async Task Templates_PushDedupThenPull_DedupKeptAndUnchangedSkipped()
+    {
+        var folder = server.NewFolder();
+        var template = CliServerFixture.NewId("cli-dedup");
+        var dedup = new JsonObject { ["window"] = "PT1H", ["urgent"] = true };
+        await File.WriteAllTextAsync(Path.Combine(folder, template + ".json"),
+            new JsonObject { ["template_id"] = template, ["channels"] = InApp.DeepClone(), ["dedup"] = dedup.DeepClone() }.ToJsonString());
+
+        (await server.RunAsync("templates", "push", folder)).ExitCode.ShouldBe(0);
+        var again = await server.RunAsync("templates", "push", folder, "--json");
+        var repulled = server.NewFolder();
+        (await server.RunAsync("templates", "pull", repulled)).ExitCode.ShouldBe(0);
+
+        JsonNode.Parse(again.Output)!["templates"]!.AsArray().Single(t => t!["template_id"]!.GetValue<string>() == template)!["result"]!.GetValue<string>().ShouldBe("unchanged");
+        JsonNode.DeepEquals(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(repulled, template + ".json")))!["dedup"], dedup).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Templates_PushInvalidTemplate_ReportsTheProblemAndExits5()
     {
         var folder = server.NewFolder();

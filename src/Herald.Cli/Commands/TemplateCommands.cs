@@ -39,6 +39,11 @@ internal static class TemplateCommands
                     ["channels"] = definition["channels"]?.DeepClone(),
                     ["locales"] = definition["locales"]?.DeepClone(),
                 };
+                if (definition["dedup"] is { } dedup)
+                {
+                    file["dedup"] = dedup.DeepClone();
+                }
+
                 var path = Path.Combine(folder, id + ".json");
                 await File.WriteAllTextAsync(path, file.ToJsonString(Indented) + "\n", ct);
                 written.Add(new JsonObject { ["template_id"] = id, ["version"] = latest["version"]?.DeepClone(), ["status"] = latest["status"]?.DeepClone(), ["file"] = path });
@@ -157,12 +162,13 @@ internal static class TemplateCommands
     private static Task<JsonNode> PublishAsync(CliContext c, string id, int version, CancellationToken ct) =>
         c.Api.PostAsync($"/api/v1/templates/{Uri.EscapeDataString(id)}/versions/{version}/publish", null, ct);
 
-    /// <summary>What the server compares: variables, channels and locales (absent and null are the same).</summary>
+    /// <summary>What the server compares: variables, channels, locales and dedup (absent and null are the same).</summary>
     private static JsonObject Definition(JsonObject o) => new()
     {
         ["variables"] = o["variables"]?.DeepClone() ?? new JsonArray(),
         ["channels"] = o["channels"]?.DeepClone(),
         ["locales"] = o["locales"]?.DeepClone(),
+        ["dedup"] = o["dedup"]?.DeepClone(),
     };
 
     private static JsonNode? Latest(JsonNode detail)

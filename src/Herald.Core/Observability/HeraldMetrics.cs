@@ -38,7 +38,7 @@ public sealed class HeraldMetrics
         _deliveryLatency = Meter.CreateHistogram("herald.delivery.latency", "s", "From notification accepted to delivery sent, by channel and priority.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         _deferrals = Meter.CreateCounter<long>("herald.deferrals", description: "Deliveries deferred at the gate by channel and reason (quiet_hours, frequency_cap, rate_limit).");
-        _suppressions = Meter.CreateCounter<long>("herald.suppressions", description: "Deliveries suppressed at the gate by channel and reason (suppression_list, preference, duplicate).");
+        _suppressions = Meter.CreateCounter<long>("herald.suppressions", description: "Deliveries suppressed at the gate by channel and reason (suppression_list, preference, duplicate, urgent_ceiling, expired, escalation_read).");
         _callbackLag = Meter.CreateHistogram("herald.callback.lag", "s", "Inbound provider status callbacks: from the provider's event time (or receipt) to applied.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         _callbacks = Meter.CreateCounter<long>("herald.callbacks", description: "Inbound provider status callbacks by provider and result (applied, rejected, unknown_message, unknown_provider).");

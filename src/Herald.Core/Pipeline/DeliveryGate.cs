@@ -10,12 +10,14 @@ namespace Herald.Core.Pipeline;
 
 /// <summary>
 /// The gate, run at claim time so a preference changed while a delivery waited is honoured: opt-outs, quiet hours,
-/// frequency caps and rate limits (urgent bypasses these), then content dedup (for every priority).
+/// frequency caps and rate limits (urgent bypasses these, and meets its own ceiling instead), then content dedup over
+/// the event type's window (urgent only where configured).
 /// </summary>
 public sealed class DeliveryGate : IDispatchGate
 {
     private readonly PipelineOptions _options;
     private readonly Dictionary<Channel, RateLimit> _limits = [];
+    private readonly Dictionary<Channel, RateLimit> _ceilings = [];
 
     private readonly HeraldMetrics? _metrics;
 
@@ -34,13 +36,29 @@ public sealed class DeliveryGate : IDispatchGate
                 _limits[channel] = RateLimit.Parse(spec);
             }
         }
+
+        foreach (var (name, spec) in _options.UrgentCeilings)
+        {
+            if (ChannelNames.TryParseChannel(name, out var channel) && RateLimit.ParseOptional(spec) is { } ceiling)
+            {
+                _ceilings[channel] = ceiling;
+            }
+        }
     }
 
     /// <summary>The window of a preference rule's frequency cap ("at most N per day").</summary>
     public static readonly TimeSpan FrequencyCapWindow = TimeSpan.FromDays(1);
 
-    public TimeSpan Lookback(Channel channel) =>
-        _limits.TryGetValue(channel, out var limit) && limit.Window > _options.DedupWindow ? limit.Window : _options.DedupWindow;
+    public TimeSpan Lookback(Channel channel)
+    {
+        var lookback = _options.DedupWindow;
+        if (_limits.TryGetValue(channel, out var limit) && limit.Window > lookback)
+        {
+            lookback = limit.Window;
+        }
+
+        return _ceilings.TryGetValue(channel, out var ceiling) && ceiling.Window > lookback ? ceiling.Window : lookback;
+    }
 
     public GateDecision Decide(Delivery delivery, IGateContext context, DateTimeOffset now)
     {
@@ -136,14 +154,36 @@ public sealed class DeliveryGate : IDispatchGate
                 }
             }
         }
-
-        if (context.SentSameContent(delivery.RecipientId, delivery.Channel, delivery.ContentHash, delivery.NotificationId, now - _options.DedupWindow))
+        else if (_ceilings.TryGetValue(delivery.Channel, out var ceiling))
         {
-            return (new GateDecision.Suppress("gate", $"duplicate content sent within {_options.DedupWindow.TotalMinutes:0} min"), "duplicate");
+            // Suppressed, not deferred: an urgent message is worth little an hour late, and a loop deferred would only pile
+            // up a backlog that floods the user when the window opens. Every priority's sends of the event type count.
+            var sends = context.RecentSends(delivery.RecipientId, delivery.Channel, now - ceiling.Window, delivery.EventType);
+            if (sends.Count >= ceiling.Count)
+            {
+                return (new GateDecision.Suppress("gate", $"urgent ceiling of {ceiling.Count} {wire} per {Describe(ceiling.Window)} for {delivery.EventType} reached ({sends.Count} sent since {Format(now - ceiling.Window)})"), "urgent_ceiling");
+            }
+        }
+
+        var dedup = context.Dedup(delivery.EventType);
+        var dedupWindow = dedup?.Window ?? _options.DedupWindow;
+        if (dedupWindow > TimeSpan.Zero && (delivery.Priority != Priority.Urgent || (dedup?.Urgent ?? _options.DedupUrgent))
+            && context.SameContentSent(delivery.RecipientId, delivery.Channel, delivery.ContentHash, delivery.NotificationId, now - dedupWindow) is { } earlier)
+        {
+            return (new GateDecision.Suppress("gate", $"duplicate of delivery {earlier}: same content sent within {Describe(dedupWindow)}"), "duplicate");
         }
 
         return (GateDecision.Go, "none");
     }
+
+    /// <summary>A window as people write it: 90 s, 10 min, 1 h, 1 d.</summary>
+    private static string Describe(TimeSpan window) => window switch
+    {
+        _ when window.TotalDays >= 1 && window.TotalDays == Math.Floor(window.TotalDays) => $"{window.TotalDays:0} d",
+        _ when window.TotalHours >= 1 && window.TotalHours == Math.Floor(window.TotalHours) => $"{window.TotalHours:0} h",
+        _ when window.TotalMinutes >= 1 && window.TotalMinutes == Math.Floor(window.TotalMinutes) => $"{window.TotalMinutes:0} min",
+        _ => string.Create(CultureInfo.InvariantCulture, $"{window.TotalSeconds:0.###} s"),
+    };
 
     private static string Days(SendWindow window) =>
         string.Join(',', window.Days.Select(d => d.ToString()[..3].ToLowerInvariant()));

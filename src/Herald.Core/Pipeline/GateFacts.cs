@@ -1,11 +1,12 @@
 using Herald.Core.Domain;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
+using Herald.Core.Templates;
 
 namespace Herald.Core.Pipeline;
 
 /// <summary>One delivery the gate counts as sent: claimed (sending or beyond) to this recipient on this channel.</summary>
-public readonly record struct RecentSend(string RecipientId, Channel Channel, DateTimeOffset ClaimedAt, string EventType, string ContentHash, string NotificationId);
+public readonly record struct RecentSend(string RecipientId, Channel Channel, DateTimeOffset ClaimedAt, string EventType, string ContentHash, string NotificationId, string DeliveryId);
 
 /// <summary>
 /// The gate's inputs for a whole claim batch, loaded set-based by the store before any decision, then read in memory:
@@ -19,12 +20,27 @@ public sealed class GateFacts : IGateContext
     private readonly Dictionary<(Channel, string), string> _suppressions = [];
     private readonly Dictionary<(string, Channel), List<RecentSend>> _sends = [];
     private readonly Dictionary<string, DateTimeOffset> _readAt = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TemplateDedup> _dedup = new(StringComparer.Ordinal);
 
     public void AddRules(string userId, IReadOnlyList<PreferenceRule> rules) => _rules[userId] = rules;
 
     public void AddSuppression(Channel channel, string address, string reason) => _suppressions[(channel, address)] = reason;
 
     public void AddReadAt(string notificationId, DateTimeOffset readAt) => _readAt[notificationId] = readAt;
+
+    /// <summary>The dedup setting of the template named like <paramref name="eventType"/> (its latest published version).</summary>
+    public void AddDedup(string eventType, TemplateDedup dedup)
+    {
+        ArgumentNullException.ThrowIfNull(dedup);
+        _dedup[eventType] = dedup;
+        if (dedup.Window is { } window && window > LongestDedupWindow)
+        {
+            LongestDedupWindow = window;
+        }
+    }
+
+    /// <summary>The longest dedup window among the loaded templates' settings: the sends must be loaded at least that far back.</summary>
+    public TimeSpan LongestDedupWindow { get; private set; } = TimeSpan.Zero;
 
     /// <summary>The latest claim time among the loaded sends (<see cref="DateTimeOffset.MinValue"/> when none).</summary>
     public DateTimeOffset LatestSend { get; private set; } = DateTimeOffset.MinValue;
@@ -48,18 +64,23 @@ public sealed class GateFacts : IGateContext
     public void Claimed(Delivery delivery, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        AddSend(new RecentSend(delivery.RecipientId, delivery.Channel, at, delivery.EventType, delivery.ContentHash, delivery.NotificationId));
+        AddSend(new RecentSend(delivery.RecipientId, delivery.Channel, at, delivery.EventType, delivery.ContentHash, delivery.NotificationId, delivery.Id));
     }
 
     /// <summary>
     /// How far back the store must load a recipient's sends on a channel for <paramref name="gate"/>'s decisions, given the
-    /// recipient's rules (frequency caps look back a day).
+    /// recipient's rules (frequency caps look back a day) and the longest template dedup window of the batch.
     /// </summary>
-    public static TimeSpan Lookback(IDispatchGate gate, Channel channel, IReadOnlyList<PreferenceRule> rules)
+    public static TimeSpan Lookback(IDispatchGate gate, Channel channel, IReadOnlyList<PreferenceRule> rules, TimeSpan longestDedupWindow = default)
     {
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(rules);
         var lookback = gate.Lookback(channel);
+        if (longestDedupWindow > lookback)
+        {
+            lookback = longestDedupWindow;
+        }
+
         foreach (var rule in rules)
         {
             if (rule.FrequencyCap is not null && lookback < DeliveryGate.FrequencyCapWindow)
@@ -92,9 +113,12 @@ public sealed class GateFacts : IGateContext
         return result;
     }
 
-    public bool SentSameContent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
-        _sends.TryGetValue((recipientId, channel), out var list) && list.Exists(s => s.ClaimedAt > since
-            && string.Equals(s.ContentHash, contentHash, StringComparison.Ordinal) && !string.Equals(s.NotificationId, notificationId, StringComparison.Ordinal));
+    public string? SameContentSent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
+        _sends.TryGetValue((recipientId, channel), out var list) && list.FindLastIndex(s => s.ClaimedAt > since
+            && string.Equals(s.ContentHash, contentHash, StringComparison.Ordinal) && !string.Equals(s.NotificationId, notificationId, StringComparison.Ordinal)) is var i and >= 0
+            ? list[i].DeliveryId : null;
+
+    public TemplateDedup? Dedup(string eventType) => _dedup.GetValueOrDefault(eventType);
 
     public string? Suppression(Channel channel, string address) => _suppressions.GetValueOrDefault((channel, address));
 

@@ -27,8 +27,29 @@ public sealed class PipelineOptions
 
     internal int ClaimSize(Channel channel) => channel == Channel.InApp ? ClaimBatch : LaneConcurrency;
 
-    /// <summary>Window of content dedup per recipient × event type × channel. Default 10 min.</summary>
+    /// <summary>
+    /// Window of content dedup per recipient × event type × channel, for event types whose template sets none
+    /// (<c>"dedup": {"window": ..}</c>). Default 10 min.
+    /// </summary>
     public TimeSpan DedupWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Whether content dedup applies to urgent deliveries of event types whose template does not say
+    /// (<c>"dedup": {"urgent": ..}</c>). Default false: two genuine identical alerts both go out.
+    /// </summary>
+    public bool DedupUrgent { get; set; }
+
+    /// <summary>
+    /// Urgent ceiling per channel as "count/window" (or "none"): an urgent delivery is suppressed when the recipient already
+    /// got count deliveries of the same event type on the channel within the window, so a runaway loop stops even though
+    /// urgent bypasses preferences and rate limits. Defaults sms 10/1h, email 10/1h, push 30/1h; in_app and webhook none.
+    /// </summary>
+    public Dictionary<string, string> UrgentCeilings { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["sms"] = "10/1h",
+        ["email"] = "10/1h",
+        ["push"] = "30/1h",
+    };
 
     /// <summary>
     /// Per-user per-channel rate limits on non-urgent deliveries, as "count/window" (window: s, m, h, d).

@@ -23,4 +23,8 @@ public sealed record RateLimit(int Count, TimeSpan Window)
 
         return new RateLimit(count, window);
     }
+
+    /// <summary>A limit that may be switched off: "none" (or empty) is no limit, anything else as <see cref="Parse"/>.</summary>
+    public static RateLimit? ParseOptional(string? spec) =>
+        string.IsNullOrWhiteSpace(spec) || spec.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? null : Parse(spec);
 }

@@ -29,8 +29,14 @@ public interface IGateContext
     /// <summary>Claim times (ascending) of deliveries sent or being sent to this recipient on this channel since <paramref name="since"/>.</summary>
     IReadOnlyList<DateTimeOffset> RecentSends(string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null);
 
-    /// <summary>True when another notification's delivery with the same content hash was sent since <paramref name="since"/>.</summary>
-    bool SentSameContent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since);
+    /// <summary>
+    /// The id of the latest delivery of another notification with the same content hash sent since <paramref name="since"/>,
+    /// or null: the earlier delivery a duplicate is suppressed for.
+    /// </summary>
+    string? SameContentSent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since);
+
+    /// <summary>The content-dedup setting of the latest published template named like <paramref name="eventType"/>, or null.</summary>
+    Templates.TemplateDedup? Dedup(string eventType);
 
     /// <summary>The reason the address is on the suppression list for this channel, or null.</summary>
     string? Suppression(Channel channel, string address);
@@ -44,8 +50,9 @@ public interface IDispatchGate
     GateDecision Decide(Delivery delivery, IGateContext context, DateTimeOffset now);
 
     /// <summary>
-    /// How far back <see cref="Decide"/> reads a recipient's sends on <paramref name="channel"/> (rate limit and dedup windows),
-    /// so a store that loads the facts for a batch up front knows what to load. Frequency caps add their own day.
+    /// How far back <see cref="Decide"/> reads a recipient's sends on <paramref name="channel"/> (rate limit, urgent ceiling and
+    /// default dedup windows), so a store that loads the facts for a batch up front knows what to load. Frequency caps add
+    /// their own day, and a template's own dedup window (<see cref="IGateContext.Dedup"/>) its window.
     /// </summary>
     TimeSpan Lookback(Channel channel) => TimeSpan.FromDays(1);
 }

@@ -8,13 +8,15 @@ namespace Herald.Core.Templates;
 /// Handlebars templates (push: title, body, data{}; email: subject, html, text; sms: body;
 /// in_app: title, body, action_url, icon; webhook: payload{} of any shape).
 /// <see cref="Locales"/> maps a locale tag (e.g. "fr", "fr-CA") to per-channel overrides of the same shape.
+/// <see cref="Dedup"/> is the content-dedup setting the gate applies to the event type named like the template.
 /// </summary>
 public sealed record TemplateDefinition(
     string TemplateId,
     int Version,
     IReadOnlyList<string> Variables,
     IReadOnlyDictionary<Channel, JsonObject> Channels,
-    IReadOnlyDictionary<string, IReadOnlyDictionary<Channel, JsonObject>> Locales);
+    IReadOnlyDictionary<string, IReadOnlyDictionary<Channel, JsonObject>> Locales,
+    TemplateDedup? Dedup = null);
 
 /// <summary>A template could not be rendered or validated. <see cref="Field"/> names the offending variable or part.</summary>
 public sealed class TemplateException(string field, string message) : Exception(message)

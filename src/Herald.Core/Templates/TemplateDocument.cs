@@ -4,7 +4,8 @@ using Herald.Core.Domain;
 namespace Herald.Core.Templates;
 
 /// <summary>
-/// The stored form of a template version: <c>{"variables": [..], "channels": {"email": {..}}, "locales": {"fr": {"email": {..}}}}</c>,
+/// The stored form of a template version: <c>{"variables": [..], "channels": {"email": {..}}, "locales": {"fr": {"email": {..}}},
+/// "dedup": {"window": "PT1H", "urgent": true}}</c>,
 /// the same shape the API accepts.
 /// </summary>
 public static class TemplateDocument
@@ -45,7 +46,7 @@ public static class TemplateDocument
             }
         }
 
-        var definition = new TemplateDefinition(templateId, version, variables, channels, locales);
+        var definition = new TemplateDefinition(templateId, version, variables, channels, locales, TemplateDedup.Parse(document["dedup"]));
         TemplateRenderer.Validate(definition);
         return definition;
     }

@@ -140,14 +140,39 @@ internal static class TemplatesEndpoints
     }
 
     /// <summary>The stored template document of a create request (or of a draft being previewed).</summary>
-    private static JsonObject Document(TemplateRequest r) => new()
+    private static JsonObject Document(TemplateRequest r)
     {
-        ["variables"] = new JsonArray([.. (r.Variables ?? []).Select(v => (JsonNode?)JsonValue.Create(v))]),
-        ["channels"] = r.Channels?.DeepClone(),
-        ["locales"] = r.Locales?.DeepClone(),
-    };
+        var document = new JsonObject
+        {
+            ["variables"] = new JsonArray([.. (r.Variables ?? []).Select(v => (JsonNode?)JsonValue.Create(v))]),
+            ["channels"] = r.Channels?.DeepClone(),
+            ["locales"] = r.Locales?.DeepClone(),
+        };
+        // Only when given, so documents of templates without it stay as they were (the CLI compares them).
+        if (r.Dedup is { } dedup)
+        {
+            var node = new JsonObject();
+            if (dedup.Window is not null)
+            {
+                node["window"] = dedup.Window;
+            }
 
-    private static TemplateVersionResponse ToResponse(StoredTemplate t, bool withDefinition) =>
-        new(t.TemplateId, t.Version, t.Published ? "published" : "draft", t.Description, t.CreatedAt, t.PublishedAt,
-            withDefinition ? JsonNode.Parse(t.Definition) as JsonObject : null);
+            if (dedup.Urgent is { } urgent)
+            {
+                node["urgent"] = urgent;
+            }
+
+            document["dedup"] = node;
+        }
+
+        return document;
+    }
+
+    private static TemplateVersionResponse ToResponse(StoredTemplate t, bool withDefinition)
+    {
+        var definition = JsonNode.Parse(t.Definition) as JsonObject;
+        var dedup = TemplateDedup.FromStored(definition?["dedup"]?.ToJsonString());
+        return new(t.TemplateId, t.Version, t.Published ? "published" : "draft", t.Description, t.CreatedAt, t.PublishedAt, withDefinition ? definition : null,
+            dedup is null ? null : new TemplateDedupDto(dedup.Window is { } w ? System.Xml.XmlConvert.ToString(w) : null, dedup.Urgent));
+    }
 }

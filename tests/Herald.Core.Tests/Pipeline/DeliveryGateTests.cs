@@ -2,6 +2,7 @@ using Herald.Core.Domain;
 using Herald.Core.Pipeline;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
+using Herald.Core.Templates;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Core.Tests.Pipeline;
@@ -227,23 +228,107 @@ public class DeliveryGateTests
         };
 
         Gate(ThreeSmsPerHour()).Decide(Delivery(Channel.Sms, Priority.Urgent), context, Now).ShouldBe(GateDecision.Go);
-        context.SendQueries.ShouldBeEmpty();
+        context.SendQueries.ShouldBe([(Channel.Sms, Now.AddHours(-1), "order.shipped")], "only the urgent ceiling's count, per event type");
     }
 
     [Theory]
-    [InlineData(Priority.Urgent)]
     [InlineData(Priority.Normal)]
     [InlineData(Priority.Low)]
-    public void Decide_SameContentSentRecently_SuppressesForEveryPriority(Priority priority)
+    public void Decide_SameContentSentRecently_SuppressesNamingTheEarlierDelivery(Priority priority)
     {
-        var context = new FakeGateContext { SameContent = true };
+        var context = new FakeGateContext { EarlierDelivery = "dlv_earlier" };
 
         var decision = Gate().Decide(Delivery(Channel.Sms, priority), context, Now);
 
         var suppress = decision.ShouldBeOfType<GateDecision.Suppress>();
         suppress.Stage.ShouldBe("gate");
-        suppress.Reason.ShouldBe("duplicate content sent within 10 min");
+        suppress.Reason.ShouldBe("duplicate of delivery dlv_earlier: same content sent within 10 min");
         context.ContentQueries.ShouldBe([("u1", Channel.Sms, "hash-1", "ntf_1", Now.AddMinutes(-10))]);
+    }
+
+    [Fact]
+    public void Decide_UrgentSameContentByDefault_ProceedsWithoutLooking()
+    {
+        var context = new FakeGateContext { EarlierDelivery = "dlv_earlier" };
+
+        Gate().Decide(Delivery(Channel.Sms, Priority.Urgent), context, Now).ShouldBe(GateDecision.Go);
+        context.ContentQueries.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Decide_UrgentSameContentWithDedupUrgentOption_Suppresses()
+    {
+        var context = new FakeGateContext { EarlierDelivery = "dlv_earlier" };
+
+        Gate(new PipelineOptions { DedupUrgent = true }).Decide(Delivery(Channel.Sms, Priority.Urgent), context, Now).ShouldBeOfType<GateDecision.Suppress>();
+    }
+
+    [Fact]
+    public void Decide_UrgentSameContentWhoseTemplateDedupsUrgent_SuppressesOverTheTemplateWindow()
+    {
+        var context = new FakeGateContext { EarlierDelivery = "dlv_earlier", DedupByEventType = { ["order.shipped"] = new TemplateDedup(TimeSpan.FromHours(1), Urgent: true) } };
+
+        var decision = Gate().Decide(Delivery(Channel.Sms, Priority.Urgent), context, Now);
+
+        decision.ShouldBeOfType<GateDecision.Suppress>().Reason.ShouldBe("duplicate of delivery dlv_earlier: same content sent within 1 h");
+        context.ContentQueries.ShouldBe([("u1", Channel.Sms, "hash-1", "ntf_1", Now.AddHours(-1))]);
+    }
+
+    [Fact]
+    public void Decide_SameContentWhoseTemplateWindowIsZero_ProceedsWithoutLooking()
+    {
+        var context = new FakeGateContext { EarlierDelivery = "dlv_earlier", DedupByEventType = { ["order.shipped"] = new TemplateDedup(TimeSpan.Zero, null) } };
+
+        Gate().Decide(Delivery(Channel.Sms), context, Now).ShouldBe(GateDecision.Go);
+        context.ContentQueries.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Decide_SameContentWhoseTemplateSetsOnlyUrgent_UsesTheGlobalWindow()
+    {
+        var context = new FakeGateContext { EarlierDelivery = "dlv_earlier", DedupByEventType = { ["order.shipped"] = new TemplateDedup(null, Urgent: true) } };
+
+        Gate(new PipelineOptions { DedupWindow = TimeSpan.FromMinutes(3) }).Decide(Delivery(Channel.Sms, Priority.Urgent), context, Now).ShouldBeOfType<GateDecision.Suppress>();
+        context.ContentQueries.ShouldBe([("u1", Channel.Sms, "hash-1", "ntf_1", Now.AddMinutes(-3))]);
+    }
+
+    [Fact]
+    public void Decide_UrgentAtTheCeiling_SuppressesNamingTheCeiling()
+    {
+        var context = new FakeGateContext();
+        for (var i = 1; i <= 10; i++)
+        {
+            context.Sends.Add((Channel.Sms, Now.AddMinutes(-i * 5)));
+        }
+
+        var decision = Gate().Decide(Delivery(Channel.Sms, Priority.Urgent), context, Now);
+
+        var suppress = decision.ShouldBeOfType<GateDecision.Suppress>();
+        suppress.Status.ShouldBe(DeliveryStatus.Suppressed);
+        suppress.Reason.ShouldBe("urgent ceiling of 10 sms per 1 h for order.shipped reached (10 sent since 2026-05-01 20:30:00Z)");
+    }
+
+    [Fact]
+    public void Decide_UrgentCeilingSetToNone_Proceeds()
+    {
+        var context = new FakeGateContext();
+        for (var i = 1; i <= 20; i++)
+        {
+            context.Sends.Add((Channel.Sms, Now.AddMinutes(-i)));
+        }
+
+        var options = new PipelineOptions { UrgentCeilings = new(StringComparer.Ordinal) { ["sms"] = "none" } };
+
+        Gate(options).Decide(Delivery(Channel.Sms, Priority.Urgent), context, Now).ShouldBe(GateDecision.Go);
+    }
+
+    [Fact]
+    public void Lookback_UrgentCeilingLongerThanTheRateLimit_CoversTheCeiling()
+    {
+        var options = new PipelineOptions { UrgentCeilings = new(StringComparer.Ordinal) { ["in_app"] = "5/6h" } };
+
+        Gate(options).Lookback(Channel.InApp).ShouldBe(TimeSpan.FromHours(6));
+        Gate(options).Lookback(Channel.Webhook).ShouldBe(TimeSpan.FromMinutes(10));
     }
 
     [Fact]
@@ -261,6 +346,14 @@ public class DeliveryGateTests
         Should.Throw<FormatException>(() => Gate(new PipelineOptions { RateLimits = new() { ["sms"] = "3/0s" } }));
     }
 
+    [Theory]
+    [InlineData("ten/1h")]
+    [InlineData("10/0s")]
+    public void Constructor_MalformedUrgentCeiling_ThrowsFormatException(string spec)
+    {
+        Should.Throw<FormatException>(() => Gate(new PipelineOptions { UrgentCeilings = new(StringComparer.Ordinal) { ["sms"] = spec } }));
+    }
+
     /// <summary>The gate's own input: rules per user and send times the test sets, with the queries the gate made.</summary>
     private sealed class FakeGateContext : IGateContext
     {
@@ -268,7 +361,11 @@ public class DeliveryGateTests
 
         public List<(Channel Channel, DateTimeOffset At)> Sends { get; } = [];
 
-        public bool SameContent { get; init; }
+        public string? EarlierDelivery { get; init; }
+
+        public Dictionary<string, TemplateDedup> DedupByEventType { get; } = [];
+
+        public TemplateDedup? Dedup(string eventType) => DedupByEventType.GetValueOrDefault(eventType);
 
         public Dictionary<(Channel, string), string> Suppressed { get; } = [];
 
@@ -290,10 +387,10 @@ public class DeliveryGateTests
             return [.. Sends.Where(s => s.Channel == channel && s.At > since).Select(s => s.At).Order()];
         }
 
-        public bool SentSameContent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since)
+        public string? SameContentSent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since)
         {
             ContentQueries.Add((recipientId, channel, contentHash, notificationId, since));
-            return SameContent;
+            return EarlierDelivery;
         }
     }
 }

@@ -2,6 +2,7 @@ using Herald.Core.Domain;
 using Herald.Core.Pipeline;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
+using Herald.Core.Templates;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Core.Tests.Pipeline;
@@ -17,6 +18,8 @@ public sealed class GateFactsTests
     private static Delivery Sms(int i, string recipient = "u1", string eventType = "order.shipped", string? hash = null) =>
         new($"dlv_{i}", $"ntf_{i}", recipient, eventType, Channel.Sms, Priority.Normal, "+15550001", null, null, DeliveryStatus.Queued, 0, null, "{}",
             hash ?? $"hash-{i}", Now, null, null, Now, Now);
+
+    private static Delivery Urgent(Delivery d) => d with { Priority = Priority.Urgent };
 
     /// <summary>Decides a batch in order, as the store does: every claim is counted by the decisions after it.</summary>
     private static List<GateDecision> DecideBatch(DeliveryGate gate, GateFacts facts, IEnumerable<Delivery> batch)
@@ -40,8 +43,8 @@ public sealed class GateFactsTests
     public void Decide_BatchOfOneRecipient_RateLimitCountsLoadedSendsAndEarlierClaims()
     {
         var facts = new GateFacts();
-        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-30), "order.shipped", "old", "ntf_old"));
-        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddHours(-2), "order.shipped", "older", "ntf_older")); // outside the hour
+        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-30), "order.shipped", "old", "ntf_old", "dlv_ntf_old"));
+        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddHours(-2), "order.shipped", "older", "ntf_older", "dlv_ntf_older")); // outside the hour
 
         var decisions = DecideBatch(Gate(), facts, Enumerable.Range(0, 5).Select(i => Sms(i)));
 
@@ -56,7 +59,7 @@ public sealed class GateFactsTests
         var decisions = DecideBatch(Gate("100/1h"), new GateFacts(), [Sms(1, hash: "same"), Sms(2, hash: "same"), Sms(3, recipient: "u2", hash: "same")]);
 
         decisions[0].ShouldBe(GateDecision.Go);
-        decisions[1].ShouldBeOfType<GateDecision.Suppress>().Reason.ShouldStartWith("duplicate content");
+        decisions[1].ShouldBeOfType<GateDecision.Suppress>().Reason.ShouldBe("duplicate of delivery dlv_1: same content sent within 10 min");
         decisions[2].ShouldBe(GateDecision.Go, "another recipient");
     }
 
@@ -64,9 +67,9 @@ public sealed class GateFactsTests
     public void RecentSends_EventTypePattern_FiltersLikeTheStores()
     {
         var facts = new GateFacts();
-        facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-3), "order.shipped", "a", "n1"));
-        facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-2), "order.paid", "b", "n2"));
-        facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-1), "orders.x", "c", "n3"));
+        facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-3), "order.shipped", "a", "n1", "dlv_n1"));
+        facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-2), "order.paid", "b", "n2", "dlv_n2"));
+        facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-1), "orders.x", "c", "n3", "dlv_n3"));
 
         facts.RecentSends("u1", Channel.Email, Now.AddHours(-1)).Count.ShouldBe(3);
         facts.RecentSends("u1", Channel.Email, Now.AddHours(-1), "order.*").ShouldBe([Now.AddMinutes(-3), Now.AddMinutes(-2)]);
@@ -76,14 +79,93 @@ public sealed class GateFactsTests
     }
 
     [Fact]
-    public void SentSameContent_OwnNotification_NotADuplicate()
+    public void SameContentSent_OwnNotification_NotADuplicate()
     {
         var facts = new GateFacts();
-        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-1), "order.shipped", "h", "ntf_1"));
+        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-1), "order.shipped", "h", "ntf_1", "dlv_ntf_1"));
 
-        facts.SentSameContent("u1", Channel.Sms, "h", "ntf_1", Now.AddMinutes(-10)).ShouldBeFalse();
-        facts.SentSameContent("u1", Channel.Sms, "h", "ntf_2", Now.AddMinutes(-10)).ShouldBeTrue();
-        facts.SentSameContent("u1", Channel.Sms, "h", "ntf_2", Now).ShouldBeFalse();
+        facts.SameContentSent("u1", Channel.Sms, "h", "ntf_1", Now.AddMinutes(-10)).ShouldBeNull();
+        facts.SameContentSent("u1", Channel.Sms, "h", "ntf_2", Now.AddMinutes(-10)).ShouldBe("dlv_ntf_1");
+        facts.SameContentSent("u1", Channel.Sms, "h", "ntf_2", Now).ShouldBeNull();
+    }
+
+    [Fact]
+    public void SameContentSent_SeveralEarlierSends_NamesTheLatest()
+    {
+        var facts = new GateFacts();
+        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-5), "order.shipped", "h", "ntf_1", "dlv_1"));
+        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-2), "order.shipped", "h", "ntf_2", "dlv_2"));
+        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-1), "order.shipped", "other", "ntf_3", "dlv_3"));
+
+        facts.SameContentSent("u1", Channel.Sms, "h", "ntf_4", Now.AddMinutes(-10)).ShouldBe("dlv_2");
+    }
+
+    [Fact]
+    public void Decide_ElevenUrgentSmsOfOneEventTypeInABatch_TheEleventhIsSuppressedOthersProceed()
+    {
+        var gate = Gate();
+        var facts = new GateFacts();
+        // Two sent earlier in the hour (one normal: every priority counts), one before it (does not).
+        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddHours(-2), "otp.login", "h-old", "ntf_old", "dlv_old"));
+        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-40), "otp.login", "h-a", "ntf_a", "dlv_a"));
+        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-30), "otp.login", "h-b", "ntf_b", "dlv_b"));
+        var batch = Enumerable.Range(1, 9).Select(i => Urgent(Sms(i, eventType: "otp.login")))
+            .Append(Urgent(Sms(10, eventType: "otp.reset")))
+            .Append(Urgent(Sms(11, recipient: "u2", eventType: "otp.login")))
+            .ToList();
+
+        var decisions = DecideBatch(gate, facts, batch);
+
+        decisions.Take(8).ShouldAllBe(d => d == GateDecision.Go, "2 loaded + 8 claimed in the batch make 10");
+        var ninth = decisions[8].ShouldBeOfType<GateDecision.Suppress>();
+        ninth.Status.ShouldBe(DeliveryStatus.Suppressed);
+        ninth.Reason.ShouldBe("urgent ceiling of 10 sms per 1 h for otp.login reached (10 sent since 2026-05-01 11:00:00Z)");
+        decisions[9].ShouldBe(GateDecision.Go, "another event type");
+        decisions[10].ShouldBe(GateDecision.Go, "another recipient");
+    }
+
+    [Fact]
+    public void Decide_DuplicateWithinTheTemplateWindow_SuppressedNamingTheEarlierDelivery()
+    {
+        var gate = Gate();
+        var facts = new GateFacts();
+        facts.AddDedup("order.shipped", new TemplateDedup(TimeSpan.FromHours(1), null));
+        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-45), "order.shipped", "same", "ntf_first", "dlv_first"));
+
+        var decision = gate.Decide(Sms(2, hash: "same"), facts, Now);
+
+        decision.ShouldBeOfType<GateDecision.Suppress>().Reason.ShouldBe("duplicate of delivery dlv_first: same content sent within 1 h");
+    }
+
+    [Fact]
+    public void Decide_TemplateWindowZero_DuplicatesProceed()
+    {
+        var gate = Gate(sms: "100/1h");
+        var facts = new GateFacts();
+        facts.AddDedup("order.shipped", new TemplateDedup(TimeSpan.Zero, null));
+
+        var decisions = DecideBatch(gate, facts, [Sms(1, hash: "same"), Sms(2, hash: "same")]);
+
+        decisions.ShouldAllBe(d => d == GateDecision.Go);
+    }
+
+    [Fact]
+    public void Decide_TwoIdenticalUrgentAlerts_BothProceed()
+    {
+        var decisions = DecideBatch(Gate(), new GateFacts(), [Urgent(Sms(1, hash: "declined")), Urgent(Sms(2, hash: "declined"))]);
+
+        decisions.ShouldAllBe(d => d == GateDecision.Go);
+    }
+
+    [Fact]
+    public void Lookback_TemplateDedupWindowLongerThanTheGate_CoversIt()
+    {
+        var facts = new GateFacts();
+        facts.AddDedup("a", new TemplateDedup(TimeSpan.FromHours(5), null));
+        facts.AddDedup("b", new TemplateDedup(null, true));
+
+        facts.LongestDedupWindow.ShouldBe(TimeSpan.FromHours(5));
+        GateFacts.Lookback(Gate(), Channel.Sms, [], facts.LongestDedupWindow).ShouldBe(TimeSpan.FromHours(5));
     }
 
     [Fact]

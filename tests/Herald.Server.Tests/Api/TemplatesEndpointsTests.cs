@@ -121,6 +121,66 @@ public sealed class TemplatesEndpointsTests(HeraldServerFixture server) : IClass
     }
 
     [Fact]
+    public async Task Create_WithDedup_StoredInTheDocumentAndShownOnEveryVersion()
+    {
+        var id = HeraldServerFixture.NewId("tpl");
+        var request = Request(id);
+        request["dedup"] = new JsonObject { ["window"] = "PT1H", ["urgent"] = true };
+
+        using var created = await Client.PostJsonAsync("/api/v1/templates", request);
+        await created.ShouldHaveStatusAsync(201);
+
+        var version = (await Client.GetJsonAsync($"/api/v1/templates/{id}"))["versions"]![0]!;
+        version["dedup"]!.Str("window").ShouldBe("PT1H");
+        version["dedup"]!["urgent"]!.GetValue<bool>().ShouldBeTrue();
+        version["definition"]!["dedup"]!.ToJsonString().ShouldBe("{\"window\":\"PT1H\",\"urgent\":true}");
+        var listed = (await Client.GetJsonAsync("/api/v1/templates"))["templates"]!.AsArray().Single(t => t!.Str("template_id") == id)!;
+        listed["dedup"]!.Str("window").ShouldBe("PT1H");
+    }
+
+    [Fact]
+    public async Task Create_WithoutDedup_NoDedupShown()
+    {
+        var id = HeraldServerFixture.NewId("tpl");
+        using var created = await Client.PostJsonAsync("/api/v1/templates", Request(id));
+        await created.ShouldHaveStatusAsync(201);
+
+        var version = (await Client.GetJsonAsync($"/api/v1/templates/{id}"))["versions"]![0]!;
+
+        version["dedup"].ShouldBeNull();
+        version["definition"]!["dedup"].ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData("P2D")]
+    [InlineData("-PT1M")]
+    [InlineData("an hour")]
+    public async Task Create_DedupWindowOutOfRange_Returns400NamingDedupWindow(string window)
+    {
+        var id = HeraldServerFixture.NewId("tpl");
+        var request = Request(id);
+        request["dedup"] = new JsonObject { ["window"] = window };
+
+        using var response = await Client.PostJsonAsync("/api/v1/templates", request);
+
+        (await response.ShouldBeProblemAsync(400, "validation", "dedup.window")).Detail().ShouldContain("PT0S (off) to P1D");
+    }
+
+    [Fact]
+    public async Task OpenApi_TemplateSchemas_DocumentDedup()
+    {
+        using var anonymous = server.CreateClient();
+
+        var schemas = (await anonymous.GetJsonAsync("/openapi/v1.json"))["components"]!["schemas"]!;
+
+        schemas["TemplateRequest"]!["properties"]!["dedup"].ShouldNotBeNull();
+        schemas["TemplateVersionResponse"]!["properties"]!["dedup"].ShouldNotBeNull();
+        var dedup = schemas["TemplateDedupDto"]!["properties"]!;
+        dedup["window"].ShouldNotBeNull();
+        dedup["urgent"].ShouldNotBeNull();
+    }
+
+    [Fact]
     public async Task Preview_EmailWithHtmlInData_EscapesHtmlPartButNotTextPart()
     {
         var id = HeraldServerFixture.NewId("tpl");

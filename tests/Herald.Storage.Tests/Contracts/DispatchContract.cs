@@ -13,12 +13,17 @@ internal static class DispatchSamples
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
     public static readonly CancellationToken None = CancellationToken.None;
 
-    public static DeliveryGate Gate(Dictionary<string, string>? rateLimits = null)
+    public static DeliveryGate Gate(Dictionary<string, string>? rateLimits = null, Dictionary<string, string>? urgentCeilings = null)
     {
         var options = new PipelineOptions();
         if (rateLimits is not null)
         {
             options.RateLimits = rateLimits;
+        }
+
+        if (urgentCeilings is not null)
+        {
+            options.UrgentCeilings = urgentCeilings;
         }
 
         return new DeliveryGate(Options.Create(options));
@@ -226,8 +231,65 @@ public abstract class DispatchContract
         second.ShouldBeEmpty();
         var dup = await DispatchSamples.GetAsync(s, "dlv_2");
         dup.Status.ShouldBe(DeliveryStatus.Suppressed);
-        dup.LastError!.ShouldStartWith("duplicate content");
+        dup.LastError.ShouldBe("duplicate of delivery dlv_1: same content sent within 10 min");
     }
+
+    [Fact]
+    public async Task ClaimDueAsync_FourClaimersRaceOnOneUserUrgent_UrgentCeilingHoldsExactly()
+    {
+        await using var s = await OpenAsync();
+        var all = Enumerable.Range(0, 16).Select(i => D($"dlv_{i:00}", "ntf_1", due: Now.AddMilliseconds(-i), priority: Priority.Urgent)).ToList();
+        await DispatchSamples.SeedAsync(s, "ntf_1", all);
+        var gate = DispatchSamples.Gate(urgentCeilings: new Dictionary<string, string> { ["sms"] = "5/1h" });
+
+        async Task<List<Delivery>> ClaimerAsync(string owner)
+        {
+            var mine = new List<Delivery>();
+            while (true)
+            {
+                var batch = await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Urgent, Now, Now + Lease, owner, 2, gate, None);
+                mine.AddRange(batch);
+                if (await s.Dispatch.NextDueAsync(Channel.Sms, Priority.Urgent, None) is not { } next || next > Now)
+                {
+                    return mine;
+                }
+            }
+        }
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => ClaimerAsync($"lane-{i}")))).WaitAsync(TimeSpan.FromSeconds(60));
+
+        results.SelectMany(r => r).Select(d => d.Id).Distinct().Count().ShouldBe(5);
+        var statuses = await s.Queries.GetDeliveriesAsync("ntf_1", None);
+        statuses.Count(d => d.Status == DeliveryStatus.Sending).ShouldBe(5);
+        var stopped = statuses.Where(d => d.Status == DeliveryStatus.Suppressed).ToList();
+        stopped.Count.ShouldBe(11);
+        stopped.ShouldAllBe(d => d.LastError == "urgent ceiling of 5 sms per 1 h for order.shipped reached (5 sent since 2026-05-01 11:00:00Z)");
+        (await s.Queries.GetTraceAsync("ntf_1", None)).Count(t => t.Decision == "suppressed" && t.Reason.StartsWith("urgent ceiling", StringComparison.Ordinal)).ShouldBe(11);
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_TemplateDedupWindows_ReadFromTheLatestPublishedVersion()
+    {
+        await using var s = await OpenAsync();
+        // The template named like the event type sets a 1 h window; a later draft (not published) would turn it off.
+        var v1 = await s.Templates.AddTemplateVersionAsync("order.shipped", null, Template("PT1H"), Now, None);
+        await s.Templates.PublishTemplateAsync("order.shipped", v1, Now, None);
+        await s.Templates.AddTemplateVersionAsync("order.shipped", null, Template("PT0S"), Now, None);
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1", hash: "same")]);
+        await DispatchSamples.SeedAsync(s, "ntf_2", [D("dlv_2", "ntf_2", due: Now.AddMinutes(30), hash: "same")]);
+        await DispatchSamples.SeedAsync(s, "ntf_3", [D("dlv_3", "ntf_3", due: Now.AddMinutes(31), hash: "same")]);
+
+        (await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Now, Now + Lease, "lane-a", 10, _gate, None)).Select(d => d.Id).ShouldBe(["dlv_1"]);
+        (await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Now.AddMinutes(30), Now + Lease, "lane-a", 10, _gate, None)).ShouldBeEmpty();
+        await s.Templates.PublishTemplateAsync("order.shipped", v1 + 1, Now, None);
+        var third = await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Now.AddMinutes(31), Now + Lease, "lane-a", 10, _gate, None);
+
+        (await DispatchSamples.GetAsync(s, "dlv_2")).LastError.ShouldBe("duplicate of delivery dlv_1: same content sent within 1 h");
+        third.Select(d => d.Id).ShouldBe(["dlv_3"], "the published window 0 turns dedup off");
+    }
+
+    private static string Template(string window) =>
+        "{\"variables\": [], \"channels\": {\"sms\": {\"body\": \"hi\"}}, \"dedup\": {\"window\": \"" + window + "\"}}";
 
     [Fact]
     public async Task ClaimDueAsync_SameContentTwiceInOneBatch_SecondSuppressed()

@@ -298,7 +298,7 @@ public sealed class PostgresRelayTests
         (await DispatchSamples.GetAsync(s, "dlv_stop")).Status.ShouldBe(DeliveryStatus.Suppressed);
         var dup = await DispatchSamples.GetAsync(s, "dlv_dup_b");
         dup.Status.ShouldBe(DeliveryStatus.Suppressed);
-        dup.LastError.ShouldNotBeNull().ShouldStartWith("duplicate content");
+        dup.LastError.ShouldBe("duplicate of delivery dlv_dup_a: same content sent within 10 min");
     }
 
     [Fact]
@@ -317,6 +317,24 @@ public sealed class PostgresRelayTests
         var stored = await s.Queries.GetDeliveriesAsync("ntf_1", None);
         stored.Count(d => d.Status == DeliveryStatus.Sending).ShouldBe(5);
         stored.Count(d => d.Status == DeliveryStatus.Deferred).ShouldBe(19);
+    }
+
+    [Fact]
+    public async Task ClaimPublishedAsync_FourBatchClaimersRaceOnOneUserUrgent_UrgentCeilingHoldsExactly()
+    {
+        await using var s = await Stores.PostgresAsync();
+        var all = Enumerable.Range(0, 24).Select(i => DispatchSamples.Delivery($"dlv_{i:00}", "ntf_1", priority: Priority.Urgent)).ToList();
+        await DispatchSamples.SeedAsync(s, "ntf_1", all);
+        var gate = DispatchSamples.Gate(urgentCeilings: new Dictionary<string, string> { ["sms"] = "10/1h" });
+
+        var claims = await Task.WhenAll(all.Chunk(6).Select((batch, i) => Task.Run(() =>
+            Relay(s).ClaimPublishedAsync([.. batch.Select(d => new DeliveryRef(d.NotificationId, d.Id))], Now, Now + Lease, $"consumer-{i}", gate, None))))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+
+        claims.Sum(c => c.Count).ShouldBe(10);
+        var stored = await s.Queries.GetDeliveriesAsync("ntf_1", None);
+        stored.Count(d => d.Status == DeliveryStatus.Sending).ShouldBe(10);
+        stored.Count(d => d.Status == DeliveryStatus.Suppressed && d.LastError!.StartsWith("urgent ceiling of 10 sms", StringComparison.Ordinal)).ShouldBe(14);
     }
 
     [Fact]

@@ -626,7 +626,7 @@ async function templates(main) {
 
 function definitionOf(version) {
   const d = version?.definition || {};
-  return { description: version?.description || '', variables: d.variables || [], channels: d.channels || { in_app: { title: 'Hello {{name}}', body: '' } }, locales: d.locales || undefined };
+  return { description: version?.description || '', variables: d.variables || [], channels: d.channels || { in_app: { title: 'Hello {{name}}', body: '' } }, locales: d.locales || undefined, dedup: d.dedup || undefined };
 }
 
 function lineDiff(a, b) {
@@ -695,7 +695,7 @@ async function templateDetail(main, id) {
     type: 'button', class: 'primary', disabled: !isAdmin(), onclick: async () => {
       try {
         const d = JSON.parse(editor.value);
-        const created = await api('/api/v1/templates', { method: 'POST', body: { template_id: id, description: d.description, variables: d.variables, channels: d.channels, locales: d.locales } });
+        const created = await api('/api/v1/templates', { method: 'POST', body: { template_id: id, description: d.description, variables: d.variables, channels: d.channels, locales: d.locales, dedup: d.dedup } });
         say(`Saved as v${created.version} (draft).`);
         await templateDetail(main, id);
         say(`Saved as v${created.version} (draft). Publish it to use it for new notifications.`);
@@ -732,7 +732,7 @@ async function templateDetail(main, id) {
       h('div', { class: 'split' },
         h('div', {},
           h('label', { for: 'tpl-editor' }, 'Definition (JSON: description, variables, channels, locales)'), editor,
-          h('p', { id: 'tpl-help', class: 'muted' }, 'Handlebars placeholders such as {{name}}; per-locale overrides under "locales". The preview updates as you type.'),
+          h('p', { id: 'tpl-help', class: 'muted' }, 'Handlebars placeholders such as {{name}}; per-locale overrides under "locales"; content dedup for the event type under "dedup" ({"window": "PT1H", "urgent": false}). The preview updates as you type.'),
           h('div', { class: 'row' }, save, isAdmin() ? null : h('span', { class: 'muted' }, 'Saving and publishing need an admin key.'))),
         h('div', {},
           h('div', { class: 'row' }, h('label', { for: 'tpl-channel' }, 'Channel', channel), h('label', { for: 'tpl-locale' }, 'Locale', locale)),
