@@ -90,6 +90,9 @@ public sealed class ThrottlingTests(ThrottlingFixture herald) : IClassFixture<Th
         try
         {
             var ids = await herald.SendAsync("too-many", 4_000_000, 40);
+            // About 100 requests for 40 messages at 2 a second: the backlog drains in about a minute.
+            await Polling.WaitUntilAsync(async () => (await herald.SandboxMessagesAsync("twilio")).Count(m => m!.Str("to").StartsWith("+15554", StringComparison.Ordinal)) >= ids.Count,
+                TimeSpan.FromSeconds(180), "all 40 SMS reach Twilio");
 
             var deliveries = await herald.DeliveriesAsync(ids);
 
