@@ -7,18 +7,10 @@ namespace Herald.Server.Tests.Providers;
 
 public sealed class AcceptThenTimeoutFixture : SandboxedHeraldFixture
 {
-    protected override Dictionary<string, string?> ProviderSettings(SandboxHost sandbox) => new()
-    {
-        ["Herald:Providers:sms1:Type"] = "twilio",
-        ["Herald:Providers:sms1:BaseUrl"] = sandbox.BaseUrl,
-        ["Herald:Providers:sms1:AccountSid"] = "AC00000000000000000000000000000000",
-        ["Herald:Providers:sms1:AuthToken"] = "sandbox-auth-token",
-        ["Herald:Providers:sms1:From"] = "+15550006000",
-        ["Herald:Providers:sms1:Timeout"] = "00:00:00.500",
-        ["Herald:Channels:sms:Providers"] = "sms1",
-        ["Herald:Pipeline:RateLimits:sms"] = "100000/1s",
-        ["Herald:Pipeline:LaneConcurrency"] = "32",
-    };
+    protected override Dictionary<string, string?> ProviderSettings(SandboxHost sandbox) => TwilioSandbox.Settings(sandbox,
+        ("Providers:sms1:Timeout", "00:00:00.500"),
+        ("Pipeline:RateLimits:sms", "100000/1s"),
+        ("Pipeline:LaneConcurrency", "32"));
 }
 
 /// <summary>

@@ -11,20 +11,12 @@ namespace Herald.Server.Tests.Providers;
 /// </summary>
 public sealed class ThrottlingFixture : SandboxedHeraldFixture
 {
-    protected override Dictionary<string, string?> ProviderSettings(SandboxHost sandbox) => new()
-    {
-        ["Herald:Providers:sms1:Type"] = "twilio",
-        ["Herald:Providers:sms1:BaseUrl"] = sandbox.BaseUrl,
-        ["Herald:Providers:sms1:AccountSid"] = "AC00000000000000000000000000000000",
-        ["Herald:Providers:sms1:AuthToken"] = "sandbox-auth-token",
-        ["Herald:Providers:sms1:From"] = "+15550006000",
-        ["Herald:Providers:sms1:Rate"] = "2/s",
+    protected override Dictionary<string, string?> ProviderSettings(SandboxHost sandbox) => TwilioSandbox.Settings(sandbox,
+        ("Providers:sms1:Rate", "2/s"),
         // The provider's 429s are its answer to load, not a fault of the provider: they must not open the circuit here.
-        ["Herald:Providers:sms1:CircuitMinimumThroughput"] = "100000",
-        ["Herald:Channels:sms:Providers"] = "sms1",
-        ["Herald:Pipeline:RateLimits:sms"] = "100000/1s",
-        ["Herald:Pipeline:RetrySchedule"] = "100ms,100ms",
-    };
+        ("Providers:sms1:CircuitMinimumThroughput", "100000"),
+        ("Pipeline:RateLimits:sms", "100000/1s"),
+        ("Pipeline:RetrySchedule", "100ms,100ms"));
 
     /// <summary>Sends one SMS to each of <paramref name="count"/> new users (phones +1555 and <paramref name="phoneBase"/> on); returns the notification ids.</summary>
     public async Task<IReadOnlyList<string>> SendAsync(string prefix, int phoneBase, int count)

@@ -9,20 +9,12 @@ public abstract class TwilioReconcileFixture : SandboxedHeraldFixture
 {
     protected abstract int MaxLookUps { get; }
 
-    protected override Dictionary<string, string?> ProviderSettings(SandboxHost sandbox) => new()
-    {
-        ["Herald:Providers:sms1:Type"] = "twilio",
-        ["Herald:Providers:sms1:BaseUrl"] = sandbox.BaseUrl,
-        ["Herald:Providers:sms1:AccountSid"] = "AC00000000000000000000000000000000",
-        ["Herald:Providers:sms1:AuthToken"] = "sandbox-auth-token",
-        ["Herald:Providers:sms1:From"] = "+15550006000",
-        ["Herald:Providers:sms1:Timeout"] = "00:00:00.300",
-        ["Herald:Channels:sms:Providers"] = "sms1",
-        ["Herald:Pipeline:RateLimits:sms"] = "1000/1s",
-        ["Herald:Pipeline:RetrySchedule"] = "100ms,100ms,100ms",
-        ["Herald:Pipeline:LookUpRetryDelay"] = "00:00:00.300",
-        ["Herald:Pipeline:MaxLookUps"] = MaxLookUps.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
+    protected override Dictionary<string, string?> ProviderSettings(SandboxHost sandbox) => TwilioSandbox.Settings(sandbox,
+        ("Providers:sms1:Timeout", "00:00:00.300"),
+        ("Pipeline:RateLimits:sms", "1000/1s"),
+        ("Pipeline:RetrySchedule", "100ms,100ms,100ms"),
+        ("Pipeline:LookUpRetryDelay", "00:00:00.300"),
+        ("Pipeline:MaxLookUps", MaxLookUps.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>Sends one SMS whose request Twilio accepts but never answers, and waits until its outcome is unknown.</summary>
     public async Task<(string Notification, string Phone)> SendUnansweredAsync(string priority)
