@@ -222,6 +222,40 @@ public sealed class BadInputTests(HeraldServerFixture server) : IAsyncLifetime, 
         await response.ShouldBeProblemAsync(400, "malformed-json");
     }
 
+    [Theory]
+    [InlineData("{\"since\": ", "malformed-json", null)]
+    [InlineData("{}", "validation", "since")]
+    [InlineData("{\"since\": \"yesterday\"}", "validation", "since")]
+    [InlineData("{\"since\": \"2999-01-01T00:00:00Z\"}", "validation", "since")]
+    [InlineData("{\"since\": \"2026-01-02T00:00:00Z\", \"until\": \"2026-01-01T00:00:00Z\"}", "validation", "until")]
+    [InlineData("{\"since\": \"2026-01-01T00:00:00Z\", \"untill\": \"2026-01-02T00:00:00Z\"}", "unknown-field", "untill")]
+    public async Task RecoverWebhookEndpoint_BadRange_Returns400NamingTheField(string body, string kind, string? field)
+    {
+        using var created = await Client.PostJsonAsync("/api/v1/webhook-endpoints",
+            new JsonObject { ["recipient_id"] = HeraldServerFixture.NewId("user"), ["url"] = "https://example.com/hooks" });
+        var id = (await created.ShouldHaveStatusAsync(201)).Str("id");
+
+        using var response = await Client.SendJsonAsync(HttpMethod.Post, $"/api/v1/webhook-endpoints/{id}/recover", body);
+
+        await response.ShouldBeProblemAsync(400, kind, field);
+    }
+
+    [Theory]
+    [InlineData("{\"window\": \"soon\"}", "dedup.window")]
+    [InlineData("{\"window\": \"P2D\"}", "dedup.window")]
+    [InlineData("{\"window\": \"PT1H\", \"urgent\": \"yes\"}", "dedup.urgent")]
+    public async Task CreateTemplate_BadDedup_Returns400NamingTheFieldAndStoresNothing(string dedup, string field)
+    {
+        var id = HeraldServerFixture.NewId("tpl");
+        var body = $"{{\"template_id\":\"{id}\",\"channels\":{{\"sms\":{{\"body\":\"x\"}}}},\"dedup\":{dedup}}}";
+
+        using var response = await Client.SendJsonAsync(HttpMethod.Post, "/api/v1/templates", body);
+
+        (await response.ShouldBeProblemAsync(400, "validation", field)).ErrorFor(field).ShouldNotBeNullOrWhiteSpace();
+        using var get = await Client.GetAsync($"/api/v1/templates/{id}");
+        await get.ShouldBeProblemAsync(404, "not-found");
+    }
+
     [Fact]
     public async Task CreateTemplate_UnknownField_Returns400UnknownField()
     {
