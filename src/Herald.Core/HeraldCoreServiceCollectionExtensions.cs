@@ -35,6 +35,7 @@ public static class HeraldCoreServiceCollectionExtensions
             .Validate(o => o.RateLimits.Values.All(v => TryParse(() => RateLimit.Parse(v))), "Herald:Pipeline:RateLimits entries must look like 10/1h")
             .Validate(o => TryParse(() => Retries.RetrySchedule.Parse(o.RetrySchedule)), "Herald:Pipeline:RetrySchedule must look like 1s,5s,30s")
             .Validate(o => o.UrgentCeilings.Values.All(v => TryParse(() => RateLimit.ParseOptional(v))), "Herald:Pipeline:UrgentCeilings entries must look like 10/1h, or none")
+            .Validate(o => o.FallbackAfterValid(), "Herald:Pipeline:FallbackAfter keys must be a priority or priority.channel (urgent, urgent.sms) and values from 0 to 1 day")
             .Validate(o => o.DedupWindow >= TimeSpan.Zero && o.DedupWindow <= Templates.TemplateDedup.MaxWindow, "Herald:Pipeline:DedupWindow must be from 0 (off) to 1 day")
             .Validate<IOptions<WebhookOptions>>((o, w) => o.Lease > w.Value.Timeout,
                 "Herald:Pipeline:Lease must be longer than Herald:Webhooks:Timeout, or the sweeper would take over sends still in flight")
@@ -61,6 +62,8 @@ public static class HeraldCoreServiceCollectionExtensions
         services.AddSingleton<Planner>();
         services.AddSingleton<IDispatchGate, DeliveryGate>();
         services.AddSingleton<Settlement>();
+        services.AddSingleton<Fallbacks>();
+        services.AddSingleton<TrackingApplier>();
         services.AddSingleton<DeliveryProcessor>();
         services.AddSingleton<Lifecycle.OperationalSubscribers>();
         services.AddSingleton<Lifecycle.LifecycleEmitter>();

@@ -33,6 +33,12 @@ public sealed partial class PostgresStore : IDispatchStore
                 return results;
             }
 
+            if (completions.Any(x => x.Fallback is not null))
+            {
+                // Every notification of the batch, so the refresh at the end takes no lock out of this order.
+                await LockForFallbackAsync(c, tx, completions.Select(x => x.NotificationId), ct);
+            }
+
             // One statement per round; a delivery completed twice in one batch goes in a later round, so the second
             // completion sees the first, as one-at-a-time application would.
             var pending = Enumerable.Range(0, completions.Count).ToList();
@@ -58,6 +64,11 @@ public sealed partial class PostgresStore : IDispatchStore
             var done = completions.Where((_, i) => results[i]).ToList();
             if (done.Count > 0)
             {
+                foreach (var x in done.Where(x => x.Fallback is not null))
+                {
+                    await AddFallbackAsync(c, tx, x.Fallback!, ct);
+                }
+
                 await RecordCompletionsAsync(c, tx, done, now, ct);
                 // Lifecycle events commit with the state changes they report, or not at all.
                 await InsertNotificationsAsync(c, tx, [.. done.Where(x => x.LifecycleEvent is not null).Select(x => x.LifecycleEvent!)], now, ct);

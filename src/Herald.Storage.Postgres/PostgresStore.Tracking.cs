@@ -44,9 +44,10 @@ public sealed partial class PostgresStore : ITrackingStore
         {
             // One round trip for the lot. Status updates go in delivery id order (stable, so several reports of one delivery
             // keep theirs): concurrent batches then lock rows in the same order and cannot deadlock on them.
+            var late = await ApplyLateAsync(c, tx, updates, now, ct);
             await using var batch = new NpgsqlBatch(c, tx);
             var announced = new List<(NpgsqlBatchCommand Command, Notification Event)>();
-            foreach (var u in updates.Where(u => u.DeliveryId is not null && u.Status is not null).OrderBy(u => u.DeliveryId, StringComparer.Ordinal))
+            foreach (var u in updates.Where(u => u.DeliveryId is not null && u.Status is not null && !late.Contains(u)).OrderBy(u => u.DeliveryId, StringComparer.Ordinal))
             {
                 var command = BatchCommand(TrackSql, ("s", u.Status), ("at", u.At.Ms()), ("detail", u.Trace?.Reason), ("now", now.Ms()), ("id", u.DeliveryId));
                 batch.BatchCommands.Add(command);
@@ -76,11 +77,49 @@ public sealed partial class PostgresStore : ITrackingStore
             }
 
             // Only a report that moved the delivery forward is announced, in the same transaction.
-            await InsertNotificationsAsync(c, tx, [.. announced.Where(a => a.Command.RecordsAffected > 0).Select(a => a.Event)], now, ct);
+            await InsertNotificationsAsync(c, tx, [.. announced.Where(a => a.Command.RecordsAffected > 0).Select(a => a.Event),
+                .. late.Where(u => u.LifecycleEvent is not null).Select(u => u.LifecycleEvent!)], now, ct);
             await InsertTraceAsync(c, tx, [.. updates.Where(u => u.Trace is not null).Select(u => u.Trace!)], ct);
             await RefreshNotificationsAsync(c, tx, updates.Where(u => u.NotificationId is not null).Select(u => u.NotificationId!), now, ct);
             return true;
         }, ct);
+    }
+
+    /// <summary>
+    /// Late failures (see <see cref="TrackingUpdate.Late"/>), each only while its delivery is still sent, with their fallbacks;
+    /// the notification rows are locked first, as a completion with a fallback does. Returns the updates applied this way.
+    /// </summary>
+    private static async Task<HashSet<TrackingUpdate>> ApplyLateAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<TrackingUpdate> updates, DateTimeOffset now, CancellationToken ct)
+    {
+        var applied = new HashSet<TrackingUpdate>(ReferenceEqualityComparer.Instance);
+        var late = updates.Where(u => u.Late is not null && u.DeliveryId is not null && u.NotificationId is not null).OrderBy(u => u.DeliveryId, StringComparer.Ordinal).ToList();
+        if (late.Count == 0)
+        {
+            return applied;
+        }
+
+        await LockForFallbackAsync(c, tx, late.Select(u => u.NotificationId!), ct);
+        foreach (var u in late)
+        {
+            var moved = await c.Command("""
+                UPDATE deliveries SET status = @s, due_at = COALESCE(@due, due_at), last_error = @err, tracked_status = NULL, sent_at = NULL, updated_at = @now
+                WHERE notification_id = @n AND id = @id AND status = 'sent'
+                """, tx).With("s", u.Late!.Status).With("due", u.Late.DueAt.Ms()).With("err", u.Late.Error).With("now", now.Ms())
+                .With("n", u.NotificationId).With("id", u.DeliveryId).ExecuteNonQueryAsync(ct);
+            if (moved == 0)
+            {
+                continue;
+            }
+
+            applied.Add(u);
+            if (u.Fallback is { } fallback)
+            {
+                await AddFallbackAsync(c, tx, fallback, ct);
+            }
+        }
+
+        await NotifyDueByIdAsync(c, tx, [.. applied.Where(u => u.Late!.Status == DeliveryStatus.Retrying).Select(u => (u.NotificationId!, u.DeliveryId!))], ct);
+        return applied;
     }
 
     public async Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(Channel? channel, string? address, int limit, CancellationToken ct)

@@ -147,6 +147,11 @@ public sealed partial class SqliteStore
                     ApplyEndpointResult(c, tx, e, now);
                 }
 
+                if (x.Fallback is { } fallback)
+                {
+                    AddFallback(c, tx, fallback);
+                }
+
                 settled.Add(x.NotificationId);
                 results[i] = true;
             }

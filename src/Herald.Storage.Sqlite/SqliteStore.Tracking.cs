@@ -18,13 +18,35 @@ public sealed partial class SqliteStore
         return (await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE {where} LIMIT 1").With("$v", value).ReadAllAsync(MapDelivery, ct)).FirstOrDefault();
     }
 
+    /// <summary>A late failure (see <see cref="TrackingUpdate.Late"/>): only while the delivery is still sent; it counts as not sent.</summary>
+    private const string LateSql = """
+        UPDATE deliveries SET status = $s, due_at = COALESCE($due, due_at), last_error = $err, tracked_status = NULL, sent_at = NULL, updated_at = $now
+        WHERE id = $id AND status = 'sent'
+        """;
+
     public Task ApplyTrackingAsync(IReadOnlyList<TrackingUpdate> updates, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var u in updates)
             {
-                if (u.DeliveryId is { } id && u.Status is { } status)
+                var late = u.Late is { } l && u.DeliveryId is { } lateId && c.Command(LateSql, tx).With("$s", l.Status).With("$due", l.DueAt.Ms())
+                    .With("$err", l.Error).With("$now", now.Ms()).With("$id", lateId).NonQuery() > 0;
+                if (late)
+                {
+                    if (u.LifecycleEvent is { } lifecycle)
+                    {
+                        using var insert = NotificationInsert(c, tx);
+                        BindNotification(insert, lifecycle, now);
+                        insert.ExecuteNonQuery();
+                    }
+
+                    if (u.Fallback is { } fallback)
+                    {
+                        AddFallback(c, tx, fallback);
+                    }
+                }
+                else if (u.DeliveryId is { } id && u.Status is { } status)
                 {
                     // Statuses only move forward (sent < delivered < opened < clicked; bounced and failed end it). While the send
                     // is still being settled (sending, unknown) the report waits in tracked_status and the completion applies it.

@@ -12,9 +12,7 @@ public sealed partial class DeliveryProcessor(
     IEnumerable<IChannelSender> senders,
     Settlement settlement,
     IDispatchStore store,
-    INotificationQueryStore notifications,
-    IPlanStore plans,
-    Planner planner,
+    Fallbacks fallbacks,
     Lifecycle.LifecycleEmitter lifecycle,
     Signals signals,
     PipelineOptionsAccessor options,
@@ -63,9 +61,13 @@ public sealed partial class DeliveryProcessor(
         await CommitAsync(claimed, completions, ct);
     }
 
-    /// <summary>Commits completions, wakes feed readers and plans the fallback channel for urgent deliveries that ended badly.</summary>
+    /// <summary>
+    /// Commits completions with the channel fallbacks they may need (added by the store in the same transaction, see
+    /// <see cref="Fallbacks"/>), and wakes feed readers and the lanes of retries and fallbacks.
+    /// </summary>
     public async Task CommitAsync(IReadOnlyList<Delivery> deliveries, IReadOnlyList<DeliveryCompletion> completions, CancellationToken ct)
     {
+        completions = await fallbacks.AttachAsync(deliveries, completions, ct);
         completions = await lifecycle.AttachAsync(deliveries, completions, ct);
         var applied = await store.CompleteAsync(completions, time.GetUtcNow(), ct);
         lifecycle.Completed(completions, applied);
@@ -89,9 +91,10 @@ public sealed partial class DeliveryProcessor(
                 signals.Notify(Signals.Lane(deliveries[i].Channel, deliveries[i].Priority));
             }
 
-            if (Settlement.NeedsFallback(c))
+            if (c.Fallback is { Deliveries.Count: > 0 } fallback)
             {
-                await FallbackAsync(deliveries[i], ct);
+                // Maybe not added (its condition failed in the store); a lane woken for nothing just looks and sleeps.
+                signals.Notify(Signals.Lane(fallback.To, deliveries[i].Priority));
             }
         }
     }
@@ -103,49 +106,6 @@ public sealed partial class DeliveryProcessor(
         {
             metrics.Delivered(d.Channel, d.Priority, now - accepted);
         }
-    }
-
-    private async Task FallbackAsync(Delivery d, CancellationToken ct)
-    {
-        var chain = options.Value.FallbackChain(d.Priority);
-        var at = IndexOf(chain, d.Channel);
-        if (at < 0 || at + 1 >= chain.Count || await notifications.GetNotificationAsync(d.NotificationId, ct) is not { } n)
-        {
-            return;
-        }
-
-        var existing = await notifications.GetDeliveriesAsync(n.Id, ct);
-        for (var next = at + 1; next < chain.Count; next++)
-        {
-            var channel = chain[next];
-            if (existing.Any(x => x.Channel == channel))
-            {
-                continue;
-            }
-
-            var (deliveries, trace) = await planner.PlanFallbackAsync(n, channel, ct);
-            var all = trace.Prepend(new TraceEntry(n.Id, time.GetUtcNow(), "fallback", channel.ToWire(), "fallback",
-                $"{d.Channel.ToWire()} delivery ended {d.Status}; falling back to {channel.ToWire()}")).ToList();
-            await plans.AddDeliveriesAsync(n.Id, deliveries, all, time.GetUtcNow(), ct);
-            if (deliveries.Count > 0)
-            {
-                signals.Notify(Signals.Lane(channel, n.Priority));
-                return;
-            }
-        }
-    }
-
-    private static int IndexOf(IReadOnlyList<Channel> chain, Channel channel)
-    {
-        for (var i = 0; i < chain.Count; i++)
-        {
-            if (chain[i] == channel)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Sender for {Channel} threw; the delivery will be retried")]

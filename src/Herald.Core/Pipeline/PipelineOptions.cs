@@ -76,8 +76,19 @@ public sealed class PipelineOptions
     /// <summary>Retry delays per channel ("1s,5s,30s,2m,10m"); the webhook channel uses Herald:Webhooks:RetrySchedule.</summary>
     public string RetrySchedule { get; set; } = "1s,5s,30s,2m,10m,30m";
 
-    /// <summary>Channel fallback chain per priority (comma-separated wire names). Default urgent: push,sms,email.</summary>
+    /// <summary>
+    /// Channel fallback chain per priority (comma-separated wire names). Default urgent: push,sms,email. A template's own
+    /// <c>fallback</c> replaces it for that template's notifications.
+    /// </summary>
     public Dictionary<string, string> FallbackChains { get; set; } = new(StringComparer.Ordinal) { ["urgent"] = "push,sms,email" };
+
+    /// <summary>
+    /// How long a channel of a fallback chain may keep failing with retryable errors before the next channel is planned
+    /// (its retries go on). Keys are a priority ("urgent", for every channel of its chain) or a priority and a channel
+    /// ("urgent.sms"), which wins. A channel without a deadline falls back only when its deliveries end (invalid target,
+    /// dead, expired). Default urgent: 30 s.
+    /// </summary>
+    public Dictionary<string, TimeSpan> FallbackAfter { get; set; } = new(StringComparer.Ordinal) { ["urgent"] = TimeSpan.FromSeconds(30) };
 
     /// <summary>
     /// What happens to a delivery whose provider call may or may not have landed (crash, timeout after send) when the provider
@@ -136,6 +147,36 @@ public sealed class PipelineOptions
     internal bool ResendUnknown(Priority priority) =>
         !UnknownOutcome.TryGetValue(priority.ToWire(), out var policy) || !policy.Equals("dead", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The fallback of a notification: its template's when the template declares one, else its priority's (maybe none).</summary>
+    public FallbackPolicy? Fallback(Priority priority, Templates.TemplateFallback? template)
+    {
+        if (template is not null)
+        {
+            return new FallbackPolicy(template.Chain, template.After);
+        }
+
+        var chain = FallbackChain(priority);
+        if (chain.Count < 2)
+        {
+            return null;
+        }
+
+        var after = new Dictionary<Channel, TimeSpan>();
+        foreach (var channel in chain)
+        {
+            if (FallbackAfter.TryGetValue($"{priority.ToWire()}.{channel.ToWire()}", out var own) || FallbackAfter.TryGetValue(priority.ToWire(), out own))
+            {
+                after[channel] = own;
+            }
+        }
+
+        return new FallbackPolicy(chain, after);
+    }
+
+    internal bool FallbackAfterValid() =>
+        FallbackAfter.All(kv => kv.Value >= TimeSpan.Zero && kv.Value <= Templates.TemplateFallback.MaxAfter && kv.Key.Split('.') is var parts
+            && parts.Length is 1 or 2 && ChannelNames.TryParsePriority(parts[0], out _) && (parts.Length == 1 || (ChannelNames.TryParseChannel(parts[1], out var c) && c != Channel.Webhook)));
+
     internal IReadOnlyList<Channel> FallbackChain(Priority priority)
     {
         if (!FallbackChains.TryGetValue(priority.ToWire(), out var chain))
@@ -153,5 +194,27 @@ public sealed class PipelineOptions
         }
 
         return result;
+    }
+}
+
+/// <summary>
+/// A notification's channel fallback: the channels in order, and how long each may keep failing with retryable errors
+/// before the next is planned (absent: only when its deliveries end).
+/// </summary>
+public sealed record FallbackPolicy(IReadOnlyList<Channel> Chain, IReadOnlyDictionary<Channel, TimeSpan> After)
+{
+    /// <summary>The channels after <paramref name="channel"/>, in order; empty when it is not in the chain or last.</summary>
+    public IEnumerable<Channel> Following(Channel channel)
+    {
+        var at = -1;
+        for (var i = 0; i < Chain.Count; i++)
+        {
+            if (Chain[i] == channel)
+            {
+                at = i;
+            }
+        }
+
+        return at < 0 ? [] : Chain.Skip(at + 1);
     }
 }

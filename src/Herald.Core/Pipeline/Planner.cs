@@ -17,7 +17,7 @@ namespace Herald.Core.Pipeline;
 /// Everything happens in memory; the caller writes the result in one batch.
 /// </summary>
 public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, TemplateCatalog templates, TemplateRenderer renderer, TimeProvider time,
-    Digests.DigestRules? digests = null)
+    Digests.DigestRules? digests = null, PipelineOptionsAccessor? options = null)
 {
     /// <summary>
     /// Plans a batch: the recipients' profiles and rules, devices and webhook endpoints are read set-based first (three
@@ -118,6 +118,8 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             deliveries.AddRange(await PlanChannelAsync(n, channel, template, recipient, data, trace, ct));
         }
 
+        await PlanFallbackAtOnceAsync(n, [.. channels], template, recipient, data, deliveries, trace, ct);
+
         foreach (var step in steps)
         {
             // An escalation waits, deferred, until its delay has passed since the notification was due (when its in-app
@@ -160,7 +162,46 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         return new PlanResult(n.Id, deliveries, trace, deliveries.Count == 0 ? NotificationStatus.Completed : NotificationStatus.Processing);
     }
 
-    /// <summary>Plans one more channel for a notification already planned (urgent channel fallback).</summary>
+    /// <summary>
+    /// A channel of the notification's fallback chain that got no delivery (no target: no device, no phone; or its render
+    /// failed) falls back at once, at plan time, to the next channel of the chain the notification does not already go to.
+    /// A channel the recipient turned off (not urgent) does not fall back: that is the recipient's choice, not a failure.
+    /// </summary>
+    private async Task PlanFallbackAtOnceAsync(Notification n, List<Channel> asked, TemplateDefinition template, Recipient recipient, JsonObject data,
+        List<Delivery> deliveries, List<TraceEntry> trace, CancellationToken ct)
+    {
+        if (options?.Value.Fallback(n.Priority, template.Fallback) is not { } policy)
+        {
+            return;
+        }
+
+        foreach (var channel in asked)
+        {
+            if (!policy.Chain.Contains(channel) || deliveries.Any(d => d.Channel == channel)
+                || (n.Priority != Priority.Urgent && PreferenceMatcher.Match(recipient.Rules, n.EventType, channel.ToWire()) is { Enabled: false }))
+            {
+                continue;
+            }
+
+            foreach (var next in policy.Following(channel))
+            {
+                if (asked.Contains(next) || deliveries.Any(d => d.Channel == next))
+                {
+                    break;
+                }
+
+                trace.Add(Entry(n, next, "fallback", $"{channel.ToWire()} got no delivery; falling back to {next.ToWire()} at once"));
+                var planned = await PlanChannelAsync(n, next, template, recipient, data, trace, ct);
+                deliveries.AddRange(planned);
+                if (planned.Count > 0)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Plans one more channel for a notification already planned (channel fallback).</summary>
     public async Task<(IReadOnlyList<Delivery> Deliveries, IReadOnlyList<TraceEntry> Trace)> PlanFallbackAsync(Notification n, Channel channel, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(n);

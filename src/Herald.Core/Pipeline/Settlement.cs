@@ -25,9 +25,6 @@ public sealed class Settlement
         _time = time;
     }
 
-    /// <summary>True when the delivery's end should hand over to the next channel of the priority's fallback chain.</summary>
-    public static bool NeedsFallback(DeliveryCompletion completion) => completion.Status is DeliveryStatus.Dead or DeliveryStatus.Failed;
-
     public DeliveryCompletion Settle(Delivery d, string owner, SendResult result, DateTimeOffset startedAt)
     {
         ArgumentNullException.ThrowIfNull(d);
@@ -120,6 +117,19 @@ public sealed class Settlement
     }
 
     private static readonly TimeSpan MinThrottleDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// A failure the provider reported after the send was settled as sent: a permanent one fails the delivery; a transient
+    /// one is retried on the same schedule as a send-time failure (the reported send counts as an attempt), so it ends in
+    /// the DLQ when the schedule is used up, or expires.
+    /// </summary>
+    public (string Status, DateTimeOffset? Due, string Reason) LateFailure(Delivery d, bool permanent, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        return permanent
+            ? (DeliveryStatus.Failed, null, "permanent; not resent")
+            : Retry(d, null, "resending", now);
+    }
 
     /// <summary>
     /// A send whose lease expired and whose provider cannot be asked: the priority's policy, and under "resend" the

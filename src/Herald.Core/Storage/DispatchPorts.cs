@@ -75,11 +75,47 @@ public sealed record DeliveryCompletion(
     string? RemoveDeviceId = null,
     WebhookEndpointResult? EndpointResult = null,
     Suppression? Suppress = null,
-    Notification? LifecycleEvent = null)
+    Notification? LifecycleEvent = null,
+    FallbackPlan? Fallback = null)
 {
     /// <summary>The outcome of an attempt deferred because no provider had room: the store gives the claim's attempt back.</summary>
     public const string ThrottledOutcome = "throttled";
 }
+
+/// <summary>Why a channel falls back: its deliveries all ended badly, or one kept failing past the channel's deadline.</summary>
+public enum FallbackTrigger
+{
+    /// <summary>Added only when no delivery of the notification on <see cref="FallbackPlan.From"/> is sent, delivered or still pending.</summary>
+    Ended,
+
+    /// <summary>Added only when no delivery of the notification on <see cref="FallbackPlan.From"/> has been sent (the others may still be retrying).</summary>
+    Deadline,
+}
+
+/// <summary>
+/// The next channel of a notification's fallback chain, planned before the settlement that may need it and added by the
+/// store in that settlement's transaction only if, there, <see cref="Trigger"/>'s condition holds and the notification has no
+/// delivery on <see cref="To"/> yet: so a fallback survives a crash with the settlement, and happens once per notification
+/// and channel however many devices or nodes settle at once. <see cref="Deliveries"/> may be empty (no channel left had a
+/// target); the trace then says so.
+/// </summary>
+public sealed record FallbackPlan(string NotificationId, Channel From, Channel To, FallbackTrigger Trigger, IReadOnlyList<Delivery> Deliveries, IReadOnlyList<TraceEntry> Trace)
+{
+    /// <summary>Statuses of a delivery on <see cref="From"/> that keep an <see cref="FallbackTrigger.Ended"/> fallback from happening.</summary>
+    public static readonly string[] EndedBlockers =
+        ["queued", "deferred", "retrying", "sending", "unknown", "held", "folded", "sent", "delivered", "opened", "clicked"];
+
+    /// <summary>Statuses of a delivery on <see cref="From"/> that keep a <see cref="FallbackTrigger.Deadline"/> fallback from happening.</summary>
+    public static readonly string[] DeadlineBlockers = ["sent", "delivered", "opened", "clicked"];
+
+    public IReadOnlyList<string> Blockers => Trigger == FallbackTrigger.Ended ? EndedBlockers : DeadlineBlockers;
+}
+
+/// <summary>
+/// A failure a provider reported after the send was settled as sent (an SMS the carrier rejected): the delivery's next
+/// state as a send-time failure would have had it (a retry, the DLQ, failed), applied only while it is still sent.
+/// </summary>
+public sealed record LateOutcome(string Status, DateTimeOffset? DueAt, string Error);
 
 /// <summary>
 /// How a webhook endpoint answered, so failing endpoints can be disabled. <see cref="DisabledEvent"/> (endpoint.disabled) is
@@ -189,9 +225,11 @@ public interface IOutboxStore
 /// <summary>
 /// One provider report applied to the store: a status for a delivery, a suppression to add or lift, and its trace entry.
 /// <see cref="LifecycleEvent"/> is inserted in the same transaction when the status update changes the delivery.
+/// <see cref="Late"/> (a failure reported after sent) replaces the status update while the delivery is still sent: it is
+/// retried, dead-lettered or failed as at send time, and <see cref="Fallback"/> is added as for a completion.
 /// </summary>
 public sealed record TrackingUpdate(string? DeliveryId, string? NotificationId, string? Status, DateTimeOffset At, TraceEntry? Trace,
-    Suppression? Suppress = null, Suppression? Unsuppress = null, Notification? LifecycleEvent = null);
+    Suppression? Suppress = null, Suppression? Unsuppress = null, Notification? LifecycleEvent = null, LateOutcome? Late = null, FallbackPlan? Fallback = null);
 
 /// <summary>What the provider status callbacks, open/click tracking and the suppression API need.</summary>
 public interface ITrackingStore

@@ -8,7 +8,8 @@ namespace Herald.Core.Templates;
 /// Handlebars templates (push: title, body, data{}; email: subject, html, text; sms: body;
 /// in_app: title, body, action_url, icon; webhook: payload{} of any shape).
 /// <see cref="Locales"/> maps a locale tag (e.g. "fr", "fr-CA") to per-channel overrides of the same shape.
-/// <see cref="Dedup"/> is the content-dedup setting the gate applies to the event type named like the template.
+/// <see cref="Dedup"/> is the content-dedup setting the gate applies to the event type named like the template;
+/// <see cref="Fallback"/> the channel fallback of its notifications (else the priority's, from Herald:Pipeline).
 /// </summary>
 public sealed record TemplateDefinition(
     string TemplateId,
@@ -16,7 +17,8 @@ public sealed record TemplateDefinition(
     IReadOnlyList<string> Variables,
     IReadOnlyDictionary<Channel, JsonObject> Channels,
     IReadOnlyDictionary<string, IReadOnlyDictionary<Channel, JsonObject>> Locales,
-    TemplateDedup? Dedup = null);
+    TemplateDedup? Dedup = null,
+    TemplateFallback? Fallback = null);
 
 /// <summary>A template could not be rendered or validated. <see cref="Field"/> names the offending variable or part.</summary>
 public sealed class TemplateException(string field, string message) : Exception(message)

@@ -46,7 +46,8 @@ public static class TemplateDocument
             }
         }
 
-        var definition = new TemplateDefinition(templateId, version, variables, channels, locales, TemplateDedup.Parse(document["dedup"]));
+        var definition = new TemplateDefinition(templateId, version, variables, channels, locales, TemplateDedup.Parse(document["dedup"]),
+            TemplateFallback.Parse(document["fallback"]));
         TemplateRenderer.Validate(definition);
         return definition;
     }

@@ -39,8 +39,11 @@ public enum TrackingKind
 /// <summary>
 /// One status a vendor reported. The delivery is found by <see cref="DeliveryId"/> (our reference, when the vendor echoes
 /// it) or else by <see cref="ProviderMessageId"/>. OptOut/OptIn carry no delivery, only <see cref="Address"/>.
+/// <see cref="Permanent"/> marks a <see cref="TrackingKind.Failed"/> no resend can fix (a landline, an unknown number); any
+/// other failure reported after the send is retried.
 /// </summary>
-public sealed record TrackingEvent(TrackingKind Kind, string? DeliveryId, string? ProviderMessageId, string? Address, string Detail, DateTimeOffset At);
+public sealed record TrackingEvent(TrackingKind Kind, string? DeliveryId, string? ProviderMessageId, string? Address, string Detail, DateTimeOffset At,
+    bool Permanent = false);
 
 /// <summary>The outcome of parsing a callback.</summary>
 public abstract record CallbackResult

@@ -16,6 +16,13 @@ internal static class TwilioCallbacks
     private static readonly FrozenSet<string> OptOutKeywords =
         new[] { "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Delivery errors no resend fixes (Twilio's error dictionary): 30004 message blocked, 30005 unknown destination,
+    /// 30006 landline or unreachable carrier, 30007 carrier filtering, 21610 unsubscribed recipient. Others (30003
+    /// unreachable handset, 30008 unknown error, queue overflow) are retried.
+    /// </summary>
+    private static readonly FrozenSet<string> PermanentErrors = new[] { "30004", "30005", "30006", "30007", "21610" }.ToFrozenSet(StringComparer.Ordinal);
+
     /// <summary>Twilio's default opt-in keywords.</summary>
     private static readonly FrozenSet<string> OptInKeywords = new[] { "START", "YES", "UNSTOP" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
@@ -58,11 +65,12 @@ internal static class TwilioCallbacks
     {
         var deliveryId = QueryValue(callback.Url, DeliveryIdParameter);
         var error = Value(fields, "ErrorCode");
-        TrackingEvent Event(TrackingKind kind, string detail) => new(kind, deliveryId, sid, null, detail, callback.ReceivedAt);
+        TrackingEvent Event(TrackingKind kind, string detail, bool permanent = false) => new(kind, deliveryId, sid, null, detail, callback.ReceivedAt, permanent);
         return status switch
         {
             "delivered" => Accepted(Event(TrackingKind.Delivered, "delivered")),
-            "undelivered" or "failed" or "canceled" => Accepted(Event(TrackingKind.Failed, error is null ? status : $"{status}: twilio error {error}")),
+            "undelivered" or "failed" or "canceled" => Accepted(Event(TrackingKind.Failed, error is null ? status : $"{status}: twilio error {error}",
+                status == "canceled" || (error is not null && PermanentErrors.Contains(error)))),
             _ => new CallbackResult.Accepted([]),
         };
     }

@@ -66,7 +66,7 @@ public sealed record DeviceResponse(string Id, string Platform, string Token, st
 public sealed record DeviceList(List<DeviceResponse> Devices);
 
 public sealed record TemplateRequest(string? TemplateId, string? Description, List<string>? Variables, JsonObject? Channels, JsonObject? Locales,
-    TemplateDedupDto? Dedup = null);
+    TemplateDedupDto? Dedup = null, JsonNode? Fallback = null);
 
 /// <summary>
 /// Content dedup for the event type named like the template: <see cref="Window"/> an ISO 8601 duration from PT0S (off) to
@@ -77,7 +77,7 @@ public sealed record TemplateDedupDto(string? Window, bool? Urgent);
 public sealed record TemplateCreatedResponse(string TemplateId, int Version, string Status);
 
 public sealed record TemplateVersionResponse(string TemplateId, int Version, string Status, string? Description, DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt, JsonObject? Definition,
-    TemplateDedupDto? Dedup = null);
+    TemplateDedupDto? Dedup = null, JsonObject? Fallback = null);
 
 public sealed record TemplateResponse(string TemplateId, int LatestVersion, int? PublishedVersion, List<TemplateVersionResponse> Versions);
 

@@ -1,5 +1,5 @@
 using Herald.Core.Domain;
-using Herald.Core.Lifecycle;
+using Herald.Core.Pipeline;
 using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Herald.Providers;
@@ -67,7 +67,7 @@ internal static class ProviderEndpoints
     /// badly signed, malformed or naming a message we never sent is refused with a 4xx and changes nothing.
     /// </summary>
     private static async Task<IResult> ReceiveAsync(string provider, HttpRequest request, ProviderRegistry registry, ITrackingStore store, IConfiguration configuration,
-        LifecycleEmitter lifecycle, TimeProvider time, HeraldMetrics metrics, CancellationToken ct)
+        TrackingApplier applier, TimeProvider time, HeraldMetrics metrics, CancellationToken ct)
     {
         if (!registry.Providers.TryGetValue(provider, out var adapter) || adapter is not IStatusCallbackReceiver receiver)
         {
@@ -99,7 +99,7 @@ internal static class ProviderEndpoints
                 return Problems.Plain(rejected.Status, rejected.Status == 401 ? "bad-signature" : "malformed-callback",
                     rejected.Status == 401 ? "The callback's signature does not verify." : "The callback cannot be parsed.", rejected.Reason);
             case CallbackResult.Accepted accepted:
-                var tracked = new List<(TrackingUpdate, Delivery?)>();
+                var tracked = new List<TrackingApplier.Report>();
                 foreach (var e in accepted.Events)
                 {
                     if (await ToUpdateAsync(adapter, e, store, ct) is not ({ } update, var delivery))
@@ -109,12 +109,10 @@ internal static class ProviderEndpoints
                             $"no delivery matches {(e.DeliveryId is null ? $"provider message id '{e.ProviderMessageId}'" : $"delivery id '{e.DeliveryId}'")}");
                     }
 
-                    tracked.Add((update, delivery));
+                    tracked.Add(new TrackingApplier.Report(update, delivery, e.Permanent));
                 }
 
-                var updates = await lifecycle.AttachAsync(tracked, ct);
-                await store.ApplyTrackingAsync(updates, time.GetUtcNow(), ct);
-                lifecycle.Applied(updates);
+                var updates = await applier.ApplyAsync(tracked, ct);
                 var applied = time.GetUtcNow();
                 foreach (var e in accepted.Events)
                 {

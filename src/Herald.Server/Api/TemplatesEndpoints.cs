@@ -165,6 +165,12 @@ internal static class TemplatesEndpoints
             document["dedup"] = node;
         }
 
+        // Validated with the rest of the document (TemplateFallback.Parse), so a bad chain answers naming fallback.chain[i].
+        if (r.Fallback is { } fallback)
+        {
+            document["fallback"] = fallback.DeepClone();
+        }
+
         return document;
     }
 
@@ -173,6 +179,7 @@ internal static class TemplatesEndpoints
         var definition = JsonNode.Parse(t.Definition) as JsonObject;
         var dedup = TemplateDedup.FromStored(definition?["dedup"]?.ToJsonString());
         return new(t.TemplateId, t.Version, t.Published ? "published" : "draft", t.Description, t.CreatedAt, t.PublishedAt, withDefinition ? definition : null,
-            dedup is null ? null : new TemplateDedupDto(dedup.Window is { } w ? System.Xml.XmlConvert.ToString(w) : null, dedup.Urgent));
+            dedup is null ? null : new TemplateDedupDto(dedup.Window is { } w ? System.Xml.XmlConvert.ToString(w) : null, dedup.Urgent),
+            definition?["fallback"] is JsonObject fallback ? (JsonObject)fallback.DeepClone() : null);
     }
 }

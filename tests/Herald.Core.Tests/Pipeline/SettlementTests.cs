@@ -195,15 +195,4 @@ public class SettlementTests
         second.DueAt.Value.ShouldBeInRange(Now.AddSeconds(63), Now.AddSeconds(77));
         third.Status.ShouldBe(DeliveryStatus.Dead);
     }
-
-    [Fact]
-    public void NeedsFallback_DeadOrFailed_TrueElseFalse()
-    {
-        var settlement = Settlement();
-        var dead = settlement.Settle(Delivery(), "o", Result(new DeliveryOutcome.Rejected("x")), Started);
-        var sent = settlement.Settle(Delivery(), "o", Result(new DeliveryOutcome.Sent(null)), Started);
-
-        Herald.Core.Pipeline.Settlement.NeedsFallback(dead).ShouldBeTrue();
-        Herald.Core.Pipeline.Settlement.NeedsFallback(sent).ShouldBeFalse();
-    }
 }

@@ -1,0 +1,38 @@
+using Herald.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    /// <summary>
+    /// Adds a planned fallback if its condition holds in this transaction (see <see cref="FallbackPlan"/>); true when added.
+    /// The single writer makes the check and the insert one step against every other settlement.
+    /// </summary>
+    private static bool AddFallback(SqliteConnection c, SqliteTransaction tx, FallbackPlan f)
+    {
+        var blockers = string.Join(", ", f.Blockers.Select(b => $"'{b}'"));
+        var blocked = c.Command($"""
+            SELECT EXISTS (SELECT 1 FROM deliveries WHERE notification_id = $n AND channel = $to)
+                OR EXISTS (SELECT 1 FROM deliveries WHERE notification_id = $n AND channel = $from AND status IN ({blockers}))
+            """, tx).With("$n", f.NotificationId).With("$to", (int)f.To).With("$from", (int)f.From).Scalar() is long v && v != 0;
+        if (blocked)
+        {
+            return false;
+        }
+
+        using var insert = DeliveryInsert(c, tx, orIgnore: true);
+        foreach (var d in f.Deliveries)
+        {
+            BindDelivery(insert, d);
+            insert.ExecuteNonQuery();
+        }
+
+        foreach (var t in f.Trace)
+        {
+            Trace(c, tx, t);
+        }
+
+        return true;
+    }
+}
