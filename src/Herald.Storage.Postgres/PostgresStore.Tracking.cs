@@ -15,7 +15,7 @@ public sealed partial class PostgresStore : ITrackingStore
             delivered_at = CASE WHEN @s IN ('delivered', 'opened', 'clicked') THEN COALESCE(delivered_at, @at) ELSE delivered_at END,
             last_error = CASE WHEN @s IN ('bounced', 'failed') THEN @detail::text ELSE last_error END,
             updated_at = @now
-        WHERE id = @id AND (CASE COALESCE(tracked_status, CASE WHEN status IN ('delivered', 'opened', 'clicked', 'bounced') THEN status ELSE 'sent' END)
+        WHERE id = @id AND status NOT IN ('queued', 'deferred', 'retrying') AND (CASE COALESCE(tracked_status, CASE WHEN status IN ('delivered', 'opened', 'clicked', 'bounced') THEN status ELSE 'sent' END)
               WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
             < (CASE @s WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
         """;

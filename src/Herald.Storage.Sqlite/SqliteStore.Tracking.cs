@@ -57,7 +57,7 @@ public sealed partial class SqliteStore
                             delivered_at = CASE WHEN $s IN ('delivered', 'opened', 'clicked') THEN COALESCE(delivered_at, $at) ELSE delivered_at END,
                             last_error = CASE WHEN $s IN ('bounced', 'failed') THEN $detail ELSE last_error END,
                             updated_at = $now
-                        WHERE id = $id AND (CASE COALESCE(tracked_status, CASE WHEN status IN ('delivered', 'opened', 'clicked', 'bounced') THEN status ELSE 'sent' END)
+                        WHERE id = $id AND status NOT IN ('queued', 'deferred', 'retrying') AND (CASE COALESCE(tracked_status, CASE WHEN status IN ('delivered', 'opened', 'clicked', 'bounced') THEN status ELSE 'sent' END)
                               WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
                             < (CASE $s WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
                         """, tx).With("$s", status).With("$at", u.At.Ms()).With("$detail", u.Trace?.Reason).With("$now", now.Ms()).With("$id", id).NonQuery();

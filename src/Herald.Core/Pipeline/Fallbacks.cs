@@ -36,7 +36,8 @@ public sealed class Fallbacks(INotificationQueryStore notifications, Planner pla
     {
         ArgumentNullException.ThrowIfNull(d);
         var ended = status is DeliveryStatus.Failed or DeliveryStatus.Dead or DeliveryStatus.Expired or DeliveryStatus.Bounced;
-        if (!ended && status != DeliveryStatus.Retrying)
+        // Deferred: no provider had room (its 429, an open circuit with no other provider): as unsent as a retry.
+        if (!ended && status is not (DeliveryStatus.Retrying or DeliveryStatus.Deferred))
         {
             return null;
         }

@@ -65,6 +65,11 @@ public sealed record DeviceResponse(string Id, string Platform, string Token, st
 
 public sealed record DeviceList(List<DeviceResponse> Devices);
 
+/// <summary>
+/// A template version. <c>fallback</c> (optional) is the channel fallback of its notifications, whatever their priority:
+/// <c>{"chain": ["push", "sms", "email"], "after": {"push": "PT30S"}}</c>: the channels in order (push, sms, email,
+/// in_app) and, per channel, how long retryable failures may last (ISO 8601, PT0S to P1D) before the next is planned.
+/// </summary>
 public sealed record TemplateRequest(string? TemplateId, string? Description, List<string>? Variables, JsonObject? Channels, JsonObject? Locales,
     TemplateDedupDto? Dedup = null, JsonNode? Fallback = null);
 

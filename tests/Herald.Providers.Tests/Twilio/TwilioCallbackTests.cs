@@ -36,16 +36,19 @@ public sealed class TwilioCallbackTests
     }
 
     [Theory]
-    [InlineData("undelivered", "30003")]
-    [InlineData("failed", "30005")]
-    [InlineData("undelivered", "21610")]
-    public void Parse_UndeliveredOrFailed_IsFailedWithTheErrorCode(string status, string code)
+    [InlineData("undelivered", "30003", false)]
+    [InlineData("undelivered", "30008", false)]
+    [InlineData("failed", "30005", true)]
+    [InlineData("undelivered", "30006", true)]
+    [InlineData("undelivered", "21610", true)]
+    public void Parse_UndeliveredOrFailed_IsFailedWithTheErrorCodeAndWhetherAResendCanHelp(string status, string code, bool permanent)
     {
         var result = Adapter().Parse(Signed(Url, [.. Status(status), new("ErrorCode", code)]));
 
         var e = result.ShouldBeOfType<CallbackResult.Accepted>().Events.ShouldHaveSingleItem();
         e.Kind.ShouldBe(TrackingKind.Failed);
         e.Detail.ShouldContain(code);
+        e.Permanent.ShouldBe(permanent);
     }
 
     [Theory]

@@ -256,6 +256,28 @@ public sealed class BadInputTests(HeraldServerFixture server) : IAsyncLifetime, 
         await get.ShouldBeProblemAsync(404, "not-found");
     }
 
+    [Theory]
+    [InlineData("\"push,sms\"", "fallback")]
+    [InlineData("{\"chain\": [\"push\"]}", "fallback.chain")]
+    [InlineData("{\"chain\": [\"push\", \"fax\"]}", "fallback.chain[1]")]
+    [InlineData("{\"chain\": [\"push\", \"webhook\"]}", "fallback.chain[1]")]
+    [InlineData("{\"chain\": [\"sms\", \"sms\"]}", "fallback.chain[1]")]
+    [InlineData("{\"chain\": [\"push\", \"sms\"], \"after\": {\"email\": \"PT30S\"}}", "fallback.after.email")]
+    [InlineData("{\"chain\": [\"push\", \"sms\"], \"after\": {\"push\": \"soon\"}}", "fallback.after.push")]
+    [InlineData("{\"chain\": [\"push\", \"sms\"], \"after\": {\"push\": \"P2D\"}}", "fallback.after.push")]
+    [InlineData("{\"chain\": [\"push\", \"sms\"], \"wait\": 3}", "fallback.wait")]
+    public async Task CreateTemplate_BadFallback_Returns400NamingTheFieldAndStoresNothing(string fallback, string field)
+    {
+        var id = HeraldServerFixture.NewId("tpl");
+        var body = $"{{\"template_id\":\"{id}\",\"channels\":{{\"sms\":{{\"body\":\"x\"}}}},\"fallback\":{fallback}}}";
+
+        using var response = await Client.SendJsonAsync(HttpMethod.Post, "/api/v1/templates", body);
+
+        (await response.ShouldBeProblemAsync(400, "validation", field)).ErrorFor(field).ShouldNotBeNullOrWhiteSpace();
+        using var get = await Client.GetAsync($"/api/v1/templates/{id}");
+        await get.ShouldBeProblemAsync(404, "not-found");
+    }
+
     [Fact]
     public async Task CreateTemplate_UnknownField_Returns400UnknownField()
     {

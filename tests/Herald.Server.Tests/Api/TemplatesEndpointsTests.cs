@@ -167,7 +167,7 @@ public sealed class TemplatesEndpointsTests(HeraldServerFixture server) : IClass
     }
 
     [Fact]
-    public async Task OpenApi_TemplateSchemas_DocumentDedup()
+    public async Task OpenApi_TemplateSchemas_DocumentDedupAndFallback()
     {
         using var anonymous = server.CreateClient();
 
@@ -175,6 +175,8 @@ public sealed class TemplatesEndpointsTests(HeraldServerFixture server) : IClass
 
         schemas["TemplateRequest"]!["properties"]!["dedup"].ShouldNotBeNull();
         schemas["TemplateVersionResponse"]!["properties"]!["dedup"].ShouldNotBeNull();
+        schemas["TemplateRequest"]!["properties"]!["fallback"].ShouldNotBeNull();
+        schemas["TemplateVersionResponse"]!["properties"]!["fallback"].ShouldNotBeNull();
         var dedup = schemas["TemplateDedupDto"]!["properties"]!;
         dedup["window"].ShouldNotBeNull();
         dedup["urgent"].ShouldNotBeNull();
