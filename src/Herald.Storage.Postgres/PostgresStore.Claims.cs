@@ -95,8 +95,8 @@ public sealed partial class PostgresStore
     /// Phase one of the gate, in two round trips. First: an advisory lock per recipient and channel (all of them, in one
     /// global order, so two claimers never wait on each other in a cycle), which serializes claims of a recipient's channel
     /// across processes until the transaction ends, then the recipients' rules, the email and SMS addresses' suppressions,
-    /// the read times escalations ask about and the event types' template dedup settings. Second, once the rules and dedup
-    /// windows are known (a frequency cap looks back a day): the recipients' recent sends over the windows the gate reads.
+    /// and the read times escalations ask about. Second, once the rules are known (the dedup windows are stamped on the
+    /// deliveries) (a frequency cap looks back a day): the recipients' recent sends over the windows the gate reads.
     /// Every statement after the locks takes a READ COMMITTED snapshot newer than them, so the counts (rate limits, urgent
     /// ceilings, dedup) are exact under concurrent claimers.
     /// </summary>
@@ -108,7 +108,6 @@ public sealed partial class PostgresStore
         var users = pairs.Select(p => p.RecipientId).Distinct(StringComparer.Ordinal).ToArray();
         var addresses = candidates.Where(d => d.Channel is Channel.Email or Channel.Sms).Select(d => (d.Channel, d.Target)).Distinct().ToArray();
         var escalations = candidates.Where(d => d.Condition is not null).Select(d => d.NotificationId).Distinct(StringComparer.Ordinal).ToArray();
-        var eventTypes = candidates.Select(d => d.EventType).Distinct(StringComparer.Ordinal).ToArray();
         var rules = new Dictionary<string, IReadOnlyList<Core.Preferences.PreferenceRule>>(StringComparer.Ordinal);
 
         await using (var batch = new NpgsqlBatch(c, tx))
@@ -124,12 +123,6 @@ public sealed partial class PostgresStore
                 """, ("c", addresses.Select(a => (int)a.Channel).ToArray()), ("a", addresses.Select(a => a.Target).ToArray())));
             batch.BatchCommands.Add(BatchCommand("SELECT notification_id, min(read_at) FROM feed WHERE notification_id = ANY(@n) AND read_at IS NOT NULL GROUP BY notification_id",
                 ("n", escalations)));
-            // The dedup setting of each event type's template (its latest published version), read from the document.
-            batch.BatchCommands.Add(BatchCommand("""
-                SELECT t.template_id, (t.definition::jsonb -> 'dedup')::text FROM (
-                    SELECT DISTINCT ON (template_id) template_id, definition FROM templates
-                    WHERE template_id = ANY(@e) AND published ORDER BY template_id, version DESC) t
-                """, ("e", eventTypes)));
             await using var r = await batch.ExecuteReaderAsync(ct);
             await r.NextResultAsync(ct); // the locks
             while (await r.ReadAsync(ct))
@@ -148,15 +141,6 @@ public sealed partial class PostgresStore
             {
                 facts.AddReadAt(r.GetString(0), r.Time(1));
             }
-
-            await r.NextResultAsync(ct);
-            while (await r.ReadAsync(ct))
-            {
-                if (!r.IsDBNull(1) && Core.Templates.TemplateDedup.FromStored(r.GetString(1)) is { } dedup)
-                {
-                    facts.AddDedup(r.GetString(0), dedup);
-                }
-            }
         }
 
         foreach (var (user, list) in rules)
@@ -164,7 +148,9 @@ public sealed partial class PostgresStore
             facts.AddRules(user, list);
         }
 
-        var since = pairs.Select(p => (now - GateFacts.Lookback(gate, p.Channel, rules.GetValueOrDefault(p.RecipientId) ?? [], facts.LongestDedupWindow)).Ms()).ToArray();
+        var longestDedup = candidates.Max(d => d.DedupWindow ?? TimeSpan.Zero);
+
+        var since = pairs.Select(p => (now - GateFacts.Lookback(gate, p.Channel, rules.GetValueOrDefault(p.RecipientId) ?? [], longestDedup)).Ms()).ToArray();
         await using var sends = c.Command($"""
             SELECT d.recipient_id, d.channel, d.claimed_at, d.event_type, d.content_hash, d.notification_id, d.id
             FROM unnest(@r::text[], @c::integer[], @since::bigint[]) AS x(r, ch, since)

@@ -87,23 +87,31 @@ public sealed partial class PostgresStore : IDispatchStore
 
     private static async Task<HashSet<string>> UpdateCompletedAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<DeliveryCompletion> round, DateTimeOffset now, CancellationToken ct)
     {
-        var ids = await c.Command("""
+        // A sent outcome whose failure report arrived while it was being settled: its late-failure retry applies instead.
+        const string reportedFailed = "(x.s = 'sent' AND COALESCE(tracked_status, '') = 'failed' AND x.ls IS NOT NULL)";
+        var ids = await c.Command($"""
             UPDATE deliveries SET
-                status = CASE WHEN x.s = 'sent' AND tracked_status IS NOT NULL THEN tracked_status ELSE x.s END,
-                due_at = COALESCE(x.due, due_at), provider = COALESCE(x.prov, provider), last_error = x.err,
+                status = CASE WHEN {reportedFailed} THEN x.ls WHEN x.s = 'sent' AND tracked_status IS NOT NULL THEN tracked_status ELSE x.s END,
+                due_at = CASE WHEN {reportedFailed} THEN COALESCE(x.ldue, due_at) ELSE COALESCE(x.due, due_at) END,
+                provider = COALESCE(x.prov, provider),
+                last_error = CASE WHEN {reportedFailed} THEN x.lerr ELSE x.err END,
                 provider_message_id = COALESCE(x.pmid, provider_message_id),
-                sent_at = CASE WHEN x.s = 'sent' THEN @now ELSE sent_at END,
+                sent_at = CASE WHEN {reportedFailed} THEN NULL WHEN x.s = 'sent' THEN @now ELSE sent_at END,
+                tracked_status = CASE WHEN {reportedFailed} THEN NULL ELSE tracked_status END,
                 attempts = CASE WHEN x.o = 'throttled' OR x.s = 'held' THEN attempts - 1 ELSE attempts END,
                 lease_until = CASE WHEN x.s = 'unknown' THEN x.due ELSE NULL END, lease_owner = NULL, updated_at = @now
-            FROM unnest(@n::text[], @id::text[], @owner::text[], @s::text[], @due::bigint[], @prov::text[], @err::text[], @pmid::text[], @o::text[])
-                AS x(nid, did, owner, s, due, prov, err, pmid, o)
+            FROM unnest(@n::text[], @id::text[], @owner::text[], @s::text[], @due::bigint[], @prov::text[], @err::text[], @pmid::text[], @o::text[],
+                @ls::text[], @ldue::bigint[], @lerr::text[])
+                AS x(nid, did, owner, s, due, prov, err, pmid, o, ls, ldue, lerr)
             WHERE notification_id = x.nid AND id = x.did AND status IN ('sending', 'unknown') AND lease_owner = x.owner
             RETURNING id
             """, tx).With("n", round.Select(x => x.NotificationId).ToArray()).With("id", round.Select(x => x.DeliveryId).ToArray())
             .With("owner", round.Select(x => x.LeaseOwner).ToArray()).With("s", round.Select(x => x.Status).ToArray())
             .With("due", round.Select(x => x.DueAt.Ms()).ToArray()).With("prov", round.Select(x => x.Provider).ToArray())
             .With("err", round.Select(x => x.LastError).ToArray()).With("pmid", round.Select(x => x.ProviderMessageId).ToArray())
-            .With("o", round.Select(x => x.Outcome).ToArray()).With("now", now.Ms()).ReadAllAsync(r => r.GetString(0), ct);
+            .With("o", round.Select(x => x.Outcome).ToArray()).With("ls", round.Select(x => x.IfReportedFailed?.Status).ToArray())
+            .With("ldue", round.Select(x => x.IfReportedFailed?.DueAt.Ms()).ToArray()).With("lerr", round.Select(x => x.IfReportedFailed?.Error).ToArray())
+            .With("now", now.Ms()).ReadAllAsync(r => r.GetString(0), ct);
         return new HashSet<string>(ids, StringComparer.Ordinal);
     }
 

@@ -7,13 +7,13 @@ namespace Herald.Storage.Postgres;
 public sealed partial class PostgresStore
 {
     private const string DeliveryColumns =
-        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id, trace_parent, expires_at, condition, lookups, tracked_status";
+        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id, trace_parent, expires_at, condition, lookups, tracked_status, dedup_ms";
 
     private static Delivery MapDelivery(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (Channel)r.GetInt32(4), (Priority)r.GetInt32(5), r.GetString(6),
         r.StringOrNull(7), r.StringOrNull(8), r.GetString(9), r.GetInt32(10), r.StringOrNull(11), r.GetString(12), r.GetString(13),
         r.Time(14), r.TimeOrNull(15), r.TimeOrNull(16), r.Time(17), r.Time(18), r.StringOrNull(19), r.StringOrNull(20), r.StringOrNull(21),
-        r.TimeOrNull(22), r.StringOrNull(23), r.GetInt32(24), r.StringOrNull(25));
+        r.TimeOrNull(22), r.StringOrNull(23), r.GetInt32(24), r.StringOrNull(25), r.IsDBNull(26) ? null : TimeSpan.FromMilliseconds(r.GetInt64(26)));
 
     private const string InsertTraceSql = """
         INSERT INTO trace(notification_id, at, stage, channel, decision, reason)
@@ -48,11 +48,12 @@ public sealed partial class PostgresStore
         SignalDue(tx, deliveries);
         return await c.Command($"""
             INSERT INTO deliveries(id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status,
-                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent, expires_at, condition)
-            SELECT id, n, r, e, ch, p, t, tr, prov, s, 0, err, content, hash, due, ca, ca, plat, tp, exp, cond
+                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent, expires_at, condition, dedup_ms)
+            SELECT id, n, r, e, ch, p, t, tr, prov, s, 0, err, content, hash, due, ca, ca, plat, tp, exp, cond, dd
             FROM unnest(@id::text[], @n::text[], @r::text[], @e::text[], @ch::integer[], @p::integer[], @t::text[], @tr::text[], @prov::text[],
-                @s::text[], @err::text[], @content::text[], @hash::text[], @due::bigint[], @ca::bigint[], @plat::text[], @tp::text[], @exp::bigint[], @cond::text[]) WITH ORDINALITY
-                AS x(id, n, r, e, ch, p, t, tr, prov, s, err, content, hash, due, ca, plat, tp, exp, cond, o)
+                @s::text[], @err::text[], @content::text[], @hash::text[], @due::bigint[], @ca::bigint[], @plat::text[], @tp::text[], @exp::bigint[], @cond::text[],
+                @dd::bigint[]) WITH ORDINALITY
+                AS x(id, n, r, e, ch, p, t, tr, prov, s, err, content, hash, due, ca, plat, tp, exp, cond, dd, o)
             {(orIgnore ? "WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = x.id)" : "")}
             ORDER BY o
             {(orIgnore ? "ON CONFLICT DO NOTHING" : "")}
@@ -67,6 +68,7 @@ public sealed partial class PostgresStore
             .With("ca", deliveries.Select(d => d.CreatedAt.Ms()).ToArray()).With("plat", deliveries.Select(d => d.Platform).ToArray())
             .With("tp", deliveries.Select(d => d.TraceParent).ToArray())
             .With("exp", deliveries.Select(d => d.ExpiresAt.Ms()).ToArray()).With("cond", deliveries.Select(d => d.Condition).ToArray())
+            .With("dd", deliveries.Select(d => d.DedupWindow is { } dedup ? (long?)dedup.TotalMilliseconds : null).ToArray())
             .ExecuteNonQueryAsync(ct);
     }
 

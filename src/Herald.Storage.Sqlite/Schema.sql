@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS deliveries(
   last_error TEXT, content TEXT NOT NULL, content_hash TEXT NOT NULL, due_at INTEGER NOT NULL, lease_until INTEGER, lease_owner TEXT,
   claimed_at INTEGER, sent_at INTEGER, delivered_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
   platform TEXT, provider_message_id TEXT, tracked_status TEXT, trace_parent TEXT, expires_at INTEGER, condition TEXT, lookups INTEGER NOT NULL DEFAULT 0,
+  dedup_ms INTEGER,
   UNIQUE(notification_id, channel, target));
 CREATE INDEX IF NOT EXISTS ix_deliveries_lane ON deliveries(channel, priority, due_at) WHERE status IN ('queued', 'deferred', 'retrying');
 CREATE INDEX IF NOT EXISTS ix_deliveries_lease ON deliveries(lease_until) WHERE status = 'sending';

@@ -1,7 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
-using Herald.Core.Templates;
 using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
@@ -10,7 +9,6 @@ namespace Herald.Storage.Sqlite;
 internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx) : IGateContext
 {
     private readonly Dictionary<string, IReadOnlyList<PreferenceRule>> _rules = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, TemplateDedup?> _dedup = new(StringComparer.Ordinal);
 
     public IReadOnlyList<PreferenceRule> Rules(string userId)
     {
@@ -62,21 +60,6 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
             LIMIT 1
             """, tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms()).With("$h", contentHash).With("$n", notificationId)
             .Scalar() as string;
-
-    public TemplateDedup? Dedup(string eventType)
-    {
-        if (!_dedup.TryGetValue(eventType, out var dedup))
-        {
-            var json = c.Command("""
-                SELECT json_extract(definition, '$.dedup') FROM templates
-                WHERE template_id = $t AND published = 1 ORDER BY version DESC LIMIT 1
-                """, tx).With("$t", eventType).Scalar() as string;
-            dedup = TemplateDedup.FromStored(json);
-            _dedup[eventType] = dedup;
-        }
-
-        return dedup;
-    }
 
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 }

@@ -7,7 +7,7 @@ namespace Herald.Storage.Sqlite;
 public sealed partial class SqliteStore
 {
     private const string DeliveryColumns =
-        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id, trace_parent, expires_at, condition, lookups, tracked_status";
+        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id, trace_parent, expires_at, condition, lookups, tracked_status, dedup_ms";
 
     public async Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
     {
@@ -77,17 +77,23 @@ public sealed partial class SqliteStore
             return claimed;
         }, ct);
 
+    /// <summary>A sent outcome whose failure report arrived while it was being settled: its late-failure retry applies instead.</summary>
+    private const string ReportedFailed = "($s = 'sent' AND COALESCE(tracked_status, '') = 'failed' AND $ls IS NOT NULL)";
+
     public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<bool>>((c, tx) =>
         {
             var results = new bool[completions.Count];
             var settled = new HashSet<string>(StringComparer.Ordinal);
-            using var update = c.Command("""
+            using var update = c.Command($"""
                 UPDATE deliveries SET
-                    status = CASE WHEN $s = 'sent' AND tracked_status IS NOT NULL THEN tracked_status ELSE $s END,
-                    due_at = COALESCE($due, due_at), provider = COALESCE($prov, provider), last_error = $err,
+                    status = CASE WHEN {ReportedFailed} THEN $ls WHEN $s = 'sent' AND tracked_status IS NOT NULL THEN tracked_status ELSE $s END,
+                    due_at = CASE WHEN {ReportedFailed} THEN COALESCE($ldue, due_at) ELSE COALESCE($due, due_at) END,
+                    provider = COALESCE($prov, provider),
+                    last_error = CASE WHEN {ReportedFailed} THEN $lerr ELSE $err END,
                     provider_message_id = COALESCE($pmid, provider_message_id),
-                    sent_at = CASE WHEN $s = 'sent' THEN $now ELSE sent_at END,
+                    sent_at = CASE WHEN {ReportedFailed} THEN NULL WHEN $s = 'sent' THEN $now ELSE sent_at END,
+                    tracked_status = CASE WHEN {ReportedFailed} THEN NULL ELSE tracked_status END,
                     attempts = CASE WHEN $o = 'throttled' OR $s = 'held' THEN attempts - 1 ELSE attempts END,
                     lease_until = CASE WHEN $s = 'unknown' THEN $due ELSE NULL END, lease_owner = NULL, updated_at = $now
                 WHERE id = $id AND status IN ('sending', 'unknown') AND lease_owner = $owner
@@ -101,7 +107,8 @@ public sealed partial class SqliteStore
                 var x = completions[i];
                 update.Parameters.Clear();
                 update.With("$s", x.Status).With("$due", x.DueAt.Ms()).With("$prov", x.Provider).With("$err", x.LastError).With("$pmid", x.ProviderMessageId)
-                    .With("$o", x.Outcome).With("$now", now.Ms()).With("$id", x.DeliveryId).With("$owner", x.LeaseOwner);
+                    .With("$o", x.Outcome).With("$now", now.Ms()).With("$id", x.DeliveryId).With("$owner", x.LeaseOwner)
+                    .With("$ls", x.IfReportedFailed?.Status).With("$ldue", x.IfReportedFailed?.DueAt.Ms()).With("$lerr", x.IfReportedFailed?.Error);
                 if (update.ExecuteNonQuery() == 0)
                 {
                     continue;
@@ -243,8 +250,8 @@ public sealed partial class SqliteStore
     private static SqliteCommand DeliveryInsert(SqliteConnection c, SqliteTransaction tx, bool orIgnore = false) =>
         c.Command($"""
             INSERT {(orIgnore ? "OR IGNORE " : "")}INTO deliveries(id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status,
-                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent, expires_at, condition)
-            VALUES ($id, $n, $r, $e, $c, $p, $t, $tr, $prov, $s, 0, $err, $content, $hash, $due, $ca, $ca, $plat, $tp, $exp, $cond)
+                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent, expires_at, condition, dedup_ms)
+            VALUES ($id, $n, $r, $e, $c, $p, $t, $tr, $prov, $s, 0, $err, $content, $hash, $due, $ca, $ca, $plat, $tp, $exp, $cond, $dd)
             """, tx);
 
     private static void BindDelivery(SqliteCommand cmd, Delivery d)
@@ -253,12 +260,13 @@ public sealed partial class SqliteStore
         cmd.With("$id", d.Id).With("$n", d.NotificationId).With("$r", d.RecipientId).With("$e", d.EventType).With("$c", (int)d.Channel)
             .With("$p", (int)d.Priority).With("$t", d.Target).With("$tr", d.TargetRef).With("$prov", d.Provider).With("$s", d.Status)
             .With("$err", d.LastError).With("$content", d.Content).With("$hash", d.ContentHash).With("$due", d.DueAt.Ms()).With("$ca", d.CreatedAt.Ms()).With("$plat", d.Platform)
-            .With("$tp", d.TraceParent).With("$exp", d.ExpiresAt.Ms()).With("$cond", d.Condition);
+            .With("$tp", d.TraceParent).With("$exp", d.ExpiresAt.Ms()).With("$cond", d.Condition)
+            .With("$dd", d.DedupWindow is { } dedup ? (long)dedup.TotalMilliseconds : null);
     }
 
     private static Delivery MapDelivery(SqliteDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (Channel)r.GetInt32(4), (Priority)r.GetInt32(5), r.GetString(6),
         r.StringOrNull(7), r.StringOrNull(8), r.GetString(9), r.GetInt32(10), r.StringOrNull(11), r.GetString(12), r.GetString(13),
         r.Time(14), r.TimeOrNull(15), r.TimeOrNull(16), r.Time(17), r.Time(18), r.StringOrNull(19), r.StringOrNull(20), r.StringOrNull(21),
-        r.TimeOrNull(22), r.StringOrNull(23), r.GetInt32(24), r.StringOrNull(25));
+        r.TimeOrNull(22), r.StringOrNull(23), r.GetInt32(24), r.StringOrNull(25), r.IsDBNull(26) ? null : TimeSpan.FromMilliseconds(r.GetInt64(26)));
 }

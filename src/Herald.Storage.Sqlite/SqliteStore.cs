@@ -20,6 +20,7 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
         ("deliveries", "expires_at", "INTEGER"),
         ("deliveries", "condition", "TEXT"),
         ("deliveries", "lookups", "INTEGER NOT NULL DEFAULT 0"),
+        ("deliveries", "dedup_ms", "INTEGER"),
     ];
 
     public async Task InitializeAsync(CancellationToken ct)

@@ -54,7 +54,11 @@ public static class DeliveryConditions
     public const string Digest = "digest";
 }
 
-/// <summary>Notification × channel × target. <see cref="Platform"/> is the device platform (ios, android, web) of a push delivery.</summary>
+/// <summary>
+/// Notification × channel × target. <see cref="Platform"/> is the device platform (ios, android, web) of a push delivery.
+/// <see cref="DedupWindow"/> is the content-dedup window the planner stamped from the notification's template and
+/// priority (zero: off); null for a delivery planned before it was stamped, which the gate treats with the defaults.
+/// </summary>
 public sealed record Delivery(
     string Id,
     string NotificationId,
@@ -81,7 +85,8 @@ public sealed record Delivery(
     DateTimeOffset? ExpiresAt = null,
     string? Condition = null,
     int LookUps = 0,
-    string? TrackedStatus = null);
+    string? TrackedStatus = null,
+    TimeSpan? DedupWindow = null);
 
 public sealed record TraceEntry(string NotificationId, DateTimeOffset At, string Stage, string? Channel, string Decision, string Reason);
 

@@ -165,9 +165,10 @@ public sealed class DeliveryGate : IDispatchGate
             }
         }
 
-        var dedup = context.Dedup(delivery.EventType);
-        var dedupWindow = dedup?.Window ?? _options.DedupWindow;
-        if (dedupWindow > TimeSpan.Zero && (delivery.Priority != Priority.Urgent || (dedup?.Urgent ?? _options.DedupUrgent))
+        // The planner stamped the window from the notification's template and priority (zero: off); an older delivery
+        // without one gets the defaults.
+        var dedupWindow = delivery.DedupWindow ?? (delivery.Priority != Priority.Urgent || _options.DedupUrgent ? _options.DedupWindow : TimeSpan.Zero);
+        if (dedupWindow > TimeSpan.Zero
             && context.SameContentSent(delivery.RecipientId, delivery.Channel, delivery.ContentHash, delivery.NotificationId, now - dedupWindow) is { } earlier)
         {
             return (new GateDecision.Suppress("gate", $"duplicate of delivery {earlier}: same content sent within {Describe(dedupWindow)}"), "duplicate");

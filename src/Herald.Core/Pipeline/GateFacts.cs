@@ -1,7 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
-using Herald.Core.Templates;
 
 namespace Herald.Core.Pipeline;
 
@@ -20,27 +19,12 @@ public sealed class GateFacts : IGateContext
     private readonly Dictionary<(Channel, string), string> _suppressions = [];
     private readonly Dictionary<(string, Channel), List<RecentSend>> _sends = [];
     private readonly Dictionary<string, DateTimeOffset> _readAt = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, TemplateDedup> _dedup = new(StringComparer.Ordinal);
 
     public void AddRules(string userId, IReadOnlyList<PreferenceRule> rules) => _rules[userId] = rules;
 
     public void AddSuppression(Channel channel, string address, string reason) => _suppressions[(channel, address)] = reason;
 
     public void AddReadAt(string notificationId, DateTimeOffset readAt) => _readAt[notificationId] = readAt;
-
-    /// <summary>The dedup setting of the template named like <paramref name="eventType"/> (its latest published version).</summary>
-    public void AddDedup(string eventType, TemplateDedup dedup)
-    {
-        ArgumentNullException.ThrowIfNull(dedup);
-        _dedup[eventType] = dedup;
-        if (dedup.Window is { } window && window > LongestDedupWindow)
-        {
-            LongestDedupWindow = window;
-        }
-    }
-
-    /// <summary>The longest dedup window among the loaded templates' settings: the sends must be loaded at least that far back.</summary>
-    public TimeSpan LongestDedupWindow { get; private set; } = TimeSpan.Zero;
 
     /// <summary>The latest claim time among the loaded sends (<see cref="DateTimeOffset.MinValue"/> when none).</summary>
     public DateTimeOffset LatestSend { get; private set; } = DateTimeOffset.MinValue;
@@ -69,7 +53,7 @@ public sealed class GateFacts : IGateContext
 
     /// <summary>
     /// How far back the store must load a recipient's sends on a channel for <paramref name="gate"/>'s decisions, given the
-    /// recipient's rules (frequency caps look back a day) and the longest template dedup window of the batch.
+    /// recipient's rules (frequency caps look back a day) and the longest dedup window stamped on the batch's deliveries.
     /// </summary>
     public static TimeSpan Lookback(IDispatchGate gate, Channel channel, IReadOnlyList<PreferenceRule> rules, TimeSpan longestDedupWindow = default)
     {
@@ -118,7 +102,6 @@ public sealed class GateFacts : IGateContext
             && string.Equals(s.ContentHash, contentHash, StringComparison.Ordinal) && !string.Equals(s.NotificationId, notificationId, StringComparison.Ordinal)) is var i and >= 0
             ? list[i].DeliveryId : null;
 
-    public TemplateDedup? Dedup(string eventType) => _dedup.GetValueOrDefault(eventType);
 
     public string? Suppression(Channel channel, string address) => _suppressions.GetValueOrDefault((channel, address));
 

@@ -255,11 +255,12 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         // A delivery is due when its notification was: lanes and the relay take work oldest-notification first, so one
         // recipient's notifications go out in the order they were accepted, whichever process planned them.
         var result = new List<Delivery>(targets.Count);
+        var dedup = DedupWindow(n, template);
         foreach (var (target, targetRef, platform, held) in targets)
         {
             result.Add(new Delivery(Ids.New("dlv", time), n.Id, n.RecipientId, n.EventType, channel, n.Priority, target, targetRef, null,
                 held ? DeliveryStatus.Held : DeliveryStatus.Queued, 0, held ? "webhook endpoint is disabled" : null, content, hash, n.DueAt, null, null, now, now, platform,
-                TraceParent: n.TraceParent, ExpiresAt: n.Options?.ExpiresAt));
+                TraceParent: n.TraceParent, ExpiresAt: n.Options?.ExpiresAt, DedupWindow: dedup));
         }
 
         var heldCount = targets.Count(t => t.Held);
@@ -275,6 +276,21 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The content-dedup window the gate applies to the notification's deliveries: its template's <c>dedup</c> setting, else
+    /// Herald:Pipeline's (<c>DedupWindow</c>, <c>DedupUrgent</c>); zero (off) for urgent unless either says otherwise.
+    /// Stamped at plan time, so the gate reads no template at claim time and follows the notification's own template.
+    /// </summary>
+    private TimeSpan? DedupWindow(Notification n, TemplateDefinition template)
+    {
+        if (options?.Value is not { } o)
+        {
+            return null;
+        }
+
+        return n.Priority != Priority.Urgent || (template.Dedup?.Urgent ?? o.DedupUrgent) ? template.Dedup?.Window ?? o.DedupWindow : TimeSpan.Zero;
     }
 
     /// <summary>Where a channel goes; <c>Held</c> marks a disabled webhook endpoint whose subscription matches (kept, not sent).</summary>

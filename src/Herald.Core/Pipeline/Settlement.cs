@@ -97,7 +97,8 @@ public sealed class Settlement
         trace.Add(new TraceEntry(d.NotificationId, now, "dispatch", wire, decision, reason));
         return new DeliveryCompletion(d.Id, d.NotificationId, owner, status, due, result.Provider, error,
             throttledOutcome ? DeliveryCompletion.ThrottledOutcome : result.Outcome.GetType().Name.ToLowerInvariant(),
-            providerId, startedAt, now, trace, result.Feed, removeDevice, result.Endpoint, suppress);
+            providerId, startedAt, now, trace, result.Feed, removeDevice, result.Endpoint, suppress,
+            IfReportedFailed: status == DeliveryStatus.Sent && d.Channel != Channel.InApp ? ReportedFailedWhileSettling(d, now) : null);
     }
 
     /// <summary>
@@ -117,6 +118,27 @@ public sealed class Settlement
     }
 
     private static readonly TimeSpan MinThrottleDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// The late-failure retry of a send the provider reported failed before its sent outcome was committed (the report waits
+    /// in tracked_status): as <see cref="LateFailure"/> for a transient failure (the report does not say which here), without
+    /// building a reason, since nearly every sent outcome carries it and nearly none uses it.
+    /// </summary>
+    private LateOutcome ReportedFailedWhileSettling(Delivery d, DateTimeOffset now)
+    {
+        var schedule = d.Channel == Channel.Webhook ? _webhooks : _default;
+        if (schedule.NextDelay(Math.Max(1, d.Attempts), Random.Shared) is not { } delay)
+        {
+            return new LateOutcome(DeliveryStatus.Dead, null, ReportedFailedError);
+        }
+
+        var due = now + delay;
+        return d.ExpiresAt is { } expires && due >= expires
+            ? new LateOutcome(DeliveryStatus.Expired, null, ReportedFailedError)
+            : new LateOutcome(DeliveryStatus.Retrying, due, ReportedFailedError);
+    }
+
+    private const string ReportedFailedError = "the provider reported it failed while its send was being settled; resent on the retry schedule";
 
     /// <summary>
     /// A failure the provider reported after the send was settled as sent: a permanent one fails the delivery; a transient

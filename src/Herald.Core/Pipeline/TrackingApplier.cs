@@ -54,7 +54,10 @@ public sealed class TrackingApplier(ITrackingStore store, Settlement settlement,
 
     private async Task<TrackingUpdate> LateAsync(TrackingUpdate u, Delivery? d, bool permanent, DateTimeOffset now, CancellationToken ct)
     {
-        if (d is not { Status: DeliveryStatus.Sent } || u.Status is not (DeliveryStatus.Failed or DeliveryStatus.Bounced))
+        // Also while the send is being settled: the store applies the late failure only to a row that is sent when the report's
+        // update runs (a completion committing meanwhile has made it so); otherwise the report waits in tracked_status and the
+        // completion applies its own late retry (DeliveryCompletion.IfReportedFailed).
+        if (d is not { Status: DeliveryStatus.Sent or DeliveryStatus.Sending or DeliveryStatus.Unknown } || u.Status is not (DeliveryStatus.Failed or DeliveryStatus.Bounced))
         {
             return u;
         }

@@ -35,9 +35,6 @@ public interface IGateContext
     /// </summary>
     string? SameContentSent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since);
 
-    /// <summary>The content-dedup setting of the latest published template named like <paramref name="eventType"/>, or null.</summary>
-    Templates.TemplateDedup? Dedup(string eventType);
-
     /// <summary>The reason the address is on the suppression list for this channel, or null.</summary>
     string? Suppression(Channel channel, string address);
 
@@ -52,12 +49,16 @@ public interface IDispatchGate
     /// <summary>
     /// How far back <see cref="Decide"/> reads a recipient's sends on <paramref name="channel"/> (rate limit, urgent ceiling and
     /// default dedup windows), so a store that loads the facts for a batch up front knows what to load. Frequency caps add
-    /// their own day, and a template's own dedup window (<see cref="IGateContext.Dedup"/>) its window.
+    /// their own day, and a delivery's stamped dedup window (<see cref="Delivery.DedupWindow"/>) its window.
     /// </summary>
     TimeSpan Lookback(Channel channel) => TimeSpan.FromDays(1);
 }
 
-/// <summary>The result of one provider call (or its settlement), applied only while the claim is still ours.</summary>
+/// <summary>
+/// The result of one provider call (or its settlement), applied only while the claim is still ours.
+/// <see cref="IfReportedFailed"/> (a sent outcome only) is what the store applies instead when the provider's failure report
+/// already arrived while the send was being settled (<c>tracked_status</c> = failed): the late failure's retry.
+/// </summary>
 public sealed record DeliveryCompletion(
     string DeliveryId,
     string NotificationId,
@@ -76,7 +77,8 @@ public sealed record DeliveryCompletion(
     WebhookEndpointResult? EndpointResult = null,
     Suppression? Suppress = null,
     Notification? LifecycleEvent = null,
-    FallbackPlan? Fallback = null)
+    FallbackPlan? Fallback = null,
+    LateOutcome? IfReportedFailed = null)
 {
     /// <summary>The outcome of an attempt deferred because no provider had room: the store gives the claim's attempt back.</summary>
     public const string ThrottledOutcome = "throttled";

@@ -2,7 +2,6 @@ using Herald.Core.Domain;
 using Herald.Core.Pipeline;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
-using Herald.Core.Templates;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Core.Tests.Pipeline;
@@ -264,32 +263,36 @@ public class DeliveryGateTests
     }
 
     [Fact]
-    public void Decide_UrgentSameContentWhoseTemplateDedupsUrgent_SuppressesOverTheTemplateWindow()
+    public void Decide_UrgentSameContentStampedWithAWindow_SuppressesOverTheStampedWindow()
     {
-        var context = new FakeGateContext { EarlierDelivery = "dlv_earlier", DedupByEventType = { ["order.shipped"] = new TemplateDedup(TimeSpan.FromHours(1), Urgent: true) } };
+        var context = new FakeGateContext { EarlierDelivery = "dlv_earlier" };
 
-        var decision = Gate().Decide(Delivery(Channel.Sms, Priority.Urgent), context, Now);
+        var decision = Gate().Decide(Delivery(Channel.Sms, Priority.Urgent) with { DedupWindow = TimeSpan.FromHours(1) }, context, Now);
 
         decision.ShouldBeOfType<GateDecision.Suppress>().Reason.ShouldBe("duplicate of delivery dlv_earlier: same content sent within 1 h");
         context.ContentQueries.ShouldBe([("u1", Channel.Sms, "hash-1", "ntf_1", Now.AddHours(-1))]);
     }
 
     [Fact]
-    public void Decide_SameContentWhoseTemplateWindowIsZero_ProceedsWithoutLooking()
+    public void Decide_SameContentStampedWindowZero_ProceedsWithoutLooking()
     {
-        var context = new FakeGateContext { EarlierDelivery = "dlv_earlier", DedupByEventType = { ["order.shipped"] = new TemplateDedup(TimeSpan.Zero, null) } };
+        var context = new FakeGateContext { EarlierDelivery = "dlv_earlier" };
 
-        Gate().Decide(Delivery(Channel.Sms), context, Now).ShouldBe(GateDecision.Go);
+        Gate().Decide(Delivery(Channel.Sms) with { DedupWindow = TimeSpan.Zero }, context, Now).ShouldBe(GateDecision.Go);
         context.ContentQueries.ShouldBeEmpty();
     }
 
     [Fact]
-    public void Decide_SameContentWhoseTemplateSetsOnlyUrgent_UsesTheGlobalWindow()
+    public void Decide_SameContentNoStampedWindow_TheDefaultsOffForUrgent()
     {
-        var context = new FakeGateContext { EarlierDelivery = "dlv_earlier", DedupByEventType = { ["order.shipped"] = new TemplateDedup(null, Urgent: true) } };
+        var normal = new FakeGateContext { EarlierDelivery = "dlv_earlier" };
+        var urgent = new FakeGateContext { EarlierDelivery = "dlv_earlier" };
+        var gate = Gate(new PipelineOptions { DedupWindow = TimeSpan.FromMinutes(3) });
 
-        Gate(new PipelineOptions { DedupWindow = TimeSpan.FromMinutes(3) }).Decide(Delivery(Channel.Sms, Priority.Urgent), context, Now).ShouldBeOfType<GateDecision.Suppress>();
-        context.ContentQueries.ShouldBe([("u1", Channel.Sms, "hash-1", "ntf_1", Now.AddMinutes(-3))]);
+        gate.Decide(Delivery(Channel.Sms), normal, Now).ShouldBeOfType<GateDecision.Suppress>();
+        normal.ContentQueries.ShouldBe([("u1", Channel.Sms, "hash-1", "ntf_1", Now.AddMinutes(-3))]);
+        gate.Decide(Delivery(Channel.Sms, Priority.Urgent), urgent, Now).ShouldBe(GateDecision.Go);
+        urgent.ContentQueries.ShouldBeEmpty();
     }
 
     [Fact]
@@ -362,10 +365,6 @@ public class DeliveryGateTests
         public List<(Channel Channel, DateTimeOffset At)> Sends { get; } = [];
 
         public string? EarlierDelivery { get; init; }
-
-        public Dictionary<string, TemplateDedup> DedupByEventType { get; } = [];
-
-        public TemplateDedup? Dedup(string eventType) => DedupByEventType.GetValueOrDefault(eventType);
 
         public Dictionary<(Channel, string), string> Suppressed { get; } = [];
 

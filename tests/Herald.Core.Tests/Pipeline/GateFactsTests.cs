@@ -2,7 +2,6 @@ using Herald.Core.Domain;
 using Herald.Core.Pipeline;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
-using Herald.Core.Templates;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Core.Tests.Pipeline;
@@ -125,26 +124,24 @@ public sealed class GateFactsTests
     }
 
     [Fact]
-    public void Decide_DuplicateWithinTheTemplateWindow_SuppressedNamingTheEarlierDelivery()
+    public void Decide_DuplicateWithinTheStampedWindow_SuppressedNamingTheEarlierDelivery()
     {
         var gate = Gate();
         var facts = new GateFacts();
-        facts.AddDedup("order.shipped", new TemplateDedup(TimeSpan.FromHours(1), null));
         facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-45), "order.shipped", "same", "ntf_first", "dlv_first"));
 
-        var decision = gate.Decide(Sms(2, hash: "same"), facts, Now);
+        var decision = gate.Decide(Sms(2, hash: "same") with { DedupWindow = TimeSpan.FromHours(1) }, facts, Now);
 
         decision.ShouldBeOfType<GateDecision.Suppress>().Reason.ShouldBe("duplicate of delivery dlv_first: same content sent within 1 h");
     }
 
     [Fact]
-    public void Decide_TemplateWindowZero_DuplicatesProceed()
+    public void Decide_StampedWindowZero_DuplicatesProceed()
     {
         var gate = Gate(sms: "100/1h");
         var facts = new GateFacts();
-        facts.AddDedup("order.shipped", new TemplateDedup(TimeSpan.Zero, null));
 
-        var decisions = DecideBatch(gate, facts, [Sms(1, hash: "same"), Sms(2, hash: "same")]);
+        var decisions = DecideBatch(gate, facts, [Sms(1, hash: "same") with { DedupWindow = TimeSpan.Zero }, Sms(2, hash: "same") with { DedupWindow = TimeSpan.Zero }]);
 
         decisions.ShouldAllBe(d => d == GateDecision.Go);
     }
@@ -158,15 +155,8 @@ public sealed class GateFactsTests
     }
 
     [Fact]
-    public void Lookback_TemplateDedupWindowLongerThanTheGate_CoversIt()
-    {
-        var facts = new GateFacts();
-        facts.AddDedup("a", new TemplateDedup(TimeSpan.FromHours(5), null));
-        facts.AddDedup("b", new TemplateDedup(null, true));
-
-        facts.LongestDedupWindow.ShouldBe(TimeSpan.FromHours(5));
-        GateFacts.Lookback(Gate(), Channel.Sms, [], facts.LongestDedupWindow).ShouldBe(TimeSpan.FromHours(5));
-    }
+    public void Lookback_StampedDedupWindowLongerThanTheGate_CoversIt() =>
+        GateFacts.Lookback(Gate(), Channel.Sms, [], TimeSpan.FromHours(5)).ShouldBe(TimeSpan.FromHours(5));
 
     [Fact]
     public void Lookback_RateLimitDedupAndFrequencyCap_TheLongestWindow()

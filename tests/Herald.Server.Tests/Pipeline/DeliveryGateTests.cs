@@ -125,6 +125,28 @@ public abstract class DeliveryGateTests(HeraldServerFixture server)
         duplicate["trace"]!.AsArray().ShouldContain(t => t!.Str("decision") == "suppressed" && t.Str("reason") == reason);
     }
 
+    [Fact]
+    public async Task Send_TemplateNamedUnlikeTheEventType_ItsDedupWindowApplies()
+    {
+        // The window comes from the notification's own template, not from a template named like its event type.
+        var template = HeraldServerFixture.NewId("dedup-own");
+        await InAppTemplateAsync(template, "PT0S");
+        var user = HeraldServerFixture.NewId("user");
+        await server.PutUserAsync(user);
+
+        var first = await server.SendAsync(new JsonObject
+        {
+            ["event_type"] = "card.declined", ["recipient_id"] = user, ["template_id"] = template, ["channels"] = new JsonArray("in_app"), ["data"] = new JsonObject(),
+        });
+        await WaitSettledAsync(first);
+        var second = await server.SendAsync(new JsonObject
+        {
+            ["event_type"] = "card.declined", ["recipient_id"] = user, ["template_id"] = template, ["channels"] = new JsonArray("in_app"), ["data"] = new JsonObject(),
+        });
+
+        (await WaitSettledAsync(second))["deliveries"]![0]!.Str("status").ShouldBe("sent", "the template's window 0 turns dedup off (the default 10 min would suppress it)");
+    }
+
     private Task<int> SmsTemplateAsync(string id, string body) =>
         server.CreateTemplateAsync(id, new JsonObject { ["sms"] = new JsonObject { ["body"] = body } }, ["code"]);
 

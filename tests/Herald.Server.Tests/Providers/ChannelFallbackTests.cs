@@ -78,7 +78,7 @@ public abstract class ChannelFallbackTests(FallbackFixture herald)
         {
             var started = DateTimeOffset.UtcNow;
             var id = await SendAsync(user, "urgent", ["push"]);
-            var n = await herald.WaitForNotificationAsync(id, n => Delivery(n, "sms")?.Str("status") is "sent" or "delivered", TimeSpan.FromSeconds(20));
+            var n = await WaitAsync(id, n => Delivery(n, "sms")?.Str("status") is "sent" or "delivered", TimeSpan.FromSeconds(20));
             (DateTimeOffset.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(15), "the SMS goes out at the 2 s deadline, not after push's whole retry schedule");
             Delivery(n, "push")!.Str("status").ShouldBeOneOf("retrying", "sending", "dead");
             Trace(n).ShouldContain(t => t.Str("stage") == "fallback" && t.Str("channel") == "sms" && t.Str("reason").Contains("deadline", StringComparison.Ordinal));
@@ -95,7 +95,7 @@ public abstract class ChannelFallbackTests(FallbackFixture herald)
     {
         var (user, phone) = await UserAsync(devices: []);
         var id = await SendAsync(user, "urgent", ["push"]);
-        var n = await herald.WaitForCompletedAsync(id);
+        var n = await WaitAsync(id, n => n.Str("status") == "completed");
 
         Delivery(n, "sms")!.Str("status").ShouldBeOneOf("sent", "delivered");
         Deliveries(n).ShouldNotContain(d => d.Str("channel") == "push");
@@ -108,15 +108,7 @@ public abstract class ChannelFallbackTests(FallbackFixture herald)
     {
         var (user, phone) = await UserAsync(devices: ["unregistered-" + Guid.NewGuid().ToString("N"), "tok-ok-" + Guid.NewGuid().ToString("N")]);
         var id = await SendAsync(user, "urgent", ["push"]);
-        JsonNode n;
-        try
-        {
-            n = await herald.WaitForCompletedAsync(id);
-        }
-        catch (TimeoutException)
-        {
-            throw new InvalidOperationException((await herald.GetNotificationAsync(id)).ToJsonString());
-        }
+        var n = await WaitAsync(id, n => n.Str("status") == "completed");
 
         Deliveries(n).Where(d => d.Str("channel") == "push").Select(d => d.Str("status")).Order().ShouldBe(["failed", "sent"]);
         Delivery(n, "sms").ShouldBeNull("the other device got it: a stale token is not a reason to text");
@@ -128,7 +120,7 @@ public abstract class ChannelFallbackTests(FallbackFixture herald)
     {
         var (user, phone) = await UserAsync(devices: [.. Enumerable.Range(0, 3).Select(_ => "unregistered-" + Guid.NewGuid().ToString("N"))]);
         var id = await SendAsync(user, "urgent", ["push"]);
-        var n = await herald.WaitForNotificationAsync(id, n => n.Str("status") == "completed" && Delivery(n, "sms") is not null, TimeSpan.FromSeconds(20));
+        var n = await WaitAsync(id, n => n.Str("status") == "completed" && Delivery(n, "sms") is not null, TimeSpan.FromSeconds(20));
 
         Deliveries(n).Where(d => d.Str("channel") == "push").ShouldAllBe(d => d.Str("status") == "failed");
         Deliveries(n).Count(d => d.Str("channel") == "sms").ShouldBe(1);
@@ -166,7 +158,7 @@ public abstract class ChannelFallbackTests(FallbackFixture herald)
                 ["event_type"] = "auth.otp", ["recipient_id"] = user, ["template_id"] = template, ["channels"] = new JsonArray("push"),
                 ["data"] = new JsonObject { ["what"] = "123456" }, ["expires_at"] = expires.ToString("O", CultureInfo.InvariantCulture),
             });
-            var n = await herald.WaitForNotificationAsync(id, n => Delivery(n, "sms")?.Str("status") is "sent" or "delivered" or "expired", TimeSpan.FromSeconds(20));
+            var n = await WaitAsync(id, n => Delivery(n, "sms")?.Str("status") is "sent" or "delivered" or "expired", TimeSpan.FromSeconds(20));
 
             Delivery(n, "push")!.Str("status").ShouldBe("expired", n.ToJsonString());
             var fellBack = Trace(n).Single(t => t.Str("stage") == "fallback" && t.Str("reason").Contains("expired", StringComparison.Ordinal));
@@ -193,7 +185,7 @@ public abstract class ChannelFallbackTests(FallbackFixture herald)
         // Numbers ending 0666: the sandbox accepts, reports sent, then undelivered (30003, unreachable handset: transient).
         var (user, phone) = await UserAsync(devices: [], phone: "+1555" + Random.Shared.Next(100, 999).ToString(CultureInfo.InvariantCulture) + "0666");
         var id = await SendAsync(user, "normal", ["sms"]);
-        var n = await herald.WaitForNotificationAsync(id, n => (Delivery(n, "sms")?["attempts"]?.GetValue<int>() ?? 0) >= 2, TimeSpan.FromSeconds(20));
+        var n = await WaitAsync(id, n => (Delivery(n, "sms")?["attempts"]?.GetValue<int>() ?? 0) >= 2, TimeSpan.FromSeconds(20));
 
         Trace(n).ShouldContain(t => t.Str("stage") == "track" && t.Str("reason").Contains("late failure", StringComparison.Ordinal)
             && t.Str("reason").Contains("retry", StringComparison.Ordinal));
@@ -206,10 +198,23 @@ public abstract class ChannelFallbackTests(FallbackFixture herald)
     {
         var (user, _) = await UserAsync(devices: [], phone: "+1555" + Random.Shared.Next(100, 999).ToString(CultureInfo.InvariantCulture) + "0666");
         var id = await SendAsync(user, "urgent", ["sms"]);
-        var n = await herald.WaitForNotificationAsync(id, n => Delivery(n, "email")?.Str("status") is "sent" or "delivered", TimeSpan.FromSeconds(20));
+        var n = await WaitAsync(id, n => Delivery(n, "email")?.Str("status") is "sent" or "delivered");
 
         Trace(n).ShouldContain(t => t.Str("stage") == "fallback" && t.Str("channel") == "email");
         Deliveries(n).Count(d => d.Str("channel") == "email").ShouldBe(1);
+    }
+
+    /// <summary>Waits for the notification; on timeout the failure shows it whole (deliveries and trace).</summary>
+    private async Task<JsonNode> WaitAsync(string id, Func<JsonNode, bool> done, TimeSpan? timeout = null)
+    {
+        try
+        {
+            return await herald.WaitForNotificationAsync(id, done, timeout ?? TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException((await herald.GetNotificationAsync(id)).ToJsonString());
+        }
     }
 
     private async Task<(string User, string Phone)> UserAsync(string[] devices, string? phone = null)

@@ -126,6 +126,24 @@ public abstract class FallbackContract
         await s.Dispatch.CompleteAsync([DispatchSamples.Sent(resend.Single(), "lane-b", providerMessageId: "pm-2")], due, None);
         (await DispatchSamples.GetAsync(s, "dlv_a")).Status.ShouldBe(DeliveryStatus.Sent);
     }
+
+    [Fact]
+    public async Task CompleteAsync_SentAfterAFailureReportArrivedWhileSending_TheLateRetryInstead()
+    {
+        await using var s = await OpenAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [Push("dlv_a", "ntf_1"), Push("dlv_b", "ntf_1")]);
+        var claimed = await ClaimPushAsync(s);
+        await s.Tracking.ApplyTrackingAsync([new TrackingUpdate("dlv_a", "ntf_1", DeliveryStatus.Failed, Now, null)], Now, None);
+
+        var due = Now.AddSeconds(7);
+        await s.Dispatch.CompleteAsync([
+            DispatchSamples.Sent(claimed[0], "lane-a") with { IfReportedFailed = new LateOutcome(DeliveryStatus.Retrying, due, "reported failed while settling") },
+            DispatchSamples.Sent(claimed[1], "lane-a") with { IfReportedFailed = new LateOutcome(DeliveryStatus.Retrying, due, "reported failed while settling") }], Now, None);
+
+        var a = await DispatchSamples.GetAsync(s, "dlv_a");
+        (a.Status, a.DueAt, a.SentAt, a.TrackedStatus, a.LastError).ShouldBe((DeliveryStatus.Retrying, due, (DateTimeOffset?)null, (string?)null, "reported failed while settling"));
+        (await DispatchSamples.GetAsync(s, "dlv_b")).Status.ShouldBe(DeliveryStatus.Sent, "no report arrived for it");
+    }
 }
 
 public sealed class SqliteFallbackTests : FallbackContract
