@@ -20,6 +20,9 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
         ("deliveries", "expires_at", "INTEGER"),
         ("deliveries", "condition", "TEXT"),
         ("deliveries", "lookups", "INTEGER NOT NULL DEFAULT 0"),
+        ("deliveries", "confirm_lookups", "INTEGER NOT NULL DEFAULT 0"),
+        ("deliveries", "confirm_due", "INTEGER"),
+        ("deliveries", "confirm_ended", "INTEGER"),
     ];
 
     public async Task InitializeAsync(CancellationToken ct)
