@@ -99,6 +99,50 @@ public abstract class ConfirmationWorkerTests(ConfirmationFixture herald)
         confirms[1].Str("reason").ShouldContain("look-up 1 of 3", customMessage: "the resend is confirmed on its own");
         confirms[2].Str("reason").ShouldContain("retries exhausted after 3 attempts");
     }
+
+    [Fact]
+    public async Task ConfirmOnce_TwilioNeverAnswersTheLookUp_AskedThreeTimesThenLeftSent()
+    {
+        var (id, phone) = await herald.SendSmsAsync("0668");
+        await herald.WaitForNotificationAsync(id, n => n["deliveries"]!.AsArray().Any(d => d!.Str("status") == "sent"), TimeSpan.FromSeconds(10));
+        await herald.SetFaultsAsync("twilio", new { error_rate = 1.0 });
+        try
+        {
+            var done = await herald.WaitForNotificationAsync(id, n => ConfirmationFixture.Confirmations(n).Count() == 3, TimeSpan.FromSeconds(20));
+
+            var confirms = ConfirmationFixture.Confirmations(done).ToList();
+            confirms.ShouldAllBe(c => c.Str("decision") == "lookup-unanswered");
+            confirms[0].Str("reason").ShouldContain("look-up 1 of 3: sms1 did not answer (503");
+            confirms[0].Str("reason").ShouldContain("asking again at");
+            confirms[2].Str("reason").ShouldEndWith("no look-up left; left sent");
+            await Task.Delay(1_500);
+            var after = await herald.WaitForNotificationAsync(id, _ => true);
+            ConfirmationFixture.Confirmations(after).Count().ShouldBe(3, "not asked a fourth time");
+            after["deliveries"]!.AsArray().Single()!.Str("status").ShouldBe("sent");
+            (await herald.SandboxMessagesAsync("twilio", phone)).Count.ShouldBe(1, "a look-up never resends on its own");
+        }
+        finally
+        {
+            await herald.ClearFaultsAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ConfirmOnce_TwilioNoLongerHoldsTheMessage_TracedAndLeftSent()
+    {
+        var (id, phone) = await herald.SendSmsAsync("0668");
+        await herald.WaitForNotificationAsync(id, n => n["deliveries"]!.AsArray().Any(d => d!.Str("status") == "sent"), TimeSpan.FromSeconds(10));
+        // As when the message was deleted at Twilio: its SID answers 404.
+        (await herald.SandboxAdmin.DeleteAsync($"{herald.Sandbox.BaseUrl}/_sandbox/messages")).EnsureSuccessStatusCode();
+
+        var done = await herald.WaitForNotificationAsync(id, n => ConfirmationFixture.Confirmations(n).Any(), TimeSpan.FromSeconds(20));
+
+        var confirm = ConfirmationFixture.Confirmations(done).ShouldHaveSingleItem();
+        confirm.Str("decision").ShouldBe("not-found");
+        confirm.Str("reason").ShouldContain("sms1 has no such message; left sent and not resent");
+        done["deliveries"]!.AsArray().Single()!.Str("status").ShouldBe("sent");
+        (await herald.SandboxMessagesAsync("twilio", phone)).ShouldBeEmpty("not resent");
+    }
 }
 
 public sealed class SqliteConfirmationWorkerTests(SqliteConfirmationFixture herald) : ConfirmationWorkerTests(herald), IClassFixture<SqliteConfirmationFixture>;
