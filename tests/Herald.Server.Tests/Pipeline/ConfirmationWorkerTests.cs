@@ -61,6 +61,30 @@ public sealed class PostgresConfirmationFixture : ConfirmationFixture
     protected override Dictionary<string, string?> EngineSettings => _engine;
 }
 
+/// <summary>The distributed mode: PostgreSQL and RabbitMQ lanes, so a resend after a look-up goes through the relay and the broker.</summary>
+public sealed class DistributedConfirmationFixture : ConfirmationFixture
+{
+    private const int Partitions = 2;
+    private readonly string _connection = ExternalServices.NewDatabase("herald_confirm_dist");
+
+    protected override Dictionary<string, string?> EngineSettings => new()
+    {
+        ["Herald:Storage:Engine"] = "postgres",
+        ["Herald:Storage:Postgres:ConnectionString"] = _connection,
+        ["Herald:Transport:Engine"] = "rabbitmq",
+        ["Herald:Transport:RabbitMq:Uri"] = ExternalServices.RabbitMqUri,
+        ["Herald:Transport:RabbitMq:ExchangePrefix"] = new Npgsql.NpgsqlConnectionStringBuilder(_connection).Database,
+        ["Herald:Transport:RabbitMq:Partitions"] = Partitions.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Stops the server, then deletes its queues, so the shared test broker does not fill up with them.</summary>
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await RabbitMqCleanup.DeletePrefixAsync(ExternalServices.RabbitMqUri, new Npgsql.NpgsqlConnectionStringBuilder(_connection).Database!, Partitions);
+    }
+}
+
 /// <summary>
 /// An SMS Twilio accepted but whose final status callback never came is looked up once Twilio's window has passed: a
 /// delivered message ends delivered, an undelivered one is resent on the delivery's retry schedule, each traced.
@@ -148,3 +172,5 @@ public abstract class ConfirmationWorkerTests(ConfirmationFixture herald)
 public sealed class SqliteConfirmationWorkerTests(SqliteConfirmationFixture herald) : ConfirmationWorkerTests(herald), IClassFixture<SqliteConfirmationFixture>;
 
 public sealed class PostgresConfirmationWorkerTests(PostgresConfirmationFixture herald) : ConfirmationWorkerTests(herald), IClassFixture<PostgresConfirmationFixture>;
+
+public sealed class DistributedConfirmationWorkerTests(DistributedConfirmationFixture herald) : ConfirmationWorkerTests(herald), IClassFixture<DistributedConfirmationFixture>;
