@@ -97,6 +97,7 @@ public static class HeraldCoreServiceCollectionExtensions
                 services.AddHostedService<Devices.DevicePruner>();
                 services.AddSingleton<Sweeper>();
                 services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
+                services.AddHostedService<ConfirmationWorker>();
                 services.AddHostedService<Retention.RetentionWorker>();
             }
         }
@@ -109,6 +110,7 @@ public static class HeraldCoreServiceCollectionExtensions
             services.AddHostedService<Devices.DevicePruner>();
             services.AddSingleton<Sweeper>();
             services.AddHostedService(sp => sp.GetRequiredService<Sweeper>());
+            services.AddHostedService<ConfirmationWorker>();
             services.AddHostedService<Retention.RetentionWorker>();
         }
 

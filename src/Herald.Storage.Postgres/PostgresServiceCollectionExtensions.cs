@@ -33,6 +33,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IWebhookEndpointStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<ITrackingStore>(sp => sp.GetRequiredService<PostgresStore>());
+        services.AddSingleton<IConfirmationStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IQueueStatsStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<PostgresStore>());
         services.AddSingleton<IErasureStore>(sp => sp.GetRequiredService<PostgresStore>());

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS deliveries(
   claimed_at INTEGER, sent_at INTEGER, delivered_at INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
   platform TEXT, provider_message_id TEXT, tracked_status TEXT, trace_parent TEXT, expires_at INTEGER, condition TEXT, lookups INTEGER NOT NULL DEFAULT 0,
   dedup_ms INTEGER,
+  confirm_lookups INTEGER NOT NULL DEFAULT 0, confirm_due INTEGER, confirm_ended INTEGER,
   UNIQUE(notification_id, channel, target));
 CREATE INDEX IF NOT EXISTS ix_deliveries_lane ON deliveries(channel, priority, due_at) WHERE status IN ('queued', 'deferred', 'retrying');
 CREATE INDEX IF NOT EXISTS ix_deliveries_lease ON deliveries(lease_until) WHERE status = 'sending';
@@ -31,6 +32,8 @@ CREATE INDEX IF NOT EXISTS ix_deliveries_notification ON deliveries(notification
 CREATE INDEX IF NOT EXISTS ix_deliveries_dead ON deliveries(id) WHERE status = 'dead';
 CREATE INDEX IF NOT EXISTS ix_deliveries_held ON deliveries(target_ref, due_at) WHERE status = 'held';
 CREATE INDEX IF NOT EXISTS ix_deliveries_provider_message ON deliveries(provider_message_id) WHERE provider_message_id IS NOT NULL;
+-- Sent deliveries their provider has not confirmed and that are still to be looked up, by provider and send time.
+CREATE INDEX IF NOT EXISTS ix_deliveries_unconfirmed ON deliveries(provider, sent_at) WHERE status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL;
 CREATE TABLE IF NOT EXISTS suppressions(channel INTEGER NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL,
   PRIMARY KEY(channel, address));
 CREATE TABLE IF NOT EXISTS attempts(

@@ -30,6 +30,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IWebhookEndpointStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<ITrackingStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.AddSingleton<IConfirmationStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IQueueStatsStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.AddSingleton<IErasureStore>(sp => sp.GetRequiredService<SqliteStore>());

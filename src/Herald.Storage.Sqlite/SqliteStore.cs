@@ -21,6 +21,9 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
         ("deliveries", "condition", "TEXT"),
         ("deliveries", "lookups", "INTEGER NOT NULL DEFAULT 0"),
         ("deliveries", "dedup_ms", "INTEGER"),
+        ("deliveries", "confirm_lookups", "INTEGER NOT NULL DEFAULT 0"),
+        ("deliveries", "confirm_due", "INTEGER"),
+        ("deliveries", "confirm_ended", "INTEGER"),
     ];
 
     public async Task InitializeAsync(CancellationToken ct)

@@ -22,4 +22,13 @@ public interface IChannelSender
 
     /// <summary>Asks the provider whether it has this delivery (by our reference).</summary>
     Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct);
+
+    /// <summary>
+    /// The providers of this channel that can be asked for a sent message's status, each with its confirmation window.
+    /// Empty for a channel whose providers cannot be asked.
+    /// </summary>
+    IReadOnlyList<ConfirmPolicy> ConfirmPolicies => [];
+
+    /// <summary>Asks the provider recorded on a sent delivery for the message's current status.</summary>
+    Task<ProviderStatusAnswer> FetchStatusAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(ProviderStatusAnswer.CannotAsk);
 }

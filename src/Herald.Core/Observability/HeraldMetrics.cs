@@ -26,6 +26,7 @@ public sealed class HeraldMetrics
     private readonly Histogram<double> _callbackLag;
     private readonly Counter<long> _callbacks;
     private readonly Counter<long> _retentionRemoved;
+    private readonly Counter<long> _confirmations;
 
     public HeraldMetrics(IMeterFactory meters)
     {
@@ -42,6 +43,7 @@ public sealed class HeraldMetrics
         _callbackLag = Meter.CreateHistogram("herald.callback.lag", "s", "Inbound provider status callbacks: from the provider's event time (or receipt) to applied.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         _callbacks = Meter.CreateCounter<long>("herald.callbacks", description: "Inbound provider status callbacks by provider and result (applied, rejected, unknown_message, unknown_provider).");
+        _confirmations = Meter.CreateCounter<long>("herald.confirmations", description: "Look-ups of sent deliveries their provider did not confirm in its window, by provider and result (delivered, failed, pending, not_found, unanswered, cannot_ask, stale).");
         _retentionRemoved = Meter.CreateCounter<long>("herald.retention.removed", description: "Rows removed by the retention job by kind (notifications, deliveries, feed_items, outbox_messages).");
     }
 
@@ -73,6 +75,10 @@ public sealed class HeraldMetrics
     /// <summary>For an applied event: from the provider's event time (receipt when it gives none) to applied.</summary>
     public void CallbackLag(string provider, TimeSpan lag) =>
         _callbackLag.Record(Math.Max(0, lag.TotalSeconds), new KeyValuePair<string, object?>("provider", provider));
+
+    /// <summary>One look-up of an unconfirmed sent delivery and what the provider answered.</summary>
+    public void Confirmation(string provider, string result) =>
+        _confirmations.Add(1, new TagList { { "provider", provider }, { "result", result } });
 
     /// <summary>What one retention run removed, by kind of row.</summary>
     public void RetentionRemoved(Storage.RetentionSummary removed)

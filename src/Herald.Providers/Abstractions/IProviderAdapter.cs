@@ -25,6 +25,18 @@ public interface IProviderAdapter
     /// <see cref="LookUpAnswer.Unanswered"/>, and the reconciler asks again later.
     /// </summary>
     Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct);
+
+    /// <summary>
+    /// How long after <c>sent</c> this provider should have confirmed a message, and how often it is asked after that;
+    /// null for a vendor that cannot be asked for a message's status.
+    /// </summary>
+    ConfirmPolicy? Confirm => null;
+
+    /// <summary>
+    /// Asks the vendor for the current status of a message it accepted (<see cref="Delivery.ProviderMessageId"/>). Never
+    /// throws for vendor failures: a 5xx, timeout or unreadable answer is <see cref="ProviderStatusAnswer.Unanswered"/>.
+    /// </summary>
+    Task<ProviderStatusAnswer> FetchStatusAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(ProviderStatusAnswer.CannotAsk);
 }
 
 /// <summary>An adapter whose vendor reports delivery status later by calling us (<c>/api/v1/webhooks/{name}</c>).</summary>

@@ -166,6 +166,20 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
         return answer;
     }
 
+    public IReadOnlyList<ConfirmPolicy> ConfirmPolicies { get; } = [.. routes.Select(r => r.Adapter.Confirm).OfType<ConfirmPolicy>()];
+
+    /// <summary>
+    /// Asks the provider recorded on the delivery, the only one that holds the message id. Unlike a look-up of an unknown
+    /// outcome there is no question which provider took it: the send was completed as sent there.
+    /// </summary>
+    public Task<ProviderStatusAnswer> FetchStatusAsync(Delivery delivery, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return routes.FirstOrDefault(r => r.Name == delivery.Provider) is { } recorded
+            ? recorded.Adapter.FetchStatusAsync(delivery, ct)
+            : Task.FromResult(ProviderStatusAnswer.CannotAsk);
+    }
+
     private static string OutcomeName(DeliveryOutcome outcome) => outcome switch
     {
         DeliveryOutcome.Sent => "sent",

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -18,6 +19,9 @@ namespace Herald.Providers.Twilio;
 /// <item><c>ApiKeySid</c> + <c>ApiKeySecret</c> (optional, both or neither): basic auth with an API key instead.</item>
 /// <item><c>From</c> (a Twilio number, short code or sender id) or <c>MessagingServiceSid</c> (<c>MG</c> + 32 hex): one is required.</item>
 /// <item><c>BaseUrl</c> (default <c>https://api.twilio.com</c>), <c>Timeout</c> (default 10 s).</item>
+/// <item><c>ConfirmWithin</c> (default 10 min): a message sent without a final status callback after this long is looked
+/// up by its SID (<see cref="FetchStatusAsync"/>); <c>ConfirmLookUps</c> (default 3, 0 turns look-ups off): how many
+/// times, <c>ConfirmWithin</c> apart, before it is left sent.</item>
 /// </list>
 /// </summary>
 public sealed partial class TwilioAdapter : IProviderAdapter, IStatusCallbackReceiver
@@ -28,6 +32,7 @@ public sealed partial class TwilioAdapter : IProviderAdapter, IStatusCallbackRec
     private readonly string? _from;
     private readonly string? _messagingServiceSid;
     private readonly TwilioMessageSearch _search;
+    private readonly TwilioMessageStatus _status;
     private readonly string _messagesUrl;
 
     public TwilioAdapter(ProviderContext context)
@@ -53,6 +58,8 @@ public sealed partial class TwilioAdapter : IProviderAdapter, IStatusCallbackRec
         var baseUrl = context.BaseUrl("https://api.twilio.com");
         _messagesUrl = $"{baseUrl}/2010-04-01/Accounts/{accountSid}/Messages.json";
         _search = new TwilioMessageSearch(context, baseUrl, accountSid, Authorize);
+        _status = new TwilioMessageStatus(context, baseUrl, accountSid, Authorize);
+        Confirm = ConfirmSettings(context);
     }
 
     public string Name => _context.Name;
@@ -97,9 +104,31 @@ public sealed partial class TwilioAdapter : IProviderAdapter, IStatusCallbackRec
     /// <inheritdoc cref="TwilioMessageSearch.ContainsAsync"/>
     public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => _search.ContainsAsync(delivery, ct);
 
+    /// <summary>
+    /// Twilio posts a final status callback within seconds of delivery; ten minutes leaves room for carrier delays and
+    /// queued long-code traffic (1/s) before a missing callback is taken as lost.
+    /// </summary>
+    public ConfirmPolicy? Confirm { get; }
+
+    /// <inheritdoc cref="TwilioMessageStatus.FetchAsync"/>
+    public Task<ProviderStatusAnswer> FetchStatusAsync(Delivery delivery, CancellationToken ct) => _status.FetchAsync(delivery, ct);
+
     public CallbackResult Parse(InboundCallback callback) => TwilioCallbacks.Parse(callback, _authToken);
 
     private void Authorize(HttpRequestMessage request) => request.Headers.Authorization = new AuthenticationHeaderValue("Basic", _authorization);
+
+    private static ConfirmPolicy? ConfirmSettings(ProviderContext context)
+    {
+        var within = context.Optional("ConfirmWithin") is { } w
+            ? TimeSpan.TryParse(w, CultureInfo.InvariantCulture, out var x) && x > TimeSpan.Zero ? x
+                : throw new ProviderConfigurationException($"{context.Setting("ConfirmWithin")} must be a positive time span (00:10:00), got '{w}'")
+            : TimeSpan.FromMinutes(10);
+        var lookUps = context.Optional("ConfirmLookUps") is { } n
+            ? int.TryParse(n, CultureInfo.InvariantCulture, out var y) && y >= 0 ? y
+                : throw new ProviderConfigurationException($"{context.Setting("ConfirmLookUps")} must be a whole number from 0 (off), got '{n}'")
+            : 3;
+        return lookUps == 0 ? null : new ConfirmPolicy(context.Name, within, lookUps);
+    }
 
     private static string Matching(ProviderContext context, string key, Regex pattern) =>
         context.Required(key) is var value && pattern.IsMatch(value)

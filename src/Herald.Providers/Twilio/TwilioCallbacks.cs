@@ -21,7 +21,7 @@ internal static class TwilioCallbacks
     /// 30006 landline or unreachable carrier, 30007 carrier filtering, 21610 unsubscribed recipient. Others (30003
     /// unreachable handset, 30008 unknown error, queue overflow) are retried.
     /// </summary>
-    private static readonly FrozenSet<string> PermanentErrors = new[] { "30004", "30005", "30006", "30007", "21610" }.ToFrozenSet(StringComparer.Ordinal);
+    internal static readonly FrozenSet<string> PermanentErrors = new[] { "30004", "30005", "30006", "30007", "21610" }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Twilio's default opt-in keywords.</summary>
     private static readonly FrozenSet<string> OptInKeywords = new[] { "START", "YES", "UNSTOP" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);

@@ -10,9 +10,13 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace Herald.Sandbox.Vendors;
 
 /// <summary>
-/// Twilio Programmable Messaging: <c>POST</c> and <c>GET /2010-04-01/Accounts/{AccountSid}/Messages.json</c> with HTTP
-/// basic auth, Twilio's Message resource and error bodies, and signed status callbacks (<c>sent</c>, then
-/// <c>delivered</c>; <c>undelivered</c> with ErrorCode 30003 for To numbers ending in 0666) to the request's StatusCallback.
+/// Twilio Programmable Messaging: <c>POST</c> and <c>GET /2010-04-01/Accounts/{AccountSid}/Messages.json</c> and
+/// <c>GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json</c> (one message's current status; 404 with error 20404
+/// for a SID it does not hold) with HTTP basic auth, Twilio's Message resource and error bodies, faults on every one, and
+/// signed status callbacks (<c>sent</c>, then <c>delivered</c>; <c>undelivered</c> with ErrorCode 30003 for To numbers
+/// ending in 0666) to the request's StatusCallback. Lost callbacks: for To numbers ending in 0667 the message ends
+/// <c>undelivered</c> (30003) and for those ending in 0668 <c>delivered</c>, but only the <c>sent</c> callback is posted,
+/// never the final one, so only fetching the message tells.
 /// Settings (<c>Sandbox:twilio:*</c>): <c>AccountSid</c> (default <c>AC00000000000000000000000000000000</c>),
 /// <c>AuthToken</c> (default <c>sandbox-auth-token</c>, also the callback signing key), <c>ApiKeySid</c>/<c>ApiKeySecret</c>
 /// (default <c>SK00000000000000000000000000000000</c>/<c>sandbox-api-key-secret</c>), <c>CallbackUrl</c> (for messages
@@ -45,6 +49,7 @@ public sealed partial class TwilioVendor(SandboxState state) : ISandboxVendor
         const string messages = "/2010-04-01/Accounts/{accountSid}/Messages.json";
         app.MapPost(messages, (string accountSid, HttpContext http) => CreateAsync(accountSid, http));
         app.MapGet(messages, (string accountSid, HttpContext http) => ListAsync(accountSid, http));
+        app.MapGet("/2010-04-01/Accounts/{accountSid}/Messages/{sid}.json", (string accountSid, string sid, HttpContext http) => FetchAsync(accountSid, sid, http));
         app.MapPost("/_sandbox/twilio/inbound", (HttpRequest request) => InboundAsync(request.HttpContext));
     }
 
@@ -216,6 +221,23 @@ public sealed partial class TwilioVendor(SandboxState state) : ISandboxVendor
         });
     }
 
+    private async Task<IResult> FetchAsync(string accountSid, string sid, HttpContext http)
+    {
+        if (await state.Faults.BeforeAsync(this, http) is { } fault)
+        {
+            return fault;
+        }
+
+        if (Authenticate(http, accountSid) is { } denied)
+        {
+            return denied;
+        }
+
+        return state.Messages.Get(sid) is { } message && message.Vendor == Key
+            ? Results.Json(Resource(message, asCreated: false))
+            : ErrorResult(404, "20404", $"The requested resource /2010-04-01/Accounts/{accountSid}/Messages/{sid}.json was not found");
+    }
+
     private async Task<IResult> InboundAsync(HttpContext http)
     {
         JsonNode? body;
@@ -244,21 +266,28 @@ public sealed partial class TwilioVendor(SandboxState state) : ISandboxVendor
         return Results.Json(new JsonObject { ["sid"] = sid, ["url"] = url }, statusCode: 202);
     }
 
-    /// <summary>Queues "sent", and once that went out "delivered" (or "undelivered" with 30003 for numbers ending in 0666).</summary>
+    /// <summary>
+    /// Queues "sent", and once that went out "delivered" (or "undelivered" with 30003 for numbers ending in 0666). For
+    /// numbers ending in 0667 or 0668 the message reaches its final status when "sent" goes out, and no final callback follows.
+    /// </summary>
     private void ReportStatus(SandboxMessage message, string url)
     {
         var (status, errorCode) = Final(message);
+        var lost = message.To.EndsWith("0667", StringComparison.Ordinal) || message.To.EndsWith("0668", StringComparison.Ordinal);
         var chained = 0;
         state.Callbacks.Post(() =>
         {
             if (Interlocked.Exchange(ref chained, 1) == 0)
             {
-                message.Status = "sent";
-                state.Callbacks.Post(() =>
+                message.Status = lost ? status : "sent";
+                if (!lost)
                 {
-                    message.Status = status;
-                    return StatusCallback(message, url, status, errorCode);
-                });
+                    state.Callbacks.Post(() =>
+                    {
+                        message.Status = status;
+                        return StatusCallback(message, url, status, errorCode);
+                    });
+                }
             }
 
             return StatusCallback(message, url, "sent", null);
@@ -266,7 +295,7 @@ public sealed partial class TwilioVendor(SandboxState state) : ISandboxVendor
     }
 
     private static (string Status, string? ErrorCode) Final(SandboxMessage message) =>
-        message.To.EndsWith("0666", StringComparison.Ordinal) ? ("undelivered", "30003") : ("delivered", null);
+        message.To.EndsWith("0666", StringComparison.Ordinal) || message.To.EndsWith("0667", StringComparison.Ordinal) ? ("undelivered", "30003") : ("delivered", null);
 
     private HttpRequestMessage StatusCallback(SandboxMessage message, string url, string status, string? errorCode)
     {
