@@ -91,6 +91,8 @@ internal static partial class HeraldHostingExtensions
     /// </summary>
     public static async Task InitializeHeraldAsync(this WebApplication app)
     {
+        // An empty or short secret stops start before anything is served or stored.
+        StartupSecrets.Validate(app.Configuration);
         // Builds every provider now: a missing credential fails start with a message naming the setting.
         app.Services.GetRequiredService<ProviderRegistry>();
         app.StartHeraldTelemetry();
@@ -113,17 +115,17 @@ internal static partial class HeraldHostingExtensions
     {
         var services = app.Services;
         await services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
-        var secret = app.Configuration["Herald:Security:SubscriberSecret"]
+        var secret = app.Configuration[StartupSecrets.SubscriberSecret]
             ?? await services.GetRequiredService<ISettingsStore>().GetOrAddSettingAsync("subscriber_secret", () => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)), CancellationToken.None);
         services.GetRequiredService<HeraldSecrets>().SubscriberSecret = System.Text.Encoding.UTF8.GetBytes(secret);
-        var tracking = app.Configuration["Herald:Security:TrackingSecret"]
+        var tracking = app.Configuration[StartupSecrets.TrackingSecret]
             ?? await services.GetRequiredService<ISettingsStore>().GetOrAddSettingAsync("tracking_secret", () => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)), CancellationToken.None);
         services.GetRequiredService<TrackingTokens>().Secret = System.Text.Encoding.UTF8.GetBytes(tracking);
 
         var keys = services.GetRequiredService<ApiKeys>();
         if (await services.GetRequiredService<IApiKeyStore>().CountApiKeysAsync(CancellationToken.None) == 0)
         {
-            var given = Environment.GetEnvironmentVariable("HERALD_BOOTSTRAP_API_KEY");
+            var given = Environment.GetEnvironmentVariable(StartupSecrets.BootstrapKey);
             var key = string.IsNullOrWhiteSpace(given) ? ApiKeys.Generate() : given.Trim();
             await keys.CreateAsync(key, [ApiKeys.Admin], CancellationToken.None);
             var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Bootstrap");
