@@ -220,5 +220,11 @@ public sealed class DashboardTests(Chromium chromium, DashboardServerFixture ser
         await Expect(page.GetByText("Saving and publishing need an admin key.")).ToBeVisibleAsync();
         await page.GotoAsync("/dashboard/#/dead-letters");
         await Expect(page.GetByText("Replaying needs an admin key.")).ToBeVisibleAsync();
+        var user = HeraldServerFixture.NewId("user");
+        await server.PutUserAsync(user, email: "reader.sees@example.com");
+        await page.GotoAsync($"/dashboard/#/users/{user}");
+        await Expect(page.GetByText("Reading a user's feed needs a key with the content:read scope.")).ToBeVisibleAsync();
+        await Expect(page.Locator("input[name=email]")).ToHaveValueAsync("r***@example.com");
+        chromium.PageErrors[page].ShouldBeEmpty();
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Herald.Browser.Tests.Infrastructure;
 using Herald.Server.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -91,6 +92,49 @@ public sealed class InboxTests(Chromium chromium, HeraldServerFixture server) : 
         feed["notifications"]!.AsArray().Select(n => n.Str("notification_id")).ShouldBe([first]);
         chromium.PageErrors[page].ShouldBeEmpty();
     }
+
+    [Fact]
+    public async Task FeedItemWithUnsafeLink_IsShownWithoutIt_SafeLinksStayLinks()
+    {
+        // The server refuses such links when it renders; rows stored before it did (or written by anything else) are
+        // what the inbox must still refuse, so they go straight into the store here.
+        var user = HeraldServerFixture.NewId("user");
+        var links = new[] { "javascript:alert(1)", " JaVa\tScRiPt:alert(2)", "data:text/html,<script>alert(3)</script>", "https://example.com/ok", "/relative/ok" };
+        using (var c = new SqliteConnection($"Data Source={server.DatabasePath};Pooling=False"))
+        {
+            c.Open();
+            for (var i = 0; i < links.Length; i++)
+            {
+                using var insert = c.CreateCommand();
+                insert.CommandText = """
+                    PRAGMA busy_timeout = 30000;
+                    INSERT INTO feed(user_id, notification_id, delivery_id, event_type, title, body, action_url, created_at)
+                    VALUES ($u, $n, $d, 'links', $t, 'open it', $a, $c)
+                    """;
+                insert.Parameters.AddWithValue("$u", user);
+                insert.Parameters.AddWithValue("$n", $"ntf_link{i}_{Guid.NewGuid():N}");
+                insert.Parameters.AddWithValue("$d", $"dlv_link{i}_{Guid.NewGuid():N}");
+                insert.Parameters.AddWithValue("$t", $"link {i}");
+                insert.Parameters.AddWithValue("$a", links[i]);
+                insert.Parameters.AddWithValue("$c", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + i);
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        var (page, inbox) = await OpenInboxAsync(chromium, server.BaseAddress, user);
+        await inbox.GetByRole(AriaRole.Button, new() { Name = "Notifications, 5 unread" }).ClickAsync();
+        await Expect(inbox.Locator("li")).ToHaveCountAsync(5);
+
+        var hrefs = await inbox.Locator("li a").EvaluateAllAsync<string[]>("links => links.map(a => a.href)");
+
+        hrefs.Order().ShouldBe([$"{server.BaseAddress.GetLeftPart(UriPartial.Authority)}/relative/ok", "https://example.com/ok"]);
+        for (var i = 0; i < 3; i++)
+        {
+            await Expect(inbox.Locator("li", new() { HasText = $"link {i}" })).ToContainTextAsync("open it");
+        }
+
+        chromium.PageErrors[page].ShouldBeEmpty();
+    }
 }
 
 /// <summary>Streams that the server ends every two seconds: the inbox reconnects from the last item it holds.</summary>
@@ -137,4 +181,5 @@ public sealed class InboxReconnectTests(Chromium chromium, DroppingStreamServerF
         await Expect(inbox).ToHaveAttributeAsync("data-unread", sent.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         streams.ShouldBeGreaterThanOrEqualTo(3);
     }
+
 }

@@ -15,7 +15,7 @@ namespace Herald.Cli.Tests;
 /// </summary>
 public sealed class CliServerFixture : IAsyncLifetime
 {
-    public const string ApiKey = "cli-test-admin-key";
+    public const string ApiKey = "cli-test-admin-key-0123456789abcdef";
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "herald-cli-tests", Guid.NewGuid().ToString("N"));
     private HeraldProcess _herald = null!;
     private WebApplication _receiver = null!;

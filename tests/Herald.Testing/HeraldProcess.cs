@@ -11,7 +11,7 @@ namespace Herald.Testing;
 /// </summary>
 public sealed class HeraldProcess : IDisposable
 {
-    public const string SubscriberSecret = "resilience-subscriber-secret";
+    public const string SubscriberSecret = "resilience-subscriber-secret-0123456789";
 
     private readonly ConcurrentQueue<string> _output = new();
     private readonly Dictionary<string, string> _environment;

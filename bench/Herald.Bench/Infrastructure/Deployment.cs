@@ -17,7 +17,7 @@ internal enum Mode
 /// </summary>
 internal sealed class Deployment : IAsyncDisposable
 {
-    public const string ApiKey = "bench-admin-key";
+    public const string ApiKey = "bench-admin-key-0123456789abcdef01";
 
     /// <summary>Herald processes of the distributed mode unless <c>--nodes</c> says otherwise.</summary>
     public const int DefaultNodes = 3;

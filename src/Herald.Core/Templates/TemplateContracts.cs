@@ -21,7 +21,10 @@ public sealed record TemplateDefinition(
     TemplateFallback? Fallback = null);
 
 /// <summary>A template could not be rendered or validated. <see cref="Field"/> names the offending variable or part.</summary>
-public sealed class TemplateException(string field, string message) : Exception(message)
+public sealed class TemplateException(string field, string message, string? kind = null) : Exception(message)
 {
     public string Field { get; } = field;
+
+    /// <summary>A stable name for failures that are not about the template's text or data shape (<c>unsafe-link</c>), else null.</summary>
+    public string? Kind { get; } = kind;
 }

@@ -36,7 +36,9 @@ public sealed class TemplateRenderer
         {
             var key = new TemplatePartKey(template.TemplateId, template.Version, source, channel, path);
             var fieldPrefix = source.Length == 0 ? $"channels.{wire}" : $"locales.{source}.{wire}";
-            return RenderPart(key, text, context, $"{fieldPrefix}.{path}");
+            var rendered = RenderPart(key, text, context, $"{fieldPrefix}.{path}");
+            SafeLinks.Ensure(channel, path, rendered, $"{fieldPrefix}.{path}");
+            return rendered;
         });
     }
 

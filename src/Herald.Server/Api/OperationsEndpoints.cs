@@ -30,9 +30,12 @@ internal static class OperationsEndpoints
         return TypedResults.Ok(new DeadLetterPage([.. page.Select(d => DeadLetter(d, withContent: false))], page.Count == n ? page[^1].Id : null));
     }
 
-    /// <summary>One dead letter with the rendered content it would send (any delivery id answers, so a replayed one shows its new state).</summary>
-    private static async Task<IResult> GetDeadAsync(string delivery_id, INotificationQueryStore store, CancellationToken ct) =>
-        await store.GetDeliveryAsync(delivery_id, ct) is { } d ? TypedResults.Ok(DeadLetter(d, withContent: true)) : Problems.NotFound("delivery", delivery_id);
+    /// <summary>
+    /// One dead letter with the rendered content it would send when the key has content:read (null otherwise); any
+    /// delivery id answers, so a replayed one shows its new state.
+    /// </summary>
+    private static async Task<IResult> GetDeadAsync(string delivery_id, HttpContext http, INotificationQueryStore store, CancellationToken ct) =>
+        await store.GetDeliveryAsync(delivery_id, ct) is { } d ? TypedResults.Ok(DeadLetter(d, withContent: Auth.CanReadContent(http))) : Problems.NotFound("delivery", delivery_id);
 
     private static DeadLetterResponse DeadLetter(Delivery d, bool withContent) =>
         new(d.Id, d.NotificationId, d.RecipientId, d.EventType, d.Channel.ToWire(), d.Priority.ToWire(), Validate.Mask(d.Channel, d.Target), d.Attempts,
@@ -67,7 +70,8 @@ internal static class OperationsEndpoints
         return TypedResults.Accepted($"/api/v1/notifications/{delivery.NotificationId}", new ReplayResponse(delivery_id, DeliveryStatus.Queued));
     }
 
-    private static async Task<IResult> ListOutboxAsync(string? channel, string? recipient_id, string? limit, string? cursor, IOutboxStore outbox, CancellationToken ct)
+    /// <summary>What the capture provider received; the message and the full target only for keys with content:read.</summary>
+    private static async Task<IResult> ListOutboxAsync(string? channel, string? recipient_id, string? limit, string? cursor, HttpContext http, IOutboxStore outbox, CancellationToken ct)
     {
         Channel? only = null;
         if (channel is not null)
@@ -83,7 +87,9 @@ internal static class OperationsEndpoints
         var n = Validate.Limit(limit, 100, 1000);
         long? after = long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var a) ? a : null;
         var page = await outbox.ListOutboxAsync(only, recipient_id, n, after, ct);
+        var content = Auth.CanReadContent(http);
         return TypedResults.Ok(new OutboxPage([.. page.Select(m => new OutboxMessageResponse(m.Id, m.DeliveryId, m.Channel.ToWire(), m.Provider, m.RecipientId,
-            m.Target, JsonNode.Parse(m.Message), m.CreatedAt))], page.Count == n ? page[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
+            content ? m.Target : Validate.Mask(m.Channel, m.Target), content ? JsonNode.Parse(m.Message) : null, m.CreatedAt))],
+            page.Count == n ? page[^1].Id.ToString(CultureInfo.InvariantCulture) : null));
     }
 }

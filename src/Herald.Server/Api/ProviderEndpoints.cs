@@ -159,7 +159,8 @@ internal static class ProviderEndpoints
         return (new TrackingUpdate(d.Id, d.NotificationId, status, e.At, trace, Suppress: suppress), d);
     }
 
-    private static async Task<IResult> ListSuppressionsAsync(string? channel, string? address, string? limit, ITrackingStore store, CancellationToken ct)
+    /// <summary>Suppressed addresses, masked unless the key has content:read (the address filter still matches the full address).</summary>
+    private static async Task<IResult> ListSuppressionsAsync(string? channel, string? address, string? limit, HttpContext http, ITrackingStore store, CancellationToken ct)
     {
         Channel? only = null;
         if (channel is not null)
@@ -173,7 +174,9 @@ internal static class ProviderEndpoints
         }
 
         var list = await store.ListSuppressionsAsync(only, address, Validate.Limit(limit, 100, 1000), ct);
-        return TypedResults.Ok(new SuppressionPage([.. list.Select(s => new SuppressionResponse(s.Channel.ToWire(), s.Address, s.Reason, s.Source, s.CreatedAt))]));
+        var unmasked = Auth.CanReadContent(http);
+        return TypedResults.Ok(new SuppressionPage([.. list.Select(s =>
+            new SuppressionResponse(s.Channel.ToWire(), unmasked ? s.Address : Validate.Mask(s.Channel, s.Address), s.Reason, s.Source, s.CreatedAt))]));
     }
 
     private static async Task<IResult> RemoveSuppressionAsync(string channel, string address, ITrackingStore store, CancellationToken ct)

@@ -133,7 +133,7 @@ internal static class TemplatesEndpoints
         }
         catch (TemplateException ex)
         {
-            return Problems.Unprocessable("missing-template-variable", ex.Field, ex.Message);
+            return Problems.Unprocessable(ex.Kind ?? "missing-template-variable", ex.Field, ex.Message);
         }
 
         return TypedResults.Ok(new PreviewResponse(template_id, template.Version, r.Locale, result));

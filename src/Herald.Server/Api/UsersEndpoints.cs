@@ -62,8 +62,18 @@ internal static class UsersEndpoints
             s.OutboxMessages, s.WebhookEndpoints, s.LifecycleEvents, s.Subscriptions, s.DigestItems));
     }
 
-    private static async Task<IResult> GetUserAsync(string user_id, IUserStore users, CancellationToken ct) =>
-        await users.GetUserAsync(user_id, ct) is { } profile ? TypedResults.Ok(ToResponse(profile)) : Problems.NotFound("user", user_id);
+    /// <summary>The profile; its email and phone masked unless the key has content:read.</summary>
+    private static async Task<IResult> GetUserAsync(string user_id, HttpContext http, IUserStore users, CancellationToken ct)
+    {
+        if (await users.GetUserAsync(user_id, ct) is not { } profile)
+        {
+            return Problems.NotFound("user", user_id);
+        }
+
+        return TypedResults.Ok(Auth.CanReadContent(http)
+            ? ToResponse(profile)
+            : ToResponse(profile with { Email = profile.Email is null ? null : Validate.Mask(Channel.Email, profile.Email), Phone = profile.Phone is null ? null : Validate.Mask(Channel.Sms, profile.Phone) }));
+    }
 
     private static UserResponse ToResponse(UserProfile p) => new(p.UserId, p.Email, p.Phone, p.Locale, p.TimeZone, p.UpdatedAt);
 

@@ -59,6 +59,9 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddHeraldProviders(builder.Configuration);
         builder.AddHeraldObservability(roles);
         builder.Services.AddSingleton<ApiKeys>();
+        builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName)
+            .Validate(o => o.AuthFailuresPerMinute > 0, $"{SecurityOptions.SectionName}:AuthFailuresPerMinute must be positive").ValidateOnStart();
+        builder.Services.AddSingleton<AuthFailureLimiter>();
         builder.Services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.SectionName)
             .Validate(o => o.MaxStreamsPerUser > 0 && o.MaxStreamsPerProcess > 0 && o.StreamLifetime > TimeSpan.Zero && o.StreamFallbackPoll > TimeSpan.Zero,
                 $"{FeedOptions.SectionName}: MaxStreamsPerUser, MaxStreamsPerProcess, StreamLifetime and StreamFallbackPoll must be positive")
@@ -91,6 +94,8 @@ internal static partial class HeraldHostingExtensions
     /// </summary>
     public static async Task InitializeHeraldAsync(this WebApplication app)
     {
+        // An empty or short secret stops start before anything is served or stored.
+        StartupSecrets.Validate(app.Configuration);
         // Builds every provider now: a missing credential fails start with a message naming the setting.
         app.Services.GetRequiredService<ProviderRegistry>();
         app.StartHeraldTelemetry();
@@ -113,17 +118,17 @@ internal static partial class HeraldHostingExtensions
     {
         var services = app.Services;
         await services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
-        var secret = app.Configuration["Herald:Security:SubscriberSecret"]
+        var secret = app.Configuration[StartupSecrets.SubscriberSecret]
             ?? await services.GetRequiredService<ISettingsStore>().GetOrAddSettingAsync("subscriber_secret", () => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)), CancellationToken.None);
         services.GetRequiredService<HeraldSecrets>().SubscriberSecret = System.Text.Encoding.UTF8.GetBytes(secret);
-        var tracking = app.Configuration["Herald:Security:TrackingSecret"]
+        var tracking = app.Configuration[StartupSecrets.TrackingSecret]
             ?? await services.GetRequiredService<ISettingsStore>().GetOrAddSettingAsync("tracking_secret", () => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)), CancellationToken.None);
         services.GetRequiredService<TrackingTokens>().Secret = System.Text.Encoding.UTF8.GetBytes(tracking);
 
         var keys = services.GetRequiredService<ApiKeys>();
         if (await services.GetRequiredService<IApiKeyStore>().CountApiKeysAsync(CancellationToken.None) == 0)
         {
-            var given = Environment.GetEnvironmentVariable("HERALD_BOOTSTRAP_API_KEY");
+            var given = Environment.GetEnvironmentVariable(StartupSecrets.BootstrapKey);
             var key = string.IsNullOrWhiteSpace(given) ? ApiKeys.Generate() : given.Trim();
             await keys.CreateAsync(key, [ApiKeys.Admin], CancellationToken.None);
             var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Bootstrap");

@@ -146,7 +146,7 @@ public sealed class AnalyticsEndpointsTests(HeraldServerFixture server) : IClass
 
         var get = (await anonymous.GetJsonAsync("/openapi/v1.json").WaitAsync(Bound))["paths"]!["/api/v1/analytics"]!["get"]!;
 
-        get["responses"]!.AsObject().Select(r => r.Key).ShouldBe(["200", "400", "401", "403"], ignoreOrder: true);
+        get["responses"]!.AsObject().Select(r => r.Key).ShouldBe(["200", "400", "401", "403", "429"], ignoreOrder: true);
         get["parameters"]!.AsArray().Select(p => p.Str("name")).ShouldBe(["from", "to", "group_by"], ignoreOrder: true);
     }
 }

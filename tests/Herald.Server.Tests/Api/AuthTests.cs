@@ -81,7 +81,7 @@ public sealed class AuthTests(HeraldServerFixture server) : IClassFixture<Herald
         await server.CreateStandardTemplateAsync(template);
         var user = HeraldServerFixture.NewId("user");
         using var client = server.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("admin:test-admin-key"u8.ToArray()));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("admin:" + HeraldServerFixture.AdminKey)));
 
         using var response = await client.PostJsonAsync("/api/v1/notifications", new JsonObject
         {

@@ -186,7 +186,7 @@ public sealed class WebhookEndpointsEndpointsTests(HeraldServerFixture server) :
 
         var post = document["paths"]!["/api/v1/webhook-endpoints/{id}/recover"]!["post"]!;
         post["requestBody"]!["content"]!["application/json"]!["schema"]!.ToJsonString().ShouldContain("WebhookRecoverRequest");
-        post["responses"]!.AsObject().Select(r => r.Key).Order(StringComparer.Ordinal).ShouldBe(["202", "400", "404", "409"]);
+        post["responses"]!.AsObject().Select(r => r.Key).Order(StringComparer.Ordinal).ShouldBe(["202", "400", "401", "403", "404", "409", "429"]);
         post["responses"]!["202"]!.ToJsonString().ShouldContain("WebhookRecoverResponse");
         var request = document["components"]!["schemas"]!["WebhookRecoverRequest"]!["properties"]!.AsObject().Select(p => p.Key);
         request.ShouldBe(["since", "until"], ignoreOrder: true);

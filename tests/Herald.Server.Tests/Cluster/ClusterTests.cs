@@ -27,7 +27,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
     private const int Users = 1000;
     private const int Batches = 60;
     private const int BatchSize = 250;
-    private const string Key = "cluster-admin-key";
+    private const string Key = "cluster-admin-key-0123456789abcdef";
     private static readonly string[] Channels = ["in_app", "email", "sms", "push"];
 
     // Several channels of one notification complete at the same moment on different workers: the notification's status

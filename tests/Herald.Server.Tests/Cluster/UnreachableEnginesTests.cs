@@ -19,7 +19,7 @@ public sealed class UnreachableEnginesTests : IDisposable
     {
         Directory.CreateDirectory(_dir);
         var closed = HeraldServerFixture.FreePort();
-        using var herald = new HeraldProcess(Path.Combine(_dir, "unused.db"), "unreachable-key", new Dictionary<string, string>
+        using var herald = new HeraldProcess(Path.Combine(_dir, "unused.db"), "unreachable-key-0123456789abcdef0123", new Dictionary<string, string>
         {
             ["Herald__Storage__Engine"] = "postgres",
             ["Herald__Storage__Postgres__ConnectionString"] = $"Host=127.0.0.1;Port={closed};Username=postgres;Database=herald;Timeout=2",

@@ -16,7 +16,7 @@ namespace Herald.Server.Tests.Cluster;
 [Collection("Cluster")]
 public sealed class WorkerSpreadTests(ITestOutputHelper output) : IDisposable
 {
-    private const string Key = "spread-admin-key";
+    private const string Key = "spread-admin-key-0123456789abcdef0";
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "herald-spread", Guid.NewGuid().ToString("N"));
     private readonly List<HeraldProcess> _nodes = [];
     private string? _prefix;

@@ -17,7 +17,7 @@ namespace Herald.Server.Tests.Infrastructure;
 public class HeraldServerFixture : IAsyncLifetime
 {
     /// <summary>The bootstrap admin key. The variable is process-wide, so every fixture uses this one value.</summary>
-    public const string AdminKey = "test-admin-key";
+    public const string AdminKey = "test-admin-key-0123456789abcdef0123";
 
     public const string SubscriberSecret = "test-subscriber-secret-0123456789";
 

@@ -10,7 +10,7 @@ public sealed class ProviderConfigurationStartTests : IDisposable
     public async Task Missing_provider_credentials_fail_start_naming_the_setting()
     {
         Directory.CreateDirectory(_directory);
-        using var herald = new HeraldProcess(Path.Combine(_directory, "herald.db"), "config-test-key", new Dictionary<string, string>
+        using var herald = new HeraldProcess(Path.Combine(_directory, "herald.db"), "config-test-key-0123456789abcdef0123", new Dictionary<string, string>
         {
             ["Herald__Providers__sms1__Type"] = "twilio",
             ["Herald__Providers__sms1__From"] = "+15550006000",

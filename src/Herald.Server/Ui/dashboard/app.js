@@ -547,7 +547,9 @@ async function deadLetters(main) {
         h('dt', {}, 'To'), h('dd', { class: 'mono' }, d.target),
         h('dt', {}, 'Attempts'), h('dd', {}, String(d.attempts)),
         h('dt', {}, 'Last error'), h('dd', { class: 'error' }, d.last_error || '—')),
-      h('h3', {}, 'Payload'), h('pre', {}, JSON.stringify(d.content, null, 2)));
+      h('h3', {}, 'Payload'), d.content === null
+        ? h('p', { class: 'muted' }, 'The rendered payload needs a key with the content:read scope.')
+        : h('pre', {}, JSON.stringify(d.content, null, 2)));
     inspector.querySelector('h2').focus();
   }
 
@@ -765,7 +767,7 @@ async function userDetail(main, id) {
   const enc = encodeURIComponent(id);
   const [profile, devices, preferences, feed] = await Promise.all([
     api(`/api/v1/users/${enc}`).catch((err) => { if (err.status === 404) return null; throw err; }),
-    api(`/api/v1/users/${enc}/devices`), api(`/api/v1/users/${enc}/preferences`), api(`/api/v1/users/${enc}/feed?limit=10`)]);
+    api(`/api/v1/users/${enc}/devices`), api(`/api/v1/users/${enc}/preferences`), api(`/api/v1/users/${enc}/feed?limit=10`).catch((err) => { if (err.status === 403) return null; throw err; })]);
   page(main, 'User ' + id, h('p', {}, h('a', { href: '#/notifications?recipient_id=' + enc }, 'Their notifications')));
 
   const f = (name, label, value) => h('label', {}, label, h('input', { name, value: value || '' }));
@@ -838,8 +840,10 @@ async function userDetail(main, id) {
   main.append(profileForm,
     h('section', { class: 'panel', 'aria-label': 'Devices' }, h('h2', {}, 'Devices'), table('Push devices (tokens masked)', ['Device', 'Platform', 'Token', 'App version', 'Added', ''], deviceRows, 'No devices.')),
     prefs,
-    h('section', { class: 'panel', 'aria-label': 'Feed' }, h('h2', {}, `In-app feed (${feed.unread_count} unread)`),
-      table('The ten newest items', ['Created', 'Title', 'Body', 'Read'], feed.notifications.map((i) => h('tr', {}, h('td', {}, when(i.created_at)), h('td', {}, i.title || ''), h('td', {}, i.body || ''), h('td', {}, i.read ? 'read' : chip('unread')))), 'The feed is empty.')));
+    h('section', { class: 'panel', 'aria-label': 'Feed' }, feed === null
+      ? [h('h2', {}, 'In-app feed'), h('p', { class: 'muted' }, 'Reading a user\'s feed needs a key with the content:read scope.')]
+      : [h('h2', {}, `In-app feed (${feed.unread_count} unread)`),
+        table('The ten newest items', ['Created', 'Title', 'Body', 'Read'], feed.notifications.map((i) => h('tr', {}, h('td', {}, when(i.created_at)), h('td', {}, i.title || ''), h('td', {}, i.body || ''), h('td', {}, i.read ? 'read' : chip('unread')))), 'The feed is empty.')]));
 }
 
 // ---- Providers and webhook endpoints

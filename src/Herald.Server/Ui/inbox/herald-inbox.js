@@ -10,6 +10,18 @@
   'use strict';
   const scriptOrigin = document.currentScript?.src ? new URL(document.currentScript.src).origin : location.origin;
 
+  // A feed item's link becomes an href in the host page: only http(s) and relative URLs, resolved the browser's way, so
+  // a javascript: or data: link (from event data, or stored before the server checked links) never runs there.
+  const safeHref = (url) => {
+    if (typeof url !== 'string' || url.trim() === '') return null;
+    try {
+      const u = new URL(url, document.baseURI);
+      return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
+    } catch {
+      return null;
+    }
+  };
+
   const CSS = `
     :host { color-scheme: light dark; --hi-bg: light-dark(#ffffff, #1a1f25); --hi-text: light-dark(#1b1f24, #e6e9ed); --hi-muted: light-dark(#545d68, #a3adb8);
       --hi-line: light-dark(#d5dae0, #333b44); --hi-accent: light-dark(#1f5fbf, #6ea8fe); --hi-badge: light-dark(#b42318, #ff8a80);
@@ -216,8 +228,9 @@
 
     row(item) {
       const title = el('div', { class: 'title' }, item.title || item.event_type);
-      const body = el('div', { class: 'body' }, item.action_url
-        ? el('a', { href: item.action_url, onclick: () => this.read(item) }, item.body || 'Open')
+      const href = safeHref(item.action_url);
+      const body = el('div', { class: 'body' }, href
+        ? el('a', { href, onclick: () => this.read(item) }, item.body || 'Open')
         : (item.body || ''));
       const time = el('time', { dateTime: item.created_at }, new Date(item.created_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
       const label = item.title || item.event_type;
