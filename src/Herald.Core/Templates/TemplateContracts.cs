@@ -24,4 +24,8 @@ public sealed record TemplateDefinition(
 public sealed class TemplateException(string field, string message) : Exception(message)
 {
     public string Field { get; } = field;
+
+    /// <summary>The <c>Herald:Templates</c> setting the render went over (<c>MaxSteps</c>, <c>MaxOutputChars</c>,
+    /// <c>Timeout</c>, <c>MaxPartialDepth</c>), or null when the template or its data is at fault.</summary>
+    public string? Budget { get; init; }
 }
