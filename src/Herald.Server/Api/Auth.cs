@@ -15,8 +15,20 @@ internal static class Auth
                 return problem;
             }
 
-            return ApiKeys.Allows(key!, scope) ? await next(context) : Forbidden(scope);
+            if (!ApiKeys.Allows(key!, scope))
+            {
+                return Forbidden(scope);
+            }
+
+            context.HttpContext.Items[typeof(ApiKey)] = key;
+            return await next(context);
         });
+
+    /// <summary>The key <see cref="RequireScope"/> authenticated, for handlers whose needed scope depends on the request.</summary>
+    public static bool CallerAllows(HttpContext http, string scope) =>
+        http.Items[typeof(ApiKey)] is ApiKey key && ApiKeys.Allows(key, scope);
+
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Forbidden(string scope) => Problems.Plain(403, "forbidden", "Forbidden.", $"this API key lacks the '{scope}' scope");
 
     /// <summary><c>GET /api/v1/me</c>: the calling key's id and scopes (the dashboard shows admin actions only to admin keys).</summary>
     public static void MapMe(this IEndpointRouteBuilder app) =>
@@ -61,6 +73,4 @@ internal static class Auth
         var key = await http.RequestServices.GetRequiredService<ApiKeys>().FindAsync(header["Bearer ".Length..].Trim(), http.RequestAborted);
         return key is null ? (null, Problems.Plain(401, "unauthorized", "Unauthorized.", "the API key is not valid")) : (key, null);
     }
-
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Forbidden(string scope) => Problems.Plain(403, "forbidden", "Forbidden.", $"this API key lacks the '{scope}' scope");
 }
