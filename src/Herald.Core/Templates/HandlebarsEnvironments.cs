@@ -36,7 +36,15 @@ internal sealed class HandlebarsEnvironments
         using var reader = new StringReader(source);
         lock (_compileLock)
         {
-            return (escapeHtml ? _escaping : _verbatim).Compile(reader);
+            try
+            {
+                return (escapeHtml ? _escaping : _verbatim).Compile(reader);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or InvalidCastException or IndexOutOfRangeException or NullReferenceException)
+            {
+                // Handlebars.Net's parser fails this way on some malformed input ("{{#each}}" without an argument).
+                throw new HandlebarsCompilerException($"malformed template ({ex.Message})", ex);
+            }
         }
     }
 

@@ -57,6 +57,20 @@ public sealed class TemplatesPreviewBudgetTests(HeraldServerFixture server) : IC
     }
 
     [Fact]
+    public async Task Preview_PartialsFanningOutWithinDepth_Returns422NamingSteps()
+    {
+        // Ten calls a level, twelve levels deep: inside any depth limit, 10^12 calls without a byte of output.
+        var levels = string.Concat(Enumerable.Range(0, 12).Select(i =>
+            $"{{{{#*inline \"p{i}\"}}}}{string.Concat(Enumerable.Repeat($"{{{{> p{i + 1}}}}}", 10))}{{{{/inline}}}}"));
+
+        using var response = await Client.PostJsonAsync($"/api/v1/templates/{HeraldServerFixture.NewId("tpl")}/preview",
+            Draft(levels + "{{#*inline \"p12\"}}{{/inline}}{{> p0}}", []));
+
+        var problem = await response.ShouldBeProblemAsync(422, "render-budget-exceeded", "channels.sms.body");
+        problem.ErrorFor("channels.sms.body").ShouldContain("Herald:Templates:MaxSteps");
+    }
+
+    [Fact]
     public async Task Preview_HugeOutput_Returns422NamingOutputBudget()
     {
         var data = Items(200);
