@@ -47,6 +47,10 @@ public static class HeraldCoreServiceCollectionExtensions
             .Validate(o => o.Interval > TimeSpan.Zero && o.Notifications > TimeSpan.Zero && o.Feed > TimeSpan.Zero && o.BatchSize > 0,
                 "Herald:Retention: Interval, Notifications, Feed and BatchSize must be positive")
             .ValidateOnStart();
+        services.AddOptions<TemplateRenderOptions>().BindConfiguration(TemplateRenderOptions.SectionName)
+            .Validate(o => o.MaxSteps > 0 && o.MaxOutputChars > 0 && o.Timeout > TimeSpan.Zero && o.MaxPartialDepth is > 0 and <= 100,
+                "Herald:Templates: MaxSteps, MaxOutputChars and Timeout must be positive, MaxPartialDepth from 1 to 100")
+            .ValidateOnStart();
         services.AddWebhooks();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PipelineOptionsAccessor>();

@@ -4,29 +4,60 @@ using HandlebarsDotNet;
 namespace Herald.Core.Templates;
 
 /// <summary>
-/// The two strict Handlebars environments: one HTML-escaping (email html only), one that writes values verbatim.
+/// The two strict Handlebars environments: one HTML-escaping (email html only), one that writes values verbatim. Every
+/// template they compile ticks the render budget (see <see cref="BudgetMiddleware"/>); partial calls nest at most
+/// <see cref="TemplateRenderOptions.MaxPartialDepth"/> deep.
 /// </summary>
-internal static class HandlebarsEnvironments
+internal sealed class HandlebarsEnvironments
 {
-    // Compiling mutates the environment's lazily built configuration; a lock keeps first use race-free.
-    // Compilation happens once per cached part, so the lock is not on the hot path.
-    private static readonly Lock CompileLock = new();
+    /// <summary>Handlebars' own message when partials nest deeper than the configured limit (it has no typed exception for it).</summary>
+    internal const string PartialDepthMessage = "exceeded recursion depth limit";
 
-    private static readonly IHandlebars Escaping = Handlebars.Create(Configure(noEscape: false));
-    private static readonly IHandlebars Verbatim = Handlebars.Create(Configure(noEscape: true));
+    // Compiling mutates the environment's lazily built configuration; a lock keeps first use race-free. Only compiling
+    // holds it (renders run outside it), and TemplateSource.Check bounds what one compile can cost before it is taken.
+    private readonly Lock _compileLock = new();
 
-    public static HandlebarsTemplate<object, object> Compile(string source, bool escapeHtml)
+    private readonly IHandlebars _escaping;
+    private readonly IHandlebars _verbatim;
+
+    public HandlebarsEnvironments(TemplateRenderOptions options)
     {
-        lock (CompileLock)
+        _escaping = Handlebars.Create(Configure(options, noEscape: false));
+        _verbatim = Handlebars.Create(Configure(options, noEscape: true));
+    }
+
+    /// <summary>The default limits, for validation (which compiles and never renders).</summary>
+    public static HandlebarsEnvironments Default { get; } = new(new TemplateRenderOptions());
+
+    /// <exception cref="HandlebarsException">The source does not compile, or is too large or too deeply nested.</exception>
+    public HandlebarsTemplate<TextWriter, object, object> Compile(string source, bool escapeHtml)
+    {
+        TemplateSource.Check(source);
+        using var reader = new StringReader(source);
+        lock (_compileLock)
         {
-            return (escapeHtml ? Escaping : Verbatim).Compile(source);
+            try
+            {
+                return (escapeHtml ? _escaping : _verbatim).Compile(reader);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or InvalidCastException or IndexOutOfRangeException or NullReferenceException)
+            {
+                // Handlebars.Net's parser fails this way on some malformed input ("{{#each}}" without an argument).
+                throw new HandlebarsCompilerException($"malformed template ({ex.Message})", ex);
+            }
         }
     }
 
-    private static HandlebarsConfiguration Configure(bool noEscape) => new()
+    private static HandlebarsConfiguration Configure(TemplateRenderOptions options, bool noEscape)
     {
-        ThrowOnUnresolvedBindingExpression = true,
-        NoEscape = noEscape,
-        FormatProvider = CultureInfo.InvariantCulture,
-    };
+        var configuration = new HandlebarsConfiguration
+        {
+            ThrowOnUnresolvedBindingExpression = true,
+            NoEscape = noEscape,
+            FormatProvider = CultureInfo.InvariantCulture,
+            PartialRecursionDepthLimit = (short)Math.Clamp(options.MaxPartialDepth, 1, short.MaxValue),
+        };
+        configuration.CompileTimeConfiguration.ExpressionMiddleware.Add(new BudgetMiddleware());
+        return configuration;
+    }
 }

@@ -27,4 +27,8 @@ public sealed class TemplateException(string field, string message, string? kind
 
     /// <summary>A stable name for failures that are not about the template's text or data shape (<c>unsafe-link</c>), else null.</summary>
     public string? Kind { get; } = kind;
+
+    /// <summary>The <c>Herald:Templates</c> setting the render went over (<c>MaxSteps</c>, <c>MaxOutputChars</c>,
+    /// <c>Timeout</c>, <c>MaxPartialDepth</c>), or null when the template or its data is at fault.</summary>
+    public string? Budget { get; init; }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using HandlebarsDotNet;
 using HandlebarsDotNet.Compiler;
 using Herald.Core.Domain;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Core.Templates;
 
@@ -14,14 +15,39 @@ namespace Herald.Core.Templates;
 /// <remarks>
 /// Compiled strings are cached by (template id, version, locale source, channel, part path): published versions
 /// are immutable, so a definition with the same id and version is assumed to carry the same text. Version 0 (an unsaved
-/// draft being previewed) is compiled every time.
+/// draft being previewed) is compiled every time. Each <see cref="Render"/> runs on a budget of steps, output and time
+/// (<see cref="TemplateRenderOptions"/>) and never holds a lock: only compiling does, bounded by the template's size
+/// (<see cref="TemplateSource"/>), and drafts compile apart from stored versions.
 /// </remarks>
 public sealed class TemplateRenderer
 {
-    private readonly ConcurrentDictionary<TemplatePartKey, HandlebarsTemplate<object, object>> _compiled = new();
+    private readonly ConcurrentDictionary<TemplatePartKey, HandlebarsTemplate<TextWriter, object, object>> _compiled = new();
+    private readonly TemplateRenderOptions _limits;
+    private readonly TimeProvider _time;
+    private readonly HandlebarsEnvironments _environments;
+
+    // Drafts (previews) compile in environments of their own, so a large draft never holds the compile lock of the
+    // versions the workers render.
+    private readonly HandlebarsEnvironments _drafts;
+
+    /// <summary>A renderer with the default budget and the system clock.</summary>
+    public TemplateRenderer()
+        : this(Options.Create(new TemplateRenderOptions()), TimeProvider.System)
+    {
+    }
+
+    public TemplateRenderer(IOptions<TemplateRenderOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _limits = options.Value;
+        _time = time;
+        _environments = new HandlebarsEnvironments(_limits);
+        _drafts = new HandlebarsEnvironments(_limits);
+    }
 
     /// <summary>Renders every string leaf of the channel's parts (after locale fallback) against <paramref name="data"/>.</summary>
-    /// <exception cref="TemplateException">The channel is missing, a variable is missing, or a part fails to render.</exception>
+    /// <exception cref="TemplateException">The channel is missing, a variable is missing, a part fails to render, or the
+    /// render goes over its budget (then <see cref="TemplateException.Budget"/> names the setting).</exception>
     public JsonObject Render(TemplateDefinition template, Channel channel, string? locale, JsonObject data)
     {
         ArgumentNullException.ThrowIfNull(template);
@@ -32,11 +58,12 @@ public sealed class TemplateRenderer
             ?? throw new TemplateException($"channels.{wire}", $"template '{template.TemplateId}' v{template.Version} has no '{wire}' channel");
 
         var context = TemplateData.ToBindable(data);
+        var budget = new RenderBudget(_limits, _time);
         return TemplateParts.Map(parts, (path, text) =>
         {
             var key = new TemplatePartKey(template.TemplateId, template.Version, source, channel, path);
             var fieldPrefix = source.Length == 0 ? $"channels.{wire}" : $"locales.{source}.{wire}";
-            var rendered = RenderPart(key, text, context, $"{fieldPrefix}.{path}");
+            var rendered = RenderPart(key, text, context, $"{fieldPrefix}.{path}", budget);
             SafeLinks.Ensure(channel, path, rendered, $"{fieldPrefix}.{path}");
             return rendered;
         });
@@ -65,25 +92,35 @@ public sealed class TemplateRenderer
         TemplateValidator.Validate(template);
     }
 
-    private string RenderPart(TemplatePartKey key, string text, Dictionary<string, object?> context, string field)
+    private string RenderPart(TemplatePartKey key, string text, Dictionary<string, object?> context, string field, RenderBudget budget)
     {
         var escapeHtml = key.Channel == Channel.Email && key.Path == "html";
-        HandlebarsTemplate<object, object> compiled;
+        HandlebarsTemplate<TextWriter, object, object> compiled;
         try
         {
             // Version 0 is an unsaved draft (a preview): its text changes between calls, so it is never cached.
             compiled = key.Version <= 0
-                ? HandlebarsEnvironments.Compile(text, escapeHtml)
-                : _compiled.GetOrAdd(key, static (_, state) => HandlebarsEnvironments.Compile(state.text, state.escapeHtml), (text, escapeHtml));
+                ? _drafts.Compile(text, escapeHtml)
+                : _compiled.GetOrAdd(key, static (_, state) => state.environments.Compile(state.text, state.escapeHtml), (environments: _environments, text, escapeHtml));
         }
         catch (HandlebarsException ex)
         {
             throw new TemplateException(field, $"template does not compile: {ex.Message}");
         }
 
+        using var output = new BoundedWriter(budget);
         try
         {
-            return compiled(context);
+            using (budget.Enter())
+            {
+                compiled(output, context, null!);
+            }
+
+            return output.ToString();
+        }
+        catch (Exception ex) when (OverBudget(ex) is { } over)
+        {
+            throw new TemplateException(field, $"render budget exceeded: {over.Message} (Herald:Templates:{over.Setting})") { Budget = over.Setting };
         }
         catch (HandlebarsUndefinedBindingException ex)
         {
@@ -93,5 +130,24 @@ public sealed class TemplateRenderer
         {
             throw new TemplateException(field, $"template failed to render: {ex.Message}");
         }
+    }
+
+    /// <summary>The budget a render went over, wherever Handlebars wrapped the exception; its partial-depth limit counts too.</summary>
+    private RenderBudgetExceededException? OverBudget(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case RenderBudgetExceededException over:
+                    return over;
+                case HandlebarsRuntimeException when e.Message.Contains(HandlebarsEnvironments.PartialDepthMessage, StringComparison.Ordinal):
+                    return new RenderBudgetExceededException($"partials nest more than {_limits.MaxPartialDepth} deep", nameof(TemplateRenderOptions.MaxPartialDepth));
+                default:
+                    continue;
+            }
+        }
+
+        return null;
     }
 }

@@ -42,7 +42,7 @@ internal static partial class TemplateValidator
         {
             try
             {
-                HandlebarsEnvironments.Compile(source, escapeHtml: false);
+                HandlebarsEnvironments.Default.Compile(source, escapeHtml: false);
             }
             catch (HandlebarsException ex)
             {

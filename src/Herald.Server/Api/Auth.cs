@@ -31,11 +31,18 @@ internal static class Auth
             }
 
             context.HttpContext.Items[ContentAccess] = ApiKeys.Allows(key!, ApiKeys.ContentRead);
+            context.HttpContext.Items[typeof(ApiKey)] = key;
             return await next(context);
         });
 
     /// <summary>Whether the caller may see rendered content and unmasked addresses (content:read or admin, or a subscriber token on its own feed).</summary>
     public static bool CanReadContent(HttpContext http) => http.Items[ContentAccess] is true;
+
+    /// <summary>The key <see cref="RequireScope"/> authenticated, for handlers whose needed scope depends on the request.</summary>
+    public static bool CallerAllows(HttpContext http, string scope) =>
+        http.Items[typeof(ApiKey)] is ApiKey key && ApiKeys.Allows(key, scope);
+
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Forbidden(string scope) => Problems.Plain(403, "forbidden", "Forbidden.", $"this API key lacks the '{scope}' scope");
 
     /// <summary><c>GET /api/v1/me</c>: the calling key's id and scopes (the dashboard shows admin actions only to admin keys).</summary>
     public static void MapMe(this IEndpointRouteBuilder app) =>
@@ -129,6 +136,4 @@ internal static class Auth
     private static RetryAfterResult TooMany(TimeSpan wait) =>
         new(Problems.Plain(429, "too-many-auth-failures", "Too many failed authentications.",
             "this address sent too many wrong API keys or subscriber tokens; retry after the delay"), Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)));
-
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Forbidden(string scope) => Problems.Plain(403, "forbidden", "Forbidden.", $"this API key lacks the '{scope}' scope");
 }

@@ -15,7 +15,8 @@ internal static class TemplatesEndpoints
         group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<TemplateListResponse>();
         group.MapGet("/{template_id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<TemplateResponse>().ProducesProblem(404);
         group.MapPost("/{template_id}/versions/{version:int}/publish", PublishAsync).RequireScope(ApiKeys.Admin).Produces<TemplateVersionResponse>().ProducesProblem(404);
-        group.MapPost("/{template_id}/preview", PreviewAsync).RequireScope(ApiKeys.ReadScope).Accepts<PreviewRequest>("application/json").Produces<PreviewResponse>().ProducesProblem(422);
+        group.MapPost("/{template_id}/preview", PreviewAsync).RequireScope(ApiKeys.ReadScope).Accepts<PreviewRequest>("application/json").Produces<PreviewResponse>()
+            .ProducesProblem(403).ProducesProblem(422);
     }
 
     private static async Task<IResult> CreateAsync(HttpRequest request, ITemplateStore store, TimeProvider time, CancellationToken ct)
@@ -96,6 +97,12 @@ internal static class TemplatesEndpoints
         TemplateDefinition template;
         if (r.Definition is { } draft)
         {
+            // A draft is any template the caller cares to write, rendered on this server: the scope that may store one.
+            if (!Auth.CallerAllows(request.HttpContext, ApiKeys.Admin))
+            {
+                return Auth.Forbidden(ApiKeys.Admin);
+            }
+
             // An unsaved draft (the dashboard's editor): the document a create would store, rendered and stored nowhere.
             try
             {
@@ -130,6 +137,10 @@ internal static class TemplatesEndpoints
             {
                 result[channel.ToWire()] = renderer.Render(template, channel, r.Locale, r.Data ?? []);
             }
+        }
+        catch (TemplateException ex) when (ex.Budget is not null)
+        {
+            return Problems.Unprocessable("render-budget-exceeded", ex.Field, ex.Message);
         }
         catch (TemplateException ex)
         {

@@ -86,4 +86,13 @@ public class TemplateRendererValidateTests
     private static TemplateDefinition WithLocale(string tag, Channel channel, string parts) => Template(
         new() { [Channel.Sms] = Json("""{"body": "default"}""") },
         new() { [tag] = new Dictionary<Channel, JsonObject> { [channel] = Json(parts) } });
+
+    [Fact]
+    public void Validate_EachWithoutArgument_ThrowsTemplateExceptionNotTheParsersOwn()
+    {
+        var ex = Should.Throw<TemplateException>(() => TemplateRenderer.Validate(Sms("{{#each}}x{{/each}}")));
+
+        ex.Field.ShouldBe("channels.sms.body");
+        ex.Message.ShouldContain("template does not compile");
+    }
 }

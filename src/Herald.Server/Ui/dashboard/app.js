@@ -682,9 +682,11 @@ async function templateDetail(main, id) {
       return;
     }
     try {
-      const r = await api(`/api/v1/templates/${encodeURIComponent(id)}/preview`, { method: 'POST', body: { definition, data, channel: channel.value || undefined, locale: locale.value || undefined } });
+      // Rendering an unsaved draft needs the admin scope (it is any template its author likes); a read key previews the stored version.
+      const r = await api(`/api/v1/templates/${encodeURIComponent(id)}/preview`, { method: 'POST', body: { definition: isAdmin() ? definition : undefined, data, channel: channel.value || undefined, locale: locale.value || undefined } });
       clear(output, Object.entries(r.channels).map(([c, parts]) => h('section', { class: 'preview-part', 'aria-label': c + ' preview' }, h('h3', {}, c),
-        h('dl', { class: 'kv' }, Object.entries(parts || {}).map(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v))])))));
+        h('dl', { class: 'kv' }, Object.entries(parts || {}).map(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v))])))),
+        isAdmin() ? null : h('p', { class: 'muted' }, `Showing stored v${r.version}: previewing edits needs an admin key.`));
     } catch (err) {
       clear(output, h('p', { class: 'error' }, err.message));
     }
