@@ -220,7 +220,7 @@ public abstract class ChannelFallbackTests(FallbackFixture herald)
     private async Task<(string User, string Phone)> UserAsync(string[] devices, string? phone = null)
     {
         var user = HeraldServerFixture.NewId("fb");
-        phone ??= "+1555" + Random.Shared.Next(2_000_000, 9_999_999).ToString(CultureInfo.InvariantCulture);
+        phone ??= "+1555" + ((Random.Shared.Next(200_000, 999_999) * 10) + 1).ToString(CultureInfo.InvariantCulture); // never a magic ending (0666…)
         await herald.PutUserAsync(user, email: $"{user}@example.com", phone: phone);
         foreach (var token in devices)
         {

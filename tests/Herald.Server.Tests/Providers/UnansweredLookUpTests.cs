@@ -21,7 +21,7 @@ public abstract class TwilioReconcileFixture : SandboxedHeraldFixture
     {
         await CreateTemplateAsync("lookup-sms", new JsonObject { ["sms"] = new JsonObject { ["body"] = "Code {{code}}" } }, ["code"]);
         var user = NewId("lookup");
-        var phone = "+1555" + Random.Shared.Next(2_000_000, 9_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var phone = "+1555" + ((Random.Shared.Next(200_000, 999_999) * 10) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture); // never a magic ending (0666…)
         await PutUserAsync(user, phone: phone);
         await SetFaultsAsync("twilio", new { accept_then_timeout_rate = 1.0, accept_then_timeout_ms = 2_000 });
         var id = await SendAsync(new JsonObject
