@@ -59,6 +59,7 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddHeraldProviders(builder.Configuration);
         builder.AddHeraldObservability(roles);
         builder.Services.AddSingleton<ApiKeys>();
+        builder.Services.AddSingleton<TrackingLimits>();
         builder.Services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.SectionName)
             .Validate(o => o.MaxStreamsPerUser > 0 && o.MaxStreamsPerProcess > 0 && o.StreamLifetime > TimeSpan.Zero && o.StreamFallbackPoll > TimeSpan.Zero,
                 $"{FeedOptions.SectionName}: MaxStreamsPerUser, MaxStreamsPerProcess, StreamLifetime and StreamFallbackPoll must be positive")
