@@ -96,7 +96,9 @@ public sealed partial class PostgresStore : ITrackingStore
     private static async Task<IReadOnlyList<TrackingUpdate>> ClaimReceiptsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<TrackingUpdate> updates,
         DateTimeOffset now, CancellationToken ct)
     {
-        var receipts = updates.Where(u => u.Receipt is not null).Select(u => u.Receipt!).DistinctBy(r => (r.Provider, r.Key)).ToList();
+        // In key order, as the status updates go in delivery id order: racing batches then take the rows in one order.
+        var receipts = updates.Where(u => u.Receipt is not null).Select(u => u.Receipt!).DistinctBy(r => (r.Provider, r.Key))
+            .OrderBy(r => r.Provider, StringComparer.Ordinal).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
         if (receipts.Count == 0)
         {
             return updates;
