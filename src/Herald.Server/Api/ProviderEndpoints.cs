@@ -100,10 +100,11 @@ internal static class ProviderEndpoints
                 var reports = await ReportsAsync(provider, adapter, accepted, store, callback.ReceivedAt, metrics, ct);
                 await applier.ApplyAsync(reports, ct);
                 var applied = time.GetUtcNow();
-                foreach (var e in reports.Where(r => r.Update.Trace is not null || r.Update.Suppress is not null || r.Update.Unsuppress is not null))
+                // Every event's update has a trace entry or a suppression; the callback's bare receipt (Mailgun) has neither.
+                foreach (var report in reports.Where(r => r.Update.Trace is not null || r.Update.Suppress is not null || r.Update.Unsuppress is not null))
                 {
                     metrics.Callback(provider, "applied");
-                    metrics.CallbackLag(provider, applied - e.Update.At);
+                    metrics.CallbackLag(provider, applied - report.Update.At);
                 }
 
                 return TypedResults.Ok(new CallbackAcceptedResponse(accepted.Events.Count));
