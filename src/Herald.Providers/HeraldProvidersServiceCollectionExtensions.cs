@@ -21,7 +21,7 @@ public static class HeraldProvidersServiceCollectionExtensions
     public static IServiceCollection AddHeraldProviders(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.SectionName);
+        services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TrackingTokens>();
         services.AddSingleton<IEmailTracking>(sp => new EmailTracking(sp.GetRequiredService<TrackingTokens>(), PublicBaseUrl(configuration),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TrackingOptions>>().Value));

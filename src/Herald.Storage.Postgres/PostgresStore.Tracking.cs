@@ -42,12 +42,13 @@ public sealed partial class PostgresStore : ITrackingStore
 
         return WriteRetryingAsync(async (c, tx) =>
         {
+            var applying = await ClaimReceiptsAsync(c, tx, updates, now, ct);
             // One round trip for the lot. Status updates go in delivery id order (stable, so several reports of one delivery
             // keep theirs): concurrent batches then lock rows in the same order and cannot deadlock on them.
-            var late = await ApplyLateAsync(c, tx, updates, now, ct);
+            var late = await ApplyLateAsync(c, tx, applying, now, ct);
             await using var batch = new NpgsqlBatch(c, tx);
             var announced = new List<(NpgsqlBatchCommand Command, Notification Event)>();
-            foreach (var u in updates.Where(u => u.DeliveryId is not null && u.Status is not null && !late.Contains(u)).OrderBy(u => u.DeliveryId, StringComparer.Ordinal))
+            foreach (var u in applying.Where(u => u.DeliveryId is not null && u.Status is not null && !late.Contains(u)).OrderBy(u => u.DeliveryId, StringComparer.Ordinal))
             {
                 var command = BatchCommand(TrackSql, ("s", u.Status), ("at", u.At.Ms()), ("detail", u.Trace?.Reason), ("now", now.Ms()), ("id", u.DeliveryId));
                 batch.BatchCommands.Add(command);
@@ -57,7 +58,7 @@ public sealed partial class PostgresStore : ITrackingStore
                 }
             }
 
-            foreach (var u in updates)
+            foreach (var u in applying)
             {
                 if (u.Suppress is { } s)
                 {
@@ -79,10 +80,39 @@ public sealed partial class PostgresStore : ITrackingStore
             // Only a report that moved the delivery forward is announced, in the same transaction.
             await InsertNotificationsAsync(c, tx, [.. announced.Where(a => a.Command.RecordsAffected > 0).Select(a => a.Event),
                 .. late.Where(u => u.LifecycleEvent is not null).Select(u => u.LifecycleEvent!)], now, ct);
-            await InsertTraceAsync(c, tx, [.. updates.Where(u => u.Trace is not null).Select(u => u.Trace!)], ct);
-            await RefreshNotificationsAsync(c, tx, updates.Where(u => u.NotificationId is not null).Select(u => u.NotificationId!), now, ct);
+            await InsertTraceAsync(c, tx, [.. applying.Where(u => u.Trace is not null).Select(u => u.Trace!)], ct);
+            await RefreshNotificationsAsync(c, tx, applying.Where(u => u.NotificationId is not null).Select(u => u.NotificationId!), now, ct);
             return true;
         }, ct);
+    }
+
+    public Task<int> PurgeCallbackReceiptsAsync(DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("DELETE FROM callback_receipts WHERE expires_at <= @now", tx).With("now", now.Ms()).ExecuteNonQueryAsync(ct), ct);
+
+    /// <summary>
+    /// Stores the updates' receipts and returns the updates to apply: those without a receipt and, per key, the first whose
+    /// receipt was new (or had expired). A concurrent transaction holding the same key makes this one wait, then skip it.
+    /// </summary>
+    private static async Task<IReadOnlyList<TrackingUpdate>> ClaimReceiptsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<TrackingUpdate> updates,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        // In key order, as the status updates go in delivery id order: racing batches then take the rows in one order.
+        var receipts = updates.Where(u => u.Receipt is not null).Select(u => u.Receipt!).DistinctBy(r => (r.Provider, r.Key))
+            .OrderBy(r => r.Provider, StringComparer.Ordinal).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
+        if (receipts.Count == 0)
+        {
+            return updates;
+        }
+
+        var claimed = (await c.Command("""
+            INSERT INTO callback_receipts(provider, key, expires_at)
+            SELECT p, k, e FROM unnest(@p::text[], @k::text[], @e::bigint[]) AS x(p, k, e)
+            ON CONFLICT (provider, key) DO UPDATE SET expires_at = excluded.expires_at WHERE callback_receipts.expires_at <= @now
+            RETURNING provider, key
+            """, tx).With("p", receipts.Select(r => r.Provider).ToArray()).With("k", receipts.Select(r => r.Key).ToArray())
+            .With("e", receipts.Select(r => r.ExpiresAt.Ms()).ToArray()).With("now", now.Ms())
+            .ReadAllAsync(r => (r.GetString(0), r.GetString(1)), ct)).ToHashSet();
+        return [.. updates.Where(u => u.Receipt is not { } r || claimed.Remove((r.Provider, r.Key)))];
     }
 
     /// <summary>

@@ -36,6 +36,9 @@ CREATE INDEX IF NOT EXISTS ix_deliveries_provider_message ON deliveries(provider
 CREATE INDEX IF NOT EXISTS ix_deliveries_unconfirmed ON deliveries(provider, sent_at) WHERE status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL;
 CREATE TABLE IF NOT EXISTS suppressions(channel INTEGER NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL,
   PRIMARY KEY(channel, address));
+-- Provider callbacks applied, kept for their replay window so a replay is ignored (purged by the sweeper).
+CREATE TABLE IF NOT EXISTS callback_receipts(provider TEXT NOT NULL, key TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY(provider, key));
+CREATE INDEX IF NOT EXISTS ix_callback_receipts_expires ON callback_receipts(expires_at);
 CREATE TABLE IF NOT EXISTS attempts(
   id INTEGER PRIMARY KEY, delivery_id TEXT NOT NULL, provider TEXT, outcome TEXT NOT NULL, detail TEXT, provider_message_id TEXT,
   started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL);

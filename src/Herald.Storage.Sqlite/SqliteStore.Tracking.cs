@@ -30,6 +30,11 @@ public sealed partial class SqliteStore
             var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var u in updates)
             {
+                if (u.Receipt is { } receipt && !Claim(c, tx, receipt, now))
+                {
+                    continue;
+                }
+
                 var late = u.Late is { } l && u.DeliveryId is { } lateId && c.Command(LateSql, tx).With("$s", l.Status).With("$due", l.DueAt.Ms())
                     .With("$err", l.Error).With("$now", now.Ms()).With("$id", lateId).NonQuery() > 0;
                 if (late)
@@ -97,6 +102,16 @@ public sealed partial class SqliteStore
                 RefreshNotificationStatus(c, tx, n, now);
             }
         }, ct);
+
+    public Task<int> PurgeCallbackReceiptsAsync(DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("DELETE FROM callback_receipts WHERE expires_at <= $now", tx).With("$now", now.Ms()).NonQuery(), ct);
+
+    /// <summary>Stores a receipt; false when a live one with its key is held already (the update is a replay). An expired one is renewed.</summary>
+    private static bool Claim(SqliteConnection c, SqliteTransaction tx, CallbackReceipt r, DateTimeOffset now) =>
+        c.Command("""
+            INSERT INTO callback_receipts(provider, key, expires_at) VALUES ($p, $k, $e)
+            ON CONFLICT(provider, key) DO UPDATE SET expires_at = excluded.expires_at WHERE callback_receipts.expires_at <= $now
+            """, tx).With("$p", r.Provider).With("$k", r.Key).With("$e", r.ExpiresAt.Ms()).With("$now", now.Ms()).NonQuery() > 0;
 
     public async Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(Channel? channel, string? address, int limit, CancellationToken ct)
     {

@@ -16,6 +16,7 @@ public sealed partial class Sweeper(
     IDispatchStore store,
     IIngestStore ingest,
     IWebhookEndpointStore endpoints,
+    ITrackingStore tracking,
     IOptions<WebhookOptions> webhooks,
     DeliveryProcessor processor,
     Settlement settlement,
@@ -61,6 +62,7 @@ public sealed partial class Sweeper(
         }
 
         await ingest.PurgeIdempotencyAsync(now - options.Value.IdempotencyRetention, ct);
+        await tracking.PurgeCallbackReceiptsAsync(now, ct);
         // Held webhook deliveries: expired past the hold time, and released when a lane held one just as its endpoint was enabled.
         if (await endpoints.ReleaseHeldAsync(null, now - webhooks.Value.HoldFor, now, ct) > 0)
         {

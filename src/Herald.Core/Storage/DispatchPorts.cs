@@ -229,9 +229,19 @@ public interface IOutboxStore
 /// <see cref="LifecycleEvent"/> is inserted in the same transaction when the status update changes the delivery.
 /// <see cref="Late"/> (a failure reported after sent) replaces the status update while the delivery is still sent: it is
 /// retried, dead-lettered or failed as at send time, and <see cref="Fallback"/> is added as for a completion.
+/// <see cref="Receipt"/> makes the update apply at most once: when a live receipt with its key is already stored, the
+/// whole update is skipped; otherwise the receipt is stored in the same transaction.
 /// </summary>
 public sealed record TrackingUpdate(string? DeliveryId, string? NotificationId, string? Status, DateTimeOffset At, TraceEntry? Trace,
-    Suppression? Suppress = null, Suppression? Unsuppress = null, Notification? LifecycleEvent = null, LateOutcome? Late = null, FallbackPlan? Fallback = null);
+    Suppression? Suppress = null, Suppression? Unsuppress = null, Notification? LifecycleEvent = null, LateOutcome? Late = null, FallbackPlan? Fallback = null,
+    CallbackReceipt? Receipt = null);
+
+/// <summary>
+/// What a provider callback applied, remembered until <paramref name="ExpiresAt"/> so a replay of it is ignored:
+/// <paramref name="Key"/> is the vendor's own id of the event (Mailgun token, Twilio MessageSid and status, SendGrid
+/// sg_event_id, Vonage message id and status).
+/// </summary>
+public sealed record CallbackReceipt(string Provider, string Key, DateTimeOffset ExpiresAt);
 
 /// <summary>What the provider status callbacks, open/click tracking and the suppression API need.</summary>
 public interface ITrackingStore
@@ -239,8 +249,14 @@ public interface ITrackingStore
     /// <summary>A delivery by our id, else by the provider's message id.</summary>
     Task<Delivery?> FindTrackedDeliveryAsync(string? deliveryId, string? providerMessageId, CancellationToken ct);
 
-    /// <summary>Applies every update in one transaction. Statuses only move forward.</summary>
+    /// <summary>
+    /// Applies every update in one transaction. Statuses only move forward. An update whose <see cref="TrackingUpdate.Receipt"/>
+    /// is already held (and not expired at <paramref name="now"/>) is skipped whole.
+    /// </summary>
     Task ApplyTrackingAsync(IReadOnlyList<TrackingUpdate> updates, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Deletes callback receipts that expired before <paramref name="now"/>; returns how many.</summary>
+    Task<int> PurgeCallbackReceiptsAsync(DateTimeOffset now, CancellationToken ct);
 
     Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(Channel? channel, string? address, int limit, CancellationToken ct);
 

@@ -44,4 +44,7 @@ public interface IStatusCallbackReceiver
 {
     /// <summary>Verifies the callback's signature and parses it. Never throws for bad input: it returns a rejection.</summary>
     CallbackResult Parse(InboundCallback callback);
+
+    /// <summary>False when the vendor's signing secret is not configured: then every callback is refused (fail closed).</summary>
+    bool CallbacksVerifiable { get; }
 }

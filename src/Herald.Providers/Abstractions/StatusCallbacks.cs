@@ -40,17 +40,27 @@ public enum TrackingKind
 /// One status a vendor reported. The delivery is found by <see cref="DeliveryId"/> (our reference, when the vendor echoes
 /// it) or else by <see cref="ProviderMessageId"/>. OptOut/OptIn carry no delivery, only <see cref="Address"/>.
 /// <see cref="Permanent"/> marks a <see cref="TrackingKind.Failed"/> no resend can fix (a landline, an unknown number); any
-/// other failure reported after the send is retried.
+/// other failure reported after the send is retried. <see cref="Replay"/> names the event so a replay of it is ignored.
 /// </summary>
 public sealed record TrackingEvent(TrackingKind Kind, string? DeliveryId, string? ProviderMessageId, string? Address, string Detail, DateTimeOffset At,
-    bool Permanent = false);
+    bool Permanent = false, ReplayKey? Replay = null);
+
+/// <summary>
+/// The vendor's own id for what a callback reports (unique per event, stable across the vendor's retries) and how long
+/// Herald remembers it: at least as long as the vendor's signature stays valid, so a replay inside that window is ignored.
+/// </summary>
+public sealed record ReplayKey(string Key, TimeSpan Window);
 
 /// <summary>The outcome of parsing a callback.</summary>
 public abstract record CallbackResult
 {
     private CallbackResult() { }
 
-    public sealed record Accepted(IReadOnlyList<TrackingEvent> Events) : CallbackResult;
+    /// <summary>
+    /// Verified and parsed. <paramref name="Replay"/> names the callback as a whole and is remembered even when it carries
+    /// no event Herald acts on: a vendor whose signature does not cover the body (Mailgun) must have each signature used once.
+    /// </summary>
+    public sealed record Accepted(IReadOnlyList<TrackingEvent> Events, ReplayKey? Replay = null) : CallbackResult;
 
     /// <summary>Refused: 401 for a bad or missing signature, 400 for a malformed body. Nothing is changed.</summary>
     public sealed record Rejected(int Status, string Reason) : CallbackResult;

@@ -69,4 +69,6 @@ public sealed class MailgunAdapter : IProviderAdapter, IStatusCallbackReceiver
     public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.CannotAsk);
 
     public CallbackResult Parse(InboundCallback callback) => _webhook.Parse(callback);
+
+    public bool CallbacksVerifiable => _webhook.Verifiable;
 }

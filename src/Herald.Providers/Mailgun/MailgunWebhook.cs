@@ -16,6 +16,11 @@ internal sealed class MailgunWebhook(byte[]? signingKey)
     /// <summary>Older signed timestamps are refused as replays.</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(15);
 
+    /// <summary>A signed timestamp is fresh from <see cref="MaxAge"/> ahead of the clock to as long behind it.</summary>
+    public static readonly TimeSpan ReplayWindow = MaxAge + MaxAge;
+
+    public bool Verifiable => signingKey is not null;
+
     public CallbackResult Parse(InboundCallback callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
@@ -38,9 +43,15 @@ internal sealed class MailgunWebhook(byte[]? signingKey)
                 return refused;
             }
 
-            return root.TryGetProperty("event-data", out var data) && data.ValueKind == JsonValueKind.Object
-                ? MailgunEvents.Parse(data, callback.ReceivedAt)
-                : CallbackResult.Malformed("the webhook has no event-data object");
+            if (!root.TryGetProperty("event-data", out var data) || data.ValueKind != JsonValueKind.Object)
+            {
+                return CallbackResult.Malformed("the webhook has no event-data object");
+            }
+
+            // The signature covers timestamp and token, not event-data: each token is used once, whatever the event.
+            var replay = new ReplayKey(Text(sig, "token")!, ReplayWindow);
+            var parsed = MailgunEvents.Parse(data, callback.ReceivedAt);
+            return parsed is CallbackResult.Accepted accepted ? new CallbackResult.Accepted([.. accepted.Events.Select(e => e with { Replay = replay })], replay) : parsed;
         }
         catch (JsonException ex)
         {

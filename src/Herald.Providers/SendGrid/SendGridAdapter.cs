@@ -70,4 +70,6 @@ public sealed class SendGridAdapter : IProviderAdapter, IStatusCallbackReceiver
     public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.CannotAsk);
 
     public CallbackResult Parse(InboundCallback callback) => _webhook.Parse(callback);
+
+    public bool CallbacksVerifiable => _webhook.Verifiable;
 }

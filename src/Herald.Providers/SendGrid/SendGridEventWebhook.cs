@@ -41,6 +41,8 @@ internal sealed class SendGridEventWebhook(byte[]? publicKey)
         }
     }
 
+    public bool Verifiable => publicKey is not null;
+
     public CallbackResult Parse(InboundCallback callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
@@ -72,6 +74,9 @@ internal sealed class SendGridEventWebhook(byte[]? publicKey)
 
         return SendGridEvents.Parse(callback.Body, callback.ReceivedAt);
     }
+
+    /// <summary>A signed post is accepted for <see cref="MaxAge"/> after its timestamp and up to the skew before it.</summary>
+    public static TimeSpan ReplayWindow => MaxAge + MaxSkew;
 
     private bool Verify(string signature, string timestamp, byte[] body)
     {
@@ -116,7 +121,10 @@ internal static class SendGridEvents
 
                 if (Map(name, e) is { } kind)
                 {
-                    events.Add(new TrackingEvent(kind, Text(e, EmailMessage.DeliveryIdVariable), MessageId(e), Text(e, "email"), Detail(name, e), At(e) ?? receivedAt));
+                    // sg_event_id is unique per event and kept across SendGrid's retries; an event without one cannot be told from its replay.
+                    var replay = Text(e, "sg_event_id") is { } eventId ? new ReplayKey(eventId, SendGridEventWebhook.ReplayWindow) : null;
+                    events.Add(new TrackingEvent(kind, Text(e, EmailMessage.DeliveryIdVariable), MessageId(e), Text(e, "email"), Detail(name, e), At(e) ?? receivedAt,
+                        Replay: replay));
                 }
             }
         }

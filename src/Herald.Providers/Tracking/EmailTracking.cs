@@ -14,6 +14,17 @@ public sealed class TrackingOptions
 
     /// <summary>Rewrite http(s) links in HTML email to signed click links. Default true.</summary>
     public bool Clicks { get; set; } = true;
+
+    /// <summary>Hits on one open pixel or click link recorded per minute; more are answered but not recorded. Default 10.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue)]
+    public int RecordsPerLinkPerMinute { get; set; } = 10;
+
+    /// <summary>
+    /// Open and click hits recorded per minute from one client address; more are answered but not recorded. Default 600
+    /// (mail providers' image proxies fetch for many recipients from few addresses).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue)]
+    public int RecordsPerAddressPerMinute { get; set; } = 600;
 }
 
 /// <summary>

@@ -115,6 +115,9 @@ public sealed partial class TwilioAdapter : IProviderAdapter, IStatusCallbackRec
 
     public CallbackResult Parse(InboundCallback callback) => TwilioCallbacks.Parse(callback, _authToken);
 
+    /// <summary>Twilio signs with the account's auth token, which sending needs anyway.</summary>
+    public bool CallbacksVerifiable => true;
+
     private void Authorize(HttpRequestMessage request) => request.Headers.Authorization = new AuthenticationHeaderValue("Basic", _authorization);
 
     private static ConfirmPolicy? ConfirmSettings(ProviderContext context)

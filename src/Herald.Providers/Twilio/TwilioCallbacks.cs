@@ -23,6 +23,18 @@ internal static class TwilioCallbacks
     /// </summary>
     internal static readonly FrozenSet<string> PermanentErrors = new[] { "30004", "30005", "30006", "30007", "21610" }.ToFrozenSet(StringComparer.Ordinal);
 
+    /// <summary>
+    /// How long a status callback is remembered. Twilio signs no timestamp, so a replay is only recognised while its
+    /// receipt is kept; a replayed status after that moves nothing backwards (statuses only move forward).
+    /// </summary>
+    public static readonly TimeSpan StatusReplayWindow = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long an inbound keyword is remembered: long, because a replayed START would lift a later STOP, and there are few
+    /// of them (one per person who texts a keyword).
+    /// </summary>
+    public static readonly TimeSpan InboundReplayWindow = TimeSpan.FromDays(400);
+
     /// <summary>Twilio's default opt-in keywords.</summary>
     private static readonly FrozenSet<string> OptInKeywords = new[] { "START", "YES", "UNSTOP" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
@@ -65,7 +77,8 @@ internal static class TwilioCallbacks
     {
         var deliveryId = QueryValue(callback.Url, DeliveryIdParameter);
         var error = Value(fields, "ErrorCode");
-        TrackingEvent Event(TrackingKind kind, string detail, bool permanent = false) => new(kind, deliveryId, sid, null, detail, callback.ReceivedAt, permanent);
+        TrackingEvent Event(TrackingKind kind, string detail, bool permanent = false) =>
+            new(kind, deliveryId, sid, null, detail, callback.ReceivedAt, permanent, new ReplayKey($"{sid}:{status}", StatusReplayWindow));
         return status switch
         {
             "delivered" => Accepted(Event(TrackingKind.Delivered, "delivered")),
@@ -79,7 +92,8 @@ internal static class TwilioCallbacks
     {
         // OptOutType is sent when Advanced Opt-Out is on; it also covers keywords configured in Twilio's console.
         var keyword = Value(fields, "OptOutType") ?? body.Trim();
-        TrackingEvent Event(TrackingKind kind) => new(kind, null, sid, from, $"inbound keyword {keyword.ToUpperInvariant()}", callback.ReceivedAt);
+        TrackingEvent Event(TrackingKind kind) =>
+            new(kind, null, sid, from, $"inbound keyword {keyword.ToUpperInvariant()}", callback.ReceivedAt, Replay: new ReplayKey($"{sid}:inbound", InboundReplayWindow));
         if (OptOutKeywords.Contains(keyword))
         {
             return Accepted(Event(TrackingKind.OptOut));

@@ -12,7 +12,8 @@ namespace Herald.Providers.Vonage;
 /// Settings under <c>Herald:Providers:&lt;name&gt;</c>:
 /// <list type="bullet">
 /// <item><c>ApiKey</c>, <c>ApiSecret</c>, <c>From</c> (a Vonage number or sender id): required.</item>
-/// <item><c>SignatureSecret</c> (optional): when set, every receipt must carry a valid <c>sig</c>.</item>
+/// <item><c>SignatureSecret</c> (optional): every receipt must carry a valid <c>sig</c>; without it delivery receipts are off
+/// (refused with 401, and <c>callbacks</c> is <c>off</c> in <c>/api/v1/providers</c>).</item>
 /// <item><c>SignatureMethod</c> (optional, <c>sha256</c> (default) or <c>sha512</c>): the account's signing method.</item>
 /// <item><c>BaseUrl</c> (default <c>https://rest.nexmo.com</c>), <c>Timeout</c> (default 10 s).</item>
 /// </list>
@@ -88,6 +89,8 @@ public sealed class VonageAdapter : IProviderAdapter, IStatusCallbackReceiver
     public Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct) => Task.FromResult(LookUpAnswer.CannotAsk);
 
     public CallbackResult Parse(InboundCallback callback) => VonageReceipts.Parse(callback, _signatureSecret, _signatureMethod);
+
+    public bool CallbacksVerifiable => _signatureSecret is not null;
 
     private static string? Body(Delivery delivery)
     {

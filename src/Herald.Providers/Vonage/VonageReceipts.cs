@@ -8,17 +8,25 @@ namespace Herald.Providers.Vonage;
 
 /// <summary>
 /// Parses Vonage SMS delivery receipts, which arrive as a GET query, a form POST or a JSON POST depending on the
-/// account's webhook setting, and verifies their <c>sig</c> when a signature secret is configured.
+/// account's webhook setting, and verifies their <c>sig</c>. Without a signature secret every receipt is refused: an
+/// unsigned receipt could be forged by anyone who can guess a message id.
 /// </summary>
 /// <remarks>
-/// The signed <c>timestamp</c> is not checked for freshness: Vonage may redeliver a receipt later, and replaying a
-/// receipt only repeats an idempotent status update.
+/// The signed <c>timestamp</c> is not checked for freshness (Vonage may redeliver a receipt later); a receipt is
+/// remembered by message id and status for <see cref="ReplayWindow"/>, so a replay inside it changes nothing.
 /// </remarks>
 internal static class VonageReceipts
 {
+    public static readonly TimeSpan ReplayWindow = TimeSpan.FromDays(7);
+
     public static CallbackResult Parse(InboundCallback callback, string? signatureSecret, string signatureMethod)
     {
         ArgumentNullException.ThrowIfNull(callback);
+        if (signatureSecret is null)
+        {
+            return CallbackResult.BadSignature("no SignatureSecret is configured; unsigned Vonage receipts are refused");
+        }
+
         if (Parameters(callback) is not { } parameters)
         {
             return CallbackResult.Malformed("the body is neither a form nor a JSON object");
@@ -30,17 +38,14 @@ internal static class VonageReceipts
             fields.TryAdd(key, value);
         }
 
-        if (signatureSecret is not null)
+        if (Value(fields, "sig") is not { } sig)
         {
-            if (Value(fields, "sig") is not { } sig)
-            {
-                return CallbackResult.BadSignature("the receipt is not signed (no sig)");
-            }
+            return CallbackResult.BadSignature("the receipt is not signed (no sig)");
+        }
 
-            if (!VonageSignature.IsValid(signatureSecret, signatureMethod, fields, sig))
-            {
-                return CallbackResult.BadSignature("sig does not match");
-            }
+        if (!VonageSignature.IsValid(signatureSecret, signatureMethod, fields, sig))
+        {
+            return CallbackResult.BadSignature("sig does not match");
         }
 
         if (Value(fields, "messageId") is not { } messageId || Value(fields, "status") is not { } status)
@@ -52,10 +57,12 @@ internal static class VonageReceipts
             DateTimeStyles.AssumeUniversal, out var stamped) ? stamped : callback.ReceivedAt;
         var deliveryId = Value(fields, "client-ref");
         var error = Value(fields, "err-code");
+        var replay = new ReplayKey($"{messageId}:{status}", ReplayWindow);
         return status switch
         {
-            "delivered" => new CallbackResult.Accepted([new(TrackingKind.Delivered, deliveryId, messageId, null, "delivered", at)]),
-            "failed" or "rejected" => new CallbackResult.Accepted([new(TrackingKind.Failed, deliveryId, messageId, null, $"{status}: vonage err-code {error ?? "?"}", at)]),
+            "delivered" => new CallbackResult.Accepted([new(TrackingKind.Delivered, deliveryId, messageId, null, "delivered", at, Replay: replay)]),
+            "failed" or "rejected" => new CallbackResult.Accepted([new(TrackingKind.Failed, deliveryId, messageId, null, $"{status}: vonage err-code {error ?? "?"}", at,
+                Replay: replay)]),
             _ => new CallbackResult.Accepted([]), // accepted, buffered, expired, unknown: not a final verdict we act on
         };
     }

@@ -142,7 +142,7 @@ public sealed record ProviderStatsResponse(int RecentCalls, double ErrorRate, do
 public sealed record CircuitTransitionResponse(DateTimeOffset At, string State);
 
 public sealed record ProviderResponse(string Name, string Type, string Channel, int Order, string Circuit, List<string> Match, double? RatePerSecond,
-    ProviderStatsResponse Stats, List<CircuitTransitionResponse> Transitions, bool Enabled);
+    ProviderStatsResponse Stats, List<CircuitTransitionResponse> Transitions, bool Enabled, string? Callbacks);
 
 public sealed record ProvidersResponse(List<ProviderResponse> Providers);
 
@@ -150,7 +150,11 @@ public sealed record SuppressionResponse(string Channel, string Address, string 
 
 public sealed record SuppressionPage(List<SuppressionResponse> Suppressions);
 
-public sealed record CallbackAcceptedResponse(int Events, int Applied);
+/// <summary>
+/// How many events a verified callback carried that Herald acts on. Deliberately nothing more: the answer is the same
+/// whether Herald knows the messages they name or has applied them before, so it reveals neither.
+/// </summary>
+public sealed record CallbackAcceptedResponse(int Events);
 
 public sealed record AnalyticsCountsResponse(
     long Total, long Queued, long InFlight, long Sent, long Delivered, long Opened, long Clicked, long Bounced, long Failed, long Dead, long Suppressed, long Cancelled);

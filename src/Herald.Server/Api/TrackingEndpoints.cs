@@ -23,9 +23,10 @@ internal static class TrackingEndpoints
         t.MapPost("/u/{token}", UnsubscribeAsync);
     }
 
-    private static async Task<IResult> OpenAsync(string token, TrackingTokens tokens, ITrackingStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> OpenAsync(string token, HttpContext http, TrackingTokens tokens, TrackingLimits limits, ITrackingStore store, TimeProvider time,
+        CancellationToken ct)
     {
-        if (tokens.TryOpen(token, TrackingLink.Open, out var deliveryId, out _))
+        if (tokens.TryOpen(token, TrackingLink.Open, out var deliveryId, out _) && limits.TryRecord($"o|{deliveryId}", http.Connection.RemoteIpAddress))
         {
             await RecordAsync(store, deliveryId, DeliveryStatus.Opened, "opened (tracking pixel)", time, ct);
         }
@@ -34,7 +35,8 @@ internal static class TrackingEndpoints
         return Results.File(Pixel, "image/gif");
     }
 
-    private static async Task<IResult> ClickAsync(string token, TrackingTokens tokens, ITrackingStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ClickAsync(string token, HttpContext http, TrackingTokens tokens, TrackingLimits limits, ITrackingStore store, TimeProvider time,
+        CancellationToken ct)
     {
         if (!tokens.TryOpen(token, TrackingLink.Click, out var deliveryId, out var url) || url is null
             || !Uri.TryCreate(url, UriKind.Absolute, out var target) || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
@@ -42,7 +44,11 @@ internal static class TrackingEndpoints
             return Problems.Plain(404, "unknown-link", "This link is not valid.", "the tracking token does not verify");
         }
 
-        await RecordAsync(store, deliveryId, DeliveryStatus.Clicked, $"clicked {target.GetLeftPart(UriPartial.Path)}", time, ct);
+        if (limits.TryRecord($"c|{deliveryId}|{url}", http.Connection.RemoteIpAddress))
+        {
+            await RecordAsync(store, deliveryId, DeliveryStatus.Clicked, $"clicked {target.GetLeftPart(UriPartial.Path)}", time, ct);
+        }
+
         return Results.Redirect(target.AbsoluteUri);
     }
 
@@ -82,14 +88,27 @@ internal static class TrackingEndpoints
         return Results.Content("<!doctype html><p>You are unsubscribed.</p>", "text/html; charset=utf-8");
     }
 
+    /// <summary>Records an open or click; one the delivery already has (or has passed) is only a read: no transaction, no trace row.</summary>
     private static async Task RecordAsync(ITrackingStore store, string deliveryId, string status, string detail, TimeProvider time, CancellationToken ct)
     {
-        if (await store.FindTrackedDeliveryAsync(deliveryId, null, ct) is not { } d)
+        if (await store.FindTrackedDeliveryAsync(deliveryId, null, ct) is not { } d || !MovesForward(d, status))
         {
             return;
         }
 
         var now = time.GetUtcNow();
         await store.ApplyTrackingAsync([new TrackingUpdate(d.Id, d.NotificationId, status, now, new TraceEntry(d.NotificationId, now, "track", "email", status, detail))], now, ct);
+    }
+
+    /// <summary>
+    /// The store's forward-only rule (sent &lt; delivered &lt; opened &lt; clicked; bounced and failed end it), read from the
+    /// delivery: a status it already has or has passed changes nothing, so nothing is written. A concurrent first hit may
+    /// still write twice; the store keeps the status right either way.
+    /// </summary>
+    private static bool MovesForward(Delivery d, string status)
+    {
+        static int Rank(string s) => s switch { DeliveryStatus.Sent => 1, DeliveryStatus.Delivered => 2, DeliveryStatus.Opened => 3, DeliveryStatus.Clicked => 4, _ => 5 };
+        var current = d.TrackedStatus ?? (d.Status is DeliveryStatus.Delivered or DeliveryStatus.Opened or DeliveryStatus.Clicked or DeliveryStatus.Bounced ? d.Status : DeliveryStatus.Sent);
+        return Rank(current) < Rank(status);
     }
 }

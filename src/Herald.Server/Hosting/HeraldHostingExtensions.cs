@@ -62,6 +62,7 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName)
             .Validate(o => o.AuthFailuresPerMinute > 0, $"{SecurityOptions.SectionName}:AuthFailuresPerMinute must be positive").ValidateOnStart();
         builder.Services.AddSingleton<AuthFailureLimiter>();
+        builder.Services.AddSingleton<TrackingLimits>();
         builder.Services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.SectionName)
             .Validate(o => o.MaxStreamsPerUser > 0 && o.MaxStreamsPerProcess > 0 && o.StreamLifetime > TimeSpan.Zero && o.StreamFallbackPoll > TimeSpan.Zero,
                 $"{FeedOptions.SectionName}: MaxStreamsPerUser, MaxStreamsPerProcess, StreamLifetime and StreamFallbackPoll must be positive")

@@ -56,6 +56,17 @@ public class MailgunCallbackTests(SandboxFixture sandbox) : IClassFixture<Sandbo
     }
 
     [Fact]
+    public void Parse_SignedCallback_TheTokenIsTheReplayKeyEvenWithoutAnOutcome()
+    {
+        var ignored = Adapter().Parse(Signed(EventData("accepted", null, null))).ShouldBeOfType<CallbackResult.Accepted>();
+        ignored.Events.ShouldBeEmpty();
+        ignored.Replay.ShouldNotBeNull().Window.ShouldBe(TimeSpan.FromMinutes(30));
+
+        var delivered = Adapter().Parse(Signed(EventData("delivered", null, null))).ShouldBeOfType<CallbackResult.Accepted>();
+        delivered.Events.ShouldHaveSingleItem().Replay.ShouldBe(delivered.Replay);
+    }
+
+    [Fact]
     public void Parse_WrongKey_IsRefused() =>
         Adapter("another-key").Parse(Signed(EventData("delivered", null, null))).ShouldBeOfType<CallbackResult.Rejected>().Status.ShouldBe(401);
 

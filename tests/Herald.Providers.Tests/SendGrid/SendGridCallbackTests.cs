@@ -24,7 +24,7 @@ public class SendGridCallbackTests(SandboxFixture sandbox) : IClassFixture<Sandb
             [{"email":"a@example.com","timestamp":1700000000,"event":"processed","sg_message_id":"m1.filter1","herald_delivery_id":"dlv_1"},
              {"email":"a@example.com","timestamp":1700000001,"event":"deferred","sg_message_id":"m1.filter1","herald_delivery_id":"dlv_1"},
              {"email":"a@example.com","timestamp":1700000002,"event":"delivered","response":"250 OK","sg_message_id":"m1.filter1","herald_delivery_id":"dlv_1"},
-             {"email":"a@example.com","timestamp":1700000003,"event":"open","sg_message_id":"m1.filter1","herald_delivery_id":"dlv_1"},
+             {"email":"a@example.com","timestamp":1700000003,"event":"open","sg_event_id":"ev-open-1","sg_message_id":"m1.filter1","herald_delivery_id":"dlv_1"},
              {"email":"a@example.com","timestamp":1700000004,"event":"click","url":"https://x.test","sg_message_id":"m1.filter1","herald_delivery_id":"dlv_1"},
              {"email":"b@example.com","timestamp":1700000005,"event":"bounce","type":"bounce","reason":"550 5.1.1 no such user","sg_message_id":"m2.f","herald_delivery_id":"dlv_2"},
              {"email":"c@example.com","timestamp":1700000006,"event":"bounce","type":"blocked","reason":"554 blocked","herald_delivery_id":"dlv_3"},
@@ -51,6 +51,8 @@ public class SendGridCallbackTests(SandboxFixture sandbox) : IClassFixture<Sandb
         events[0].Detail.ShouldBe("250 OK");
         events[2].Detail.ShouldBe("https://x.test");
         events[3].Detail.ShouldBe("550 5.1.1 no such user");
+        events[1].Replay.ShouldBe(new ReplayKey("ev-open-1", TimeSpan.FromHours(24) + TimeSpan.FromMinutes(30)));
+        events[0].Replay.ShouldBeNull();
     }
 
     [Fact]

@@ -33,6 +33,7 @@ public sealed class TwilioCallbackTests
         e.Kind.ShouldBe(TrackingKind.Delivered);
         e.DeliveryId.ShouldBe("dlv_42");
         e.ProviderMessageId.ShouldBe("SM0123456789abcdef0123456789abcdef");
+        e.Replay.ShouldBe(new ReplayKey("SM0123456789abcdef0123456789abcdef:delivered", TwilioCallbacks.StatusReplayWindow));
     }
 
     [Theory]
@@ -80,6 +81,8 @@ public sealed class TwilioCallbackTests
         e.Kind.ShouldBe(kind);
         e.Address.ShouldBe("+15551230000");
         e.DeliveryId.ShouldBeNull();
+        e.Replay!.Key.ShouldEndWith(":inbound");
+        e.Replay.Window.ShouldBe(TwilioCallbacks.InboundReplayWindow);
     }
 
     [Theory]

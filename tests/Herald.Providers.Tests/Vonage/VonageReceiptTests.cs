@@ -110,9 +110,17 @@ public sealed class VonageReceiptTests
     }
 
     [Fact]
-    public void Parse_UnsignedWithoutSecretConfigured_IsAccepted() =>
-        VonageSetup.Adapter("https://rest.vonage.test").Parse(Callback("form", Receipt))
-            .ShouldBeOfType<CallbackResult.Accepted>().Events.ShouldHaveSingleItem().Kind.ShouldBe(TrackingKind.Delivered);
+    public void Parse_UnsignedWithoutSecretConfigured_IsRefused()
+    {
+        var adapter = VonageSetup.Adapter("https://rest.vonage.test");
+        adapter.CallbacksVerifiable.ShouldBeFalse();
+        adapter.Parse(Callback("form", Receipt)).ShouldBeOfType<CallbackResult.Rejected>().Status.ShouldBe(401);
+    }
+
+    [Fact]
+    public void Parse_Receipt_ReplayKeyIsMessageIdAndStatus() =>
+        Signed().Parse(Callback("json", Sign(Receipt))).ShouldBeOfType<CallbackResult.Accepted>().Events.ShouldHaveSingleItem()
+            .Replay!.Key.ShouldBe($"{Receipt["messageId"]}:{Receipt["status"]}");
 
     [Fact]
     public void Parse_MessageTimestamp_IsTheEventTime()
