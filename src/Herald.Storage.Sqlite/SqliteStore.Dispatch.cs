@@ -77,7 +77,10 @@ public sealed partial class SqliteStore
             return claimed;
         }, ct);
 
-    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct) =>
+    public Task<BatchResults> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct) =>
+        BatchIsolation.WriteWithSubstitutesAsync(completions, part => CompleteBatchAsync(part, now, ct), (x, reason) => x.Unstorable(reason, now));
+
+    private Task<IReadOnlyList<bool>> CompleteBatchAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<bool>>((c, tx) =>
         {
             var results = new bool[completions.Count];
