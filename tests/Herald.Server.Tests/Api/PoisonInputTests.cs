@@ -95,6 +95,17 @@ public abstract class PoisonInputTests(HeraldServerFixture server)
         problem.ErrorFor("timezone").ShouldContain("NUL");
     }
 
+    [Theory]
+    [InlineData("/api/v1/notifications?recipient_id=a%00b", "recipient_id", "NUL")]
+    [InlineData("/api/v1/notifications?event_type=x%00", "event_type", "NUL")]
+    public async Task Get_NulInQuery_Returns400NamingTheParameter(string url, string field, string why)
+    {
+        using var response = await server.Client.GetAsync(new Uri(url, UriKind.Relative));
+
+        var problem = await response.ShouldBeProblemAsync(400, "validation", field);
+        problem.ErrorFor(field).ShouldContain(why);
+    }
+
     [Fact]
     public async Task PutUser_ControlCharacterInUserId_Returns400NamingIt()
     {
