@@ -43,7 +43,10 @@ public sealed class PostgresDatabase : IAsyncDisposable
 
     public async Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => await Source.OpenConnectionAsync(ct);
 
-    /// <summary>Runs <paramref name="work"/> in one READ COMMITTED transaction and commits it.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in one READ COMMITTED transaction and commits it. A failure caused by the data written
+    /// (see <see cref="PostgresDataErrors"/>) is thrown as a <see cref="Herald.Core.Storage.StoreDataException"/>.
+    /// </summary>
     public async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(work);
@@ -59,6 +62,11 @@ public sealed class PostgresDatabase : IAsyncDisposable
             }
 
             return result;
+        }
+        catch (Exception ex) when (PostgresDataErrors.ReasonOf(ex) is { } reason)
+        {
+            // Rolled back; the caller isolates the item that carried the data (Herald.Core.Storage.BatchIsolation).
+            throw new Herald.Core.Storage.StoreDataException(reason, ex);
         }
         finally
         {

@@ -22,9 +22,14 @@ public sealed partial class PostgresStore : IDispatchStore
         }, ct);
     }
 
-    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct)
+    public Task<BatchResults> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(completions);
+        return BatchIsolation.WriteWithSubstitutesAsync(completions, part => CompleteBatchAsync(part, now, ct), (x, reason) => x.Unstorable(reason, now));
+    }
+
+    private Task<IReadOnlyList<bool>> CompleteBatchAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct)
+    {
         return WriteRetryingAsync<IReadOnlyList<bool>>(async (c, tx) =>
         {
             var results = new bool[completions.Count];

@@ -74,15 +74,14 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             SELECT {NotificationColumns} FROM claimed ORDER BY due_at, id
             """, tx).With("lease", leaseUntil.Ms()).With("now", now.Ms()).With("p", (int)priority).With("n", limit).ReadAllAsync(MapNotification, ct), ct);
 
-    public Task CompletePlanningAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct)
+    public Task<BatchResults> CompletePlanningAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(results);
-        if (results.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
+        return BatchIsolation.WriteWithSubstitutesAsync(results, part => CompletePlanningBatchAsync(part, now, ct), (r, reason) => r.Unstorable(reason, now));
+    }
 
-        return WriteRetryingAsync(async (c, tx) =>
+    private Task<IReadOnlyList<bool>> CompletePlanningBatchAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct) =>
+        WriteRetryingAsync<IReadOnlyList<bool>>(async (c, tx) =>
         {
             // A plan applies only while its notification is still being planned (not cancelled or re-leased meanwhile).
             var first = results.DistinctBy(r => r.NotificationId, StringComparer.Ordinal).ToList();
@@ -97,9 +96,9 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             await InsertDeliveriesAsync(c, tx, [.. applied.SelectMany(r => r.Deliveries)], orIgnore: false, ct);
             await InsertTraceAsync(c, tx, [.. applied.SelectMany(r => r.Trace)], ct);
             await AppendDigestsAsync(c, tx, applied.Where(r => r.Digest is not null).Select(r => r.Digest!), now, ct);
-            return true;
+            var firstOfEach = new HashSet<PlanResult>(first, ReferenceEqualityComparer.Instance);
+            return results.Select(r => firstOfEach.Contains(r) && moved.Contains(r.NotificationId)).ToList();
         }, ct);
-    }
 
     // SKIP LOCKED: a plan whose row is locked is being completed right now, so it is not released, and the sweeper never
     // waits on a planner's rows (the two used to deadlock, each holding rows of the other's batch).

@@ -42,6 +42,11 @@ public sealed class SqliteDatabase : IAsyncDisposable
             tx.Commit();
             return result;
         }
+        catch (SqliteException ex) when (SqliteDataErrors.ReasonOf(ex) is { } reason)
+        {
+            // Rolled back by the dispose above; the caller isolates the item that carried the data (Herald.Core.Storage.BatchIsolation).
+            throw new Herald.Core.Storage.StoreDataException(reason, ex);
+        }
         finally
         {
             _writeLock.Exit();

@@ -80,7 +80,10 @@ public sealed partial class SqliteStore
     /// <summary>A sent outcome whose failure report arrived while it was being settled: its late-failure retry applies instead.</summary>
     private const string ReportedFailed = "($s = 'sent' AND COALESCE(tracked_status, '') = 'failed' AND $ls IS NOT NULL)";
 
-    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct) =>
+    public Task<BatchResults> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct) =>
+        BatchIsolation.WriteWithSubstitutesAsync(completions, part => CompleteBatchAsync(part, now, ct), (x, reason) => x.Unstorable(reason, now));
+
+    private Task<IReadOnlyList<bool>> CompleteBatchAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<bool>>((c, tx) =>
         {
             var results = new bool[completions.Count];

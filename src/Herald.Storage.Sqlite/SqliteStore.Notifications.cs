@@ -80,16 +80,21 @@ public sealed partial class SqliteStore
             RETURNING {NotificationColumns}
             """, tx).With("$lease", leaseUntil.Ms()).With("$now", now.Ms()).With("$p", (int)priority).With("$n", limit).ReadAll(MapNotification), ct);
 
-    public Task CompletePlanningAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct) =>
-        db.WriteAsync((c, tx) =>
+    public Task<BatchResults> CompletePlanningAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct) =>
+        BatchIsolation.WriteWithSubstitutesAsync(results, part => CompletePlanningBatchAsync(part, now, ct), (r, reason) => r.Unstorable(reason, now));
+
+    private Task<IReadOnlyList<bool>> CompletePlanningBatchAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync<IReadOnlyList<bool>>((c, tx) =>
         {
+            var applied = new bool[results.Count];
             using var update = c.Command("UPDATE notifications SET status = $s, lease_until = NULL, updated_at = $now WHERE id = $id AND status = 'planning'", tx);
             var ps = update.Parameters.Add("$s", SqliteType.Text);
             var pid = update.Parameters.Add("$id", SqliteType.Text);
             update.Parameters.AddWithValue("$now", now.Ms());
             using var insert = DeliveryInsert(c, tx);
-            foreach (var result in results)
+            for (var i = 0; i < results.Count; i++)
             {
+                var result = results[i];
                 ps.Value = result.Status;
                 pid.Value = result.NotificationId;
                 if (update.ExecuteNonQuery() == 0)
@@ -113,7 +118,11 @@ public sealed partial class SqliteStore
                     using var cmd = Insert(c, tx, t);
                     cmd.ExecuteNonQuery();
                 }
+
+                applied[i] = true;
             }
+
+            return applied;
         }, ct);
 
     public Task<int> ReleaseExpiredPlanningAsync(DateTimeOffset now, CancellationToken ct) =>

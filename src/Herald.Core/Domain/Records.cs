@@ -177,4 +177,7 @@ public static class NotificationStatus
 
     /// <summary>A campaign's notification held while its campaign is paused.</summary>
     public const string Paused = "paused";
+
+    /// <summary>Its plan could not be stored (the trace says why); nothing is sent.</summary>
+    public const string Failed = "failed";
 }

@@ -104,22 +104,38 @@ public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeli
 
     private async Task CommitAsync(List<Job> batch, CancellationToken ct)
     {
-        var all = batch.SelectMany(j => j.Items).ToList();
         try
         {
-            var results = await store.AcceptAsync(all, time.GetUtcNow(), ct);
-            CountAccepted(all, results);
-
-            var offset = 0;
-            foreach (var job in batch)
+            // A request is the unit of isolation, not a row: a batch send's rows stand or fall together. Each part is
+            // answered as soon as it is durable, so a later failure cannot turn a committed request into an error.
+            var (_, refusals) = await BatchIsolation.WriteAsync<Job, bool>(batch, async jobs =>
             {
-                job.Done.TrySetResult(results.Skip(offset).Take(job.Items.Count).ToList());
-                offset += job.Items.Count;
+                var all = jobs.SelectMany(j => j.Items).ToList();
+                var results = await store.AcceptAsync(all, time.GetUtcNow(), ct);
+                CountAccepted(all, results);
+                var offset = 0;
+                foreach (var job in jobs)
+                {
+                    job.Done.TrySetResult(results.Skip(offset).Take(job.Items.Count).ToList());
+                    offset += job.Items.Count;
+                }
+
+                return new bool[jobs.Count];
+            });
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (refusals[i] is { } reason)
+                {
+                    // Only this request's data was refused: it alone gets the error (a 4xx), the others of its batch committed.
+                    batch[i].Done.TrySetException(new StoreDataException(reason));
+                }
             }
         }
         catch (Exception ex)
         {
-            // Nothing of this batch was committed; every request in it gets the error (a 5xx), none a false 202.
+            // Nothing of these requests was committed (the database failed, not their data); each gets the error (a 5xx),
+            // none a false 202. Requests of a part that committed before were answered already and keep their answer.
             foreach (var job in batch)
             {
                 job.Done.TrySetException(ex);

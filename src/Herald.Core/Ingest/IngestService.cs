@@ -56,7 +56,18 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
                 return new IngestResult.Problem(IngestProblem.Overloaded, "", "ingest queue is full; retry after a second");
             }
 
-            var accepted = await pending.WaitAsync(ct);
+            IReadOnlyList<bool> accepted;
+            try
+            {
+                accepted = await pending.WaitAsync(ct);
+            }
+            catch (StoreDataException ex)
+            {
+                // The store cannot hold a value of this request (it passed the API's checks): the same request would fail
+                // again, so it is the caller's to change (a 4xx), not a server fault to retry.
+                return new IngestResult.Problem(IngestProblem.Unstorable, "", $"a value of this request cannot be stored: {ex.Message}");
+            }
+
             if (key is not null && !accepted[0])
             {
                 // Another process committed the same key first: answer as it did.

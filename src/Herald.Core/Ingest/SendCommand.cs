@@ -38,4 +38,7 @@ public enum IngestProblem
     IdempotencyKeyReused,
     IdempotencyKeyInFlight,
     Overloaded,
+
+    /// <summary>The store refused a value of the request (see <see cref="Storage.StoreDataException"/>); nothing of it was stored.</summary>
+    Unstorable,
 }

@@ -74,6 +74,11 @@ public sealed partial class DeliveryProcessor(
         var now = time.GetUtcNow();
         for (var i = 0; i < completions.Count; i++)
         {
+            if (applied.RefusalOf(i) is { } reason)
+            {
+                LogCompletionUnstorable(logger, completions[i].DeliveryId, reason);
+            }
+
             if (!applied[i])
             {
                 continue;
@@ -110,4 +115,7 @@ public sealed partial class DeliveryProcessor(
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Sender for {Channel} threw; the delivery will be retried")]
     private static partial void LogSenderFault(ILogger logger, Exception ex, string channel);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "The outcome of delivery {DeliveryId} could not be stored ({Reason}); it failed alone")]
+    private static partial void LogCompletionUnstorable(ILogger logger, string deliveryId, string reason);
 }

@@ -39,7 +39,15 @@ public sealed partial class PlannerWorker(
 
                 var results = await planner.PlanBatchAsync(batch, ct);
 
-                await store.CompletePlanningAsync(results, time.GetUtcNow(), ct);
+                var written = await store.CompletePlanningAsync(results, time.GetUtcNow(), ct);
+                for (var i = 0; i < results.Count; i++)
+                {
+                    if (written.RefusalOf(i) is { } reason)
+                    {
+                        LogPlanUnstorable(logger, results[i].NotificationId, reason);
+                    }
+                }
+
                 foreach (var lane in results.SelectMany(r => r.Deliveries).Select(d => (d.Channel, d.Priority)).Distinct())
                 {
                     signals.Notify(Signals.Lane(lane.Channel, lane.Priority));
@@ -59,4 +67,7 @@ public sealed partial class PlannerWorker(
 
     [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "Planner for {Priority} failed a round; backing off")]
     private static partial void LogPlannerFault(ILogger logger, Exception ex, string priority);
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "The plan of notification {NotificationId} could not be stored ({Reason}); it failed alone")]
+    private static partial void LogPlanUnstorable(ILogger logger, string notificationId, string reason);
 }

@@ -82,6 +82,21 @@ public sealed record DeliveryCompletion(
 {
     /// <summary>The outcome of an attempt deferred because no provider had room: the store gives the claim's attempt back.</summary>
     public const string ThrottledOutcome = "throttled";
+
+    /// <summary>The outcome recorded for a completion the store refused (see <see cref="Unstorable"/>).</summary>
+    public const string UnstorableOutcome = "unstorable";
+
+    /// <summary>
+    /// What is written instead of a completion the store refused (see <see cref="BatchIsolation"/>): the delivery
+    /// <c>failed</c> with the store's reason, without anything the completion carried (feed item, provider id, events,
+    /// fallback), so it is settled once and never tried again.
+    /// </summary>
+    public DeliveryCompletion Unstorable(string reason, DateTimeOffset now)
+    {
+        var why = $"the outcome could not be stored ({reason}); failed";
+        return new DeliveryCompletion(DeliveryId, NotificationId, LeaseOwner, DeliveryStatus.Failed, null, Provider, why, UnstorableOutcome, null,
+            StartedAt, FinishedAt, [new TraceEntry(NotificationId, now, "dispatch", Trace.Count > 0 ? Trace[^1].Channel : null, "failed", why)]);
+    }
 }
 
 /// <summary>Why a channel falls back: its deliveries all ended badly, or one kept failing past the channel's deadline.</summary>
@@ -133,8 +148,12 @@ public interface IDispatchStore
     /// </summary>
     Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct);
 
-    /// <summary>Applies completions; one whose claim is no longer ours (status or owner changed) is skipped and returned false.</summary>
-    Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct);
+    /// <summary>
+    /// Applies completions; one whose claim is no longer ours (status or owner changed) is skipped and returned false. One
+    /// whose own data the store refuses does not fail the others: it is written as <see cref="DeliveryCompletion.Unstorable"/>,
+    /// returned false and reported (<see cref="BatchResults.RefusalOf"/>).
+    /// </summary>
+    Task<BatchResults> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Takes over deliveries whose sending lease expired (a crashed or stuck worker) for reconciliation.</summary>
     Task<IReadOnlyList<Delivery>> ClaimExpiredSendingAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, CancellationToken ct);

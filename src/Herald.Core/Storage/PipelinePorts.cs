@@ -7,7 +7,16 @@ public sealed record IngestItem(IReadOnlyList<Notification> Notifications, Idemp
 
 /// <summary>A planned notification: its deliveries, trace and status, or (<see cref="Digest"/>) the digest it goes into instead.</summary>
 public sealed record PlanResult(string NotificationId, IReadOnlyList<Delivery> Deliveries, IReadOnlyList<TraceEntry> Trace, string Status,
-    Digests.DigestAppend? Digest = null);
+    Digests.DigestAppend? Digest = null)
+{
+    /// <summary>
+    /// What is written instead of a plan the store refused (see <see cref="BatchIsolation"/>): no deliveries, the
+    /// notification <c>failed</c>, and the store's reason in its trace, so it is never planned again.
+    /// </summary>
+    public PlanResult Unstorable(string reason, DateTimeOffset now) =>
+        new(NotificationId, [], [new TraceEntry(NotificationId, now, "plan", null, "failed", $"the plan could not be stored ({reason}); nothing will be sent")],
+            NotificationStatus.Failed);
+}
 
 public interface IIngestStore
 {
@@ -15,7 +24,8 @@ public interface IIngestStore
 
     /// <summary>
     /// Commits many requests in one transaction. Returns, per item, false when its idempotency key was already taken
-    /// (that item stored nothing); the caller re-reads the saved record.
+    /// (that item stored nothing); the caller re-reads the saved record. Throws <see cref="StoreDataException"/>, with
+    /// nothing stored, when an item's data cannot be stored; the caller isolates it (see <see cref="Ingest.GroupCommitter"/>).
     /// </summary>
     Task<IReadOnlyList<bool>> AcceptAsync(IReadOnlyList<IngestItem> items, DateTimeOffset now, CancellationToken ct);
 
@@ -27,8 +37,11 @@ public interface IPlanStore
 {
     Task<IReadOnlyList<Notification>> ClaimForPlanningAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct);
 
-    /// <summary>Writes deliveries and trace and moves each notification on, only while it is still being planned.</summary>
-    Task CompletePlanningAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct);
+    /// <summary>
+    /// Writes deliveries and trace and moves each notification on, only while it is still being planned. A plan whose own
+    /// data the store refuses does not fail the others: it is written as <see cref="PlanResult.Unstorable"/> and reported.
+    /// </summary>
+    Task<BatchResults> CompletePlanningAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Returns notifications whose planning lease expired to the queue.</summary>
     Task<int> ReleaseExpiredPlanningAsync(DateTimeOffset now, CancellationToken ct);

@@ -106,6 +106,7 @@ internal static class NotificationsEndpoints
             IngestProblem.ChannelNotInTemplate => Problems.Unprocessable("channel-not-in-template", p.Field, p.Detail),
             IngestProblem.IdempotencyKeyReused => Problems.Unprocessable("idempotency-key-reused", p.Field, p.Detail),
             IngestProblem.IdempotencyKeyInFlight => Problems.Conflict("idempotency-key-in-flight", p.Detail),
+            IngestProblem.Unstorable => Problems.Unprocessable("unstorable-value", p.Field, p.Detail),
             _ => new RetryAfterResult(Problems.Plain(503, "overloaded", "Herald is overloaded.", p.Detail), 1),
         },
         _ => throw new InvalidOperationException("unknown ingest result"),

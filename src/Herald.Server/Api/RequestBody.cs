@@ -48,6 +48,11 @@ internal static class RequestBody
             return new(null, Problems.Field(400, "malformed-json", "The request body is not valid JSON.", "", "the body is not valid JSON"), hash);
         }
 
+        if (FindBadText(bytes) is { } bad)
+        {
+            return new(null, Problems.Field(400, "validation", "The request is invalid.", bad.Field, bad.Detail), hash);
+        }
+
         try
         {
             var value = JsonSerializer.Deserialize(bytes, type);
@@ -86,6 +91,93 @@ internal static class RequestBody
             return false;
         }
     }
+
+    /// <summary>
+    /// Every string of the body, keys included, through <see cref="Validate.TextFault"/>: a NUL or an unpaired surrogate
+    /// anywhere (an id, an event type, a data value or key, a template part, a profile field) is refused here, naming the
+    /// field, before any endpoint sees it. Without this a lone surrogate failed deserialization as a 500, and a NUL passed
+    /// to PostgreSQL, which cannot store it, failing every request of its group commit.
+    /// </summary>
+    private static (string Field, string Detail)? FindBadText(byte[] bytes)
+    {
+        var reader = new Utf8JsonReader(bytes);
+        var path = new List<Frame>();
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    var (name, keyFault) = ReadText(ref reader);
+                    if (keyFault is not null)
+                    {
+                        path[^1] = path[^1] with { Name = null };
+                        var parent = PathOf(path);
+                        return (parent, $"a key of '{(parent.Length == 0 ? "the body" : parent)}' {keyFault}");
+                    }
+
+                    path[^1] = path[^1] with { Name = name };
+                    continue;
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    path.Add(new Frame(reader.TokenType == JsonTokenType.StartArray, 0, null));
+                    continue;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    path.RemoveAt(path.Count - 1);
+                    break;
+                case JsonTokenType.String:
+                    var (_, fault) = ReadText(ref reader);
+                    if (fault is not null)
+                    {
+                        var field = PathOf(path);
+                        return (field, $"'{field}' {fault}");
+                    }
+
+                    break;
+            }
+
+            // A value ended: the next one of an array has the next index.
+            if (path.Count > 0 && path[^1].IsArray)
+            {
+                path[^1] = path[^1] with { Index = path[^1].Index + 1 };
+            }
+        }
+
+        return null;
+    }
+
+    private static (string Text, string? Fault) ReadText(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            var text = reader.GetString()!;
+            return (text, Validate.TextFault(text, ids: false));
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json refuses to decode an escaped lone surrogate or invalid UTF-8.
+            return ("", "contains an unpaired surrogate or invalid UTF-8 (not valid Unicode)");
+        }
+    }
+
+    private static string PathOf(List<Frame> path)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var frame in path)
+        {
+            if (frame.IsArray)
+            {
+                text.Append('[').Append(frame.Index).Append(']');
+            }
+            else if (frame.Name is not null)
+            {
+                text.Append(text.Length == 0 ? "" : ".").Append(frame.Name);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Where the reader is: in an array at an index, or in an object at a property.</summary>
+    private readonly record struct Frame(bool IsArray, int Index, string? Name);
 
     private static ProblemHttpResult TooLarge() =>
         Problems.Field(413, "payload-too-large", "The request body is too large.", "", $"the body exceeds {MaxBytes / 1024} KiB");

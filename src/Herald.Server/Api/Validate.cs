@@ -17,6 +17,14 @@ internal static partial class Validate
         return NamePattern().IsMatch(value) ? null : Problems.Validation(field, $"'{field}' must be 1-128 characters of letters, digits, '.', '_', '-' or ':'");
     }
 
+    /// <summary>The longest id (recipient, user, idempotency key), in UTF-16 code units.</summary>
+    public const int MaxIdLength = 255;
+
+    /// <summary>
+    /// An id (recipient, user, idempotency key): 1-255 characters of any Unicode text but control characters (U+0000-U+001F,
+    /// U+007F-U+009F) and unpaired surrogates, not only whitespace. Event types, template ids, topic keys and names are
+    /// stricter (<see cref="Name"/>).
+    /// </summary>
     public static ProblemHttpResult? Id(string field, string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -24,7 +32,49 @@ internal static partial class Validate
             return Problems.Validation(field, $"'{field}' is required");
         }
 
-        return value.Length > 255 ? Problems.Validation(field, $"'{field}' is longer than 255 characters") : null;
+        if (TextFault(value, ids: true) is { } fault)
+        {
+            return Problems.Validation(field, $"'{field}' {fault}");
+        }
+
+        return value.Length > MaxIdLength ? Problems.Validation(field, $"'{field}' is longer than {MaxIdLength} characters") : null;
+    }
+
+    /// <summary>Any string of a request: a problem when it holds a NUL or an unpaired surrogate (no store can keep those faithfully).</summary>
+    public static ProblemHttpResult? Text(string field, string? value) =>
+        value is not null && TextFault(value, ids: false) is { } fault ? Problems.Validation(field, $"'{field}' {fault}") : null;
+
+    /// <summary>
+    /// What is wrong with <paramref name="value"/> as request text, or null: a NUL or an unpaired surrogate anywhere, and
+    /// for <paramref name="ids"/> any control character. The one check behind <see cref="Text"/>, <see cref="Id"/> and the
+    /// scan of every string of a JSON body (<see cref="RequestBody"/>).
+    /// </summary>
+    public static string? TextFault(string value, bool ids)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\0')
+            {
+                return "contains a NUL character (U+0000)";
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return "contains an unpaired surrogate (not valid Unicode)";
+            }
+            else if (ids && char.IsControl(c))
+            {
+                return "contains a control character";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A recipient id; the lifecycle events' reserved recipient is refused, so no customer can receive or forge them.</summary>
@@ -78,9 +128,9 @@ internal static partial class Validate
             return Problems.Validation("idempotency_key", "the Idempotency-Key header and the idempotency_key field differ");
         }
 
-        if (key is not null && (key.Length == 0 || key.Length > 255))
+        if (key is not null && (key.Length == 0 || key.Length > MaxIdLength || TextFault(key, ids: true) is not null))
         {
-            return Problems.Validation("idempotency_key", "an idempotency key must be 1-255 characters");
+            return Problems.Validation("idempotency_key", $"an idempotency key must be 1-{MaxIdLength} characters without control characters or unpaired surrogates");
         }
 
         return null;

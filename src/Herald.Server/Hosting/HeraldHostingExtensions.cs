@@ -151,6 +151,7 @@ internal static partial class HeraldHostingExtensions
         app.UseStatusCodePages();
         app.UseStoreStartupGate();
         app.UseCors();
+        app.UseUrlTextGuard();
         app.MapOpenApi();
         app.MapHealth();
         app.MapMetrics();

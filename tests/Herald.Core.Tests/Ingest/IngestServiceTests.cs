@@ -161,6 +161,23 @@ public sealed class IngestServiceTests : IAsyncLifetime
         (await _temp.Store.GetIdempotencyAsync("key-1", CancellationToken.None)).ShouldBeNull();
     }
 
+    [Fact]
+    public async Task SendAsync_ValueTheStoreRefuses_UnstorableProblemAndTheConcurrentSendIsAccepted()
+    {
+        // A null recipient cannot pass the API; here it stands for any value the store refuses (a NOT NULL constraint).
+        var sends = new[] { Command(key: "good-1"), Command(key: "bad") with { RecipientIds = [null!] }, Command(key: "good-2") }.Select(SendAsync).ToList();
+
+        var results = await Task.WhenAll(sends);
+
+        var problem = results[1].ShouldBeOfType<IngestResult.Problem>();
+        problem.Kind.ShouldBe(IngestProblem.Unstorable);
+        problem.Detail.ShouldContain("cannot be stored");
+        results[0].ShouldBeOfType<IngestResult.Accepted>();
+        results[2].ShouldBeOfType<IngestResult.Accepted>();
+        (await _temp.Store.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None)).Count.ShouldBe(2);
+        (await _temp.Store.GetIdempotencyAsync("bad", CancellationToken.None)).ShouldBeNull();
+    }
+
     private Task<IngestResult> SendAsync(SendCommand command) => _ingest.SendAsync(command, CancellationToken.None).WaitAsync(Hang);
 
     private static SendCommand Command(string? key = null, string hash = "hash-A", JsonObject? data = null, string template = "order_shipped",
