@@ -1,6 +1,7 @@
 using System.Globalization;
 using Herald.Core.Campaigns;
 using Herald.Core.Domain;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Api;
 
@@ -13,17 +14,18 @@ internal static class CampaignsEndpoints
     {
         var group = app.MapGroup("/api/v1/campaigns").WithTags("Campaigns");
         group.MapPost("/", CreateAsync).RequireScope(ApiKeys.Send).Accepts<CampaignRequest>("application/json").Produces<CampaignResponse>(201).Produces<CampaignResponse>(200)
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(422)
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(422)
             .WithSummary("Creates a campaign to a topic or a list of recipients, paced and scheduled, in the low lane");
         group.MapPost("/{id}/recipients", AddRecipientsAsync).RequireScope(ApiKeys.Send).Accepts<CampaignRecipientsRequest>("application/json")
-            .Produces<CampaignRecipientsResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+            .Produces<CampaignRecipientsResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413);
         group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<CampaignResponse>().ProducesProblem(404);
         group.MapPost("/{id}/pause", PauseAsync).RequireScope(ApiKeys.Send).Produces<CampaignResponse>().ProducesProblem(404).ProducesProblem(409);
         group.MapPost("/{id}/resume", ResumeAsync).RequireScope(ApiKeys.Send).Produces<CampaignResponse>().ProducesProblem(404).ProducesProblem(409);
         group.MapPost("/{id}/cancel", CancelAsync).RequireScope(ApiKeys.Send).Produces<CampaignResponse>().ProducesProblem(404).ProducesProblem(409);
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, CampaignService campaigns, ICampaignStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpRequest request, CampaignService campaigns, ICampaignStore store, TimeProvider time, IOptions<IngestOptions> options,
+        CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.CampaignRequest, ct);
         if (body.Problem is not null)
@@ -71,7 +73,15 @@ internal static class CampaignsEndpoints
             return problem;
         }
 
-        var (ingestProblem, created) = await campaigns.CreateAsync(CampaignKinds.Campaign, r.Name, r.Topic, r.RecipientIds?.Distinct(StringComparer.Ordinal).ToList(),
+        // The campaign stores data once, but its release copies it into each recipient's notification: the same expansion
+        // as a batch. A topic's audience is not the request's to multiply, so only an explicit list is counted.
+        var recipients = r.RecipientIds?.Distinct(StringComparer.Ordinal).ToList();
+        if (recipients is not null && BatchExpansion.Check(recipients.Count, r.Data, options.Value.MaxBatchExpandedBytes) is { } tooLarge)
+        {
+            return tooLarge;
+        }
+
+        var (ingestProblem, created) = await campaigns.CreateAsync(CampaignKinds.Campaign, r.Name, r.Topic, recipients,
             cmd!, schedule, r.Rate, ct);
         if (ingestProblem is not null)
         {
@@ -135,7 +145,7 @@ internal static class CampaignsEndpoints
         return null;
     }
 
-    private static async Task<IResult> AddRecipientsAsync(string id, HttpRequest request, ICampaignStore store, CancellationToken ct)
+    private static async Task<IResult> AddRecipientsAsync(string id, HttpRequest request, ICampaignStore store, IOptions<IngestOptions> options, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.CampaignRecipientsRequest, ct);
         if (body.Problem is not null)
@@ -153,9 +163,14 @@ internal static class CampaignsEndpoints
             return problem;
         }
 
-        if (await store.GetCampaignAsync(id, ct) is null)
+        if (await store.GetCampaignAsync(id, ct) is not { } campaign)
         {
             return Problems.NotFound("campaign", id);
+        }
+
+        if (BatchExpansion.Check(ids.Distinct(StringComparer.Ordinal).Count(), campaign.Message.Data, options.Value.MaxBatchExpandedBytes) is { } tooLarge)
+        {
+            return tooLarge;
         }
 
         return await store.AddRecipientsAsync(id, ids, ct) is { } added

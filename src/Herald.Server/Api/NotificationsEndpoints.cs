@@ -2,6 +2,7 @@ using Herald.Core.Domain;
 using Herald.Core.Ingest;
 using Herald.Core.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Api;
 
@@ -13,7 +14,7 @@ internal static class NotificationsEndpoints
     {
         var group = app.MapGroup("/api/v1/notifications").WithTags("Notifications");
         group.MapPost("/", SendAsync).RequireScope(ApiKeys.Send).Accepts<SendRequest>("application/json").Produces<AcceptedResponse>(202).Produces<TopicSendAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422).ProducesProblem(503);
-        group.MapPost("/batch", BatchAsync).RequireScope(ApiKeys.Send).Accepts<BatchRequest>("application/json").Produces<BatchAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422).ProducesProblem(503);
+        group.MapPost("/batch", BatchAsync).RequireScope(ApiKeys.Send).Accepts<BatchRequest>("application/json").Produces<BatchAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(413).ProducesProblem(422).ProducesProblem(503);
         group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationResponse>().ProducesProblem(404);
         group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationPage>().ProducesProblem(400);
         group.MapDelete("/{id}", CancelAsync).RequireScope(ApiKeys.Send).Produces<NotificationResponse>().ProducesProblem(404).ProducesProblem(409);
@@ -38,7 +39,7 @@ internal static class NotificationsEndpoints
         return problem ?? Answer(await ingest.SendAsync(cmd!, ct));
     }
 
-    private static async Task<IResult> BatchAsync(HttpRequest request, IngestService ingest, CancellationToken ct)
+    private static async Task<IResult> BatchAsync(HttpRequest request, IngestService ingest, IOptions<IngestOptions> options, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.BatchRequest, ct);
         if (body.Problem is not null)
@@ -50,6 +51,7 @@ internal static class NotificationsEndpoints
         var recipients = r.RecipientIds ?? [];
         var (cmd, problem) = Command(request, new(r.EventType, r.Priority, r.Channels, r.TemplateId, r.TemplateVersion, r.Data, r.IdempotencyKey, r.ScheduledAt, r.ExpiresAt, r.Escalation),
             Recipients(recipients), [.. recipients.Distinct(StringComparer.Ordinal)], isBatch: true, body.Hash);
+        problem ??= BatchExpansion.Check(cmd!.RecipientIds.Count, r.Data, options.Value.MaxBatchExpandedBytes);
         return problem ?? Answer(await ingest.SendAsync(cmd!, ct));
     }
 

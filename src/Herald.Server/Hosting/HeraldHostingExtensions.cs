@@ -68,6 +68,8 @@ internal static partial class HeraldHostingExtensions
                 $"{FeedOptions.SectionName}: MaxStreamsPerUser, MaxStreamsPerProcess, StreamLifetime and StreamFallbackPoll must be positive")
             .ValidateOnStart();
         builder.Services.AddSingleton<FeedStreams>();
+        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName)
+            .Validate(o => o.MaxBatchExpandedBytes > 0, $"{IngestOptions.SectionName}:MaxBatchExpandedBytes must be positive").ValidateOnStart();
         builder.Services.AddSingleton<HeraldSecrets>();
         builder.Services.AddSingleton(sp => new SubscriberTokens(sp.GetRequiredService<HeraldSecrets>().SubscriberSecret));
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
