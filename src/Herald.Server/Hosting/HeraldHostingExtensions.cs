@@ -110,7 +110,7 @@ internal static partial class HeraldHostingExtensions
             startup.MarkFailing(ex);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Startup");
             LogStoreUnavailable(logger, ex);
-            _ = Task.Run(() => startup.RetryAsync(() => PrepareStoreAsync(app), app.Lifetime.ApplicationStopping));
+            _ = Task.Run(() => startup.RetryAsync(() => PrepareStoreAsync(app), logger, app.Lifetime.ApplicationStopping));
         }
     }
 
