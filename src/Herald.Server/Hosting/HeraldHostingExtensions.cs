@@ -149,6 +149,7 @@ internal static partial class HeraldHostingExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseStoreStartupGate();
+        app.UseEncodedSlashRouteValues();
         app.UseCors();
         app.MapOpenApi();
         app.MapHealth();
