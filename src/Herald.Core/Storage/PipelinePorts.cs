@@ -79,7 +79,9 @@ public sealed record NotificationSearch(string? RecipientId = null, string? Stat
     /// <summary>The smallest (or, with <paramref name="upper"/>, the largest) notification id minted at <paramref name="at"/>'s millisecond.</summary>
     public static string IdBound(DateTimeOffset at, bool upper)
     {
-        var ms = at.ToUnixTimeMilliseconds().ToString("x12", System.Globalization.CultureInfo.InvariantCulture);
+        // Ids carry no time before 1970; a negative count in hex ("ffff…") would sort above every id, so a 'from' before
+        // 1970 matched nothing and a 'to' before 1970 matched everything. Clamped, they mean "since ever" and "nothing".
+        var ms = Math.Max(0, at.ToUnixTimeMilliseconds()).ToString("x12", System.Globalization.CultureInfo.InvariantCulture);
         return "ntf_" + ms + (upper ? new string('f', 20) : new string('0', 20));
     }
 

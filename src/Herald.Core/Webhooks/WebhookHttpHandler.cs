@@ -37,10 +37,9 @@ public static class WebhookHttpHandler
         if (!allowPrivateNetworks)
         {
             // Every address must pass: the socket may fall back to any of them.
-            IPAddress? refused = Array.Find(addresses, address => !NetworkGuard.IsPublic(address));
-            if (refused is not null)
+            if (Array.Exists(addresses, address => !NetworkGuard.IsPublic(address)))
             {
-                throw new NonPublicAddressException(endPoint.Host, refused);
+                throw new NonPublicAddressException(endPoint.Host);
             }
         }
 

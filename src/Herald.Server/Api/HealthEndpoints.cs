@@ -6,7 +6,7 @@ using Herald.Server.Hosting;
 
 namespace Herald.Server.Api;
 
-internal static class HealthEndpoints
+internal static partial class HealthEndpoints
 {
     private static readonly string[] InProcess = ["planner", "lanes", "sweeper"];
     private static readonly string[] DistributedWorker = ["planner", "lanes"];
@@ -19,7 +19,7 @@ internal static class HealthEndpoints
     }
 
     private static async Task<IResult> ReadyAsync(IApiKeyStore store, WorkerHealth workers, HeraldRoles roles, HeraldEngines engines, StoreStartup startup,
-        ProviderRegistry providers, IServiceProvider services, CancellationToken ct)
+        ProviderRegistry providers, IServiceProvider services, ILoggerFactory loggers, CancellationToken ct)
     {
         var checks = new Dictionary<string, string>(StringComparer.Ordinal);
         var engine = engines.Postgres ? "postgres" : "sqlite";
@@ -36,14 +36,17 @@ internal static class HealthEndpoints
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                checks["store"] = $"failing ({engine}): {ex.GetType().Name}: {ex.Message}";
+                // /readyz is anonymous: an exception message names hosts, ports and users, so it goes to the log only.
+                LogStoreCheckFailed(loggers.CreateLogger("Herald.Health"), ex);
+                checks["store"] = $"failing ({engine}): unavailable";
             }
         }
 
         if (services.GetService<IWorkTransport>() is { } transport)
         {
-            var (ok, reason) = transport.Health;
-            checks["transport"] = ok ? "ok (rabbitmq)" : $"failing (rabbitmq): {reason}";
+            // The connection logs why it is down (with the exception); the anonymous answer only says that it is.
+            var (ok, _) = transport.Health;
+            checks["transport"] = ok ? "ok (rabbitmq)" : "failing (rabbitmq): unreachable";
         }
         else
         {
@@ -70,4 +73,7 @@ internal static class HealthEndpoints
         var body = new HealthResponse(!ready ? "not ready" : degraded ? "degraded" : "ready", checks);
         return ready ? TypedResults.Ok(body) : TypedResults.Json(body, ApiJson.Default.HealthResponse, statusCode: 503);
     }
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "The /readyz store check failed")]
+    private static partial void LogStoreCheckFailed(ILogger logger, Exception exception);
 }

@@ -8,9 +8,13 @@ namespace Herald.Server.Api;
 /// The dashboard (<c>/dashboard</c>) and the inbox web component (<c>/inbox/herald-inbox.js</c>, demo at <c>/inbox/demo</c>):
 /// plain files under <c>Ui/</c>, embedded in the assembly, so they work after <c>dotnet run</c> with no front-end build.
 /// Served with an ETag and a strict content security policy (scripts and connections from this origin only).
+/// The demo page is a development aid: it is mapped only in Development unless <c>Herald:Ui:InboxDemo</c> says otherwise.
 /// </summary>
 internal static class UiEndpoints
 {
+    /// <summary>Serves /inbox/demo: true or false; unset means only when the environment is Development.</summary>
+    public const string InboxDemoSetting = "Herald:Ui:InboxDemo";
+
     private const string Csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     private static readonly FrozenDictionary<string, Asset> Assets = Load();
@@ -27,8 +31,12 @@ internal static class UiEndpoints
             http.Response.Headers.AccessControlAllowOrigin = "*";
             return Serve(http, "inbox/herald-inbox.js");
         }).ExcludeFromDescription();
-        app.MapGet("/inbox/demo", (HttpContext http) => Serve(http, "inbox/demo.html")).ExcludeFromDescription();
-        app.MapGet("/inbox/demo.js", (HttpContext http) => Serve(http, "inbox/demo.js")).ExcludeFromDescription();
+        var services = app.ServiceProvider;
+        if (services.GetRequiredService<IConfiguration>().GetValue<bool?>(InboxDemoSetting) ?? services.GetRequiredService<IHostEnvironment>().IsDevelopment())
+        {
+            app.MapGet("/inbox/demo", (HttpContext http) => Serve(http, "inbox/demo.html")).ExcludeFromDescription();
+            app.MapGet("/inbox/demo.js", (HttpContext http) => Serve(http, "inbox/demo.js")).ExcludeFromDescription();
+        }
     }
 
     private static IResult Serve(HttpContext http, string path)
@@ -39,6 +47,7 @@ internal static class UiEndpoints
         }
 
         var headers = http.Response.Headers;
+        AddTransportSecurity(http);
         headers.ETag = asset.ETag;
         headers.CacheControl = "no-cache";
         headers.XContentTypeOptions = "nosniff";
@@ -55,6 +64,19 @@ internal static class UiEndpoints
         }
 
         return TypedResults.Bytes(asset.Bytes, asset.ContentType);
+    }
+
+    /// <summary>
+    /// Over HTTPS, tells the browser to use HTTPS only for a year, so the API key typed into the dashboard never travels in
+    /// clear text after a downgrade. Over HTTP the header means nothing (browsers ignore it) and is left out; behind a proxy
+    /// that terminates TLS, the proxy sends it (docs/deploy.md).
+    /// </summary>
+    internal static void AddTransportSecurity(HttpContext http)
+    {
+        if (http.Request.IsHttps)
+        {
+            http.Response.Headers.StrictTransportSecurity = "max-age=31536000";
+        }
     }
 
     private static FrozenDictionary<string, Asset> Load()

@@ -229,6 +229,11 @@ internal static class UsersEndpoints
         }
 
         var r = body.Value!;
+        if (Validate.Recipient("user_id", user_id) is { } badUser)
+        {
+            return badUser;
+        }
+
         if (string.IsNullOrWhiteSpace(r.Token) || r.Token.Length > 4096)
         {
             return Problems.Validation("token", "'token' is required (at most 4096 characters)");
@@ -242,8 +247,8 @@ internal static class UsersEndpoints
         // A token another user holds moves here (a handed-down phone); one this user has is refreshed (last_seen_at).
         var now = time.GetUtcNow();
         var device = await users.AddDeviceAsync(new Device(Ids.New("dev", time), user_id, r.Token, r.Platform, r.AppVersion, now, now), ct);
-        return TypedResults.Created($"/api/v1/users/{user_id}/devices/{device.Id}",
-            ToResponse(device));
+        // Escaped: a header holds ASCII only, and a raw non-ASCII id threw after the device was saved (a 500 for a success).
+        return TypedResults.Created($"/api/v1/users/{Uri.EscapeDataString(user_id)}/devices/{device.Id}", ToResponse(device));
     }
 
     private static async Task<IResult> DeleteDeviceAsync(string user_id, string device_id, IUserStore users, CancellationToken ct) =>

@@ -44,6 +44,12 @@ internal static class WebhookEndpointsEndpoints
             return Problems.Validation("url", "'url' must be an absolute http or https URL");
         }
 
+        // Credentials in the URL would be stored and shown to every read key; receivers verify the signature instead.
+        if (url.UserInfo.Length > 0)
+        {
+            return Problems.Validation("url", "'url' must not contain a user name or password; verify the webhook signature instead");
+        }
+
         var types = r.EventTypes ?? [];
         for (var i = 0; i < types.Count; i++)
         {

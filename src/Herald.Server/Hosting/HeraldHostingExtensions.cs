@@ -113,7 +113,7 @@ internal static partial class HeraldHostingExtensions
             startup.MarkFailing(ex);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Startup");
             LogStoreUnavailable(logger, ex);
-            _ = Task.Run(() => startup.RetryAsync(() => PrepareStoreAsync(app), app.Lifetime.ApplicationStopping));
+            _ = Task.Run(() => startup.RetryAsync(() => PrepareStoreAsync(app), logger, app.Lifetime.ApplicationStopping));
         }
     }
 
@@ -152,6 +152,7 @@ internal static partial class HeraldHostingExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseStoreStartupGate();
+        app.UseEncodedSlashRouteValues();
         app.UseCors();
         app.UseUrlTextGuard();
         app.MapOpenApi();

@@ -8,7 +8,7 @@ namespace Herald.Server.Hosting;
 /// Whether the store is prepared (schema, secrets). Until it is, every request but /healthz and /readyz gets 503 with
 /// Retry-After, so nothing is accepted that cannot be persisted.
 /// </summary>
-internal sealed class StoreStartup(bool Retries)
+internal sealed partial class StoreStartup(bool Retries)
 {
     private volatile bool _ready;
     private volatile string? _failure;
@@ -26,14 +26,18 @@ internal sealed class StoreStartup(bool Retries)
         _ready = true;
     }
 
+    /// <remarks>
+    /// The reason is generic on purpose: /readyz and the 503 are anonymous, and an exception message names hosts,
+    /// ports, user names and driver versions. The exception itself goes to the log, where operators look.
+    /// </remarks>
     public void MarkFailing(Exception ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
-        _failure = $"unreachable ({ex.GetType().Name}: {ex.Message}); retrying";
+        _failure = "unreachable; retrying";
     }
 
     /// <summary>Retries <paramref name="prepare"/> with exponential backoff (0.5 s up to 15 s) until it succeeds.</summary>
-    public async Task RetryAsync(Func<Task> prepare, CancellationToken ct)
+    public async Task RetryAsync(Func<Task> prepare, ILogger logger, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(prepare);
         var delay = TimeSpan.FromMilliseconds(500);
@@ -53,6 +57,7 @@ internal sealed class StoreStartup(bool Retries)
             catch (Exception ex)
             {
                 MarkFailing(ex);
+                LogRetryFailed(logger, ex);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(15).Ticks));
             }
         }
@@ -72,6 +77,9 @@ internal sealed class StoreStartup(bool Retries)
 
         return false;
     }
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "The store is still unreachable; retrying with backoff")]
+    private static partial void LogRetryFailed(ILogger logger, Exception exception);
 }
 
 internal static class StoreStartupMiddleware

@@ -25,11 +25,10 @@ internal static class Tracing
         }
 
         var protocol = configuration["Herald:Tracing:Protocol"] is "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
-        var ratio = configuration.GetValue("Herald:Tracing:SampleRatio", 1.0);
         return Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(configuration["Herald:Tracing:ServiceName"] ?? "herald"))
             .AddSource(Sources)
-            .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio)))
+            .SetSampler(Sampler(configuration))
             .AddOtlpExporter(o =>
             {
                 o.Protocol = protocol;
@@ -39,5 +38,23 @@ internal static class Tracing
                     : endpoint);
             })
             .Build();
+    }
+
+    /// <summary>
+    /// The ratio of <c>Herald:Tracing:SampleRatio</c> decides for a trace that starts here and for one continued from a
+    /// caller's traceparent; the caller's sampled flag counts only with <c>Herald:Tracing:TrustIncomingSampling</c>.
+    /// </summary>
+    /// <remarks>
+    /// Any client may send a traceparent, authenticated or not, so honouring its flag lets anyone make Herald record and
+    /// export every span of every request (cost, and a lever on the collector). The trace id is still continued, and the
+    /// ratio sampler decides by trace id, so every Herald process (API, workers) reaches the same decision for one trace.
+    /// Spans inside the process follow their local parent as before.
+    /// </remarks>
+    internal static Sampler Sampler(IConfiguration configuration)
+    {
+        var root = new TraceIdRatioBasedSampler(configuration.GetValue("Herald:Tracing:SampleRatio", 1.0));
+        return configuration.GetValue("Herald:Tracing:TrustIncomingSampling", false)
+            ? new ParentBasedSampler(root)
+            : new ParentBasedSampler(root, remoteParentSampled: root, remoteParentNotSampled: root);
     }
 }

@@ -25,6 +25,25 @@ public sealed class LogMaskingTests
     [InlineData("2026-11-22T09:18:00.1234567+00:00 took 12 ms")]
     public void Mask_IdsTypeNamesAndPlainText_StayReadable(string input) => LogMasking.Mask(input).ShouldBe(input);
 
+    public static TheoryData<string, string> Adversarial => new()
+    {
+        { "address characters without an '@'", new string('a', 200_000) },
+        { "letters without a digit", string.Concat(Enumerable.Repeat("Herald.Core.", 20_000)) + "!" },
+        { "a domain without a top-level label", "a@" + string.Concat(Enumerable.Repeat("a.", 100_000)) },
+        { "secret keys without a value", string.Concat(Enumerable.Repeat("token ", 40_000)) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Adversarial))]
+    public void Mask_LongAdversarialInput_FinishesWellUnderASecond(string shape, string input)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        LogMasking.Mask(input);
+
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1), shape);
+    }
+
     [Theory]
     [InlineData("ApiKey", true)]
     [InlineData("AuthToken", true)]

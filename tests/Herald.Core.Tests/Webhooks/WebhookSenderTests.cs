@@ -91,6 +91,17 @@ public sealed class WebhookSenderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendAsync_NameResolvingToNonPublicAddress_ReasonDoesNotRevealTheAddress()
+    {
+        var url = new UriBuilder(receiver.Url("/status/200")) { Host = "localhost" }.Uri;
+
+        DeliveryOutcome outcome = await Sender(allowPrivateNetworks: false).SendAsync(Message(url), CancellationToken.None).WaitAsync(Wait);
+
+        // Delivery history is readable with a read key; what the internal DNS answered is not theirs to learn.
+        outcome.ShouldBe(new DeliveryOutcome.Rejected("refused to connect to 'localhost': it resolves to a non-public address"));
+    }
+
+    [Fact]
     public async Task SendAsync_EndpointSlowerThanTimeout_ReturnsRetryTimeout()
     {
         // Long enough for the request to reach the receiver on a loaded machine (300 ms failed there), far below /slow's 30 s.

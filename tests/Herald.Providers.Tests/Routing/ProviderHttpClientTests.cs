@@ -25,7 +25,7 @@ public sealed class ProviderHttpClientTests
 
         // The client behind the adapter refuses the connection itself (the subscription is a browser's word, not ours).
         var ex = await Should.ThrowAsync<HttpRequestException>(() => http.CreateClient("herald-provider-web").GetAsync($"https://127.0.0.1:{port}/push"));
-        ex.ToString().ShouldContain("non-public address 127.0.0.1");
+        ex.ToString().ShouldContain("non-public address");
         registry.Routers[Channel.Push].Routes.Single().Name.ShouldBe("web");
     }
 

@@ -105,6 +105,32 @@ public sealed class ErasureEndpointTests(HeraldServerFixture server) : IClassFix
     }
 
     [Fact]
+    public async Task Delete_UserIdWithEncodedSlash_ErasesThatUser()
+    {
+        var template = HeraldServerFixture.NewId("tpl");
+        await server.CreateStandardTemplateAsync(template, allChannels: true);
+        var user = "team/" + HeraldServerFixture.NewId("user");
+        var sent = await server.SendAsync(new JsonObject { ["event_type"] = template, ["recipient_id"] = user, ["data"] = new JsonObject { ["name"] = "Slash" } });
+        await server.WaitForCompletedAsync(sent).WaitAsync(Bound);
+
+        using var response = await Client.DeleteAsync(new Uri($"/api/v1/users/{Uri.EscapeDataString(user)}", UriKind.Relative));
+
+        var erased = await response.ShouldHaveStatusAsync(200);
+        erased.Str("user_id").ShouldBe(user);
+        erased["notifications"]!.GetValue<int>().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Delete_UserIdWithEscapedPercentTwoF_ErasesTheLiteralId()
+    {
+        var user = "a%2Fb-" + HeraldServerFixture.NewId("user");
+
+        using var response = await Client.DeleteAsync(new Uri($"/api/v1/users/{Uri.EscapeDataString(user)}", UriKind.Relative));
+
+        (await response.ShouldHaveStatusAsync(200)).Str("user_id").ShouldBe(user);
+    }
+
+    [Fact]
     public async Task Delete_ReservedLifecycleRecipient_Returns400()
     {
         using var response = await Client.DeleteAsync(new Uri("/api/v1/users/_ops", UriKind.Relative));

@@ -88,6 +88,27 @@ public sealed class UsersEndpointsTests(HeraldServerFixture server) : IClassFixt
     }
 
     [Fact]
+    public async Task AddDevice_NonAsciiUserId_Returns201WithEscapedLocationAndListsIt()
+    {
+        var user = "zoë-" + HeraldServerFixture.NewId("user");
+        var path = $"/api/v1/users/{Uri.EscapeDataString(user)}/devices";
+
+        using var response = await Client.PostJsonAsync(path, new JsonObject { ["token"] = "tok-" + Guid.NewGuid().ToString("N"), ["platform"] = "ios" });
+
+        var id = (await response.ShouldHaveStatusAsync(201)).Str("id");
+        response.Headers.Location!.OriginalString.ShouldBe($"{path}/{id}");
+        (await Client.GetJsonAsync(path))["devices"]!.AsArray().Select(d => d.Str("id")).ShouldBe([id]);
+    }
+
+    [Fact]
+    public async Task AddDevice_ReservedLifecycleRecipient_Returns400()
+    {
+        using var response = await Client.PostJsonAsync("/api/v1/users/_ops/devices", new JsonObject { ["token"] = "tok-ops", ["platform"] = "ios" });
+
+        await response.ShouldBeProblemAsync(400, "validation", "user_id");
+    }
+
+    [Fact]
     public async Task OpenApi_AddDevice_DocumentsLastSeenAndTheMove()
     {
         using var anonymous = server.CreateClient();

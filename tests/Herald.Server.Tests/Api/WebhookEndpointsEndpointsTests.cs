@@ -65,6 +65,19 @@ public sealed class WebhookEndpointsEndpointsTests(HeraldServerFixture server) :
         await response.ShouldBeProblemAsync(400, "validation", "url");
     }
 
+    [Theory]
+    [InlineData("https://user:pass@example.com/hooks")]
+    [InlineData("https://token@example.com/hooks")]
+    public async Task Create_UrlWithUserInfo_Returns400NamingUrl(string url)
+    {
+        var recipient = HeraldServerFixture.NewId("user");
+
+        using var response = await Client.PostJsonAsync("/api/v1/webhook-endpoints", new JsonObject { ["recipient_id"] = recipient, ["url"] = url });
+
+        using var problem = await response.ShouldBeProblemAsync(400, "validation", "url");
+        problem.RootElement.GetRawText().ShouldNotContain("@example.com");
+    }
+
     [Fact]
     public async Task Create_InvalidEventTypePattern_Returns400NamingIt()
     {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Herald.Server.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using OpenTelemetry.Trace;
 
 namespace Herald.Server.Tests.Observability;
 
@@ -68,6 +70,33 @@ public sealed class TracingTests(MetricsServerFixture server) : IClassFixture<Me
         await server.WaitForCompletedAsync((await response.ShouldHaveStatusAsync(202)).Str("id"));
 
         recorder.Spans.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData(null, SamplingDecision.Drop)]
+    [InlineData("false", SamplingDecision.Drop)]
+    [InlineData("true", SamplingDecision.RecordAndSample)]
+    public void Sampler_CallerSaysSampledAndRatioIsZero_FollowsTheCallerOnlyWhenTrusted(string? trust, SamplingDecision expected)
+    {
+        var settings = new Dictionary<string, string?> { ["Herald:Tracing:SampleRatio"] = "0", ["Herald:Tracing:TrustIncomingSampling"] = trust };
+        var sampler = Herald.Server.Observability.Tracing.Sampler(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        var traceId = ActivityTraceId.CreateRandom();
+        var caller = new ActivityContext(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true);
+
+        var result = sampler.ShouldSample(new SamplingParameters(caller, traceId, "POST /api/v1/notifications", ActivityKind.Server));
+
+        result.Decision.ShouldBe(expected);
+    }
+
+    [Fact]
+    public void Sampler_LocalParentSampled_ChildIsSampledWhateverTheRatio()
+    {
+        var settings = new Dictionary<string, string?> { ["Herald:Tracing:SampleRatio"] = "0" };
+        var sampler = Herald.Server.Observability.Tracing.Sampler(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        var traceId = ActivityTraceId.CreateRandom();
+        var parent = new ActivityContext(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: false);
+
+        sampler.ShouldSample(new SamplingParameters(parent, traceId, "herald.plan", ActivityKind.Internal)).Decision.ShouldBe(SamplingDecision.RecordAndSample);
     }
 
     private static StringContent JsonContent(JsonObject body) => new(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");

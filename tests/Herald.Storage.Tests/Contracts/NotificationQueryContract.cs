@@ -136,6 +136,21 @@ public abstract class NotificationQueryContract
     }
 
     [Fact]
+    public async Task SearchNotificationsAsync_BoundsBefore1970_FromMatchesAllAndToMatchesNone()
+    {
+        await using var s = await OpenAsync();
+        var id = Herald.Core.Pipeline.Ids.New("ntf", Now);
+        await s.Ingest.AcceptAsync([new IngestItem([Notification(id)], null)], Now, CancellationToken.None);
+        var before1970 = new DateTimeOffset(1969, 12, 31, 0, 0, 0, TimeSpan.Zero);
+
+        var since = await s.Queries.SearchNotificationsAsync(new NotificationSearch(FromId: NotificationSearch.IdBound(before1970, upper: false)), 10, null, CancellationToken.None);
+        var until = await s.Queries.SearchNotificationsAsync(new NotificationSearch(ToId: NotificationSearch.IdBound(before1970, upper: true)), 10, null, CancellationToken.None);
+
+        since.Select(n => n.Id).ShouldBe([id]);
+        until.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task CancelNotificationAsync_Unknown_ReturnsNull()
     {
         await using var s = await OpenAsync();
