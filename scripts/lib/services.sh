@@ -241,9 +241,16 @@ rabbitmq_run() {
     fi
     sleep 0.2
   done
-  # The CLI boots its own Erlang VM: on a loaded 2-core machine that alone has taken over 15 s.
-  rabbitmq_as "$dir" timeout 30 "$rabbitmq_bin/rabbitmqctl" -q await_startup --timeout 25 >"$dir/log/ctl.out" 2>&1 ||
-    { rabbitmq_failed "$dir"; return 1; }
+  # The CLI boots its own Erlang VM: on a loaded 2-core machine that alone has taken over 15 s. Asked while the node
+  # is still starting its applications it can answer :noproc (seen under load after a restart): asked again then,
+  # until the deadline, as long as the server runs.
+  until rabbitmq_as "$dir" timeout 30 "$rabbitmq_bin/rabbitmqctl" -q await_startup --timeout 25 >"$dir/log/ctl.out" 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ] || { [ -n "$pid" ] && ! alive "$pid"; }; then
+      rabbitmq_failed "$dir"
+      return 1
+    fi
+    sleep 1
+  done
 }
 
 # rabbitmq_failed DIR: says so, with the end of the node's logs.
