@@ -1,3 +1,4 @@
+using Herald.Core.Domain;
 using Npgsql;
 
 namespace Herald.Server.Tests.Cluster;
@@ -244,6 +245,24 @@ public static class ClusterChecker
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// Deliveries a channel fallback added (urgent push → sms → email, when a channel keeps failing past its deadline
+    /// under the faults and restarts), and how many notification × channel pairs got more than one of them (must be 0).
+    /// </summary>
+    public static async Task<(long Added, long Repeated)> FallbacksAsync(string connection)
+    {
+        await using var c = new NpgsqlConnection(connection);
+        await c.OpenAsync();
+        var wire = string.Join(' ', Enum.GetValues<Channel>().Select(ch => $"WHEN {(int)ch} THEN '{ch.ToWire()}'"));
+        var added = $"""
+            SELECT d.notification_id, d.channel FROM deliveries d
+            WHERE EXISTS (SELECT 1 FROM trace t WHERE t.notification_id = d.notification_id AND t.stage = 'fallback'
+                AND t.channel = CASE d.channel {wire} END)
+            """;
+        return (await ScalarAsync(c, $"SELECT count(*) FROM ({added}) x"),
+            await ScalarAsync(c, $"SELECT count(*) FROM (SELECT 1 FROM ({added}) x GROUP BY notification_id, channel HAVING count(*) > 1) y"));
     }
 
     private static async Task<long> ScalarAsync(NpgsqlConnection c, string sql)

@@ -168,8 +168,9 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
         (await http.DeleteAsync(new Uri($"{_sandbox.BaseUrl}/_sandbox/faults"))).EnsureSuccessStatusCode();
         var smsAccepted = _sandbox.State.Messages.Find("twilio")
             .Select(m => new ProviderMessage(m.Reference, m.To, m.Fields["Body"]?.GetValue<string>() ?? "")).ToList();
-        var report = await ClusterChecker.CheckAsync(connection, Total, deliveries, limits, smsAccepted);
-        var summary = $"cluster: {report}; accepted in {ingest.TotalSeconds:0.0} s, settled in {load.Elapsed.TotalSeconds:0.0} s, " +
+        var fallbacks = await ClusterChecker.FallbacksAsync(connection);
+        var report = await ClusterChecker.CheckAsync(connection, Total, deliveries + fallbacks.Added, limits, smsAccepted);
+        var summary = $"cluster: {report}; channel fallbacks added {fallbacks.Added} (repeated {fallbacks.Repeated}); accepted in {ingest.TotalSeconds:0.0} s, settled in {load.Elapsed.TotalSeconds:0.0} s, " +
             $"whole test {clock.Elapsed.TotalSeconds:0.0} s; {string.Join("; ", chaos)}; SMS provider faults injected {injected} " +
             $"(10 % 503, 2 % accepted then unanswered); {await ClusterChecker.SmsPathAsync(connection)}";
         output.WriteLine(summary);
@@ -178,7 +179,8 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
         report.NotTerminal.ShouldBe(0, "every notification ends completed, several channels or one");
         pending.ShouldBe(0, "every accepted notification settles");
         report.Accepted.ShouldBe(Total);
-        report.Deliveries.ShouldBe(deliveries);
+        report.Deliveries.ShouldBe(deliveries + fallbacks.Added, "the planned deliveries, and the urgent channel fallbacks the faults caused");
+        fallbacks.Repeated.ShouldBe(0, "a fallback happens once per notification and channel");
         report.Lost.ShouldBe(0);
         report.Duplicated.ShouldBe(0);
         report.OverLimit.ShouldBe(0);
