@@ -75,6 +75,11 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
                 ["Herald__Pipeline__RateLimits__push"] = "4/4s",
                 ["Herald__Pipeline__RateLimits__in_app"] = "100000/1h",
                 ["Herald__Pipeline__RetrySchedule"] = "200ms,500ms,1s,2s,5s,10s,20s",
+                // No urgent channel fallback: under the faults and restarts an urgent SMS can fail past its 30 s deadline
+                // and fall back to email (13 and 55 times in two runs), and those emails can meet the urgent ceiling, so
+                // the counts this test asserts would depend on timing. Fallback is ChannelFallbackTests' and FallbackContract's
+                // (two nodes settling one notification's devices at once); the count below stays, and must be 0 here.
+                ["Herald__Pipeline__FallbackChains__urgent"] = "none",
                 ["Herald__PublicBaseUrl"] = $"http://127.0.0.1:{callbackPort}",
                 ["Herald__Providers__sms1__Type"] = "twilio",
                 ["Herald__Providers__sms1__BaseUrl"] = _sandbox.BaseUrl,
@@ -169,7 +174,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
         var smsAccepted = _sandbox.State.Messages.Find("twilio")
             .Select(m => new ProviderMessage(m.Reference, m.To, m.Fields["Body"]?.GetValue<string>() ?? "")).ToList();
         var fallbacks = await ClusterChecker.FallbacksAsync(connection);
-        var report = await ClusterChecker.CheckAsync(connection, Total, deliveries + fallbacks.Added, limits, smsAccepted);
+        var report = await ClusterChecker.CheckAsync(connection, Total, deliveries, limits, smsAccepted);
         var summary = $"cluster: {report}; channel fallbacks added {fallbacks.Added} (repeated {fallbacks.Repeated}); accepted in {ingest.TotalSeconds:0.0} s, settled in {load.Elapsed.TotalSeconds:0.0} s, " +
             $"whole test {clock.Elapsed.TotalSeconds:0.0} s; {string.Join("; ", chaos)}; SMS provider faults injected {injected} " +
             $"(10 % 503, 2 % accepted then unanswered); {await ClusterChecker.SmsPathAsync(connection)}";
@@ -179,8 +184,8 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
         report.NotTerminal.ShouldBe(0, "every notification ends completed, several channels or one");
         pending.ShouldBe(0, "every accepted notification settles");
         report.Accepted.ShouldBe(Total);
-        report.Deliveries.ShouldBe(deliveries + fallbacks.Added, "the planned deliveries, and the urgent channel fallbacks the faults caused");
-        fallbacks.Repeated.ShouldBe(0, "a fallback happens once per notification and channel");
+        fallbacks.Added.ShouldBe(0, "urgent channel fallback is off in this test");
+        report.Deliveries.ShouldBe(deliveries);
         report.Lost.ShouldBe(0);
         report.Duplicated.ShouldBe(0);
         report.OverLimit.ShouldBe(0);
