@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using System.Xml;
+using Herald.Core.Domain;
 
 namespace Herald.Core.Templates;
 
@@ -29,7 +29,7 @@ public sealed record TemplateDedup(TimeSpan? Window, bool? Urgent)
         TimeSpan? window = null;
         if (obj["window"] is { } w)
         {
-            if (w is not JsonValue value || !value.TryGetValue<string>(out var text) || !TryDuration(text, out var parsed) || parsed < TimeSpan.Zero || parsed > MaxWindow)
+            if (w is not JsonValue value || !value.TryGetValue<string>(out var text) || !IsoDuration.TryParse(text, out var parsed) || parsed < TimeSpan.Zero || parsed > MaxWindow)
             {
                 throw new TemplateException($"{path}.window", "dedup window must be an ISO 8601 duration from PT0S (off) to P1D, e.g. PT1H");
             }
@@ -75,25 +75,6 @@ public sealed record TemplateDedup(TimeSpan? Window, bool? Urgent)
         {
             // Validated when the version was created; a document edited by hand in the database must not stop claims.
             return null;
-        }
-    }
-
-    private static bool TryDuration(string? value, out TimeSpan duration)
-    {
-        duration = default;
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return false;
-        }
-
-        try
-        {
-            duration = XmlConvert.ToTimeSpan(value);
-            return true;
-        }
-        catch (Exception ex) when (ex is FormatException or OverflowException)
-        {
-            return false;
         }
     }
 }

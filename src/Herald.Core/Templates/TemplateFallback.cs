@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using System.Xml;
 using Herald.Core.Domain;
 
 namespace Herald.Core.Templates;
@@ -73,7 +72,7 @@ public sealed record TemplateFallback(IReadOnlyList<Channel> Chain, IReadOnlyDic
                     throw new TemplateException($"{path}.after.{name}", $"'{name}' is not a channel of the fallback chain");
                 }
 
-                if (value is not JsonValue text || !text.TryGetValue<string>(out var s) || !TryDuration(s, out var wait) || wait < TimeSpan.Zero || wait > MaxAfter)
+                if (value is not JsonValue text || !text.TryGetValue<string>(out var s) || !IsoDuration.TryParse(s, out var wait) || wait < TimeSpan.Zero || wait > MaxAfter)
                 {
                     throw new TemplateException($"{path}.after.{name}", "fallback after must be an ISO 8601 duration from PT0S to P1D, e.g. PT30S");
                 }
@@ -83,24 +82,5 @@ public sealed record TemplateFallback(IReadOnlyList<Channel> Chain, IReadOnlyDic
         }
 
         return new TemplateFallback(chain, after);
-    }
-
-    private static bool TryDuration(string? value, out TimeSpan duration)
-    {
-        duration = default;
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return false;
-        }
-
-        try
-        {
-            duration = XmlConvert.ToTimeSpan(value);
-            return true;
-        }
-        catch (Exception ex) when (ex is FormatException or OverflowException)
-        {
-            return false;
-        }
     }
 }

@@ -66,26 +66,5 @@ internal static partial class Validate
         return null;
     }
 
-    public static bool TryDuration(string? value, out TimeSpan duration)
-    {
-        duration = default;
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return false;
-        }
-
-        try
-        {
-            duration = System.Xml.XmlConvert.ToTimeSpan(value);
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-        catch (OverflowException)
-        {
-            return false;
-        }
-    }
+    public static bool TryDuration(string? value, out TimeSpan duration) => Core.Domain.IsoDuration.TryParse(value, out duration);
 }
