@@ -117,6 +117,7 @@ public static class ClusterChecker
             ("duplicated", perDelivery.Where(p => p.Value > 1).Select(p => p.Key)),
             ("sent without a record", withoutRecord),
             ("dead or failed", await ListAsync(c, "SELECT id FROM deliveries WHERE status IN ('dead', 'failed') LIMIT 3")),
+            ("suppressed", await ListAsync(c, "SELECT id || ' (' || coalesce(last_error, '?') || ')' FROM deliveries WHERE status = 'suppressed' LIMIT 3")),
         }.Where(x => x.Item2.Any()).Select(x => $"{x.Item1} {string.Join(", ", x.Item2.Take(3))}"));
 
         long reordered = 0;
