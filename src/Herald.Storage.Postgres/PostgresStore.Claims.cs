@@ -123,6 +123,12 @@ public sealed partial class PostgresStore
                 """, ("c", addresses.Select(a => (int)a.Channel).ToArray()), ("a", addresses.Select(a => a.Target).ToArray())));
             batch.BatchCommands.Add(BatchCommand("SELECT notification_id, min(read_at) FROM feed WHERE notification_id = ANY(@n) AND read_at IS NOT NULL GROUP BY notification_id",
                 ("n", escalations)));
+            // Deliveries a provider throttled that have not gone out since (a nearly empty partial index): later ones wait.
+            batch.BatchCommands.Add(BatchCommand("""
+                SELECT d.recipient_id, d.channel, d.priority, d.notification_id, d.id, CASE WHEN d.status = 'deferred' THEN d.due_at END
+                FROM unnest(@r::text[], @c::integer[]) AS x(r, ch)
+                JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.throttled AND d.status IN ('deferred', 'sending')
+                """, ("r", pairs.Select(p => p.RecipientId).ToArray()), ("c", pairs.Select(p => (int)p.Channel).ToArray())));
             await using var r = await batch.ExecuteReaderAsync(ct);
             await r.NextResultAsync(ct); // the locks
             while (await r.ReadAsync(ct))
@@ -140,6 +146,13 @@ public sealed partial class PostgresStore
             while (await r.ReadAsync(ct))
             {
                 facts.AddReadAt(r.GetString(0), r.Time(1));
+            }
+
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                facts.AddThrottled(r.GetString(0), (Channel)r.GetInt32(1), (Priority)r.GetInt32(2), r.GetString(3), r.GetString(4),
+                    r.IsDBNull(5) ? null : r.Time(5));
             }
         }
 
@@ -187,7 +200,7 @@ public sealed partial class PostgresStore
         if (deferred.Count > 0)
         {
             batch.BatchCommands.Add(BatchCommand("""
-                UPDATE deliveries SET status = 'deferred', due_at = x.until, updated_at = @now
+                UPDATE deliveries SET status = 'deferred', due_at = x.until, throttled = false, updated_at = @now
                 FROM unnest(@n::text[], @id::text[], @until::bigint[]) AS x(nid, did, until)
                 WHERE notification_id = x.nid AND id = x.did
                 """, ("n", deferred.Select(x => x.Delivery.NotificationId).ToArray()), ("id", deferred.Select(x => x.Delivery.Id).ToArray()),

@@ -104,6 +104,7 @@ public sealed partial class PostgresStore : IDispatchStore
                 sent_at = CASE WHEN {reportedFailed} THEN NULL WHEN x.s = 'sent' THEN @now ELSE sent_at END,
                 tracked_status = CASE WHEN {reportedFailed} THEN NULL ELSE tracked_status END,
                 attempts = CASE WHEN x.o = 'throttled' OR x.s = 'held' THEN attempts - 1 ELSE attempts END,
+                throttled = x.o = 'throttled',
                 lease_until = CASE WHEN x.s = 'unknown' THEN x.due ELSE NULL END, lease_owner = NULL, updated_at = @now
             FROM unnest(@n::text[], @id::text[], @owner::text[], @s::text[], @due::bigint[], @prov::text[], @err::text[], @pmid::text[], @o::text[],
                 @ls::text[], @ldue::bigint[], @lerr::text[])

@@ -24,10 +24,13 @@ CREATE TABLE IF NOT EXISTS deliveries(
   platform TEXT, provider_message_id TEXT, tracked_status TEXT, trace_parent TEXT, expires_at INTEGER, condition TEXT, lookups INTEGER NOT NULL DEFAULT 0,
   dedup_ms INTEGER,
   confirm_lookups INTEGER NOT NULL DEFAULT 0, confirm_due INTEGER, confirm_ended INTEGER,
+  throttled INTEGER NOT NULL DEFAULT 0,
   UNIQUE(notification_id, channel, target));
 CREATE INDEX IF NOT EXISTS ix_deliveries_lane ON deliveries(channel, priority, due_at) WHERE status IN ('queued', 'deferred', 'retrying');
 CREATE INDEX IF NOT EXISTS ix_deliveries_lease ON deliveries(lease_until) WHERE status = 'sending';
 CREATE INDEX IF NOT EXISTS ix_deliveries_recent ON deliveries(recipient_id, channel, claimed_at);
+-- Deliveries a provider throttled that have not gone out since: later ones of the recipient wait behind them (the gate).
+CREATE INDEX IF NOT EXISTS ix_deliveries_throttled ON deliveries(recipient_id, channel) WHERE throttled = 1 AND status IN ('deferred', 'sending');
 CREATE INDEX IF NOT EXISTS ix_deliveries_notification ON deliveries(notification_id);
 CREATE INDEX IF NOT EXISTS ix_deliveries_dead ON deliveries(id) WHERE status = 'dead';
 CREATE INDEX IF NOT EXISTS ix_deliveries_held ON deliveries(target_ref, due_at) WHERE status = 'held';

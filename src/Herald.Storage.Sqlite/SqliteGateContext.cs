@@ -61,5 +61,27 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
             """, tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms()).With("$h", contentHash).With("$n", notificationId)
             .Scalar() as string;
 
+    public ThrottledAhead? ThrottledAhead(Delivery delivery, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        // Throttled rows are rare and short-lived: one look at the (tiny) partial index per claim batch skips the per-delivery
+        // query when there are none. Exact for the batch: only completions set the mark, and none commits during this claim.
+        _anyThrottled ??= c.Command("SELECT EXISTS(SELECT 1 FROM deliveries WHERE throttled = 1 AND status IN ('deferred', 'sending'))", tx).Scalar() is 1L;
+        if (!_anyThrottled.Value)
+        {
+            return null;
+        }
+
+        var ahead = c.Command("""
+            SELECT id, CASE WHEN status = 'sending' OR due_at < $now THEN $now ELSE due_at END AS due FROM deliveries
+            WHERE throttled = 1 AND status IN ('deferred', 'sending') AND recipient_id = $r AND channel = $c AND priority = $p AND notification_id < $n
+            ORDER BY due DESC LIMIT 1
+            """, tx).With("$r", delivery.RecipientId).With("$c", (int)delivery.Channel).With("$p", (int)delivery.Priority).With("$n", delivery.NotificationId)
+            .With("$now", now.Ms()).ReadAll(r => new ThrottledAhead(r.GetString(0), r.Time(1)));
+        return ahead.Count == 0 ? null : ahead[0];
+    }
+
+    private bool? _anyThrottled;
+
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 }

@@ -45,7 +45,7 @@ public sealed partial class SqliteStore
                 switch (gate.Decide(d, context, now))
                 {
                     case GateDecision.Defer defer:
-                        c.Command("UPDATE deliveries SET status = 'deferred', due_at = $due, updated_at = $now WHERE id = $id", tx)
+                        c.Command("UPDATE deliveries SET status = 'deferred', due_at = $due, throttled = 0, updated_at = $now WHERE id = $id", tx)
                             .With("$due", defer.Until.Ms()).With("$now", now.Ms()).With("$id", d.Id).NonQuery();
                         Trace(c, tx, new TraceEntry(d.NotificationId, now, defer.Stage, d.Channel.ToWire(), "deferred", defer.Reason));
                         break;
@@ -98,6 +98,7 @@ public sealed partial class SqliteStore
                     sent_at = CASE WHEN {ReportedFailed} THEN NULL WHEN $s = 'sent' THEN $now ELSE sent_at END,
                     tracked_status = CASE WHEN {ReportedFailed} THEN NULL ELSE tracked_status END,
                     attempts = CASE WHEN $o = 'throttled' OR $s = 'held' THEN attempts - 1 ELSE attempts END,
+                    throttled = CASE WHEN $o = 'throttled' THEN 1 ELSE 0 END,
                     lease_until = CASE WHEN $s = 'unknown' THEN $due ELSE NULL END, lease_owner = NULL, updated_at = $now
                 WHERE id = $id AND status IN ('sending', 'unknown') AND lease_owner = $owner
                 """, tx);

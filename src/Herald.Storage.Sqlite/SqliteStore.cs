@@ -24,6 +24,7 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
         ("deliveries", "confirm_lookups", "INTEGER NOT NULL DEFAULT 0"),
         ("deliveries", "confirm_due", "INTEGER"),
         ("deliveries", "confirm_ended", "INTEGER"),
+        ("deliveries", "throttled", "INTEGER NOT NULL DEFAULT 0"),
     ];
 
     public async Task InitializeAsync(CancellationToken ct)

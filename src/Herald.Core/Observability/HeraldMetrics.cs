@@ -38,7 +38,7 @@ public sealed class HeraldMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ProviderBuckets });
         _deliveryLatency = Meter.CreateHistogram("herald.delivery.latency", "s", "From notification accepted to delivery sent, by channel and priority.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
-        _deferrals = Meter.CreateCounter<long>("herald.deferrals", description: "Deliveries deferred at the gate by channel and reason (quiet_hours, frequency_cap, rate_limit).");
+        _deferrals = Meter.CreateCounter<long>("herald.deferrals", description: "Deliveries deferred at the gate by channel and reason (quiet_hours, send_window, frequency_cap, rate_limit, throttled_order).");
         _suppressions = Meter.CreateCounter<long>("herald.suppressions", description: "Deliveries suppressed at the gate by channel and reason (suppression_list, preference, duplicate, urgent_ceiling, expired, escalation_read).");
         _callbackLag = Meter.CreateHistogram("herald.callback.lag", "s", "Inbound provider status callbacks: from the provider's event time (or receipt) to applied.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });

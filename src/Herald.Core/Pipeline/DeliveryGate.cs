@@ -49,6 +49,9 @@ public sealed class DeliveryGate : IDispatchGate
     /// <summary>The window of a preference rule's frequency cap ("at most N per day").</summary>
     public static readonly TimeSpan FrequencyCapWindow = TimeSpan.FromDays(1);
 
+    /// <summary>How long a delivery waits after a throttled earlier one of its recipient is due (the settlement's shortest throttle).</summary>
+    public static readonly TimeSpan OrderStep = TimeSpan.FromMilliseconds(200);
+
     public TimeSpan Lookback(Channel channel)
     {
         var lookback = _options.DedupWindow;
@@ -172,6 +175,16 @@ public sealed class DeliveryGate : IDispatchGate
             && context.SameContentSent(delivery.RecipientId, delivery.Channel, delivery.ContentHash, delivery.NotificationId, now - dedupWindow) is { } earlier)
         {
             return (new GateDecision.Suppress("gate", $"duplicate of delivery {earlier}: same content sent within {Describe(dedupWindow)}"), "duplicate");
+        }
+
+        // Last, so anything that would stop it anyway does: behind a throttled earlier message it waits for that one's slot
+        // and a step more (by then that one is claimed, or throttled again and still ahead), so the user never gets them swapped.
+        if (context.ThrottledAhead(delivery, now) is { } ahead)
+        {
+            var until = (ahead.Due > now ? ahead.Due : now) + OrderStep;
+            return (new GateDecision.Defer(until, "gate",
+                $"keeps the recipient's order behind delivery {ahead.DeliveryId}, which the provider throttled ({(ahead.Due > now ? "due " + Format(ahead.Due) : "being sent")}); deferred to {Format(until)}"),
+                "throttled_order");
         }
 
         return (GateDecision.Go, "none");

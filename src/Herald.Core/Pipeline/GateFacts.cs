@@ -19,12 +19,24 @@ public sealed class GateFacts : IGateContext
     private readonly Dictionary<(Channel, string), string> _suppressions = [];
     private readonly Dictionary<(string, Channel), List<RecentSend>> _sends = [];
     private readonly Dictionary<string, DateTimeOffset> _readAt = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, Channel), List<(Priority Priority, string NotificationId, string DeliveryId, DateTimeOffset? Due)>> _throttled = [];
 
     public void AddRules(string userId, IReadOnlyList<PreferenceRule> rules) => _rules[userId] = rules;
 
     public void AddSuppression(Channel channel, string address, string reason) => _suppressions[(channel, address)] = reason;
 
     public void AddReadAt(string notificationId, DateTimeOffset readAt) => _readAt[notificationId] = readAt;
+
+    /// <summary>A delivery a provider throttled that has not gone out since: deferred to <paramref name="due"/>, or in flight (null).</summary>
+    public void AddThrottled(string recipientId, Channel channel, Priority priority, string notificationId, string deliveryId, DateTimeOffset? due)
+    {
+        if (!_throttled.TryGetValue((recipientId, channel), out var list))
+        {
+            _throttled[(recipientId, channel)] = list = [];
+        }
+
+        list.Add((priority, notificationId, deliveryId, due));
+    }
 
     /// <summary>The latest claim time among the loaded sends (<see cref="DateTimeOffset.MinValue"/> when none).</summary>
     public DateTimeOffset LatestSend { get; private set; } = DateTimeOffset.MinValue;
@@ -106,6 +118,28 @@ public sealed class GateFacts : IGateContext
     public string? Suppression(Channel channel, string address) => _suppressions.GetValueOrDefault((channel, address));
 
     public DateTimeOffset? InAppReadAt(string notificationId) => _readAt.TryGetValue(notificationId, out var at) ? at : null;
+
+    public ThrottledAhead? ThrottledAhead(Delivery delivery, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (_throttled.Count == 0 || !_throttled.TryGetValue((delivery.RecipientId, delivery.Channel), out var list))
+        {
+            return null;
+        }
+
+        ThrottledAhead? last = null;
+        foreach (var t in list)
+        {
+            // Claimed in this batch (or due now): it is about to be sent, and this one must not overtake it.
+            var due = t.Due is { } d && d > now ? d : now;
+            if (t.Priority == delivery.Priority && string.CompareOrdinal(t.NotificationId, delivery.NotificationId) < 0 && (last is null || due > last.Value.Due))
+            {
+                last = new ThrottledAhead(t.DeliveryId, due);
+            }
+        }
+
+        return last;
+    }
 
     /// <summary>The stores' event-type filter of a frequency cap: all, a prefix ("order.*"), or one event type.</summary>
     private static bool Matches(string eventType, string? pattern) => pattern switch

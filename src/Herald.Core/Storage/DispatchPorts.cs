@@ -40,7 +40,17 @@ public interface IGateContext
 
     /// <summary>When the notification's in-app item was read, or null (unread, or no item).</summary>
     DateTimeOffset? InAppReadAt(string notificationId);
+
+    /// <summary>
+    /// Of the earlier notifications' deliveries to this recipient on this channel at this priority that a provider throttled
+    /// and that have not gone out since (deferred to their slot, or claimed again and in flight), the one due last and its
+    /// due time (now when in flight), or null: a later delivery waits behind them, so throttling keeps a recipient's order.
+    /// </summary>
+    ThrottledAhead? ThrottledAhead(Delivery delivery, DateTimeOffset now);
 }
+
+/// <summary>An earlier delivery a throttled provider holds back, and when it is due again (now when it is in flight).</summary>
+public readonly record struct ThrottledAhead(string DeliveryId, DateTimeOffset Due);
 
 public interface IDispatchGate
 {

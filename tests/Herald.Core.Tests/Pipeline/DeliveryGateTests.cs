@@ -44,6 +44,38 @@ public class DeliveryGateTests
     }
 
     [Fact]
+    public void Decide_ThrottledEarlierDeliveryAhead_DefersPastItsSlotNamingIt()
+    {
+        var context = new FakeGateContext { Ahead = new ThrottledAhead("dlv_0", Now.AddSeconds(2)) };
+
+        var decision = Gate().Decide(Delivery(), context, Now);
+
+        var defer = decision.ShouldBeOfType<GateDecision.Defer>();
+        defer.Until.ShouldBe(Now.AddSeconds(2) + DeliveryGate.OrderStep);
+        defer.Reason.ShouldContain("behind delivery dlv_0, which the provider throttled (due 2026-05-01 21:30:02Z)");
+    }
+
+    [Fact]
+    public void Decide_ThrottledEarlierDeliveryInFlight_WaitsOneStep()
+    {
+        var decision = Gate().Decide(Delivery(), new FakeGateContext { Ahead = new ThrottledAhead("dlv_0", Now) }, Now);
+
+        var defer = decision.ShouldBeOfType<GateDecision.Defer>();
+        defer.Until.ShouldBe(Now + DeliveryGate.OrderStep);
+        defer.Reason.ShouldContain("being sent");
+    }
+
+    [Fact]
+    public void Decide_ThrottledAheadPastExpiry_ExpiresInsteadOfWaiting()
+    {
+        var context = new FakeGateContext { Ahead = new ThrottledAhead("dlv_0", Now.AddMinutes(5)) };
+
+        var decision = Gate().Decide(Delivery() with { ExpiresAt = Now.AddMinutes(1) }, context, Now);
+
+        decision.ShouldBeOfType<GateDecision.Suppress>().Status.ShouldBe(DeliveryStatus.Expired);
+    }
+
+    [Fact]
     public void Decide_QuietHoursEndingBeforeExpiry_Defers()
     {
         var quiet = new QuietHours(new TimeOnly(22, 0), new TimeOnly(7, 0), "Europe/London");
@@ -365,6 +397,10 @@ public class DeliveryGateTests
         public List<(Channel Channel, DateTimeOffset At)> Sends { get; } = [];
 
         public string? EarlierDelivery { get; init; }
+
+        public ThrottledAhead? Ahead { get; init; }
+
+        public ThrottledAhead? ThrottledAhead(Delivery delivery, DateTimeOffset now) => Ahead;
 
         public Dictionary<(Channel, string), string> Suppressed { get; } = [];
 

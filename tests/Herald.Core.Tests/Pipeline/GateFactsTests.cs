@@ -53,6 +53,32 @@ public sealed class GateFactsTests
     }
 
     [Fact]
+    public void ThrottledAhead_EarlierNotificationsSamePriority_LatestDueOnly()
+    {
+        var facts = new GateFacts();
+        facts.AddThrottled("u1", Channel.Sms, Priority.Normal, "ntf_1", "dlv_1", Now.AddSeconds(1));
+        facts.AddThrottled("u1", Channel.Sms, Priority.Normal, "ntf_2", "dlv_2", Now.AddSeconds(3));
+        facts.AddThrottled("u1", Channel.Sms, Priority.Urgent, "ntf_3", "dlv_3", Now.AddSeconds(9)); // another lane
+        facts.AddThrottled("u1", Channel.Sms, Priority.Normal, "ntf_8", "dlv_8", Now.AddSeconds(9)); // later than ntf_5
+        facts.AddThrottled("u1", Channel.Email, Priority.Normal, "ntf_0", "dlv_0", Now.AddSeconds(9)); // another channel
+
+        facts.ThrottledAhead(Sms(5), Now).ShouldBe(new ThrottledAhead("dlv_2", Now.AddSeconds(3)));
+        facts.ThrottledAhead(Sms(0), Now).ShouldBeNull("nothing earlier than ntf_0 is throttled");
+        facts.ThrottledAhead(Sms(5, recipient: "u2"), Now).ShouldBeNull();
+        facts.ThrottledAhead(Urgent(Sms(5)), Now).ShouldBe(new ThrottledAhead("dlv_3", Now.AddSeconds(9)));
+    }
+
+    [Fact]
+    public void ThrottledAhead_InFlightOrDueNow_HoldsUntilNow()
+    {
+        var facts = new GateFacts();
+        facts.AddThrottled("u1", Channel.Sms, Priority.Normal, "ntf_1", "dlv_1", null);
+        facts.AddThrottled("u1", Channel.Sms, Priority.Normal, "ntf_2", "dlv_2", Now.AddSeconds(-1));
+
+        facts.ThrottledAhead(Sms(5), Now)!.Value.Due.ShouldBe(Now);
+    }
+
+    [Fact]
     public void Decide_SameContentInOneBatch_SecondSuppressedAsDuplicate()
     {
         var decisions = DecideBatch(Gate("100/1h"), new GateFacts(), [Sms(1, hash: "same"), Sms(2, hash: "same"), Sms(3, recipient: "u2", hash: "same")]);
