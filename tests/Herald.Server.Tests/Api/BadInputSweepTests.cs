@@ -23,7 +23,8 @@ namespace Herald.Server.Tests.Api;
 /// </list>
 /// Each refusal must be a 4xx RFC 9457 problem, never a 5xx, and every table's row count must be unchanged afterwards. A
 /// control test sends each valid body as it is and expects it accepted, so no case passes for a reason other than its value.
-/// Each part writes its counts to HERALD_TEST_REPORTS, which scripts/test prints.
+/// Each part writes its counts and duration to HERALD_TEST_REPORTS, which scripts/test prints. Slow bodies and headers are
+/// <c>Hosting/SlowRequestTests</c>; oversize batches <c>BatchExpansionTests</c>.
 /// </summary>
 public abstract class BadInputSweepTests(SweepFixture server, ITestOutputHelper output)
 {
