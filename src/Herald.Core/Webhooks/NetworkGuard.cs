@@ -51,6 +51,24 @@ public static class NetworkGuard
         };
     }
 
+    /// <summary>
+    /// True when <paramref name="url"/> names a non-public destination by itself, without a DNS look-up: an IP literal
+    /// outside the public ranges (in any encoding the URL parser accepts: <c>2130706433</c>, <c>0x7f000001</c>,
+    /// <c>0177.0.0.1</c>, <c>127.1</c>, <c>[::ffff:127.0.0.1]</c> all parse to loopback) or <c>localhost</c> and its
+    /// subdomains (RFC 6761). Names that resolve to private addresses are refused when connecting (<see cref="WebhookHttpHandler"/>).
+    /// </summary>
+    public static bool NamesNonPublicHost(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6)
+        {
+            return !IPAddress.TryParse(url.DnsSafeHost, out var address) || !IsPublic(address);
+        }
+
+        var host = url.DnsSafeHost.TrimEnd('.');
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
+    }
+
     private static bool IsPublicV6(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)

@@ -15,6 +15,10 @@ internal static class AnalyticsEndpoints
     /// <summary>A quarter and a bit: longer windows are refused (PostgreSQL keeps 90 days by default anyway).</summary>
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(93);
 
+    private static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static readonly DateTimeOffset Latest = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static void MapAnalytics(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/v1/analytics", SummarizeAsync).WithTags("Analytics").RequireScope(ApiKeys.ReadScope)
             .Produces<AnalyticsResponse>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
@@ -50,6 +54,15 @@ internal static class AnalyticsEndpoints
         if (Validate.Timestamp("to", to, out var t) is { } badTo)
         {
             return badTo;
+        }
+
+        // Outside these the window's arithmetic (here and in the stores) overflows: year 1 or 9999 answered 500.
+        foreach (var (field, value) in new[] { ("from", f), ("to", t) })
+        {
+            if (value is { } at && (at < Earliest || at > Latest))
+            {
+                return Problems.Validation(field, $"'{field}' must lie between {Earliest:yyyy-MM-dd} and {Latest:yyyy-MM-dd}");
+            }
         }
 
         end = t ?? now;

@@ -3,6 +3,7 @@ using Herald.Core.Domain;
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 using Herald.Core.Templates;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Herald.Server.Api;
 
@@ -36,7 +37,10 @@ internal static class TemplatesEndpoints
         var document = Document(r);
         try
         {
-            TemplateDocument.Parse(r.TemplateId!, 0, document);
+            if (HeaderBreak(TemplateDocument.Parse(r.TemplateId!, 0, document), "") is { } broken)
+            {
+                return broken;
+            }
         }
         catch (TemplateException ex)
         {
@@ -83,6 +87,11 @@ internal static class TemplatesEndpoints
         }
 
         var r = body.Value!;
+        if (r.Version is < 1)
+        {
+            return Problems.Validation("version", $"'version' must be a version number (1 or more), got {r.Version}");
+        }
+
         Channel? only = null;
         if (r.Channel is not null)
         {
@@ -107,6 +116,10 @@ internal static class TemplatesEndpoints
             try
             {
                 template = TemplateDocument.Parse(template_id, 0, Document(draft));
+                if (HeaderBreak(template, "definition.") is { } broken)
+                {
+                    return broken;
+                }
             }
             catch (TemplateException ex)
             {
@@ -192,5 +205,25 @@ internal static class TemplatesEndpoints
         return new(t.TemplateId, t.Version, t.Published ? "published" : "draft", t.Description, t.CreatedAt, t.PublishedAt, withDefinition ? definition : null,
             dedup is null ? null : new TemplateDedupDto(dedup.Window is { } w ? System.Xml.XmlConvert.ToString(w) : null, dedup.Urgent),
             definition?["fallback"] is JsonObject fallback ? (JsonObject)fallback.DeepClone() : null);
+    }
+
+    /// <summary>
+    /// An email subject becomes a header, so a new or drafted template writes it on one line. Rendered data is folded to one
+    /// line when the email is composed (a value cannot inject a header); a break written into the template is refused here,
+    /// where its author sees why. Checked on create and draft preview only, so versions stored before still load.
+    /// </summary>
+    private static ProblemHttpResult? HeaderBreak(TemplateDefinition template, string prefix)
+    {
+        var parts = template.Channels.Select(c => (Path: $"channels.{c.Key.ToWire()}", Channel: c.Key, Parts: c.Value))
+            .Concat(template.Locales.SelectMany(l => l.Value.Select(c => (Path: $"locales.{l.Key}.{c.Key.ToWire()}", Channel: c.Key, Parts: c.Value))));
+        foreach (var (path, channel, values) in parts)
+        {
+            if (channel == Channel.Email && values["subject"] is JsonValue subject && subject.TryGetValue<string>(out var text) && text.AsSpan().IndexOfAny('\r', '\n') >= 0)
+            {
+                return Problems.Validation($"{prefix}{path}.subject", "'subject' becomes an email header and must be one line (no CR or LF)");
+            }
+        }
+
+        return null;
     }
 }

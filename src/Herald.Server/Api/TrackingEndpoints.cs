@@ -11,6 +11,8 @@ namespace Herald.Server.Api;
 /// </summary>
 internal static class TrackingEndpoints
 {
+    private const string Unsubscribed = "<!doctype html><p>You are unsubscribed.</p>";
+
     // The smallest transparent GIF.
     private static readonly byte[] Pixel = Convert.FromBase64String("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
 
@@ -80,12 +82,18 @@ internal static class TrackingEndpoints
         // Unsubscribing opts the recipient out of this kind of email (event type × email), not out of everything.
         var now = time.GetUtcNow();
         var current = await users.GetPreferencesAsync(d.RecipientId, ct);
+        // Posted again (a retrying mail provider, a replayed link): already applied, so a read, not another write and trace row.
+        if (current?.Rules.Any(r => r.EventType == d.EventType && r.Channel == "email" && !r.Enabled) == true)
+        {
+            return Results.Content(Unsubscribed, "text/html; charset=utf-8");
+        }
+
         var rules = (current?.Rules ?? []).Where(r => !(r.EventType == d.EventType && r.Channel == "email")).ToList();
         rules.Add(new PreferenceRule(d.EventType, "email", false));
         await users.SavePreferencesAsync(new UserPreferences(d.RecipientId, rules), now, ct);
         await tracking.ApplyTrackingAsync([new TrackingUpdate(null, null, null, now,
             new TraceEntry(d.NotificationId, now, "track", "email", "unsubscribed", $"one-click unsubscribe: {d.EventType} email disabled for {d.RecipientId}"))], now, ct);
-        return Results.Content("<!doctype html><p>You are unsubscribed.</p>", "text/html; charset=utf-8");
+        return Results.Content(Unsubscribed, "text/html; charset=utf-8");
     }
 
     /// <summary>Records an open or click; one the delivery already has (or has passed) is only a read: no transaction, no trace row.</summary>

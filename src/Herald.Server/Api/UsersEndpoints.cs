@@ -85,6 +85,12 @@ internal static class UsersEndpoints
             return body.Problem;
         }
 
+        // Like every write keyed by a user: the id's character set and length hold here too (a line break was stored).
+        if (Validate.Recipient("user_id", user_id) is { } badUser)
+        {
+            return badUser;
+        }
+
         if (body.Value!.Rules is not { } rules)
         {
             return Problems.Validation("rules", "'rules' is required (an empty list clears all rules)");

@@ -9,10 +9,24 @@ internal static partial class Validate
 {
     public static readonly TimeSpan MaxEscalationDelay = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How far from now a send may be scheduled or expire, either way: a year and a day covers an annual reminder, and
+    /// refuses the year-1 and year-9999 instants of a client's unset or sentinel field (year 1 failed a campaign with a 500).
+    /// </summary>
+    public static readonly TimeSpan MaxScheduleDistance = TimeSpan.FromDays(366);
+
     public static ProblemHttpResult? Options(DateTimeOffset? expiresAt, DateTimeOffset? scheduledAt, List<EscalationDto>? escalation, List<Channel>? channels,
         DateTimeOffset now, out NotificationOptions? options)
     {
         options = null;
+        foreach (var (field, value) in new[] { ("scheduled_at", scheduledAt), ("expires_at", expiresAt) })
+        {
+            if (value is { } at && (at < now - MaxScheduleDistance || at > now + MaxScheduleDistance))
+            {
+                return Problems.Validation(field, $"'{field}' ({at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)}) is more than {MaxScheduleDistance.TotalDays:0} days from now");
+            }
+        }
+
         if (expiresAt is { } expires)
         {
             if (expires <= now)

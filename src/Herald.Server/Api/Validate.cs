@@ -128,16 +128,21 @@ internal static partial class Validate
             return Problems.Validation("idempotency_key", "the Idempotency-Key header and the idempotency_key field differ");
         }
 
-        if (key is not null && (key.Length == 0 || key.Length > MaxIdLength || TextFault(key, ids: true) is not null))
+        if (key is not null && (string.IsNullOrWhiteSpace(key) || key.Length > MaxIdLength || TextFault(key, ids: true) is not null))
         {
-            return Problems.Validation("idempotency_key", $"an idempotency key must be 1-{MaxIdLength} characters without control characters or unpaired surrogates");
+            return Problems.Validation("idempotency_key", $"an idempotency key must be 1-{MaxIdLength} characters, not only whitespace, without control characters or unpaired surrogates");
         }
 
         return null;
     }
 
+    /// <summary>RFC 5321's limits (4.5.3.1): a local part of at most 64 octets, a path of at most 256 with its brackets.</summary>
+    public const int MaxEmailLength = 254;
+
     public static ProblemHttpResult? Email(string? value) =>
-        value is null || EmailPattern().IsMatch(value) ? null : Problems.Validation("email", $"'{value}' is not an email address");
+        value is null || (EmailPattern().IsMatch(value) && value.Length <= MaxEmailLength && value.IndexOf('@', StringComparison.Ordinal) <= 64)
+            ? null
+            : Problems.Validation("email", $"'{value}' is not an email address (at most 64 characters before the '@' and {MaxEmailLength} in all)");
 
     public static ProblemHttpResult? Phone(string? value) =>
         value is null || PhonePattern().IsMatch(value) ? null : Problems.Validation("phone", "a phone number must be E.164, e.g. +14155550123");

@@ -25,7 +25,8 @@ internal static class WebhookEndpointsEndpoints
     }
 
     /// <summary>Without a <c>recipient_id</c> the endpoint is operational: it receives Herald's lifecycle events (docs/architecture.md).</summary>
-    private static async Task<IResult> CreateAsync(HttpRequest request, IWebhookEndpointStore store, OperationalSubscribers subscribers, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpRequest request, IWebhookEndpointStore store, OperationalSubscribers subscribers, IOptions<WebhookOptions> webhooks,
+        TimeProvider time, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.WebhookEndpointRequest, ct);
         if (body.Problem is not null)
@@ -42,6 +43,18 @@ internal static class WebhookEndpointsEndpoints
         if (!Uri.TryCreate(r.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
             return Problems.Validation("url", "'url' must be an absolute http or https URL");
+        }
+
+        // The parser keeps a raw line break in the path, which was stored and would reach the request line of every call.
+        if (r.Url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+        {
+            return Problems.Validation("url", "'url' must not contain spaces or control characters (percent-encode them)");
+        }
+
+        // A host that is private by its very name is refused now, not at the first delivery (which the guard refuses too).
+        if (!webhooks.Value.AllowPrivateNetworks && NetworkGuard.NamesNonPublicHost(url))
+        {
+            return Problems.Validation("url", "'url' must name a public host: loopback, private, link-local and other non-public addresses and localhost are refused");
         }
 
         // Credentials in the URL would be stored and shown to every read key; receivers verify the signature instead.

@@ -28,6 +28,16 @@ internal static partial class HeraldHostingExtensions
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.Services.AddOptions<RequestLimitsOptions>().BindConfiguration(RequestLimitsOptions.SectionName)
+            .Validate(o => o.MinBodyBytesPerSecond > 0 && o.MinBodyRateGracePeriod > TimeSpan.FromSeconds(1) && o.HeadersTimeout > TimeSpan.Zero,
+                $"{RequestLimitsOptions.SectionName}: MinBodyBytesPerSecond and HeadersTimeout must be positive, MinBodyRateGracePeriod more than 1 s (Kestrel's heartbeat)")
+            .ValidateOnStart();
+        // Kestrel reads its options from the container when it starts, so the bound and validated settings apply to it.
+        builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>().Configure<Microsoft.Extensions.Options.IOptions<RequestLimitsOptions>>((k, o) =>
+        {
+            k.Limits.MinRequestBodyDataRate = new(o.Value.MinBodyBytesPerSecond, o.Value.MinBodyRateGracePeriod);
+            k.Limits.RequestHeadersTimeout = o.Value.HeadersTimeout;
+        });
         builder.Services.AddSingleton(roles);
         builder.Services.AddSingleton(engines);
         builder.Services.AddSingleton(new StoreStartup(Retries: engines.Postgres));

@@ -64,4 +64,32 @@ public sealed class NetworkGuardTests
     {
         NetworkGuard.IsPublic(IPAddress.Parse(address)).ShouldBeTrue();
     }
+
+    [Theory]
+    [InlineData("http://127.0.0.1/")]
+    [InlineData("http://2130706433/")]
+    [InlineData("http://0x7f000001/")]
+    [InlineData("http://017700000001/")]
+    [InlineData("http://0177.0.0.1/")]
+    [InlineData("http://127.1/")]
+    [InlineData("http://0/")]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://[::1]/")]
+    [InlineData("http://[::ffff:127.0.0.1]/")]
+    [InlineData("http://[::ffff:7f00:1]/")]
+    [InlineData("http://[fe80::1%25eth0]/")]
+    [InlineData("http://localhost/")]
+    [InlineData("http://LocalHost./")]
+    [InlineData("http://api.localhost:8080/")]
+    public void NamesNonPublicHost_PrivateLiteralInAnyEncodingOrLocalhost_True(string url) =>
+        NetworkGuard.NamesNonPublicHost(new Uri(url)).ShouldBeTrue();
+
+    [Theory]
+    [InlineData("https://example.com/hook")]
+    [InlineData("https://93.184.215.14/hook")]
+    [InlineData("https://[2606:4700::1111]/hook")]
+    [InlineData("https://localhost.example.com/hook")]
+    [InlineData("https://10.example.com/hook")]
+    public void NamesNonPublicHost_PublicLiteralOrOtherName_False(string url) =>
+        NetworkGuard.NamesNonPublicHost(new Uri(url)).ShouldBeFalse();
 }

@@ -177,6 +177,15 @@ public sealed class ProviderLifecycleTests(ProviderLifecycleFixture herald) : IC
         var rule = (await herald.Client.GetJsonAsync($"/api/v1/users/{user}/preferences"))["rules"]!.AsArray().Single()!;
         rule.Str("channel").ShouldBe("email");
         rule["enabled"]!.GetValue<bool>().ShouldBeFalse();
+
+        // Posted again (a retrying mail provider, a replayed link): the same answer, and nothing more written.
+        for (var i = 0; i < 3; i++)
+        {
+            using var again = await browser.PostAsync(unsubscribe, new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")]));
+            again.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        (await herald.GetNotificationAsync(id))["trace"]!.AsArray().Count(t => t!.Str("decision") == "unsubscribed").ShouldBe(1);
     }
 
     private Task<int> Template(string id, JsonObject channels, params string[] variables) => herald.CreateTemplateAsync(id, channels, variables);
