@@ -5,13 +5,14 @@ namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : IConfirmationStore
 {
-    // ix_deliveries_unconfirmed holds only sent rows with no reported status whose look-ups have not ended, by provider and
+    // ix_deliveries_unconfirmed holds only sent email and SMS rows (channel 1, 2: the channels whose providers report later) with
+    // no reported status whose look-ups have not ended, by provider and
     // send time: a claim reads one provider's range up to the window's edge, never every sent delivery.
     public Task<IReadOnlyList<UnconfirmedDelivery>> ClaimUnconfirmedAsync(string provider, DateTimeOffset sentBefore, DateTimeOffset now, DateTimeOffset holdUntil, int limit, CancellationToken ct) =>
         WriteRetryingAsync<IReadOnlyList<UnconfirmedDelivery>>(async (c, tx) => await c.Command($"""
             WITH due AS (
                 SELECT notification_id AS xn, id AS xi FROM deliveries
-                WHERE provider = @p AND status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL
+                WHERE provider = @p AND status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL AND channel IN (1, 2)
                   AND sent_at <= @sent AND (confirm_due IS NULL OR confirm_due <= @now)
                 ORDER BY sent_at LIMIT @n FOR UPDATE SKIP LOCKED)
             UPDATE deliveries SET confirm_due = @hold, confirm_lookups = confirm_lookups + 1

@@ -35,8 +35,9 @@ CREATE INDEX IF NOT EXISTS ix_deliveries_notification ON deliveries(notification
 CREATE INDEX IF NOT EXISTS ix_deliveries_dead ON deliveries(id) WHERE status = 'dead';
 CREATE INDEX IF NOT EXISTS ix_deliveries_held ON deliveries(target_ref, due_at) WHERE status = 'held';
 CREATE INDEX IF NOT EXISTS ix_deliveries_provider_message ON deliveries(provider_message_id) WHERE provider_message_id IS NOT NULL;
--- Sent deliveries their provider has not confirmed and that are still to be looked up, by provider and send time.
-CREATE INDEX IF NOT EXISTS ix_deliveries_unconfirmed ON deliveries(provider, sent_at) WHERE status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL;
+-- Sent email and SMS deliveries (the channels whose providers report later) their provider has not confirmed and that are
+-- still to be looked up, by provider and send time.
+CREATE INDEX IF NOT EXISTS ix_deliveries_unconfirmed ON deliveries(provider, sent_at) WHERE status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL AND channel IN (1, 2);
 CREATE TABLE IF NOT EXISTS suppressions(channel INTEGER NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL,
   PRIMARY KEY(channel, address));
 -- Provider callbacks applied, kept for their replay window so a replay is ignored (purged by the sweeper).

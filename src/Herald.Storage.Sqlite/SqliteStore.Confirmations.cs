@@ -5,14 +5,15 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore : IConfirmationStore
 {
-    // ix_deliveries_unconfirmed holds only sent rows with no reported status whose look-ups have not ended, by provider and
+    // ix_deliveries_unconfirmed holds only sent email and SMS rows (channel 1, 2: the channels whose providers report later) with
+    // no reported status whose look-ups have not ended, by provider and
     // send time. The single writer makes the claim exclusive; the hold (confirm_due) keeps a later sweep off it meanwhile.
     public Task<IReadOnlyList<UnconfirmedDelivery>> ClaimUnconfirmedAsync(string provider, DateTimeOffset sentBefore, DateTimeOffset now, DateTimeOffset holdUntil, int limit, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<UnconfirmedDelivery>>((c, tx) => c.Command($"""
             UPDATE deliveries SET confirm_due = $hold, confirm_lookups = confirm_lookups + 1
             WHERE id IN (
                 SELECT id FROM deliveries
-                WHERE provider = $p AND status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL
+                WHERE provider = $p AND status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL AND channel IN (1, 2)
                   AND sent_at <= $sent AND (confirm_due IS NULL OR confirm_due <= $now)
                 ORDER BY sent_at LIMIT $n)
             RETURNING {DeliveryColumns}, confirm_lookups

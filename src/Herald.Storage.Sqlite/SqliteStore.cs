@@ -76,6 +76,13 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
                     """, tx).NonQuery();
             }
 
+            // The unconfirmed index once held every channel's sent rows (nothing ever confirms an in-app item): remade for email and SMS.
+            if (c.Command("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'ix_deliveries_unconfirmed'", tx).Scalar() is string index
+                && !index.Contains("channel IN", StringComparison.Ordinal))
+            {
+                c.Command("DROP INDEX ix_deliveries_unconfirmed", tx).NonQuery();
+            }
+
             c.Command(schema, tx).NonQuery();
         }, ct);
     }

@@ -28,9 +28,11 @@ public sealed partial class ConfirmationWorker(
     TimeProvider time,
     ILogger<ConfirmationWorker> logger) : BackgroundService
 {
-    // The last registration per channel wins, as in DeliveryProcessor: a provider router replaces the capture provider.
+    // The last registration per channel wins, as in DeliveryProcessor: a provider router replaces the capture provider. Only
+    // email and SMS providers report after accepting (the stores index unconfirmed rows of those channels only).
     private readonly IReadOnlyList<(IChannelSender Sender, ConfirmPolicy Policy)> _providers =
-        [.. senders.GroupBy(s => s.Channel).Select(g => g.Last()).SelectMany(s => s.ConfirmPolicies.Select(p => (s, p)))];
+        [.. senders.Where(s => s.Channel is Channel.Email or Channel.Sms).GroupBy(s => s.Channel).Select(g => g.Last())
+            .SelectMany(s => s.ConfirmPolicies.Select(p => (s, p)))];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -14,10 +14,10 @@ public abstract class ConfirmationContract
 
     protected abstract Task<StoreHandle> OpenAsync();
 
-    private static async Task<Delivery> SentAsync(StoreHandle s, string deliveryId)
+    private static async Task<Delivery> SentAsync(StoreHandle s, string deliveryId, Channel channel = Channel.Sms)
     {
         // One recipient each: the gate's per-user SMS limit would hold back the eleventh to one recipient.
-        var claimed = await DispatchSamples.SeedClaimedAsync(s, deliveryId, recipient: "u_" + deliveryId);
+        var claimed = await DispatchSamples.SeedClaimedAsync(s, deliveryId, channel, recipient: "u_" + deliveryId);
         (await s.Dispatch.CompleteAsync([DispatchSamples.Sent(claimed, "lane-a", providerMessageId: "pm-" + deliveryId)], Now, None)).ShouldBe([true]);
         return claimed;
     }
@@ -41,6 +41,21 @@ public abstract class ConfirmationContract
         var taken = await ClaimAsync(s, Now + Window);
 
         taken.Select(u => (u.Delivery.Id, u.LookUp, u.Delivery.ProviderMessageId, u.Delivery.Status)).ShouldBe([("dlv_quiet", 1, "pm-dlv_quiet", DeliveryStatus.Sent)]);
+    }
+
+    [Fact]
+    public async Task ClaimUnconfirmedAsync_SentPushInAppOrWebhook_NeverTaken()
+    {
+        // Only email and SMS providers report after accepting; the others' rows never enter the unconfirmed index.
+        await using var s = await OpenAsync();
+        await SentAsync(s, "dlv_push", Channel.Push);
+        await SentAsync(s, "dlv_in_app", Channel.InApp);
+        await SentAsync(s, "dlv_webhook", Channel.Webhook);
+        await SentAsync(s, "dlv_email", Channel.Email);
+
+        var taken = await ClaimAsync(s, Now + Window);
+
+        taken.Select(u => u.Delivery.Id).ShouldBe(["dlv_email"]);
     }
 
     [Fact]

@@ -40,6 +40,39 @@ public sealed class SqliteUpgradeTests : IDisposable
     }
 
     [Fact]
+    public async Task InitializeAsync_UnconfirmedIndexOfEveryChannel_RemadeForEmailAndSmsOnly()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        var options = new SqliteOptions { Path = _path, Synchronous = "NORMAL" };
+        await using (var db = new SqliteDatabase(options))
+        {
+            await new SqliteStore(db).InitializeAsync(CancellationToken.None);
+        }
+
+        await using (var old = new SqliteConnection($"Data Source={_path};Pooling=False"))
+        {
+            await old.OpenAsync();
+            await using var remake = old.CreateCommand();
+            remake.CommandText = """
+                DROP INDEX ix_deliveries_unconfirmed;
+                CREATE INDEX ix_deliveries_unconfirmed ON deliveries(provider, sent_at) WHERE status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL;
+                """;
+            await remake.ExecuteNonQueryAsync();
+        }
+
+        await using (var db = new SqliteDatabase(options))
+        {
+            await new SqliteStore(db).InitializeAsync(CancellationToken.None);
+        }
+
+        await using var check = new SqliteConnection($"Data Source={_path};Pooling=False");
+        await check.OpenAsync();
+        await using var index = check.CreateCommand();
+        index.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'ix_deliveries_unconfirmed'";
+        ((string)(await index.ExecuteScalarAsync())!).ShouldContain("channel IN (1, 2)");
+    }
+
+    [Fact]
     public async Task InitializeAsync_FileWithoutTraceParent_AddsTheColumnsAndKeepsRows()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
