@@ -4,6 +4,7 @@ using Herald.Core.Ingest;
 using Herald.Core.Observability;
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
+using Herald.Core.Tracking;
 using Herald.Core.Templates;
 using Herald.Core.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,6 +69,7 @@ public static class HeraldCoreServiceCollectionExtensions
         services.AddSingleton<Settlement>();
         services.AddSingleton<Fallbacks>();
         services.AddSingleton<TrackingApplier>();
+        services.AddSingleton<Tracker>();
         services.AddSingleton<DeliveryProcessor>();
         services.AddSingleton<Lifecycle.OperationalSubscribers>();
         services.AddSingleton<Lifecycle.LifecycleEmitter>();

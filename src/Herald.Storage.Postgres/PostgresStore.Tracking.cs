@@ -1,5 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
+using Herald.Core.Tracking;
 using Npgsql;
 
 namespace Herald.Storage.Postgres;
@@ -82,6 +83,31 @@ public sealed partial class PostgresStore : ITrackingStore
                 .. late.Where(u => u.LifecycleEvent is not null).Select(u => u.LifecycleEvent!)], now, ct);
             await InsertTraceAsync(c, tx, [.. applying.Where(u => u.Trace is not null).Select(u => u.Trace!)], ct);
             await RefreshNotificationsAsync(c, tx, applying.Where(u => u.NotificationId is not null).Select(u => u.NotificationId!), now, ct);
+            return true;
+        }, ct);
+    }
+
+    /// <summary>
+    /// The user's row is locked (made first when there is none, so there is a row to lock) before the preferences are read:
+    /// a concurrent preference write waits for this transaction or this one for it, so neither overwrites the other with
+    /// what it read before.
+    /// </summary>
+    public Task<bool> UnsubscribeAsync(Unsubscription unsubscription, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(unsubscription);
+        return db.WriteAsync(async (c, tx) =>
+        {
+            await c.Command("INSERT INTO users(user_id, updated_at) VALUES (@id, @t) ON CONFLICT (user_id) DO NOTHING", tx)
+                .With("id", unsubscription.UserId).With("t", now.Ms()).ExecuteNonQueryAsync(ct);
+            var json = await c.Command("SELECT preferences FROM users WHERE user_id = @id FOR UPDATE", tx).With("id", unsubscription.UserId).ExecuteScalarAsync(ct) as string;
+            if (unsubscription.Apply(json is null ? [] : StoreJson.Rules(json)) is not { } rules)
+            {
+                return false;
+            }
+
+            await c.Command("UPDATE users SET preferences = @p WHERE user_id = @id", tx)
+                .With("p", StoreJson.Rules(rules)).With("id", unsubscription.UserId).ExecuteNonQueryAsync(ct);
+            await InsertTraceAsync(c, tx, [unsubscription.Trace], ct);
             return true;
         }, ct);
     }

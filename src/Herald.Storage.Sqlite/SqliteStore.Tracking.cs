@@ -1,5 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
+using Herald.Core.Tracking;
 using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
@@ -102,6 +103,29 @@ public sealed partial class SqliteStore
                 RefreshNotificationStatus(c, tx, n, now);
             }
         }, ct);
+
+    // The single writer runs the read, the edit and the trace as one transaction: a preference write from the API is
+    // serialized before or after it, never between its read and its write.
+    public Task<bool> UnsubscribeAsync(Unsubscription unsubscription, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(unsubscription);
+        return db.WriteAsync((c, tx) =>
+        {
+            var json = c.Command("SELECT preferences FROM users WHERE user_id = $id", tx).With("$id", unsubscription.UserId).Scalar() as string;
+            if (unsubscription.Apply(json is null ? [] : StoreJson.Rules(json)) is not { } rules)
+            {
+                return false;
+            }
+
+            // As SavePreferencesAsync: a bare user row when there is none, an existing row's updated_at left alone.
+            c.Command("""
+                INSERT INTO users(user_id, preferences, updated_at) VALUES ($id, $p, $t)
+                ON CONFLICT(user_id) DO UPDATE SET preferences = $p
+                """, tx).With("$id", unsubscription.UserId).With("$p", StoreJson.Rules(rules)).With("$t", now.Ms()).NonQuery();
+            Trace(c, tx, unsubscription.Trace);
+            return true;
+        }, ct);
+    }
 
     public Task<int> PurgeCallbackReceiptsAsync(DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("DELETE FROM callback_receipts WHERE expires_at <= $now", tx).With("$now", now.Ms()).NonQuery(), ct);

@@ -3,6 +3,7 @@ using Herald.Core.Channels;
 using Herald.Core.Domain;
 using Herald.Core.Observability;
 using Herald.Core.Storage;
+using Herald.Core.Tracking;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

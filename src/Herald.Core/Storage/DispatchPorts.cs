@@ -1,5 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Preferences;
+using Herald.Core.Tracking;
 
 namespace Herald.Core.Storage;
 
@@ -283,6 +284,13 @@ public interface ITrackingStore
     /// is already held (and not expired at <paramref name="now"/>) is skipped whole.
     /// </summary>
     Task ApplyTrackingAsync(IReadOnlyList<TrackingUpdate> updates, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// Applies <paramref name="unsubscription"/> to the user's preferences as they are inside one transaction (a user without
+    /// a row gets a bare one), writes its trace entry in the same transaction, and returns true; a concurrent preference
+    /// write is ordered before or after it, never lost. False, with nothing written, when the rules already hold the opt-out.
+    /// </summary>
+    Task<bool> UnsubscribeAsync(Unsubscription unsubscription, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Deletes callback receipts that expired before <paramref name="now"/>; returns how many.</summary>
     Task<int> PurgeCallbackReceiptsAsync(DateTimeOffset now, CancellationToken ct);

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Herald.Core.Tracking;
 using Herald.Providers.Abstractions;
 
 namespace Herald.Providers.Twilio;

@@ -1,7 +1,7 @@
 using Herald.Core.Domain;
-using Herald.Core.Pipeline;
 using Herald.Core.Observability;
 using Herald.Core.Storage;
+using Herald.Core.Tracking;
 using Herald.Providers;
 using Herald.Providers.Abstractions;
 using Herald.Providers.Routing;
@@ -66,14 +66,13 @@ internal static class ProviderEndpoints
     }
 
     /// <summary>
-    /// A vendor's status callback: verified by the vendor's signature, parsed, and applied in one transaction. Anything
-    /// badly signed or malformed is refused with a 4xx and changes nothing. A verified callback always gets the same
-    /// 200: events naming a message Herald did not send are skipped (counted as unknown_message: on a vendor account
-    /// shared with other senders they are normal), and events applied before (by the vendor's own event id, kept for the
-    /// replay window) are ignored, so the answer reveals neither which ids exist nor what was seen.
+    /// A vendor's status callback: verified by the vendor's signature, parsed, and applied by the Track stage in one
+    /// transaction (<see cref="Tracker.ApplyCallbackAsync"/>). Anything badly signed or malformed is refused with a 4xx and
+    /// changes nothing. A verified callback always gets the same 200, also for events naming a message Herald did not send
+    /// and for replays, so the answer reveals neither which ids exist nor what was seen.
     /// </summary>
-    private static async Task<IResult> ReceiveAsync(string provider, HttpRequest request, ProviderRegistry registry, ITrackingStore store, IConfiguration configuration,
-        TrackingApplier applier, TimeProvider time, HeraldMetrics metrics, CancellationToken ct)
+    private static async Task<IResult> ReceiveAsync(string provider, HttpRequest request, ProviderRegistry registry, IConfiguration configuration, Tracker tracker,
+        TimeProvider time, HeraldMetrics metrics, CancellationToken ct)
     {
         if (!registry.Providers.TryGetValue(provider, out var adapter) || adapter is not IStatusCallbackReceiver receiver)
         {
@@ -82,14 +81,11 @@ internal static class ProviderEndpoints
             return Problems.Plain(404, "unknown-provider", "No such provider.", $"no configured provider '{provider}' receives status callbacks");
         }
 
-        if (await ReadBodyAsync(request, ct) is not { } body)
+        if (await ReadCallbackAsync(request, configuration, time, ct) is not { } callback)
         {
             return Problems.Plain(413, "too-large", "The callback is too large.", $"callbacks are limited to {MaxCallbackBody} bytes");
         }
 
-        var url = new Uri(HeraldProvidersServiceCollectionExtensions.PublicBaseUrl(configuration) + request.Path + request.QueryString);
-        var headers = request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        var callback = new InboundCallback(url, request.Method, headers, body, request.ContentType, time.GetUtcNow());
         switch (receiver.Parse(callback))
         {
             case CallbackResult.Rejected rejected:
@@ -97,20 +93,24 @@ internal static class ProviderEndpoints
                 return Problems.Plain(rejected.Status, rejected.Status == 401 ? "bad-signature" : "malformed-callback",
                     rejected.Status == 401 ? "The callback's signature does not verify." : "The callback cannot be parsed.", rejected.Reason);
             case CallbackResult.Accepted accepted:
-                var reports = await ReportsAsync(provider, adapter, accepted, store, callback.ReceivedAt, metrics, ct);
-                await applier.ApplyAsync(reports, ct);
-                var applied = time.GetUtcNow();
-                // Every event's update has a trace entry or a suppression; the callback's bare receipt (Mailgun) has neither.
-                foreach (var report in reports.Where(r => r.Update.Trace is not null || r.Update.Suppress is not null || r.Update.Unsuppress is not null))
-                {
-                    metrics.Callback(provider, "applied");
-                    metrics.CallbackLag(provider, applied - report.Update.At);
-                }
-
+                await tracker.ApplyCallbackAsync(new ProviderCallback(provider, adapter.Name, adapter.Channel, accepted.Events, accepted.Replay, callback.ReceivedAt), ct);
                 return TypedResults.Ok(new CallbackAcceptedResponse(accepted.Events.Count));
             default:
                 throw new InvalidOperationException("unhandled callback result");
         }
+    }
+
+    /// <summary>The request as the vendor signed it (at the public URL), or null when its body is larger than <see cref="MaxCallbackBody"/>.</summary>
+    private static async Task<InboundCallback?> ReadCallbackAsync(HttpRequest request, IConfiguration configuration, TimeProvider time, CancellationToken ct)
+    {
+        if (await ReadBodyAsync(request, ct) is not { } body)
+        {
+            return null;
+        }
+
+        var url = new Uri(HeraldProvidersServiceCollectionExtensions.PublicBaseUrl(configuration) + request.Path + request.QueryString);
+        var headers = request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        return new InboundCallback(url, request.Method, headers, body, request.ContentType, time.GetUtcNow());
     }
 
     /// <summary>The body, or null when it is larger than <see cref="MaxCallbackBody"/>.</summary>
@@ -130,67 +130,6 @@ internal static class ProviderEndpoints
         }
 
         return buffer.ToArray();
-    }
-
-    /// <summary>
-    /// The reports to apply, each carrying its receipt (the store skips one already held). Events naming no known
-    /// message are skipped; the callback's own replay key is still remembered, alone when no event carries it.
-    /// </summary>
-    private static async Task<List<TrackingApplier.Report>> ReportsAsync(string provider, IProviderAdapter adapter, CallbackResult.Accepted accepted, ITrackingStore store,
-        DateTimeOffset now, HeraldMetrics metrics, CancellationToken ct)
-    {
-        CallbackReceipt Receipt(ReplayKey key) => new(provider, key.Key, now + key.Window);
-        var reports = new List<TrackingApplier.Report>();
-        foreach (var e in accepted.Events)
-        {
-            if (await ToUpdateAsync(adapter, e, store, ct) is not ({ } update, var delivery))
-            {
-                metrics.Callback(provider, "unknown_message");
-                continue;
-            }
-
-            reports.Add(new TrackingApplier.Report(e.Replay is { } replay ? update with { Receipt = Receipt(replay) } : update, delivery, e.Permanent));
-        }
-
-        if (accepted.Replay is { } whole && !reports.Any(r => r.Update.Receipt?.Key == whole.Key))
-        {
-            reports.Add(new TrackingApplier.Report(new TrackingUpdate(null, null, null, now, null, Receipt: Receipt(whole)), null));
-        }
-
-        return reports;
-    }
-
-    private static async Task<(TrackingUpdate? Update, Delivery? Delivery)> ToUpdateAsync(IProviderAdapter adapter, TrackingEvent e, ITrackingStore store, CancellationToken ct)
-    {
-        if (e.Kind is TrackingKind.OptOut or TrackingKind.OptIn)
-        {
-            if (string.IsNullOrEmpty(e.Address))
-            {
-                return (null, null);
-            }
-
-            var s = new Suppression(adapter.Channel, e.Address, "opt-out", adapter.Name, e.At);
-            return (e.Kind == TrackingKind.OptOut ? new TrackingUpdate(null, null, null, e.At, null, Suppress: s) : new TrackingUpdate(null, null, null, e.At, null, Unsuppress: s), null);
-        }
-
-        if (await store.FindTrackedDeliveryAsync(e.DeliveryId, e.ProviderMessageId, ct) is not { } d)
-        {
-            return (null, null);
-        }
-
-        var (status, suppress) = e.Kind switch
-        {
-            TrackingKind.Delivered => (DeliveryStatus.Delivered, null),
-            TrackingKind.Bounced => (DeliveryStatus.Bounced, new Suppression(d.Channel, d.Target, "hard bounce", adapter.Name, e.At)),
-            TrackingKind.Failed => (DeliveryStatus.Failed, null),
-            TrackingKind.Opened => (DeliveryStatus.Opened, null),
-            TrackingKind.Clicked => (DeliveryStatus.Clicked, null),
-            _ => ((string?)null, new Suppression(d.Channel, d.Target, "spam complaint", adapter.Name, e.At)),
-        };
-        var decision = e.Kind.ToString().ToLowerInvariant();
-        var trace = new TraceEntry(d.NotificationId, e.At, "track", d.Channel.ToWire(), decision,
-            $"{adapter.Name}: {e.Detail}" + (suppress is null ? "" : $"; {d.Target} suppressed ({suppress.Reason})"));
-        return (new TrackingUpdate(d.Id, d.NotificationId, status, e.At, trace, Suppress: suppress), d);
     }
 
     /// <summary>Suppressed addresses, masked unless the key has content:read (the address filter still matches the full address).</summary>

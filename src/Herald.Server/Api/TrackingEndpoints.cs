@@ -1,6 +1,4 @@
-using Herald.Core.Domain;
-using Herald.Core.Preferences;
-using Herald.Core.Storage;
+using Herald.Core.Tracking;
 using Herald.Providers.Tracking;
 
 namespace Herald.Server.Api;
@@ -25,20 +23,18 @@ internal static class TrackingEndpoints
         t.MapPost("/u/{token}", UnsubscribeAsync);
     }
 
-    private static async Task<IResult> OpenAsync(string token, HttpContext http, TrackingTokens tokens, TrackingLimits limits, ITrackingStore store, TimeProvider time,
-        CancellationToken ct)
+    private static async Task<IResult> OpenAsync(string token, HttpContext http, TrackingTokens tokens, TrackingLimits limits, Tracker tracker, CancellationToken ct)
     {
         if (tokens.TryOpen(token, TrackingLink.Open, out var deliveryId, out _) && limits.TryRecord($"o|{deliveryId}", http.Connection.RemoteIpAddress))
         {
-            await RecordAsync(store, deliveryId, DeliveryStatus.Opened, "opened (tracking pixel)", time, ct);
+            await tracker.RecordOpenAsync(deliveryId, ct);
         }
 
         // A forged pixel still gets an image: mail clients show broken images, and nothing is recorded.
         return Results.File(Pixel, "image/gif");
     }
 
-    private static async Task<IResult> ClickAsync(string token, HttpContext http, TrackingTokens tokens, TrackingLimits limits, ITrackingStore store, TimeProvider time,
-        CancellationToken ct)
+    private static async Task<IResult> ClickAsync(string token, HttpContext http, TrackingTokens tokens, TrackingLimits limits, Tracker tracker, CancellationToken ct)
     {
         if (!tokens.TryOpen(token, TrackingLink.Click, out var deliveryId, out var url) || url is null
             || !Uri.TryCreate(url, UriKind.Absolute, out var target) || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
@@ -48,7 +44,7 @@ internal static class TrackingEndpoints
 
         if (limits.TryRecord($"c|{deliveryId}|{url}", http.Connection.RemoteIpAddress))
         {
-            await RecordAsync(store, deliveryId, DeliveryStatus.Clicked, $"clicked {target.GetLeftPart(UriPartial.Path)}", time, ct);
+            await tracker.RecordClickAsync(deliveryId, target, ct);
         }
 
         return Results.Redirect(target.AbsoluteUri);
@@ -71,52 +67,14 @@ internal static class TrackingEndpoints
         return Results.Content(html, "text/html; charset=utf-8");
     }
 
-    private static async Task<IResult> UnsubscribeAsync(string token, TrackingTokens tokens, ITrackingStore tracking, IUserStore users, TimeProvider time, CancellationToken ct)
+    /// <summary>Posted again (a retrying mail provider, a replayed link) it answers the same and writes nothing more.</summary>
+    private static async Task<IResult> UnsubscribeAsync(string token, TrackingTokens tokens, Tracker tracker, CancellationToken ct)
     {
-        if (!tokens.TryOpen(token, TrackingLink.Unsubscribe, out var deliveryId, out _)
-            || await tracking.FindTrackedDeliveryAsync(deliveryId, null, ct) is not { } d)
+        if (!tokens.TryOpen(token, TrackingLink.Unsubscribe, out var deliveryId, out _) || !await tracker.UnsubscribeAsync(deliveryId, ct))
         {
             return Problems.Plain(404, "unknown-link", "This link is not valid.", "the unsubscribe token does not verify");
         }
 
-        // Unsubscribing opts the recipient out of this kind of email (event type × email), not out of everything.
-        var now = time.GetUtcNow();
-        var current = await users.GetPreferencesAsync(d.RecipientId, ct);
-        // Posted again (a retrying mail provider, a replayed link): already applied, so a read, not another write and trace row.
-        if (current?.Rules.Any(r => r.EventType == d.EventType && r.Channel == "email" && !r.Enabled) == true)
-        {
-            return Results.Content(Unsubscribed, "text/html; charset=utf-8");
-        }
-
-        var rules = (current?.Rules ?? []).Where(r => !(r.EventType == d.EventType && r.Channel == "email")).ToList();
-        rules.Add(new PreferenceRule(d.EventType, "email", false));
-        await users.SavePreferencesAsync(new UserPreferences(d.RecipientId, rules), now, ct);
-        await tracking.ApplyTrackingAsync([new TrackingUpdate(null, null, null, now,
-            new TraceEntry(d.NotificationId, now, "track", "email", "unsubscribed", $"one-click unsubscribe: {d.EventType} email disabled for {d.RecipientId}"))], now, ct);
         return Results.Content(Unsubscribed, "text/html; charset=utf-8");
-    }
-
-    /// <summary>Records an open or click; one the delivery already has (or has passed) is only a read: no transaction, no trace row.</summary>
-    private static async Task RecordAsync(ITrackingStore store, string deliveryId, string status, string detail, TimeProvider time, CancellationToken ct)
-    {
-        if (await store.FindTrackedDeliveryAsync(deliveryId, null, ct) is not { } d || !MovesForward(d, status))
-        {
-            return;
-        }
-
-        var now = time.GetUtcNow();
-        await store.ApplyTrackingAsync([new TrackingUpdate(d.Id, d.NotificationId, status, now, new TraceEntry(d.NotificationId, now, "track", "email", status, detail))], now, ct);
-    }
-
-    /// <summary>
-    /// The store's forward-only rule (sent &lt; delivered &lt; opened &lt; clicked; bounced and failed end it), read from the
-    /// delivery: a status it already has or has passed changes nothing, so nothing is written. A concurrent first hit may
-    /// still write twice; the store keeps the status right either way.
-    /// </summary>
-    private static bool MovesForward(Delivery d, string status)
-    {
-        static int Rank(string s) => s switch { DeliveryStatus.Sent => 1, DeliveryStatus.Delivered => 2, DeliveryStatus.Opened => 3, DeliveryStatus.Clicked => 4, _ => 5 };
-        var current = d.TrackedStatus ?? (d.Status is DeliveryStatus.Delivered or DeliveryStatus.Opened or DeliveryStatus.Clicked or DeliveryStatus.Bounced ? d.Status : DeliveryStatus.Sent);
-        return Rank(current) < Rank(status);
     }
 }

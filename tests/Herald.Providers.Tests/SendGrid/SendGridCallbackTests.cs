@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Herald.Core.Domain;
+using Herald.Core.Tracking;
 using Herald.Providers.Abstractions;
 using Herald.Providers.SendGrid;
 using Herald.Providers.Tests.Email;

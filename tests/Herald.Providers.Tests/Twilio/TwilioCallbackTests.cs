@@ -1,4 +1,5 @@
 using System.Text;
+using Herald.Core.Tracking;
 using Herald.Providers.Abstractions;
 using Herald.Providers.Twilio;
 

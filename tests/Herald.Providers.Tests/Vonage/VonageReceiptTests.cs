@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Herald.Core.Tracking;
 using Herald.Providers.Abstractions;
 using Herald.Providers.Vonage;
 

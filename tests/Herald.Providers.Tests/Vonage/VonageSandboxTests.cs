@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Herald.Core.Domain;
+using Herald.Core.Tracking;
 using Herald.Providers.Abstractions;
 using Herald.Providers.Tests.Twilio;
 using Herald.Sandbox.Core;

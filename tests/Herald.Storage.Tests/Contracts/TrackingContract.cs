@@ -1,5 +1,7 @@
 using Herald.Core.Domain;
+using Herald.Core.Preferences;
 using Herald.Core.Storage;
+using Herald.Core.Tracking;
 using Herald.Storage.Tests.Infrastructure;
 
 namespace Herald.Storage.Tests.Contracts;
@@ -224,6 +226,52 @@ public abstract class TrackingContract
         (await s.Tracking.RemoveSuppressionAsync(Channel.Email, "a@example.com", None)).ShouldBeTrue();
         (await s.Tracking.RemoveSuppressionAsync(Channel.Email, "a@example.com", None)).ShouldBeFalse();
         (await s.Tracking.ListSuppressionsAsync(null, null, 10, None)).ShouldBeEmpty();
+    }
+
+    private static Unsubscription OptOut(Delivery d, string user, string eventType, DateTimeOffset at) =>
+        new(user, eventType, "email", new TraceEntry(d.NotificationId, at, "track", "email", "unsubscribed", $"{eventType} email disabled"));
+
+    [Fact]
+    public async Task UnsubscribeAsync_ReplacesTheRuleForItsEventTypeAndChannel_KeepsTheOthersAndTracesOnce()
+    {
+        await using var s = await OpenAsync();
+        var d = await SentAsync(s);
+        await s.Users.SavePreferencesAsync(new UserPreferences("u1",
+            [new PreferenceRule("news", "email", true, FrequencyCap: 3), new PreferenceRule("news", "sms", false), new PreferenceRule("*", "push", false)]), Now, None);
+
+        (await s.Tracking.UnsubscribeAsync(OptOut(d, "u1", "news", Now.AddSeconds(1)), Now.AddSeconds(1), None)).ShouldBeTrue();
+        (await s.Tracking.UnsubscribeAsync(OptOut(d, "u1", "news", Now.AddSeconds(2)), Now.AddSeconds(2), None)).ShouldBeFalse();
+
+        (await s.Users.GetPreferencesAsync("u1", None))!.Rules.ShouldBe(
+            [new PreferenceRule("news", "sms", false), new PreferenceRule("*", "push", false), new PreferenceRule("news", "email", false)]);
+        (await s.Queries.GetTraceAsync(d.NotificationId, None)).Count(t => t.Decision == "unsubscribed").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task UnsubscribeAsync_UserWithoutRow_StoresTheRuleOnABareRow()
+    {
+        await using var s = await OpenAsync();
+        var d = await SentAsync(s);
+
+        (await s.Tracking.UnsubscribeAsync(OptOut(d, "nobody", "news", Now), Now, None)).ShouldBeTrue();
+
+        (await s.Users.GetPreferencesAsync("nobody", None))!.Rules.ShouldBe([new PreferenceRule("news", "email", false)]);
+        (await s.Users.GetUserAsync("nobody", None))!.Email.ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task UnsubscribeAsync_ConcurrentForOneUser_EveryOptOutSurvives()
+    {
+        await using var s = await OpenAsync();
+        var d = await SentAsync(s);
+        var types = Enumerable.Range(0, 16).Select(i => $"news.{i}").ToList();
+
+        var applied = await Task.WhenAll(types.Select(t => Task.Run(() => s.Tracking.UnsubscribeAsync(OptOut(d, "u-race", t, Now), Now, None))))
+            .WaitAsync(TimeSpan.FromSeconds(20));
+
+        applied.ShouldAllBe(a => a);
+        (await s.Users.GetPreferencesAsync("u-race", None))!.Rules.Select(r => r.EventType).ShouldBe(types, ignoreOrder: true);
+        (await s.Queries.GetTraceAsync(d.NotificationId, None)).Count(t => t.Decision == "unsubscribed").ShouldBe(types.Count);
     }
 }
 

@@ -1,7 +1,8 @@
 using Herald.Core.Domain;
+using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 
-namespace Herald.Core.Pipeline;
+namespace Herald.Core.Tracking;
 
 /// <summary>
 /// Applies what providers report after a send (status callbacks, look-ups of unconfirmed sends): statuses move forward,
