@@ -27,8 +27,10 @@ public sealed class DashboardStatusFilterTests(Chromium chromium, DashboardServe
         chromium.PageErrors[page].ShouldBeEmpty();
     }
 
-    [Fact]
-    public async Task StatusFilter_DocumentWithAnEnum_OffersItsStatuses_FetchedOnce_AndSearchesByThem()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task StatusFilter_DocumentWithAnEnum_OffersItsStatuses_FetchedOnce_AndSearchesByThem(bool namedNullableSchema)
     {
         var page = await SignedInAsync();
         var fetches = 0;
@@ -37,7 +39,19 @@ public sealed class DashboardStatusFilterTests(Chromium chromium, DashboardServe
             Interlocked.Increment(ref fetches);
             var response = await route.FetchAsync();
             var document = JsonNode.Parse(await response.TextAsync())!;
-            StatusSchema(document)["enum"] = new JsonArray("accepted", "completed", "digested");
+            var statuses = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray("accepted", "completed", "digested") };
+            if (namedNullableSchema)
+            {
+                // The shape a generator gives a nullable enum type: a component, referenced next to null.
+                document["components"]!["schemas"]!["NotificationStatusFilter"] = statuses;
+                var parameter = StatusParameter(document);
+                parameter["schema"] = JsonNode.Parse("""{"oneOf":[{"type":"null"},{"$ref":"#/components/schemas/NotificationStatusFilter"}]}""");
+            }
+            else
+            {
+                StatusSchema(document)["enum"] = statuses["enum"]!.DeepClone();
+            }
+
             await route.FulfillAsync(new() { Response = response, Body = document.ToJsonString() });
         });
 
@@ -106,19 +120,27 @@ public sealed class DashboardStatusFilterTests(Chromium chromium, DashboardServe
         (await options.AllTextContentsAsync()).ShouldBe(["any", .. statuses]);
     }
 
-    private static JsonObject StatusSchema(JsonNode document) =>
+    private static JsonObject StatusParameter(JsonNode document) =>
         document["paths"]!["/api/v1/notifications"]!["get"]!["parameters"]!.AsArray()
-            .Single(p => p!["name"]!.GetValue<string>() == "status" && p["in"]!.GetValue<string>() == "query")!["schema"]!.AsObject();
+            .Single(p => p!["name"]!.GetValue<string>() == "status" && p["in"]!.GetValue<string>() == "query")!.AsObject();
 
-    private static string[] StatusEnum(JsonNode document)
+    private static JsonObject StatusSchema(JsonNode document) => StatusParameter(document)["schema"]!.AsObject();
+
+    private static string[] StatusEnum(JsonNode document) => [.. EnumOf(document, StatusSchema(document)).Distinct()];
+
+    /// <summary>The string values of a schema's enum, following a local $ref and the members of oneOf/anyOf.</summary>
+    private static IEnumerable<string> EnumOf(JsonNode document, JsonNode schema)
     {
-        var schema = StatusSchema(document);
         if (schema["$ref"] is { } reference)
         {
-            // A schema named once under components: follow the local pointer.
-            schema = reference.GetValue<string>()["#/".Length..].Split('/').Aggregate((JsonNode)document, (node, part) => node[part]!).AsObject();
+            schema = reference.GetValue<string>()["#/".Length..].Split('/').Aggregate(document, (node, part) => node[part]!);
         }
 
-        return schema["enum"] is JsonArray values ? [.. values.Where(v => v is JsonValue).Select(v => v!.GetValue<string>())] : [];
+        if (schema["enum"] is JsonArray values)
+        {
+            return values.OfType<JsonValue>().Select(v => v.GetValue<string>());
+        }
+
+        return new[] { "oneOf", "anyOf" }.SelectMany(key => schema[key] is JsonArray members ? members.SelectMany(m => EnumOf(document, m!)) : []);
     }
 }

@@ -20,8 +20,14 @@ export function notificationStatuses() {
 function statusEnum(document) {
   const operation = document?.paths?.['/api/v1/notifications']?.get;
   const parameter = (operation?.parameters ?? []).map((p) => resolve(document, p)).find((p) => p?.in === 'query' && p?.name === 'status');
-  const schema = resolve(document, parameter?.schema);
-  return (schema?.enum ?? []).filter((value) => typeof value === 'string');
+  return [...new Set(enumOf(document, parameter?.schema).filter((value) => typeof value === 'string'))];
+}
+
+function enumOf(document, node) {
+  const schema = resolve(document, node);
+  if (Array.isArray(schema?.enum)) return schema.enum;
+  // A nullable named schema may come as oneOf/anyOf [{ $ref }, { type: 'null' }].
+  return [...(schema?.oneOf ?? []), ...(schema?.anyOf ?? [])].flatMap((member) => enumOf(document, member));
 }
 
 /** A node, or the node its local $ref (a JSON pointer such as #/components/schemas/NotificationStatus) points at. */
