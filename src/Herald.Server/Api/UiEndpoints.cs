@@ -24,7 +24,8 @@ internal static class UiEndpoints
         // One route for "/dashboard" and "/dashboard/" (routing does not tell them apart): the page's relative paths need the slash.
         app.MapGet("/dashboard", (HttpContext http) => http.Request.Path.Value!.EndsWith('/') ? Serve(http, "dashboard/index.html") : TypedResults.Redirect("/dashboard/"))
             .ExcludeFromDescription();
-        app.MapGet("/dashboard/{file}", (string file, HttpContext http) => Serve(http, "dashboard/" + file)).ExcludeFromDescription();
+        // The dashboard's ES modules sit in folders (pages/…), so the file name may span segments; only embedded names match.
+        app.MapGet("/dashboard/{**file}", (string file, HttpContext http) => Serve(http, "dashboard/" + file)).ExcludeFromDescription();
         app.MapGet("/inbox/herald-inbox.js", (HttpContext http) =>
         {
             // Loaded by a script tag on any origin.

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Herald.Server.Api;
 using Herald.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -11,8 +12,45 @@ public sealed class ProductionServerFixture : HeraldServerFixture
     protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?> { ["environment"] = "Production" };
 }
 
-public sealed class UiEndpointsTests(ProductionServerFixture server) : IClassFixture<ProductionServerFixture>
+public sealed partial class UiEndpointsTests(ProductionServerFixture server) : IClassFixture<ProductionServerFixture>
 {
+    [Fact]
+    public async Task DashboardModules_EveryModuleTheEntryImports_IsServedAsJavaScriptAndEveryEmbeddedModuleIsImported()
+    {
+        using var anonymous = server.CreateClient();
+        var served = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Queue<string>(["/dashboard/app.js"]);
+
+        // The module graph as the browser walks it: each static import, resolved against the importing module's URL.
+        while (pending.TryDequeue(out var path))
+        {
+            if (!served.Add(path))
+            {
+                continue;
+            }
+
+            using var response = await anonymous.GetAsync(new Uri(path, UriKind.Relative));
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, path);
+            response.Content.Headers.ContentType!.MediaType.ShouldBe("text/javascript", path);
+            response.Headers.ETag.ShouldNotBeNull(path);
+            response.Headers.CacheControl!.NoCache.ShouldBeTrue(path);
+            response.Headers.GetValues("X-Content-Type-Options").ShouldBe(["nosniff"], path);
+            foreach (Match import in ImportPattern().Matches(await response.Content.ReadAsStringAsync()))
+            {
+                pending.Enqueue(new Uri(new Uri("http://herald" + path), import.Groups["path"].Value).AbsolutePath);
+            }
+        }
+
+        var embedded = typeof(UiEndpoints).Assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("ui/dashboard/", StringComparison.Ordinal) && n.EndsWith(".js", StringComparison.Ordinal))
+            .Select(n => "/" + n["ui/".Length..]);
+        served.Order(StringComparer.Ordinal).ShouldBe(embedded.Order(StringComparer.Ordinal));
+        served.ShouldContain("/dashboard/pages/notifications.js");
+    }
+
+    [GeneratedRegex(@"^(?:import|export)\s[^;]*?\bfrom\s+'(?<path>\.{1,2}/[^']+)'|^import\s+'(?<path>\.{1,2}/[^']+)'", RegexOptions.Multiline)]
+    private static partial Regex ImportPattern();
+
     [Fact]
     public async Task InboxDemo_ProductionEnvironment_Returns404AndTheComponentStaysServed()
     {
