@@ -22,14 +22,10 @@ public abstract class PollingWorker : BackgroundService
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(time);
-        Name = name;
         Metrics = metrics;
         Time = time;
         _loop = new WorkerLoop(name, metrics, time);
     }
-
-    /// <summary>The worker's name in the failure metric.</summary>
-    public string Name { get; }
 
     protected HeraldMetrics Metrics { get; }
 
