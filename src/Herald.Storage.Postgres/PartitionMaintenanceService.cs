@@ -1,4 +1,5 @@
-using Microsoft.Extensions.Hosting;
+using Herald.Core.Observability;
+using Herald.Core.Workers;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Storage.Postgres;
@@ -9,33 +10,23 @@ namespace Herald.Storage.Postgres;
 /// (<see cref="PostgresStore.PurgeExpiredAsync"/>, run by the RetentionWorker), which keeps pending rows. Several
 /// schedulers may run it: partition creation is idempotent.
 /// </summary>
-public sealed partial class PartitionMaintenanceService(PostgresStore store, TimeProvider time, ILogger<PartitionMaintenanceService> logger) : BackgroundService
+public sealed partial class PartitionMaintenanceService(PostgresStore store, HeraldMetrics metrics, TimeProvider time, ILogger<PartitionMaintenanceService> logger)
+    : PollingWorker("partition_maintenance", metrics, time)
 {
     private static readonly TimeSpan Every = TimeSpan.FromHours(6);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan FirstRoundAfter => TimeSpan.FromSeconds(5);
+
+    protected override WorkerBackoff Backoff => WorkerBackoff.Constant(TimeSpan.FromMinutes(1));
+
+    protected override async Task<NextRound> RunRoundAsync(CancellationToken ct)
     {
-        var delay = TimeSpan.FromSeconds(5);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(delay, time, stoppingToken);
-                await store.EnsurePartitionsAsync(stoppingToken);
-                delay = Every;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogFailed(logger, ex);
-                delay = TimeSpan.FromMinutes(1);
-            }
-        }
+        await store.EnsurePartitionsAsync(ct);
+        return NextRound.In(Every);
     }
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Partition maintenance failed; trying again in a minute")]
-    private static partial void LogFailed(ILogger logger, Exception ex);
+    protected override void LogRoundFailed(Exception exception, TimeSpan retryIn) => LogFailed(logger, exception, retryIn.TotalMilliseconds);
+
+    [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Partition maintenance failed; trying again in {DelayMs} ms")]
+    private static partial void LogFailed(ILogger logger, Exception ex, double delayMs);
 }

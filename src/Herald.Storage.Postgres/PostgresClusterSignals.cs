@@ -1,5 +1,6 @@
+using Herald.Core.Observability;
 using Herald.Core.Pipeline.Cluster;
-using Microsoft.Extensions.Hosting;
+using Herald.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -10,8 +11,12 @@ namespace Herald.Storage.Postgres;
 /// and hands each notification to the subscribers (store writes send theirs through <see cref="PostgresSignalSender"/>). When the connection drops it reconnects with backoff, and after every
 /// (re)connect tells every subscriber that anything may have changed, since notifications sent meanwhile are lost.
 /// </summary>
-internal sealed partial class PostgresClusterSignals(PostgresDatabase db, ClusterSignalHandlers handlers, TimeProvider time, ILogger<PostgresClusterSignals> logger)
-    : BackgroundService, IClusterSignals
+internal sealed partial class PostgresClusterSignals(
+    PostgresDatabase db,
+    ClusterSignalHandlers handlers,
+    HeraldMetrics metrics,
+    TimeProvider time,
+    ILogger<PostgresClusterSignals> logger) : PollingWorker("cluster_signals", metrics, time), IClusterSignals
 {
     /// <summary>How long the listener waits for a notification before checking that its connection is still alive.</summary>
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(30);
@@ -32,31 +37,26 @@ internal sealed partial class PostgresClusterSignals(PostgresDatabase db, Cluste
 
     public IDisposable Subscribe(string topic, Action<string?> handler) => handlers.Subscribe(topic, handler);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         db.Signals.Failed = ex => LogSendFailed(logger, ex);
-        var backoff = TimeSpan.Zero;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ListenAsync(() => backoff = TimeSpan.Zero, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // Unreachable, restarted or refused: the subscribers fall back to their TTLs and polls until it is back.
-                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-                LogListenerLost(logger, ex, backoff.TotalMilliseconds);
-                await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
+        return base.ExecuteAsync(stoppingToken);
     }
 
-    private async Task ListenAsync(Action connected, CancellationToken ct)
+    // Unreachable, restarted or refused: the subscribers fall back to their TTLs and polls until it is back. A connection
+    // that was made starts the back-off over.
+    protected override WorkerBackoff Backoff { get; } = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
+
+    /// <summary>One connection's life: listens until it is lost (a failed round) or the host stops.</summary>
+    protected override async Task<NextRound> RunRoundAsync(CancellationToken ct)
+    {
+        await ListenAsync(ct);
+        return NextRound.Now;
+    }
+
+    protected override void LogRoundFailed(Exception exception, TimeSpan retryIn) => LogListenerLost(logger, exception, retryIn.TotalMilliseconds);
+
+    private async Task ListenAsync(CancellationToken ct)
     {
         // Not from the pool: a pooled connection is reset (UNLISTEN) when returned, and this one is held for the process's life.
         var settings = new NpgsqlConnectionStringBuilder(db.Options.ConnectionString) { Pooling = false, Timezone = "UTC", ApplicationName = ApplicationName };
@@ -64,7 +64,7 @@ internal sealed partial class PostgresClusterSignals(PostgresDatabase db, Cluste
         c.Notification += OnNotification;
         await c.OpenAsync(ct);
         await c.Command($"LISTEN {ClusterSignalPayload.Channel}").ExecuteNonQueryAsync(ct);
-        connected();
+        ResetBackoff();
         LogListening(logger);
         handlers.DispatchEverything();
         while (!ct.IsCancellationRequested)

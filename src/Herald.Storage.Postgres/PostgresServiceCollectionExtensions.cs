@@ -45,6 +45,8 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IWorkerRegistry>(sp => sp.GetRequiredService<PostgresStore>());
         services.TryAddSingleton<ClusterSignalHandlers>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<Herald.Core.Observability.HeraldMetrics>();
         services.AddSingleton<PostgresClusterSignals>();
         services.AddSingleton<IClusterSignals>(sp => sp.GetRequiredService<PostgresClusterSignals>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresClusterSignals>());

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -13,10 +11,10 @@ public sealed class HeraldProcess : IDisposable
 {
     public const string SubscriberSecret = "resilience-subscriber-secret-0123456789";
 
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly OutputTail _output = new(2000);
     private readonly Dictionary<string, string> _environment;
     private readonly int? _port;
-    private Process? _process;
+    private ChildServer? _server;
 
     // port: a fixed loopback port (one named in Herald:PublicBaseUrl, where a vendor calls back); null takes a fresh one
     // at every start.
@@ -47,10 +45,10 @@ public sealed class HeraldProcess : IDisposable
 
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
-    public bool IsRunning => _process is { HasExited: false };
+    public bool IsRunning => _server is { HasExited: false };
 
-    /// <summary>The last lines the server wrote, for failure messages.</summary>
-    public string RecentOutput => string.Join('\n', _output);
+    /// <summary>The last lines the server wrote (across restarts), for failure messages.</summary>
+    public string RecentOutput => _output.ToString();
 
     /// <summary>Starts the server on a fresh loopback port and waits (bounded) until /readyz answers 200.</summary>
     public Task StartAsync(TimeSpan timeout) => StartAsync(timeout, "readyz");
@@ -63,114 +61,21 @@ public sealed class HeraldProcess : IDisposable
             throw new InvalidOperationException("the server is already running");
         }
 
+        Kill();
         var port = _port ?? FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(_environment["Herald__Storage__Sqlite__Path"])!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Herald.Server.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
-        foreach (var (name, value) in _environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        _process = new Process { StartInfo = start };
-        _process.OutputDataReceived += (_, e) => Keep(e.Data);
-        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
-        _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        try
-        {
-            await WaitReadyAsync(timeout, probe);
-        }
-        catch
-        {
-            Kill();
-            throw;
-        }
+        _server = await ChildServer.StartAsync(_environment, Path.GetDirectoryName(_environment["Herald__Storage__Sqlite__Path"])!, port, _output, probe, timeout,
+            CancellationToken.None);
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flush; whatever was not committed is gone.</summary>
     public void Kill()
     {
-        if (_process is null)
-        {
-            return;
-        }
-
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            _process.WaitForExit(10_000);
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited between the check and the kill.
-        }
-
-        _process.Dispose();
-        _process = null;
+        _server?.Dispose();
+        _server = null;
     }
 
     public void Dispose() => Kill();
-
-    private async Task WaitReadyAsync(TimeSpan timeout, string probe)
-    {
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < timeout)
-        {
-            if (_process!.HasExited)
-            {
-                // HasExited turns true before the redirected output is read to its end; WaitForExit() without a
-                // timeout waits for both streams, so the message carries what the server said before it died.
-                _process!.WaitForExit();
-                throw new InvalidOperationException($"Herald.Server exited with {_process.ExitCode} before it was ready:\n{RecentOutput}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(new Uri(probe, UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Herald.Server was not ready within {timeout}:\n{RecentOutput}");
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 2000)
-        {
-            _output.TryDequeue(out _);
-        }
-    }
 
     /// <summary>A loopback port free right now (for a fixed <c>port</c> named in settings before the start).</summary>
     public static int FreePort()

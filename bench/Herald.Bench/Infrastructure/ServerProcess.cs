@@ -1,69 +1,37 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Herald.Testing;
 
 namespace Herald.Bench.Infrastructure;
 
 /// <summary>
 /// One Herald.Server child process (<c>dotnet Herald.Server.dll</c>, copied next to the bench by the project reference),
-/// started with settings in its environment on a free loopback port. Its last output lines are kept for errors.
+/// started with settings in its environment on a free loopback port (the tests' <see cref="ChildServer"/>), with what the
+/// bench reads of it: id, memory and CPU time. Its last output lines are kept for errors.
 /// </summary>
 internal sealed class ServerProcess : IDisposable
 {
-    private readonly ConcurrentQueue<string> _output = new();
-    private readonly Process _process;
+    private readonly ChildServer _server;
+    private readonly OutputTail _output;
 
-    private ServerProcess(Process process, Uri baseAddress)
+    private ServerProcess(ChildServer server, OutputTail output)
     {
-        _process = process;
-        BaseAddress = baseAddress;
+        _server = server;
+        _output = output;
     }
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => _server.BaseAddress;
 
-    public int Pid => _process.Id;
+    public int Pid => _server.Process.Id;
 
-    public string RecentOutput => string.Join('\n', _output);
+    public string RecentOutput => _output.ToString();
 
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string workingDirectory, CancellationToken ct)
     {
-        var port = FreePort();
-        var baseAddress = new Uri($"http://127.0.0.1:{port}/");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Herald.Server.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        var process = new Process { StartInfo = start };
-        var server = new ServerProcess(process, baseAddress);
-        process.OutputDataReceived += (_, e) => server.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            await server.WaitReadyAsync(TimeSpan.FromSeconds(60), ct);
-        }
-        catch
-        {
-            server.Dispose();
-            throw;
-        }
-
-        return server;
+        var output = new OutputTail(400);
+        var server = await ChildServer.StartAsync(environment, workingDirectory, FreePort(), output, "readyz", TimeSpan.FromSeconds(60), ct);
+        return new ServerProcess(server, output);
     }
 
     /// <summary>Resident set size now and at its peak (VmRSS, VmHWM), in bytes.</summary>
@@ -72,7 +40,7 @@ internal sealed class ServerProcess : IDisposable
         long current = 0, peak = 0;
         try
         {
-            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
             {
                 if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 {
@@ -99,8 +67,8 @@ internal sealed class ServerProcess : IDisposable
         {
             try
             {
-                _process.Refresh();
-                return _process.TotalProcessorTime;
+                _server.Process.Refresh();
+                return _server.Process.TotalProcessorTime;
             }
             catch (InvalidOperationException)
             {
@@ -109,74 +77,10 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            _process.WaitForExit(10_000);
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited between the check and the kill.
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => _server.Dispose();
 
     private static long Kilobytes(string line) =>
         long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-
-    private async Task WaitReadyAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < timeout)
-        {
-            if (_process.HasExited)
-            {
-                // HasExited turns true before the redirected output is read to its end; WaitForExit() without a
-                // timeout waits for both streams, so the message carries what the server said before it died.
-                _process.WaitForExit();
-                throw new InvalidOperationException($"Herald.Server exited with {_process.ExitCode} before it was ready:\n{RecentOutput}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(new Uri("readyz", UriKind.Relative), ct);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100, ct);
-        }
-
-        throw new TimeoutException($"Herald.Server was not ready within {timeout}:\n{RecentOutput}");
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        _output.Enqueue(line);
-        while (_output.Count > 400)
-        {
-            _output.TryDequeue(out _);
-        }
-    }
 
     private static int FreePort()
     {

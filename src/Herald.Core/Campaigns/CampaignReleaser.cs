@@ -1,6 +1,7 @@
 using Herald.Core.Domain;
+using Herald.Core.Observability;
 using Herald.Core.Pipeline;
-using Microsoft.Extensions.Hosting;
+using Herald.Core.Workers;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Core.Campaigns;
@@ -12,7 +13,8 @@ namespace Herald.Core.Campaigns;
 /// planner and the low lane send at the configured rate however fast the release ran. Runs in the scheduler role; a lease
 /// keeps two processes off one campaign, and the cursor check makes a lost lease harmless.
 /// </summary>
-public sealed partial class CampaignReleaser(ICampaignStore store, Signals signals, TimeProvider time, ILogger<CampaignReleaser> logger) : BackgroundService
+public sealed partial class CampaignReleaser(ICampaignStore store, Signals signals, HeraldMetrics metrics, TimeProvider time, ILogger<CampaignReleaser> logger)
+    : PollingWorker("campaign_releaser", metrics, time)
 {
     public const int ChunkSize = 500;
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
@@ -21,31 +23,17 @@ public sealed partial class CampaignReleaser(ICampaignStore store, Signals signa
     /// <summary>How long an idle releaser sleeps before looking for due campaigns again.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var worked = false;
-            try
-            {
-                worked = await ReleaseOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogReleaseFailed(logger, ex);
-            }
+    protected override WorkerBackoff Backoff => WorkerBackoff.Constant(PollInterval);
 
-            if (!worked)
-            {
-                await Task.Delay(PollInterval, time, stoppingToken);
-            }
-        }
-    }
+    protected override async Task<NextRound> RunRoundAsync(CancellationToken ct) =>
+        await ReleaseOnceAsync(ct) ? NextRound.Now : NextRound.In(PollInterval);
+
+    protected override void LogRoundFailed(Exception exception, TimeSpan retryIn) => LogReleaseFailed(logger, exception, retryIn.TotalMilliseconds);
 
     /// <summary>Claims one due campaign and releases up to 20 chunks of it. True when it released something.</summary>
     public async Task<bool> ReleaseOnceAsync(CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         if (await store.ClaimReleaseAsync(now, now + Lease, _owner, ct) is not { } campaign)
         {
             return false;
@@ -56,7 +44,7 @@ public sealed partial class CampaignReleaser(ICampaignStore store, Signals signa
         {
             var members = await store.ReadAudienceAsync(campaign, ChunkSize, ct);
             var exhausted = members.Count < ChunkSize;
-            now = time.GetUtcNow();
+            now = Time.GetUtcNow();
             var notifications = Build(campaign, members, now);
             var cursor = members.Count > 0 ? members[^1].UserId : campaign.Cursor;
             if (!await store.ReleaseChunkAsync(campaign.Id, _owner, campaign.Cursor, cursor, exhausted, notifications, now, now + Lease, ct))
@@ -89,13 +77,13 @@ public sealed partial class CampaignReleaser(ICampaignStore store, Signals signa
             var scheduled = campaign.Schedule.DueFor(members[i].TimeZone, campaign.CreatedAt);
             var due = (scheduled > now ? scheduled : now) + (slot * (campaign.Released + i));
             var status = due > now ? NotificationStatus.Scheduled : NotificationStatus.Accepted;
-            result.Add(new Notification(Ids.New("ntf", time), m.EventType, members[i].UserId, m.Priority, status, m.TemplateId, m.TemplateVersion, m.Channels, m.Data,
+            result.Add(new Notification(Ids.New("ntf", Time), m.EventType, members[i].UserId, m.Priority, status, m.TemplateId, m.TemplateVersion, m.Channels, m.Data,
                 null, campaign.Id, due, now, null, m.Options, campaign.Id));
         }
 
         return result;
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Campaign release failed; retrying")]
-    private static partial void LogReleaseFailed(ILogger logger, Exception ex);
+    [LoggerMessage(EventId = 2951, Level = LogLevel.Error, Message = "Campaign release failed; retrying in {DelayMs} ms")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception ex, double delayMs);
 }

@@ -1,5 +1,6 @@
+using Herald.Core.Observability;
 using Herald.Core.Storage;
-using Microsoft.Extensions.Hosting;
+using Herald.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -9,31 +10,25 @@ namespace Herald.Core.Devices;
 /// Deletes push tokens not registered again within <see cref="DeviceOptions.StaleAfter"/>, so a token of an uninstalled
 /// app stops costing a failed send per notification. Scheduler role; several schedulers pruning at once is harmless.
 /// </summary>
-public sealed partial class DevicePruner(IUserStore users, IOptions<DeviceOptions> options, TimeProvider time, ILogger<DevicePruner> logger) : BackgroundService
+public sealed partial class DevicePruner(IUserStore users, IOptions<DeviceOptions> options, HeraldMetrics metrics, TimeProvider time, ILogger<DevicePruner> logger)
+    : PollingWorker("device_pruner", metrics, time)
 {
     private readonly DeviceOptions _options = options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await PruneOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogPruneFailed(logger, ex);
-            }
+    protected override WorkerBackoff Backoff => WorkerBackoff.Constant(_options.PruneInterval);
 
-            await Task.Delay(_options.PruneInterval, time, stoppingToken);
-        }
+    protected override async Task<NextRound> RunRoundAsync(CancellationToken ct)
+    {
+        await PruneOnceAsync(ct);
+        return NextRound.In(_options.PruneInterval);
     }
+
+    protected override void LogRoundFailed(Exception exception, TimeSpan retryIn) => LogPruneFailed(logger, exception, retryIn.TotalMilliseconds);
 
     /// <summary>One pass; returns how many devices were pruned.</summary>
     public async Task<int> PruneOnceAsync(CancellationToken ct)
     {
-        var pruned = await users.PruneDevicesAsync(time.GetUtcNow() - _options.StaleAfter, ct);
+        var pruned = await users.PruneDevicesAsync(Time.GetUtcNow() - _options.StaleAfter, ct);
         if (pruned > 0)
         {
             LogPruned(logger, pruned, _options.StaleAfter);
@@ -45,6 +40,6 @@ public sealed partial class DevicePruner(IUserStore users, IOptions<DeviceOption
     [LoggerMessage(EventId = 2901, Level = LogLevel.Information, Message = "Pruned {Count} push devices not seen for {StaleAfter}")]
     private static partial void LogPruned(ILogger logger, int count, TimeSpan staleAfter);
 
-    [LoggerMessage(EventId = 2902, Level = LogLevel.Error, Message = "Pruning stale push devices failed; trying again at the next interval")]
-    private static partial void LogPruneFailed(ILogger logger, Exception ex);
+    [LoggerMessage(EventId = 2902, Level = LogLevel.Error, Message = "Pruning stale push devices failed; trying again in {DelayMs} ms")]
+    private static partial void LogPruneFailed(ILogger logger, Exception ex, double delayMs);
 }

@@ -27,6 +27,7 @@ public sealed class HeraldMetrics
     private readonly Counter<long> _callbacks;
     private readonly Counter<long> _retentionRemoved;
     private readonly Counter<long> _confirmations;
+    private readonly Counter<long> _workerFailures;
 
     public HeraldMetrics(IMeterFactory meters)
     {
@@ -44,6 +45,7 @@ public sealed class HeraldMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         _callbacks = Meter.CreateCounter<long>("herald.callbacks", description: "Inbound provider status callbacks by provider and result (applied, rejected, unknown_message, unknown_provider).");
         _confirmations = Meter.CreateCounter<long>("herald.confirmations", description: "Look-ups of sent deliveries their provider did not confirm in its window, by provider and result (delivered, failed, pending, not_found, unanswered, cannot_ask, stale).");
+        _workerFailures = Meter.CreateCounter<long>("herald.worker.failures", description: "Rounds of a background worker that failed (logged with the worker's event id, then retried after its back-off), by worker.");
         _retentionRemoved = Meter.CreateCounter<long>("herald.retention.removed", description: "Rows removed by the retention job by kind (notifications, deliveries, feed_items, outbox_messages).");
     }
 
@@ -89,4 +91,7 @@ public sealed class HeraldMetrics
         _retentionRemoved.Add(removed.FeedItems, new KeyValuePair<string, object?>("kind", "feed_items"));
         _retentionRemoved.Add(removed.OutboxMessages, new KeyValuePair<string, object?>("kind", "outbox_messages"));
     }
+
+    /// <summary>One failed round of a background worker (see <see cref="Workers.PollingWorker"/>).</summary>
+    public void WorkerFailed(string worker) => _workerFailures.Add(1, new KeyValuePair<string, object?>("worker", worker));
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Herald.Core.Domain;
 using Herald.Core.Storage;
-using Microsoft.Extensions.Hosting;
+using Herald.Core.Workers;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Core.Observability;
@@ -13,21 +13,19 @@ namespace Herald.Core.Observability;
 /// every <see cref="Interval"/> and the gauges read it; the age is computed at scrape time, so it keeps growing between
 /// refreshes. Every lane is reported, empty ones as 0, so an alert never sees a missing series as healthy.
 /// </summary>
-public sealed partial class QueueGauges : BackgroundService
+public sealed partial class QueueGauges : PollingWorker
 {
     private static readonly Channel[] Channels = Enum.GetValues<Channel>();
     private static readonly Priority[] Priorities = Enum.GetValues<Priority>();
 
     private readonly IQueueStatsStore _store;
-    private readonly TimeProvider _time;
     private readonly ILogger<QueueGauges> _logger;
     private volatile QueueSnapshot? _snapshot;
 
     public QueueGauges(IQueueStatsStore store, HeraldMetrics metrics, TimeProvider time, ILogger<QueueGauges> logger)
+        : base("queue_gauges", metrics, time)
     {
-        ArgumentNullException.ThrowIfNull(metrics);
         _store = store;
-        _time = time;
         _logger = logger;
         metrics.Meter.CreateObservableGauge("herald.queue.depth", ObserveDepth, description: "Deliveries due now and waiting in each lane (channel × priority).");
         metrics.Meter.CreateObservableGauge("herald.queue.oldest_age", ObserveAge, "s", "Age of the oldest delivery due in each lane (0 when the lane is empty).");
@@ -41,25 +39,18 @@ public sealed partial class QueueGauges : BackgroundService
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Refreshes the snapshot once (also what the loop does).</summary>
-    public async Task RefreshAsync(CancellationToken ct) => _snapshot = await _store.GetQueueSnapshotAsync(_time.GetUtcNow(), ct);
+    public async Task RefreshAsync(CancellationToken ct) => _snapshot = await _store.GetQueueSnapshotAsync(Time.GetUtcNow(), ct);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override WorkerBackoff Backoff => WorkerBackoff.Constant(Interval);
+
+    protected override async Task<NextRound> RunRoundAsync(CancellationToken ct)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RefreshAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The store is down: the last snapshot stays (its ages keep growing), and /readyz says why.
-                LogRefreshFailed(_logger, ex);
-            }
-
-            await Task.Delay(Interval, _time, stoppingToken);
-        }
+        await RefreshAsync(ct);
+        return NextRound.In(Interval);
     }
+
+    // The store is down: the last snapshot stays (its ages keep growing), and /readyz says why.
+    protected override void LogRoundFailed(Exception exception, TimeSpan retryIn) => LogRefreshFailed(_logger, exception, retryIn.TotalMilliseconds);
 
     private IEnumerable<Measurement<long>> ObserveDepth()
     {
@@ -84,7 +75,7 @@ public sealed partial class QueueGauges : BackgroundService
             yield break;
         }
 
-        var now = _time.GetUtcNow();
+        var now = Time.GetUtcNow();
         foreach (var channel in Channels)
         {
             foreach (var priority in Priorities)
@@ -110,6 +101,6 @@ public sealed partial class QueueGauges : BackgroundService
 
     private static TagList Tags(Channel channel, Priority priority) => new() { { "channel", channel.ToWire() }, { "priority", priority.ToWire() } };
 
-    [LoggerMessage(EventId = 2601, Level = LogLevel.Warning, Message = "Refreshing the queue gauges failed; showing the last snapshot")]
-    private static partial void LogRefreshFailed(ILogger logger, Exception ex);
+    [LoggerMessage(EventId = 2601, Level = LogLevel.Warning, Message = "Refreshing the queue gauges failed; showing the last snapshot, trying again in {DelayMs} ms")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception ex, double delayMs);
 }

@@ -4,7 +4,7 @@ using Herald.Core.Domain;
 using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Herald.Core.Tracking;
-using Microsoft.Extensions.Hosting;
+using Herald.Core.Workers;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Core.Pipeline;
@@ -27,7 +27,7 @@ public sealed partial class ConfirmationWorker(
     PipelineOptionsAccessor options,
     HeraldMetrics metrics,
     TimeProvider time,
-    ILogger<ConfirmationWorker> logger) : BackgroundService
+    ILogger<ConfirmationWorker> logger) : PollingWorker("confirmation", metrics, time)
 {
     // The last registration per channel wins, as in DeliveryProcessor: a provider router replaces the capture provider. Only
     // email and SMS providers report after accepting (the stores index unconfirmed rows of those channels only).
@@ -35,27 +35,18 @@ public sealed partial class ConfirmationWorker(
         [.. senders.Where(s => s.Channel is Channel.Email or Channel.Sms).GroupBy(s => s.Channel).Select(g => g.Last())
             .SelectMany(s => s.ConfirmPolicies.Select(p => (s, p)))];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // No provider can be asked: nothing to run.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _providers.Count == 0 ? Task.CompletedTask : base.ExecuteAsync(stoppingToken);
+
+    protected override WorkerBackoff Backoff => WorkerBackoff.Constant(options.Value.SweepInterval);
+
+    protected override async Task<NextRound> RunRoundAsync(CancellationToken ct)
     {
-        if (_providers.Count == 0)
-        {
-            return;
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ConfirmOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogConfirmFault(logger, ex);
-            }
-
-            await Task.Delay(options.Value.SweepInterval, time, stoppingToken);
-        }
+        await ConfirmOnceAsync(ct);
+        return NextRound.In(options.Value.SweepInterval);
     }
+
+    protected override void LogRoundFailed(Exception exception, TimeSpan retryIn) => LogConfirmFault(logger, exception, retryIn.TotalMilliseconds);
 
     /// <summary>One pass over every provider that can be asked; returns how many deliveries were looked up.</summary>
     public async Task<int> ConfirmOnceAsync(CancellationToken ct)
@@ -68,7 +59,7 @@ public sealed partial class ConfirmationWorker(
                 // A batch is asked at once, as a lane sends, so it settles within about one provider timeout, well inside
                 // the hold (the lease); a taker that dies leaves it to be taken again once the hold is over.
                 var o = options.Value;
-                var now = time.GetUtcNow();
+                var now = Time.GetUtcNow();
                 var batch = await store.ClaimUnconfirmedAsync(policy.Provider, now - policy.Within, now, now + o.Lease, o.LaneConcurrency, ct);
                 await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = o.LaneConcurrency, CancellationToken = ct },
                     async (u, token) => await ConfirmAsync(sender, policy, u, token));
@@ -87,7 +78,7 @@ public sealed partial class ConfirmationWorker(
     {
         var d = u.Delivery;
         var waited = $"no status from {policy.Provider} within {Span(policy.Within)} of sent";
-        if (time.GetUtcNow() - (d.SentAt ?? d.UpdatedAt) > policy.Within * (policy.MaxLookUps + 2))
+        if (Time.GetUtcNow() - (d.SentAt ?? d.UpdatedAt) > policy.Within * (policy.MaxLookUps + 2))
         {
             await EndAsync(d, policy, "stale", "unconfirmed", $"{waited}; sent too long ago for a look-up to act on (a failure found now would resend a stale message); left sent", ct);
             return;
@@ -104,28 +95,28 @@ public sealed partial class ConfirmationWorker(
             answer = new ProviderStatusAnswer.Unanswered(ex.GetType().Name);
         }
 
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var asked = $"{waited}; look-up {u.LookUp} of {policy.MaxLookUps}";
         DateTimeOffset? again = u.LookUp < policy.MaxLookUps ? now + policy.Within : null;
         var then = again is { } at ? $"asking again at {at.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}Z" : "no look-up left; left sent";
         switch (answer)
         {
             case ProviderStatusAnswer.Delivered x:
-                metrics.Confirmation(policy.Provider, "delivered");
+                Metrics.Confirmation(policy.Provider, "delivered");
                 await ApplyAsync(d, DeliveryStatus.Delivered, "delivered", $"{asked}: {policy.Provider} reports it {x.Detail}", false, ct);
                 break;
             case ProviderStatusAnswer.Failed f:
-                metrics.Confirmation(policy.Provider, "failed");
+                Metrics.Confirmation(policy.Provider, "failed");
                 await ApplyAsync(d, DeliveryStatus.Failed, "failed", $"{asked}: {policy.Provider} reports it {f.Detail}{(f.Permanent ? " (permanent)" : "")}", f.Permanent, ct);
                 // Retried or fallen back: whatever is sent next is confirmed on its own, from its own send.
                 await store.RestartConfirmationAsync(d, ct);
                 break;
             case ProviderStatusAnswer.Pending p:
-                metrics.Confirmation(policy.Provider, "pending");
+                Metrics.Confirmation(policy.Provider, "pending");
                 await store.RecordLookUpAsync(d, again, Trace(d, now, "pending", $"{asked}: {policy.Provider} reports it still {p.Detail}; {then}"), ct);
                 break;
             case ProviderStatusAnswer.Unanswered un:
-                metrics.Confirmation(policy.Provider, "unanswered");
+                Metrics.Confirmation(policy.Provider, "unanswered");
                 await store.RecordLookUpAsync(d, again, Trace(d, now, "lookup-unanswered", $"{asked}: {policy.Provider} did not answer ({un.Detail}); {then}"), ct);
                 break;
             case ProviderStatusAnswer.NotFoundAnswer:
@@ -140,14 +131,14 @@ public sealed partial class ConfirmationWorker(
 
     private async Task ApplyAsync(Delivery d, string status, string decision, string reason, bool permanent, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         await applier.ApplyAsync([new TrackingApplier.Report(new TrackingUpdate(d.Id, d.NotificationId, status, now, Trace(d, now, decision, reason)), d, permanent)], ct);
     }
 
     private Task EndAsync(Delivery d, ConfirmPolicy policy, string result, string decision, string reason, CancellationToken ct)
     {
-        metrics.Confirmation(policy.Provider, result);
-        return store.RecordLookUpAsync(d, null, Trace(d, time.GetUtcNow(), decision, reason), ct);
+        Metrics.Confirmation(policy.Provider, result);
+        return store.RecordLookUpAsync(d, null, Trace(d, Time.GetUtcNow(), decision, reason), ct);
     }
 
     private static TraceEntry Trace(Delivery d, DateTimeOffset at, string decision, string reason) =>
@@ -157,8 +148,8 @@ public sealed partial class ConfirmationWorker(
         ? $"{t.TotalMinutes.ToString("0.##", CultureInfo.InvariantCulture)} min"
         : $"{t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s";
 
-    [LoggerMessage(EventId = 2311, Level = LogLevel.Error, Message = "Confirming sent deliveries failed; trying again at the next interval")]
-    private static partial void LogConfirmFault(ILogger logger, Exception ex);
+    [LoggerMessage(EventId = 2311, Level = LogLevel.Error, Message = "Confirming sent deliveries failed; trying again in {DelayMs} ms")]
+    private static partial void LogConfirmFault(ILogger logger, Exception ex, double delayMs);
 
     [LoggerMessage(EventId = 2312, Level = LogLevel.Warning, Message = "Status look-up at provider {Provider} failed; asking again later")]
     private static partial void LogLookUpFault(ILogger logger, Exception ex, string provider);

@@ -1,5 +1,7 @@
 using Herald.Core.Domain;
+using Herald.Core.Observability;
 using Herald.Core.Storage;
+using Herald.Core.Workers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -12,61 +14,59 @@ public sealed partial class PlannerWorker(
     Signals signals,
     PipelineOptionsAccessor options,
     WorkerHealth health,
+    HeraldMetrics metrics,
     TimeProvider time,
     ILogger<PlannerWorker> logger) : BackgroundService
 {
+    // A failed round (store unreachable) is tried again a second later; claimed notifications come back with their lease.
+    private static readonly WorkerBackoff Backoff = WorkerBackoff.Constant(TimeSpan.FromSeconds(1));
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         health.Started("planner");
         return Task.WhenAll(new[] { Priority.Urgent, Priority.Normal, Priority.Low }.Select(p => Task.Run(() => RunAsync(p, stoppingToken), stoppingToken)));
     }
 
+    /// <summary>One priority's loop: the shared worker loop (failures logged, counted as <c>planner</c>, backed off), writes at the priority's rank.</summary>
     private async Task RunAsync(Priority priority, CancellationToken ct)
     {
-        var o = options.Value;
         using var writes = WritePriority.Urgent(priority == Priority.Urgent);
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                var now = time.GetUtcNow();
-                var batch = await store.ClaimForPlanningAsync(priority, now, now + o.Lease, 256, ct);
-                if (batch.Count == 0)
-                {
-                    await signals.WaitAsync(Signals.Planner(priority), o.PollInterval, time, ct);
-                    continue;
-                }
-
-                var results = await planner.PlanBatchAsync(batch, ct);
-
-                var written = await store.CompletePlanningAsync(results, time.GetUtcNow(), ct);
-                for (var i = 0; i < results.Count; i++)
-                {
-                    if (written.RefusalOf(i) is { } reason)
-                    {
-                        LogPlanUnstorable(logger, results[i].NotificationId, reason);
-                    }
-                }
-
-                foreach (var lane in results.SelectMany(r => r.Deliveries).Select(d => (d.Channel, d.Priority)).Distinct())
-                {
-                    signals.Notify(Signals.Lane(lane.Channel, lane.Priority));
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogPlannerFault(logger, ex, priority.ToWire());
-                await Task.Delay(TimeSpan.FromSeconds(1), time, ct).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
+        var wire = priority.ToWire();
+        await new WorkerLoop("planner", metrics, time).RunAsync(
+            TimeSpan.Zero, round => PlanRoundAsync(priority, round), () => Backoff, (ex, retryIn) => LogPlannerFault(logger, ex, wire, retryIn.TotalMilliseconds), ct);
     }
 
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "Planner for {Priority} failed a round; backing off")]
-    private static partial void LogPlannerFault(ILogger logger, Exception ex, string priority);
+    private async Task<NextRound> PlanRoundAsync(Priority priority, CancellationToken ct)
+    {
+        var o = options.Value;
+        var now = time.GetUtcNow();
+        var batch = await store.ClaimForPlanningAsync(priority, now, now + o.Lease, 256, ct);
+        if (batch.Count == 0)
+        {
+            return NextRound.InOrWhenWoken(o.PollInterval, signals.Arm(Signals.Planner(priority)));
+        }
+
+        var results = await planner.PlanBatchAsync(batch, ct);
+
+        var written = await store.CompletePlanningAsync(results, time.GetUtcNow(), ct);
+        for (var i = 0; i < results.Count; i++)
+        {
+            if (written.RefusalOf(i) is { } reason)
+            {
+                LogPlanUnstorable(logger, results[i].NotificationId, reason);
+            }
+        }
+
+        foreach (var lane in results.SelectMany(r => r.Deliveries).Select(d => (d.Channel, d.Priority)).Distinct())
+        {
+            signals.Notify(Signals.Lane(lane.Channel, lane.Priority));
+        }
+
+        return NextRound.Now;
+    }
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "Planner for {Priority} failed a round; retrying in {DelayMs} ms")]
+    private static partial void LogPlannerFault(ILogger logger, Exception ex, string priority, double delayMs);
 
     [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "The plan of notification {NotificationId} could not be stored ({Reason}); it failed alone")]
     private static partial void LogPlanUnstorable(ILogger logger, string notificationId, string reason);

@@ -1,7 +1,8 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
+using Herald.Core.Observability;
 using Herald.Core.Webhooks;
-using Microsoft.Extensions.Hosting;
+using Herald.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,36 +24,31 @@ public sealed partial class Sweeper(
     Signals signals,
     PipelineOptionsAccessor options,
     WorkerHealth health,
+    HeraldMetrics metrics,
     TimeProvider time,
-    ILogger<Sweeper> logger) : BackgroundService
+    ILogger<Sweeper> logger) : PollingWorker("sweeper", metrics, time)
 {
     private readonly string _owner = "sweeper-" + Guid.NewGuid().ToString("N")[..12];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         health.Started("sweeper");
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await SweepOnceAsync(stoppingToken);
-                await Task.Delay(options.Value.SweepInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogSweepFault(logger, ex);
-                await Task.Delay(options.Value.SweepInterval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
+        return base.ExecuteAsync(stoppingToken);
     }
+
+    protected override WorkerBackoff Backoff => WorkerBackoff.Constant(options.Value.SweepInterval);
+
+    protected override async Task<NextRound> RunRoundAsync(CancellationToken ct)
+    {
+        await SweepOnceAsync(ct);
+        return NextRound.In(options.Value.SweepInterval);
+    }
+
+    protected override void LogRoundFailed(Exception exception, TimeSpan retryIn) => LogSweepFault(logger, exception, retryIn.TotalMilliseconds);
 
     public async Task SweepOnceAsync(CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         if (await plans.ReleaseExpiredPlanningAsync(now, ct) > 0)
         {
             foreach (var p in new[] { Priority.Urgent, Priority.Normal, Priority.Low })
@@ -74,7 +70,7 @@ public sealed partial class Sweeper(
 
         while (true)
         {
-            var stale = await store.ClaimExpiredSendingAsync(time.GetUtcNow(), time.GetUtcNow() + options.Value.Lease, _owner, 64, ct);
+            var stale = await store.ClaimExpiredSendingAsync(Time.GetUtcNow(), Time.GetUtcNow() + options.Value.Lease, _owner, 64, ct);
             if (stale.Count == 0)
             {
                 return;
@@ -120,7 +116,7 @@ public sealed partial class Sweeper(
             }
         }
 
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var o = options.Value;
         if (answer == LookUpAnswer.Unanswered && d.LookUps < o.MaxLookUps)
         {
@@ -160,8 +156,8 @@ public sealed partial class Sweeper(
 
     private static readonly TimeSpan MaxLookUpDelay = TimeSpan.FromMinutes(2);
 
-    [LoggerMessage(EventId = 2301, Level = LogLevel.Error, Message = "Sweep failed; trying again at the next interval")]
-    private static partial void LogSweepFault(ILogger logger, Exception ex);
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Error, Message = "Sweep failed; trying again in {DelayMs} ms")]
+    private static partial void LogSweepFault(ILogger logger, Exception ex, double delayMs);
 
     [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "Look-up at the {Channel} provider failed; asking again later")]
     private static partial void LogLookUpFault(ILogger logger, Exception ex, string channel);

@@ -1,6 +1,6 @@
 using Herald.Core.Observability;
 using Herald.Core.Storage;
-using Microsoft.Extensions.Hosting;
+using Herald.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,41 +16,31 @@ public sealed partial class RetentionWorker(
     IOptions<RetentionOptions> options,
     HeraldMetrics metrics,
     TimeProvider time,
-    ILogger<RetentionWorker> logger) : BackgroundService
+    ILogger<RetentionWorker> logger) : PollingWorker("retention", metrics, time)
 {
     // The first run waits a little after start (the store is being prepared), never longer than the interval.
     private static readonly TimeSpan FirstRunAfter = TimeSpan.FromSeconds(30);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan FirstRoundAfter => options.Value.Interval < FirstRunAfter ? options.Value.Interval : FirstRunAfter;
+
+    // A failed run is tried again within a minute, sooner when the interval is shorter.
+    protected override WorkerBackoff Backoff => WorkerBackoff.Constant(options.Value.Interval < TimeSpan.FromMinutes(1) ? options.Value.Interval : TimeSpan.FromMinutes(1));
+
+    protected override async Task<NextRound> RunRoundAsync(CancellationToken ct)
     {
-        var delay = options.Value.Interval < FirstRunAfter ? options.Value.Interval : FirstRunAfter;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(delay, time, stoppingToken);
-                await RunOnceAsync(stoppingToken);
-                delay = options.Value.Interval;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogFailed(logger, ex);
-                delay = options.Value.Interval < TimeSpan.FromMinutes(1) ? options.Value.Interval : TimeSpan.FromMinutes(1);
-            }
-        }
+        await RunOnceAsync(ct);
+        return NextRound.In(options.Value.Interval);
     }
+
+    protected override void LogRoundFailed(Exception exception, TimeSpan retryIn) => LogFailed(logger, exception, retryIn.TotalMilliseconds);
 
     /// <summary>One retention run at the current time.</summary>
     public async Task<RetentionSummary> RunOnceAsync(CancellationToken ct)
     {
         var o = options.Value;
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var removed = await store.PurgeExpiredAsync(new RetentionCutoffs(now - o.Notifications, now - o.Feed, o.BatchSize), ct);
-        metrics.RetentionRemoved(removed);
+        Metrics.RetentionRemoved(removed);
         if (!removed.IsEmpty)
         {
             LogRemoved(logger, removed.Notifications, removed.Deliveries, removed.FeedItems, removed.OutboxMessages, removed.PartitionsDropped,
@@ -66,6 +56,6 @@ public sealed partial class RetentionWorker(
     private static partial void LogRemoved(ILogger logger, long notifications, long deliveries, long feedItems, long outboxMessages, int partitions,
         long carriedOver, long pagesFreed);
 
-    [LoggerMessage(EventId = 2802, Level = LogLevel.Warning, Message = "Retention run failed; trying again later")]
-    private static partial void LogFailed(ILogger logger, Exception ex);
+    [LoggerMessage(EventId = 2802, Level = LogLevel.Warning, Message = "Retention run failed; trying again in {DelayMs} ms")]
+    private static partial void LogFailed(ILogger logger, Exception ex, double delayMs);
 }

@@ -65,9 +65,9 @@ public sealed partial class CallbackClient(HttpClient http, TimeProvider time, I
         });
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback to {Url} answered {Status}")]
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "Callback to {Url} answered {Status}")]
     private static partial void LogRefused(ILogger logger, Uri? url, int status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback failed: {Error}")]
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Callback failed: {Error}")]
     private static partial void LogFailed(ILogger logger, string error);
 }

@@ -59,7 +59,7 @@ public sealed class WebhookSenderTests : IAsyncLifetime
         var now = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
         string date = Uri.EscapeDataString(now.AddSeconds(120).ToString("r", CultureInfo.InvariantCulture));
 
-        DeliveryOutcome outcome = await Sender(time: new FixedTimeProvider(now))
+        DeliveryOutcome outcome = await Sender(time: new FakeTimeProvider(now))
             .SendAsync(Message(receiver.Url($"/status/429?retryAfter={date}")), CancellationToken.None).WaitAsync(Wait);
 
         outcome.ShouldBe(new DeliveryOutcome.Retry("endpoint returned 429", TimeSpan.FromSeconds(120)));

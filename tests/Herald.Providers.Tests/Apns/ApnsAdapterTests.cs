@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using Herald.Core.Domain;
 using Herald.Providers.Apns;
 using Herald.Providers.Tests.Infrastructure;
-using Herald.Core.Tests.Pipeline;
 
 namespace Herald.Providers.Tests.Apns;
 

@@ -5,7 +5,6 @@ using Herald.Providers.Abstractions;
 using Herald.Providers.Routing;
 using Herald.Providers.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
-using Herald.Core.Tests.Pipeline;
 
 namespace Herald.Providers.Tests.Routing;
 

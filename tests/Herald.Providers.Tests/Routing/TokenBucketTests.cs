@@ -1,5 +1,4 @@
 using Herald.Providers.Routing;
-using Herald.Core.Tests.Pipeline;
 
 namespace Herald.Providers.Tests.Routing;
 

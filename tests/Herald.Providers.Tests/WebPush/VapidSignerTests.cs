@@ -14,7 +14,7 @@ public sealed class VapidSignerTests
 {
     private static readonly DateTimeOffset Start = new(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
     private readonly (string PublicKey, string PrivateKey) _keys = WebPushTestKit.NewVapidKeys();
-    private readonly ManualTime _time = new(Start);
+    private readonly FakeTimeProvider _time = new(Start);
 
     private VapidSigner Signer() => VapidSigner.TryCreate(_keys.PublicKey, _keys.PrivateKey, WebPushTestKit.Subject, _time, out _)!;
 
@@ -53,14 +53,14 @@ public sealed class VapidSignerTests
     {
         var signer = Signer();
         var first = signer.Token("https://a.example");
-        _time.Now = Start.AddHours(10);
+        _time.SetUtcNow(Start.AddHours(10));
         signer.Token("https://a.example").ShouldBe(first);
         signer.Token("https://b.example").ShouldNotBe(first);
-        _time.Now = Start.AddHours(11).AddSeconds(1);
+        _time.SetUtcNow(Start.AddHours(11).AddSeconds(1));
         var renewed = signer.Token("https://a.example");
         renewed.ShouldNotBe(first);
         var claims = JsonNode.Parse(Base64Url.DecodeFromChars(renewed.Split('.')[1]))!.AsObject();
-        claims["exp"]!.GetValue<long>().ShouldBe(_time.Now.AddHours(12).ToUnixTimeSeconds());
+        claims["exp"]!.GetValue<long>().ShouldBe(_time.GetUtcNow().AddHours(12).ToUnixTimeSeconds());
     }
 
     [Theory]

@@ -27,7 +27,7 @@ public sealed class WebPushSandboxTests(SandboxFixture sandbox) : IClassFixture<
     public async Task Push_WithAJwtExpiredOrTooFarAhead_Is403(int hoursFromNow, string reason)
     {
         var (_, request) = await ValidRequestAsync();
-        var signer = Signer(new ManualTime(DateTimeOffset.UtcNow.AddHours(hoursFromNow)));
+        var signer = Signer(new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(hoursFromNow)));
         Authorize(request, signer, signer.Token(sandbox.BaseUrl));
         (await ShouldFailAsync(request, 403, 109)).ShouldContain(reason);
     }

@@ -59,11 +59,3 @@ internal static class WebPushTestKit
             content ?? new JsonObject { ["title"] = "Your order shipped", ["body"] = "Order 42 is on its way", ["data"] = new JsonObject { ["order"] = "42" } },
             priority, platform: "web");
 }
-
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = start;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-}

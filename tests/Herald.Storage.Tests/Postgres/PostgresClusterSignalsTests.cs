@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Herald.Core.Observability;
 using Herald.Core.Pipeline.Cluster;
 using Herald.Storage.Postgres;
 using Herald.Storage.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -11,6 +14,7 @@ namespace Herald.Storage.Tests.Postgres;
 public sealed class PostgresClusterSignalsTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly HeraldMetrics Metrics = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
 
     [Fact]
     public async Task PublishTemplateAsync_Committed_ListenerGetsTemplateId()
@@ -100,7 +104,7 @@ public sealed class PostgresClusterSignalsTests
 
     private static async Task<Listener> StartAsync(StoreHandle s)
     {
-        var listener = new Listener(new PostgresClusterSignals(s.Postgres!, new ClusterSignalHandlers(), TimeProvider.System, NullLogger<PostgresClusterSignals>.Instance));
+        var listener = new Listener(new PostgresClusterSignals(s.Postgres!, new ClusterSignalHandlers(), Metrics, TimeProvider.System, NullLogger<PostgresClusterSignals>.Instance));
         await listener.Signals.StartAsync(CancellationToken.None);
         // The first "everything" comes once LISTEN is in place.
         await listener.WaitForAsync(ClusterTopics.Template, null);

@@ -3,7 +3,7 @@ using Herald.Core.Domain;
 using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Herald.Core.Transport;
-using Microsoft.Extensions.Hosting;
+using Herald.Core.Workers;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Core.Pipeline.Distributed;
@@ -27,58 +27,53 @@ public sealed partial class RelayWorker(
     PipelineOptionsAccessor options,
     WorkerHealth health,
     Signals signals,
+    HeraldMetrics metrics,
     TimeProvider time,
-    ILogger<RelayWorker> logger) : BackgroundService
+    ILogger<RelayWorker> logger) : PollingWorker("relay", metrics, time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private DateTimeOffset _lastRepublish = DateTimeOffset.MinValue;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         health.Started("relay");
-        var backoff = TimeSpan.Zero;
-        var lastRepublish = DateTimeOffset.MinValue;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var o = options.Value;
-            var woken = signals.Arm(Signals.Relay);
-            try
-            {
-                var now = time.GetUtcNow();
-                if (now - lastRepublish >= o.RepublishAfter / 4)
-                {
-                    var again = await store.RepublishStaleAsync(now - o.RepublishAfter, stoppingToken);
-                    if (again > 0)
-                    {
-                        LogRepublished(logger, again);
-                    }
-
-                    lastRepublish = now;
-                }
-
-                var published = await store.RelayDueAsync(now, o.RelayBatch, o.MaxInFlight, PublishAsync, stoppingToken);
-                backoff = TimeSpan.Zero;
-                if (published < o.RelayBatch)
-                {
-                    var wait = o.PollInterval;
-                    if (await store.NextUnpublishedDueAsync(now, stoppingToken) is { } next && next - time.GetUtcNow() < wait)
-                    {
-                        wait = next - time.GetUtcNow() > TimeSpan.Zero ? next - time.GetUtcNow() : TimeSpan.Zero;
-                    }
-
-                    await Signals.WaitAsync(woken, wait, time, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // Store or broker unreachable: nothing was marked published, so nothing is lost; try again later.
-                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-                LogRelayFault(logger, ex, backoff.TotalMilliseconds);
-                await Task.Delay(backoff, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
+        return base.ExecuteAsync(stoppingToken);
     }
+
+    // Store or broker unreachable: nothing was marked published, so nothing is lost; try again soon, then less often.
+    protected override WorkerBackoff Backoff { get; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+
+    protected override async Task<NextRound> RunRoundAsync(CancellationToken ct)
+    {
+        var o = options.Value;
+        var woken = signals.Arm(Signals.Relay);
+        var now = Time.GetUtcNow();
+        if (now - _lastRepublish >= o.RepublishAfter / 4)
+        {
+            var again = await store.RepublishStaleAsync(now - o.RepublishAfter, ct);
+            if (again > 0)
+            {
+                LogRepublished(logger, again);
+            }
+
+            _lastRepublish = now;
+        }
+
+        var published = await store.RelayDueAsync(now, o.RelayBatch, o.MaxInFlight, PublishAsync, ct);
+        if (published >= o.RelayBatch)
+        {
+            return NextRound.Now;
+        }
+
+        var wait = o.PollInterval;
+        if (await store.NextUnpublishedDueAsync(now, ct) is { } next && next - Time.GetUtcNow() < wait)
+        {
+            wait = next - Time.GetUtcNow() > TimeSpan.Zero ? next - Time.GetUtcNow() : TimeSpan.Zero;
+        }
+
+        return NextRound.InOrWhenWoken(wait, woken);
+    }
+
+    protected override void LogRoundFailed(Exception exception, TimeSpan retryIn) => LogRelayFault(logger, exception, retryIn.TotalMilliseconds);
 
     /// <summary>
     /// Publishes one relay batch. A traced delivery gets a producer span (herald.publish) continuing its stored

@@ -1,6 +1,7 @@
+using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Herald.Core.Transport;
-using Microsoft.Extensions.Hosting;
+using Herald.Core.Workers;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Core.Pipeline.Distributed;
@@ -13,32 +14,22 @@ namespace Herald.Core.Pipeline.Distributed;
 public sealed partial class WorkerMembershipWorker(
     IWorkerRegistry registry,
     PartitionOwnership ownership,
+    HeraldMetrics metrics,
     TimeProvider time,
-    ILogger<WorkerMembershipWorker> logger) : BackgroundService
+    ILogger<WorkerMembershipWorker> logger) : PollingWorker("worker_membership", metrics, time)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                ownership.Update(await registry.HeartbeatAsync(ownership.NodeId, Interval * 3, stoppingToken));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // The store is unreachable: keep the last assignment (dispatch cannot claim anything meanwhile anyway).
-                LogHeartbeatFault(logger, ex);
-            }
+    protected override WorkerBackoff Backoff => WorkerBackoff.Constant(Interval);
 
-            await Task.Delay(Interval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
+    protected override async Task<NextRound> RunRoundAsync(CancellationToken ct)
+    {
+        ownership.Update(await registry.HeartbeatAsync(ownership.NodeId, Interval * 3, ct));
+        return NextRound.In(Interval);
     }
+
+    // The store is unreachable: keep the last assignment (dispatch cannot claim anything meanwhile anyway).
+    protected override void LogRoundFailed(Exception exception, TimeSpan retryIn) => LogHeartbeatFault(logger, exception, retryIn.TotalMilliseconds);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -53,8 +44,8 @@ public sealed partial class WorkerMembershipWorker(
         }
     }
 
-    [LoggerMessage(EventId = 2701, Level = LogLevel.Warning, Message = "Worker heartbeat failed; keeping the last partition assignment")]
-    private static partial void LogHeartbeatFault(ILogger logger, Exception ex);
+    [LoggerMessage(EventId = 2701, Level = LogLevel.Warning, Message = "Worker heartbeat failed; keeping the last partition assignment, trying again in {DelayMs} ms")]
+    private static partial void LogHeartbeatFault(ILogger logger, Exception ex, double delayMs);
 
     [LoggerMessage(EventId = 2702, Level = LogLevel.Warning, Message = "Leaving the worker registry failed")]
     private static partial void LogLeaveFault(ILogger logger, Exception ex);
