@@ -6,7 +6,7 @@ namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : IDispatchStore
 {
-    private const string Claimable = "('queued', 'deferred', 'retrying')";
+    private const string Claimable = DeliveryStatus.Sql.Claimable;
 
     public Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
     {
@@ -109,7 +109,7 @@ public sealed partial class PostgresStore : IDispatchStore
             FROM unnest(@n::text[], @id::text[], @owner::text[], @s::text[], @due::bigint[], @prov::text[], @err::text[], @pmid::text[], @o::text[],
                 @ls::text[], @ldue::bigint[], @lerr::text[])
                 AS x(nid, did, owner, s, due, prov, err, pmid, o, ls, ldue, lerr)
-            WHERE notification_id = x.nid AND id = x.did AND status IN ('sending', 'unknown') AND lease_owner = x.owner
+            WHERE notification_id = x.nid AND id = x.did AND status IN {DeliveryStatus.Sql.InFlight} AND lease_owner = x.owner
             RETURNING id
             """, tx).With("n", round.Select(x => x.NotificationId).ToArray()).With("id", round.Select(x => x.DeliveryId).ToArray())
             .With("owner", round.Select(x => x.LeaseOwner).ToArray()).With("s", round.Select(x => x.Status).ToArray())
@@ -154,7 +154,7 @@ public sealed partial class PostgresStore : IDispatchStore
         WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) => await c.Command($"""
             WITH expired AS (
                 SELECT notification_id AS xn, id AS xi FROM deliveries
-                WHERE status IN ('sending', 'unknown') AND lease_until < @now ORDER BY lease_until LIMIT @n FOR UPDATE SKIP LOCKED)
+                WHERE status IN {DeliveryStatus.Sql.InFlight} AND lease_until < @now ORDER BY lease_until LIMIT @n FOR UPDATE SKIP LOCKED)
             UPDATE deliveries SET status = 'unknown', lease_until = @lease, lease_owner = @owner, updated_at = @now, lookups = lookups + 1
             FROM expired WHERE notification_id = expired.xn AND id = expired.xi
             RETURNING {DeliveryColumns}

@@ -91,10 +91,10 @@ public sealed record DeliveryCompletion(
     LateOutcome? IfReportedFailed = null)
 {
     /// <summary>The outcome of an attempt deferred because no provider had room: the store gives the claim's attempt back.</summary>
-    public const string ThrottledOutcome = "throttled";
+    public const string ThrottledOutcome = OutcomeKind.Throttled;
 
     /// <summary>The outcome recorded for a completion the store refused (see <see cref="Unstorable"/>).</summary>
-    public const string UnstorableOutcome = "unstorable";
+    public const string UnstorableOutcome = OutcomeKind.Unstorable;
 
     /// <summary>
     /// What is written instead of a completion the store refused (see <see cref="BatchIsolation"/>): the delivery
