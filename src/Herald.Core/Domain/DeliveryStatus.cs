@@ -74,6 +74,15 @@ public static class DeliveryStatus
     /// <summary>Given up on: failed for good or in the dead-letter queue.</summary>
     public static readonly IReadOnlyList<string> Undeliverable = [Failed, Dead];
 
+    /// <summary>Reported by the provider or tracking as having reached the recipient.</summary>
+    public static readonly IReadOnlyList<string> Reached = [Delivered, Opened, Clicked];
+
+    /// <summary>What a provider's report or tracking can record after a send (<c>tracked_status</c>).</summary>
+    public static readonly IReadOnlyList<string> Tracked = [Delivered, Opened, Clicked, Bounced];
+
+    /// <summary>A report that the send failed after all: a bounce or a late failure.</summary>
+    public static readonly IReadOnlyList<string> ReportedFailed = [Bounced, Failed];
+
     /// <summary>Tracked engagement: the recipient opened it, or clicked in it.</summary>
     public static readonly IReadOnlyList<string> Engaged = [Opened, Clicked];
 
@@ -101,6 +110,9 @@ public static class DeliveryStatus
         public const string Unsent = $"('{Queued}', '{Deferred}', '{Retrying}', '{Sending}', '{Unknown}', '{Dead}', '{Held}')";
         public const string Recoverable = $"('{Held}', '{Failed}', '{Dead}')";
         public const string Undeliverable = $"('{Failed}', '{Dead}')";
+        public const string Reached = $"('{Delivered}', '{Opened}', '{Clicked}')";
+        public const string Tracked = $"('{Delivered}', '{Opened}', '{Clicked}', '{Bounced}')";
+        public const string ReportedFailed = $"('{Bounced}', '{Failed}')";
         public const string Engaged = $"('{Opened}', '{Clicked}')";
         public const string Terminal =
             $"('{Sent}', '{Delivered}', '{Suppressed}', '{Failed}', '{Dead}', '{Cancelled}', '{Opened}', '{Clicked}', '{Bounced}', '{Expired}', '{Folded}')";
