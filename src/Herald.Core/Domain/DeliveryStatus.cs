@@ -50,6 +50,9 @@ public static class DeliveryStatus
     /// <summary>Accepted by a provider; tracking reports move it within this set.</summary>
     public static readonly IReadOnlyList<string> SentOrBeyond = [Sent, Delivered, Opened, Clicked];
 
+    /// <summary>Sent, or still able to be sent (pending, or folded into a digest that will be): no failure yet.</summary>
+    public static readonly IReadOnlyList<string> SentOrMaySend = [Queued, Deferred, Retrying, Sending, Unknown, Held, Folded, Sent, Delivered, Opened, Clicked];
+
     /// <summary>In flight or sent: what the gate counts against caps and the per-recipient order.</summary>
     public static readonly IReadOnlyList<string> InFlightOrSent = [Sending, Sent, Delivered, Opened, Clicked, Unknown];
 
@@ -102,6 +105,8 @@ public static class DeliveryStatus
         public const string Claimable = $"('{Queued}', '{Deferred}', '{Retrying}')";
         public const string InFlight = $"('{Sending}', '{Unknown}')";
         public const string SentOrBeyond = $"('{Sent}', '{Delivered}', '{Opened}', '{Clicked}')";
+        public const string SentOrMaySend =
+            $"('{Queued}', '{Deferred}', '{Retrying}', '{Sending}', '{Unknown}', '{Held}', '{Folded}', '{Sent}', '{Delivered}', '{Opened}', '{Clicked}')";
         public const string InFlightOrSent = $"('{Sending}', '{Sent}', '{Delivered}', '{Opened}', '{Clicked}', '{Unknown}')";
         public const string ThrottleHolding = $"('{Deferred}', '{Sending}')";
         public const string Waiting = $"('{Queued}', '{Deferred}', '{Retrying}', '{Held}')";

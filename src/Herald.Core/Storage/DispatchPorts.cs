@@ -129,11 +129,10 @@ public enum FallbackTrigger
 public sealed record FallbackPlan(string NotificationId, Channel From, Channel To, FallbackTrigger Trigger, IReadOnlyList<Delivery> Deliveries, IReadOnlyList<TraceEntry> Trace)
 {
     /// <summary>Statuses of a delivery on <see cref="From"/> that keep an <see cref="FallbackTrigger.Ended"/> fallback from happening.</summary>
-    public static readonly string[] EndedBlockers =
-        ["queued", "deferred", "retrying", "sending", "unknown", "held", "folded", "sent", "delivered", "opened", "clicked"];
+    public static readonly string[] EndedBlockers = [.. DeliveryStatus.SentOrMaySend];
 
     /// <summary>Statuses of a delivery on <see cref="From"/> that keep a <see cref="FallbackTrigger.Deadline"/> fallback from happening.</summary>
-    public static readonly string[] DeadlineBlockers = ["sent", "delivered", "opened", "clicked"];
+    public static readonly string[] DeadlineBlockers = [.. DeliveryStatus.SentOrBeyond];
 
     public IReadOnlyList<string> Blockers => Trigger == FallbackTrigger.Ended ? EndedBlockers : DeadlineBlockers;
 }

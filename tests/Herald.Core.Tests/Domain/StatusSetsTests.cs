@@ -81,6 +81,14 @@ public sealed class StatusSetsTests
     }
 
     [Fact]
+    public void Blockers_FallbackTriggers_TheNamedSets()
+    {
+        Herald.Core.Storage.FallbackPlan.EndedBlockers.ShouldBe(
+            [.. DeliveryStatus.Pending, DeliveryStatus.Folded, .. DeliveryStatus.SentOrBeyond], ignoreOrder: true);
+        Herald.Core.Storage.FallbackPlan.DeadlineBlockers.ShouldBe(DeliveryStatus.SentOrBeyond);
+    }
+
+    [Fact]
     public void Kind_EveryOutcomeType_ItsStoredNameAndListed()
     {
         var types = typeof(DeliveryOutcome).GetNestedTypes().Where(t => t.IsSubclassOf(typeof(DeliveryOutcome))).ToList();
