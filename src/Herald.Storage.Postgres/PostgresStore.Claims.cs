@@ -13,8 +13,6 @@ namespace Herald.Storage.Postgres;
 /// </summary>
 public sealed partial class PostgresStore
 {
-    private const string SendingStatuses = DeliveryStatus.Sql.InFlightOrSent;
-
     private static readonly Comparison<Delivery> DueOrder = static (a, b) =>
     {
         var byDue = a.DueAt.CompareTo(b.DueAt);
@@ -168,7 +166,7 @@ public sealed partial class PostgresStore
             SELECT d.recipient_id, d.channel, d.claimed_at, d.event_type, d.content_hash, d.notification_id, d.id
             FROM unnest(@r::text[], @c::integer[], @since::bigint[]) AS x(r, ch, since)
             JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.claimed_at > x.since
-            WHERE d.status IN {SendingStatuses}
+            WHERE d.status IN {DeliveryStatus.Sql.InFlightOrSent}
             ORDER BY d.claimed_at
             """, tx).With("r", pairs.Select(p => p.RecipientId).ToArray()).With("c", pairs.Select(p => (int)p.Channel).ToArray()).With("since", since);
         await using var reader = await sends.ExecuteReaderAsync(ct);

@@ -6,8 +6,6 @@ namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : IDispatchStore
 {
-    private const string Claimable = DeliveryStatus.Sql.Claimable;
-
     public Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(gate);
@@ -15,7 +13,7 @@ public sealed partial class PostgresStore : IDispatchStore
         {
             var candidates = await c.Command($"""
                 SELECT {DeliveryColumns} FROM deliveries
-                WHERE channel = @c AND priority = @p AND status IN {Claimable} AND due_at <= @now
+                WHERE channel = @c AND priority = @p AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now
                 ORDER BY due_at, notification_id, id LIMIT @n FOR UPDATE SKIP LOCKED
                 """, tx).With("c", (int)channel).With("p", (int)priority).With("now", now.Ms()).With("n", limit).ReadAllAsync(MapDelivery, ct);
             return candidates.Count == 0 ? candidates : await GateAndClaimAsync(c, tx, candidates, now, leaseUntil, owner, gate, ct);
@@ -200,7 +198,7 @@ public sealed partial class PostgresStore : IDispatchStore
     public async Task<DateTimeOffset?> NextDueAsync(Channel channel, Priority priority, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var value = await c.Command($"SELECT MIN(due_at) FROM deliveries WHERE channel = @c AND priority = @p AND status IN {Claimable}")
+        var value = await c.Command($"SELECT MIN(due_at) FROM deliveries WHERE channel = @c AND priority = @p AND status IN {DeliveryStatus.Sql.Claimable}")
             .With("c", (int)channel).With("p", (int)priority).ExecuteScalarAsync(ct);
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }

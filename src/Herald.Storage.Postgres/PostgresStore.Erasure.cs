@@ -9,8 +9,6 @@ public sealed partial class PostgresStore : IErasureStore
 {
     // As on SQLite: everything not yet (or not surely) at the recipient is cancelled, so nothing more is sent, resent after
     // reconciliation or replayed; a completion for a send in flight then no longer applies (it needs status sending).
-    private const string Unsent = DeliveryStatus.Sql.Unsent;
-
     public Task<ErasureSummary> EraseUserAsync(string userId, string pseudonym, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
@@ -24,7 +22,7 @@ public sealed partial class PostgresStore : IErasureStore
                 """, userId, pseudonym, t, ct);
             var cancelled = await Run(c, tx, $"""
                 UPDATE deliveries SET status = 'cancelled', lease_until = NULL, lease_owner = NULL, updated_at = @t
-                WHERE recipient_id = @u AND status IN {Unsent}
+                WHERE recipient_id = @u AND status IN {DeliveryStatus.Sql.Unsent}
                 """, userId, pseudonym, t, ct);
             await Run(c, tx, "UPDATE notifications SET status = 'cancelled', updated_at = @t WHERE recipient_id = @u AND status = 'processing'", userId, pseudonym, t, ct);
 
