@@ -10,13 +10,13 @@ public sealed partial class PostgresStore : IAnalyticsStore
     // rank ⌈p·n⌉ over the non-null latencies, as the SQLite store computes it. The notification id range prunes the
     // monthly partitions of both tables and is an index range inside them (see AnalyticsWindow.IdSlack); created_at
     // then decides exactly.
-    private const string SummarySql = """
+    private const string SummarySql = $$"""
         SELECT GROUPING({key}), {key}, count(*),
-            count(*) FILTER (WHERE d.status IN ('queued', 'deferred', 'retrying')),
-            count(*) FILTER (WHERE d.status IN ('sending', 'unknown')),
+            count(*) FILTER (WHERE d.status IN {{DeliveryStatus.Sql.Claimable}}),
+            count(*) FILTER (WHERE d.status IN {{DeliveryStatus.Sql.InFlight}}),
             count(*) FILTER (WHERE d.sent_at IS NOT NULL),
             count(*) FILTER (WHERE d.sent_at IS NOT NULL AND d.delivered_at IS NOT NULL),
-            count(*) FILTER (WHERE d.sent_at IS NOT NULL AND d.tracked_status IN ('opened', 'clicked')),
+            count(*) FILTER (WHERE d.sent_at IS NOT NULL AND d.tracked_status IN {{DeliveryStatus.Sql.Engaged}}),
             count(*) FILTER (WHERE d.sent_at IS NOT NULL AND d.tracked_status = 'clicked'),
             count(*) FILTER (WHERE d.sent_at IS NOT NULL AND d.tracked_status = 'bounced'),
             count(*) FILTER (WHERE d.status = 'failed'),

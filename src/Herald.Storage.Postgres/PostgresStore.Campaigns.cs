@@ -47,8 +47,8 @@ public sealed partial class PostgresStore : ICampaignStore
         db.WriteAsync<int?>(async (c, tx) =>
         {
             // The row lock orders this with a releaser's first chunk: once the cursor moved, the audience is fixed.
-            var open = await c.Command("""
-                SELECT 1 FROM campaigns WHERE id = @id AND kind = 'campaign' AND topic IS NULL AND cursor IS NULL AND status IN ('scheduled', 'paused') FOR UPDATE
+            var open = await c.Command($"""
+                SELECT 1 FROM campaigns WHERE id = @id AND kind = 'campaign' AND topic IS NULL AND cursor IS NULL AND status IN {CampaignStatus.Sql.NotStarted} FOR UPDATE
                 """, tx).With("id", campaignId).ExecuteScalarAsync(ct);
             return open is null ? null : await InsertRecipientsAsync(c, tx, campaignId, recipients, ct);
         }, ct);
@@ -70,9 +70,9 @@ public sealed partial class PostgresStore : ICampaignStore
         await using var c = await db.OpenAsync(ct);
         var byStatus = (await c.Command("SELECT status, count(*) FROM notifications WHERE campaign_id = @c GROUP BY status").With("c", campaign.Id)
             .ReadAllAsync(r => (Status: r.GetString(0), Count: r.GetInt64(1)), ct)).ToDictionary(x => x.Status, x => x.Count, StringComparer.Ordinal);
-        var d = (await c.Command("""
+        var d = (await c.Command($"""
             SELECT count(*) FILTER (WHERE d.sent_at IS NOT NULL), count(*) FILTER (WHERE d.delivered_at IS NOT NULL),
-                   count(*) FILTER (WHERE d.status IN ('failed', 'dead')), count(*) FILTER (WHERE d.status = 'suppressed'),
+                   count(*) FILTER (WHERE d.status IN {DeliveryStatus.Sql.Undeliverable}), count(*) FILTER (WHERE d.status = 'suppressed'),
                    count(*) FILTER (WHERE d.status = 'deferred'), count(*) FILTER (WHERE d.status = 'cancelled'), count(*) FILTER (WHERE d.status = 'expired')
             FROM notifications n JOIN deliveries d ON d.notification_id = n.id WHERE n.campaign_id = @c
             """).With("c", campaign.Id).ReadAllAsync(r => new long[] { r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6) }, ct))[0];
@@ -86,7 +86,7 @@ public sealed partial class PostgresStore : ICampaignStore
     public Task<Campaign?> ClaimReleaseAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) => (await c.Command($"""
             UPDATE campaigns SET lease_owner = @o, lease_until = @lu, status = 'releasing', updated_at = @now
-            WHERE id = (SELECT id FROM campaigns WHERE status IN ('scheduled', 'releasing') AND scheduled_at <= @now
+            WHERE id = (SELECT id FROM campaigns WHERE status IN {CampaignStatus.Sql.Releasable} AND scheduled_at <= @now
                           AND (lease_until IS NULL OR lease_until < @now OR lease_owner = @o)
                         ORDER BY scheduled_at LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING {CampaignColumns}
@@ -111,10 +111,10 @@ public sealed partial class PostgresStore : ICampaignStore
         {
             // The conditional update takes the campaign's row lock: a concurrent pause, cancel or second releaser waits for
             // this transaction and then sees the moved cursor (or this one sees theirs and inserts nothing).
-            var moved = await c.Command("""
+            var moved = await c.Command($"""
                 UPDATE campaigns SET cursor = @new, released = released + @k, exhausted = @x, lease_until = CASE WHEN @x THEN NULL ELSE @lu END,
                     status = CASE WHEN @x THEN 'released' ELSE 'releasing' END, updated_at = @now
-                WHERE id = @id AND status IN ('scheduled', 'releasing') AND lease_owner = @o AND cursor IS NOT DISTINCT FROM @old::text
+                WHERE id = @id AND status IN {CampaignStatus.Sql.Releasable} AND lease_owner = @o AND cursor IS NOT DISTINCT FROM @old::text
                 """, tx).With("new", newCursor).With("k", (long)notifications.Count).With("x", exhausted).With("lu", leaseUntil.Ms()).With("now", now.Ms())
                 .With("id", campaignId).With("o", owner).With("old", expectedCursor).ExecuteNonQueryAsync(ct);
             if (moved == 0)
@@ -130,15 +130,15 @@ public sealed partial class PostgresStore : ICampaignStore
     public Task<bool> PauseAsync(string campaignId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
-            if (await c.Command("""
-                UPDATE campaigns SET status = 'paused', lease_owner = NULL, lease_until = NULL, updated_at = @now WHERE id = @id AND status IN ('scheduled', 'releasing', 'released')
+            if (await c.Command($"""
+                UPDATE campaigns SET status = 'paused', lease_owner = NULL, lease_until = NULL, updated_at = @now WHERE id = @id AND status IN {CampaignStatus.Sql.Pausable}
                 """, tx).With("id", campaignId).With("now", now.Ms()).ExecuteNonQueryAsync(ct) == 0)
             {
                 return false;
             }
 
             // A planner that already claimed one (planning) keeps it; only notifications still waiting are held.
-            await c.Command("UPDATE notifications SET status = 'paused', updated_at = @now WHERE campaign_id = @id AND status IN ('accepted', 'scheduled')", tx)
+            await c.Command($"UPDATE notifications SET status = 'paused', updated_at = @now WHERE campaign_id = @id AND status IN {NotificationStatus.Sql.Plannable}", tx)
                 .With("id", campaignId).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
             return true;
         }, ct);
@@ -171,12 +171,12 @@ public sealed partial class PostgresStore : ICampaignStore
                 return null;
             }
 
-            var notifications = await c.Command("""
-                UPDATE notifications SET status = 'cancelled', lease_until = NULL, updated_at = @now WHERE campaign_id = @id AND status IN ('accepted', 'scheduled', 'paused', 'planning')
+            var notifications = await c.Command($"""
+                UPDATE notifications SET status = 'cancelled', lease_until = NULL, updated_at = @now WHERE campaign_id = @id AND status IN {NotificationStatus.Sql.UnplannedOrPaused}
                 """, tx).With("id", campaignId).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
-            var touched = (await c.Command("""
+            var touched = (await c.Command($"""
                 UPDATE deliveries SET status = 'cancelled', updated_at = @now
-                WHERE status IN ('queued', 'deferred', 'retrying', 'held') AND notification_id IN (SELECT id FROM notifications WHERE campaign_id = @id)
+                WHERE status IN {DeliveryStatus.Sql.Waiting} AND notification_id IN (SELECT id FROM notifications WHERE campaign_id = @id)
                 RETURNING notification_id
                 """, tx).With("id", campaignId).With("now", now.Ms()).ReadAllAsync(r => r.GetString(0), ct)).Distinct(StringComparer.Ordinal).ToList();
             await RefreshNotificationsAsync(c, tx, touched, now, ct);

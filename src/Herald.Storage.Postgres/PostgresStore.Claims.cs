@@ -13,8 +13,6 @@ namespace Herald.Storage.Postgres;
 /// </summary>
 public sealed partial class PostgresStore
 {
-    private const string SendingStatuses = "('sending', 'sent', 'delivered', 'opened', 'clicked', 'unknown')";
-
     private static readonly Comparison<Delivery> DueOrder = static (a, b) =>
     {
         var byDue = a.DueAt.CompareTo(b.DueAt);
@@ -124,10 +122,10 @@ public sealed partial class PostgresStore
             batch.BatchCommands.Add(BatchCommand("SELECT notification_id, min(read_at) FROM feed WHERE notification_id = ANY(@n) AND read_at IS NOT NULL GROUP BY notification_id",
                 ("n", escalations)));
             // Deliveries a provider throttled that have not gone out since (a nearly empty partial index): later ones wait.
-            batch.BatchCommands.Add(BatchCommand("""
+            batch.BatchCommands.Add(BatchCommand($"""
                 SELECT d.recipient_id, d.channel, d.priority, d.notification_id, d.id, CASE WHEN d.status = 'deferred' THEN d.due_at END
                 FROM unnest(@r::text[], @c::integer[]) AS x(r, ch)
-                JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.throttled AND d.status IN ('deferred', 'sending')
+                JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.throttled AND d.status IN {DeliveryStatus.Sql.ThrottleHolding}
                 """, ("r", pairs.Select(p => p.RecipientId).ToArray()), ("c", pairs.Select(p => (int)p.Channel).ToArray())));
             await using var r = await batch.ExecuteReaderAsync(ct);
             await r.NextResultAsync(ct); // the locks
@@ -168,7 +166,7 @@ public sealed partial class PostgresStore
             SELECT d.recipient_id, d.channel, d.claimed_at, d.event_type, d.content_hash, d.notification_id, d.id
             FROM unnest(@r::text[], @c::integer[], @since::bigint[]) AS x(r, ch, since)
             JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.claimed_at > x.since
-            WHERE d.status IN {SendingStatuses}
+            WHERE d.status IN {DeliveryStatus.Sql.InFlightOrSent}
             ORDER BY d.claimed_at
             """, tx).With("r", pairs.Select(p => p.RecipientId).ToArray()).With("c", pairs.Select(p => (int)p.Channel).ToArray()).With("since", since);
         await using var reader = await sends.ExecuteReaderAsync(ct);

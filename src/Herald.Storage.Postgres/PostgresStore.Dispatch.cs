@@ -6,8 +6,6 @@ namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : IDispatchStore
 {
-    private const string Claimable = "('queued', 'deferred', 'retrying')";
-
     public Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(gate);
@@ -15,7 +13,7 @@ public sealed partial class PostgresStore : IDispatchStore
         {
             var candidates = await c.Command($"""
                 SELECT {DeliveryColumns} FROM deliveries
-                WHERE channel = @c AND priority = @p AND status IN {Claimable} AND due_at <= @now
+                WHERE channel = @c AND priority = @p AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now
                 ORDER BY due_at, notification_id, id LIMIT @n FOR UPDATE SKIP LOCKED
                 """, tx).With("c", (int)channel).With("p", (int)priority).With("now", now.Ms()).With("n", limit).ReadAllAsync(MapDelivery, ct);
             return candidates.Count == 0 ? candidates : await GateAndClaimAsync(c, tx, candidates, now, leaseUntil, owner, gate, ct);
@@ -109,7 +107,7 @@ public sealed partial class PostgresStore : IDispatchStore
             FROM unnest(@n::text[], @id::text[], @owner::text[], @s::text[], @due::bigint[], @prov::text[], @err::text[], @pmid::text[], @o::text[],
                 @ls::text[], @ldue::bigint[], @lerr::text[])
                 AS x(nid, did, owner, s, due, prov, err, pmid, o, ls, ldue, lerr)
-            WHERE notification_id = x.nid AND id = x.did AND status IN ('sending', 'unknown') AND lease_owner = x.owner
+            WHERE notification_id = x.nid AND id = x.did AND status IN {DeliveryStatus.Sql.InFlight} AND lease_owner = x.owner
             RETURNING id
             """, tx).With("n", round.Select(x => x.NotificationId).ToArray()).With("id", round.Select(x => x.DeliveryId).ToArray())
             .With("owner", round.Select(x => x.LeaseOwner).ToArray()).With("s", round.Select(x => x.Status).ToArray())
@@ -154,7 +152,7 @@ public sealed partial class PostgresStore : IDispatchStore
         WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) => await c.Command($"""
             WITH expired AS (
                 SELECT notification_id AS xn, id AS xi FROM deliveries
-                WHERE status IN ('sending', 'unknown') AND lease_until < @now ORDER BY lease_until LIMIT @n FOR UPDATE SKIP LOCKED)
+                WHERE status IN {DeliveryStatus.Sql.InFlight} AND lease_until < @now ORDER BY lease_until LIMIT @n FOR UPDATE SKIP LOCKED)
             UPDATE deliveries SET status = 'unknown', lease_until = @lease, lease_owner = @owner, updated_at = @now, lookups = lookups + 1
             FROM expired WHERE notification_id = expired.xn AND id = expired.xi
             RETURNING {DeliveryColumns}
@@ -200,7 +198,7 @@ public sealed partial class PostgresStore : IDispatchStore
     public async Task<DateTimeOffset?> NextDueAsync(Channel channel, Priority priority, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var value = await c.Command($"SELECT MIN(due_at) FROM deliveries WHERE channel = @c AND priority = @p AND status IN {Claimable}")
+        var value = await c.Command($"SELECT MIN(due_at) FROM deliveries WHERE channel = @c AND priority = @p AND status IN {DeliveryStatus.Sql.Claimable}")
             .With("c", (int)channel).With("p", (int)priority).ExecuteScalarAsync(ct);
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }

@@ -1,3 +1,4 @@
+using Herald.Core.Domain;
 using Herald.Core.Lifecycle;
 using Herald.Core.Storage;
 using Npgsql;
@@ -8,8 +9,6 @@ public sealed partial class PostgresStore : IErasureStore
 {
     // As on SQLite: everything not yet (or not surely) at the recipient is cancelled, so nothing more is sent, resent after
     // reconciliation or replayed; a completion for a send in flight then no longer applies (it needs status sending).
-    private const string Unsent = "('queued', 'deferred', 'retrying', 'sending', 'unknown', 'dead', 'held')";
-
     public Task<ErasureSummary> EraseUserAsync(string userId, string pseudonym, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
@@ -17,13 +16,13 @@ public sealed partial class PostgresStore : IErasureStore
             // Row locks on the user's notifications order this erasure with a concurrent plan completion (which applies only
             // while the notification is still planning, and so skips once it reads cancelled) and with a concurrent cancel.
             await Run(c, tx, "SELECT id FROM notifications WHERE recipient_id = @u ORDER BY id FOR UPDATE", userId, pseudonym, t, ct);
-            var cancelledNotifications = await Run(c, tx, """
+            var cancelledNotifications = await Run(c, tx, $"""
                 UPDATE notifications SET status = 'cancelled', lease_until = NULL, updated_at = @t
-                WHERE recipient_id = @u AND status IN ('accepted', 'scheduled', 'planning')
+                WHERE recipient_id = @u AND status IN {NotificationStatus.Sql.Unplanned}
                 """, userId, pseudonym, t, ct);
             var cancelled = await Run(c, tx, $"""
                 UPDATE deliveries SET status = 'cancelled', lease_until = NULL, lease_owner = NULL, updated_at = @t
-                WHERE recipient_id = @u AND status IN {Unsent}
+                WHERE recipient_id = @u AND status IN {DeliveryStatus.Sql.Unsent}
                 """, userId, pseudonym, t, ct);
             await Run(c, tx, "UPDATE notifications SET status = 'cancelled', updated_at = @t WHERE recipient_id = @u AND status = 'processing'", userId, pseudonym, t, ct);
 

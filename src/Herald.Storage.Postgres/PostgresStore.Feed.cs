@@ -94,7 +94,7 @@ public sealed partial class PostgresStore : IFeedStore
         var read = $"in-app item read at {now.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z";
         var cancelled = await c.Command($"""
             UPDATE deliveries SET status = 'cancelled', last_error = @r, updated_at = @t
-            WHERE recipient_id = @u AND condition = '{DeliveryConditions.InAppUnread}' AND status IN ('queued', 'deferred', 'retrying')
+            WHERE recipient_id = @u AND condition = '{DeliveryConditions.InAppUnread}' AND status IN {DeliveryStatus.Sql.Claimable}
               AND (@n::text IS NULL AND notification_id IN (SELECT notification_id FROM feed WHERE user_id = @u) OR notification_id = @n::text)
             RETURNING notification_id, channel
             """, tx).With("u", userId).With("n", notificationId).With("r", read + "; escalation cancelled").With("t", now.Ms())

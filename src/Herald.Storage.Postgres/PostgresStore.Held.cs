@@ -39,10 +39,10 @@ public sealed partial class PostgresStore
         WriteRetryingAsync(async (c, tx) =>
         {
             // Notification ids are UUIDv7: the accepted-time range is an id range, which prunes the monthly partitions.
-            var recovered = await MovedAsync(c.Command("""
+            var recovered = await MovedAsync(c.Command($"""
                 UPDATE deliveries SET status = 'queued', last_error = NULL, lease_owner = NULL, lease_until = NULL, published_due = NULL, updated_at = @now
                 WHERE notification_id >= @lo AND notification_id < @hi AND target_ref = @e AND channel = @ch
-                  AND status IN ('held', 'failed', 'dead') AND sent_at IS NULL
+                  AND status IN {DeliveryStatus.Sql.Recoverable} AND sent_at IS NULL
                 RETURNING notification_id, id
                 """, tx).With("lo", AnalyticsWindow.NotificationIdBound(since)).With("hi", AnalyticsWindow.NotificationIdBound(until))
                 .With("e", endpointId).With("ch", (int)Channel.Webhook).With("now", now.Ms()), ct);

@@ -65,11 +65,11 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
     public Task<IReadOnlyList<Notification>> ClaimForPlanningAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<Notification>>(async (c, tx) => await c.Command($"""
             WITH picked AS (
-                SELECT id FROM notifications WHERE status IN ('accepted', 'scheduled') AND priority = @p AND due_at <= @now
+                SELECT id FROM notifications WHERE status IN {NotificationStatus.Sql.Plannable} AND priority = @p AND due_at <= @now
                 ORDER BY due_at LIMIT @n FOR UPDATE SKIP LOCKED),
             claimed AS (
                 UPDATE notifications n SET status = 'planning', lease_until = @lease, updated_at = @now
-                FROM picked WHERE n.id = picked.id AND n.status IN ('accepted', 'scheduled')
+                FROM picked WHERE n.id = picked.id AND n.status IN {NotificationStatus.Sql.Plannable}
                 RETURNING {string.Join(", ", NotificationColumns.Split(", ").Select(x => "n." + x))})
             SELECT {NotificationColumns} FROM claimed ORDER BY due_at, id
             """, tx).With("lease", leaseUntil.Ms()).With("now", now.Ms()).With("p", (int)priority).With("n", limit).ReadAllAsync(MapNotification, ct), ct);
@@ -159,13 +159,13 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
                 return null;
             }
 
-            var notification = await c.Command("""
+            var notification = await c.Command($"""
                 UPDATE notifications SET status = 'cancelled', lease_until = NULL, updated_at = @now
-                WHERE id = @id AND status IN ('accepted', 'scheduled', 'planning')
+                WHERE id = @id AND status IN {NotificationStatus.Sql.Unplanned}
                 """, tx).With("id", id).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
-            var deliveries = await c.Command("""
+            var deliveries = await c.Command($"""
                 UPDATE deliveries SET status = 'cancelled', updated_at = @now
-                WHERE notification_id = @id AND status IN ('queued', 'deferred', 'retrying', 'dead', 'held')
+                WHERE notification_id = @id AND status IN {DeliveryStatus.Sql.Cancellable}
                 """, tx).With("id", id).With("now", now.Ms()).ExecuteNonQueryAsync(ct);
             if (notification + deliveries == 0)
             {

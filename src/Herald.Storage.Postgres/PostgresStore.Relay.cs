@@ -32,13 +32,13 @@ public sealed partial class PostgresStore : IWorkRelayStore
             var due = await c.Command($"""
                 WITH in_flight AS (
                     SELECT channel, priority, COUNT(*) AS n FROM deliveries
-                    WHERE status IN {Claimable} AND published_due = due_at GROUP BY channel, priority),
+                    WHERE status IN {DeliveryStatus.Sql.Claimable} AND published_due = due_at GROUP BY channel, priority),
                 lanes AS (
                     SELECT l.ch, l.pr, LEAST(@limit, @max - COALESCE(f.n, 0)) AS room
                     FROM unnest(@ch::int[], @pr::int[]) AS l(ch, pr) LEFT JOIN in_flight f ON f.channel = l.ch AND f.priority = l.pr)
                 SELECT d.* FROM lanes CROSS JOIN LATERAL (
                     SELECT {DeliveryColumns} FROM deliveries
-                    WHERE channel = lanes.ch AND priority = lanes.pr AND status IN {Claimable} AND due_at <= @now
+                    WHERE channel = lanes.ch AND priority = lanes.pr AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now
                       AND published_due IS DISTINCT FROM due_at
                     ORDER BY due_at, notification_id, id LIMIT GREATEST(lanes.room, 0) FOR UPDATE SKIP LOCKED) d
                 ORDER BY lanes.pr, lanes.ch, d.due_at, d.notification_id, d.id
@@ -66,7 +66,7 @@ public sealed partial class PostgresStore : IWorkRelayStore
         db.WriteAsync(async (c, tx) => await c.Command($"""
             WITH stale AS (
                 SELECT notification_id AS xn, id AS xi FROM deliveries
-                WHERE status IN {Claimable} AND published_due = due_at AND published_at < @before
+                WHERE status IN {DeliveryStatus.Sql.Claimable} AND published_due = due_at AND published_at < @before
                 FOR UPDATE SKIP LOCKED)
             UPDATE deliveries SET published_due = NULL, published_at = NULL
             FROM stale WHERE notification_id = stale.xn AND id = stale.xi
@@ -75,7 +75,7 @@ public sealed partial class PostgresStore : IWorkRelayStore
     public async Task<int> CountInFlightAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var count = await c.Command($"SELECT COUNT(*) FROM deliveries WHERE status IN {Claimable} AND published_due = due_at").ExecuteScalarAsync(ct);
+        var count = await c.Command($"SELECT COUNT(*) FROM deliveries WHERE status IN {DeliveryStatus.Sql.Claimable} AND published_due = due_at").ExecuteScalarAsync(ct);
         return Convert.ToInt32(count, System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -96,7 +96,7 @@ public sealed partial class PostgresStore : IWorkRelayStore
             var candidates = await c.Command($"""
                 SELECT {DeliveryColumns} FROM deliveries
                 WHERE (notification_id, id) IN (SELECT n, d FROM unnest(@n::text[], @id::text[]) AS x(n, d))
-                  AND status IN {Claimable} AND due_at <= @now
+                  AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now
                 ORDER BY notification_id, id
                 FOR UPDATE
                 """, tx).With("n", deliveries.Select(d => d.NotificationId).ToArray()).With("id", deliveries.Select(d => d.DeliveryId).ToArray())

@@ -94,11 +94,11 @@ public sealed partial class PostgresStore
 
         await using var batch = new NpgsqlBatch(c, tx);
         batch.BatchCommands.Add(BatchCommand("SELECT 1 FROM notifications WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", ("ids", ids)));
-        batch.BatchCommands.Add(BatchCommand("""
+        batch.BatchCommands.Add(BatchCommand($"""
             UPDATE notifications n SET updated_at = @now, status = CASE
-                WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id AND d.status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown', 'held')) THEN 'processing'
+                WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id AND d.status IN {DeliveryStatus.Sql.Pending}) THEN 'processing'
                 ELSE 'completed' END
-            WHERE n.id = ANY(@ids) AND n.status IN ('processing', 'completed')
+            WHERE n.id = ANY(@ids) AND n.status IN {NotificationStatus.Sql.Planned}
             """, ("ids", ids), ("now", now.Ms())));
         await batch.ExecuteNonQueryAsync(ct);
     }

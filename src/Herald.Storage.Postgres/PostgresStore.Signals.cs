@@ -49,7 +49,7 @@ public sealed partial class PostgresStore
     {
         await using var c = await db.OpenAsync(ct);
         var value = await c.Command($"""
-            SELECT MIN(due_at) FROM deliveries WHERE status IN {Claimable} AND published_due IS DISTINCT FROM due_at AND due_at > @after
+            SELECT MIN(due_at) FROM deliveries WHERE status IN {DeliveryStatus.Sql.Claimable} AND published_due IS DISTINCT FROM due_at AND due_at > @after
             """).With("after", after.Ms()).ExecuteScalarAsync(ct);
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }

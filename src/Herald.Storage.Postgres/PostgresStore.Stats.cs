@@ -9,9 +9,9 @@ public sealed partial class PostgresStore : IQueueStatsStore
     {
         await using var c = await db.OpenAsync(ct);
         // ix_deliveries_lane, ix_deliveries_lease and ix_deliveries_dead are partial on exactly these statuses.
-        var lanes = await c.Command("""
+        var lanes = await c.Command($"""
             SELECT channel, priority, COUNT(*), MIN(due_at) FROM deliveries
-            WHERE status IN ('queued', 'deferred', 'retrying') AND due_at <= @now GROUP BY channel, priority
+            WHERE status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now GROUP BY channel, priority
             """).With("now", now.ToUnixTimeMilliseconds())
             .ReadAllAsync(r => new LaneBacklog((Channel)r.GetInt32(0), (Priority)r.GetInt32(1), r.GetInt64(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))), ct);
         var (sending, dead) = (await c.Command("SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'sending'), (SELECT COUNT(*) FROM deliveries WHERE status = 'dead')")

@@ -80,9 +80,9 @@ public sealed partial class PostgresStore : IUserStore
             if (previous is not null && previous != device.UserId)
             {
                 // The previous owner's pushes still waiting for this token (quiet hours, retries) would reach the new owner.
-                var cancelled = await c.Command("""
+                var cancelled = await c.Command($"""
                     UPDATE deliveries SET status = 'cancelled', last_error = @why, lease_until = NULL, lease_owner = NULL, updated_at = @now
-                    WHERE recipient_id = @old AND channel = @push AND target = @t AND platform = @p AND status IN ('queued', 'deferred', 'retrying')
+                    WHERE recipient_id = @old AND channel = @push AND target = @t AND platform = @p AND status IN {DeliveryStatus.Sql.Claimable}
                     RETURNING notification_id
                     """, tx).With("why", DeviceMovedReason).With("now", device.LastSeenAt.Ms()).With("old", previous).With("push", (int)Channel.Push)
                     .With("t", device.Token).With("p", device.Platform).ReadAllAsync(r => r.GetString(0), ct);

@@ -22,6 +22,12 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
         return rules;
     }
 
+    private const string RecentSendsSql = $"""
+        SELECT claimed_at FROM deliveries
+        WHERE recipient_id = $r AND channel = $c AND claimed_at > $since
+          AND status IN {DeliveryStatus.Sql.InFlightOrSent}
+        """;
+
     public IReadOnlyList<DateTimeOffset> RecentSends(string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null)
     {
         var (filter, value) = eventTypePattern switch
@@ -30,12 +36,7 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
             _ when eventTypePattern.EndsWith(".*", StringComparison.Ordinal) => (" AND event_type LIKE $e ESCAPE '\\'", Escape(eventTypePattern[..^1]) + "%"),
             _ => (" AND event_type = $e", eventTypePattern),
         };
-        var cmd = c.Command($"""
-            SELECT claimed_at FROM deliveries
-            WHERE recipient_id = $r AND channel = $c AND claimed_at > $since
-              AND status IN ('sending', 'sent', 'delivered', 'opened', 'clicked', 'unknown'){filter}
-            ORDER BY claimed_at
-            """, tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms());
+        var cmd = c.Command(RecentSendsSql + filter + " ORDER BY claimed_at", tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms());
         if (value is not null)
         {
             cmd.With("$e", value);
@@ -52,10 +53,10 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
     public string? SameContentSent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
-        c.Command("""
+        c.Command($"""
             SELECT id FROM deliveries
             WHERE recipient_id = $r AND channel = $c AND claimed_at > $since AND content_hash = $h AND notification_id <> $n
-              AND status IN ('sending', 'sent', 'delivered', 'opened', 'clicked', 'unknown')
+              AND status IN {DeliveryStatus.Sql.InFlightOrSent}
             ORDER BY claimed_at DESC
             LIMIT 1
             """, tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms()).With("$h", contentHash).With("$n", notificationId)
@@ -66,15 +67,15 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
         ArgumentNullException.ThrowIfNull(delivery);
         // Throttled rows are rare and short-lived: one look at the (tiny) partial index per claim batch skips the per-delivery
         // query when there are none. Exact for the batch: only completions set the mark, and none commits during this claim.
-        _anyThrottled ??= c.Command("SELECT EXISTS(SELECT 1 FROM deliveries WHERE throttled = 1 AND status IN ('deferred', 'sending'))", tx).Scalar() is 1L;
+        _anyThrottled ??= c.Command($"SELECT EXISTS(SELECT 1 FROM deliveries WHERE throttled = 1 AND status IN {DeliveryStatus.Sql.ThrottleHolding})", tx).Scalar() is 1L;
         if (!_anyThrottled.Value)
         {
             return null;
         }
 
-        var ahead = c.Command("""
+        var ahead = c.Command($"""
             SELECT id, CASE WHEN status = 'sending' OR due_at < $now THEN $now ELSE due_at END AS due FROM deliveries
-            WHERE throttled = 1 AND status IN ('deferred', 'sending') AND recipient_id = $r AND channel = $c AND priority = $p AND notification_id < $n
+            WHERE throttled = 1 AND status IN {DeliveryStatus.Sql.ThrottleHolding} AND recipient_id = $r AND channel = $c AND priority = $p AND notification_id < $n
             ORDER BY due DESC LIMIT 1
             """, tx).With("$r", delivery.RecipientId).With("$c", (int)delivery.Channel).With("$p", (int)delivery.Priority).With("$n", delivery.NotificationId)
             .With("$now", now.Ms()).ReadAll(r => new ThrottledAhead(r.GetString(0), r.Time(1)));

@@ -11,7 +11,7 @@ public sealed partial class SqliteStore : IAnalyticsStore
     // PostgreSQL's percentile_disc picks: within the group (rn, nl) for the group's percentiles, and over every row (rt,
     // nt) for the total's, which then lands in exactly one group's row. Totals of the counts are the groups' sums. The
     // window comes from notification ids (an index range, see AnalyticsWindow.IdSlack); created_at then decides exactly.
-    private const string SummarySql = """
+    private const string SummarySql = $$"""
         WITH r AS (
             SELECT {key} AS k, d.status AS s, d.tracked_status AS t, d.sent_at AS sent_at, d.delivered_at AS delivered_at,
                    d.sent_at - n.created_at AS lat
@@ -23,11 +23,11 @@ public sealed partial class SqliteStore : IAnalyticsStore
                    row_number() OVER (ORDER BY lat IS NULL, lat) AS rt, count(lat) OVER () AS nt
             FROM r)
         SELECT k, count(*),
-            count(*) FILTER (WHERE s IN ('queued', 'deferred', 'retrying')),
-            count(*) FILTER (WHERE s IN ('sending', 'unknown')),
+            count(*) FILTER (WHERE s IN {{DeliveryStatus.Sql.Claimable}}),
+            count(*) FILTER (WHERE s IN {{DeliveryStatus.Sql.InFlight}}),
             count(*) FILTER (WHERE sent_at IS NOT NULL),
             count(*) FILTER (WHERE sent_at IS NOT NULL AND delivered_at IS NOT NULL),
-            count(*) FILTER (WHERE sent_at IS NOT NULL AND t IN ('opened', 'clicked')),
+            count(*) FILTER (WHERE sent_at IS NOT NULL AND t IN {{DeliveryStatus.Sql.Engaged}}),
             count(*) FILTER (WHERE sent_at IS NOT NULL AND t = 'clicked'),
             count(*) FILTER (WHERE sent_at IS NOT NULL AND t = 'bounced'),
             count(*) FILTER (WHERE s = 'failed'),

@@ -43,7 +43,7 @@ public sealed partial class SqliteStore : ICampaignStore
     public Task<int?> AddRecipientsAsync(string campaignId, IReadOnlyList<string> recipients, CancellationToken ct) =>
         db.WriteAsync<int?>((c, tx) =>
         {
-            var open = c.Command("SELECT 1 FROM campaigns WHERE id = $id AND kind = 'campaign' AND topic IS NULL AND cursor IS NULL AND status IN ('scheduled', 'paused')", tx)
+            var open = c.Command($"SELECT 1 FROM campaigns WHERE id = $id AND kind = 'campaign' AND topic IS NULL AND cursor IS NULL AND status IN {CampaignStatus.Sql.NotStarted}", tx)
                 .With("$id", campaignId).Scalar();
             return open is null ? null : InsertRecipients(c, tx, campaignId, recipients);
         }, ct);
@@ -75,9 +75,9 @@ public sealed partial class SqliteStore : ICampaignStore
         await using var c = await db.OpenReadAsync(ct);
         var byStatus = (await c.Command("SELECT status, count(*) FROM notifications WHERE campaign_id = $c GROUP BY status").With("$c", campaign.Id)
             .ReadAllAsync(r => (Status: r.GetString(0), Count: r.GetInt64(1)), ct)).ToDictionary(x => x.Status, x => x.Count, StringComparer.Ordinal);
-        var d = (await c.Command("""
+        var d = (await c.Command($"""
             SELECT count(*) FILTER (WHERE d.sent_at IS NOT NULL), count(*) FILTER (WHERE d.delivered_at IS NOT NULL),
-                   count(*) FILTER (WHERE d.status IN ('failed', 'dead')), count(*) FILTER (WHERE d.status = 'suppressed'),
+                   count(*) FILTER (WHERE d.status IN {DeliveryStatus.Sql.Undeliverable}), count(*) FILTER (WHERE d.status = 'suppressed'),
                    count(*) FILTER (WHERE d.status = 'deferred'), count(*) FILTER (WHERE d.status = 'cancelled'), count(*) FILTER (WHERE d.status = 'expired')
             FROM notifications n JOIN deliveries d ON d.notification_id = n.id WHERE n.campaign_id = $c
             """).With("$c", campaign.Id).ReadAllAsync(r => new long[] { r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6) }, ct))[0];
@@ -91,7 +91,7 @@ public sealed partial class SqliteStore : ICampaignStore
     public Task<Campaign?> ClaimReleaseAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command($"""
             UPDATE campaigns SET lease_owner = $o, lease_until = $lu, status = 'releasing', updated_at = $now
-            WHERE id = (SELECT id FROM campaigns WHERE status IN ('scheduled', 'releasing') AND scheduled_at <= $now AND (lease_until IS NULL OR lease_until < $now OR lease_owner = $o)
+            WHERE id = (SELECT id FROM campaigns WHERE status IN {CampaignStatus.Sql.Releasable} AND scheduled_at <= $now AND (lease_until IS NULL OR lease_until < $now OR lease_owner = $o)
                         ORDER BY scheduled_at LIMIT 1)
             RETURNING {CampaignColumns}
             """, tx).With("$o", owner).With("$lu", leaseUntil.Ms()).With("$now", now.Ms()).ReadAll(MapCampaign).FirstOrDefault(), ct);
@@ -111,10 +111,10 @@ public sealed partial class SqliteStore : ICampaignStore
         DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
-            var moved = c.Command("""
+            var moved = c.Command($"""
                 UPDATE campaigns SET cursor = $new, released = released + $k, exhausted = $x, lease_until = CASE WHEN $x THEN NULL ELSE $lu END,
                     status = CASE WHEN $x THEN 'released' ELSE 'releasing' END, updated_at = $now
-                WHERE id = $id AND status IN ('scheduled', 'releasing') AND lease_owner = $o AND cursor IS $old
+                WHERE id = $id AND status IN {CampaignStatus.Sql.Releasable} AND lease_owner = $o AND cursor IS $old
                 """, tx).With("$new", newCursor).With("$k", notifications.Count).With("$x", exhausted).With("$lu", leaseUntil.Ms()).With("$now", now.Ms())
                 .With("$id", campaignId).With("$o", owner).With("$old", expectedCursor).NonQuery();
             if (moved == 0)
@@ -135,13 +135,13 @@ public sealed partial class SqliteStore : ICampaignStore
     public Task<bool> PauseAsync(string campaignId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
-            if (c.Command("UPDATE campaigns SET status = 'paused', lease_owner = NULL, lease_until = NULL, updated_at = $now WHERE id = $id AND status IN ('scheduled', 'releasing', 'released')", tx)
+            if (c.Command($"UPDATE campaigns SET status = 'paused', lease_owner = NULL, lease_until = NULL, updated_at = $now WHERE id = $id AND status IN {CampaignStatus.Sql.Pausable}", tx)
                 .With("$id", campaignId).With("$now", now.Ms()).NonQuery() == 0)
             {
                 return false;
             }
 
-            c.Command("UPDATE notifications SET status = 'paused', updated_at = $now WHERE campaign_id = $id AND status IN ('accepted', 'scheduled')", tx)
+            c.Command($"UPDATE notifications SET status = 'paused', updated_at = $now WHERE campaign_id = $id AND status IN {NotificationStatus.Sql.Plannable}", tx)
                 .With("$id", campaignId).With("$now", now.Ms()).NonQuery();
             return true;
         }, ct);
@@ -175,11 +175,11 @@ public sealed partial class SqliteStore : ICampaignStore
                 return null;
             }
 
-            var notifications = c.Command("UPDATE notifications SET status = 'cancelled', lease_until = NULL, updated_at = $now WHERE campaign_id = $id AND status IN ('accepted', 'scheduled', 'paused', 'planning')", tx)
+            var notifications = c.Command($"UPDATE notifications SET status = 'cancelled', lease_until = NULL, updated_at = $now WHERE campaign_id = $id AND status IN {NotificationStatus.Sql.UnplannedOrPaused}", tx)
                 .With("$id", campaignId).With("$now", now.Ms()).NonQuery();
-            var touched = c.Command("""
+            var touched = c.Command($"""
                 UPDATE deliveries SET status = 'cancelled', updated_at = $now
-                WHERE status IN ('queued', 'deferred', 'retrying', 'held') AND notification_id IN (SELECT id FROM notifications WHERE campaign_id = $id)
+                WHERE status IN {DeliveryStatus.Sql.Waiting} AND notification_id IN (SELECT id FROM notifications WHERE campaign_id = $id)
                 RETURNING notification_id
                 """, tx).With("$id", campaignId).With("$now", now.Ms()).ReadAll(r => r.GetString(0)).Distinct(StringComparer.Ordinal).ToList();
             foreach (var n in touched)

@@ -25,7 +25,7 @@ public sealed partial class SqliteStore
         {
             var candidates = c.Command($"""
                 SELECT {DeliveryColumns} FROM deliveries
-                WHERE channel = $c AND priority = $p AND status IN ('queued', 'deferred', 'retrying') AND due_at <= $now
+                WHERE channel = $c AND priority = $p AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= $now
                 ORDER BY due_at LIMIT $n
                 """, tx).With("$c", (int)channel).With("$p", (int)priority).With("$now", now.Ms()).With("$n", limit).ReadAll(MapDelivery);
             if (candidates.Count == 0)
@@ -100,7 +100,7 @@ public sealed partial class SqliteStore
                     attempts = CASE WHEN $o = 'throttled' OR $s = 'held' THEN attempts - 1 ELSE attempts END,
                     throttled = CASE WHEN $o = 'throttled' THEN 1 ELSE 0 END,
                     lease_until = CASE WHEN $s = 'unknown' THEN $due ELSE NULL END, lease_owner = NULL, updated_at = $now
-                WHERE id = $id AND status IN ('sending', 'unknown') AND lease_owner = $owner
+                WHERE id = $id AND status IN {DeliveryStatus.Sql.InFlight} AND lease_owner = $owner
                 """, tx);
             using var attempt = c.Command("""
                 INSERT INTO attempts(delivery_id, provider, outcome, detail, provider_message_id, started_at, finished_at)
@@ -179,7 +179,7 @@ public sealed partial class SqliteStore
     public Task<IReadOnlyList<Delivery>> ClaimExpiredSendingAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<Delivery>>((c, tx) => c.Command($"""
             UPDATE deliveries SET status = 'unknown', lease_until = $lease, lease_owner = $owner, updated_at = $now, lookups = lookups + 1
-            WHERE id IN (SELECT id FROM deliveries WHERE status IN ('sending', 'unknown') AND lease_until < $now ORDER BY lease_until LIMIT $n)
+            WHERE id IN (SELECT id FROM deliveries WHERE status IN {DeliveryStatus.Sql.InFlight} AND lease_until < $now ORDER BY lease_until LIMIT $n)
             RETURNING {DeliveryColumns}
             """, tx).With("$lease", leaseUntil.Ms()).With("$owner", owner).With("$now", now.Ms()).With("$n", limit).ReadAll(MapDelivery), ct);
 
@@ -221,7 +221,7 @@ public sealed partial class SqliteStore
     public async Task<DateTimeOffset?> NextDueAsync(Channel channel, Priority priority, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        var value = await c.Command("SELECT MIN(due_at) FROM deliveries WHERE channel = $c AND priority = $p AND status IN ('queued', 'deferred', 'retrying')")
+        var value = await c.Command($"SELECT MIN(due_at) FROM deliveries WHERE channel = $c AND priority = $p AND status IN {DeliveryStatus.Sql.Claimable}")
             .With("$c", (int)channel).With("$p", (int)priority).ScalarAsync(ct);
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }

@@ -1,3 +1,4 @@
+using Herald.Core.Domain;
 using Herald.Core.Lifecycle;
 using Herald.Core.Storage;
 
@@ -8,19 +9,17 @@ public sealed partial class SqliteStore : IErasureStore
     // Statuses of deliveries that have not reached (or may still reach) the recipient: cancelled by the erasure, so
     // nothing more is sent, resent after reconciliation or replayed from the DLQ. A send already at a provider is
     // cancelled too: its completion then no longer applies (status is no longer sending), so no feed row is written.
-    private const string Unsent = "('queued', 'deferred', 'retrying', 'sending', 'unknown', 'dead', 'held')";
-
     public Task<ErasureSummary> EraseUserAsync(string userId, string pseudonym, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
             var t = now.Ms();
-            var cancelledNotifications = c.Command("""
+            var cancelledNotifications = c.Command($"""
                 UPDATE notifications SET status = 'cancelled', lease_until = NULL, updated_at = $t
-                WHERE recipient_id = $u AND status IN ('accepted', 'scheduled', 'planning')
+                WHERE recipient_id = $u AND status IN {NotificationStatus.Sql.Unplanned}
                 """, tx).With("$u", userId).With("$t", t).NonQuery();
             var cancelled = c.Command($"""
                 UPDATE deliveries SET status = 'cancelled', lease_until = NULL, lease_owner = NULL, updated_at = $t
-                WHERE recipient_id = $u AND status IN {Unsent}
+                WHERE recipient_id = $u AND status IN {DeliveryStatus.Sql.Unsent}
                 """, tx).With("$u", userId).With("$t", t).NonQuery();
             c.Command("UPDATE notifications SET status = 'cancelled', updated_at = $t WHERE recipient_id = $u AND status = 'processing'", tx)
                 .With("$u", userId).With("$t", t).NonQuery();

@@ -79,7 +79,7 @@ public sealed partial class SqliteStore
     {
         var pending = c.Command($"""
             SELECT id, notification_id, channel FROM deliveries
-            WHERE recipient_id = $u AND condition = '{DeliveryConditions.InAppUnread}' AND status IN ('queued', 'deferred', 'retrying')
+            WHERE recipient_id = $u AND condition = '{DeliveryConditions.InAppUnread}' AND status IN {DeliveryStatus.Sql.Claimable}
               AND ($n IS NULL AND notification_id IN (SELECT notification_id FROM feed WHERE user_id = $u) OR notification_id = $n)
             """, tx).With("$u", userId).With("$n", notificationId).ReadAll(r => (Id: r.GetString(0), Notification: r.GetString(1), Channel: (Channel)r.GetInt32(2)));
         foreach (var (id, notification, channel) in pending)

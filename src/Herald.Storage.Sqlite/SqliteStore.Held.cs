@@ -38,10 +38,10 @@ public sealed partial class SqliteStore
         db.WriteAsync((c, tx) =>
         {
             // Notification ids are UUIDv7: the accepted-time range is an id range on ix_deliveries_notification.
-            var recovered = c.Command("""
+            var recovered = c.Command($"""
                 UPDATE deliveries SET status = 'queued', last_error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = $now
                 WHERE notification_id >= $lo AND notification_id < $hi AND target_ref = $e AND channel = $ch
-                  AND status IN ('held', 'failed', 'dead') AND sent_at IS NULL
+                  AND status IN {DeliveryStatus.Sql.Recoverable} AND sent_at IS NULL
                 RETURNING notification_id, id
                 """, tx).With("$lo", AnalyticsWindow.NotificationIdBound(since)).With("$hi", AnalyticsWindow.NotificationIdBound(until))
                 .With("$e", endpointId).With("$ch", (int)Channel.Webhook).With("$now", now.Ms())

@@ -62,7 +62,7 @@ public sealed partial class SqliteStore
     {
         await using (var r = await db.OpenReadAsync(ct))
         {
-            var due = await r.Command("SELECT 1 FROM notifications WHERE status IN ('accepted', 'scheduled') AND priority = $p AND due_at <= $now LIMIT 1")
+            var due = await r.Command($"SELECT 1 FROM notifications WHERE status IN {NotificationStatus.Sql.Plannable} AND priority = $p AND due_at <= $now LIMIT 1")
                 .With("$p", (int)priority).With("$now", now.Ms()).ScalarAsync(ct);
             if (due is null)
             {
@@ -76,7 +76,7 @@ public sealed partial class SqliteStore
     private Task<IReadOnlyList<Notification>> ClaimForPlanningLockedAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<Notification>>((c, tx) => c.Command($"""
             UPDATE notifications SET status = 'planning', lease_until = $lease, updated_at = $now
-            WHERE id IN (SELECT id FROM notifications WHERE status IN ('accepted', 'scheduled') AND priority = $p AND due_at <= $now ORDER BY due_at LIMIT $n)
+            WHERE id IN (SELECT id FROM notifications WHERE status IN {NotificationStatus.Sql.Plannable} AND priority = $p AND due_at <= $now ORDER BY due_at LIMIT $n)
             RETURNING {NotificationColumns}
             """, tx).With("$lease", leaseUntil.Ms()).With("$now", now.Ms()).With("$p", (int)priority).With("$n", limit).ReadAll(MapNotification), ct);
 
@@ -190,13 +190,13 @@ public sealed partial class SqliteStore
                 return null;
             }
 
-            var notification = c.Command("""
+            var notification = c.Command($"""
                 UPDATE notifications SET status = 'cancelled', lease_until = NULL, updated_at = $now
-                WHERE id = $id AND status IN ('accepted', 'scheduled', 'planning')
+                WHERE id = $id AND status IN {NotificationStatus.Sql.Unplanned}
                 """, tx).With("$id", id).With("$now", now.Ms()).NonQuery();
-            var deliveries = c.Command("""
+            var deliveries = c.Command($"""
                 UPDATE deliveries SET status = 'cancelled', updated_at = $now
-                WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'dead', 'held')
+                WHERE notification_id = $id AND status IN {DeliveryStatus.Sql.Cancellable}
                 """, tx).With("$id", id).With("$now", now.Ms()).NonQuery();
             if (notification + deliveries == 0)
             {
@@ -216,11 +216,11 @@ public sealed partial class SqliteStore
         }, ct);
 
     private static void RefreshNotificationStatus(SqliteConnection c, SqliteTransaction tx, string notificationId, DateTimeOffset now) =>
-        c.Command("""
+        c.Command($"""
             UPDATE notifications SET updated_at = $now, status = CASE
-                WHEN EXISTS (SELECT 1 FROM deliveries WHERE notification_id = $id AND status IN ('queued', 'deferred', 'retrying', 'sending', 'unknown', 'held')) THEN 'processing'
+                WHEN EXISTS (SELECT 1 FROM deliveries WHERE notification_id = $id AND status IN {DeliveryStatus.Sql.Pending}) THEN 'processing'
                 ELSE 'completed' END
-            WHERE id = $id AND status IN ('processing', 'completed')
+            WHERE id = $id AND status IN {NotificationStatus.Sql.Planned}
             """, tx).With("$id", notificationId).With("$now", now.Ms()).NonQuery();
 
     private static SqliteCommand NotificationInsert(SqliteConnection c, SqliteTransaction tx) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Herald.Core.Domain;
 using Herald.Core.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -15,8 +16,8 @@ public sealed partial class SqliteStore : IRetentionStore
     // Pages given back per vacuum step: 512 pages of 4 KiB is 2 MiB, a few milliseconds of the writer.
     private const int VacuumStep = 512;
 
-    private static readonly string TerminalNotifications = RetentionStatuses.SqlList(RetentionStatuses.TerminalNotifications);
-    private static readonly string TerminalDeliveries = RetentionStatuses.SqlList(RetentionStatuses.TerminalDeliveries);
+    private const string TerminalNotifications = NotificationStatus.Sql.Terminal;
+    private const string TerminalDeliveries = DeliveryStatus.Sql.Terminal;
 
     // Notifications are walked by id (UUIDv7: creation order) up to the cutoff's bound, so a run reads only old rows.
     // One kept pending notification is passed over, never stops the walk.

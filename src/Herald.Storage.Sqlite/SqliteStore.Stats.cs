@@ -9,9 +9,9 @@ public sealed partial class SqliteStore : IQueueStatsStore
     {
         await using var c = await db.OpenReadAsync(ct);
         // The lane index is partial on exactly these statuses, so this reads the index, not the table.
-        var lanes = await c.Command("""
+        var lanes = await c.Command($"""
             SELECT channel, priority, COUNT(*), MIN(due_at) FROM deliveries
-            WHERE status IN ('queued', 'deferred', 'retrying') AND due_at <= $now GROUP BY channel, priority
+            WHERE status IN {DeliveryStatus.Sql.Claimable} AND due_at <= $now GROUP BY channel, priority
             """).With("$now", now.Ms())
             .ReadAllAsync(r => new LaneBacklog((Channel)r.GetInt32(0), (Priority)r.GetInt32(1), r.GetInt64(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))), ct);
         var (sending, dead) = (await c.Command("SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'sending'), (SELECT COUNT(*) FROM deliveries WHERE status = 'dead')")

@@ -68,9 +68,9 @@ public sealed partial class SqliteStore
             if (previous is not null && previous != device.UserId)
             {
                 // The previous owner's pushes still waiting for this token (quiet hours, retries) would reach the new owner.
-                var cancelled = c.Command("""
+                var cancelled = c.Command($"""
                     UPDATE deliveries SET status = 'cancelled', last_error = $why, lease_until = NULL, lease_owner = NULL, updated_at = $now
-                    WHERE recipient_id = $old AND channel = $push AND target = $t AND platform = $p AND status IN ('queued', 'deferred', 'retrying')
+                    WHERE recipient_id = $old AND channel = $push AND target = $t AND platform = $p AND status IN {DeliveryStatus.Sql.Claimable}
                     RETURNING notification_id
                     """, tx).With("$why", DeviceMovedReason).With("$now", device.LastSeenAt.Ms()).With("$old", previous).With("$push", (int)Channel.Push)
                     .With("$t", device.Token).With("$p", device.Platform).ReadAll(r => r.GetString(0));

@@ -22,6 +22,19 @@ public static class CampaignStatus
     public const string Released = "released";
     public const string Paused = "paused";
     public const string Cancelled = "cancelled";
+
+    /// <summary>The named sets as SQL list literals (see <see cref="Domain.DeliveryStatus"/>), rendered at compile time.</summary>
+    public static class Sql
+    {
+        /// <summary>Not started: its audience can still change.</summary>
+        public const string NotStarted = $"('{Scheduled}', '{Paused}')";
+
+        /// <summary>What a releaser may claim.</summary>
+        public const string Releasable = $"('{Scheduled}', '{Releasing}')";
+
+        /// <summary>What a pause applies to.</summary>
+        public const string Pausable = $"('{Scheduled}', '{Releasing}', '{Released}')";
+    }
 }
 
 /// <summary>What every notification of a campaign carries: the send request, validated and with its template version pinned.</summary>

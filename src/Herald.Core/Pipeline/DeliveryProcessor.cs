@@ -106,7 +106,7 @@ public sealed partial class DeliveryProcessor(
 
     private void Count(Delivery d, DeliveryCompletion c, DateTimeOffset now)
     {
-        metrics.Delivery(d.Channel, c.Provider ?? "none", c.Outcome == "invalidtarget" ? "invalid_target" : c.Outcome);
+        metrics.Delivery(d.Channel, c.Provider ?? "none", OutcomeKind.MetricLabel(c.Outcome));
         if (c.Status == DeliveryStatus.Sent && Ids.TimeOf(d.NotificationId) is { } accepted)
         {
             metrics.Delivered(d.Channel, d.Priority, now - accepted);

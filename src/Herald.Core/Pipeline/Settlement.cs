@@ -96,7 +96,7 @@ public sealed class Settlement
 
         trace.Add(new TraceEntry(d.NotificationId, now, "dispatch", wire, decision, reason));
         return new DeliveryCompletion(d.Id, d.NotificationId, owner, status, due, result.Provider, error,
-            throttledOutcome ? DeliveryCompletion.ThrottledOutcome : result.Outcome.GetType().Name.ToLowerInvariant(),
+            throttledOutcome ? OutcomeKind.Throttled : result.Outcome.Kind,
             providerId, startedAt, now, trace, result.Feed, removeDevice, result.Endpoint, suppress,
             IfReportedFailed: status == DeliveryStatus.Sent && d.Channel != Channel.InApp ? ReportedFailedWhileSettling(d, now) : null);
     }

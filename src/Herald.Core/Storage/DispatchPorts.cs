@@ -92,10 +92,10 @@ public sealed record DeliveryCompletion(
     LateOutcome? IfReportedFailed = null)
 {
     /// <summary>The outcome of an attempt deferred because no provider had room: the store gives the claim's attempt back.</summary>
-    public const string ThrottledOutcome = "throttled";
+    public const string ThrottledOutcome = OutcomeKind.Throttled;
 
     /// <summary>The outcome recorded for a completion the store refused (see <see cref="Unstorable"/>).</summary>
-    public const string UnstorableOutcome = "unstorable";
+    public const string UnstorableOutcome = OutcomeKind.Unstorable;
 
     /// <summary>
     /// What is written instead of a completion the store refused (see <see cref="BatchIsolation"/>): the delivery
@@ -130,11 +130,10 @@ public enum FallbackTrigger
 public sealed record FallbackPlan(string NotificationId, Channel From, Channel To, FallbackTrigger Trigger, IReadOnlyList<Delivery> Deliveries, IReadOnlyList<TraceEntry> Trace)
 {
     /// <summary>Statuses of a delivery on <see cref="From"/> that keep an <see cref="FallbackTrigger.Ended"/> fallback from happening.</summary>
-    public static readonly string[] EndedBlockers =
-        ["queued", "deferred", "retrying", "sending", "unknown", "held", "folded", "sent", "delivered", "opened", "clicked"];
+    public static readonly string[] EndedBlockers = [.. DeliveryStatus.SentOrMaySend];
 
     /// <summary>Statuses of a delivery on <see cref="From"/> that keep a <see cref="FallbackTrigger.Deadline"/> fallback from happening.</summary>
-    public static readonly string[] DeadlineBlockers = ["sent", "delivered", "opened", "clicked"];
+    public static readonly string[] DeadlineBlockers = [.. DeliveryStatus.SentOrBeyond];
 
     public IReadOnlyList<string> Blockers => Trigger == FallbackTrigger.Ended ? EndedBlockers : DeadlineBlockers;
 }

@@ -40,14 +40,9 @@ public interface IRetentionStore
 /// </summary>
 public static class RetentionStatuses
 {
-    public static readonly IReadOnlyList<string> TerminalNotifications =
-        [NotificationStatus.Completed, NotificationStatus.Cancelled, NotificationStatus.Expired, NotificationStatus.Digested];
+    public static readonly IReadOnlyList<string> TerminalNotifications = NotificationStatus.Terminal;
 
-    public static readonly IReadOnlyList<string> TerminalDeliveries =
-    [
-        DeliveryStatus.Sent, DeliveryStatus.Delivered, DeliveryStatus.Suppressed, DeliveryStatus.Failed, DeliveryStatus.Dead, DeliveryStatus.Cancelled,
-        DeliveryStatus.Opened, DeliveryStatus.Clicked, DeliveryStatus.Bounced, DeliveryStatus.Expired, DeliveryStatus.Folded,
-    ];
+    public static readonly IReadOnlyList<string> TerminalDeliveries = DeliveryStatus.Terminal;
 
     /// <summary>A SQL list literal, <c>('a', 'b')</c>, of constant statuses (never user input).</summary>
     public static string SqlList(IEnumerable<string> statuses) => "(" + string.Join(", ", statuses.Select(s => "'" + s + "'")) + ")";

@@ -84,14 +84,15 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
 
             var failed = outcome is DeliveryOutcome.Retry or DeliveryOutcome.Misconfigured or DeliveryOutcome.Unknown;
             var elapsed = time.GetElapsedTime(started);
-            span?.SetTag("herald.outcome", OutcomeName(outcome));
+            var label = OutcomeKind.MetricLabel(outcome.Kind);
+            span?.SetTag("herald.outcome", label);
             if (outcome is not DeliveryOutcome.Sent)
             {
-                span?.SetStatus(ActivityStatusCode.Error, OutcomeName(outcome));
+                span?.SetStatus(ActivityStatusCode.Error, label);
             }
 
             route.Stats.Record(elapsed, failed);
-            metrics?.ProviderRequest(route.Name, channel, OutcomeName(outcome), elapsed);
+            metrics?.ProviderRequest(route.Name, channel, label, elapsed);
             last = outcome;
             lastProvider = route.Name;
             switch (outcome)
@@ -179,17 +180,6 @@ public sealed partial class ProviderRouter(Channel channel, IReadOnlyList<Provid
             ? recorded.Adapter.FetchStatusAsync(delivery, ct)
             : Task.FromResult(ProviderStatusAnswer.CannotAsk);
     }
-
-    private static string OutcomeName(DeliveryOutcome outcome) => outcome switch
-    {
-        DeliveryOutcome.Sent => "sent",
-        DeliveryOutcome.Retry => "retry",
-        DeliveryOutcome.Misconfigured => "misconfigured",
-        DeliveryOutcome.Unknown => "unknown",
-        DeliveryOutcome.Rejected => "rejected",
-        DeliveryOutcome.InvalidTarget => "invalid_target",
-        _ => "other",
-    };
 
     private static TimeSpan? Min(TimeSpan? a, TimeSpan b) => a is { } x && x < b ? x : b;
 

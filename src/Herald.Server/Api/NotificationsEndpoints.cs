@@ -144,6 +144,11 @@ internal static class NotificationsEndpoints
     private static async Task<IResult> ListAsync(string? recipient_id, string? status, string? event_type, string? from, string? to, string? limit, string? cursor,
         INotificationQueryStore store, CancellationToken ct)
     {
+        if (Validate.NotificationStatusFilter(status) is { } badStatus)
+        {
+            return badStatus;
+        }
+
         if (Validate.Timestamp("from", from, out var fromAt) is { } badFrom)
         {
             return badFrom;

@@ -192,6 +192,11 @@ internal static partial class Validate
         return null;
     }
 
+    /// <summary>A notification status filter of a list, or null when absent; an unknown status is refused with the allowed ones.</summary>
+    public static ProblemHttpResult? NotificationStatusFilter(string? value) =>
+        value is null || NotificationStatus.IsKnown(value) ? null
+            : Problems.Validation("status", $"'{value}' is not a notification status; use one of {string.Join(", ", NotificationStatus.All)}");
+
     public static int Limit(string? value, int fallback = 50, int max = 500) =>
         int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? Math.Min(n, max) : fallback;
 

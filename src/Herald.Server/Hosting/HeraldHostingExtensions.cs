@@ -92,7 +92,11 @@ internal static partial class HeraldHostingExtensions
             }
         });
         builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o =>
+        {
+            o.AddOperationTransformer<Api.StatusSchemas>();
+            o.AddSchemaTransformer<Api.StatusSchemas>();
+        });
         // The inbox web component runs in the product's pages, on another origin: its feed calls (subscriber token in a
         // header or the query, never cookies) are allowed from any origin. Nothing else is.
         builder.Services.AddCors(o => o.AddPolicy(Api.FeedEndpoints.CorsPolicy, p => p.AllowAnyOrigin().WithMethods("GET", "POST")

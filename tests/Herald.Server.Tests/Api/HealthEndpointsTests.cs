@@ -61,4 +61,34 @@ public sealed class HealthEndpointsTests(HeraldServerFixture server) : IClassFix
             paths[path]!["post"]!["responses"]!.AsObject().ContainsKey("503").ShouldBeTrue(path);
         }
     }
+
+    [Fact]
+    public async Task OpenApi_StatusFilters_ListTheAllowedStatuses()
+    {
+        using var anonymous = server.CreateClient();
+
+        var paths = (await anonymous.GetJsonAsync("/openapi/v1.json"))["paths"]!.AsObject();
+
+        var list = paths["/api/v1/notifications"]!["get"]!["parameters"]!.AsArray().Single(p => p!.Str("name") == "status")!;
+        list["schema"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()).ShouldBe(Herald.Core.Domain.NotificationStatus.All);
+        // Any route that takes a status filter lists what it accepts.
+        var filters = paths.SelectMany(p => p.Value!.AsObject().Select(m => (Route: $"{m.Key} {p.Key}", Operation: m.Value!)))
+            .SelectMany(o => (o.Operation["parameters"]?.AsArray() ?? []).Where(x => x!.Str("name") == "status" && x.Str("in") == "query").Select(x => (o.Route, Parameter: x!)))
+            .ToList();
+        filters.ShouldNotBeEmpty();
+        filters.Where(f => f.Parameter["schema"]?["enum"] is not JsonArray { Count: > 0 }).Select(f => f.Route).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task OpenApi_NotificationAndDeliverySchemas_ListTheirStatuses()
+    {
+        using var anonymous = server.CreateClient();
+
+        var schemas = (await anonymous.GetJsonAsync("/openapi/v1.json"))["components"]!["schemas"]!;
+
+        Enum(schemas["NotificationResponse"]!).ShouldBe(Herald.Core.Domain.NotificationStatus.All);
+        Enum(schemas["DeliveryResponse"]!).ShouldBe(Herald.Core.Domain.DeliveryStatus.All);
+
+        static IEnumerable<string> Enum(JsonNode schema) => schema["properties"]!["status"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>());
+    }
 }

@@ -176,6 +176,23 @@ public sealed class NotificationsEndpointsTests(HeraldServerFixture server) : IC
         onlyCompleted.ShouldHaveSingleItem()!.Str("id").ShouldBe(sent);
     }
 
+    [Theory]
+    [InlineData("planned")]
+    [InlineData("suppressed")]
+    [InlineData("Completed")]
+    public async Task List_UnknownStatus_Returns400ProblemNamingTheFieldAndAllowedStatuses(string status)
+    {
+        using var response = await Client.GetAsync($"/api/v1/notifications?status={status}");
+
+        var problem = await response.ShouldBeProblemAsync(400, "validation", "status");
+        var detail = problem.Detail();
+        detail.ShouldContain($"'{status}'");
+        foreach (var allowed in Herald.Core.Domain.NotificationStatus.All)
+        {
+            detail.ShouldContain(allowed);
+        }
+    }
+
     [Fact]
     public async Task List_LimitAndCursor_PagesNewestFirstWithoutGapsOrRepeats()
     {
