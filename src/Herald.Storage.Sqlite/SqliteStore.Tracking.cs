@@ -56,14 +56,14 @@ public sealed partial class SqliteStore
                 {
                     // Statuses only move forward (sent < delivered < opened < clicked; bounced and failed end it). While the send
                     // is still being settled (sending, unknown) the report waits in tracked_status and the completion applies it.
-                    var changed = c.Command("""
+                    var changed = c.Command($"""
                         UPDATE deliveries SET
                             tracked_status = $s,
-                            status = CASE WHEN status IN ('sent', 'delivered', 'opened', 'clicked') THEN $s ELSE status END,
-                            delivered_at = CASE WHEN $s IN ('delivered', 'opened', 'clicked') THEN COALESCE(delivered_at, $at) ELSE delivered_at END,
-                            last_error = CASE WHEN $s IN ('bounced', 'failed') THEN $detail ELSE last_error END,
+                            status = CASE WHEN status IN {DeliveryStatus.Sql.SentOrBeyond} THEN $s ELSE status END,
+                            delivered_at = CASE WHEN $s IN {DeliveryStatus.Sql.Reached} THEN COALESCE(delivered_at, $at) ELSE delivered_at END,
+                            last_error = CASE WHEN $s IN {DeliveryStatus.Sql.ReportedFailed} THEN $detail ELSE last_error END,
                             updated_at = $now
-                        WHERE id = $id AND status NOT IN ('queued', 'deferred', 'retrying') AND (CASE COALESCE(tracked_status, CASE WHEN status IN ('delivered', 'opened', 'clicked', 'bounced') THEN status ELSE 'sent' END)
+                        WHERE id = $id AND status NOT IN {DeliveryStatus.Sql.Claimable} AND (CASE COALESCE(tracked_status, CASE WHEN status IN {DeliveryStatus.Sql.Tracked} THEN status ELSE 'sent' END)
                               WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
                             < (CASE $s WHEN 'delivered' THEN 2 WHEN 'opened' THEN 3 WHEN 'clicked' THEN 4 ELSE 5 END)
                         """, tx).With("$s", status).With("$at", u.At.Ms()).With("$detail", u.Trace?.Reason).With("$now", now.Ms()).With("$id", id).NonQuery();
