@@ -98,7 +98,7 @@ public sealed class Settlement
         return new DeliveryCompletion(d.Id, d.NotificationId, owner, status, due, result.Provider, error,
             throttledOutcome ? OutcomeKind.Throttled : result.Outcome.Kind,
             providerId, startedAt, now, trace, result.Feed, removeDevice, result.Endpoint, suppress,
-            IfReportedFailed: status == DeliveryStatus.Sent && d.Channel != Channel.InApp ? ReportedFailedWhileSettling(d, now) : null);
+            IfReportedFailed: status == DeliveryStatus.Sent && d.Channel is Channel.Email or Channel.Sms ? ReportedFailedWhileSettling(d, now) : null);
     }
 
     /// <summary>
@@ -126,8 +126,8 @@ public sealed class Settlement
     /// </summary>
     private LateOutcome ReportedFailedWhileSettling(Delivery d, DateTimeOffset now)
     {
-        var schedule = d.Channel == Channel.Webhook ? _webhooks : _default;
-        if (schedule.NextDelay(Math.Max(1, d.Attempts), Random.Shared) is not { } delay)
+        // Email and SMS only: the channels whose providers report a failure after accepting (push, in-app, webhook never do).
+        if (_default.NextDelay(Math.Max(1, d.Attempts), Random.Shared) is not { } delay)
         {
             return new LateOutcome(DeliveryStatus.Dead, null, ReportedFailedError);
         }
