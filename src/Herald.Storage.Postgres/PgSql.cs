@@ -13,17 +13,6 @@ internal static class PgSql
         return command;
     }
 
-    public static long Ms(this DateTimeOffset value) => value.ToUnixTimeMilliseconds();
-
-    public static long? Ms(this DateTimeOffset? value) => value?.ToUnixTimeMilliseconds();
-
-    public static DateTimeOffset Time(this NpgsqlDataReader reader, int ordinal) => DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-
-    public static DateTimeOffset? TimeOrNull(this NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-
-    public static string? StringOrNull(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
     public static async Task<List<T>> ReadAllAsync<T>(this NpgsqlCommand command, Func<NpgsqlDataReader, T> map, CancellationToken ct)
     {
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -6,7 +6,6 @@ namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : ICampaignStore
 {
-    private const string CampaignColumns = "id, kind, name, topic, request, scheduled_at, local_time, rate, status, cursor, released, exhausted, created_at";
 
     public Task<bool> SubscribeAsync(string topic, string userId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) => await c.Command("INSERT INTO topic_subscribers(topic, user_id, created_at) VALUES (@t, @u, @now) ON CONFLICT DO NOTHING", tx)
@@ -61,7 +60,7 @@ public sealed partial class PostgresStore : ICampaignStore
     public async Task<Campaign?> GetCampaignAsync(string id, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return (await c.Command($"SELECT {CampaignColumns} FROM campaigns WHERE id = @id").With("id", id).ReadAllAsync(MapCampaign, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {CampaignRow.Columns} FROM campaigns WHERE id = @id").With("id", id).ReadAllAsync(CampaignRow.Map, ct)).FirstOrDefault();
     }
 
     public async Task<CampaignProgress> GetProgressAsync(Campaign campaign, CancellationToken ct)
@@ -89,8 +88,8 @@ public sealed partial class PostgresStore : ICampaignStore
             WHERE id = (SELECT id FROM campaigns WHERE status IN {CampaignStatus.Sql.Releasable} AND scheduled_at <= @now
                           AND (lease_until IS NULL OR lease_until < @now OR lease_owner = @o)
                         ORDER BY scheduled_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING {CampaignColumns}
-            """, tx).With("o", owner).With("lu", leaseUntil.Ms()).With("now", now.Ms()).ReadAllAsync(MapCampaign, ct)).FirstOrDefault(), ct);
+            RETURNING {CampaignRow.Columns}
+            """, tx).With("o", owner).With("lu", leaseUntil.Ms()).With("now", now.Ms()).ReadAllAsync(CampaignRow.Map, ct)).FirstOrDefault(), ct);
 
     public async Task<IReadOnlyList<AudienceMember>> ReadAudienceAsync(Campaign campaign, int limit, CancellationToken ct)
     {
@@ -183,6 +182,4 @@ public sealed partial class PostgresStore : ICampaignStore
             return notifications + touched.Count;
         }, ct);
 
-    private static Campaign MapCampaign(NpgsqlDataReader r) => CampaignRows.From(r.GetString(0), r.GetString(1), r.StringOrNull(2), r.StringOrNull(3), r.GetString(4),
-        r.GetInt64(5), r.StringOrNull(6), r.IsDBNull(7) ? null : r.GetDouble(7), r.GetString(8), r.StringOrNull(9), r.GetInt64(10), r.GetBoolean(11), r.GetInt64(12));
 }

@@ -17,9 +17,9 @@ public sealed partial class PostgresStore : IConfirmationStore
                 ORDER BY sent_at LIMIT @n FOR UPDATE SKIP LOCKED)
             UPDATE deliveries SET confirm_due = @hold, confirm_lookups = confirm_lookups + 1
             FROM due WHERE notification_id = due.xn AND id = due.xi
-            RETURNING {DeliveryColumns}, confirm_lookups
+            RETURNING {DeliveryRow.Columns}, confirm_lookups
             """, tx).With("p", provider).With("sent", sentBefore.Ms()).With("now", now.Ms()).With("hold", holdUntil.Ms()).With("n", limit)
-            .ReadAllAsync(r => new UnconfirmedDelivery(MapDelivery(r), r.GetInt32(r.FieldCount - 1)), ct), ct);
+            .ReadAllAsync(r => new UnconfirmedDelivery(DeliveryRow.Map(r), r.GetInt32(r.FieldCount - 1)), ct), ct);
 
     public Task RecordLookUpAsync(Delivery delivery, DateTimeOffset? askAgainAt, TraceEntry trace, CancellationToken ct)
     {

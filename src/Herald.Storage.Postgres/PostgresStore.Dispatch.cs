@@ -12,10 +12,10 @@ public sealed partial class PostgresStore : IDispatchStore
         return WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) =>
         {
             var candidates = await c.Command($"""
-                SELECT {DeliveryColumns} FROM deliveries
+                SELECT {DeliveryRow.Columns} FROM deliveries
                 WHERE channel = @c AND priority = @p AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now
                 ORDER BY due_at, notification_id, id LIMIT @n FOR UPDATE SKIP LOCKED
-                """, tx).With("c", (int)channel).With("p", (int)priority).With("now", now.Ms()).With("n", limit).ReadAllAsync(MapDelivery, ct);
+                """, tx).With("c", (int)channel).With("p", (int)priority).With("now", now.Ms()).With("n", limit).ReadAllAsync(DeliveryRow.Map, ct);
             return candidates.Count == 0 ? candidates : await GateAndClaimAsync(c, tx, candidates, now, leaseUntil, owner, gate, ct);
         }, ct);
     }
@@ -155,8 +155,8 @@ public sealed partial class PostgresStore : IDispatchStore
                 WHERE status IN {DeliveryStatus.Sql.InFlight} AND lease_until < @now ORDER BY lease_until LIMIT @n FOR UPDATE SKIP LOCKED)
             UPDATE deliveries SET status = 'unknown', lease_until = @lease, lease_owner = @owner, updated_at = @now, lookups = lookups + 1
             FROM expired WHERE notification_id = expired.xn AND id = expired.xi
-            RETURNING {DeliveryColumns}
-            """, tx).With("lease", leaseUntil.Ms()).With("owner", owner).With("now", now.Ms()).With("n", limit).ReadAllAsync(MapDelivery, ct), ct);
+            RETURNING {DeliveryRow.Columns}
+            """, tx).With("lease", leaseUntil.Ms()).With("owner", owner).With("now", now.Ms()).With("n", limit).ReadAllAsync(DeliveryRow.Map, ct), ct);
 
     public Task PostponeLookUpAsync(Delivery delivery, string owner, DateTimeOffset until, TraceEntry trace, CancellationToken ct)
     {

@@ -8,12 +8,11 @@ namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : IWebhookEndpointStore
 {
-    private const string EndpointColumns = "id, recipient_id, url, secret, event_types, description, enabled, disabled_reason, failing_since, created_at";
 
     public Task InsertEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        return WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command($"INSERT INTO webhook_endpoints({EndpointColumns}) VALUES (@id, @r, @u, @s, @e, @d, true, NULL, NULL, @t)", tx)
+        return WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command($"INSERT INTO webhook_endpoints({EndpointRow.Columns}) VALUES (@id, @r, @u, @s, @e, @d, true, NULL, NULL, @t)", tx)
             .With("id", endpoint.Id).With("r", endpoint.RecipientId).With("u", endpoint.Url).With("s", endpoint.Secret)
             .With("e", StoreJson.Strings(endpoint.EventTypes)).With("d", endpoint.Description).With("t", endpoint.CreatedAt.Ms()).ExecuteNonQueryAsync(ct), ct);
     }
@@ -21,14 +20,14 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
     public async Task<WebhookEndpoint?> GetEndpointAsync(string id, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return (await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE id = @id").With("id", id).ReadAllAsync(MapEndpoint, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE id = @id").With("id", id).ReadAllAsync(EndpointRow.Map, ct)).FirstOrDefault();
     }
 
     public async Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string recipientId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE recipient_id = @r ORDER BY created_at, id COLLATE \"C\"")
-            .With("r", recipientId).ReadAllAsync(MapEndpoint, ct);
+        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE recipient_id = @r ORDER BY created_at, id COLLATE \"C\"")
+            .With("r", recipientId).ReadAllAsync(EndpointRow.Map, ct);
     }
 
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<WebhookEndpoint>>> GetEndpointsForRecipientsAsync(IReadOnlyCollection<string> recipientIds, CancellationToken ct)
@@ -36,8 +35,8 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
         ArgumentNullException.ThrowIfNull(recipientIds);
         var ids = recipientIds.Distinct(StringComparer.Ordinal).ToArray();
         await using var c = await db.OpenAsync(ct);
-        var all = await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE recipient_id = ANY(@r) ORDER BY created_at, id COLLATE \"C\"")
-            .With("r", ids).ReadAllAsync(MapEndpoint, ct);
+        var all = await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE recipient_id = ANY(@r) ORDER BY created_at, id COLLATE \"C\"")
+            .With("r", ids).ReadAllAsync(EndpointRow.Map, ct);
         var byRecipient = all.ToLookup(e => e.RecipientId, StringComparer.Ordinal);
         return ids.ToDictionary(id => id, id => (IReadOnlyList<WebhookEndpoint>)[.. byRecipient[id]], StringComparer.Ordinal);
     }
@@ -45,8 +44,8 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
     public async Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE recipient_id IS NULL AND enabled ORDER BY created_at, id COLLATE \"C\"")
-            .ReadAllAsync(MapEndpoint, ct);
+        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE recipient_id IS NULL AND enabled ORDER BY created_at, id COLLATE \"C\"")
+            .ReadAllAsync(EndpointRow.Map, ct);
     }
 
     public Task<bool> DeleteEndpointAsync(string id, CancellationToken ct) =>
@@ -63,8 +62,8 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
     public async Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(int limit, string? cursor, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE @cur::text IS NULL OR id > @cur::text COLLATE \"C\" ORDER BY id COLLATE \"C\" LIMIT @n")
-            .With("cur", cursor).With("n", limit).ReadAllAsync(MapEndpoint, ct);
+        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE @cur::text IS NULL OR id > @cur::text COLLATE \"C\" ORDER BY id COLLATE \"C\" LIMIT @n")
+            .With("cur", cursor).With("n", limit).ReadAllAsync(EndpointRow.Map, ct);
     }
 
     /// <summary>
@@ -109,7 +108,4 @@ public sealed partial class PostgresStore : IWebhookEndpointStore
         await InsertNotificationsAsync(c, tx, [.. announced.Where(a => a.Command.RecordsAffected > 0).Select(a => a.Event)], now, ct);
     }
 
-    private static WebhookEndpoint MapEndpoint(NpgsqlDataReader r) => new(
-        r.GetString(0), r.StringOrNull(1), r.GetString(2), r.GetString(3), StoreJson.Strings(r.GetString(4)), r.StringOrNull(5),
-        r.GetBoolean(6), r.StringOrNull(7), r.TimeOrNull(8), r.Time(9));
 }

@@ -7,13 +7,12 @@ namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : IFeedStore
 {
-    private const string FeedColumns = "seq, user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at, read_at, archived_at";
 
     public async Task<IReadOnlyList<FeedItem>> GetFeedAsync(string userId, bool unreadOnly, int limit, long? beforeSeq, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         await using var command = c.Command($"""
-            SELECT {FeedColumns} FROM feed
+            SELECT {FeedRow.Columns} FROM feed
             WHERE user_id = @u AND archived_at IS NULL{(unreadOnly ? " AND read_at IS NULL" : "")}{(beforeSeq is null ? "" : " AND seq < @before")}
             ORDER BY seq DESC LIMIT @n
             """).With("u", userId).With("n", limit);
@@ -22,14 +21,14 @@ public sealed partial class PostgresStore : IFeedStore
             command.With("before", before);
         }
 
-        return await command.ReadAllAsync(MapFeed, ct);
+        return await command.ReadAllAsync(FeedRow.Map, ct);
     }
 
     public async Task<IReadOnlyList<FeedItem>> GetFeedSinceAsync(string userId, long afterSeq, int limit, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"SELECT {FeedColumns} FROM feed WHERE user_id = @u AND seq > @after AND archived_at IS NULL ORDER BY seq LIMIT @n")
-            .With("u", userId).With("after", afterSeq).With("n", limit).ReadAllAsync(MapFeed, ct);
+        return await c.Command($"SELECT {FeedRow.Columns} FROM feed WHERE user_id = @u AND seq > @after AND archived_at IS NULL ORDER BY seq LIMIT @n")
+            .With("u", userId).With("after", afterSeq).With("n", limit).ReadAllAsync(FeedRow.Map, ct);
     }
 
     public async Task<int> CountUnreadAsync(string userId, CancellationToken ct)
@@ -143,7 +142,4 @@ public sealed partial class PostgresStore : IFeedStore
         await batch.ExecuteNonQueryAsync(ct);
     }
 
-    private static FeedItem MapFeed(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.StringOrNull(5), r.StringOrNull(6),
-        r.StringOrNull(7), r.StringOrNull(8), r.Time(9), r.TimeOrNull(10), r.TimeOrNull(11));
 }

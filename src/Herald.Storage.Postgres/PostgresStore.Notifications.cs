@@ -8,8 +8,6 @@ namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificationQueryStore
 {
-    private const string NotificationColumns =
-        "id, event_type, recipient_id, priority, status, template_id, template_version, channels, data, idempotency_key, batch_id, due_at, created_at, trace_parent, options, campaign_id";
 
     public async Task<IdempotencyRecord?> GetIdempotencyAsync(string key, CancellationToken ct)
     {
@@ -70,9 +68,9 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             claimed AS (
                 UPDATE notifications n SET status = 'planning', lease_until = @lease, updated_at = @now
                 FROM picked WHERE n.id = picked.id AND n.status IN {NotificationStatus.Sql.Plannable}
-                RETURNING {string.Join(", ", NotificationColumns.Split(", ").Select(x => "n." + x))})
-            SELECT {NotificationColumns} FROM claimed ORDER BY due_at, id
-            """, tx).With("lease", leaseUntil.Ms()).With("now", now.Ms()).With("p", (int)priority).With("n", limit).ReadAllAsync(MapNotification, ct), ct);
+                RETURNING {string.Join(", ", NotificationRow.Columns.Split(", ").Select(x => "n." + x))})
+            SELECT {NotificationRow.Columns} FROM claimed ORDER BY due_at, id
+            """, tx).With("lease", leaseUntil.Ms()).With("now", now.Ms()).With("p", (int)priority).With("n", limit).ReadAllAsync(NotificationRow.Map, ct), ct);
 
     public Task<BatchResults> CompletePlanningAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct)
     {
@@ -121,7 +119,7 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
     public async Task<Notification?> GetNotificationAsync(string id, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return (await c.Command($"SELECT {NotificationColumns} FROM notifications WHERE id = @id").With("id", id).ReadAllAsync(MapNotification, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {NotificationRow.Columns} FROM notifications WHERE id = @id").With("id", id).ReadAllAsync(NotificationRow.Map, ct)).FirstOrDefault();
     }
 
     public async Task<IReadOnlyList<TraceEntry>> GetTraceAsync(string notificationId, CancellationToken ct)
@@ -146,8 +144,8 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             cmd.With(name, value);
         }
 
-        cmd.CommandText = $"SELECT {NotificationColumns} FROM notifications {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} ORDER BY id DESC LIMIT @n";
-        return await cmd.With("n", limit).ReadAllAsync(MapNotification, ct);
+        cmd.CommandText = $"SELECT {NotificationRow.Columns} FROM notifications {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} ORDER BY id DESC LIMIT @n";
+        return await cmd.With("n", limit).ReadAllAsync(NotificationRow.Map, ct);
     }
 
     public Task<bool?> CancelNotificationAsync(string id, DateTimeOffset now, CancellationToken ct) =>
@@ -186,23 +184,23 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
     public async Task<IReadOnlyList<Delivery>> GetDeliveriesAsync(string notificationId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE notification_id = @id ORDER BY created_at, id").With("id", notificationId)
-            .ReadAllAsync(MapDelivery, ct);
+        return await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE notification_id = @id ORDER BY created_at, id").With("id", notificationId)
+            .ReadAllAsync(DeliveryRow.Map, ct);
     }
 
     public async Task<Delivery?> GetDeliveryAsync(string deliveryId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return (await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE id = @id").With("id", deliveryId).ReadAllAsync(MapDelivery, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE id = @id").With("id", deliveryId).ReadAllAsync(DeliveryRow.Map, ct)).FirstOrDefault();
     }
 
     public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, Channel? channel, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         return await c.Command($"""
-            SELECT {DeliveryColumns} FROM deliveries
+            SELECT {DeliveryRow.Columns} FROM deliveries
             WHERE status = 'dead' AND (@ch::integer IS NULL OR channel = @ch::integer) AND (@cur::text IS NULL OR id > @cur::text) ORDER BY id LIMIT @n
-            """).With("ch", (int?)channel).With("cur", cursor).With("n", limit).ReadAllAsync(MapDelivery, ct);
+            """).With("ch", (int?)channel).With("cur", cursor).With("n", limit).ReadAllAsync(DeliveryRow.Map, ct);
     }
 
     private static async Task InsertNotificationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Notification> notifications, DateTimeOffset now, CancellationToken ct)
@@ -235,9 +233,4 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             .ExecuteNonQueryAsync(ct);
     }
 
-    private static Notification MapNotification(NpgsqlDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), (Priority)r.GetInt32(3), r.GetString(4), r.GetString(5),
-        r.IsDBNull(6) ? null : r.GetInt32(6),
-        r.IsDBNull(7) ? null : r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => (Channel)int.Parse(x, CultureInfo.InvariantCulture)).ToList(),
-        r.GetString(8), r.StringOrNull(9), r.StringOrNull(10), r.Time(11), r.Time(12), r.StringOrNull(13), StoreJson.OptionsJson(r.StringOrNull(14)), r.StringOrNull(15));
 }

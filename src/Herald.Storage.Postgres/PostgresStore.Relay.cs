@@ -37,14 +37,14 @@ public sealed partial class PostgresStore : IWorkRelayStore
                     SELECT l.ch, l.pr, LEAST(@limit, @max - COALESCE(f.n, 0)) AS room
                     FROM unnest(@ch::int[], @pr::int[]) AS l(ch, pr) LEFT JOIN in_flight f ON f.channel = l.ch AND f.priority = l.pr)
                 SELECT d.* FROM lanes CROSS JOIN LATERAL (
-                    SELECT {DeliveryColumns} FROM deliveries
+                    SELECT {DeliveryRow.Columns} FROM deliveries
                     WHERE channel = lanes.ch AND priority = lanes.pr AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now
                       AND published_due IS DISTINCT FROM due_at
                     ORDER BY due_at, notification_id, id LIMIT GREATEST(lanes.room, 0) FOR UPDATE SKIP LOCKED) d
                 ORDER BY lanes.pr, lanes.ch, d.due_at, d.notification_id, d.id
                 """, tx).With("limit", (long)limit).With("max", (long)maxInFlightPerLane).With("now", now.Ms())
                 .With("ch", lanes.Select(l => (int)l.Channel).ToArray()).With("pr", lanes.Select(l => (int)l.Priority).ToArray())
-                .ReadAllAsync(MapDelivery, ct);
+                .ReadAllAsync(DeliveryRow.Map, ct);
             if (due.Count == 0)
             {
                 return 0;
@@ -94,13 +94,13 @@ public sealed partial class PostgresStore : IWorkRelayStore
             // Waits (no SKIP LOCKED) for a relay still holding a row: its message can reach a consumer before the relay
             // commits. The condition is checked again on the row as that transaction left it. Rows are locked in key order.
             var candidates = await c.Command($"""
-                SELECT {DeliveryColumns} FROM deliveries
+                SELECT {DeliveryRow.Columns} FROM deliveries
                 WHERE (notification_id, id) IN (SELECT n, d FROM unnest(@n::text[], @id::text[]) AS x(n, d))
                   AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now
                 ORDER BY notification_id, id
                 FOR UPDATE
                 """, tx).With("n", deliveries.Select(d => d.NotificationId).ToArray()).With("id", deliveries.Select(d => d.DeliveryId).ToArray())
-                .With("now", now.Ms()).ReadAllAsync(MapDelivery, ct);
+                .With("now", now.Ms()).ReadAllAsync(DeliveryRow.Map, ct);
             if (candidates.Count == 0)
             {
                 return candidates;

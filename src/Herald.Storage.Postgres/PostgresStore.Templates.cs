@@ -1,13 +1,11 @@
 using Herald.Core.Domain;
 using Herald.Core.Pipeline.Cluster;
 using Herald.Core.Storage;
-using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : ITemplateStore
 {
-    private const string TemplateColumns = "template_id, version, published, description, definition, created_at, published_at";
 
     public Task<int> AddTemplateVersionAsync(string templateId, string? description, string definition, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
@@ -23,17 +21,17 @@ public sealed partial class PostgresStore : ITemplateStore
         }, ct);
 
     public async Task<StoredTemplate?> GetTemplateVersionAsync(string templateId, int version, CancellationToken ct) =>
-        FirstOrNull(await QueryTemplatesAsync($"SELECT {TemplateColumns} FROM templates WHERE template_id = @id AND version = @v", templateId, version, ct));
+        FirstOrNull(await QueryTemplatesAsync($"SELECT {TemplateRow.Columns} FROM templates WHERE template_id = @id AND version = @v", templateId, version, ct));
 
     public async Task<StoredTemplate?> GetLatestPublishedAsync(string templateId, CancellationToken ct) =>
-        FirstOrNull(await QueryTemplatesAsync($"SELECT {TemplateColumns} FROM templates WHERE template_id = @id AND published ORDER BY version DESC LIMIT 1", templateId, null, ct));
+        FirstOrNull(await QueryTemplatesAsync($"SELECT {TemplateRow.Columns} FROM templates WHERE template_id = @id AND published ORDER BY version DESC LIMIT 1", templateId, null, ct));
 
     public Task<IReadOnlyList<StoredTemplate>> GetTemplateVersionsAsync(string templateId, CancellationToken ct) =>
-        QueryTemplatesAsync($"SELECT {TemplateColumns} FROM templates WHERE template_id = @id ORDER BY version", templateId, null, ct);
+        QueryTemplatesAsync($"SELECT {TemplateRow.Columns} FROM templates WHERE template_id = @id ORDER BY version", templateId, null, ct);
 
     public Task<IReadOnlyList<StoredTemplate>> ListLatestTemplatesAsync(CancellationToken ct) =>
         QueryTemplatesAsync($"""
-            SELECT {TemplateColumns} FROM templates t
+            SELECT {TemplateRow.Columns} FROM templates t
             WHERE version = (SELECT MAX(version) FROM templates x WHERE x.template_id = t.template_id) ORDER BY template_id COLLATE "C"
             """, null, null, ct);
 
@@ -69,11 +67,9 @@ public sealed partial class PostgresStore : ITemplateStore
             command.With("v", version);
         }
 
-        return await command.ReadAllAsync(MapTemplate, ct);
+        return await command.ReadAllAsync(TemplateRow.Map, ct);
     }
 
     private static StoredTemplate? FirstOrNull(IReadOnlyList<StoredTemplate> rows) => rows.Count == 0 ? null : rows[0];
 
-    private static StoredTemplate MapTemplate(NpgsqlDataReader r) =>
-        new(r.GetString(0), r.GetInt32(1), r.GetBoolean(2), r.StringOrNull(3), r.GetString(4), r.Time(5), r.TimeOrNull(6));
 }

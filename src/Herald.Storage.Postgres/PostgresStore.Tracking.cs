@@ -30,7 +30,7 @@ public sealed partial class PostgresStore : ITrackingStore
         }
 
         await using var c = await db.OpenAsync(ct);
-        return (await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE {where} LIMIT 1").With("v", value).ReadAllAsync(MapDelivery, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE {where} LIMIT 1").With("v", value).ReadAllAsync(DeliveryRow.Map, ct)).FirstOrDefault();
     }
 
     public Task ApplyTrackingAsync(IReadOnlyList<TrackingUpdate> updates, DateTimeOffset now, CancellationToken ct)

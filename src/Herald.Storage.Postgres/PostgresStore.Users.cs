@@ -1,13 +1,11 @@
 using Herald.Core.Domain;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
-using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
 public sealed partial class PostgresStore : IUserStore
 {
-    private const string DeviceColumns = "id, user_id, token, platform, app_version, created_at, last_seen_at";
     private const int PruneBatch = 1_000;
     private const string DeviceMovedReason = "the push token was registered by another user before this was sent; not sent to it";
 
@@ -26,7 +24,7 @@ public sealed partial class PostgresStore : IUserStore
     {
         await using var c = await db.OpenAsync(ct);
         var rows = await c.Command("SELECT user_id, email, phone, locale, timezone, updated_at FROM users WHERE user_id = @id").With("id", userId)
-            .ReadAllAsync(MapProfile, ct);
+            .ReadAllAsync(ProfileRow.Map, ct);
         return rows.FirstOrDefault();
     }
 
@@ -51,7 +49,7 @@ public sealed partial class PostgresStore : IUserStore
     {
         await using var c = await db.OpenAsync(ct);
         var rows = await c.Command("SELECT user_id, email, phone, locale, timezone, updated_at, preferences FROM users WHERE user_id = @id").With("id", userId)
-            .ReadAllAsync(r => (Profile: MapProfile(r), Rules: r.StringOrNull(6) is { } json ? StoreJson.Rules(json) : []), ct);
+            .ReadAllAsync(r => (Profile: ProfileRow.Map(r), Rules: r.StringOrNull(6) is { } json ? StoreJson.Rules(json) : []), ct);
         return rows.Count == 0 ? (null, []) : (rows[0].Profile, rows[0].Rules);
     }
 
@@ -74,9 +72,9 @@ public sealed partial class PostgresStore : IUserStore
                     user_id = excluded.user_id,
                     app_version = COALESCE(excluded.app_version, d.app_version),
                     last_seen_at = GREATEST(d.last_seen_at, excluded.last_seen_at)
-                RETURNING {DeviceColumns}
+                RETURNING {DeviceRow.Columns}
                 """, tx).With("id", device.Id).With("u", device.UserId).With("t", device.Token).With("p", device.Platform)
-                .With("v", device.AppVersion).With("c", device.CreatedAt.Ms()).With("s", device.LastSeenAt.Ms()).ReadAllAsync(MapDevice, ct))[0];
+                .With("v", device.AppVersion).With("c", device.CreatedAt.Ms()).With("s", device.LastSeenAt.Ms()).ReadAllAsync(DeviceRow.Map, ct))[0];
             if (previous is not null && previous != device.UserId)
             {
                 // The previous owner's pushes still waiting for this token (quiet hours, retries) would reach the new owner.
@@ -120,8 +118,8 @@ public sealed partial class PostgresStore : IUserStore
     public async Task<IReadOnlyList<Device>> GetDevicesAsync(string userId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"SELECT {DeviceColumns} FROM devices WHERE user_id = @u ORDER BY created_at, id COLLATE \"C\"")
-            .With("u", userId).ReadAllAsync(MapDevice, ct);
+        return await c.Command($"SELECT {DeviceRow.Columns} FROM devices WHERE user_id = @u ORDER BY created_at, id COLLATE \"C\"")
+            .With("u", userId).ReadAllAsync(DeviceRow.Map, ct);
     }
 
     public async Task<IReadOnlyDictionary<string, (UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)>> GetRecipientsAsync(IReadOnlyCollection<string> userIds,
@@ -131,7 +129,7 @@ public sealed partial class PostgresStore : IUserStore
         var result = userIds.Distinct(StringComparer.Ordinal).ToDictionary(id => id, _ => ((UserProfile?)null, (IReadOnlyList<PreferenceRule>)[]), StringComparer.Ordinal);
         await using var c = await db.OpenAsync(ct);
         var rows = await c.Command("SELECT user_id, email, phone, locale, timezone, updated_at, preferences FROM users WHERE user_id = ANY(@ids)")
-            .With("ids", result.Keys.ToArray()).ReadAllAsync(r => (Profile: MapProfile(r), Rules: r.StringOrNull(6) is { } json ? StoreJson.Rules(json) : []), ct);
+            .With("ids", result.Keys.ToArray()).ReadAllAsync(r => (Profile: ProfileRow.Map(r), Rules: r.StringOrNull(6) is { } json ? StoreJson.Rules(json) : []), ct);
         foreach (var (profile, rules) in rows)
         {
             result[profile.UserId] = (profile, rules);
@@ -144,14 +142,10 @@ public sealed partial class PostgresStore : IUserStore
     {
         ArgumentNullException.ThrowIfNull(userIds);
         await using var c = await db.OpenAsync(ct);
-        var devices = await c.Command($"SELECT {DeviceColumns} FROM devices WHERE user_id = ANY(@u) ORDER BY created_at, id COLLATE \"C\"")
-            .With("u", userIds.Distinct(StringComparer.Ordinal).ToArray()).ReadAllAsync(MapDevice, ct);
+        var devices = await c.Command($"SELECT {DeviceRow.Columns} FROM devices WHERE user_id = ANY(@u) ORDER BY created_at, id COLLATE \"C\"")
+            .With("u", userIds.Distinct(StringComparer.Ordinal).ToArray()).ReadAllAsync(DeviceRow.Map, ct);
         return userIds.Distinct(StringComparer.Ordinal).ToDictionary(id => id, id => (IReadOnlyList<Device>)[.. devices.Where(d => d.UserId == id)], StringComparer.Ordinal);
     }
 
-    private static UserProfile MapProfile(NpgsqlDataReader r) =>
-        new(r.GetString(0), r.StringOrNull(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4), r.Time(5));
 
-    private static Device MapDevice(NpgsqlDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.StringOrNull(4), r.Time(5), r.Time(6));
 }

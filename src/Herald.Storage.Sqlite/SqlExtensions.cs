@@ -55,19 +55,6 @@ internal static class SqlExtensions
         return command;
     }
 
-    public static long Ms(this DateTimeOffset value) => value.ToUnixTimeMilliseconds();
-
-    public static long? Ms(this DateTimeOffset? value) => value?.ToUnixTimeMilliseconds();
-
-    public static DateTimeOffset Time(this SqliteDataReader reader, int ordinal) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-
-    public static DateTimeOffset? TimeOrNull(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
-
-    public static string? StringOrNull(this SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
     /// <summary>Reads every row, then disposes the command (one-off; see <see cref="NonQuery"/>).</summary>
     public static List<T> ReadAll<T>(this SqliteCommand command, Func<SqliteDataReader, T> map)
     {

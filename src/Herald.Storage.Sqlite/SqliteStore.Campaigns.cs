@@ -7,7 +7,6 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore : ICampaignStore
 {
-    private const string CampaignColumns = "id, kind, name, topic, request, scheduled_at, local_time, rate, status, cursor, released, exhausted, created_at";
 
     public Task<bool> SubscribeAsync(string topic, string userId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("INSERT OR IGNORE INTO topic_subscribers(topic, user_id, created_at) VALUES ($t, $u, $now)", tx)
@@ -66,7 +65,7 @@ public sealed partial class SqliteStore : ICampaignStore
     public async Task<Campaign?> GetCampaignAsync(string id, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return (await c.Command($"SELECT {CampaignColumns} FROM campaigns WHERE id = $id").With("$id", id).ReadAllAsync(MapCampaign, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {CampaignRow.Columns} FROM campaigns WHERE id = $id").With("$id", id).ReadAllAsync(CampaignRow.Map, ct)).FirstOrDefault();
     }
 
     public async Task<CampaignProgress> GetProgressAsync(Campaign campaign, CancellationToken ct)
@@ -93,8 +92,8 @@ public sealed partial class SqliteStore : ICampaignStore
             UPDATE campaigns SET lease_owner = $o, lease_until = $lu, status = 'releasing', updated_at = $now
             WHERE id = (SELECT id FROM campaigns WHERE status IN {CampaignStatus.Sql.Releasable} AND scheduled_at <= $now AND (lease_until IS NULL OR lease_until < $now OR lease_owner = $o)
                         ORDER BY scheduled_at LIMIT 1)
-            RETURNING {CampaignColumns}
-            """, tx).With("$o", owner).With("$lu", leaseUntil.Ms()).With("$now", now.Ms()).ReadAll(MapCampaign).FirstOrDefault(), ct);
+            RETURNING {CampaignRow.Columns}
+            """, tx).With("$o", owner).With("$lu", leaseUntil.Ms()).With("$now", now.Ms()).ReadAll(CampaignRow.Map).FirstOrDefault(), ct);
 
     public async Task<IReadOnlyList<AudienceMember>> ReadAudienceAsync(Campaign campaign, int limit, CancellationToken ct)
     {
@@ -190,6 +189,4 @@ public sealed partial class SqliteStore : ICampaignStore
             return notifications + touched.Count;
         }, ct);
 
-    private static Campaign MapCampaign(SqliteDataReader r) => CampaignRows.From(r.GetString(0), r.GetString(1), r.StringOrNull(2), r.StringOrNull(3), r.GetString(4),
-        r.GetInt64(5), r.StringOrNull(6), r.IsDBNull(7) ? null : r.GetDouble(7), r.GetString(8), r.StringOrNull(9), r.GetInt64(10), r.GetInt64(11) != 0, r.GetInt64(12));
 }

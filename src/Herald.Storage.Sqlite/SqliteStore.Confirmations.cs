@@ -16,9 +16,9 @@ public sealed partial class SqliteStore : IConfirmationStore
                 WHERE provider = $p AND status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL AND channel IN (1, 2)
                   AND sent_at <= $sent AND (confirm_due IS NULL OR confirm_due <= $now)
                 ORDER BY sent_at LIMIT $n)
-            RETURNING {DeliveryColumns}, confirm_lookups
+            RETURNING {DeliveryRow.Columns}, confirm_lookups
             """, tx).With("$p", provider).With("$sent", sentBefore.Ms()).With("$now", now.Ms()).With("$hold", holdUntil.Ms()).With("$n", limit)
-            .ReadAll(r => new UnconfirmedDelivery(MapDelivery(r), r.GetInt32(r.FieldCount - 1))), ct);
+            .ReadAll(r => new UnconfirmedDelivery(DeliveryRow.Map(r), r.GetInt32(r.FieldCount - 1))), ct);
 
     public Task RecordLookUpAsync(Delivery delivery, DateTimeOffset? askAgainAt, TraceEntry trace, CancellationToken ct)
     {

@@ -6,8 +6,6 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    private const string DeliveryColumns =
-        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id, trace_parent, expires_at, condition, lookups, tracked_status, dedup_ms";
 
     public async Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
     {
@@ -24,10 +22,10 @@ public sealed partial class SqliteStore
         db.WriteAsync<IReadOnlyList<Delivery>>((c, tx) =>
         {
             var candidates = c.Command($"""
-                SELECT {DeliveryColumns} FROM deliveries
+                SELECT {DeliveryRow.Columns} FROM deliveries
                 WHERE channel = $c AND priority = $p AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= $now
                 ORDER BY due_at LIMIT $n
-                """, tx).With("$c", (int)channel).With("$p", (int)priority).With("$now", now.Ms()).With("$n", limit).ReadAll(MapDelivery);
+                """, tx).With("$c", (int)channel).With("$p", (int)priority).With("$now", now.Ms()).With("$n", limit).ReadAll(DeliveryRow.Map);
             if (candidates.Count == 0)
             {
                 return candidates;
@@ -180,8 +178,8 @@ public sealed partial class SqliteStore
         db.WriteAsync<IReadOnlyList<Delivery>>((c, tx) => c.Command($"""
             UPDATE deliveries SET status = 'unknown', lease_until = $lease, lease_owner = $owner, updated_at = $now, lookups = lookups + 1
             WHERE id IN (SELECT id FROM deliveries WHERE status IN {DeliveryStatus.Sql.InFlight} AND lease_until < $now ORDER BY lease_until LIMIT $n)
-            RETURNING {DeliveryColumns}
-            """, tx).With("$lease", leaseUntil.Ms()).With("$owner", owner).With("$now", now.Ms()).With("$n", limit).ReadAll(MapDelivery), ct);
+            RETURNING {DeliveryRow.Columns}
+            """, tx).With("$lease", leaseUntil.Ms()).With("$owner", owner).With("$now", now.Ms()).With("$n", limit).ReadAll(DeliveryRow.Map), ct);
 
     public Task PostponeLookUpAsync(Delivery delivery, string owner, DateTimeOffset until, TraceEntry trace, CancellationToken ct)
     {
@@ -229,20 +227,20 @@ public sealed partial class SqliteStore
     public async Task<IReadOnlyList<Delivery>> GetDeliveriesAsync(string notificationId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE notification_id = $id ORDER BY created_at, id").With("$id", notificationId).ReadAllAsync(MapDelivery, ct);
+        return await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE notification_id = $id ORDER BY created_at, id").With("$id", notificationId).ReadAllAsync(DeliveryRow.Map, ct);
     }
 
     public async Task<Delivery?> GetDeliveryAsync(string deliveryId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return (await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE id = $id").With("$id", deliveryId).ReadAllAsync(MapDelivery, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE id = $id").With("$id", deliveryId).ReadAllAsync(DeliveryRow.Map, ct)).FirstOrDefault();
     }
 
     public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, Channel? channel, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE status = 'dead' AND ($ch IS NULL OR channel = $ch) AND ($cur IS NULL OR id > $cur) ORDER BY id LIMIT $n")
-            .With("$ch", (int?)channel).With("$cur", cursor).With("$n", limit).ReadAllAsync(MapDelivery, ct);
+        return await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE status = 'dead' AND ($ch IS NULL OR channel = $ch) AND ($cur IS NULL OR id > $cur) ORDER BY id LIMIT $n")
+            .With("$ch", (int?)channel).With("$cur", cursor).With("$n", limit).ReadAllAsync(DeliveryRow.Map, ct);
     }
 
     private static void Trace(SqliteConnection c, SqliteTransaction tx, TraceEntry t)
@@ -268,9 +266,4 @@ public sealed partial class SqliteStore
             .With("$dd", d.DedupWindow is { } dedup ? (long)dedup.TotalMilliseconds : null);
     }
 
-    private static Delivery MapDelivery(SqliteDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (Channel)r.GetInt32(4), (Priority)r.GetInt32(5), r.GetString(6),
-        r.StringOrNull(7), r.StringOrNull(8), r.GetString(9), r.GetInt32(10), r.StringOrNull(11), r.GetString(12), r.GetString(13),
-        r.Time(14), r.TimeOrNull(15), r.TimeOrNull(16), r.Time(17), r.Time(18), r.StringOrNull(19), r.StringOrNull(20), r.StringOrNull(21),
-        r.TimeOrNull(22), r.StringOrNull(23), r.GetInt32(24), r.StringOrNull(25), r.IsDBNull(26) ? null : TimeSpan.FromMilliseconds(r.GetInt64(26)));
 }

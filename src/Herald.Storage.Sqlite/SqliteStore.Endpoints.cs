@@ -6,32 +6,31 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    private const string EndpointColumns = "id, recipient_id, url, secret, event_types, description, enabled, disabled_reason, failing_since, created_at";
 
     /// <summary>How long an endpoint may fail continuously before it is disabled (Herald:Webhooks:DisableAfter).</summary>
     public TimeSpan EndpointDisableAfter { get; set; } = TimeSpan.FromDays(5);
 
     public Task InsertEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command($"INSERT INTO webhook_endpoints({EndpointColumns}) VALUES ($id, $r, $u, $s, $e, $d, 1, NULL, NULL, $t)", tx)
+        db.WriteAsync((c, tx) => c.Command($"INSERT INTO webhook_endpoints({EndpointRow.Columns}) VALUES ($id, $r, $u, $s, $e, $d, 1, NULL, NULL, $t)", tx)
             .With("$id", endpoint.Id).With("$r", endpoint.RecipientId).With("$u", endpoint.Url).With("$s", endpoint.Secret)
             .With("$e", StoreJson.Strings(endpoint.EventTypes)).With("$d", endpoint.Description).With("$t", endpoint.CreatedAt.Ms()).NonQuery(), ct);
 
     public async Task<WebhookEndpoint?> GetEndpointAsync(string id, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return (await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE id = $id").With("$id", id).ReadAllAsync(MapEndpoint, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE id = $id").With("$id", id).ReadAllAsync(EndpointRow.Map, ct)).FirstOrDefault();
     }
 
     public async Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string recipientId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE recipient_id = $r ORDER BY created_at, id").With("$r", recipientId).ReadAllAsync(MapEndpoint, ct);
+        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE recipient_id = $r ORDER BY created_at, id").With("$r", recipientId).ReadAllAsync(EndpointRow.Map, ct);
     }
 
     public async Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE recipient_id IS NULL AND enabled = 1 ORDER BY created_at, id").ReadAllAsync(MapEndpoint, ct);
+        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE recipient_id IS NULL AND enabled = 1 ORDER BY created_at, id").ReadAllAsync(EndpointRow.Map, ct);
     }
 
     public Task<bool> DeleteEndpointAsync(string id, CancellationToken ct) =>
@@ -48,8 +47,8 @@ public sealed partial class SqliteStore
     public async Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(int limit, string? cursor, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {EndpointColumns} FROM webhook_endpoints WHERE $cur IS NULL OR id > $cur ORDER BY id LIMIT $n")
-            .With("$cur", cursor).With("$n", limit).ReadAllAsync(MapEndpoint, ct);
+        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE $cur IS NULL OR id > $cur ORDER BY id LIMIT $n")
+            .With("$cur", cursor).With("$n", limit).ReadAllAsync(EndpointRow.Map, ct);
     }
 
     private void ApplyEndpointResult(SqliteConnection c, SqliteTransaction tx, WebhookEndpointResult e, DateTimeOffset now)
@@ -75,7 +74,4 @@ public sealed partial class SqliteStore
         }
     }
 
-    private static WebhookEndpoint MapEndpoint(SqliteDataReader r) => new(
-        r.GetString(0), r.StringOrNull(1), r.GetString(2), r.GetString(3), StoreJson.Strings(r.GetString(4)), r.StringOrNull(5),
-        r.GetInt64(6) == 1, r.StringOrNull(7), r.TimeOrNull(8), r.Time(9));
 }

@@ -6,8 +6,6 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    private const string NotificationColumns =
-        "id, event_type, recipient_id, priority, status, template_id, template_version, channels, data, idempotency_key, batch_id, due_at, created_at, trace_parent, options, campaign_id";
 
     public async Task<IdempotencyRecord?> GetIdempotencyAsync(string key, CancellationToken ct)
     {
@@ -77,8 +75,8 @@ public sealed partial class SqliteStore
         db.WriteAsync<IReadOnlyList<Notification>>((c, tx) => c.Command($"""
             UPDATE notifications SET status = 'planning', lease_until = $lease, updated_at = $now
             WHERE id IN (SELECT id FROM notifications WHERE status IN {NotificationStatus.Sql.Plannable} AND priority = $p AND due_at <= $now ORDER BY due_at LIMIT $n)
-            RETURNING {NotificationColumns}
-            """, tx).With("$lease", leaseUntil.Ms()).With("$now", now.Ms()).With("$p", (int)priority).With("$n", limit).ReadAll(MapNotification), ct);
+            RETURNING {NotificationRow.Columns}
+            """, tx).With("$lease", leaseUntil.Ms()).With("$now", now.Ms()).With("$p", (int)priority).With("$n", limit).ReadAll(NotificationRow.Map), ct);
 
     public Task<BatchResults> CompletePlanningAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct) =>
         BatchIsolation.WriteWithSubstitutesAsync(results, part => CompletePlanningBatchAsync(part, now, ct), (r, reason) => r.Unstorable(reason, now));
@@ -152,7 +150,7 @@ public sealed partial class SqliteStore
     public async Task<Notification?> GetNotificationAsync(string id, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return (await c.Command($"SELECT {NotificationColumns} FROM notifications WHERE id = $id").With("$id", id).ReadAllAsync(MapNotification, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {NotificationRow.Columns} FROM notifications WHERE id = $id").With("$id", id).ReadAllAsync(NotificationRow.Map, ct)).FirstOrDefault();
     }
 
     public async Task<IReadOnlyList<TraceEntry>> GetTraceAsync(string notificationId, CancellationToken ct)
@@ -177,8 +175,8 @@ public sealed partial class SqliteStore
             cmd.With("$" + name, value);
         }
 
-        cmd.CommandText = $"SELECT {NotificationColumns} FROM notifications {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} ORDER BY id DESC LIMIT $n";
-        return await cmd.With("$n", limit).ReadAllAsync(MapNotification, ct);
+        cmd.CommandText = $"SELECT {NotificationRow.Columns} FROM notifications {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} ORDER BY id DESC LIMIT $n";
+        return await cmd.With("$n", limit).ReadAllAsync(NotificationRow.Map, ct);
     }
 
     public Task<bool?> CancelNotificationAsync(string id, DateTimeOffset now, CancellationToken ct) =>
@@ -240,9 +238,4 @@ public sealed partial class SqliteStore
             .With("$tp", n.TraceParent).With("$opt", StoreJson.OptionsJson(n.Options)).With("$cmp", n.CampaignId);
     }
 
-    private static Notification MapNotification(SqliteDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), (Priority)r.GetInt32(3), r.GetString(4), r.GetString(5),
-        r.IsDBNull(6) ? null : r.GetInt32(6),
-        r.IsDBNull(7) ? null : r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => (Channel)int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
-        r.GetString(8), r.StringOrNull(9), r.StringOrNull(10), r.Time(11), r.Time(12), r.StringOrNull(13), StoreJson.OptionsJson(r.StringOrNull(14)), r.StringOrNull(15));
 }

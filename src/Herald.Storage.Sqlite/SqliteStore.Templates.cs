@@ -1,11 +1,9 @@
 using Herald.Core.Domain;
-using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    private const string TemplateColumns = "template_id, version, published, description, definition, created_at, published_at";
 
     public Task<int> AddTemplateVersionAsync(string templateId, string? description, string definition, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
@@ -18,17 +16,17 @@ public sealed partial class SqliteStore
         }, ct);
 
     public async Task<StoredTemplate?> GetTemplateVersionAsync(string templateId, int version, CancellationToken ct) =>
-        Single(await QueryTemplates($"SELECT {TemplateColumns} FROM templates WHERE template_id = $id AND version = $v", templateId, version, ct));
+        Single(await QueryTemplates($"SELECT {TemplateRow.Columns} FROM templates WHERE template_id = $id AND version = $v", templateId, version, ct));
 
     public async Task<StoredTemplate?> GetLatestPublishedAsync(string templateId, CancellationToken ct) =>
-        Single(await QueryTemplates($"SELECT {TemplateColumns} FROM templates WHERE template_id = $id AND published = 1 ORDER BY version DESC LIMIT 1", templateId, null, ct));
+        Single(await QueryTemplates($"SELECT {TemplateRow.Columns} FROM templates WHERE template_id = $id AND published = 1 ORDER BY version DESC LIMIT 1", templateId, null, ct));
 
     public Task<IReadOnlyList<StoredTemplate>> GetTemplateVersionsAsync(string templateId, CancellationToken ct) =>
-        QueryTemplates($"SELECT {TemplateColumns} FROM templates WHERE template_id = $id ORDER BY version", templateId, null, ct);
+        QueryTemplates($"SELECT {TemplateRow.Columns} FROM templates WHERE template_id = $id ORDER BY version", templateId, null, ct);
 
     public Task<IReadOnlyList<StoredTemplate>> ListLatestTemplatesAsync(CancellationToken ct) =>
         QueryTemplates($"""
-            SELECT {TemplateColumns} FROM templates t
+            SELECT {TemplateRow.Columns} FROM templates t
             WHERE version = (SELECT MAX(version) FROM templates x WHERE x.template_id = t.template_id) ORDER BY template_id
             """, null, null, ct);
 
@@ -61,11 +59,9 @@ public sealed partial class SqliteStore
             command.With("$v", version);
         }
 
-        return await command.ReadAllAsync(MapTemplate, ct);
+        return await command.ReadAllAsync(TemplateRow.Map, ct);
     }
 
     private static StoredTemplate? Single(IReadOnlyList<StoredTemplate> rows) => rows.Count == 0 ? null : rows[0];
 
-    private static StoredTemplate MapTemplate(SqliteDataReader r) =>
-        new(r.GetString(0), r.GetInt32(1), r.GetInt64(2) == 1, r.StringOrNull(3), r.GetString(4), r.Time(5), r.TimeOrNull(6));
 }

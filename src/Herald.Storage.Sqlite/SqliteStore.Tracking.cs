@@ -16,7 +16,7 @@ public sealed partial class SqliteStore
             return null;
         }
 
-        return (await c.Command($"SELECT {DeliveryColumns} FROM deliveries WHERE {where} LIMIT 1").With("$v", value).ReadAllAsync(MapDelivery, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE {where} LIMIT 1").With("$v", value).ReadAllAsync(DeliveryRow.Map, ct)).FirstOrDefault();
     }
 
     /// <summary>A late failure (see <see cref="TrackingUpdate.Late"/>): only while the delivery is still sent; it counts as not sent.</summary>

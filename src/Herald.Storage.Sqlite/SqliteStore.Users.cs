@@ -6,7 +6,6 @@ namespace Herald.Storage.Sqlite;
 
 public sealed partial class SqliteStore
 {
-    private const string DeviceColumns = "id, user_id, token, platform, app_version, created_at, last_seen_at";
     private const int PruneBatch = 1_000;
     private const string DeviceMovedReason = "the push token was registered by another user before this was sent; not sent to it";
 
@@ -62,9 +61,9 @@ public sealed partial class SqliteStore
                     user_id = excluded.user_id,
                     app_version = COALESCE(excluded.app_version, devices.app_version),
                     last_seen_at = MAX(devices.last_seen_at, excluded.last_seen_at)
-                RETURNING {DeviceColumns}
+                RETURNING {DeviceRow.Columns}
                 """, tx).With("$id", device.Id).With("$u", device.UserId).With("$t", device.Token).With("$p", device.Platform)
-                .With("$v", device.AppVersion).With("$c", device.CreatedAt.Ms()).With("$s", device.LastSeenAt.Ms()).ReadAll(MapDevice)[0];
+                .With("$v", device.AppVersion).With("$c", device.CreatedAt.Ms()).With("$s", device.LastSeenAt.Ms()).ReadAll(DeviceRow.Map)[0];
             if (previous is not null && previous != device.UserId)
             {
                 // The previous owner's pushes still waiting for this token (quiet hours, retries) would reach the new owner.
@@ -108,10 +107,8 @@ public sealed partial class SqliteStore
     public async Task<IReadOnlyList<Device>> GetDevicesAsync(string userId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {DeviceColumns} FROM devices WHERE user_id = $u ORDER BY created_at, id")
-            .With("$u", userId).ReadAllAsync(MapDevice, ct);
+        return await c.Command($"SELECT {DeviceRow.Columns} FROM devices WHERE user_id = $u ORDER BY created_at, id")
+            .With("$u", userId).ReadAllAsync(DeviceRow.Map, ct);
     }
 
-    private static Device MapDevice(Microsoft.Data.Sqlite.SqliteDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.StringOrNull(4), r.Time(5), r.Time(6));
 }
