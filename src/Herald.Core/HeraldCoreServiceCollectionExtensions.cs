@@ -1,11 +1,15 @@
 using Herald.Core.Channels;
+using Herald.Core.Dispatch;
 using Herald.Core.Domain;
+using Herald.Core.Gate;
 using Herald.Core.Ingest;
 using Herald.Core.Observability;
 using Herald.Core.Pipeline;
+using Herald.Core.Planning;
+using Herald.Core.Settlement;
 using Herald.Core.Storage;
-using Herald.Core.Tracking;
 using Herald.Core.Templates;
+using Herald.Core.Tracking;
 using Herald.Core.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,7 +56,7 @@ public static class HeraldCoreServiceCollectionExtensions
             .Validate(o => o.MaxSteps > 0 && o.MaxOutputChars > 0 && o.Timeout > TimeSpan.Zero && o.MaxPartialDepth is > 0 and <= 100,
                 "Herald:Templates: MaxSteps, MaxOutputChars and Timeout must be positive, MaxPartialDepth from 1 to 100")
             .ValidateOnStart();
-        services.AddWebhooks();
+        services.AddWebhookOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PipelineOptionsAccessor>();
         services.AddSingleton<Signals>();
@@ -66,7 +70,7 @@ public static class HeraldCoreServiceCollectionExtensions
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<Planner>();
         services.AddSingleton<IDispatchGate, DeliveryGate>();
-        services.AddSingleton<Settlement>();
+        services.AddSingleton<Settler>();
         services.AddSingleton<Fallbacks>();
         services.AddSingleton<TrackingApplier>();
         services.AddSingleton<Tracker>();
@@ -79,7 +83,6 @@ public static class HeraldCoreServiceCollectionExtensions
         services.AddSingleton<GroupCommitter>();
         services.AddHostedService(sp => sp.GetRequiredService<GroupCommitter>());
         services.AddSingleton<IChannelSender, InAppSender>();
-        services.AddSingleton<IChannelSender, WebhookChannelSender>();
         foreach (var channel in new[] { Channel.Email, Channel.Sms, Channel.Push })
         {
             services.AddSingleton<IChannelSender>(sp => new CaptureSender(channel, sp.GetRequiredService<IOutboxStore>(), sp.GetRequiredService<TimeProvider>()));
@@ -91,13 +94,13 @@ public static class HeraldCoreServiceCollectionExtensions
             if (hosting.Worker)
             {
                 services.AddHostedService<PlannerWorker>();
-                services.AddHostedService<Pipeline.Distributed.WorkerMembershipWorker>();
-                services.AddHostedService<Pipeline.Distributed.TransportLaneWorker>();
+                services.AddHostedService<Dispatch.Distributed.WorkerMembershipWorker>();
+                services.AddHostedService<Dispatch.Distributed.TransportLaneWorker>();
             }
 
             if (hosting.Scheduler)
             {
-                services.AddHostedService<Pipeline.Distributed.RelayWorker>();
+                services.AddHostedService<Dispatch.Distributed.RelayWorker>();
                 services.AddHostedService<Campaigns.CampaignReleaser>();
                 services.AddHostedService<Digests.DigestCloser>();
                 services.AddHostedService<Devices.DevicePruner>();

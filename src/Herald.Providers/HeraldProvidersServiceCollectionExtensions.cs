@@ -5,6 +5,7 @@ using Herald.Core.Webhooks;
 using Herald.Providers.Abstractions;
 using Herald.Providers.Routing;
 using Herald.Providers.Tracking;
+using Herald.Providers.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ namespace Herald.Providers;
 public static class HeraldProvidersServiceCollectionExtensions
 {
     /// <summary>
-    /// Real providers: every <c>Herald:Providers:&lt;name&gt;</c> instance, a router for every channel with
+    /// The webhook channel's HTTP sender, and real providers: every <c>Herald:Providers:&lt;name&gt;</c> instance, a router for every channel with
     /// <c>Herald:Channels:&lt;channel&gt;:Providers</c> (replacing the capture provider there), email tracking links.
     /// Call after AddHeraldPipeline.
     /// </summary>
@@ -23,6 +24,7 @@ public static class HeraldProvidersServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TrackingTokens>();
+        services.AddWebhookSender();
         services.AddSingleton<IEmailTracking>(sp => new EmailTracking(sp.GetRequiredService<TrackingTokens>(), PublicBaseUrl(configuration),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TrackingOptions>>().Value));
         foreach (var provider in configuration.GetSection("Herald:Providers").GetChildren())

@@ -1,6 +1,6 @@
 using Herald.Core.Digests;
 using Herald.Core.Domain;
-using Herald.Core.Pipeline;
+using Herald.Core.Gate;
 using Herald.Core.Storage;
 using Npgsql;
 

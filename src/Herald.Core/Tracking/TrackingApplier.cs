@@ -1,5 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Pipeline;
+using Herald.Core.Settlement;
 using Herald.Core.Storage;
 
 namespace Herald.Core.Tracking;
@@ -10,7 +11,7 @@ namespace Herald.Core.Tracking;
 /// transient failure is retried on the delivery's retry schedule (or dead-lettered when it is used up, or expired), a
 /// permanent one fails it, and either may fall back to the next channel of the notification's chain. All in one transaction.
 /// </summary>
-public sealed class TrackingApplier(ITrackingStore store, Settlement settlement, Fallbacks fallbacks, Lifecycle.LifecycleEmitter lifecycle, Signals signals, TimeProvider time)
+public sealed class TrackingApplier(ITrackingStore store, Settler settlement, Fallbacks fallbacks, Lifecycle.LifecycleEmitter lifecycle, Signals signals, TimeProvider time)
 {
     /// <summary>A report and the delivery it names (null for opt-outs); <paramref name="Permanent"/> marks a failure no resend can fix.</summary>
     public sealed record Report(TrackingUpdate Update, Delivery? Delivery, bool Permanent = false);

@@ -1,14 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace Herald.Core.Webhooks;
 
-/// <summary>Registers webhook delivery: options from <c>Herald:Webhooks</c> and a guarded typed client for <see cref="WebhookSender"/>.</summary>
+/// <summary>Registers the webhook settings the pipeline reads (retry schedule, disabling, holding); the HTTP sender is in Herald.Providers.</summary>
 public static class WebhookServiceCollectionExtensions
 {
-    /// <summary>Adds <see cref="WebhookOptions"/> (validated at start) and <see cref="WebhookSender"/> as a typed HTTP client.</summary>
-    public static IServiceCollection AddWebhooks(this IServiceCollection services)
+    /// <summary>Adds <see cref="WebhookOptions"/> from <c>Herald:Webhooks</c>, validated at start.</summary>
+    public static IServiceCollection AddWebhookOptions(this IServiceCollection services)
     {
         services.AddOptions<WebhookOptions>()
             .BindConfiguration(WebhookOptions.SectionName)
@@ -18,10 +17,6 @@ public static class WebhookServiceCollectionExtensions
             .Validate(options => !string.IsNullOrWhiteSpace(options.RetrySchedule), "Herald:Webhooks:RetrySchedule must not be empty.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient<WebhookSender>((provider, client) =>
-                client.Timeout = provider.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout)
-            .ConfigurePrimaryHttpMessageHandler(provider =>
-                WebhookHttpHandler.Create(provider.GetRequiredService<IOptions<WebhookOptions>>().Value));
         return services;
     }
 }

@@ -1,6 +1,6 @@
 using System.Xml;
 using Herald.Core.Digests;
-using Herald.Core.Pipeline;
+using Herald.Core.Templates;
 
 namespace Herald.Server.Api;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Herald.Core.Domain;
-using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 using Herald.Core.Templates;
 using Microsoft.AspNetCore.Http.HttpResults;

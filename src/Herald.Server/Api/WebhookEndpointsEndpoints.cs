@@ -4,6 +4,7 @@ using Herald.Core.Pipeline;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
 using Herald.Core.Webhooks;
+using Herald.Providers.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,4 @@
-using Herald.Core.Pipeline;
+using Herald.Core.Planning;
 
 namespace Herald.Core.Tests.Architecture;
 
@@ -12,6 +12,8 @@ public class DependencyTests
     [InlineData("Npgsql")]
     [InlineData("RabbitMQ")]
     [InlineData("SQLitePCL")]
+    [InlineData("Microsoft.AspNetCore")]
+    [InlineData("Microsoft.Extensions.Http")]
     public void CoreAssembly_ReferencedAssemblies_IncludeNoInfrastructure(string forbidden)
     {
         Referenced.ShouldNotContain(name => name.StartsWith(forbidden, StringComparison.OrdinalIgnoreCase));
@@ -24,5 +26,22 @@ public class DependencyTests
         typeof(Planner).Assembly.GetName().Name.ShouldBe("Herald.Core");
         Referenced.ShouldContain("System.Runtime");
         Referenced.ShouldContain("Microsoft.Extensions.Options");
+    }
+
+    [Fact]
+    public void CoreProject_References_NoWebFramework()
+    {
+        // The assembly list above only shows what the code uses; the project file shows what it is allowed to use.
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Herald.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        var project = File.ReadAllText(Path.Combine(dir.ShouldNotBeNull().FullName, "src", "Herald.Core", "Herald.Core.csproj"));
+
+        project.ShouldContain("<PackageReference Include=\"Handlebars.Net\"");
+        project.ShouldNotContain("FrameworkReference");
+        project.ShouldNotContain("Microsoft.AspNetCore");
     }
 }

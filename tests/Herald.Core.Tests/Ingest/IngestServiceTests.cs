@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Herald.Core.Domain;
 using Herald.Core.Ingest;
 using Herald.Core.Pipeline;
+using Herald.Core.Templates;
 using Herald.Core.Tests.Pipeline;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,5 @@
 using Herald.Core.Domain;
+using Herald.Core.Gate;
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 using Herald.Storage.Tests.Infrastructure;

@@ -1,6 +1,7 @@
 using Herald.Core.Digests;
 using Herald.Core.Domain;
 using Herald.Core.Lifecycle;
+using Herald.Core.Templates;
 using Microsoft.Extensions.Hosting;
 
 namespace Herald.Core.Pipeline.Cluster;
