@@ -53,7 +53,9 @@ public sealed class SqliteUpgradeTests : IDisposable
         {
             await old.OpenAsync();
             await using var remake = old.CreateCommand();
+            // As the release before numbered migrations left it: no schema_migrations (so migration 001 runs on it).
             remake.CommandText = """
+                DROP TABLE schema_migrations;
                 DROP INDEX ix_deliveries_unconfirmed;
                 CREATE INDEX ix_deliveries_unconfirmed ON deliveries(provider, sent_at) WHERE status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL;
                 """;

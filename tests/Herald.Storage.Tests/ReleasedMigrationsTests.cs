@@ -1,0 +1,79 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using Herald.Storage.Postgres;
+using Herald.Storage.Sqlite;
+
+namespace Herald.Storage.Tests;
+
+/// <summary>
+/// A released migration has run on files and databases in the field; editing it changes nothing there (its version is
+/// recorded as applied) and makes new installations differ from upgraded ones. These tests pin each released file's
+/// content; a change to the schema is a new numbered migration.
+/// </summary>
+public sealed class ReleasedMigrationsTests
+{
+    /// <summary>Engine/version and SHA-256 of the content (line endings as LF). A new migration is added here when it ships.</summary>
+    private static readonly Dictionary<string, string> Released = new(StringComparer.Ordinal)
+    {
+        ["postgres/001_initial"] = "aa5a2ba539d94ce4c3ebcce2b356bb6c93a4f5229a8eb1d1a32d5c5dc778b0f9",
+        ["postgres/002_in_flight_index"] = "57b203ca0c576656bd4033ea408cdb0538c54d52b0bf0d9cf45d4231afed97b3",
+        ["postgres/003_trace_parent"] = "e51b3c7140e5a737a097140192ca50dabe1ab6212afab81862e6845685794e62",
+        ["postgres/004_operational_endpoints"] = "ae3d919ddd94ab0f2b136077b6b347222b14c3d74793015894ac9b0c0a44e7a3",
+        ["postgres/005_workflows"] = "750d9519886ec31b538658615edefb5fdc42fdd4a6dec81049362e02cf87231d",
+        ["postgres/006_notification_search"] = "849e5f6972ba6d46787c41bb9a3376dac41c0a88262c7b6756e737b016c4ab64",
+        ["postgres/007_worker_nodes"] = "63c602c3d479fc8caabebc194375ddf3c9019a3cfcfbc9bba5e48e739917f336",
+        ["postgres/008_retention_keeps_pending"] = "3cec371d53c25a00791427ec014558230db65a1ccdb8bac72ff34e4e9b79edfa",
+        ["postgres/009_device_owner"] = "a8f63469590ae87f71e1f9cdaed50d7f6b9ca8519d4c2b54e5352a5d48cb8147",
+        ["postgres/010_held_deliveries"] = "f9c9e21ba878f2341ab0a4bab5ada8806a207ac8341e6c9feb12e25b7c8fee94",
+        ["postgres/011_delivery_lookups"] = "ecc9257969d6abdd78195673437018067c8de0927159ca15fdaeb7c65dc81907",
+        ["postgres/012_delivery_confirmations"] = "8166b7971dff75e27a5dc79e42aa79f40569fd07fa58de8b007741a8e1a59d7d",
+        ["postgres/013_callback_receipts"] = "59eef87b4c03ebcbf4a1903e230e3ead1380e3fb73fe7aec3d395167d4fdacc5",
+        ["postgres/014_delivery_dedup_window"] = "c864858f5f1cb2018d8e8f0d42e3c42ce6cb06451b8969f3f649ec64ebfc17d5",
+        ["postgres/015_throttled_order"] = "41088030cf32ac0aa0060dd04ea84630d1f0105f804c1469ba8fb0a3667a4d05",
+        ["postgres/016_unconfirmed_email_sms"] = "3ccd18466e4df1dbce5b8a68d5d3f8de72831f4651cf4e6cab00eb165cc6288d",
+        ["sqlite/001_baseline"] = "8102743a992ae2002d5be8fd99d159e9bdbc0340cf2b0c5c79e5e12a30db9caa",
+    };
+
+    [Fact]
+    public void EmbeddedMigrations_Released_ContentUnchanged()
+    {
+        var embedded = Embedded();
+        var edited = Released.Where(r => !embedded.TryGetValue(r.Key, out var hash) || hash != r.Value).Select(r => r.Key).ToList();
+
+        edited.ShouldBeEmpty("a released migration was edited, renamed or removed: restore it and add a new numbered migration instead " +
+            "(databases that applied it will never run it again)");
+    }
+
+    [Fact]
+    public void EmbeddedMigrations_Every_ListedAsReleased()
+    {
+        var unlisted = Embedded().Where(e => !Released.ContainsKey(e.Key)).Select(e => $"[\"{e.Key}\"] = \"{e.Value}\"").ToList();
+
+        unlisted.ShouldBeEmpty("a new migration: add it to ReleasedMigrationsTests.Released as it ships (from then on it is never edited)");
+    }
+
+    /// <summary>The two stores' embedded migration files, keyed engine/version, with their content's hash.</summary>
+    private static Dictionary<string, string> Embedded()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (engine, assembly) in new[] { ("postgres", typeof(PostgresStore).Assembly), ("sqlite", typeof(SqliteStore).Assembly) })
+        {
+            var prefix = assembly.GetName().Name + ".Migrations.";
+            foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal)))
+            {
+                result[$"{engine}/{name[prefix.Length..^".sql".Length]}"] = Hash(assembly, name);
+            }
+        }
+
+        return result;
+    }
+
+    private static string Hash(Assembly assembly, string resource)
+    {
+        using var stream = assembly.GetManifestResourceStream(resource)!;
+        using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+}
