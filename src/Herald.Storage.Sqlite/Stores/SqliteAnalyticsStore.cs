@@ -4,7 +4,8 @@ using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore : IAnalyticsStore
+/// <summary>Read-only figures over deliveries: the analytics summary of a window and the lanes' queue snapshot.</summary>
+internal sealed class SqliteAnalyticsStore(SqliteDatabase db) : IAnalyticsStore, IQueueStatsStore
 {
     // One pass over the window's rows, one row per group. SQLite has no percentile function, so the nearest rank ⌈p·n/100⌉
     // is picked with row_number over the non-null latencies (nulls sort last, n counts only the non-null ones), the rank
@@ -82,4 +83,18 @@ public sealed partial class SqliteStore : IAnalyticsStore
     }
 
     private static long? LongOrNull(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt64(ordinal);
+
+    public async Task<QueueSnapshot> GetQueueSnapshotAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await using var c = await db.OpenReadAsync(ct);
+        // The lane index is partial on exactly these statuses, so this reads the index, not the table.
+        var lanes = await c.Command($"""
+            SELECT channel, priority, COUNT(*), MIN(due_at) FROM deliveries
+            WHERE status IN {DeliveryStatus.Sql.Claimable} AND due_at <= $now GROUP BY channel, priority
+            """).With("$now", now.Ms())
+            .ReadAllAsync(r => new LaneBacklog((Channel)r.GetInt32(0), (Priority)r.GetInt32(1), r.GetInt64(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))), ct);
+        var (sending, dead) = (await c.Command("SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'sending'), (SELECT COUNT(*) FROM deliveries WHERE status = 'dead')")
+            .ReadAllAsync(r => (r.GetInt64(0), r.GetInt64(1)), ct))[0];
+        return new QueueSnapshot(lanes, sending, dead);
+    }
 }

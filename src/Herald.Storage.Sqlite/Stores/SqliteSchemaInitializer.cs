@@ -1,14 +1,10 @@
 using System.Reflection;
-using Herald.Core.Domain;
 using Herald.Core.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
 
-/// <summary>The embedded store: every port over one SQLite file.</summary>
-public sealed partial class SqliteStore(SqliteDatabase db) :
-    IStoreInitializer, ISettingsStore, IApiKeyStore, IUserStore, ITemplateStore, IIngestStore, IPlanStore,
-    INotificationQueryStore, IDispatchStore, IFeedStore, IWebhookEndpointStore, IOutboxStore, ITrackingStore
+/// <summary>Creates the schema of the embedded file, and brings a file made by an earlier build up to it.</summary>
+internal sealed class SqliteSchemaInitializer(SqliteDatabase db) : IStoreInitializer
 {
     // Columns added after a table was first released, for files created before (Schema.sql has them for new files).
     private static readonly (string Table, string Column, string Type)[] AddedColumns =
@@ -86,41 +82,4 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
             c.Command(schema, tx).NonQuery();
         }, ct);
     }
-
-    public Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct) =>
-        db.WriteAsync((c, tx) =>
-        {
-            var existing = c.Command("SELECT value FROM settings WHERE key = $k", tx).With("$k", key).Scalar() as string;
-            if (existing is not null)
-            {
-                return existing;
-            }
-
-            var value = create();
-            c.Command("INSERT INTO settings(key, value) VALUES ($k, $v)", tx).With("$k", key).With("$v", value).NonQuery();
-            return value;
-        }, ct);
-
-    public async Task<int> CountApiKeysAsync(CancellationToken ct)
-    {
-        await using var c = await db.OpenReadAsync(ct);
-        return Convert.ToInt32(await c.Command("SELECT COUNT(*) FROM api_keys").ScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    public Task InsertApiKeyAsync(ApiKey key, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("INSERT INTO api_keys(id, key_hash, scopes, created_at) VALUES ($id, $h, $s, $t)", tx)
-            .With("$id", key.Id).With("$h", key.KeyHash).With("$s", string.Join(',', key.Scopes)).With("$t", key.CreatedAt.Ms())
-            .NonQuery(), ct);
-
-    public async Task<ApiKey?> FindApiKeyAsync(string keyHash, CancellationToken ct)
-    {
-        await using var c = await db.OpenReadAsync(ct);
-        var rows = await c.Command("SELECT id, key_hash, scopes, created_at FROM api_keys WHERE key_hash = $h").With("$h", keyHash)
-            .ReadAllAsync(r => new ApiKey(r.GetString(0), r.GetString(1), r.GetString(2).Split(','), r.Time(3)), ct);
-        return rows.FirstOrDefault();
-    }
-
-    private static SqliteCommand Insert(SqliteConnection c, SqliteTransaction tx, TraceEntry t) =>
-        c.Command("INSERT INTO trace(notification_id, at, stage, channel, decision, reason) VALUES ($n, $at, $s, $c, $d, $r)", tx)
-            .With("$n", t.NotificationId).With("$at", t.At.Ms()).With("$s", t.Stage).With("$c", t.Channel).With("$d", t.Decision).With("$r", t.Reason);
 }

@@ -1,10 +1,12 @@
 using Herald.Core.Digests;
 using Herald.Core.Domain;
 using Microsoft.Data.Sqlite;
+using static Herald.Storage.Sqlite.SqliteRows;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore : IDigestStore
+/// <summary>Digest rules, and the digests they open, fill and close (also from planning and the gate's fold, in their transactions).</summary>
+internal sealed class SqliteDigestStore(SqliteDatabase db) : IDigestStore
 {
     public Task UpsertRuleAsync(DigestRule rule, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("""
@@ -37,7 +39,7 @@ public sealed partial class SqliteStore : IDigestStore
     /// open one is full; closes it when the item fills it. Runs inside the caller's write transaction (the single writer,
     /// so appends and closes of one digest can never interleave).
     /// </summary>
-    private static void AppendDigest(SqliteConnection c, SqliteTransaction tx, DigestAppend a, DateTimeOffset now)
+    internal static void Append(SqliteConnection c, SqliteTransaction tx, DigestAppend a, DateTimeOffset now)
     {
         var open = c.Command("""
             SELECT id, item_count, max_items FROM digests WHERE recipient_id = $r AND event_type = $e AND kind = $k AND group_key = $g AND status = 'open'
