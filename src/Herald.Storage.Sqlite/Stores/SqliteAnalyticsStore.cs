@@ -1,6 +1,5 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
 
@@ -58,7 +57,7 @@ internal sealed class SqliteAnalyticsStore(SqliteDatabase db) : IAnalyticsStore,
             .With("$lo", AnalyticsWindow.NotificationIdBound(fromInclusive - AnalyticsWindow.IdSlack))
             .With("$hi", AnalyticsWindow.NotificationIdBound(toExclusive + AnalyticsWindow.IdSlack))
             .With("$from", fromInclusive.Ms()).With("$to", toExclusive.Ms())
-            .ReadAllAsync(r => (Group: MapAnalyticsGroup(r, groupBy), Total: new LatencyPercentiles(LongOrNull(r, 16), LongOrNull(r, 17), LongOrNull(r, 18))), ct);
+            .ReadAllAsync(r => (Group: AnalyticsGroupReader.Map(r, 0, groupBy), Total: AnalyticsGroupReader.Percentiles(r, 16)), ct);
         if (rows.Count == 0)
         {
             return new AnalyticsSummary(AnalyticsWindow.EmptyTotal, []);
@@ -68,21 +67,6 @@ internal sealed class SqliteAnalyticsStore(SqliteDatabase db) : IAnalyticsStore,
         var latency = new LatencyPercentiles(rows.Max(x => x.Total.P50), rows.Max(x => x.Total.P95), rows.Max(x => x.Total.P99));
         return new AnalyticsSummary(new AnalyticsGroup(null, total, latency), AnalyticsWindow.Ordered(rows.Select(x => x.Group)));
     }
-
-    private static AnalyticsGroup MapAnalyticsGroup(SqliteDataReader r, AnalyticsGrouping groupBy)
-    {
-        var key = r.StringOrNull(0);
-        if (groupBy == AnalyticsGrouping.Channel && key is not null)
-        {
-            key = ((Channel)int.Parse(key, System.Globalization.CultureInfo.InvariantCulture)).ToWire();
-        }
-
-        var counts = new DeliveryCounts(r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7),
-            r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12));
-        return new AnalyticsGroup(key, counts, new LatencyPercentiles(LongOrNull(r, 13), LongOrNull(r, 14), LongOrNull(r, 15)));
-    }
-
-    private static long? LongOrNull(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt64(ordinal);
 
     public async Task<QueueSnapshot> GetQueueSnapshotAsync(DateTimeOffset now, CancellationToken ct)
     {
