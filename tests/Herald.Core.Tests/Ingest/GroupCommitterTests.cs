@@ -59,7 +59,7 @@ public sealed class GroupCommitterTests : IAsyncLifetime
         await committer.StartAsync(CancellationToken.None);
         (await big.WaitAsync(TimeSpan.FromSeconds(30))).Count.ShouldBe(1);
         await committer.StopAsync(CancellationToken.None);
-        (await _temp.Store.GetNotificationAsync("ntf_committer_0", CancellationToken.None)).ShouldNotBeNull();
+        (await _temp.Queries.GetNotificationAsync("ntf_committer_0", CancellationToken.None)).ShouldNotBeNull();
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class GroupCommitterTests : IAsyncLifetime
         new(id, "order.shipped", "u1", priority, NotificationStatus.Accepted, "t", 1, null, "{}", null, null, Now, Now);
 
     private GroupCommitter Committer(int capacity) =>
-        new(_temp.Store, _time, new PipelineOptionsAccessor(Options.Create(new PipelineOptions { IngestQueueCapacity = capacity })), _metrics.Metrics);
+        new(_temp.Ingest, _time, new PipelineOptionsAccessor(Options.Create(new PipelineOptions { IngestQueueCapacity = capacity })), _metrics.Metrics);
 
     /// <summary>One request (one ingest item) holding <paramref name="count"/> notifications.</summary>
     private IReadOnlyList<IngestItem> Items(int count)

@@ -25,13 +25,13 @@ public sealed class IngestServiceTests : IAsyncLifetime
     {
         _temp = await TempSqliteStore.CreateAsync();
         var options = new PipelineOptionsAccessor(Options.Create(new PipelineOptions()));
-        _committer = new GroupCommitter(_temp.Store, _time, options, _metrics.Metrics);
+        _committer = new GroupCommitter(_temp.Ingest, _time, options, _metrics.Metrics);
         await _committer.StartAsync(CancellationToken.None);
-        _ingest = new IngestService(_temp.Store, new TemplateCatalog(_temp.Store), _committer, new Signals(), _time);
+        _ingest = new IngestService(_temp.Ingest, new TemplateCatalog(_temp.Templates), _committer, new Signals(), _time);
 
-        var version = await _temp.Store.AddTemplateVersionAsync("order_shipped", null, Definition, Now, CancellationToken.None);
-        await _temp.Store.PublishTemplateAsync("order_shipped", version, Now, CancellationToken.None);
-        await _temp.Store.AddTemplateVersionAsync("draft_only", null, Definition, Now, CancellationToken.None);
+        var version = await _temp.Templates.AddTemplateVersionAsync("order_shipped", null, Definition, Now, CancellationToken.None);
+        await _temp.Templates.PublishTemplateAsync("order_shipped", version, Now, CancellationToken.None);
+        await _temp.Templates.AddTemplateVersionAsync("draft_only", null, Definition, Now, CancellationToken.None);
     }
 
     public async Task DisposeAsync()
@@ -55,7 +55,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         body["status"]!.GetValue<string>().ShouldBe(NotificationStatus.Accepted);
         second.ShouldBe(new IngestResult.Accepted(202, accepted.Body, true));
 
-        var stored = await _temp.Store.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None);
+        var stored = await _temp.Queries.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None);
         stored.Select(n => n.Id).ShouldBe([body["id"]!.GetValue<string>()]);
         stored[0].IdempotencyKey.ShouldBe("key-1");
         stored[0].Data.ShouldBe("""{"name":"Ada"}""");
@@ -71,7 +71,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         var problem = second.ShouldBeOfType<IngestResult.Problem>();
         problem.Kind.ShouldBe(IngestProblem.IdempotencyKeyReused);
         problem.Field.ShouldBe("idempotency_key");
-        (await _temp.Store.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None)).Count.ShouldBe(1);
+        (await _temp.Queries.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None)).Count.ShouldBe(1);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         problem.Kind.ShouldBe(IngestProblem.MissingVariable);
         problem.Field.ShouldBe("data.name");
         problem.Detail.ShouldBe("missing template variable 'name'");
-        (await _temp.Store.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None)).ShouldBeEmpty();
+        (await _temp.Queries.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
 
         var body = JsonNode.Parse(result.ShouldBeOfType<IngestResult.Accepted>().Body)!.AsObject();
         body["status"]!.GetValue<string>().ShouldBe(NotificationStatus.Scheduled);
-        var stored = await _temp.Store.GetNotificationAsync(body["id"]!.GetValue<string>(), CancellationToken.None);
+        var stored = await _temp.Queries.GetNotificationAsync(body["id"]!.GetValue<string>(), CancellationToken.None);
         stored!.Status.ShouldBe(NotificationStatus.Scheduled);
         stored.DueAt.ShouldBe(at);
     }
@@ -159,7 +159,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
             // Queued just before the committer stopped: failed, not accepted.
         }
 
-        (await _temp.Store.GetIdempotencyAsync("key-1", CancellationToken.None)).ShouldBeNull();
+        (await _temp.Ingest.GetIdempotencyAsync("key-1", CancellationToken.None)).ShouldBeNull();
     }
 
     [Fact]
@@ -175,8 +175,8 @@ public sealed class IngestServiceTests : IAsyncLifetime
         problem.Detail.ShouldContain("cannot be stored");
         results[0].ShouldBeOfType<IngestResult.Accepted>();
         results[2].ShouldBeOfType<IngestResult.Accepted>();
-        (await _temp.Store.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None)).Count.ShouldBe(2);
-        (await _temp.Store.GetIdempotencyAsync("bad", CancellationToken.None)).ShouldBeNull();
+        (await _temp.Queries.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None)).Count.ShouldBe(2);
+        (await _temp.Ingest.GetIdempotencyAsync("bad", CancellationToken.None)).ShouldBeNull();
     }
 
     private Task<IngestResult> SendAsync(SendCommand command) => _ingest.SendAsync(command, CancellationToken.None).WaitAsync(Hang);

@@ -21,38 +21,38 @@ public sealed class SqliteIngestStoreTests : IAsyncLifetime
         var first = Item("ntf_1", "key-1", "hash-A", "{\"id\":\"ntf_1\"}");
         var second = Item("ntf_2", "key-1", "hash-B", "{\"id\":\"ntf_2\"}");
 
-        var results = await _temp.Store.AcceptAsync([first, second], Now, CancellationToken.None);
+        var results = await _temp.Ingest.AcceptAsync([first, second], Now, CancellationToken.None);
 
         results.ShouldBe([true, false]);
-        (await _temp.Store.GetNotificationAsync("ntf_1", CancellationToken.None)).ShouldNotBeNull();
-        (await _temp.Store.GetNotificationAsync("ntf_2", CancellationToken.None)).ShouldBeNull();
-        var saved = await _temp.Store.GetIdempotencyAsync("key-1", CancellationToken.None);
+        (await _temp.Queries.GetNotificationAsync("ntf_1", CancellationToken.None)).ShouldNotBeNull();
+        (await _temp.Queries.GetNotificationAsync("ntf_2", CancellationToken.None)).ShouldBeNull();
+        var saved = await _temp.Ingest.GetIdempotencyAsync("key-1", CancellationToken.None);
         saved.ShouldBe(new IdempotencyRecord("key-1", "hash-A", 202, "{\"id\":\"ntf_1\"}", Now));
     }
 
     [Fact]
     public async Task AcceptAsync_KeyTakenByEarlierCommit_StoresNothing()
     {
-        await _temp.Store.AcceptAsync([Item("ntf_1", "key-1", "hash-A", "{\"id\":\"ntf_1\"}")], Now, CancellationToken.None);
+        await _temp.Ingest.AcceptAsync([Item("ntf_1", "key-1", "hash-A", "{\"id\":\"ntf_1\"}")], Now, CancellationToken.None);
 
-        var results = await _temp.Store.AcceptAsync(
+        var results = await _temp.Ingest.AcceptAsync(
             [Item("ntf_2", "key-1", "hash-A", "{\"id\":\"ntf_2\"}"), Item("ntf_3", "key-2", "hash-A", "{\"id\":\"ntf_3\"}")], Now.AddSeconds(1), CancellationToken.None);
 
         results.ShouldBe([false, true]);
-        (await _temp.Store.GetNotificationAsync("ntf_2", CancellationToken.None)).ShouldBeNull();
-        (await _temp.Store.GetNotificationAsync("ntf_3", CancellationToken.None))!.IdempotencyKey.ShouldBe("key-2");
-        (await _temp.Store.GetIdempotencyAsync("key-1", CancellationToken.None))!.Response.ShouldBe("{\"id\":\"ntf_1\"}");
+        (await _temp.Queries.GetNotificationAsync("ntf_2", CancellationToken.None)).ShouldBeNull();
+        (await _temp.Queries.GetNotificationAsync("ntf_3", CancellationToken.None))!.IdempotencyKey.ShouldBe("key-2");
+        (await _temp.Ingest.GetIdempotencyAsync("key-1", CancellationToken.None))!.Response.ShouldBe("{\"id\":\"ntf_1\"}");
     }
 
     [Fact]
     public async Task AcceptAsync_WithoutKeys_StoresEveryItem()
     {
-        var results = await _temp.Store.AcceptAsync(
+        var results = await _temp.Ingest.AcceptAsync(
             [new IngestItem([TempSqliteStore.Notification("ntf_1", Now)], null), new IngestItem([TempSqliteStore.Notification("ntf_2", Now)], null)],
             Now, CancellationToken.None);
 
         results.ShouldBe([true, true]);
-        var listed = await _temp.Store.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None);
+        var listed = await _temp.Queries.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None);
         listed.Select(n => n.Id).Order().ShouldBe(["ntf_1", "ntf_2"]);
         listed.ShouldAllBe(n => n.Status == NotificationStatus.Accepted && n.Priority == Priority.Normal);
     }

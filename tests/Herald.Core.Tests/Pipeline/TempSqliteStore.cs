@@ -1,5 +1,8 @@
 using Herald.Core.Domain;
+using Herald.Core.Storage;
 using Herald.Storage.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Core.Tests.Pipeline;
 
@@ -7,21 +10,31 @@ namespace Herald.Core.Tests.Pipeline;
 internal sealed class TempSqliteStore : IAsyncDisposable
 {
     private readonly string _path;
-    private readonly SqliteDatabase _db;
+    private readonly ServiceProvider _services;
 
     private TempSqliteStore(string path)
     {
         _path = path;
-        _db = new SqliteDatabase(new SqliteOptions { Path = path, Synchronous = "NORMAL" });
-        Store = new SqliteStore(_db);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Herald:Storage:Sqlite:Path"] = path,
+            ["Herald:Storage:Sqlite:Synchronous"] = "NORMAL",
+        }).Build();
+        _services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddSqliteStore().BuildServiceProvider();
     }
 
-    public SqliteStore Store { get; }
+    public IIngestStore Ingest => _services.GetRequiredService<IIngestStore>();
+
+    public INotificationQueryStore Queries => _services.GetRequiredService<INotificationQueryStore>();
+
+    public ITemplateStore Templates => _services.GetRequiredService<ITemplateStore>();
+
+    public IUserStore Users => _services.GetRequiredService<IUserStore>();
 
     public static async Task<TempSqliteStore> CreateAsync()
     {
         var temp = new TempSqliteStore(Path.Combine(Path.GetTempPath(), "herald-core-tests", Guid.NewGuid().ToString("N") + ".db"));
-        await temp.Store.InitializeAsync(CancellationToken.None);
+        await temp._services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
         return temp;
     }
 
@@ -35,7 +48,7 @@ internal sealed class TempSqliteStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _db.DisposeAsync();
+        await _services.DisposeAsync();
         foreach (var suffix in new[] { "", "-wal", "-shm" })
         {
             try

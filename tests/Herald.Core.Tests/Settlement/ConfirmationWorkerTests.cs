@@ -40,7 +40,7 @@ public sealed class ConfirmationWorkerTests : IAsyncDisposable
             .BuildServiceProvider();
     }
 
-    private SqliteStore Store => _services.GetRequiredService<SqliteStore>();
+    private T Port<T>() where T : notnull => _services.GetRequiredService<T>();
 
     private ConfirmationWorker Worker => _services.GetRequiredService<ConfirmationWorker>();
 
@@ -62,7 +62,7 @@ public sealed class ConfirmationWorkerTests : IAsyncDisposable
         trace.Select(t => t.Decision).ShouldBe(["pending", "pending", "pending"]);
         trace[0].Reason.ShouldBe("no status from sms-stub within 10 min of sent; look-up 1 of 3: sms-stub reports it still queued; asking again at 12:20:00Z");
         trace[2].Reason.ShouldEndWith("look-up 3 of 3: sms-stub reports it still queued; no look-up left; left sent");
-        (await Store.GetDeliveryAsync(d.Id, CancellationToken.None))!.Status.ShouldBe(DeliveryStatus.Sent);
+        (await Port<INotificationQueryStore>().GetDeliveryAsync(d.Id, CancellationToken.None))!.Status.ShouldBe(DeliveryStatus.Sent);
     }
 
     [Fact]
@@ -95,25 +95,25 @@ public sealed class ConfirmationWorkerTests : IAsyncDisposable
         await Worker.ConfirmOnceAsync(CancellationToken.None);
 
         (await ConfirmTraceAsync(d)).Select(t => t.Decision).ShouldBe(["lookup-unanswered", "delivered"]);
-        (await Store.GetDeliveryAsync(d.Id, CancellationToken.None))!.Status.ShouldBe(DeliveryStatus.Delivered);
+        (await Port<INotificationQueryStore>().GetDeliveryAsync(d.Id, CancellationToken.None))!.Status.ShouldBe(DeliveryStatus.Delivered);
     }
 
     private async Task<Delivery> SentAsync()
     {
-        await Store.InitializeAsync(CancellationToken.None);
+        await Port<IStoreInitializer>().InitializeAsync(CancellationToken.None);
         var n = TempSqliteStore.Notification("ntf_1", Now);
-        await Store.AcceptAsync([new IngestItem([n], null)], Now, CancellationToken.None);
-        (await Store.ClaimForPlanningAsync(Priority.Normal, Now, Now.AddSeconds(30), 10, CancellationToken.None)).Count.ShouldBe(1);
-        await Store.CompletePlanningAsync([new PlanResult("ntf_1", [TempSqliteStore.Delivery("dlv_1", "ntf_1", Now)], [], NotificationStatus.Processing)], Now, CancellationToken.None);
+        await Port<IIngestStore>().AcceptAsync([new IngestItem([n], null)], Now, CancellationToken.None);
+        (await Port<IPlanStore>().ClaimForPlanningAsync(Priority.Normal, Now, Now.AddSeconds(30), 10, CancellationToken.None)).Count.ShouldBe(1);
+        await Port<IPlanStore>().CompletePlanningAsync([new PlanResult("ntf_1", [TempSqliteStore.Delivery("dlv_1", "ntf_1", Now)], [], NotificationStatus.Processing)], Now, CancellationToken.None);
         var gate = new DeliveryGate(Options.Create(new PipelineOptions()));
-        var d = (await Store.ClaimDueAsync(Channel.Sms, Priority.Normal, Now, Now.AddSeconds(30), "lane", 10, gate, CancellationToken.None)).ShouldHaveSingleItem();
-        (await Store.CompleteAsync([new DeliveryCompletion(d.Id, d.NotificationId, "lane", DeliveryStatus.Sent, null, ScriptedSender.Provider, null, "sent", "SM1", Now, Now, [])],
+        var d = (await Port<IDispatchStore>().ClaimDueAsync(Channel.Sms, Priority.Normal, Now, Now.AddSeconds(30), "lane", 10, gate, CancellationToken.None)).ShouldHaveSingleItem();
+        (await Port<IDispatchStore>().CompleteAsync([new DeliveryCompletion(d.Id, d.NotificationId, "lane", DeliveryStatus.Sent, null, ScriptedSender.Provider, null, "sent", "SM1", Now, Now, [])],
             Now, CancellationToken.None)).ShouldBe([true]);
         return d;
     }
 
     private async Task<List<TraceEntry>> ConfirmTraceAsync(Delivery d) =>
-        [.. (await Store.GetTraceAsync(d.NotificationId, CancellationToken.None)).Where(t => t.Stage == "confirm")];
+        [.. (await Port<INotificationQueryStore>().GetTraceAsync(d.NotificationId, CancellationToken.None)).Where(t => t.Stage == "confirm")];
 
     public async ValueTask DisposeAsync()
     {

@@ -15,10 +15,10 @@ public sealed class TemplateCatalogTests
     public async Task Published_AfterLatestCached_NextLookupReadsNewVersion()
     {
         await using var temp = await TempSqliteStore.CreateAsync();
-        var catalog = new TemplateCatalog(temp.Store);
-        await PublishAsync(temp.Store, "t");
+        var catalog = new TemplateCatalog(temp.Templates);
+        await PublishAsync(temp.Templates, "t");
         (await catalog.GetSendableAsync("t", null, CancellationToken.None)).Template!.Version.ShouldBe(1);
-        await PublishAsync(temp.Store, "t");
+        await PublishAsync(temp.Templates, "t");
 
         (await catalog.GetSendableAsync("t", null, CancellationToken.None)).Template!.Version.ShouldBe(1);
         catalog.Published("t");
@@ -30,13 +30,13 @@ public sealed class TemplateCatalogTests
     public async Task Published_WhileLookupReadsStore_StaleResultNotKept()
     {
         await using var temp = await TempSqliteStore.CreateAsync();
-        await PublishAsync(temp.Store, "t");
-        var paused = new PausingStore(temp.Store);
+        await PublishAsync(temp.Templates, "t");
+        var paused = new PausingStore(temp.Templates);
         var catalog = new TemplateCatalog(paused);
 
         var lookup = catalog.GetSendableAsync("t", null, CancellationToken.None);
         await paused.Reading.Task.WaitAsync(Hang);
-        await PublishAsync(temp.Store, "t");
+        await PublishAsync(temp.Templates, "t");
         catalog.Published("t");
         paused.Release.SetResult();
 
@@ -46,7 +46,7 @@ public sealed class TemplateCatalogTests
         (await catalog.GetSendableAsync("t", null, CancellationToken.None)).Template!.Version.ShouldBe(2);
     }
 
-    private static async Task PublishAsync(Herald.Storage.Sqlite.SqliteStore store, string id)
+    private static async Task PublishAsync(ITemplateStore store, string id)
     {
         var version = await store.AddTemplateVersionAsync(id, null, Definition, Now, CancellationToken.None);
         await store.PublishTemplateAsync(id, version, Now, CancellationToken.None);

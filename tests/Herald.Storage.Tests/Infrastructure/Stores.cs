@@ -1,6 +1,8 @@
 using Herald.Core.Storage;
 using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Herald.Storage.Tests.Infrastructure;
@@ -8,13 +10,23 @@ namespace Herald.Storage.Tests.Infrastructure;
 /// <summary>A fresh, initialized store of one engine; disposing it removes its data.</summary>
 public sealed class StoreHandle(object store, Func<ValueTask> dispose, Func<Task<StoreHandle>>? openPeer = null) : IAsyncDisposable
 {
+    private readonly Func<Type, object?>? _ports;
+
+    /// <summary>
+    /// A store whose ports come from <paramref name="ports"/> (an engine's registration, one class per port family); its
+    /// peer is the same ports.
+    /// </summary>
+    public StoreHandle(Func<Type, object?> ports, Func<ValueTask> dispose)
+        : this(ports, dispose, () => Task.FromResult(new StoreHandle(ports, () => ValueTask.CompletedTask))) => _ports = ports;
+
     /// <summary>The store object: it implements every store port.</summary>
     public object Store { get; } = store;
 
     /// <summary>The PostgreSQL store's database (null for SQLite), for tests of what sits beside the store.</summary>
     public PostgresDatabase? Postgres { get; init; }
 
-    public T Port<T>() where T : class => Store as T ?? throw new InvalidOperationException($"{Store.GetType().Name} does not implement {typeof(T).Name}");
+    public T Port<T>() where T : class =>
+        (_ports is null ? Store : _ports(typeof(T))) as T ?? throw new InvalidOperationException($"{Store.GetType().Name} does not implement {typeof(T).Name}");
 
     public IUserStore Users => Port<IUserStore>();
 
@@ -58,12 +70,11 @@ public static class Stores
     {
         var path = Path.Combine(Path.GetTempPath(), "herald-store-tests", Guid.NewGuid().ToString("N") + ".db");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var db = new SqliteDatabase(new SqliteOptions { Path = path, Synchronous = "NORMAL" });
-        var store = new SqliteStore(db);
-        await store.InitializeAsync(CancellationToken.None);
-        return new StoreHandle(store, async () =>
+        var services = SqliteServices(path).BuildServiceProvider();
+        await services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
+        return new StoreHandle(services.GetService, async () =>
         {
-            await db.DisposeAsync();
+            await services.DisposeAsync();
             foreach (var f in new[] { path, path + "-wal", path + "-shm" })
             {
                 try
@@ -77,6 +88,16 @@ public static class Stores
             }
         });
     }
+
+    /// <summary>The embedded engine's registration (<see cref="SqliteServiceCollectionExtensions.AddSqliteStore"/>) over the file at <paramref name="path"/>.</summary>
+    public static IServiceCollection SqliteServices(string path) =>
+        new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Herald:Storage:Sqlite:Path"] = path,
+                ["Herald:Storage:Sqlite:Synchronous"] = "NORMAL",
+            }).Build())
+            .AddSqliteStore();
 
     /// <summary>
     /// A fresh database on the test server (HERALD_TEST_POSTGRES, started by scripts/test), migrated, dropped afterwards.

@@ -28,12 +28,12 @@ public sealed class SqliteMigratorTests : IDisposable
     public async Task InitializeAsync_SecondTime_AppliesNothingAndLeavesTheSchema()
     {
         await using var db = new SqliteDatabase(Options);
-        await new SqliteStore(db).InitializeAsync(CancellationToken.None);
+        await new SqliteSchemaInitializer(db).InitializeAsync(CancellationToken.None);
         var schema = await SqliteSchemaSnapshot.ReadAsync(_path);
         var recorded = await RecordedAsync();
 
         (await SqliteMigrator.MigrateAsync(db, CancellationToken.None)).ShouldBeEmpty();
-        await new SqliteStore(db).InitializeAsync(CancellationToken.None);
+        await new SqliteSchemaInitializer(db).InitializeAsync(CancellationToken.None);
 
         (await SqliteSchemaSnapshot.ReadAsync(_path)).ShouldBe(schema);
         (await RecordedAsync()).ShouldBe(recorded);
@@ -58,14 +58,14 @@ public sealed class SqliteMigratorTests : IDisposable
     {
         await using (var db = new SqliteDatabase(Options))
         {
-            await new SqliteStore(db).InitializeAsync(CancellationToken.None);
+            await new SqliteSchemaInitializer(db).InitializeAsync(CancellationToken.None);
         }
 
         await ExecuteAsync("INSERT INTO schema_migrations(version) VALUES ('999_from_the_future')");
 
         await using (var db = new SqliteDatabase(Options))
         {
-            var refused = await Should.ThrowAsync<InvalidOperationException>(() => new SqliteStore(db).InitializeAsync(CancellationToken.None));
+            var refused = await Should.ThrowAsync<InvalidOperationException>(() => new SqliteSchemaInitializer(db).InitializeAsync(CancellationToken.None));
             refused.Message.ShouldContain("999_from_the_future");
             refused.Message.ShouldContain("newer Herald");
         }
@@ -78,7 +78,7 @@ public sealed class SqliteMigratorTests : IDisposable
 
         await using (var db = new SqliteDatabase(Options))
         {
-            await Should.ThrowAsync<InvalidOperationException>(() => new SqliteStore(db).InitializeAsync(CancellationToken.None));
+            await Should.ThrowAsync<InvalidOperationException>(() => new SqliteSchemaInitializer(db).InitializeAsync(CancellationToken.None));
         }
 
         (await SqliteSchemaSnapshot.ReadAsync(_path)).Count(l => l.StartsWith("table ", StringComparison.Ordinal)).ShouldBe(1);

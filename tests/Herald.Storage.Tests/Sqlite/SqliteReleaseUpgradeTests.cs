@@ -1,7 +1,9 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
 using Herald.Storage.Sqlite;
+using Herald.Storage.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Storage.Tests.Sqlite;
 
@@ -27,35 +29,35 @@ public sealed class SqliteReleaseUpgradeTests : IDisposable
     {
         var path = await CreateReleaseFileAsync(release);
 
-        await using var db = new SqliteDatabase(new SqliteOptions { Path = path, Synchronous = "NORMAL" });
-        var store = new SqliteStore(db);
-        await store.InitializeAsync(CancellationToken.None);
+        await using var services = Stores.SqliteServices(path).BuildServiceProvider();
+        var store = new StoreHandle(services.GetService, () => ValueTask.CompletedTask);
+        await store.Port<IStoreInitializer>().InitializeAsync(CancellationToken.None);
 
-        var old = (await store.GetNotificationAsync("ntf_old", CancellationToken.None)).ShouldNotBeNull();
+        var old = (await store.Queries.GetNotificationAsync("ntf_old", CancellationToken.None)).ShouldNotBeNull();
         (old.RecipientId, old.Status, old.Data, old.TraceParent, old.CampaignId).ShouldBe(("u1", NotificationStatus.Completed, "{\"order\":7}", (string?)null, (string?)null));
-        var deliveries = await store.GetDeliveriesAsync("ntf_old", CancellationToken.None);
+        var deliveries = await store.Queries.GetDeliveriesAsync("ntf_old", CancellationToken.None);
         deliveries.Select(d => (d.Id, d.Channel, d.Status, d.LookUps, d.DedupWindow)).OrderBy(d => d.Id)
             .ShouldBe([("dlv_old_email", Channel.Email, DeliveryStatus.Sent, 0, (TimeSpan?)null), ("dlv_old_sms", Channel.Sms, DeliveryStatus.Delivered, 0, (TimeSpan?)null)]);
-        (await store.GetUserAsync("u1", CancellationToken.None)).ShouldNotBeNull().Email.ShouldBe("u1@example.com");
-        (await store.GetTemplateVersionAsync("order_shipped", 1, CancellationToken.None)).ShouldNotBeNull().Definition.ShouldBe("{\"channels\":{}}");
-        (await store.GetEndpointAsync("whe_old", CancellationToken.None)).ShouldNotBeNull().RecipientId.ShouldBe("u1");
-        (await store.GetDevicesAsync("u1", CancellationToken.None)).ShouldHaveSingleItem().LastSeenAt.ShouldBe(Then);
+        (await store.Users.GetUserAsync("u1", CancellationToken.None)).ShouldNotBeNull().Email.ShouldBe("u1@example.com");
+        (await store.Templates.GetTemplateVersionAsync("order_shipped", 1, CancellationToken.None)).ShouldNotBeNull().Definition.ShouldBe("{\"channels\":{}}");
+        (await store.Endpoints.GetEndpointAsync("whe_old", CancellationToken.None)).ShouldNotBeNull().RecipientId.ShouldBe("u1");
+        (await store.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldHaveSingleItem().LastSeenAt.ShouldBe(Then);
 
         // New rows in the columns and constraints releases after these files added.
-        await store.AcceptAsync([new IngestItem([new Notification("ntf_new", "order.shipped", "u1", Priority.Normal, NotificationStatus.Accepted, "order_shipped", 1, null,
+        await store.Ingest.AcceptAsync([new IngestItem([new Notification("ntf_new", "order.shipped", "u1", Priority.Normal, NotificationStatus.Accepted, "order_shipped", 1, null,
             "{}", null, null, Now, Now, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", new NotificationOptions(Now.AddHours(1)), "cmp_1")], null)], Now, CancellationToken.None);
-        (await store.ClaimForPlanningAsync(Priority.Normal, Now, Now.AddSeconds(30), 10, CancellationToken.None)).Select(n => n.Id).ShouldBe(["ntf_new"]);
+        (await store.Plans.ClaimForPlanningAsync(Priority.Normal, Now, Now.AddSeconds(30), 10, CancellationToken.None)).Select(n => n.Id).ShouldBe(["ntf_new"]);
         var planned = new Delivery("dlv_new", "ntf_new", "u1", "order.shipped", Channel.Email, Priority.Normal, "u1@example.com", null, null, DeliveryStatus.Queued, 0, null,
             "{}", "hash", Now, null, null, Now, Now, ExpiresAt: Now.AddHours(1), Condition: DeliveryConditions.InAppUnread, DedupWindow: TimeSpan.FromMinutes(5));
-        await store.CompletePlanningAsync([new PlanResult("ntf_new", [planned], [], NotificationStatus.Processing)], Now, CancellationToken.None);
-        var fresh = (await store.GetNotificationAsync("ntf_new", CancellationToken.None)).ShouldNotBeNull();
+        await store.Plans.CompletePlanningAsync([new PlanResult("ntf_new", [planned], [], NotificationStatus.Processing)], Now, CancellationToken.None);
+        var fresh = (await store.Queries.GetNotificationAsync("ntf_new", CancellationToken.None)).ShouldNotBeNull();
         (fresh.TraceParent, fresh.CampaignId, fresh.Options?.ExpiresAt).ShouldBe(("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "cmp_1", (DateTimeOffset?)Now.AddHours(1)));
-        var stored = (await store.GetDeliveriesAsync("ntf_new", CancellationToken.None)).ShouldHaveSingleItem();
+        var stored = (await store.Queries.GetDeliveriesAsync("ntf_new", CancellationToken.None)).ShouldHaveSingleItem();
         (stored.ExpiresAt, stored.Condition, stored.DedupWindow).ShouldBe(((DateTimeOffset?)Now.AddHours(1), DeliveryConditions.InAppUnread, (TimeSpan?)TimeSpan.FromMinutes(5)));
-        await store.InsertEndpointAsync(new WebhookEndpoint("whe_ops", null, "https://example.com/ops", "whsec_y", ["delivery.*"], null, true, null, null, Now), CancellationToken.None);
-        (await store.GetEndpointAsync("whe_ops", CancellationToken.None)).ShouldNotBeNull().RecipientId.ShouldBeNull();
-        (await store.AddDeviceAsync(new Device("dev_moved", "u2", "tok-1", "android", null, Now, Now), CancellationToken.None)).UserId.ShouldBe("u2");
-        (await store.GetDevicesAsync("u1", CancellationToken.None)).ShouldBeEmpty();
+        await store.Endpoints.InsertEndpointAsync(new WebhookEndpoint("whe_ops", null, "https://example.com/ops", "whsec_y", ["delivery.*"], null, true, null, null, Now), CancellationToken.None);
+        (await store.Endpoints.GetEndpointAsync("whe_ops", CancellationToken.None)).ShouldNotBeNull().RecipientId.ShouldBeNull();
+        (await store.Users.AddDeviceAsync(new Device("dev_moved", "u2", "tok-1", "android", null, Now, Now), CancellationToken.None)).UserId.ShouldBe("u2");
+        (await store.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldBeEmpty();
     }
 
     /// <remarks>b797e42's deliveries get dedup_ms after confirm_ended, where a new file has it before confirm_lookups (see <see cref="SqliteSchemaSnapshot"/>).</remarks>

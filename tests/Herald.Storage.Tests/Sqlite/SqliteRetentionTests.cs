@@ -1,8 +1,9 @@
 using Herald.Core.Domain;
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
-using Herald.Storage.Sqlite;
+using Herald.Storage.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Storage.Tests.Sqlite;
 
@@ -16,13 +17,12 @@ public sealed class SqliteRetentionVacuumTests : IDisposable
     [Fact]
     public async Task PurgeExpiredAsync_ManyOldTerminalRows_FileShrinksAndNoFreePagesRemain()
     {
-        await using var db = new SqliteDatabase(new SqliteOptions { Path = _path, Synchronous = "NORMAL" });
-        var store = new SqliteStore(db);
-        await store.InitializeAsync(None);
-        await SeedCompletedAsync(store, 600);
+        await using var services = Stores.SqliteServices(_path).BuildServiceProvider();
+        await services.GetRequiredService<IStoreInitializer>().InitializeAsync(None);
+        await SeedCompletedAsync(services, 600);
         var before = Pragma("page_count");
 
-        var removed = await store.PurgeExpiredAsync(new RetentionCutoffs(Then.AddDays(1), Then.AddDays(1), 50), None);
+        var removed = await services.GetRequiredService<IRetentionStore>().PurgeExpiredAsync(new RetentionCutoffs(Then.AddDays(1), Then.AddDays(1), 50), None);
 
         removed.Notifications.ShouldBe(600);
         Pragma("auto_vacuum").ShouldBe(2);
@@ -44,12 +44,11 @@ public sealed class SqliteRetentionVacuumTests : IDisposable
             await create.ExecuteNonQueryAsync();
         }
 
-        await using var db = new SqliteDatabase(new SqliteOptions { Path = _path, Synchronous = "NORMAL" });
-        var store = new SqliteStore(db);
-        await store.InitializeAsync(None);
-        await SeedCompletedAsync(store, 200);
+        await using var services = Stores.SqliteServices(_path).BuildServiceProvider();
+        await services.GetRequiredService<IStoreInitializer>().InitializeAsync(None);
+        await SeedCompletedAsync(services, 200);
 
-        var removed = await store.PurgeExpiredAsync(new RetentionCutoffs(Then.AddDays(1), Then.AddDays(1), 50), None);
+        var removed = await services.GetRequiredService<IRetentionStore>().PurgeExpiredAsync(new RetentionCutoffs(Then.AddDays(1), Then.AddDays(1), 50), None);
 
         removed.Notifications.ShouldBe(200);
         removed.PagesFreed.ShouldBe(0);
@@ -58,15 +57,17 @@ public sealed class SqliteRetentionVacuumTests : IDisposable
     }
 
     /// <summary>Completed notifications of about 4 KiB each, made at <see cref="Then"/>.</summary>
-    private static async Task SeedCompletedAsync(SqliteStore store, int count)
+    private static async Task SeedCompletedAsync(IServiceProvider services, int count)
     {
+        var ingest = services.GetRequiredService<IIngestStore>();
+        var plans = services.GetRequiredService<IPlanStore>();
         var data = "{\"text\":\"" + new string('x', 4000) + "\"}";
         var items = Enumerable.Range(0, count).Select(i => new IngestItem([new Notification(Ids.New("ntf", Then.AddMilliseconds(i)), "order.shipped", "u1",
             Priority.Normal, NotificationStatus.Accepted, "order_shipped", 1, null, data, null, null, Then, Then)], null)).ToList();
-        await store.AcceptAsync(items, Then, None);
-        var claimed = await store.ClaimForPlanningAsync(Priority.Normal, Then, Then.AddSeconds(30), count, None);
+        await ingest.AcceptAsync(items, Then, None);
+        var claimed = await plans.ClaimForPlanningAsync(Priority.Normal, Then, Then.AddSeconds(30), count, None);
         claimed.Count.ShouldBe(count);
-        await store.CompletePlanningAsync([.. claimed.Select(n => new PlanResult(n.Id, [], [new TraceEntry(n.Id, Then, "plan", null, "nothing", "no channel")],
+        await plans.CompletePlanningAsync([.. claimed.Select(n => new PlanResult(n.Id, [], [new TraceEntry(n.Id, Then, "plan", null, "nothing", "no channel")],
             NotificationStatus.Completed))], Then, None);
     }
 

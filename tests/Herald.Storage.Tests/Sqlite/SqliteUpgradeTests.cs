@@ -1,5 +1,7 @@
-using Herald.Storage.Sqlite;
+using Herald.Core.Storage;
+using Herald.Storage.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Storage.Tests.Sqlite;
 
@@ -26,11 +28,10 @@ public sealed class SqliteUpgradeTests : IDisposable
             await create.ExecuteNonQueryAsync();
         }
 
-        var db = new SqliteDatabase(new SqliteOptions { Path = _path, Synchronous = "NORMAL" });
-        await using (db)
+        await using (var services = Stores.SqliteServices(_path).BuildServiceProvider())
         {
-            var store = new SqliteStore(db);
-            await store.InitializeAsync(CancellationToken.None);
+            await services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
+            var store = services.GetRequiredService<IWebhookEndpointStore>();
 
             (await store.GetEndpointAsync("whe_old", CancellationToken.None)).ShouldNotBeNull().Description.ShouldBe("kept");
             await store.InsertEndpointAsync(new Herald.Core.Domain.WebhookEndpoint("whe_ops", null, "https://example.com/ops", "whsec_y", ["delivery.*"], null, true, null, null,
@@ -43,10 +44,9 @@ public sealed class SqliteUpgradeTests : IDisposable
     public async Task InitializeAsync_UnconfirmedIndexOfEveryChannel_RemadeForEmailAndSmsOnly()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        var options = new SqliteOptions { Path = _path, Synchronous = "NORMAL" };
-        await using (var db = new SqliteDatabase(options))
+        await using (var services = Stores.SqliteServices(_path).BuildServiceProvider())
         {
-            await new SqliteStore(db).InitializeAsync(CancellationToken.None);
+            await services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
         }
 
         await using (var old = new SqliteConnection($"Data Source={_path};Pooling=False"))
@@ -62,9 +62,9 @@ public sealed class SqliteUpgradeTests : IDisposable
             await remake.ExecuteNonQueryAsync();
         }
 
-        await using (var db = new SqliteDatabase(options))
+        await using (var services = Stores.SqliteServices(_path).BuildServiceProvider())
         {
-            await new SqliteStore(db).InitializeAsync(CancellationToken.None);
+            await services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
         }
 
         await using var check = new SqliteConnection($"Data Source={_path};Pooling=False");
@@ -96,14 +96,13 @@ public sealed class SqliteUpgradeTests : IDisposable
             await create.ExecuteNonQueryAsync();
         }
 
-        var db = new SqliteDatabase(new SqliteOptions { Path = _path, Synchronous = "NORMAL" });
-        await using (db)
+        await using (var services = Stores.SqliteServices(_path).BuildServiceProvider())
         {
-            var store = new SqliteStore(db);
-            await store.InitializeAsync(CancellationToken.None);
-            await store.InitializeAsync(CancellationToken.None);
+            var initializer = services.GetRequiredService<IStoreInitializer>();
+            await initializer.InitializeAsync(CancellationToken.None);
+            await initializer.InitializeAsync(CancellationToken.None);
 
-            var kept = await store.GetNotificationAsync("ntf_old", CancellationToken.None);
+            var kept = await services.GetRequiredService<INotificationQueryStore>().GetNotificationAsync("ntf_old", CancellationToken.None);
             kept.ShouldNotBeNull().TraceParent.ShouldBeNull();
         }
 
@@ -133,12 +132,12 @@ public sealed class SqliteUpgradeTests : IDisposable
             await create.ExecuteNonQueryAsync();
         }
 
-        var db = new SqliteDatabase(new SqliteOptions { Path = _path, Synchronous = "NORMAL" });
-        await using (db)
+        await using (var services = Stores.SqliteServices(_path).BuildServiceProvider())
         {
-            var store = new SqliteStore(db);
-            await store.InitializeAsync(CancellationToken.None);
-            await store.InitializeAsync(CancellationToken.None);
+            var initializer = services.GetRequiredService<IStoreInitializer>();
+            await initializer.InitializeAsync(CancellationToken.None);
+            await initializer.InitializeAsync(CancellationToken.None);
+            var store = services.GetRequiredService<IUserStore>();
 
             var u1 = await store.GetDevicesAsync("u1", CancellationToken.None);
             u1.ShouldHaveSingleItem().Id.ShouldBe("dev_own");

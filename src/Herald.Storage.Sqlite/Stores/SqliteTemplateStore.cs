@@ -1,10 +1,11 @@
 using Herald.Core.Domain;
+using Herald.Core.Storage;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore
+/// <summary>Template versions, their publication and the latest of each.</summary>
+internal sealed class SqliteTemplateStore(SqliteDatabase db) : ITemplateStore
 {
-
     public Task<int> AddTemplateVersionAsync(string templateId, string? description, string definition, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
@@ -63,5 +64,4 @@ public sealed partial class SqliteStore
     }
 
     private static StoredTemplate? Single(IReadOnlyList<StoredTemplate> rows) => rows.Count == 0 ? null : rows[0];
-
 }

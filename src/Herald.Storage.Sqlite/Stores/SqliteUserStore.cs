@@ -1,10 +1,12 @@
 using Herald.Core.Domain;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
+using static Herald.Storage.Sqlite.SqliteRows;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore
+/// <summary>Recipient profiles, preferences and push devices.</summary>
+internal sealed class SqliteUserStore(SqliteDatabase db) : IUserStore
 {
     private const int PruneBatch = 1_000;
     private const string DeviceMovedReason = "the push token was registered by another user before this was sent; not sent to it";
@@ -75,7 +77,7 @@ public sealed partial class SqliteStore
                     .With("$t", device.Token).With("$p", device.Platform).ReadAll(r => r.GetString(0));
                 foreach (var notificationId in cancelled.Distinct(StringComparer.Ordinal))
                 {
-                    using var trace = Insert(c, tx, new TraceEntry(notificationId, device.LastSeenAt, "api", Channel.Push.ToWire(), "cancelled", DeviceMovedReason));
+                    using var trace = TraceInsert(c, tx, new TraceEntry(notificationId, device.LastSeenAt, "api", Channel.Push.ToWire(), "cancelled", DeviceMovedReason));
                     trace.ExecuteNonQuery();
                     RefreshNotificationStatus(c, tx, notificationId, device.LastSeenAt);
                 }
@@ -110,5 +112,4 @@ public sealed partial class SqliteStore
         return await c.Command($"SELECT {DeviceRow.Columns} FROM devices WHERE user_id = $u ORDER BY created_at, id")
             .With("$u", userId).ReadAllAsync(DeviceRow.Map, ct);
     }
-
 }

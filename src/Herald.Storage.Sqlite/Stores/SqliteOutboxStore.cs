@@ -1,8 +1,10 @@
 using Herald.Core.Domain;
+using Herald.Core.Storage;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore
+/// <summary>The capture outbox: messages a capture provider "sent", for tests and the reconciler.</summary>
+internal sealed class SqliteOutboxStore(SqliteDatabase db) : IOutboxStore
 {
     public Task InsertOutboxAsync(OutboxMessage message, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("""

@@ -1,10 +1,10 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore : IAnalyticsStore
+/// <summary>Read-only figures over deliveries: the analytics summary of a window and the lanes' queue snapshot.</summary>
+internal sealed class SqliteAnalyticsStore(SqliteDatabase db) : IAnalyticsStore, IQueueStatsStore
 {
     // One pass over the window's rows, one row per group. SQLite has no percentile function, so the nearest rank ⌈p·n/100⌉
     // is picked with row_number over the non-null latencies (nulls sort last, n counts only the non-null ones), the rank
@@ -57,7 +57,7 @@ public sealed partial class SqliteStore : IAnalyticsStore
             .With("$lo", AnalyticsWindow.NotificationIdBound(fromInclusive - AnalyticsWindow.IdSlack))
             .With("$hi", AnalyticsWindow.NotificationIdBound(toExclusive + AnalyticsWindow.IdSlack))
             .With("$from", fromInclusive.Ms()).With("$to", toExclusive.Ms())
-            .ReadAllAsync(r => (Group: MapAnalyticsGroup(r, groupBy), Total: new LatencyPercentiles(LongOrNull(r, 16), LongOrNull(r, 17), LongOrNull(r, 18))), ct);
+            .ReadAllAsync(r => (Group: AnalyticsGroupReader.Map(r, 0, groupBy), Total: AnalyticsGroupReader.Percentiles(r, 16)), ct);
         if (rows.Count == 0)
         {
             return new AnalyticsSummary(AnalyticsWindow.EmptyTotal, []);
@@ -68,18 +68,17 @@ public sealed partial class SqliteStore : IAnalyticsStore
         return new AnalyticsSummary(new AnalyticsGroup(null, total, latency), AnalyticsWindow.Ordered(rows.Select(x => x.Group)));
     }
 
-    private static AnalyticsGroup MapAnalyticsGroup(SqliteDataReader r, AnalyticsGrouping groupBy)
+    public async Task<QueueSnapshot> GetQueueSnapshotAsync(DateTimeOffset now, CancellationToken ct)
     {
-        var key = r.StringOrNull(0);
-        if (groupBy == AnalyticsGrouping.Channel && key is not null)
-        {
-            key = ((Channel)int.Parse(key, System.Globalization.CultureInfo.InvariantCulture)).ToWire();
-        }
-
-        var counts = new DeliveryCounts(r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7),
-            r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12));
-        return new AnalyticsGroup(key, counts, new LatencyPercentiles(LongOrNull(r, 13), LongOrNull(r, 14), LongOrNull(r, 15)));
+        await using var c = await db.OpenReadAsync(ct);
+        // The lane index is partial on exactly these statuses, so this reads the index, not the table.
+        var lanes = await c.Command($"""
+            SELECT channel, priority, COUNT(*), MIN(due_at) FROM deliveries
+            WHERE status IN {DeliveryStatus.Sql.Claimable} AND due_at <= $now GROUP BY channel, priority
+            """).With("$now", now.Ms())
+            .ReadAllAsync(r => new LaneBacklog((Channel)r.GetInt32(0), (Priority)r.GetInt32(1), r.GetInt64(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))), ct);
+        var (sending, dead) = (await c.Command("SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'sending'), (SELECT COUNT(*) FROM deliveries WHERE status = 'dead')")
+            .ReadAllAsync(r => (r.GetInt64(0), r.GetInt64(1)), ct))[0];
+        return new QueueSnapshot(lanes, sending, dead);
     }
-
-    private static long? LongOrNull(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt64(ordinal);
 }

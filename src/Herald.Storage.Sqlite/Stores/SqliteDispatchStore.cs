@@ -1,12 +1,16 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
 using Microsoft.Data.Sqlite;
+using static Herald.Storage.Sqlite.SqliteRows;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore
+/// <summary>
+/// The lanes' claims and settlements, and the leases of sends in doubt. A settlement writes, in its one transaction, what
+/// the outcome touches in other families' tables (feed item, device, suppression, endpoint streak, fallback).
+/// </summary>
+internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDisableAfter) : IDispatchStore
 {
-
     public async Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
     {
         // An idle lane looks on a read connection first, so polling never queues behind the single writer.
@@ -54,7 +58,7 @@ public sealed partial class SqliteStore
                             .With("$r", fold.Reason).With("$now", now.Ms()).With("$id", d.Id).NonQuery();
                         Trace(c, tx, new TraceEntry(d.NotificationId, now, fold.Stage, d.Channel.ToWire(), DeliveryStatus.Folded, fold.Reason));
                         var data = c.Command("SELECT data FROM notifications WHERE id = $n", tx).With("$n", d.NotificationId).Scalar() as string ?? "{}";
-                        AppendDigest(c, tx, new Core.Digests.DigestAppend(d.RecipientId, d.EventType, Core.Digests.DigestKinds.RateLimit, "", d.NotificationId, d.Id, data,
+                        SqliteDigestStore.Append(c, tx, new Core.Digests.DigestAppend(d.RecipientId, d.EventType, Core.Digests.DigestKinds.RateLimit, "", d.NotificationId, d.Id, data,
                             fold.Until, int.MaxValue, fold.TemplateId, [Channel.Email]), now);
                         RefreshNotificationStatus(c, tx, d.NotificationId, now);
                         break;
@@ -153,7 +157,7 @@ public sealed partial class SqliteStore
 
                 if (x.EndpointResult is { } e)
                 {
-                    ApplyEndpointResult(c, tx, e, now);
+                    SqliteEndpointStore.ApplyResult(c, tx, e, now, endpointDisableAfter);
                 }
 
                 if (x.Fallback is { } fallback)
@@ -223,47 +227,4 @@ public sealed partial class SqliteStore
             .With("$c", (int)channel).With("$p", (int)priority).ScalarAsync(ct);
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
-
-    public async Task<IReadOnlyList<Delivery>> GetDeliveriesAsync(string notificationId, CancellationToken ct)
-    {
-        await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE notification_id = $id ORDER BY created_at, id").With("$id", notificationId).ReadAllAsync(DeliveryRow.Map, ct);
-    }
-
-    public async Task<Delivery?> GetDeliveryAsync(string deliveryId, CancellationToken ct)
-    {
-        await using var c = await db.OpenReadAsync(ct);
-        return (await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE id = $id").With("$id", deliveryId).ReadAllAsync(DeliveryRow.Map, ct)).FirstOrDefault();
-    }
-
-    public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, Channel? channel, CancellationToken ct)
-    {
-        await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE status = 'dead' AND ($ch IS NULL OR channel = $ch) AND ($cur IS NULL OR id > $cur) ORDER BY id LIMIT $n")
-            .With("$ch", (int?)channel).With("$cur", cursor).With("$n", limit).ReadAllAsync(DeliveryRow.Map, ct);
-    }
-
-    private static void Trace(SqliteConnection c, SqliteTransaction tx, TraceEntry t)
-    {
-        using var cmd = Insert(c, tx, t);
-        cmd.ExecuteNonQuery();
-    }
-
-    private static SqliteCommand DeliveryInsert(SqliteConnection c, SqliteTransaction tx, bool orIgnore = false) =>
-        c.Command($"""
-            INSERT {(orIgnore ? "OR IGNORE " : "")}INTO deliveries(id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status,
-                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent, expires_at, condition, dedup_ms)
-            VALUES ($id, $n, $r, $e, $c, $p, $t, $tr, $prov, $s, 0, $err, $content, $hash, $due, $ca, $ca, $plat, $tp, $exp, $cond, $dd)
-            """, tx);
-
-    private static void BindDelivery(SqliteCommand cmd, Delivery d)
-    {
-        cmd.Parameters.Clear();
-        cmd.With("$id", d.Id).With("$n", d.NotificationId).With("$r", d.RecipientId).With("$e", d.EventType).With("$c", (int)d.Channel)
-            .With("$p", (int)d.Priority).With("$t", d.Target).With("$tr", d.TargetRef).With("$prov", d.Provider).With("$s", d.Status)
-            .With("$err", d.LastError).With("$content", d.Content).With("$hash", d.ContentHash).With("$due", d.DueAt.Ms()).With("$ca", d.CreatedAt.Ms()).With("$plat", d.Platform)
-            .With("$tp", d.TraceParent).With("$exp", d.ExpiresAt.Ms()).With("$cond", d.Condition)
-            .With("$dd", d.DedupWindow is { } dedup ? (long)dedup.TotalMilliseconds : null);
-    }
-
 }

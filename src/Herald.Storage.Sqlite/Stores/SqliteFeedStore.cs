@@ -1,11 +1,13 @@
 using Herald.Core.Domain;
+using Herald.Core.Storage;
 using Microsoft.Data.Sqlite;
+using static Herald.Storage.Sqlite.SqliteRows;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore
+/// <summary>The in-app feed: reads, unread counts, read and archive marks (which cancel the escalations waiting on them).</summary>
+internal sealed class SqliteFeedStore(SqliteDatabase db) : IFeedStore
 {
-
     public async Task<IReadOnlyList<FeedItem>> GetFeedAsync(string userId, bool unreadOnly, int limit, long? beforeSeq, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
@@ -90,5 +92,4 @@ public sealed partial class SqliteStore
             RefreshNotificationStatus(c, tx, notification, now);
         }
     }
-
 }

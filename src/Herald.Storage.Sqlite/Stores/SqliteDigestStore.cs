@@ -1,10 +1,12 @@
 using Herald.Core.Digests;
 using Herald.Core.Domain;
 using Microsoft.Data.Sqlite;
+using static Herald.Storage.Sqlite.SqliteRows;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore : IDigestStore
+/// <summary>Digest rules, and the digests they open, fill and close (also from planning and the gate's fold, in their transactions).</summary>
+internal sealed class SqliteDigestStore(SqliteDatabase db) : IDigestStore
 {
     public Task UpsertRuleAsync(DigestRule rule, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("""
@@ -37,7 +39,7 @@ public sealed partial class SqliteStore : IDigestStore
     /// open one is full; closes it when the item fills it. Runs inside the caller's write transaction (the single writer,
     /// so appends and closes of one digest can never interleave).
     /// </summary>
-    private static void AppendDigest(SqliteConnection c, SqliteTransaction tx, DigestAppend a, DateTimeOffset now)
+    internal static void Append(SqliteConnection c, SqliteTransaction tx, DigestAppend a, DateTimeOffset now)
     {
         var open = c.Command("""
             SELECT id, item_count, max_items FROM digests WHERE recipient_id = $r AND event_type = $e AND kind = $k AND group_key = $g AND status = 'open'
@@ -57,7 +59,7 @@ public sealed partial class SqliteStore : IDigestStore
                 INSERT INTO digests(id, recipient_id, event_type, kind, group_key, status, opened_at, close_at, item_count, max_items, template_id, channels)
                 VALUES ($id, $r, $e, $k, $g, 'open', $now, $close, 0, $max, $t, $ch)
                 """, tx).With("$id", id).With("$r", a.RecipientId).With("$e", a.EventType).With("$k", a.Kind).With("$g", a.GroupKey).With("$now", now.Ms())
-                .With("$close", a.CloseAt.Ms()).With("$max", a.MaxItems).With("$t", a.TemplateId).With("$ch", ChannelList(a.Channels)).NonQuery();
+                .With("$close", a.CloseAt.Ms()).With("$max", a.MaxItems).With("$t", a.TemplateId).With("$ch", DigestChannelList.Format(a.Channels)).NonQuery();
         }
 
         if (c.Command("INSERT OR IGNORE INTO digest_items(digest_id, notification_id, delivery_id, data, at) VALUES ($d, $n, $dl, $data, $now)", tx)
@@ -90,7 +92,7 @@ public sealed partial class SqliteStore : IDigestStore
 
         var items = c.Command("SELECT notification_id, data, at FROM digest_items WHERE digest_id = $id ORDER BY at, rowid", tx).With("$id", id)
             .ReadAll(r => (r.GetString(0), r.GetString(1), r.Time(2)));
-        var digest = new ClosingDigest(id, row.Recipient, row.EventType, row.Kind, row.Key, row.Template, ChannelList(row.Channels), items);
+        var digest = new ClosingDigest(id, row.Recipient, row.EventType, row.Kind, row.Key, row.Template, DigestChannelList.Parse(row.Channels), items);
         var notification = DigestNotifications.Build(digest, now);
         using (var insert = NotificationInsert(c, tx))
         {
@@ -107,9 +109,4 @@ public sealed partial class SqliteStore : IDigestStore
 
         return true;
     }
-
-    private static string? ChannelList(IReadOnlyList<Channel>? channels) => channels is null ? null : string.Join(',', channels.Select(x => (int)x));
-
-    private static List<Channel>? ChannelList(string? value) =>
-        value?.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => (Channel)int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList();
 }

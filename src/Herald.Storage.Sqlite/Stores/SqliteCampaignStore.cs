@@ -2,12 +2,13 @@ using System.Globalization;
 using Herald.Core.Campaigns;
 using Herald.Core.Domain;
 using Microsoft.Data.Sqlite;
+using static Herald.Storage.Sqlite.SqliteRows;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore : ICampaignStore
+/// <summary>Topics and their subscribers, campaigns and their release in chunks.</summary>
+internal sealed class SqliteCampaignStore(SqliteDatabase db) : ICampaignStore
 {
-
     public Task<bool> SubscribeAsync(string topic, string userId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("INSERT OR IGNORE INTO topic_subscribers(topic, user_id, created_at) VALUES ($t, $u, $now)", tx)
             .With("$t", topic).With("$u", userId).With("$now", now.Ms()).NonQuery() > 0, ct);
@@ -188,5 +189,4 @@ public sealed partial class SqliteStore : ICampaignStore
 
             return notifications + touched.Count;
         }, ct);
-
 }

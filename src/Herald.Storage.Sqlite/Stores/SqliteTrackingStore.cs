@@ -2,10 +2,12 @@ using Herald.Core.Domain;
 using Herald.Core.Storage;
 using Herald.Core.Tracking;
 using Microsoft.Data.Sqlite;
+using static Herald.Storage.Sqlite.SqliteRows;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore
+/// <summary>What providers and recipients report after a send (callbacks, opens, clicks, unsubscribes), callback receipts and suppressions.</summary>
+internal sealed class SqliteTrackingStore(SqliteDatabase db) : ITrackingStore
 {
     public async Task<Delivery?> FindTrackedDeliveryAsync(string? deliveryId, string? providerMessageId, CancellationToken ct)
     {
@@ -150,10 +152,4 @@ public sealed partial class SqliteStore
     public Task<bool> RemoveSuppressionAsync(Channel channel, string address, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("DELETE FROM suppressions WHERE channel = $c AND address = $a", tx)
             .With("$c", (int)channel).With("$a", address).NonQuery() > 0, ct);
-
-    private static void AddSuppression(SqliteConnection c, SqliteTransaction tx, Suppression s) =>
-        c.Command("""
-            INSERT INTO suppressions(channel, address, reason, source, created_at) VALUES ($c, $a, $r, $s, $t)
-            ON CONFLICT(channel, address) DO NOTHING
-            """, tx).With("$c", (int)s.Channel).With("$a", s.Address).With("$r", s.Reason).With("$s", s.Source).With("$t", s.CreatedAt.Ms()).NonQuery();
 }

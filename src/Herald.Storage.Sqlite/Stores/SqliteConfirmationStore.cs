@@ -1,9 +1,11 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
+using static Herald.Storage.Sqlite.SqliteRows;
 
 namespace Herald.Storage.Sqlite;
 
-public sealed partial class SqliteStore : IConfirmationStore
+/// <summary>Look-ups of sent email and SMS whose providers never reported: claimed, recorded, restarted.</summary>
+internal sealed class SqliteConfirmationStore(SqliteDatabase db) : IConfirmationStore
 {
     // ix_deliveries_unconfirmed holds only sent email and SMS rows (channel 1, 2: the channels whose providers report later) with
     // no reported status whose look-ups have not ended, by provider and

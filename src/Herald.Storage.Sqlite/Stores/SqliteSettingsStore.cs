@@ -1,16 +1,11 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
 
-/// <summary>The embedded store: every port over one SQLite file.</summary>
-public sealed partial class SqliteStore(SqliteDatabase db) :
-    IStoreInitializer, ISettingsStore, IApiKeyStore, IUserStore, ITemplateStore, IIngestStore, IPlanStore,
-    INotificationQueryStore, IDispatchStore, IFeedStore, IWebhookEndpointStore, IOutboxStore, ITrackingStore
+/// <summary>Settings (key, value pairs made once) and API keys.</summary>
+internal sealed class SqliteSettingsStore(SqliteDatabase db) : ISettingsStore, IApiKeyStore
 {
-    public Task InitializeAsync(CancellationToken ct) => SqliteMigrator.MigrateAsync(db, ct);
-
     public Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
@@ -43,8 +38,4 @@ public sealed partial class SqliteStore(SqliteDatabase db) :
             .ReadAllAsync(r => new ApiKey(r.GetString(0), r.GetString(1), r.GetString(2).Split(','), r.Time(3)), ct);
         return rows.FirstOrDefault();
     }
-
-    private static SqliteCommand Insert(SqliteConnection c, SqliteTransaction tx, TraceEntry t) =>
-        c.Command("INSERT INTO trace(notification_id, at, stage, channel, decision, reason) VALUES ($n, $at, $s, $c, $d, $r)", tx)
-            .With("$n", t.NotificationId).With("$at", t.At.Ms()).With("$s", t.Stage).With("$c", t.Channel).With("$d", t.Decision).With("$r", t.Reason);
 }
