@@ -145,6 +145,7 @@ internal static class PgWrites
         PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Due, lanes);
     }
 
+    /// <summary>Inserts new notifications in one statement, in order (accepted ones, lifecycle events, digests).</summary>
     internal static async Task InsertNotificationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Notification> notifications, DateTimeOffset now, CancellationToken ct)
     {
         if (notifications.Count == 0)
