@@ -1,6 +1,5 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
-using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
@@ -47,26 +46,11 @@ internal sealed class PostgresAnalyticsStore(PostgresDatabase db) : IAnalyticsSt
             .With("lo", AnalyticsWindow.NotificationIdBound(fromInclusive - AnalyticsWindow.IdSlack))
             .With("hi", AnalyticsWindow.NotificationIdBound(toExclusive + AnalyticsWindow.IdSlack))
             .With("from", fromInclusive.Ms()).With("to", toExclusive.Ms());
-        var rows = await command.ReadAllAsync(r => (Total: r.GetInt32(0) == 1, Group: MapAnalyticsGroup(r, groupBy)), ct);
+        var rows = await command.ReadAllAsync(r => (Total: r.GetInt32(0) == 1, Group: AnalyticsGroupRow.Map(r, 1, groupBy)), ct);
         return new AnalyticsSummary(
             rows.Where(x => x.Total).Select(x => x.Group).FirstOrDefault() ?? AnalyticsWindow.EmptyTotal,
             AnalyticsWindow.Ordered(rows.Where(x => !x.Total).Select(x => x.Group)));
     }
-
-    private static AnalyticsGroup MapAnalyticsGroup(NpgsqlDataReader r, AnalyticsGrouping groupBy)
-    {
-        var key = r.StringOrNull(1);
-        if (groupBy == AnalyticsGrouping.Channel && key is not null)
-        {
-            key = ((Channel)int.Parse(key, System.Globalization.CultureInfo.InvariantCulture)).ToWire();
-        }
-
-        var counts = new DeliveryCounts(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8),
-            r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13));
-        return new AnalyticsGroup(key, counts, new LatencyPercentiles(LongOrNull(r, 14), LongOrNull(r, 15), LongOrNull(r, 16)));
-    }
-
-    private static long? LongOrNull(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt64(ordinal);
 
     public async Task<QueueSnapshot> GetQueueSnapshotAsync(DateTimeOffset now, CancellationToken ct)
     {

@@ -73,7 +73,7 @@ internal sealed class PostgresDigestStore(PostgresDatabase db) : IDigestStore
                 DO UPDATE SET item_count = digests.item_count + 1 WHERE digests.item_count < digests.max_items
                 RETURNING id, item_count
                 """, tx).With("id", Core.Pipeline.Ids.New("dgs", now)).With("r", a.RecipientId).With("e", a.EventType).With("k", a.Kind).With("g", a.GroupKey)
-                .With("now", now.Ms()).With("close", a.CloseAt.Ms()).With("max", a.MaxItems).With("t", a.TemplateId).With("ch", ChannelList(a.Channels))
+                .With("now", now.Ms()).With("close", a.CloseAt.Ms()).With("max", a.MaxItems).With("t", a.TemplateId).With("ch", ChannelListColumn.Format(a.Channels))
                 .ReadAllAsync(r => (Id: r.GetString(0), Count: r.GetInt32(1)), ct)).FirstOrDefault();
             if (row.Id is null)
             {
@@ -119,7 +119,7 @@ internal sealed class PostgresDigestStore(PostgresDatabase db) : IDigestStore
 
         var items = await c.Command("SELECT notification_id, data, at FROM digest_items WHERE digest_id = @id ORDER BY at, notification_id, delivery_id", tx).With("id", id)
             .ReadAllAsync(r => (r.GetString(0), r.GetString(1), r.Time(2)), ct);
-        var notification = DigestNotifications.Build(new ClosingDigest(id, row.Recipient, row.EventType, row.Kind, row.Key, row.Template, ChannelList(row.Channels), items), now);
+        var notification = DigestNotifications.Build(new ClosingDigest(id, row.Recipient, row.EventType, row.Kind, row.Key, row.Template, ChannelListColumn.Parse(row.Channels), items), now);
         await PgWrites.InsertNotificationsAsync(c, tx, [notification], now, ct);
         await c.Command("UPDATE digests SET notification_id = @n WHERE id = @id", tx).With("n", notification.Id).With("id", id).ExecuteNonQueryAsync(ct);
         await PgWrites.InsertTraceAsync(c, tx,
@@ -129,9 +129,4 @@ internal sealed class PostgresDigestStore(PostgresDatabase db) : IDigestStore
         ], ct);
         return true;
     }
-
-    private static string? ChannelList(IReadOnlyList<Channel>? channels) => channels is null ? null : string.Join(',', channels.Select(x => (int)x));
-
-    private static List<Channel>? ChannelList(string? value) =>
-        value?.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => (Channel)int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList();
 }
