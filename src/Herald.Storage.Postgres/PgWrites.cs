@@ -168,7 +168,7 @@ internal static class PgWrites
             .With("r", notifications.Select(n => n.RecipientId).ToArray()).With("p", notifications.Select(n => (int)n.Priority).ToArray())
             .With("s", notifications.Select(n => n.Status).ToArray()).With("tid", notifications.Select(n => n.TemplateId).ToArray())
             .With("tv", notifications.Select(n => n.TemplateVersion).ToArray())
-            .With("ch", notifications.Select(n => n.Channels is null ? null : string.Join(',', n.Channels.Select(x => (int)x))).ToArray())
+            .With("ch", notifications.Select(n => ChannelListColumn.Format(n.Channels)).ToArray())
             .With("d", notifications.Select(n => n.Data).ToArray()).With("ik", notifications.Select(n => n.IdempotencyKey).ToArray())
             .With("b", notifications.Select(n => n.BatchId).ToArray()).With("due", notifications.Select(n => n.DueAt.Ms()).ToArray())
             .With("tp", notifications.Select(n => n.TraceParent).ToArray())

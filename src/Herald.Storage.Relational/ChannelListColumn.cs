@@ -4,8 +4,8 @@ using Herald.Core.Domain;
 namespace Herald.Storage.Relational;
 
 /// <summary>
-/// A list of channels in one text column, as both engines store it (a digest's channels): the channel numbers joined by
-/// commas, NULL for no list.
+/// A list of channels in one text column, as both engines store it (a notification's or a digest's channels): the channel
+/// numbers joined by commas, NULL for no list.
 /// </summary>
 public static class ChannelListColumn
 {
