@@ -7,10 +7,10 @@ namespace Herald.Storage.Postgres;
 /// <summary>
 /// The scheduler role's partition job: creates the monthly partitions around now, at start and then every six hours,
 /// so a month always has its partition before its first row. Dropping old months is retention's work
-/// (<see cref="PostgresStore.PurgeExpiredAsync"/>, run by the RetentionWorker), which keeps pending rows. Several
+/// (<see cref="PostgresRetentionStore.PurgeExpiredAsync"/>, run by the RetentionWorker), which keeps pending rows. Several
 /// schedulers may run it: partition creation is idempotent.
 /// </summary>
-public sealed partial class PartitionMaintenanceService(PostgresStore store, HeraldMetrics metrics, TimeProvider time, ILogger<PartitionMaintenanceService> logger)
+internal sealed partial class PartitionMaintenanceService(PostgresRetentionStore store, HeraldMetrics metrics, TimeProvider time, ILogger<PartitionMaintenanceService> logger)
     : PollingWorker("partition_maintenance", metrics, time)
 {
     private static readonly TimeSpan Every = TimeSpan.FromHours(6);

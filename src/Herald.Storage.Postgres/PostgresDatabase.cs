@@ -78,5 +78,33 @@ public sealed class PostgresDatabase : IAsyncDisposable
     public Task WriteAsync(Func<NpgsqlConnection, NpgsqlTransaction, Task> work, CancellationToken ct) =>
         WriteAsync<bool>(async (c, t) => { await work(c, t); return true; }, ct);
 
+    /// <summary>
+    /// A write that PostgreSQL may abort to break a lock cycle (claims, completions and tracking lock rows in different
+    /// orders under rare races) is run again from the start; the work must not have effects outside the transaction.
+    /// </summary>
+    internal async Task<T> WriteRetryingAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await WriteAsync(work, ct);
+            }
+            catch (PostgresException ex) when (attempt < 3 && ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+            {
+                // The transaction was rolled back; nothing of this attempt remains.
+            }
+        }
+    }
+
+    /// <summary>A write that signals <paramref name="topic"/> (any key) on commit: a change every process's cache of it must drop.</summary>
+    internal Task<T> WriteSignallingAsync<T>(string topic, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct) =>
+        WriteAsync(async (c, tx) =>
+        {
+            var result = await work(c, tx);
+            SignalOnCommit(tx, topic, ["*"]);
+            return result;
+        }, ct);
+
     public ValueTask DisposeAsync() => Source.DisposeAsync();
 }

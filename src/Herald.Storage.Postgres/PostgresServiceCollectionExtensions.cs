@@ -9,40 +9,32 @@ namespace Herald.Storage.Postgres;
 
 public static class PostgresServiceCollectionExtensions
 {
-    /// <summary>Registers the PostgreSQL store (settings under <c>Herald:Storage:Postgres</c>) for every store port.</summary>
+    /// <summary>Registers the PostgreSQL stores (settings under <c>Herald:Storage:Postgres</c>), one per port family, for every store port.</summary>
     public static IServiceCollection AddPostgresStore(this IServiceCollection services)
     {
         services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.SectionName)
             .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), $"{PostgresOptions.SectionName}:ConnectionString must be set")
             .ValidateOnStart();
         services.AddSingleton(sp => new PostgresDatabase(sp.GetRequiredService<IOptions<PostgresOptions>>().Value));
-        services.AddSingleton(sp => new PostgresStore(sp.GetRequiredService<PostgresDatabase>())
-        {
-            EndpointDisableAfter = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.DisableAfter,
-        });
-        services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<ISettingsStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IUserStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<ITemplateStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IIngestStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IPlanStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<INotificationQueryStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IDispatchStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IFeedStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IWebhookEndpointStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<ITrackingStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IConfirmationStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IQueueStatsStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IAnalyticsStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IErasureStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IRetentionStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<Herald.Core.Campaigns.ICampaignStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<Herald.Core.Digests.IDigestStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IWorkRelayStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IProviderBucketStore>(sp => sp.GetRequiredService<PostgresStore>());
-        services.AddSingleton<IWorkerRegistry>(sp => sp.GetRequiredService<PostgresStore>());
+        // One class per port family over the one database object; AddStore registers each under every port it implements.
+        services.AddStore(sp => new PostgresSchemaInitializer(Db(sp)));
+        services.AddStore(sp => new PostgresSettingsStore(Db(sp)));
+        services.AddStore(sp => new PostgresUserStore(Db(sp)));
+        services.AddStore(sp => new PostgresTemplateStore(Db(sp)));
+        services.AddStore(sp => new PostgresIngestStore(Db(sp)));
+        services.AddStore(sp => new PostgresPlanStore(Db(sp)));
+        services.AddStore(sp => new PostgresDispatchStore(Db(sp), sp.GetRequiredService<IOptions<WebhookOptions>>().Value.DisableAfter));
+        services.AddStore(sp => new PostgresRelayStore(Db(sp)));
+        services.AddStore(sp => new PostgresFeedStore(Db(sp)));
+        services.AddStore(sp => new PostgresTrackingStore(Db(sp)));
+        services.AddStore(sp => new PostgresEndpointStore(Db(sp)));
+        services.AddStore(sp => new PostgresOutboxStore(Db(sp)));
+        services.AddStore(sp => new PostgresConfirmationStore(Db(sp)));
+        services.AddStore(sp => new PostgresCampaignStore(Db(sp)));
+        services.AddStore(sp => new PostgresDigestStore(Db(sp)));
+        services.AddStore(sp => new PostgresAnalyticsStore(Db(sp)));
+        services.AddStore(sp => new PostgresRetentionStore(Db(sp)));
+        services.AddStore(sp => new PostgresCoordinationStore(Db(sp)));
         services.TryAddSingleton<ClusterSignalHandlers>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
@@ -52,4 +44,6 @@ public static class PostgresServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<PostgresClusterSignals>());
         return services;
     }
+
+    private static PostgresDatabase Db(IServiceProvider sp) => sp.GetRequiredService<PostgresDatabase>();
 }

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using Herald.Core.Campaigns;
 using Herald.Core.Domain;
 using Herald.Core.Storage;
@@ -29,7 +28,7 @@ public static class NotificationRow
     public static Notification Map(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), (Priority)r.GetInt32(3), r.GetString(4), r.GetString(5),
         r.IsDBNull(6) ? null : r.GetInt32(6),
-        r.IsDBNull(7) ? null : r.GetString(7).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => (Channel)int.Parse(x, CultureInfo.InvariantCulture)).ToList(),
+        ChannelListColumn.Parse(r.StringOrNull(7)),
         r.GetString(8), r.StringOrNull(9), r.StringOrNull(10), r.Time(11), r.Time(12), r.StringOrNull(13), StoreJson.OptionsJson(r.StringOrNull(14)), r.StringOrNull(15));
 }
 

@@ -57,7 +57,7 @@ public sealed class ReleasedMigrationsTests
     private static Dictionary<string, string> Embedded()
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (engine, assembly) in new[] { ("postgres", typeof(PostgresStore).Assembly), ("sqlite", typeof(SqliteDatabase).Assembly) })
+        foreach (var (engine, assembly) in new[] { ("postgres", typeof(PostgresDatabase).Assembly), ("sqlite", typeof(SqliteDatabase).Assembly) })
         {
             var prefix = assembly.GetName().Name + ".Migrations.";
             foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal)))

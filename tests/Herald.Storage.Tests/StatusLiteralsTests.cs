@@ -50,7 +50,7 @@ public sealed partial class StatusLiteralsTests
     private static IEnumerable<(string Name, string Text)> StoreSources()
     {
         var root = RepoRoot();
-        var files = new[] { "Herald.Storage.Sqlite", "Herald.Storage.Postgres" }
+        var files = new[] { "Herald.Storage.Sqlite", "Herald.Storage.Postgres", "Herald.Storage.Relational" }
             .SelectMany(p => Directory.EnumerateFiles(Path.Combine(root, "src", p), "*.cs", SearchOption.AllDirectories))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .ToList();

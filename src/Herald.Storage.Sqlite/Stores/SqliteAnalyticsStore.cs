@@ -57,7 +57,7 @@ internal sealed class SqliteAnalyticsStore(SqliteDatabase db) : IAnalyticsStore,
             .With("$lo", AnalyticsWindow.NotificationIdBound(fromInclusive - AnalyticsWindow.IdSlack))
             .With("$hi", AnalyticsWindow.NotificationIdBound(toExclusive + AnalyticsWindow.IdSlack))
             .With("$from", fromInclusive.Ms()).With("$to", toExclusive.Ms())
-            .ReadAllAsync(r => (Group: AnalyticsGroupReader.Map(r, 0, groupBy), Total: AnalyticsGroupReader.Percentiles(r, 16)), ct);
+            .ReadAllAsync(r => (Group: AnalyticsGroupRow.Map(r, 0, groupBy), Total: AnalyticsGroupRow.Latency(r, 16)), ct);
         if (rows.Count == 0)
         {
             return new AnalyticsSummary(AnalyticsWindow.EmptyTotal, []);

@@ -59,7 +59,7 @@ internal sealed class SqliteDigestStore(SqliteDatabase db) : IDigestStore
                 INSERT INTO digests(id, recipient_id, event_type, kind, group_key, status, opened_at, close_at, item_count, max_items, template_id, channels)
                 VALUES ($id, $r, $e, $k, $g, 'open', $now, $close, 0, $max, $t, $ch)
                 """, tx).With("$id", id).With("$r", a.RecipientId).With("$e", a.EventType).With("$k", a.Kind).With("$g", a.GroupKey).With("$now", now.Ms())
-                .With("$close", a.CloseAt.Ms()).With("$max", a.MaxItems).With("$t", a.TemplateId).With("$ch", DigestChannelList.Format(a.Channels)).NonQuery();
+                .With("$close", a.CloseAt.Ms()).With("$max", a.MaxItems).With("$t", a.TemplateId).With("$ch", ChannelListColumn.Format(a.Channels)).NonQuery();
         }
 
         if (c.Command("INSERT OR IGNORE INTO digest_items(digest_id, notification_id, delivery_id, data, at) VALUES ($d, $n, $dl, $data, $now)", tx)
@@ -92,7 +92,7 @@ internal sealed class SqliteDigestStore(SqliteDatabase db) : IDigestStore
 
         var items = c.Command("SELECT notification_id, data, at FROM digest_items WHERE digest_id = $id ORDER BY at, rowid", tx).With("$id", id)
             .ReadAll(r => (r.GetString(0), r.GetString(1), r.Time(2)));
-        var digest = new ClosingDigest(id, row.Recipient, row.EventType, row.Kind, row.Key, row.Template, DigestChannelList.Parse(row.Channels), items);
+        var digest = new ClosingDigest(id, row.Recipient, row.EventType, row.Kind, row.Key, row.Template, ChannelListColumn.Parse(row.Channels), items);
         var notification = DigestNotifications.Build(digest, now);
         using (var insert = NotificationInsert(c, tx))
         {

@@ -58,7 +58,7 @@ internal static class SqliteRows
         cmd.Parameters.Clear();
         cmd.With("$id", n.Id).With("$et", n.EventType).With("$r", n.RecipientId).With("$p", (int)n.Priority).With("$s", n.Status)
             .With("$tid", n.TemplateId).With("$tv", n.TemplateVersion)
-            .With("$ch", n.Channels is null ? null : string.Join(',', n.Channels.Select(x => (int)x)))
+            .With("$ch", ChannelListColumn.Format(n.Channels))
             .With("$d", n.Data).With("$ik", n.IdempotencyKey).With("$b", n.BatchId).With("$due", n.DueAt.Ms()).With("$ca", now.Ms())
             .With("$tp", n.TraceParent).With("$opt", StoreJson.OptionsJson(n.Options)).With("$cmp", n.CampaignId);
     }

@@ -42,7 +42,8 @@ public sealed class LogEventIdTests
     {
         // Guards the tests above against passing on an empty scan.
         Assemblies.Select(a => a.GetName().Name).ShouldBe(
-            ["Herald.Core", "Herald.Providers", "Herald.Sandbox", "Herald.Server", "Herald.Storage.Postgres", "Herald.Storage.Sqlite", "Herald.Transport.RabbitMq"],
+            ["Herald.Core", "Herald.Providers", "Herald.Sandbox", "Herald.Server", "Herald.Storage.Postgres", "Herald.Storage.Relational", "Herald.Storage.Sqlite",
+                "Herald.Transport.RabbitMq"],
             ignoreOrder: true);
         Messages.Count.ShouldBeGreaterThan(40);
     }

@@ -45,6 +45,19 @@ public abstract class DigestContract
         [.. (await s.Queries.ListNotificationsAsync(user, null, 500, null, None)).Where(DigestNotifications.IsDigest)];
 
     [Fact]
+    public async Task CloseDueDigestsAsync_AppendNamingChannels_DigestNotificationKeepsThem()
+    {
+        await using var s = await OpenAsync();
+        await PlanDigestedAsync(s, [Append("ntf_c1", "c", Now.AddSeconds(1)) with { Channels = [Channel.Sms, Channel.Email] }, Append("ntf_n1", "n", Now.AddSeconds(1))], Now);
+
+        (await Digests(s).CloseDueDigestsAsync(Now.AddSeconds(2), 10, None)).ShouldBe(2);
+
+        var digests = (await DigestNotificationsAsync(s)).ToDictionary(d => System.Text.Json.Nodes.JsonNode.Parse(d.Data)!["group_key"]!.GetValue<string>(), StringComparer.Ordinal);
+        digests["c"].Channels.ShouldBe([Channel.Sms, Channel.Email], "the channels the append named, in order");
+        digests["n"].Channels.ShouldBeNull("no list named: the recipient's channels apply");
+    }
+
+    [Fact]
     public async Task CloseDueDigestsAsync_TwoKeys_OneDigestEachWithItsItemsInOrder()
     {
         await using var s = await OpenAsync();

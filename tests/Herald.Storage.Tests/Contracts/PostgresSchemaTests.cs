@@ -13,7 +13,7 @@ public sealed class PostgresSchemaTests
         var databases = Enumerable.Range(0, 3).Select(_ => new PostgresDatabase(new PostgresOptions { ConnectionString = connection })).ToList();
         try
         {
-            await Task.WhenAll(databases.Select(db => Task.Run(() => new PostgresStore(db).InitializeAsync(CancellationToken.None))));
+            await Task.WhenAll(databases.Select(db => Task.Run(() => new PostgresSchemaInitializer(db).InitializeAsync(CancellationToken.None))));
 
             await using var c = new NpgsqlConnection(connection);
             await c.OpenAsync();
@@ -43,8 +43,9 @@ public sealed class PostgresSchemaTests
     {
         var connection = Herald.Testing.ExternalServices.NewDatabase("herald_mig9");
         await using var db = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
-        var store = new PostgresStore(db);
-        await store.InitializeAsync(CancellationToken.None);
+        var initializer = new PostgresSchemaInitializer(db);
+        var store = new PostgresUserStore(db);
+        await initializer.InitializeAsync(CancellationToken.None);
         await using var c = new NpgsqlConnection(connection);
         await c.OpenAsync();
         // The devices table as migrations 001-007 left it, holding a handed-down phone's token under two users.
@@ -57,7 +58,7 @@ public sealed class PostgresSchemaTests
             DELETE FROM schema_migrations WHERE version = '009_device_owner';
             """, c).ExecuteNonQueryAsync();
 
-        await store.InitializeAsync(CancellationToken.None);
+        await initializer.InitializeAsync(CancellationToken.None);
 
         var u1 = await store.GetDevicesAsync("u1", CancellationToken.None);
         u1.ShouldHaveSingleItem().Id.ShouldBe("dev_own");
@@ -74,8 +75,8 @@ public sealed class PostgresSchemaTests
     {
         var connection = Herald.Testing.ExternalServices.NewDatabase("herald_ret");
         await using var db = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
-        var store = new PostgresStore(db);
-        await store.InitializeAsync(CancellationToken.None);
+        var store = new PostgresRetentionStore(db);
+        await new PostgresSchemaInitializer(db).InitializeAsync(CancellationToken.None);
         await using var c = new NpgsqlConnection(connection);
         await c.OpenAsync();
         // A month far in the past, as if it had been created then.
@@ -98,8 +99,8 @@ public sealed class PostgresSchemaTests
     {
         var connection = Herald.Testing.ExternalServices.NewDatabase("herald_ens");
         await using var db = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
-        var store = new PostgresStore(db);
-        await store.InitializeAsync(CancellationToken.None);
+        var store = new PostgresRetentionStore(db);
+        await new PostgresSchemaInitializer(db).InitializeAsync(CancellationToken.None);
         await using var c = new NpgsqlConnection(connection);
         await c.OpenAsync();
         // Next month's partition is gone and a row of that month was carried over into the default partition.

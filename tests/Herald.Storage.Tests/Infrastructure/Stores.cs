@@ -7,26 +7,17 @@ using Npgsql;
 
 namespace Herald.Storage.Tests.Infrastructure;
 
-/// <summary>A fresh, initialized store of one engine; disposing it removes its data.</summary>
-public sealed class StoreHandle(object store, Func<ValueTask> dispose, Func<Task<StoreHandle>>? openPeer = null) : IAsyncDisposable
+/// <summary>
+/// A fresh, initialized store of one engine; disposing it removes its data. Its ports come from the engine's
+/// registration (one store class per port family), as the server resolves them.
+/// </summary>
+public sealed class StoreHandle(Func<Type, object?> ports, Func<ValueTask> dispose, Func<Task<StoreHandle>>? openPeer = null) : IAsyncDisposable
 {
-    private readonly Func<Type, object?>? _ports;
-
-    /// <summary>
-    /// A store whose ports come from <paramref name="ports"/> (an engine's registration, one class per port family); its
-    /// peer is the same ports.
-    /// </summary>
-    public StoreHandle(Func<Type, object?> ports, Func<ValueTask> dispose)
-        : this(ports, dispose, () => Task.FromResult(new StoreHandle(ports, () => ValueTask.CompletedTask))) => _ports = ports;
-
-    /// <summary>The store object: it implements every store port.</summary>
-    public object Store { get; } = store;
-
     /// <summary>The PostgreSQL store's database (null for SQLite), for tests of what sits beside the store.</summary>
     public PostgresDatabase? Postgres { get; init; }
 
     public T Port<T>() where T : class =>
-        (_ports is null ? Store : _ports(typeof(T))) as T ?? throw new InvalidOperationException($"{Store.GetType().Name} does not implement {typeof(T).Name}");
+        ports(typeof(T)) as T ?? throw new InvalidOperationException($"the engine's registration has no {typeof(T).Name}");
 
     public IUserStore Users => Port<IUserStore>();
 
@@ -58,7 +49,7 @@ public sealed class StoreHandle(object store, Func<ValueTask> dispose, Func<Task
     /// Another store over the same data, as a second process would open it (its own connection pool on PostgreSQL).
     /// The embedded engine has one process, so its peer is this store. Disposing a peer leaves the data.
     /// </summary>
-    public Task<StoreHandle> OpenPeerAsync() => openPeer?.Invoke() ?? Task.FromResult(new StoreHandle(Store, () => ValueTask.CompletedTask));
+    public Task<StoreHandle> OpenPeerAsync() => openPeer?.Invoke() ?? Task.FromResult(new StoreHandle(ports, () => ValueTask.CompletedTask));
 
     public ValueTask DisposeAsync() => dispose();
 }
@@ -101,18 +92,19 @@ public static class Stores
 
     /// <summary>
     /// A fresh database on the test server (HERALD_TEST_POSTGRES, started by scripts/test), migrated, dropped afterwards.
+    /// Its ports come from the engine's registration, as the server resolves them.
     /// </summary>
     public static async Task<StoreHandle> PostgresAsync()
     {
         var server = Herald.Testing.ExternalServices.PostgresConnectionString;
         var connection = Herald.Testing.ExternalServices.NewDatabase("herald_t");
         var name = new NpgsqlConnectionStringBuilder(connection).Database;
-        var db = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
-        var store = new PostgresStore(db);
-        await store.InitializeAsync(CancellationToken.None);
-        return new StoreHandle(store, async () =>
+        var services = PostgresServices(connection);
+        var db = services.GetRequiredService<PostgresDatabase>();
+        await services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
+        return new StoreHandle(services.GetService, async () =>
         {
-            await db.DisposeAsync();
+            await services.DisposeAsync();
             NpgsqlConnection.ClearAllPools();
             await using var admin = new NpgsqlConnection(server);
             await admin.OpenAsync();
@@ -121,9 +113,17 @@ public static class Stores
         }, () =>
         {
             // A data source has its own pool: the peer shares no connection with the first store.
-            var peerDb = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
-            return Task.FromResult(new StoreHandle(new PostgresStore(peerDb), peerDb.DisposeAsync));
+            var peer = PostgresServices(connection);
+            return Task.FromResult(new StoreHandle(peer.GetService, peer.DisposeAsync));
         })
         { Postgres = db };
+    }
+
+    /// <summary>The PostgreSQL stores as <see cref="PostgresServiceCollectionExtensions.AddPostgresStore"/> registers them, over <paramref name="connection"/>.</summary>
+    public static ServiceProvider PostgresServices(string connection)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new($"{PostgresOptions.SectionName}:{nameof(PostgresOptions.ConnectionString)}", connection)]).Build();
+        return new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddPostgresStore().BuildServiceProvider();
     }
 }

@@ -4,7 +4,11 @@ using Herald.Core.Storage;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : IUserStore
+/// <summary>
+/// Users, their preferences and devices (a push token registered by another user moves to them, and the previous
+/// owner's unsent pushes to it are cancelled).
+/// </summary>
+internal sealed class PostgresUserStore(PostgresDatabase db) : IUserStore
 {
     private const int PruneBatch = 1_000;
     private const string DeviceMovedReason = "the push token was registered by another user before this was sent; not sent to it";
@@ -85,8 +89,8 @@ public sealed partial class PostgresStore : IUserStore
                     """, tx).With("why", DeviceMovedReason).With("now", device.LastSeenAt.Ms()).With("old", previous).With("push", (int)Channel.Push)
                     .With("t", device.Token).With("p", device.Platform).ReadAllAsync(r => r.GetString(0), ct);
                 var ids = cancelled.Distinct(StringComparer.Ordinal).ToList();
-                await InsertTraceAsync(c, tx, [.. ids.Select(id => new TraceEntry(id, device.LastSeenAt, "api", Channel.Push.ToWire(), "cancelled", DeviceMovedReason))], ct);
-                await RefreshNotificationsAsync(c, tx, ids, device.LastSeenAt, ct);
+                await PgWrites.InsertTraceAsync(c, tx, [.. ids.Select(id => new TraceEntry(id, device.LastSeenAt, "api", Channel.Push.ToWire(), "cancelled", DeviceMovedReason))], ct);
+                await PgWrites.RefreshNotificationsAsync(c, tx, ids, device.LastSeenAt, ct);
             }
 
             return stored;
@@ -146,6 +150,4 @@ public sealed partial class PostgresStore : IUserStore
             .With("u", userIds.Distinct(StringComparer.Ordinal).ToArray()).ReadAllAsync(DeviceRow.Map, ct);
         return userIds.Distinct(StringComparer.Ordinal).ToDictionary(id => id, id => (IReadOnlyList<Device>)[.. devices.Where(d => d.UserId == id)], StringComparer.Ordinal);
     }
-
-
 }

@@ -3,7 +3,8 @@ using Herald.Core.Storage;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : ISettingsStore, IApiKeyStore
+/// <summary>Settings and API keys: the small tables the server reads at start and on each request.</summary>
+internal sealed class PostgresSettingsStore(PostgresDatabase db) : ISettingsStore, IApiKeyStore
 {
     public Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct)
     {

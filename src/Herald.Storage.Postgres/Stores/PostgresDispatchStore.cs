@@ -4,19 +4,23 @@ using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : IDispatchStore
+/// <summary>
+/// The in-process lanes' claims and every settlement of a claimed delivery, with what it brings along (fallbacks,
+/// feed items, suppressions, endpoint results).
+/// </summary>
+internal sealed class PostgresDispatchStore(PostgresDatabase db, TimeSpan endpointDisableAfter) : IDispatchStore
 {
     public Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(gate);
-        return WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) =>
+        return db.WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) =>
         {
             var candidates = await c.Command($"""
                 SELECT {DeliveryRow.Columns} FROM deliveries
                 WHERE channel = @c AND priority = @p AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now
                 ORDER BY due_at, notification_id, id LIMIT @n FOR UPDATE SKIP LOCKED
                 """, tx).With("c", (int)channel).With("p", (int)priority).With("now", now.Ms()).With("n", limit).ReadAllAsync(DeliveryRow.Map, ct);
-            return candidates.Count == 0 ? candidates : await GateAndClaimAsync(c, tx, candidates, now, leaseUntil, owner, gate, ct);
+            return candidates.Count == 0 ? candidates : await PgClaims.GateAndClaimAsync(c, tx, candidates, now, leaseUntil, owner, gate, ct);
         }, ct);
     }
 
@@ -28,7 +32,7 @@ public sealed partial class PostgresStore : IDispatchStore
 
     private Task<IReadOnlyList<bool>> CompleteBatchAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct)
     {
-        return WriteRetryingAsync<IReadOnlyList<bool>>(async (c, tx) =>
+        return db.WriteRetryingAsync<IReadOnlyList<bool>>(async (c, tx) =>
         {
             var results = new bool[completions.Count];
             if (completions.Count == 0)
@@ -74,13 +78,13 @@ public sealed partial class PostgresStore : IDispatchStore
 
                 await RecordCompletionsAsync(c, tx, done, now, ct);
                 // Lifecycle events commit with the state changes they report, or not at all.
-                await InsertNotificationsAsync(c, tx, [.. done.Where(x => x.LifecycleEvent is not null).Select(x => x.LifecycleEvent!)], now, ct);
+                await PgWrites.InsertNotificationsAsync(c, tx, [.. done.Where(x => x.LifecycleEvent is not null).Select(x => x.LifecycleEvent!)], now, ct);
 
-                // Last, right before the commit: the feed insert holds its users' locks until then (see InsertFeedAsync).
+                // Last, right before the commit: the feed insert holds its users' locks until then (see PostgresFeedStore.InsertFeedAsync).
                 var feed = done.Where(x => x.FeedItem is not null).Select(x => x.FeedItem!).ToList();
                 if (feed.Count > 0)
                 {
-                    await InsertFeedAsync(c, tx, feed, ct);
+                    await PostgresFeedStore.InsertFeedAsync(c, tx, feed, ct);
                 }
             }
 
@@ -132,7 +136,7 @@ public sealed partial class PostgresStore : IDispatchStore
             .With("o", done.Select(x => x.Outcome).ToArray()).With("err", done.Select(x => x.LastError).ToArray())
             .With("pmid", done.Select(x => x.ProviderMessageId).ToArray()).With("st", done.Select(x => x.StartedAt.Ms()).ToArray())
             .With("ft", done.Select(x => x.FinishedAt.Ms()).ToArray()).ExecuteNonQueryAsync(ct);
-        await InsertTraceAsync(c, tx, [.. done.SelectMany(x => x.Trace)], ct);
+        await PgWrites.InsertTraceAsync(c, tx, [.. done.SelectMany(x => x.Trace)], ct);
 
         var devices = done.Where(x => x.RemoveDeviceId is not null).Select(x => x.RemoveDeviceId!).ToArray();
         if (devices.Length > 0)
@@ -140,16 +144,17 @@ public sealed partial class PostgresStore : IDispatchStore
             await c.Command("DELETE FROM devices WHERE id = ANY(@ids)", tx).With("ids", devices).ExecuteNonQueryAsync(ct);
         }
 
-        await AddSuppressionsAsync(c, tx, [.. done.Where(x => x.Suppress is not null).Select(x => x.Suppress!)], ct);
-        await ApplyEndpointResultsAsync(c, tx, [.. done.Where(x => x.EndpointResult is not null).Select(x => x.EndpointResult!)], now, ct);
+        await PostgresTrackingStore.AddSuppressionsAsync(c, tx, [.. done.Where(x => x.Suppress is not null).Select(x => x.Suppress!)], ct);
+        await PostgresEndpointStore.ApplyEndpointResultsAsync(c, tx, [.. done.Where(x => x.EndpointResult is not null).Select(x => x.EndpointResult!)], now,
+            endpointDisableAfter, ct);
 
         // Once per notification, not per delivery: a batch often holds several channels of one notification.
-        await RefreshNotificationsAsync(c, tx, done.Select(x => x.NotificationId), now, ct);
-        await NotifyDueByIdAsync(c, tx, [.. done.Where(x => x.Status is DeliveryStatus.Retrying or DeliveryStatus.Deferred).Select(x => (x.NotificationId, x.DeliveryId))], ct);
+        await PgWrites.RefreshNotificationsAsync(c, tx, done.Select(x => x.NotificationId), now, ct);
+        await PgWrites.NotifyDueByIdAsync(c, tx, [.. done.Where(x => x.Status is DeliveryStatus.Retrying or DeliveryStatus.Deferred).Select(x => (x.NotificationId, x.DeliveryId))], ct);
     }
 
     public Task<IReadOnlyList<Delivery>> ClaimExpiredSendingAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, CancellationToken ct) =>
-        WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) => await c.Command($"""
+        db.WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) => await c.Command($"""
             WITH expired AS (
                 SELECT notification_id AS xn, id AS xi FROM deliveries
                 WHERE status IN {DeliveryStatus.Sql.InFlight} AND lease_until < @now ORDER BY lease_until LIMIT @n FOR UPDATE SKIP LOCKED)
@@ -162,7 +167,7 @@ public sealed partial class PostgresStore : IDispatchStore
     {
         ArgumentNullException.ThrowIfNull(delivery);
         ArgumentNullException.ThrowIfNull(trace);
-        return WriteRetryingAsync(async (c, tx) =>
+        return db.WriteRetryingAsync(async (c, tx) =>
         {
             if (await c.Command("""
                 UPDATE deliveries SET lease_until = @until, updated_at = @now
@@ -170,7 +175,7 @@ public sealed partial class PostgresStore : IDispatchStore
                 """, tx).With("until", until.Ms()).With("now", trace.At.Ms()).With("n", delivery.NotificationId).With("id", delivery.Id)
                 .With("owner", owner).ExecuteNonQueryAsync(ct) == 1)
             {
-                await InsertTraceAsync(c, tx, [trace], ct);
+                await PgWrites.InsertTraceAsync(c, tx, [trace], ct);
             }
 
             return true;
@@ -189,9 +194,9 @@ public sealed partial class PostgresStore : IDispatchStore
                 return false;
             }
 
-            await RefreshNotificationsAsync(c, tx, [notificationId], now, ct);
-            await InsertTraceAsync(c, tx, [new TraceEntry(notificationId, now, "dlq", null, "replayed", $"delivery {deliveryId} replayed from the dead-letter queue")], ct);
-            await NotifyDueByIdAsync(c, tx, [(notificationId, deliveryId)], ct);
+            await PgWrites.RefreshNotificationsAsync(c, tx, [notificationId], now, ct);
+            await PgWrites.InsertTraceAsync(c, tx, [new TraceEntry(notificationId, now, "dlq", null, "replayed", $"delivery {deliveryId} replayed from the dead-letter queue")], ct);
+            await PgWrites.NotifyDueByIdAsync(c, tx, [(notificationId, deliveryId)], ct);
             return true;
         }, ct);
 
@@ -204,21 +209,34 @@ public sealed partial class PostgresStore : IDispatchStore
     }
 
     /// <summary>
-    /// A write that PostgreSQL may abort to break a lock cycle (claims, completions and tracking lock rows in different
-    /// orders under rare races) is run again from the start; the work must not have effects outside the transaction.
+    /// Locks the notification rows a settlement may add a fallback to, in id order, before any of its delivery updates: two
+    /// transactions settling two devices of one notification then run one after the other, so the second sees the first's
+    /// status (under READ COMMITTED each would otherwise see the other still sending, and neither fall back). The later
+    /// status refresh locks the same rows again in the same order.
     /// </summary>
-    private async Task<T> WriteRetryingAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken ct)
+    internal static async Task LockForFallbackAsync(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<string> notificationIds, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        var ids = notificationIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        if (ids.Length > 0)
         {
-            try
-            {
-                return await db.WriteAsync(work, ct);
-            }
-            catch (PostgresException ex) when (attempt < 3 && ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
-            {
-                // The transaction was rolled back; nothing of this attempt remains.
-            }
+            await c.Command("SELECT 1 FROM notifications WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", tx).With("ids", ids).ExecuteNonQueryAsync(ct);
         }
+    }
+
+    /// <summary>Adds a planned fallback if its condition holds in this transaction (see <see cref="FallbackPlan"/>); true when added.</summary>
+    internal static async Task<bool> AddFallbackAsync(NpgsqlConnection c, NpgsqlTransaction tx, FallbackPlan f, CancellationToken ct)
+    {
+        var blocked = await c.Command("""
+            SELECT EXISTS (SELECT 1 FROM deliveries WHERE notification_id = @n AND channel = @to)
+                OR EXISTS (SELECT 1 FROM deliveries WHERE notification_id = @n AND channel = @from AND status = ANY(@b))
+            """, tx).With("n", f.NotificationId).With("to", (int)f.To).With("from", (int)f.From).With("b", f.Blockers.ToArray()).ExecuteScalarAsync(ct) is true;
+        if (blocked)
+        {
+            return false;
+        }
+
+        await PgWrites.InsertDeliveriesAsync(c, tx, f.Deliveries, orIgnore: true, ct);
+        await PgWrites.InsertTraceAsync(c, tx, f.Trace, ct);
+        return true;
     }
 }

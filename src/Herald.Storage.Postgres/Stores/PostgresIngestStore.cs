@@ -1,14 +1,14 @@
-using System.Globalization;
 using Herald.Core.Domain;
-using Herald.Core.Pipeline.Cluster;
 using Herald.Core.Storage;
-using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificationQueryStore
+/// <summary>
+/// The accepted side of notifications: ingest with its idempotency keys, and the queries and cancellation the API
+/// serves.
+/// </summary>
+internal sealed class PostgresIngestStore(PostgresDatabase db) : IIngestStore, INotificationQueryStore
 {
-
     public async Task<IdempotencyRecord?> GetIdempotencyAsync(string key, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
@@ -52,69 +52,13 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
                 results[i] = true;
             }
 
-            await InsertNotificationsAsync(c, tx, notifications, now, ct);
+            await PgWrites.InsertNotificationsAsync(c, tx, notifications, now, ct);
             return results;
         }, ct);
     }
 
     public Task<int> PurgeIdempotencyAsync(DateTimeOffset before, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("DELETE FROM idempotency WHERE created_at < @t", tx).With("t", before.Ms()).ExecuteNonQueryAsync(ct), ct);
-
-    public Task<IReadOnlyList<Notification>> ClaimForPlanningAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct) =>
-        db.WriteAsync<IReadOnlyList<Notification>>(async (c, tx) => await c.Command($"""
-            WITH picked AS (
-                SELECT id FROM notifications WHERE status IN {NotificationStatus.Sql.Plannable} AND priority = @p AND due_at <= @now
-                ORDER BY due_at LIMIT @n FOR UPDATE SKIP LOCKED),
-            claimed AS (
-                UPDATE notifications n SET status = 'planning', lease_until = @lease, updated_at = @now
-                FROM picked WHERE n.id = picked.id AND n.status IN {NotificationStatus.Sql.Plannable}
-                RETURNING {string.Join(", ", NotificationRow.Columns.Split(", ").Select(x => "n." + x))})
-            SELECT {NotificationRow.Columns} FROM claimed ORDER BY due_at, id
-            """, tx).With("lease", leaseUntil.Ms()).With("now", now.Ms()).With("p", (int)priority).With("n", limit).ReadAllAsync(NotificationRow.Map, ct), ct);
-
-    public Task<BatchResults> CompletePlanningAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(results);
-        return BatchIsolation.WriteWithSubstitutesAsync(results, part => CompletePlanningBatchAsync(part, now, ct), (r, reason) => r.Unstorable(reason, now));
-    }
-
-    private Task<IReadOnlyList<bool>> CompletePlanningBatchAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct) =>
-        WriteRetryingAsync<IReadOnlyList<bool>>(async (c, tx) =>
-        {
-            // A plan applies only while its notification is still being planned (not cancelled or re-leased meanwhile).
-            var first = results.DistinctBy(r => r.NotificationId, StringComparer.Ordinal).ToList();
-            var moved = new HashSet<string>(await c.Command("""
-                UPDATE notifications n SET status = x.s, lease_until = NULL, updated_at = @now
-                FROM unnest(@id::text[], @s::text[]) AS x(id, s)
-                WHERE n.id = x.id AND n.status = 'planning'
-                RETURNING n.id
-                """, tx).With("now", now.Ms()).With("id", first.Select(r => r.NotificationId).ToArray()).With("s", first.Select(r => r.Status).ToArray())
-                .ReadAllAsync(r => r.GetString(0), ct), StringComparer.Ordinal);
-            var applied = first.Where(r => moved.Contains(r.NotificationId)).ToList();
-            await InsertDeliveriesAsync(c, tx, [.. applied.SelectMany(r => r.Deliveries)], orIgnore: false, ct);
-            await InsertTraceAsync(c, tx, [.. applied.SelectMany(r => r.Trace)], ct);
-            await AppendDigestsAsync(c, tx, applied.Where(r => r.Digest is not null).Select(r => r.Digest!), now, ct);
-            var firstOfEach = new HashSet<PlanResult>(first, ReferenceEqualityComparer.Instance);
-            return results.Select(r => firstOfEach.Contains(r) && moved.Contains(r.NotificationId)).ToList();
-        }, ct);
-
-    // SKIP LOCKED: a plan whose row is locked is being completed right now, so it is not released, and the sweeper never
-    // waits on a planner's rows (the two used to deadlock, each holding rows of the other's batch).
-    public Task<int> ReleaseExpiredPlanningAsync(DateTimeOffset now, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("""
-            WITH expired AS (SELECT id FROM notifications WHERE status = 'planning' AND lease_until < @now FOR UPDATE SKIP LOCKED)
-            UPDATE notifications n SET status = 'accepted', lease_until = NULL FROM expired WHERE n.id = expired.id
-            """, tx).With("now", now.Ms()).ExecuteNonQueryAsync(ct), ct);
-
-    public Task AddDeliveriesAsync(string notificationId, IReadOnlyList<Delivery> deliveries, IReadOnlyList<TraceEntry> trace, DateTimeOffset now, CancellationToken ct) =>
-        db.WriteAsync(async (c, tx) =>
-        {
-            await InsertDeliveriesAsync(c, tx, deliveries, orIgnore: true, ct);
-            await InsertTraceAsync(c, tx, trace, ct);
-            // Recomputed under the row lock rather than set: a sibling delivery completing at the same moment cannot leave the
-            // notification completed with these new deliveries pending.
-            await RefreshNotificationsAsync(c, tx, [notificationId], now, ct);
-        }, ct);
 
     public async Task<Notification?> GetNotificationAsync(string id, CancellationToken ct)
     {
@@ -170,8 +114,8 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
                 return false;
             }
 
-            await InsertTraceAsync(c, tx, [new TraceEntry(id, now, "api", null, "cancelled", $"cancelled by request; {deliveries} unsent deliveries cancelled")], ct);
-            await RefreshNotificationsAsync(c, tx, [id], now, ct);
+            await PgWrites.InsertTraceAsync(c, tx, [new TraceEntry(id, now, "api", null, "cancelled", $"cancelled by request; {deliveries} unsent deliveries cancelled")], ct);
+            await PgWrites.RefreshNotificationsAsync(c, tx, [id], now, ct);
             if (deliveries > 0)
             {
                 // Settled by the cancellation (nothing left pending): the notification reads as cancelled, not completed.
@@ -202,35 +146,4 @@ public sealed partial class PostgresStore : IIngestStore, IPlanStore, INotificat
             WHERE status = 'dead' AND (@ch::integer IS NULL OR channel = @ch::integer) AND (@cur::text IS NULL OR id > @cur::text) ORDER BY id LIMIT @n
             """).With("ch", (int?)channel).With("cur", cursor).With("n", limit).ReadAllAsync(DeliveryRow.Map, ct);
     }
-
-    private static async Task InsertNotificationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Notification> notifications, DateTimeOffset now, CancellationToken ct)
-    {
-        if (notifications.Count == 0)
-        {
-            return;
-        }
-
-        // Planners on every node hear of accepted work on commit, not at their next poll.
-        SignalOnCommit(tx, ClusterTopics.Plan,
-            notifications.Where(n => n.Status == NotificationStatus.Accepted).Select(n => ((int)n.Priority).ToString(CultureInfo.InvariantCulture)));
-        await c.Command("""
-            INSERT INTO notifications(id, event_type, recipient_id, priority, status, template_id, template_version, channels, data,
-                idempotency_key, batch_id, due_at, created_at, updated_at, trace_parent, options, campaign_id)
-            SELECT id, et, r, p, s, tid, tv, ch, d, ik, b, due, @ca, @ca, tp, opt, cmp
-            FROM unnest(@id::text[], @et::text[], @r::text[], @p::integer[], @s::text[], @tid::text[], @tv::integer[], @ch::text[], @d::text[],
-                @ik::text[], @b::text[], @due::bigint[], @tp::text[], @opt::text[], @cmp::text[]) WITH ORDINALITY AS x(id, et, r, p, s, tid, tv, ch, d, ik, b, due, tp, opt, cmp, o)
-            ORDER BY o
-            """, tx).With("ca", now.Ms())
-            .With("id", notifications.Select(n => n.Id).ToArray()).With("et", notifications.Select(n => n.EventType).ToArray())
-            .With("r", notifications.Select(n => n.RecipientId).ToArray()).With("p", notifications.Select(n => (int)n.Priority).ToArray())
-            .With("s", notifications.Select(n => n.Status).ToArray()).With("tid", notifications.Select(n => n.TemplateId).ToArray())
-            .With("tv", notifications.Select(n => n.TemplateVersion).ToArray())
-            .With("ch", notifications.Select(n => n.Channels is null ? null : string.Join(',', n.Channels.Select(x => (int)x))).ToArray())
-            .With("d", notifications.Select(n => n.Data).ToArray()).With("ik", notifications.Select(n => n.IdempotencyKey).ToArray())
-            .With("b", notifications.Select(n => n.BatchId).ToArray()).With("due", notifications.Select(n => n.DueAt.Ms()).ToArray())
-            .With("tp", notifications.Select(n => n.TraceParent).ToArray())
-            .With("opt", notifications.Select(n => StoreJson.OptionsJson(n.Options)).ToArray()).With("cmp", notifications.Select(n => n.CampaignId).ToArray())
-            .ExecuteNonQueryAsync(ct);
-    }
-
 }

@@ -4,9 +4,9 @@ using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : ICampaignStore
+/// <summary>Topics and their subscribers, and campaigns released to their audience in chunks.</summary>
+internal sealed class PostgresCampaignStore(PostgresDatabase db) : ICampaignStore
 {
-
     public Task<bool> SubscribeAsync(string topic, string userId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) => await c.Command("INSERT INTO topic_subscribers(topic, user_id, created_at) VALUES (@t, @u, @now) ON CONFLICT DO NOTHING", tx)
             .With("t", topic).With("u", userId).With("now", now.Ms()).ExecuteNonQueryAsync(ct) > 0, ct);
@@ -121,7 +121,7 @@ public sealed partial class PostgresStore : ICampaignStore
                 return false;
             }
 
-            await InsertNotificationsAsync(c, tx, [.. notifications], now, ct);
+            await PgWrites.InsertNotificationsAsync(c, tx, [.. notifications], now, ct);
             return true;
         }, ct);
     }
@@ -178,8 +178,7 @@ public sealed partial class PostgresStore : ICampaignStore
                 WHERE status IN {DeliveryStatus.Sql.Waiting} AND notification_id IN (SELECT id FROM notifications WHERE campaign_id = @id)
                 RETURNING notification_id
                 """, tx).With("id", campaignId).With("now", now.Ms()).ReadAllAsync(r => r.GetString(0), ct)).Distinct(StringComparer.Ordinal).ToList();
-            await RefreshNotificationsAsync(c, tx, touched, now, ct);
+            await PgWrites.RefreshNotificationsAsync(c, tx, touched, now, ct);
             return notifications + touched.Count;
         }, ct);
-
 }

@@ -5,7 +5,10 @@ using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : ITrackingStore
+/// <summary>
+/// What arrives after a send: provider reports, opens, clicks and unsubscribes, and the suppressions they add.
+/// </summary>
+internal sealed class PostgresTrackingStore(PostgresDatabase db) : ITrackingStore
 {
     // Statuses only move forward (sent < delivered < opened < clicked; bounced and failed end it). While the send is still
     // being settled (sending, unknown) the report waits in tracked_status and the completion applies it.
@@ -41,7 +44,7 @@ public sealed partial class PostgresStore : ITrackingStore
             return Task.CompletedTask;
         }
 
-        return WriteRetryingAsync(async (c, tx) =>
+        return db.WriteRetryingAsync(async (c, tx) =>
         {
             var applying = await ClaimReceiptsAsync(c, tx, updates, now, ct);
             // One round trip for the lot. Status updates go in delivery id order (stable, so several reports of one delivery
@@ -51,7 +54,7 @@ public sealed partial class PostgresStore : ITrackingStore
             var announced = new List<(NpgsqlBatchCommand Command, Notification Event)>();
             foreach (var u in applying.Where(u => u.DeliveryId is not null && u.Status is not null && !late.Contains(u)).OrderBy(u => u.DeliveryId, StringComparer.Ordinal))
             {
-                var command = BatchCommand(TrackSql, ("s", u.Status), ("at", u.At.Ms()), ("detail", u.Trace?.Reason), ("now", now.Ms()), ("id", u.DeliveryId));
+                var command = PgWrites.BatchCommand(TrackSql, ("s", u.Status), ("at", u.At.Ms()), ("detail", u.Trace?.Reason), ("now", now.Ms()), ("id", u.DeliveryId));
                 batch.BatchCommands.Add(command);
                 if (u.LifecycleEvent is { } lifecycle)
                 {
@@ -68,7 +71,7 @@ public sealed partial class PostgresStore : ITrackingStore
 
                 if (u.Unsuppress is { } un)
                 {
-                    batch.BatchCommands.Add(BatchCommand("DELETE FROM suppressions WHERE channel = @c AND address = @a AND reason = @r",
+                    batch.BatchCommands.Add(PgWrites.BatchCommand("DELETE FROM suppressions WHERE channel = @c AND address = @a AND reason = @r",
                         ("c", (int)un.Channel), ("a", un.Address), ("r", un.Reason)));
                 }
             }
@@ -79,10 +82,10 @@ public sealed partial class PostgresStore : ITrackingStore
             }
 
             // Only a report that moved the delivery forward is announced, in the same transaction.
-            await InsertNotificationsAsync(c, tx, [.. announced.Where(a => a.Command.RecordsAffected > 0).Select(a => a.Event),
+            await PgWrites.InsertNotificationsAsync(c, tx, [.. announced.Where(a => a.Command.RecordsAffected > 0).Select(a => a.Event),
                 .. late.Where(u => u.LifecycleEvent is not null).Select(u => u.LifecycleEvent!)], now, ct);
-            await InsertTraceAsync(c, tx, [.. applying.Where(u => u.Trace is not null).Select(u => u.Trace!)], ct);
-            await RefreshNotificationsAsync(c, tx, applying.Where(u => u.NotificationId is not null).Select(u => u.NotificationId!), now, ct);
+            await PgWrites.InsertTraceAsync(c, tx, [.. applying.Where(u => u.Trace is not null).Select(u => u.Trace!)], ct);
+            await PgWrites.RefreshNotificationsAsync(c, tx, applying.Where(u => u.NotificationId is not null).Select(u => u.NotificationId!), now, ct);
             return true;
         }, ct);
     }
@@ -107,7 +110,7 @@ public sealed partial class PostgresStore : ITrackingStore
 
             await c.Command("UPDATE users SET preferences = @p WHERE user_id = @id", tx)
                 .With("p", StoreJson.Rules(rules)).With("id", unsubscription.UserId).ExecuteNonQueryAsync(ct);
-            await InsertTraceAsync(c, tx, [unsubscription.Trace], ct);
+            await PgWrites.InsertTraceAsync(c, tx, [unsubscription.Trace], ct);
             return true;
         }, ct);
     }
@@ -154,7 +157,7 @@ public sealed partial class PostgresStore : ITrackingStore
             return applied;
         }
 
-        await LockForFallbackAsync(c, tx, late.Select(u => u.NotificationId!), ct);
+        await PostgresDispatchStore.LockForFallbackAsync(c, tx, late.Select(u => u.NotificationId!), ct);
         foreach (var u in late)
         {
             var moved = await c.Command("""
@@ -170,11 +173,11 @@ public sealed partial class PostgresStore : ITrackingStore
             applied.Add(u);
             if (u.Fallback is { } fallback)
             {
-                await AddFallbackAsync(c, tx, fallback, ct);
+                await PostgresDispatchStore.AddFallbackAsync(c, tx, fallback, ct);
             }
         }
 
-        await NotifyDueByIdAsync(c, tx, [.. applied.Where(u => u.Late!.Status == DeliveryStatus.Retrying).Select(u => (u.NotificationId!, u.DeliveryId!))], ct);
+        await PgWrites.NotifyDueByIdAsync(c, tx, [.. applied.Where(u => u.Late!.Status == DeliveryStatus.Retrying).Select(u => (u.NotificationId!, u.DeliveryId!))], ct);
         return applied;
     }
 
@@ -204,7 +207,7 @@ public sealed partial class PostgresStore : ITrackingStore
             .With("c", (int)channel).With("a", address).ExecuteNonQueryAsync(ct) > 0, ct);
 
     /// <summary>Adds suppressions in order; an address already suppressed on the channel keeps its first reason.</summary>
-    private static async Task AddSuppressionsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<Suppression> suppressions, CancellationToken ct)
+    internal static async Task AddSuppressionsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<Suppression> suppressions, CancellationToken ct)
     {
         if (suppressions.Count == 0)
         {
@@ -217,7 +220,7 @@ public sealed partial class PostgresStore : ITrackingStore
     }
 
     private static NpgsqlBatchCommand SuppressionInsert(IReadOnlyList<Suppression> suppressions) =>
-        BatchCommand("""
+        PgWrites.BatchCommand("""
             INSERT INTO suppressions(channel, address, reason, source, created_at)
             SELECT ch, a, r, s, t FROM unnest(@c::integer[], @a::text[], @r::text[], @s::text[], @t::bigint[]) WITH ORDINALITY AS x(ch, a, r, s, t, ord)
             ORDER BY ord

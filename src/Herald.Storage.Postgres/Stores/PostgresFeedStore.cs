@@ -5,9 +5,9 @@ using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : IFeedStore
+/// <summary>The in-app feed: reads, and read or archive marks that cancel the escalations waiting for them.</summary>
+internal sealed class PostgresFeedStore(PostgresDatabase db) : IFeedStore
 {
-
     public async Task<IReadOnlyList<FeedItem>> GetFeedAsync(string userId, bool unreadOnly, int limit, long? beforeSeq, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
@@ -49,7 +49,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (exists)
             {
                 await CancelEscalationsAsync(c, tx, userId, notificationId, now, ct);
-                SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
+                PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
             }
 
             return exists;
@@ -64,7 +64,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (archived)
             {
                 await CancelEscalationsAsync(c, tx, userId, notificationId, now, ct);
-                SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
+                PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
             }
 
             return archived;
@@ -77,7 +77,7 @@ public sealed partial class PostgresStore : IFeedStore
             if (marked > 0)
             {
                 await CancelEscalationsAsync(c, tx, userId, null, now, ct);
-                SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
+                PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Feed, [userId]);
             }
 
             return marked;
@@ -103,9 +103,9 @@ public sealed partial class PostgresStore : IFeedStore
             return;
         }
 
-        await InsertTraceAsync(c, tx, [.. cancelled.Select(x => new TraceEntry(x.Notification, now, "feed", x.Channel.ToWire(), DeliveryStatus.Cancelled,
+        await PgWrites.InsertTraceAsync(c, tx, [.. cancelled.Select(x => new TraceEntry(x.Notification, now, "feed", x.Channel.ToWire(), DeliveryStatus.Cancelled,
             $"{read}; escalation to {x.Channel.ToWire()} cancelled"))], ct);
-        await RefreshNotificationsAsync(c, tx, cancelled.Select(x => x.Notification), now, ct);
+        await PgWrites.RefreshNotificationsAsync(c, tx, cancelled.Select(x => x.Notification), now, ct);
     }
 
     /// <summary>Feed items of completed in-app deliveries, in order; one a delivery already has is skipped.</summary>
@@ -117,17 +117,17 @@ public sealed partial class PostgresStore : IFeedStore
     /// by the completion's last write (after its notification row locks, nothing after them), so writers cannot wait on
     /// each other in a cycle, and they are held only until the commit. Locks and insert travel in one batch (one round trip).
     /// </remarks>
-    private static async Task InsertFeedAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<FeedItem> items, CancellationToken ct)
+    internal static async Task InsertFeedAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<FeedItem> items, CancellationToken ct)
     {
         // Live streams of these users, on any node, read their feed once this commits.
-        SignalOnCommit(tx, ClusterTopics.Feed, items.Select(f => f.UserId));
+        PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Feed, items.Select(f => f.UserId));
         await using var batch = new NpgsqlBatch(c, tx);
         foreach (var user in items.Select(f => f.UserId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            batch.BatchCommands.Add(BatchCommand("SELECT pg_advisory_xact_lock(hashtextextended('herald.feed:' || @u, 0))", ("u", user)));
+            batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT pg_advisory_xact_lock(hashtextextended('herald.feed:' || @u, 0))", ("u", user)));
         }
 
-        batch.BatchCommands.Add(BatchCommand("""
+        batch.BatchCommands.Add(PgWrites.BatchCommand("""
             INSERT INTO feed(user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at)
             SELECT u, n, d, e, t, b, a, i, ca
             FROM unnest(@u::text[], @n::text[], @d::text[], @e::text[], @t::text[], @b::text[], @a::text[], @i::text[], @ca::bigint[]) WITH ORDINALITY
@@ -141,5 +141,4 @@ public sealed partial class PostgresStore : IFeedStore
             ("ca", items.Select(f => f.CreatedAt.Ms()).ToArray())));
         await batch.ExecuteNonQueryAsync(ct);
     }
-
 }

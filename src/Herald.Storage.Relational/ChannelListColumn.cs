@@ -3,8 +3,11 @@ using Herald.Core.Domain;
 
 namespace Herald.Storage.Relational;
 
-/// <summary>A digest's channels as both engines store them: channel numbers, comma-separated (null: the rule's default channels).</summary>
-public static class DigestChannelList
+/// <summary>
+/// A list of channels in one text column, as both engines store it (a notification's or a digest's channels): the channel
+/// numbers joined by commas, NULL for no list.
+/// </summary>
+public static class ChannelListColumn
 {
     public static string? Format(IReadOnlyList<Channel>? channels) => channels is null ? null : string.Join(',', channels.Select(x => (int)x));
 

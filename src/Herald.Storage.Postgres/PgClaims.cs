@@ -7,13 +7,13 @@ using Npgsql;
 namespace Herald.Storage.Postgres;
 
 /// <summary>
-/// The claim path shared by the in-process lanes (<see cref="ClaimDueAsync"/>) and the work transport
-/// (<see cref="ClaimPublishedAsync"/>): the two-phase gate over a whole batch, in a fixed number of round trips whatever
-/// the batch size.
+/// The claim path shared by the in-process lanes (<see cref="PostgresDispatchStore.ClaimDueAsync"/>) and the work
+/// transport (<see cref="PostgresRelayStore.ClaimPublishedAsync"/>): the two-phase gate over a whole batch, in a fixed
+/// number of round trips whatever the batch size.
 /// </summary>
-public sealed partial class PostgresStore
+internal static class PgClaims
 {
-    private static readonly Comparison<Delivery> DueOrder = static (a, b) =>
+    internal static readonly Comparison<Delivery> DueOrder = static (a, b) =>
     {
         var byDue = a.DueAt.CompareTo(b.DueAt);
         if (byDue != 0)
@@ -30,7 +30,7 @@ public sealed partial class PostgresStore
     /// reads for the batch (<see cref="LoadGateFactsAsync"/>); phase two decides in memory, each claim counted by the
     /// decisions after it; then claims, deferrals, suppressions and trace go in one round trip.
     /// </summary>
-    private static async Task<IReadOnlyList<Delivery>> GateAndClaimAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Delivery> candidates,
+    internal static async Task<IReadOnlyList<Delivery>> GateAndClaimAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Delivery> candidates,
         DateTimeOffset now, DateTimeOffset leaseUntil, string owner, IDispatchGate gate, CancellationToken ct)
     {
         var facts = await LoadGateFactsAsync(c, tx, candidates, gate, now, ct);
@@ -77,13 +77,13 @@ public sealed partial class PostgresStore
         {
             var data = (await c.Command("SELECT id, data FROM notifications WHERE id = ANY(@ids)", tx).With("ids", folded.Select(x => x.Delivery.NotificationId).Distinct().ToArray())
                 .ReadAllAsync(r => (Id: r.GetString(0), Data: r.GetString(1)), ct)).ToDictionary(x => x.Id, x => x.Data, StringComparer.Ordinal);
-            await AppendDigestsAsync(c, tx, folded.Select(x => new DigestAppend(x.Delivery.RecipientId, x.Delivery.EventType, DigestKinds.RateLimit, "",
+            await PostgresDigestStore.AppendDigestsAsync(c, tx, folded.Select(x => new DigestAppend(x.Delivery.RecipientId, x.Delivery.EventType, DigestKinds.RateLimit, "",
                 x.Delivery.NotificationId, x.Delivery.Id, data.GetValueOrDefault(x.Delivery.NotificationId, "{}"), x.Fold.Until, int.MaxValue, x.Fold.TemplateId, [Channel.Email])), now, ct);
         }
 
         if (suppressed.Count > 0)
         {
-            await RefreshNotificationsAsync(c, tx, suppressed.Select(x => x.Delivery.NotificationId), now, ct);
+            await PgWrites.RefreshNotificationsAsync(c, tx, suppressed.Select(x => x.Delivery.NotificationId), now, ct);
         }
 
         return claimed;
@@ -113,16 +113,16 @@ public sealed partial class PostgresStore
             var keys = pairs.Select(p => p.RecipientId + "\u001f" + ((int)p.Channel).ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Order(StringComparer.Ordinal).ToArray();
             // unnest yields the sorted keys in order, so the locks are taken in that order.
-            batch.BatchCommands.Add(BatchCommand("SELECT pg_advisory_xact_lock(hashtextextended('herald.recipient:' || k, 0)) FROM unnest(@k::text[]) AS x(k)", ("k", keys)));
-            batch.BatchCommands.Add(BatchCommand("SELECT user_id, preferences FROM users WHERE user_id = ANY(@u) AND preferences IS NOT NULL", ("u", users)));
-            batch.BatchCommands.Add(BatchCommand("""
+            batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT pg_advisory_xact_lock(hashtextextended('herald.recipient:' || k, 0)) FROM unnest(@k::text[]) AS x(k)", ("k", keys)));
+            batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT user_id, preferences FROM users WHERE user_id = ANY(@u) AND preferences IS NOT NULL", ("u", users)));
+            batch.BatchCommands.Add(PgWrites.BatchCommand("""
                 SELECT s.channel, s.address, s.reason FROM suppressions s
                 JOIN unnest(@c::integer[], @a::text[]) AS x(ch, addr) ON s.channel = x.ch AND s.address = x.addr
                 """, ("c", addresses.Select(a => (int)a.Channel).ToArray()), ("a", addresses.Select(a => a.Target).ToArray())));
-            batch.BatchCommands.Add(BatchCommand("SELECT notification_id, min(read_at) FROM feed WHERE notification_id = ANY(@n) AND read_at IS NOT NULL GROUP BY notification_id",
+            batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT notification_id, min(read_at) FROM feed WHERE notification_id = ANY(@n) AND read_at IS NOT NULL GROUP BY notification_id",
                 ("n", escalations)));
             // Deliveries a provider throttled that have not gone out since (a nearly empty partial index): later ones wait.
-            batch.BatchCommands.Add(BatchCommand($"""
+            batch.BatchCommands.Add(PgWrites.BatchCommand($"""
                 SELECT d.recipient_id, d.channel, d.priority, d.notification_id, d.id, CASE WHEN d.status = 'deferred' THEN d.due_at END
                 FROM unnest(@r::text[], @c::integer[]) AS x(r, ch)
                 JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.throttled AND d.status IN {DeliveryStatus.Sql.ThrottleHolding}
@@ -186,7 +186,7 @@ public sealed partial class PostgresStore
         await using var batch = new NpgsqlBatch(c, tx);
         if (claimed.Count > 0)
         {
-            batch.BatchCommands.Add(BatchCommand("""
+            batch.BatchCommands.Add(PgWrites.BatchCommand("""
                 UPDATE deliveries SET status = 'sending', lease_until = @lease, lease_owner = @owner, claimed_at = @now, attempts = attempts + 1,
                     updated_at = @now, published_due = NULL, published_at = NULL
                 FROM unnest(@n::text[], @id::text[]) AS x(nid, did)
@@ -197,7 +197,7 @@ public sealed partial class PostgresStore
 
         if (deferred.Count > 0)
         {
-            batch.BatchCommands.Add(BatchCommand("""
+            batch.BatchCommands.Add(PgWrites.BatchCommand("""
                 UPDATE deliveries SET status = 'deferred', due_at = x.until, throttled = false, updated_at = @now
                 FROM unnest(@n::text[], @id::text[], @until::bigint[]) AS x(nid, did, until)
                 WHERE notification_id = x.nid AND id = x.did
@@ -207,7 +207,7 @@ public sealed partial class PostgresStore
 
         if (suppressed.Count > 0)
         {
-            batch.BatchCommands.Add(BatchCommand("""
+            batch.BatchCommands.Add(PgWrites.BatchCommand("""
                 UPDATE deliveries SET status = x.status, last_error = x.reason, updated_at = @now
                 FROM unnest(@n::text[], @id::text[], @r::text[], @s::text[]) AS x(nid, did, reason, status)
                 WHERE notification_id = x.nid AND id = x.did
@@ -217,7 +217,7 @@ public sealed partial class PostgresStore
 
         if (trace.Count > 0)
         {
-            AddTrace(batch, trace);
+            PgWrites.AddTrace(batch, trace);
         }
 
         if (batch.BatchCommands.Count > 0)

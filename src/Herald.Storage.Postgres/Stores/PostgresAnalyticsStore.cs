@@ -1,10 +1,10 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
-using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : IAnalyticsStore
+/// <summary>Read-only counts: the analytics summary and the queue snapshot.</summary>
+internal sealed class PostgresAnalyticsStore(PostgresDatabase db) : IAnalyticsStore, IQueueStatsStore
 {
     // One pass: GROUPING SETS gives each group and the total (GROUPING(key) = 1). percentile_disc(p) is the nearest
     // rank ⌈p·n⌉ over the non-null latencies, as the SQLite store computes it. The notification id range prunes the
@@ -46,24 +46,23 @@ public sealed partial class PostgresStore : IAnalyticsStore
             .With("lo", AnalyticsWindow.NotificationIdBound(fromInclusive - AnalyticsWindow.IdSlack))
             .With("hi", AnalyticsWindow.NotificationIdBound(toExclusive + AnalyticsWindow.IdSlack))
             .With("from", fromInclusive.Ms()).With("to", toExclusive.Ms());
-        var rows = await command.ReadAllAsync(r => (Total: r.GetInt32(0) == 1, Group: MapAnalyticsGroup(r, groupBy)), ct);
+        var rows = await command.ReadAllAsync(r => (Total: r.GetInt32(0) == 1, Group: AnalyticsGroupRow.Map(r, 1, groupBy)), ct);
         return new AnalyticsSummary(
             rows.Where(x => x.Total).Select(x => x.Group).FirstOrDefault() ?? AnalyticsWindow.EmptyTotal,
             AnalyticsWindow.Ordered(rows.Where(x => !x.Total).Select(x => x.Group)));
     }
 
-    private static AnalyticsGroup MapAnalyticsGroup(NpgsqlDataReader r, AnalyticsGrouping groupBy)
+    public async Task<QueueSnapshot> GetQueueSnapshotAsync(DateTimeOffset now, CancellationToken ct)
     {
-        var key = r.StringOrNull(1);
-        if (groupBy == AnalyticsGrouping.Channel && key is not null)
-        {
-            key = ((Channel)int.Parse(key, System.Globalization.CultureInfo.InvariantCulture)).ToWire();
-        }
-
-        var counts = new DeliveryCounts(r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8),
-            r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13));
-        return new AnalyticsGroup(key, counts, new LatencyPercentiles(LongOrNull(r, 14), LongOrNull(r, 15), LongOrNull(r, 16)));
+        await using var c = await db.OpenAsync(ct);
+        // ix_deliveries_lane, ix_deliveries_lease and ix_deliveries_dead are partial on exactly these statuses.
+        var lanes = await c.Command($"""
+            SELECT channel, priority, COUNT(*), MIN(due_at) FROM deliveries
+            WHERE status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now GROUP BY channel, priority
+            """).With("now", now.ToUnixTimeMilliseconds())
+            .ReadAllAsync(r => new LaneBacklog((Channel)r.GetInt32(0), (Priority)r.GetInt32(1), r.GetInt64(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))), ct);
+        var (sending, dead) = (await c.Command("SELECT (SELECT COUNT(*) FROM deliveries WHERE status = 'sending'), (SELECT COUNT(*) FROM deliveries WHERE status = 'dead')")
+            .ReadAllAsync(r => (r.GetInt64(0), r.GetInt64(1)), ct))[0];
+        return new QueueSnapshot(lanes, sending, dead);
     }
-
-    private static long? LongOrNull(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt64(ordinal);
 }

@@ -3,7 +3,8 @@ using Herald.Core.Storage;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : IOutboxStore
+/// <summary>The capture outbox: what the capture provider received, one message per delivery.</summary>
+internal sealed class PostgresOutboxStore(PostgresDatabase db) : IOutboxStore
 {
     public Task InsertOutboxAsync(OutboxMessage message, CancellationToken ct)
     {

@@ -3,13 +3,14 @@ using Herald.Core.Storage;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : IConfirmationStore
+/// <summary>Look-ups of sends whose provider has not reported yet.</summary>
+internal sealed class PostgresConfirmationStore(PostgresDatabase db) : IConfirmationStore
 {
     // ix_deliveries_unconfirmed holds only sent email and SMS rows (channel 1, 2: the channels whose providers report later) with
     // no reported status whose look-ups have not ended, by provider and
     // send time: a claim reads one provider's range up to the window's edge, never every sent delivery.
     public Task<IReadOnlyList<UnconfirmedDelivery>> ClaimUnconfirmedAsync(string provider, DateTimeOffset sentBefore, DateTimeOffset now, DateTimeOffset holdUntil, int limit, CancellationToken ct) =>
-        WriteRetryingAsync<IReadOnlyList<UnconfirmedDelivery>>(async (c, tx) => await c.Command($"""
+        db.WriteRetryingAsync<IReadOnlyList<UnconfirmedDelivery>>(async (c, tx) => await c.Command($"""
             WITH due AS (
                 SELECT notification_id AS xn, id AS xi FROM deliveries
                 WHERE provider = @p AND status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL AND channel IN (1, 2)
@@ -25,14 +26,14 @@ public sealed partial class PostgresStore : IConfirmationStore
     {
         ArgumentNullException.ThrowIfNull(delivery);
         ArgumentNullException.ThrowIfNull(trace);
-        return WriteRetryingAsync(async (c, tx) =>
+        return db.WriteRetryingAsync(async (c, tx) =>
         {
             await c.Command("""
                 UPDATE deliveries SET confirm_due = @due::bigint, confirm_ended = CASE WHEN @due::bigint IS NULL THEN @now ELSE NULL END
                 WHERE notification_id = @n AND id = @id AND status = 'sent'
                 """, tx).With("due", askAgainAt.Ms()).With("now", trace.At.Ms()).With("n", delivery.NotificationId).With("id", delivery.Id).ExecuteNonQueryAsync(ct);
             // The look-up happened whatever the row became meanwhile (a late callback): its answer stays in the trace.
-            await InsertTraceAsync(c, tx, [trace], ct);
+            await PgWrites.InsertTraceAsync(c, tx, [trace], ct);
             return true;
         }, ct);
     }
@@ -40,7 +41,7 @@ public sealed partial class PostgresStore : IConfirmationStore
     public Task RestartConfirmationAsync(Delivery delivery, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        return WriteRetryingAsync(async (c, tx) => await c.Command("""
+        return db.WriteRetryingAsync(async (c, tx) => await c.Command("""
             UPDATE deliveries SET confirm_lookups = 0, confirm_due = NULL, confirm_ended = NULL WHERE notification_id = @n AND id = @id
             """, tx).With("n", delivery.NotificationId).With("id", delivery.Id).ExecuteNonQueryAsync(ct), ct);
     }

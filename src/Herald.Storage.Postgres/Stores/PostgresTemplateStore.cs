@@ -4,9 +4,9 @@ using Herald.Core.Storage;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : ITemplateStore
+/// <summary>Template versions and which one is published.</summary>
+internal sealed class PostgresTemplateStore(PostgresDatabase db) : ITemplateStore
 {
-
     public Task<int> AddTemplateVersionAsync(string templateId, string? description, string definition, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
@@ -49,7 +49,7 @@ public sealed partial class PostgresStore : ITemplateStore
             await c.Command("UPDATE templates SET published = true, published_at = @t WHERE template_id = @id AND version = @v AND NOT published", tx)
                 .With("id", templateId).With("v", version).With("t", now.Ms()).ExecuteNonQueryAsync(ct);
             // Every node's catalog drops its latest version of the template once this commits.
-            SignalOnCommit(tx, ClusterTopics.Template, [templateId]);
+            PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Template, [templateId]);
             return true;
         }, ct);
 
@@ -71,5 +71,4 @@ public sealed partial class PostgresStore : ITemplateStore
     }
 
     private static StoredTemplate? FirstOrNull(IReadOnlyList<StoredTemplate> rows) => rows.Count == 0 ? null : rows[0];
-
 }

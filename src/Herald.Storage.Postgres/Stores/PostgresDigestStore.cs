@@ -5,12 +5,13 @@ using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
-public sealed partial class PostgresStore : IDigestStore
+/// <summary>Digest rules, and the digests that collect notifications until they close into one.</summary>
+internal sealed class PostgresDigestStore(PostgresDatabase db) : IDigestStore
 {
     public Task UpsertRuleAsync(DigestRule rule, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        return WriteSignallingAsync(ClusterTopics.DigestRules, async (c, tx) => await c.Command("""
+        return db.WriteSignallingAsync(ClusterTopics.DigestRules, async (c, tx) => await c.Command("""
             INSERT INTO digest_rules(event_type, window_ms, max_items, group_by, template_id, fold_rate_limited, batch, updated_at) VALUES (@e, @w, @m, @g, @t, @f, @b, @now)
             ON CONFLICT (event_type) DO UPDATE SET window_ms = excluded.window_ms, max_items = excluded.max_items, group_by = excluded.group_by,
                 template_id = excluded.template_id, fold_rate_limited = excluded.fold_rate_limited, batch = excluded.batch, updated_at = excluded.updated_at
@@ -27,7 +28,7 @@ public sealed partial class PostgresStore : IDigestStore
     }
 
     public Task<bool> DeleteRuleAsync(string eventType, CancellationToken ct) =>
-        WriteSignallingAsync(ClusterTopics.DigestRules, async (c, tx) => await c.Command("DELETE FROM digest_rules WHERE event_type = @e", tx).With("e", eventType).ExecuteNonQueryAsync(ct) > 0, ct);
+        db.WriteSignallingAsync(ClusterTopics.DigestRules, async (c, tx) => await c.Command("DELETE FROM digest_rules WHERE event_type = @e", tx).With("e", eventType).ExecuteNonQueryAsync(ct) > 0, ct);
 
     public Task<int> CloseDueDigestsAsync(DateTimeOffset now, int limit, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
@@ -52,7 +53,7 @@ public sealed partial class PostgresStore : IDigestStore
     /// lock: an append and a close of the same digest serialize. An append that waited on a close then finds no open row (the
     /// closed version is not in the partial index) and opens the next window; a close that waited on an append reads its item.
     /// </summary>
-    private static async Task AppendDigestsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<DigestAppend> appends, DateTimeOffset now, CancellationToken ct)
+    internal static async Task AppendDigestsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<DigestAppend> appends, DateTimeOffset now, CancellationToken ct)
     {
         foreach (var a in appends.OrderBy(a => a.RecipientId, StringComparer.Ordinal).ThenBy(a => a.EventType, StringComparer.Ordinal)
             .ThenBy(a => a.Kind, StringComparer.Ordinal).ThenBy(a => a.GroupKey, StringComparer.Ordinal))
@@ -72,7 +73,7 @@ public sealed partial class PostgresStore : IDigestStore
                 DO UPDATE SET item_count = digests.item_count + 1 WHERE digests.item_count < digests.max_items
                 RETURNING id, item_count
                 """, tx).With("id", Core.Pipeline.Ids.New("dgs", now)).With("r", a.RecipientId).With("e", a.EventType).With("k", a.Kind).With("g", a.GroupKey)
-                .With("now", now.Ms()).With("close", a.CloseAt.Ms()).With("max", a.MaxItems).With("t", a.TemplateId).With("ch", ChannelList(a.Channels))
+                .With("now", now.Ms()).With("close", a.CloseAt.Ms()).With("max", a.MaxItems).With("t", a.TemplateId).With("ch", ChannelListColumn.Format(a.Channels))
                 .ReadAllAsync(r => (Id: r.GetString(0), Count: r.GetInt32(1)), ct)).FirstOrDefault();
             if (row.Id is null)
             {
@@ -118,19 +119,14 @@ public sealed partial class PostgresStore : IDigestStore
 
         var items = await c.Command("SELECT notification_id, data, at FROM digest_items WHERE digest_id = @id ORDER BY at, notification_id, delivery_id", tx).With("id", id)
             .ReadAllAsync(r => (r.GetString(0), r.GetString(1), r.Time(2)), ct);
-        var notification = DigestNotifications.Build(new ClosingDigest(id, row.Recipient, row.EventType, row.Kind, row.Key, row.Template, ChannelList(row.Channels), items), now);
-        await InsertNotificationsAsync(c, tx, [notification], now, ct);
+        var notification = DigestNotifications.Build(new ClosingDigest(id, row.Recipient, row.EventType, row.Kind, row.Key, row.Template, ChannelListColumn.Parse(row.Channels), items), now);
+        await PgWrites.InsertNotificationsAsync(c, tx, [notification], now, ct);
         await c.Command("UPDATE digests SET notification_id = @n WHERE id = @id", tx).With("n", notification.Id).With("id", id).ExecuteNonQueryAsync(ct);
-        await InsertTraceAsync(c, tx,
+        await PgWrites.InsertTraceAsync(c, tx,
         [
             new TraceEntry(notification.Id, now, "digest", null, "created", $"digest of {items.Count} {row.EventType} notifications" + (row.Key.Length == 0 ? "" : $" for {row.Key}")),
             .. items.Select(i => new TraceEntry(i.Item1, now, "digest", null, "digested", $"sent in digest notification {notification.Id} with {items.Count} items")),
         ], ct);
         return true;
     }
-
-    private static string? ChannelList(IReadOnlyList<Channel>? channels) => channels is null ? null : string.Join(',', channels.Select(x => (int)x));
-
-    private static List<Channel>? ChannelList(string? value) =>
-        value?.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(x => (Channel)int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToList();
 }

@@ -1,13 +1,21 @@
+using System.Globalization;
 using Herald.Core.Domain;
+using Herald.Core.Pipeline.Cluster;
+using Herald.Core.Storage;
 using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
-/// <summary>Row mapping and multi-row writes shared by the notification, dispatch and tracking ports.</summary>
-public sealed partial class PostgresStore
+/// <summary>
+/// The writes several store families share, each inside the caller's transaction: trace, new deliveries, new notifications,
+/// the notification status refresh, and the cluster signals those writes send on commit.
+/// </summary>
+/// <remarks>
+/// A signal goes once the write's transaction commits (never for one rolled back); see <see cref="PostgresSignalSender"/>
+/// for why after the commit rather than pg_notify inside it.
+/// </remarks>
+internal static class PgWrites
 {
-
-
     private const string InsertTraceSql = """
         INSERT INTO trace(notification_id, at, stage, channel, decision, reason)
         SELECT n, at, s, ch, d, r FROM unnest(@n::text[], @at::bigint[], @s::text[], @ch::text[], @d::text[], @r::text[]) WITH ORDINALITY AS x(n, at, s, ch, d, r, o)
@@ -15,7 +23,7 @@ public sealed partial class PostgresStore
         """;
 
     /// <summary>Inserts trace entries in one statement, keeping their order (trace ids follow the list).</summary>
-    private static async Task InsertTraceAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<TraceEntry> entries, CancellationToken ct)
+    internal static async Task InsertTraceAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<TraceEntry> entries, CancellationToken ct)
     {
         if (entries.Count == 0)
         {
@@ -31,7 +39,7 @@ public sealed partial class PostgresStore
     /// Inserts new deliveries (attempts 0) in one statement. With <paramref name="orIgnore"/> a delivery that already exists
     /// (same id, or same notification, channel and target) is skipped, like SQLite's INSERT OR IGNORE. Returns how many were inserted.
     /// </summary>
-    private static async Task<int> InsertDeliveriesAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<Delivery> deliveries, bool orIgnore, CancellationToken ct)
+    internal static async Task<int> InsertDeliveriesAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<Delivery> deliveries, bool orIgnore, CancellationToken ct)
     {
         if (deliveries.Count == 0)
         {
@@ -77,7 +85,7 @@ public sealed partial class PostgresStore
     /// the next statement, whose fresh snapshot sees every transaction that held the lock before. Both statements travel in
     /// one batch: one round trip, as before.
     /// </remarks>
-    private static async Task RefreshNotificationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<string> notificationIds, DateTimeOffset now, CancellationToken ct)
+    internal static async Task RefreshNotificationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IEnumerable<string> notificationIds, DateTimeOffset now, CancellationToken ct)
     {
         var ids = notificationIds.Distinct(StringComparer.Ordinal).ToArray();
         if (ids.Length == 0)
@@ -97,7 +105,7 @@ public sealed partial class PostgresStore
     }
 
     /// <summary>A statement of an <see cref="NpgsqlBatch"/>: the statements go in one round trip, each with its own READ COMMITTED snapshot.</summary>
-    private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
+    internal static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object? Value)[] parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
         foreach (var (name, value) in parameters)
@@ -109,8 +117,62 @@ public sealed partial class PostgresStore
     }
 
     /// <summary>Adds the insert of <paramref name="entries"/> (in order) to <paramref name="batch"/>.</summary>
-    private static void AddTrace(NpgsqlBatch batch, IReadOnlyList<TraceEntry> entries) =>
+    internal static void AddTrace(NpgsqlBatch batch, IReadOnlyList<TraceEntry> entries) =>
         batch.BatchCommands.Add(BatchCommand(InsertTraceSql, ("n", entries.Select(t => t.NotificationId).ToArray()), ("at", entries.Select(t => t.At.Ms()).ToArray()),
             ("s", entries.Select(t => t.Stage).ToArray()), ("ch", entries.Select(t => t.Channel).ToArray()),
             ("d", entries.Select(t => t.Decision).ToArray()), ("r", entries.Select(t => t.Reason).ToArray())));
+
+    private static readonly string[] ClaimableStatuses = [DeliveryStatus.Queued, DeliveryStatus.Deferred, DeliveryStatus.Retrying];
+
+    /// <summary>Wakes relays (and, with in-process lanes, the lanes) of the lanes these new deliveries wait in.</summary>
+    internal static void SignalDue(NpgsqlTransaction tx, IEnumerable<Delivery> deliveries) =>
+        PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Due,
+            deliveries.Where(d => ClaimableStatuses.Contains(d.Status, StringComparer.Ordinal)).Select(d => ClusterTopics.Lane(d.Channel, d.Priority)));
+
+    /// <summary>The due signal for stored deliveries named by id (a replay, a retry): their lanes are read from the rows.</summary>
+    internal static async Task NotifyDueByIdAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<(string NotificationId, string DeliveryId)> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        var lanes = await c.Command("""
+            SELECT DISTINCT channel, priority
+            FROM deliveries d JOIN unnest(@n::text[], @id::text[]) AS x(nid, did) ON d.notification_id = x.nid AND d.id = x.did
+            """, tx).With("n", ids.Select(x => x.NotificationId).ToArray()).With("id", ids.Select(x => x.DeliveryId).ToArray())
+            .ReadAllAsync(r => ClusterTopics.Lane((Channel)r.GetInt32(0), (Priority)r.GetInt32(1)), ct);
+        PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Due, lanes);
+    }
+
+    /// <summary>Inserts new notifications in one statement, in order (accepted ones, lifecycle events, digests).</summary>
+    internal static async Task InsertNotificationsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Notification> notifications, DateTimeOffset now, CancellationToken ct)
+    {
+        if (notifications.Count == 0)
+        {
+            return;
+        }
+
+        // Planners on every node hear of accepted work on commit, not at their next poll.
+        PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Plan,
+            notifications.Where(n => n.Status == NotificationStatus.Accepted).Select(n => ((int)n.Priority).ToString(CultureInfo.InvariantCulture)));
+        await c.Command("""
+            INSERT INTO notifications(id, event_type, recipient_id, priority, status, template_id, template_version, channels, data,
+                idempotency_key, batch_id, due_at, created_at, updated_at, trace_parent, options, campaign_id)
+            SELECT id, et, r, p, s, tid, tv, ch, d, ik, b, due, @ca, @ca, tp, opt, cmp
+            FROM unnest(@id::text[], @et::text[], @r::text[], @p::integer[], @s::text[], @tid::text[], @tv::integer[], @ch::text[], @d::text[],
+                @ik::text[], @b::text[], @due::bigint[], @tp::text[], @opt::text[], @cmp::text[]) WITH ORDINALITY AS x(id, et, r, p, s, tid, tv, ch, d, ik, b, due, tp, opt, cmp, o)
+            ORDER BY o
+            """, tx).With("ca", now.Ms())
+            .With("id", notifications.Select(n => n.Id).ToArray()).With("et", notifications.Select(n => n.EventType).ToArray())
+            .With("r", notifications.Select(n => n.RecipientId).ToArray()).With("p", notifications.Select(n => (int)n.Priority).ToArray())
+            .With("s", notifications.Select(n => n.Status).ToArray()).With("tid", notifications.Select(n => n.TemplateId).ToArray())
+            .With("tv", notifications.Select(n => n.TemplateVersion).ToArray())
+            .With("ch", notifications.Select(n => ChannelListColumn.Format(n.Channels)).ToArray())
+            .With("d", notifications.Select(n => n.Data).ToArray()).With("ik", notifications.Select(n => n.IdempotencyKey).ToArray())
+            .With("b", notifications.Select(n => n.BatchId).ToArray()).With("due", notifications.Select(n => n.DueAt.Ms()).ToArray())
+            .With("tp", notifications.Select(n => n.TraceParent).ToArray())
+            .With("opt", notifications.Select(n => StoreJson.OptionsJson(n.Options)).ToArray()).With("cmp", notifications.Select(n => n.CampaignId).ToArray())
+            .ExecuteNonQueryAsync(ct);
+    }
 }

@@ -8,7 +8,7 @@ namespace Herald.Storage.Postgres;
 /// published for: a deferral or retry moves <c>due_at</c> away from it, and a claim clears it, so the delivery becomes
 /// publishable again whenever it is waiting for a due time no message was sent for.
 /// </summary>
-public sealed partial class PostgresStore : IWorkRelayStore
+internal sealed class PostgresRelayStore(PostgresDatabase db) : IWorkRelayStore
 {
     private const long RelayLockKey = 0x48_52_65_6C_61_79; // "HRelay"
 
@@ -89,7 +89,7 @@ public sealed partial class PostgresStore : IWorkRelayStore
             return Task.FromResult<IReadOnlyList<Delivery>>([]);
         }
 
-        return WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) =>
+        return db.WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) =>
         {
             // Waits (no SKIP LOCKED) for a relay still holding a row: its message can reach a consumer before the relay
             // commits. The condition is checked again on the row as that transaction left it. Rows are locked in key order.
@@ -107,8 +107,18 @@ public sealed partial class PostgresStore : IWorkRelayStore
             }
 
             // Decided in due order, as the lane would have claimed them, so a rate limit lets the earliest through.
-            candidates.Sort(DueOrder);
-            return await GateAndClaimAsync(c, tx, candidates, now, leaseUntil, owner, gate, ct);
+            candidates.Sort(PgClaims.DueOrder);
+            return await PgClaims.GateAndClaimAsync(c, tx, candidates, now, leaseUntil, owner, gate, ct);
         }, ct);
+    }
+
+    /// <summary>The earliest due time after <paramref name="after"/> of a claimable delivery no message was published for.</summary>
+    public async Task<DateTimeOffset?> NextUnpublishedDueAsync(DateTimeOffset after, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var value = await c.Command($"""
+            SELECT MIN(due_at) FROM deliveries WHERE status IN {DeliveryStatus.Sql.Claimable} AND published_due IS DISTINCT FROM due_at AND due_at > @after
+            """).With("after", after.Ms()).ExecuteScalarAsync(ct);
+        return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 }

@@ -1,0 +1,67 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+
+namespace Herald.Storage.Postgres;
+
+/// <summary>
+/// Planning: notifications claimed under a lease, and the plans (deliveries, trace, digest appends) that complete
+/// them.
+/// </summary>
+internal sealed class PostgresPlanStore(PostgresDatabase db) : IPlanStore
+{
+    public Task<IReadOnlyList<Notification>> ClaimForPlanningAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct) =>
+        db.WriteAsync<IReadOnlyList<Notification>>(async (c, tx) => await c.Command($"""
+            WITH picked AS (
+                SELECT id FROM notifications WHERE status IN {NotificationStatus.Sql.Plannable} AND priority = @p AND due_at <= @now
+                ORDER BY due_at LIMIT @n FOR UPDATE SKIP LOCKED),
+            claimed AS (
+                UPDATE notifications n SET status = 'planning', lease_until = @lease, updated_at = @now
+                FROM picked WHERE n.id = picked.id AND n.status IN {NotificationStatus.Sql.Plannable}
+                RETURNING {string.Join(", ", NotificationRow.Columns.Split(", ").Select(x => "n." + x))})
+            SELECT {NotificationRow.Columns} FROM claimed ORDER BY due_at, id
+            """, tx).With("lease", leaseUntil.Ms()).With("now", now.Ms()).With("p", (int)priority).With("n", limit).ReadAllAsync(NotificationRow.Map, ct), ct);
+
+    public Task<BatchResults> CompletePlanningAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        return BatchIsolation.WriteWithSubstitutesAsync(results, part => CompletePlanningBatchAsync(part, now, ct), (r, reason) => r.Unstorable(reason, now));
+    }
+
+    private Task<IReadOnlyList<bool>> CompletePlanningBatchAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteRetryingAsync<IReadOnlyList<bool>>(async (c, tx) =>
+        {
+            // A plan applies only while its notification is still being planned (not cancelled or re-leased meanwhile).
+            var first = results.DistinctBy(r => r.NotificationId, StringComparer.Ordinal).ToList();
+            var moved = new HashSet<string>(await c.Command("""
+                UPDATE notifications n SET status = x.s, lease_until = NULL, updated_at = @now
+                FROM unnest(@id::text[], @s::text[]) AS x(id, s)
+                WHERE n.id = x.id AND n.status = 'planning'
+                RETURNING n.id
+                """, tx).With("now", now.Ms()).With("id", first.Select(r => r.NotificationId).ToArray()).With("s", first.Select(r => r.Status).ToArray())
+                .ReadAllAsync(r => r.GetString(0), ct), StringComparer.Ordinal);
+            var applied = first.Where(r => moved.Contains(r.NotificationId)).ToList();
+            await PgWrites.InsertDeliveriesAsync(c, tx, [.. applied.SelectMany(r => r.Deliveries)], orIgnore: false, ct);
+            await PgWrites.InsertTraceAsync(c, tx, [.. applied.SelectMany(r => r.Trace)], ct);
+            await PostgresDigestStore.AppendDigestsAsync(c, tx, applied.Where(r => r.Digest is not null).Select(r => r.Digest!), now, ct);
+            var firstOfEach = new HashSet<PlanResult>(first, ReferenceEqualityComparer.Instance);
+            return results.Select(r => firstOfEach.Contains(r) && moved.Contains(r.NotificationId)).ToList();
+        }, ct);
+
+    // SKIP LOCKED: a plan whose row is locked is being completed right now, so it is not released, and the sweeper never
+    // waits on a planner's rows (the two used to deadlock, each holding rows of the other's batch).
+    public Task<int> ReleaseExpiredPlanningAsync(DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("""
+            WITH expired AS (SELECT id FROM notifications WHERE status = 'planning' AND lease_until < @now FOR UPDATE SKIP LOCKED)
+            UPDATE notifications n SET status = 'accepted', lease_until = NULL FROM expired WHERE n.id = expired.id
+            """, tx).With("now", now.Ms()).ExecuteNonQueryAsync(ct), ct);
+
+    public Task AddDeliveriesAsync(string notificationId, IReadOnlyList<Delivery> deliveries, IReadOnlyList<TraceEntry> trace, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            await PgWrites.InsertDeliveriesAsync(c, tx, deliveries, orIgnore: true, ct);
+            await PgWrites.InsertTraceAsync(c, tx, trace, ct);
+            // Recomputed under the row lock rather than set: a sibling delivery completing at the same moment cannot leave the
+            // notification completed with these new deliveries pending.
+            await PgWrites.RefreshNotificationsAsync(c, tx, [notificationId], now, ct);
+        }, ct);
+}
