@@ -13,7 +13,7 @@ namespace Herald.Core.Campaigns;
 /// planner and the low lane send at the configured rate however fast the release ran. Runs in the scheduler role; a lease
 /// keeps two processes off one campaign, and the cursor check makes a lost lease harmless.
 /// </summary>
-public sealed partial class CampaignReleaser(ICampaignStore store, Signals signals, HeraldMetrics metrics, TimeProvider time, ILogger<CampaignReleaser> logger)
+internal sealed partial class CampaignReleaser(ICampaignStore store, Signals signals, HeraldMetrics metrics, TimeProvider time, ILogger<CampaignReleaser> logger)
     : PollingWorker("campaign_releaser", metrics, time)
 {
     public const int ChunkSize = 500;

@@ -7,7 +7,7 @@ namespace Herald.Core.Channels;
 /// The in-app feed is Herald's own store: the feed row is written in the same transaction that marks the delivery sent,
 /// so it lands exactly once whatever crashes.
 /// </summary>
-public sealed class InAppSender(TimeProvider time) : IChannelSender
+internal sealed class InAppSender(TimeProvider time) : IChannelSender
 {
     public Channel Channel => Channel.InApp;
 

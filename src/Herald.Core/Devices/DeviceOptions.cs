@@ -1,7 +1,7 @@
 namespace Herald.Core.Devices;
 
 /// <summary>Settings under <c>Herald:Devices</c>. Every default is the documented one.</summary>
-public sealed class DeviceOptions
+internal sealed class DeviceOptions
 {
     public const string SectionName = "Herald:Devices";
 

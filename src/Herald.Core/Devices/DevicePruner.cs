@@ -10,7 +10,7 @@ namespace Herald.Core.Devices;
 /// Deletes push tokens not registered again within <see cref="DeviceOptions.StaleAfter"/>, so a token of an uninstalled
 /// app stops costing a failed send per notification. Scheduler role; several schedulers pruning at once is harmless.
 /// </summary>
-public sealed partial class DevicePruner(IUserStore users, IOptions<DeviceOptions> options, HeraldMetrics metrics, TimeProvider time, ILogger<DevicePruner> logger)
+internal sealed partial class DevicePruner(IUserStore users, IOptions<DeviceOptions> options, HeraldMetrics metrics, TimeProvider time, ILogger<DevicePruner> logger)
     : PollingWorker("device_pruner", metrics, time)
 {
     private readonly DeviceOptions _options = options.Value;

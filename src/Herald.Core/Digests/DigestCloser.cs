@@ -10,7 +10,7 @@ namespace Herald.Core.Digests;
 /// Closes digests whose window has ended: in one transaction per digest the store flips it from open to closed (only if
 /// still open) and inserts its one notification, so a digest is sent exactly once however many closers run. Scheduler role.
 /// </summary>
-public sealed partial class DigestCloser(IDigestStore store, Signals signals, HeraldMetrics metrics, TimeProvider time, ILogger<DigestCloser> logger)
+internal sealed partial class DigestCloser(IDigestStore store, Signals signals, HeraldMetrics metrics, TimeProvider time, ILogger<DigestCloser> logger)
     : PollingWorker("digest_closer", metrics, time)
 {
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Herald.Core.Dispatch;
 
 /// <summary>Dispatch and track for claimed deliveries: call the channel's sender, settle the outcome, commit in one batch.</summary>
-public sealed partial class DeliveryProcessor(
+internal sealed partial class DeliveryProcessor(
     IEnumerable<IChannelSender> senders,
     Settler settlement,
     IDispatchStore store,

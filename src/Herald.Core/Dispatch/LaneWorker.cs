@@ -10,7 +10,7 @@ namespace Herald.Core.Dispatch;
 /// One loop per channel × priority lane, each with its own concurrency, so an urgent lane never waits behind a
 /// bulk lane. A lane claims due deliveries from the store (gate included), sends them and commits the outcomes.
 /// </summary>
-public sealed partial class LaneWorker(
+internal sealed partial class LaneWorker(
     IDispatchStore store,
     IDispatchGate gate,
     DeliveryProcessor processor,

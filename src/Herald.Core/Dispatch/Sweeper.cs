@@ -14,7 +14,7 @@ namespace Herald.Core.Dispatch;
 /// Recovers what a crashed or stuck worker left: plans whose lease expired go back to the queue; deliveries left in
 /// sending are reconciled: the provider is asked by our reference before anything is resent.
 /// </summary>
-public sealed partial class Sweeper(
+internal sealed partial class Sweeper(
     IPlanStore plans,
     IDispatchStore store,
     IIngestStore ingest,

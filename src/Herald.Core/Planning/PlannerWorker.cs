@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Herald.Core.Planning;
 
 /// <summary>Claims due notifications per priority (urgent has its own loop), plans them and writes the deliveries in one batch.</summary>
-public sealed partial class PlannerWorker(
+internal sealed partial class PlannerWorker(
     IPlanStore store,
     Planner planner,
     Signals signals,

@@ -5,7 +5,7 @@ namespace Herald.Core.Preferences;
 /// read on the local wall clock of their time zone, so they follow daylight saving time: a start inside a spring-forward
 /// gap opens at the end of the gap, an ambiguous (fall-back) start opens at its earlier instant.
 /// </summary>
-public static class SendWindowCalculator
+internal static class SendWindowCalculator
 {
     /// <summary>Null when <paramref name="now"/> is inside an opening (or the window has no days), else the next opening's start.</summary>
     /// <exception cref="TimeZoneNotFoundException">The time zone id is unknown.</exception>

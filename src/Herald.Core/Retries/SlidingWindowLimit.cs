@@ -4,7 +4,7 @@ namespace Herald.Core.Retries;
 /// A sliding-window send limit (per user and channel rate limits such as push 30/h or email 50/day, and daily
 /// frequency caps). The window at instant t is (t - window, t].
 /// </summary>
-public static class SlidingWindowLimit
+internal static class SlidingWindowLimit
 {
     /// <summary>
     /// Returns null when fewer than <paramref name="limit"/> of <paramref name="recentSendsAscending"/> fall in

@@ -21,7 +21,7 @@ namespace Herald.Core.Settlement;
 /// sent before this existed) is left sent with a trace instead: a failure found that late would resend a stale message.
 /// A look-up never resends on its own: only a failure the provider reports does, as its callback would have.
 /// </remarks>
-public sealed partial class ConfirmationWorker(
+internal sealed partial class ConfirmationWorker(
     IEnumerable<IChannelSender> senders,
     IConfirmationStore store,
     TrackingApplier applier,

@@ -9,7 +9,7 @@ namespace Herald.Core.Templates;
 /// delivery is traced as <c>render failed</c> and a preview answers 422. Failing, rather than dropping the link, keeps
 /// bad data visible, as a missing variable is.
 /// </summary>
-public static class SafeLinks
+internal static class SafeLinks
 {
     /// <summary>The <see cref="TemplateException.Kind"/> of a refused link.</summary>
     public const string UnsafeLink = "unsafe-link";

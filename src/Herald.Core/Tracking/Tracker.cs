@@ -9,14 +9,14 @@ namespace Herald.Core.Tracking;
 /// <see cref="Provider"/> (the name in the callback URL, which keys receipts and metrics) whose adapter is
 /// <see cref="Source"/> on <see cref="Channel"/>. <see cref="Replay"/> names the callback as a whole.
 /// </summary>
-internal sealed record ProviderCallback(string Provider, string Source, Channel Channel, IReadOnlyList<TrackingEvent> Events, ReplayKey? Replay, DateTimeOffset ReceivedAt);
+public sealed record ProviderCallback(string Provider, string Source, Channel Channel, IReadOnlyList<TrackingEvent> Events, ReplayKey? Replay, DateTimeOffset ReceivedAt);
 
 /// <summary>
 /// The Track stage: what happens to a message after it was sent, as providers report it (status callbacks) and recipients
 /// act on it (opens, clicks, one-click unsubscribe). Each operation reads what it needs and then makes one store call,
 /// applied in one transaction; the HTTP endpoints only verify and parse the request and answer it.
 /// </summary>
-internal sealed class Tracker(ITrackingStore store, TrackingApplier applier, HeraldMetrics metrics, TimeProvider time)
+public sealed class Tracker(ITrackingStore store, TrackingApplier applier, HeraldMetrics metrics, TimeProvider time)
 {
     /// <summary>
     /// Applies a verified callback in one transaction. Events naming a message Herald did not send are skipped (counted as

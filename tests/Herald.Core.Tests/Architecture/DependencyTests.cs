@@ -44,4 +44,15 @@ public class DependencyTests
         project.ShouldNotContain("FrameworkReference");
         project.ShouldNotContain("Microsoft.AspNetCore");
     }
+
+    [Fact]
+    public void CoreAssembly_InternalsVisibleTo_OnlyTestProjects()
+    {
+        // What another project uses is public; its internals are for its own tests only (the server once read them too).
+        var friends = typeof(Planner).Assembly.GetCustomAttributes(typeof(System.Runtime.CompilerServices.InternalsVisibleToAttribute), false)
+            .Cast<System.Runtime.CompilerServices.InternalsVisibleToAttribute>().Select(a => a.AssemblyName).ToList();
+
+        friends.ShouldNotBeEmpty();
+        friends.ShouldAllBe(name => name.EndsWith(".Tests", StringComparison.Ordinal));
+    }
 }

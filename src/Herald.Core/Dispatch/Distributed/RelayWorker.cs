@@ -22,7 +22,7 @@ namespace Herald.Core.Dispatch.Distributed;
 /// signal and for room freed in a full lane. The wake-up is armed before each round, so a signal that arrives during
 /// the round is not lost.
 /// </remarks>
-public sealed partial class RelayWorker(
+internal sealed partial class RelayWorker(
     IWorkRelayStore store,
     IWorkTransport transport,
     PipelineOptionsAccessor options,

@@ -15,7 +15,7 @@ namespace Herald.Core.Dispatch.Distributed;
 /// the store is unreachable the messages are given back; if that outlasts the broker's delivery limit they are
 /// dead-lettered, and the relay publishes the still-unclaimed deliveries again later.
 /// </summary>
-public sealed partial class TransportLaneWorker(
+internal sealed partial class TransportLaneWorker(
     IWorkTransport transport,
     IWorkRelayStore store,
     IDispatchGate gate,

@@ -11,7 +11,7 @@ namespace Herald.Core.Dispatch.Distributed;
 /// hands the live list to <see cref="PartitionOwnership"/>. A node silent for three intervals no longer owns partitions
 /// (its consumers are gone anyway once its broker connection is); a clean stop leaves the registry at once.
 /// </summary>
-public sealed partial class WorkerMembershipWorker(
+internal sealed partial class WorkerMembershipWorker(
     IWorkerRegistry registry,
     PartitionOwnership ownership,
     HeraldMetrics metrics,
