@@ -143,6 +143,16 @@ public abstract class AuditEndpointsTests(AuditServerFixture server)
     }
 
     [Fact]
+    public async Task List_BootstrapKey_RecordedAsSystemAction()
+    {
+        var adminKeyId = (await Client.GetJsonAsync("/api/v1/me")).Str("id");
+
+        var page = await Client.GetJsonAsync($"/api/v1/audit?actor=system&action=key.created");
+
+        Entries(page).ShouldBe([(AuditActions.KeyCreated, adminKeyId)]);
+    }
+
+    [Fact]
     public async Task FailedActions_NotFoundOrConflict_WriteNothing()
     {
         var template = HeraldServerFixture.NewId("tpl");
