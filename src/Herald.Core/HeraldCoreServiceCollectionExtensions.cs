@@ -49,8 +49,8 @@ public static class HeraldCoreServiceCollectionExtensions
             .Validate(o => o.StaleAfter > TimeSpan.Zero && o.PruneInterval > TimeSpan.Zero, "Herald:Devices: StaleAfter and PruneInterval must be positive")
             .ValidateOnStart();
         services.AddOptions<Retention.RetentionOptions>().BindConfiguration(Retention.RetentionOptions.SectionName)
-            .Validate(o => o.Interval > TimeSpan.Zero && o.Notifications > TimeSpan.Zero && o.Feed > TimeSpan.Zero && o.BatchSize > 0,
-                "Herald:Retention: Interval, Notifications, Feed and BatchSize must be positive")
+            .Validate(o => o.Interval > TimeSpan.Zero && o.Notifications > TimeSpan.Zero && o.Feed > TimeSpan.Zero && o.Audit > TimeSpan.Zero && o.BatchSize > 0,
+                "Herald:Retention: Interval, Notifications, Feed, Audit and BatchSize must be positive")
             .ValidateOnStart();
         services.AddOptions<TemplateRenderOptions>().BindConfiguration(TemplateRenderOptions.SectionName)
             .Validate(o => o.MaxSteps > 0 && o.MaxOutputChars > 0 && o.Timeout > TimeSpan.Zero && o.MaxPartialDepth is > 0 and <= 100,

@@ -78,3 +78,11 @@ public static class CampaignRow
     public static Campaign Map(DbDataReader r) => CampaignRows.From(r.GetString(0), r.GetString(1), r.StringOrNull(2), r.StringOrNull(3), r.GetString(4),
         r.GetInt64(5), r.StringOrNull(6), r.IsDBNull(7) ? null : r.GetDouble(7), r.GetString(8), r.StringOrNull(9), r.GetInt64(10), r.Flag(11), r.GetInt64(12));
 }
+
+public static class AuditRow
+{
+    public const string Columns = "id, at, actor, action, target, details, trace_id";
+
+    public static AuditEntry Map(DbDataReader r) => new(
+        r.GetString(0), r.Time(1), r.GetString(2), r.GetString(3), r.GetString(4), r.StringOrNull(5), r.StringOrNull(6));
+}

@@ -88,6 +88,7 @@ public sealed class AccessibilityTests(Chromium chromium, DashboardServerFixture
             ("users", "#/users", "Users"),
             ("user", "#/users/" + user, "User " + user),
             ("providers", "#/providers", "Providers & endpoints"),
+            ("audit", "#/audit", "Audit"),
         };
         var problems = new List<string>();
         foreach (var (scheme, width, suffix) in new[] { (ColorScheme.Light, 1280, ""), (ColorScheme.Dark, 1280, "-dark"), (ColorScheme.Light, 390, "-phone") })

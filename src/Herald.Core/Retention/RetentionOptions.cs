@@ -17,6 +17,9 @@ public sealed class RetentionOptions
     /// <summary>In-app feed items older than this are removed, read or not. Default 90 days.</summary>
     public TimeSpan Feed { get; set; } = TimeSpan.FromDays(90);
 
+    /// <summary>Audit log entries (operator actions) older than this are removed. Default 365 days.</summary>
+    public TimeSpan Audit { get; set; } = TimeSpan.FromDays(365);
+
     /// <summary>
     /// Rows removed per transaction. Small, so SQLite's single writer is never held for long (ingest waits behind it).
     /// Default 500.

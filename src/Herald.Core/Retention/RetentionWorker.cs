@@ -9,10 +9,12 @@ namespace Herald.Core.Retention;
 /// <summary>
 /// The scheduler's retention job: every <see cref="RetentionOptions.Interval"/> removes what is past its retention
 /// (never pending work; see <see cref="IRetentionStore"/>), then logs and counts what left. Several schedulers may run
-/// it at once: each removal is idempotent.
+/// it at once: each removal is idempotent. Audit log entries older than <see cref="RetentionOptions.Audit"/> leave in
+/// the same run.
 /// </summary>
 public sealed partial class RetentionWorker(
     IRetentionStore store,
+    IAuditStore audit,
     IOptions<RetentionOptions> options,
     HeraldMetrics metrics,
     TimeProvider time,
@@ -47,6 +49,11 @@ public sealed partial class RetentionWorker(
                 removed.CarriedOver, removed.PagesFreed);
         }
 
+        if (await audit.PurgeAuditAsync(now - o.Audit, o.BatchSize, ct) is > 0 and var auditRemoved)
+        {
+            LogAuditRemoved(logger, auditRemoved);
+        }
+
         return removed;
     }
 
@@ -55,6 +62,9 @@ public sealed partial class RetentionWorker(
         "({Partitions} monthly partitions dropped, {CarriedOver} pending notifications carried over, {PagesFreed} file pages freed)")]
     private static partial void LogRemoved(ILogger logger, long notifications, long deliveries, long feedItems, long outboxMessages, int partitions,
         long carriedOver, long pagesFreed);
+
+    [LoggerMessage(EventId = 2803, Level = LogLevel.Information, Message = "Retention removed {AuditEntries} audit log entries")]
+    private static partial void LogAuditRemoved(ILogger logger, long auditEntries);
 
     [LoggerMessage(EventId = 2802, Level = LogLevel.Warning, Message = "Retention run failed; trying again in {DelayMs} ms")]
     private static partial void LogFailed(ILogger logger, Exception ex, double delayMs);

@@ -52,6 +52,7 @@ namespace Herald.Server.Api;
 [JsonSerializable(typeof(KeyResponse))]
 [JsonSerializable(typeof(SubscriberTokenResponse))]
 [JsonSerializable(typeof(DeadLetterPage))]
+[JsonSerializable(typeof(AuditPage))]
 [JsonSerializable(typeof(ReplayResponse))]
 [JsonSerializable(typeof(OutboxPage))]
 [JsonSerializable(typeof(AnalyticsResponse))]

@@ -198,3 +198,8 @@ public sealed record DigestRuleRequest(string? Window, int? MaxItems, string? Gr
 public sealed record DigestRuleResponse(string EventType, string Window, int MaxItems, string? GroupBy, string TemplateId, bool FoldRateLimited, bool Batch);
 
 public sealed record DigestRuleList(List<DigestRuleResponse> Rules);
+
+/// <summary>One operator action; <c>actor</c> is an API key id, or <c>system</c> for what Herald did itself.</summary>
+public sealed record AuditEntryResponse(string Id, DateTimeOffset At, string Actor, string Action, string Target, JsonNode? Details, string? TraceId);
+
+public sealed record AuditPage(List<AuditEntryResponse> Entries, string? NextCursor);

@@ -181,21 +181,23 @@ internal static class CampaignsEndpoints
     private static async Task<IResult> GetAsync(string id, ICampaignStore store, CancellationToken ct) =>
         await store.GetCampaignAsync(id, ct) is { } c ? TypedResults.Ok(await ResponseAsync(c, store, ct)) : Problems.NotFound("campaign", id);
 
-    private static Task<IResult> PauseAsync(string id, ICampaignStore store, TimeProvider time, CancellationToken ct) =>
-        ChangeAsync(id, store, () => store.PauseAsync(id, time.GetUtcNow(), ct), "is not running (paused, cancelled or unknown state)", ct);
+    private static Task<IResult> PauseAsync(string id, HttpContext http, ICampaignStore store, AuditTrail audit, TimeProvider time, CancellationToken ct) =>
+        ChangeAsync(id, store, () => store.PauseAsync(id, time.GetUtcNow(), ct), "is not running (paused, cancelled or unknown state)",
+            () => audit.RecordAsync(http, Core.Audit.AuditActions.CampaignPaused, id), ct);
 
-    private static Task<IResult> ResumeAsync(string id, ICampaignStore store, TimeProvider time, CancellationToken ct) =>
+    private static Task<IResult> ResumeAsync(string id, HttpContext http, ICampaignStore store, AuditTrail audit, TimeProvider time, CancellationToken ct) =>
         ChangeAsync(id, store, async () =>
         {
             var campaign = await store.GetCampaignAsync(id, ct);
             var slot = campaign?.Rate is { } rate and > 0 ? TimeSpan.FromSeconds(1 / rate) : TimeSpan.Zero;
             return await store.ResumeAsync(id, slot, time.GetUtcNow(), ct);
-        }, "is not paused", ct);
+        }, "is not paused", () => audit.RecordAsync(http, Core.Audit.AuditActions.CampaignResumed, id), ct);
 
-    private static Task<IResult> CancelAsync(string id, ICampaignStore store, TimeProvider time, CancellationToken ct) =>
-        ChangeAsync(id, store, async () => await store.CancelAsync(id, time.GetUtcNow(), ct) is not null, "is already cancelled", ct);
+    private static Task<IResult> CancelAsync(string id, HttpContext http, ICampaignStore store, AuditTrail audit, TimeProvider time, CancellationToken ct) =>
+        ChangeAsync(id, store, async () => await store.CancelAsync(id, time.GetUtcNow(), ct) is not null, "is already cancelled",
+            () => audit.RecordAsync(http, Core.Audit.AuditActions.CampaignCancelled, id), ct);
 
-    private static async Task<IResult> ChangeAsync(string id, ICampaignStore store, Func<Task<bool>> change, string refused, CancellationToken ct)
+    private static async Task<IResult> ChangeAsync(string id, ICampaignStore store, Func<Task<bool>> change, string refused, Func<Task> record, CancellationToken ct)
     {
         if (await store.GetCampaignAsync(id, ct) is null)
         {
@@ -206,6 +208,8 @@ internal static class CampaignsEndpoints
         {
             return Problems.Conflict("campaign-state", $"campaign '{id}' {refused}");
         }
+
+        await record();
 
         return TypedResults.Ok(await ResponseAsync((await store.GetCampaignAsync(id, ct))!, store, ct));
     }

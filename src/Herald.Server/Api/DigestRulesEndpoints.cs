@@ -1,4 +1,5 @@
 using System.Xml;
+using Herald.Core.Audit;
 using Herald.Core.Digests;
 using Herald.Core.Templates;
 
@@ -19,8 +20,8 @@ internal static class DigestRulesEndpoints
         group.MapDelete("/{event_type}", DeleteAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
     }
 
-    private static async Task<IResult> PutAsync(string event_type, HttpRequest request, IDigestStore store, DigestRules rules, TemplateCatalog templates, TimeProvider time,
-        CancellationToken ct)
+    private static async Task<IResult> PutAsync(string event_type, HttpRequest request, IDigestStore store, DigestRules rules, TemplateCatalog templates, AuditTrail audit,
+        TimeProvider time, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.DigestRuleRequest, ct);
         if (body.Problem is not null)
@@ -75,6 +76,7 @@ internal static class DigestRulesEndpoints
         var rule = new DigestRule(event_type, window, r.MaxItems ?? 100, r.GroupBy, r.TemplateId!, r.FoldRateLimited ?? false, batch);
         await store.UpsertRuleAsync(rule, time.GetUtcNow(), ct);
         rules.Invalidate();
+        await audit.RecordAsync(request.HttpContext, AuditActions.DigestRulePut, event_type, new System.Text.Json.Nodes.JsonObject { ["template_id"] = rule.TemplateId });
         return TypedResults.Ok(ToResponse(rule));
     }
 
@@ -86,7 +88,7 @@ internal static class DigestRulesEndpoints
             ? TypedResults.Ok(ToResponse(rule))
             : Problems.NotFound("digest rule", event_type);
 
-    private static async Task<IResult> DeleteAsync(string event_type, IDigestStore store, DigestRules rules, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(string event_type, HttpContext http, IDigestStore store, DigestRules rules, AuditTrail audit, CancellationToken ct)
     {
         if (!await store.DeleteRuleAsync(event_type, ct))
         {
@@ -94,6 +96,7 @@ internal static class DigestRulesEndpoints
         }
 
         rules.Invalidate();
+        await audit.RecordAsync(http, AuditActions.DigestRuleDeleted, event_type);
         return TypedResults.NoContent();
     }
 

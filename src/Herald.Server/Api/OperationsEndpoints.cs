@@ -53,7 +53,8 @@ internal static class OperationsEndpoints
         }
     }
 
-    private static async Task<IResult> ReplayAsync(string delivery_id, IDispatchStore dispatch, INotificationQueryStore store, Signals signals, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ReplayAsync(string delivery_id, HttpContext http, IDispatchStore dispatch, INotificationQueryStore store, Signals signals, AuditTrail audit,
+        TimeProvider time, CancellationToken ct)
     {
         var delivery = await store.GetDeliveryAsync(delivery_id, ct);
         if (delivery is null)
@@ -66,6 +67,7 @@ internal static class OperationsEndpoints
             return Problems.Conflict("not-dead", $"delivery '{delivery_id}' is {delivery.Status}, not in the dead-letter queue; only dead deliveries that were never sent can be replayed");
         }
 
+        await audit.RecordAsync(http, Core.Audit.AuditActions.DlqReplayed, delivery_id, new JsonObject { ["notification_id"] = delivery.NotificationId });
         signals.Notify(Signals.Lane(delivery.Channel, delivery.Priority));
         return TypedResults.Accepted($"/api/v1/notifications/{delivery.NotificationId}", new ReplayResponse(delivery_id, DeliveryStatus.Queued));
     }

@@ -16,9 +16,9 @@ internal static class ProviderEndpoints
     public static void MapProviders(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/providers", ListProviders).WithTags("Providers").RequireScope(ApiKeys.ReadScope).Produces<ProvidersResponse>();
-        app.MapPost("/api/v1/providers/{name}/disable", (string name, ProviderRegistry registry) => Toggle(name, registry, disabled: true))
+        app.MapPost("/api/v1/providers/{name}/disable", (string name, HttpContext http, ProviderRegistry registry, AuditTrail audit) => ToggleAsync(name, http, registry, audit, disabled: true))
             .WithTags("Providers").RequireScope(ApiKeys.Admin).Produces<ProvidersResponse>().ProducesProblem(404);
-        app.MapPost("/api/v1/providers/{name}/enable", (string name, ProviderRegistry registry) => Toggle(name, registry, disabled: false))
+        app.MapPost("/api/v1/providers/{name}/enable", (string name, HttpContext http, ProviderRegistry registry, AuditTrail audit) => ToggleAsync(name, http, registry, audit, disabled: false))
             .WithTags("Providers").RequireScope(ApiKeys.Admin).Produces<ProvidersResponse>().ProducesProblem(404);
         app.MapPost("/api/v1/webhooks/{provider}", ReceiveAsync).WithTags("Providers")
             .Produces<CallbackAcceptedResponse>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413);
@@ -49,7 +49,7 @@ internal static class ProviderEndpoints
     private static string? Callbacks(IProviderAdapter adapter) => adapter is IStatusCallbackReceiver receiver ? receiver.CallbacksVerifiable ? "on" : "off" : null;
 
     /// <summary>Takes a provider out of rotation (or back in) on this process; answers with the provider list.</summary>
-    private static IResult Toggle(string name, ProviderRegistry registry, bool disabled)
+    private static async Task<IResult> ToggleAsync(string name, HttpContext http, ProviderRegistry registry, AuditTrail audit, bool disabled)
     {
         var routes = registry.Routers.Values.SelectMany(r => r.Routes).Where(r => r.Name == name).ToList();
         if (routes.Count == 0)
@@ -61,6 +61,8 @@ internal static class ProviderEndpoints
         {
             route.SetDisabled(disabled);
         }
+
+        await audit.RecordAsync(http, disabled ? Core.Audit.AuditActions.ProviderDisabled : Core.Audit.AuditActions.ProviderEnabled, name);
 
         return ListProviders(registry);
     }
@@ -152,13 +154,20 @@ internal static class ProviderEndpoints
             new SuppressionResponse(s.Channel.ToWire(), unmasked ? s.Address : Validate.Mask(s.Channel, s.Address), s.Reason, s.Source, s.CreatedAt))]));
     }
 
-    private static async Task<IResult> RemoveSuppressionAsync(string channel, string address, ITrackingStore store, CancellationToken ct)
+    private static async Task<IResult> RemoveSuppressionAsync(string channel, string address, HttpContext http, ITrackingStore store, AuditTrail audit, CancellationToken ct)
     {
         if (!ChannelNames.TryParseChannel(channel, out var c))
         {
             return Problems.Validation("channel", $"unknown channel '{channel}'");
         }
 
-        return await store.RemoveSuppressionAsync(c, address, ct) ? TypedResults.NoContent() : Problems.NotFound("suppression", $"{channel}/{address}");
+        if (!await store.RemoveSuppressionAsync(c, address, ct))
+        {
+            return Problems.NotFound("suppression", $"{channel}/{address}");
+        }
+
+        // The address is personal data: the log keeps it masked, as the API shows it.
+        await audit.RecordAsync(http, Core.Audit.AuditActions.SuppressionRemoved, $"{c.ToWire()}/{Validate.Mask(c, address)}");
+        return TypedResults.NoContent();
     }
 }

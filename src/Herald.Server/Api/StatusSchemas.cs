@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Herald.Core.Audit;
 using Herald.Core.Domain;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -8,7 +9,8 @@ namespace Herald.Server.Api;
 /// <summary>
 /// Lists the closed status sets in the OpenAPI document: each route's <c>status</c> query filter and the <c>status</c>
 /// properties of notifications and deliveries carry an <c>enum</c>, so a client (the dashboard among them) reads the
-/// statuses from the document instead of keeping its own list that drifts.
+/// statuses from the document instead of keeping its own list that drifts. The audit log's closed set of actions is
+/// listed the same way (its <c>action</c> filter and property).
 /// </summary>
 internal sealed class StatusSchemas : IOpenApiOperationTransformer, IOpenApiSchemaTransformer
 {
@@ -17,6 +19,8 @@ internal sealed class StatusSchemas : IOpenApiOperationTransformer, IOpenApiSche
     {
         ["GET api/v1/notifications"] = NotificationStatus.All,
     };
+
+    private const string AuditRoute = "GET api/v1/audit";
 
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
@@ -30,6 +34,17 @@ internal sealed class StatusSchemas : IOpenApiOperationTransformer, IOpenApiSche
                 if (parameter is { Name: "status", In: ParameterLocation.Query, Schema: OpenApiSchema schema })
                 {
                     schema.Enum = Enum(statuses);
+                }
+            }
+        }
+
+        if (route == AuditRoute)
+        {
+            foreach (var parameter in operation.Parameters ?? [])
+            {
+                if (parameter is { Name: "action", In: ParameterLocation.Query, Schema: OpenApiSchema schema })
+                {
+                    schema.Enum = Enum(AuditActions.All);
                 }
             }
         }
@@ -50,6 +65,11 @@ internal sealed class StatusSchemas : IOpenApiOperationTransformer, IOpenApiSche
             {
                 schema.Enum = Enum(statuses);
             }
+        }
+
+        if (context.JsonPropertyInfo is { Name: "action" } action && action.DeclaringType == typeof(AuditEntryResponse))
+        {
+            schema.Enum = Enum(AuditActions.All);
         }
 
         return Task.CompletedTask;

@@ -19,7 +19,7 @@ internal static class TemplatesEndpoints
             .ProducesProblem(403).ProducesProblem(422);
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, ITemplateStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpRequest request, ITemplateStore store, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.TemplateRequest, ct);
         if (body.Problem is not null)
@@ -47,6 +47,7 @@ internal static class TemplatesEndpoints
         }
 
         var version = await store.AddTemplateVersionAsync(r.TemplateId!, r.Description, document.ToJsonString(), time.GetUtcNow(), ct);
+        await audit.RecordAsync(request.HttpContext, Core.Audit.AuditActions.TemplateCreated, r.TemplateId!, new JsonObject { ["version"] = version });
         return TypedResults.Created($"/api/v1/templates/{r.TemplateId}", new TemplateCreatedResponse(r.TemplateId!, version, "draft"));
     }
 
@@ -65,7 +66,8 @@ internal static class TemplatesEndpoints
         return TypedResults.Ok(new TemplateResponse(template_id, versions[^1].Version, published, [.. versions.Select(v => ToResponse(v, withDefinition: true))]));
     }
 
-    private static async Task<IResult> PublishAsync(string template_id, int version, ITemplateStore store, TemplateCatalog catalog, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> PublishAsync(string template_id, int version, HttpContext http, ITemplateStore store, TemplateCatalog catalog, AuditTrail audit, TimeProvider time,
+        CancellationToken ct)
     {
         if (!await store.PublishTemplateAsync(template_id, version, time.GetUtcNow(), ct))
         {
@@ -73,6 +75,7 @@ internal static class TemplatesEndpoints
         }
 
         catalog.Published(template_id);
+        await audit.RecordAsync(http, Core.Audit.AuditActions.TemplatePublished, template_id, new JsonObject { ["version"] = version });
 
         return TypedResults.Ok(ToResponse((await store.GetTemplateVersionAsync(template_id, version, ct))!, withDefinition: false));
     }

@@ -1,3 +1,4 @@
+using Herald.Core.Audit;
 using Herald.Core.Campaigns;
 
 namespace Herald.Server.Api;
@@ -14,7 +15,7 @@ internal static class TopicsEndpoints
             .WithSummary("Subscribers in user id order; pass next_cursor as cursor for the next page");
     }
 
-    private static async Task<IResult> SubscribeAsync(string key, string user_id, ICampaignStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> SubscribeAsync(string key, string user_id, HttpContext http, ICampaignStore store, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         if ((Validate.Name("key", key) ?? Validate.Recipient("user_id", user_id)) is { } problem)
         {
@@ -22,17 +23,24 @@ internal static class TopicsEndpoints
         }
 
         await store.SubscribeAsync(key, user_id, time.GetUtcNow(), ct);
+        await audit.RecordAsync(http, AuditActions.TopicSubscribed, key, new System.Text.Json.Nodes.JsonObject { ["user_id"] = user_id });
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> UnsubscribeAsync(string key, string user_id, ICampaignStore store, CancellationToken ct)
+    private static async Task<IResult> UnsubscribeAsync(string key, string user_id, HttpContext http, ICampaignStore store, AuditTrail audit, CancellationToken ct)
     {
         if ((Validate.Name("key", key) ?? Validate.Id("user_id", user_id)) is { } problem)
         {
             return problem;
         }
 
-        return await store.UnsubscribeAsync(key, user_id, ct) ? TypedResults.NoContent() : Problems.NotFound("subscription", $"{key}/{user_id}");
+        if (!await store.UnsubscribeAsync(key, user_id, ct))
+        {
+            return Problems.NotFound("subscription", $"{key}/{user_id}");
+        }
+
+        await audit.RecordAsync(http, AuditActions.TopicUnsubscribed, key, new System.Text.Json.Nodes.JsonObject { ["user_id"] = user_id });
+        return TypedResults.NoContent();
     }
 
     private static async Task<IResult> ListAsync(string key, string? limit, string? cursor, ICampaignStore store, CancellationToken ct)

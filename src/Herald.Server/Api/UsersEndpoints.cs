@@ -1,4 +1,5 @@
 using System.Globalization;
+using Herald.Core.Audit;
 using Herald.Core.Domain;
 using Herald.Core.Pipeline;
 using Herald.Core.Preferences;
@@ -25,7 +26,7 @@ internal static class UsersEndpoints
         group.MapDelete("/devices/{device_id}", DeleteDeviceAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
     }
 
-    private static async Task<IResult> PutUserAsync(string user_id, HttpRequest request, IUserStore users, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> PutUserAsync(string user_id, HttpRequest request, IUserStore users, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.UserRequest, ct);
         if (body.Problem is not null)
@@ -42,6 +43,7 @@ internal static class UsersEndpoints
 
         var profile = new UserProfile(user_id, r.Email, r.Phone, r.Locale, r.Timezone, time.GetUtcNow());
         await users.UpsertUserAsync(profile, ct);
+        await audit.RecordAsync(request.HttpContext, AuditActions.UserUpdated, user_id);
         return TypedResults.Ok(ToResponse(profile));
     }
 
@@ -49,7 +51,7 @@ internal static class UsersEndpoints
     /// Erases a user. Always 200 (also for an id Herald has never seen), so a retried request and a request for a user known only
     /// from notifications both succeed; the counts say what was found. The pseudonym is random: nothing links it back to the id.
     /// </summary>
-    private static async Task<IResult> EraseAsync(string user_id, IErasureStore erasure, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> EraseAsync(string user_id, HttpContext http, IErasureStore erasure, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         if (Validate.Recipient("user_id", user_id) is { } problem)
         {
@@ -58,6 +60,8 @@ internal static class UsersEndpoints
 
         var pseudonym = "erased-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
         var s = await erasure.EraseUserAsync(user_id, pseudonym, time.GetUtcNow(), ct);
+        // The id stays in the audit log (the record that the erasure happened) until audit retention removes it.
+        await audit.RecordAsync(http, AuditActions.UserErased, user_id, new System.Text.Json.Nodes.JsonObject { ["pseudonym"] = pseudonym });
         return TypedResults.Ok(new ErasureResponse(user_id, pseudonym, s.Profile, s.Devices, s.FeedItems, s.Notifications, s.Deliveries, s.Cancelled,
             s.OutboxMessages, s.WebhookEndpoints, s.LifecycleEvents, s.Subscriptions, s.DigestItems));
     }
@@ -77,7 +81,7 @@ internal static class UsersEndpoints
 
     private static UserResponse ToResponse(UserProfile p) => new(p.UserId, p.Email, p.Phone, p.Locale, p.TimeZone, p.UpdatedAt);
 
-    private static async Task<IResult> PutPreferencesAsync(string user_id, HttpRequest request, IUserStore users, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> PutPreferencesAsync(string user_id, HttpRequest request, IUserStore users, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.PreferencesDto, ct);
         if (body.Problem is not null)
@@ -109,6 +113,7 @@ internal static class UsersEndpoints
         }
 
         await users.SavePreferencesAsync(new UserPreferences(user_id, parsed), time.GetUtcNow(), ct);
+        await audit.RecordAsync(request.HttpContext, AuditActions.PreferencesUpdated, user_id, new System.Text.Json.Nodes.JsonObject { ["rules"] = parsed.Count });
         return TypedResults.Ok(ToDto(parsed));
     }
 
@@ -226,7 +231,7 @@ internal static class UsersEndpoints
 
     private static DeviceResponse ToResponse(Device d) => new(d.Id, d.Platform, Validate.Mask(Channel.Push, d.Token), d.AppVersion, d.CreatedAt, d.LastSeenAt);
 
-    private static async Task<IResult> AddDeviceAsync(string user_id, HttpRequest request, IUserStore users, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> AddDeviceAsync(string user_id, HttpRequest request, IUserStore users, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.DeviceRequest, ct);
         if (body.Problem is not null)
@@ -253,10 +258,20 @@ internal static class UsersEndpoints
         // A token another user holds moves here (a handed-down phone); one this user has is refreshed (last_seen_at).
         var now = time.GetUtcNow();
         var device = await users.AddDeviceAsync(new Device(Ids.New("dev", time), user_id, r.Token, r.Platform, r.AppVersion, now, now), ct);
+        // The push token is a credential of the user's device: never in the log.
+        await audit.RecordAsync(request.HttpContext, AuditActions.DeviceAdded, device.Id, new System.Text.Json.Nodes.JsonObject { ["user_id"] = user_id, ["platform"] = r.Platform });
         // Escaped: a header holds ASCII only, and a raw non-ASCII id threw after the device was saved (a 500 for a success).
         return TypedResults.Created($"/api/v1/users/{Uri.EscapeDataString(user_id)}/devices/{device.Id}", ToResponse(device));
     }
 
-    private static async Task<IResult> DeleteDeviceAsync(string user_id, string device_id, IUserStore users, CancellationToken ct) =>
-        await users.DeleteDeviceAsync(user_id, device_id, ct) ? TypedResults.NoContent() : Problems.NotFound("device", device_id);
+    private static async Task<IResult> DeleteDeviceAsync(string user_id, string device_id, HttpContext http, IUserStore users, AuditTrail audit, CancellationToken ct)
+    {
+        if (!await users.DeleteDeviceAsync(user_id, device_id, ct))
+        {
+            return Problems.NotFound("device", device_id);
+        }
+
+        await audit.RecordAsync(http, AuditActions.DeviceRemoved, device_id, new System.Text.Json.Nodes.JsonObject { ["user_id"] = user_id });
+        return TypedResults.NoContent();
+    }
 }

@@ -1,3 +1,4 @@
+using Herald.Core.Audit;
 using Herald.Core.Domain;
 using Herald.Core.Lifecycle;
 using Herald.Core.Pipeline;
@@ -27,7 +28,7 @@ internal static class WebhookEndpointsEndpoints
 
     /// <summary>Without a <c>recipient_id</c> the endpoint is operational: it receives Herald's lifecycle events (docs/architecture.md).</summary>
     private static async Task<IResult> CreateAsync(HttpRequest request, IWebhookEndpointStore store, OperationalSubscribers subscribers, IOptions<WebhookOptions> webhooks,
-        TimeProvider time, CancellationToken ct)
+        AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.WebhookEndpointRequest, ct);
         if (body.Problem is not null)
@@ -76,13 +77,15 @@ internal static class WebhookEndpointsEndpoints
         var endpoint = new WebhookEndpoint(Ids.New("whe", time), r.RecipientId, url.ToString(), StandardWebhookSigner.GenerateSecret(), types, r.Description, true, null, null, time.GetUtcNow());
         await store.InsertEndpointAsync(endpoint, ct);
         subscribers.Invalidate();
+        // Neither the URL (it may carry a token) nor the signing secret: the id and whose endpoint it is.
+        await audit.RecordAsync(request.HttpContext, AuditActions.WebhookEndpointCreated, endpoint.Id, new System.Text.Json.Nodes.JsonObject { ["recipient_id"] = r.RecipientId });
         return TypedResults.Created($"/api/v1/webhook-endpoints/{endpoint.Id}", ToResponse(endpoint, withSecret: true));
     }
 
     private static async Task<IResult> GetAsync(string id, IWebhookEndpointStore store, CancellationToken ct) =>
         await store.GetEndpointAsync(id, ct) is { } e ? TypedResults.Ok(ToResponse(e, withSecret: false)) : Problems.NotFound("webhook endpoint", id);
 
-    private static async Task<IResult> DeleteAsync(string id, IWebhookEndpointStore store, OperationalSubscribers subscribers, CancellationToken ct)
+    private static async Task<IResult> DeleteAsync(string id, HttpContext http, IWebhookEndpointStore store, OperationalSubscribers subscribers, AuditTrail audit, CancellationToken ct)
     {
         if (!await store.DeleteEndpointAsync(id, ct))
         {
@@ -90,12 +93,13 @@ internal static class WebhookEndpointsEndpoints
         }
 
         subscribers.Invalidate();
+        await audit.RecordAsync(http, AuditActions.WebhookEndpointDeleted, id);
         return TypedResults.NoContent();
     }
 
     /// <summary>What was held while the endpoint was disabled goes back to the queue, oldest first, at the webhook lanes' pace.</summary>
-    private static async Task<IResult> EnableAsync(string id, IWebhookEndpointStore store, OperationalSubscribers subscribers, IOptions<WebhookOptions> webhooks,
-        Signals signals, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> EnableAsync(string id, HttpContext http, IWebhookEndpointStore store, OperationalSubscribers subscribers, IOptions<WebhookOptions> webhooks,
+        Signals signals, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         if (!await store.EnableEndpointAsync(id, ct))
         {
@@ -104,7 +108,9 @@ internal static class WebhookEndpointsEndpoints
 
         subscribers.Invalidate();
         var now = time.GetUtcNow();
-        if (await store.ReleaseHeldAsync(id, now - webhooks.Value.HoldFor, now, ct) > 0)
+        var released = await store.ReleaseHeldAsync(id, now - webhooks.Value.HoldFor, now, ct);
+        await audit.RecordAsync(http, AuditActions.WebhookEndpointEnabled, id, new System.Text.Json.Nodes.JsonObject { ["released"] = released });
+        if (released > 0)
         {
             WakeWebhookLanes(signals);
         }
@@ -116,7 +122,7 @@ internal static class WebhookEndpointsEndpoints
     /// Svix's recover: sends again what the endpoint missed among the notifications accepted in [since, until) — held, failed or
     /// dead, never sent. Only for an enabled endpoint (a disabled one would hold them again).
     /// </summary>
-    private static async Task<IResult> RecoverAsync(string id, HttpRequest request, IWebhookEndpointStore store, Signals signals, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> RecoverAsync(string id, HttpRequest request, IWebhookEndpointStore store, Signals signals, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         if (await store.GetEndpointAsync(id, ct) is not { } endpoint)
         {
@@ -141,6 +147,8 @@ internal static class WebhookEndpointsEndpoints
         }
 
         var recovered = await store.RecoverAsync(id, since, until, now, ct);
+        await audit.RecordAsync(request.HttpContext, AuditActions.WebhookEndpointRecovered, id,
+            new System.Text.Json.Nodes.JsonObject { ["since"] = since, ["until"] = until, ["recovered"] = recovered });
         if (recovered > 0)
         {
             WakeWebhookLanes(signals);
@@ -187,7 +195,7 @@ internal static class WebhookEndpointsEndpoints
     }
 
     /// <summary>An operator stops deliveries to an endpoint; what arrives for it meanwhile is held until it is enabled again.</summary>
-    private static async Task<IResult> DisableAsync(string id, IWebhookEndpointStore store, OperationalSubscribers subscribers, CancellationToken ct)
+    private static async Task<IResult> DisableAsync(string id, HttpContext http, IWebhookEndpointStore store, OperationalSubscribers subscribers, AuditTrail audit, CancellationToken ct)
     {
         if (!await store.DisableEndpointAsync(id, "disabled by an operator", ct))
         {
@@ -195,6 +203,7 @@ internal static class WebhookEndpointsEndpoints
         }
 
         subscribers.Invalidate();
+        await audit.RecordAsync(http, AuditActions.WebhookEndpointDisabled, id);
         return TypedResults.Ok(ToResponse((await store.GetEndpointAsync(id, ct))!, withSecret: false));
     }
 

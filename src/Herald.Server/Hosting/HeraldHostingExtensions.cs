@@ -69,6 +69,7 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddHeraldProviders(builder.Configuration);
         builder.AddHeraldObservability(roles);
         builder.Services.AddSingleton<ApiKeys>();
+        builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName)
             .Validate(o => o.AuthFailuresPerMinute > 0, $"{SecurityOptions.SectionName}:AuthFailuresPerMinute must be positive").ValidateOnStart();
         builder.Services.AddSingleton<AuthFailureLimiter>();
@@ -148,6 +149,11 @@ internal static partial class HeraldHostingExtensions
             var given = Environment.GetEnvironmentVariable(StartupSecrets.BootstrapKey);
             var key = string.IsNullOrWhiteSpace(given) ? ApiKeys.Generate() : given.Trim();
             await keys.CreateAsync(key, [ApiKeys.Admin], CancellationToken.None);
+            if (await keys.FindAsync(key, CancellationToken.None) is { } made)
+            {
+                await services.GetRequiredService<AuditTrail>().RecordSystemAsync(Core.Audit.AuditActions.KeyCreated, made.Id, CancellationToken.None);
+            }
+
             var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Bootstrap");
             if (string.IsNullOrWhiteSpace(given))
             {
@@ -181,6 +187,7 @@ internal static partial class HeraldHostingExtensions
         app.MapTemplates();
         app.MapWebhookEndpoints();
         app.MapOperations();
+        app.MapAudit();
         app.MapProviders();
         app.MapAnalytics();
         app.MapTracking();

@@ -5,7 +5,7 @@ using Herald.Server.Tests.Observability;
 
 namespace Herald.Server.Tests.Workflows;
 
-/// <summary>An embedded server whose retention runs every 300 ms and keeps finished notifications 2 s, feed items a day.</summary>
+/// <summary>An embedded server whose retention runs every 300 ms and keeps finished notifications 2 s, feed items a day, audit entries 3 s.</summary>
 public sealed class RetentionServerFixture : HeraldServerFixture
 {
     protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
@@ -13,6 +13,7 @@ public sealed class RetentionServerFixture : HeraldServerFixture
         ["Herald:Retention:Interval"] = "00:00:00.300",
         ["Herald:Retention:Notifications"] = "00:00:02",
         ["Herald:Retention:Feed"] = "1.00:00:00",
+        ["Herald:Retention:Audit"] = "00:00:03",
     };
 }
 
@@ -27,6 +28,18 @@ public sealed class RetentionTests(RetentionServerFixture server) : IClassFixtur
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
     private HttpClient Client => server.Client;
+
+    [Fact]
+    public async Task RetentionRun_AuditEntryPastRetention_Removed()
+    {
+        var user = HeraldServerFixture.NewId("user");
+        await server.PutUserAsync(user);
+        var path = $"/api/v1/audit?target={user}";
+        (await Client.GetJsonAsync(path))["entries"]!.AsArray().ShouldHaveSingleItem()!.Str("action").ShouldBe("user.updated");
+
+        await Polling.WaitUntilAsync(async () => (await Client.GetJsonAsync(path))["entries"]!.AsArray().Count == 0, Bound,
+            "the audit entry was never removed");
+    }
 
     [Fact]
     public async Task RetentionRun_FinishedPastRetention_RemovedWhileScheduledDeferredAndFeedStay()

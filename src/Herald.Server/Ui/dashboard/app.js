@@ -3,6 +3,7 @@
 // own API (api.js) with the key the operator signed in with.
 import { api } from './api.js';
 import { clear, h } from './dom.js';
+import { audit } from './pages/audit.js';
 import { deadLetters } from './pages/dead-letters.js';
 import { notificationDetail } from './pages/notification.js';
 import { notifications } from './pages/notifications.js';
@@ -26,6 +27,7 @@ const ROUTES = [
   [/^#\/users\/([^/?]+)$/, userDetail],
   [/^#\/users$/, users],
   [/^#\/providers$/, providers],
+  [/^#\/audit$/, audit],
 ];
 
 // The router's own: how to stop the page on screen.

@@ -3,6 +3,7 @@
 import { api } from './api.js';
 
 let statuses = null;
+let actions = null;
 
 /**
  * The notification statuses GET /api/v1/notifications accepts as ?status=: the enum of that query parameter's schema.
@@ -17,9 +18,22 @@ export function notificationStatuses() {
   return statuses;
 }
 
+/** The audited actions GET /api/v1/audit accepts as ?action=, the same way (one fetch per page load, empty when none listed). */
+export function auditActions() {
+  actions ??= api('/openapi/v1.json').then((document) => queryEnum(document, '/api/v1/audit', 'action'), (err) => {
+    actions = null;
+    throw err;
+  });
+  return actions;
+}
+
 function statusEnum(document) {
-  const operation = document?.paths?.['/api/v1/notifications']?.get;
-  const parameter = (operation?.parameters ?? []).map((p) => resolve(document, p)).find((p) => p?.in === 'query' && p?.name === 'status');
+  return queryEnum(document, '/api/v1/notifications', 'status');
+}
+
+function queryEnum(document, path, name) {
+  const operation = document?.paths?.[path]?.get;
+  const parameter = (operation?.parameters ?? []).map((p) => resolve(document, p)).find((p) => p?.in === 'query' && p?.name === name);
   return [...new Set(enumOf(document, parameter?.schema).filter((value) => typeof value === 'string'))];
 }
 

@@ -12,6 +12,7 @@ const NAV = [
   ['#/templates', 'Templates'],
   ['#/users', 'Users'],
   ['#/providers', 'Providers & endpoints'],
+  ['#/audit', 'Audit'],
 ];
 
 /** Applies the theme chosen in this browser (localStorage), or the system's, and answers its name. */
