@@ -72,6 +72,7 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName)
             .Validate(o => o.AuthFailuresPerMinute > 0, $"{SecurityOptions.SectionName}:AuthFailuresPerMinute must be positive").ValidateOnStart();
         builder.Services.AddSingleton<AuthFailureLimiter>();
+        builder.Services.AddHeraldAuth();
         builder.Services.AddSingleton<TrackingLimits>();
         builder.Services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.SectionName)
             .Validate(o => o.MaxStreamsPerUser > 0 && o.MaxStreamsPerProcess > 0 && o.StreamLifetime > TimeSpan.Zero && o.StreamFallbackPoll > TimeSpan.Zero,
@@ -96,6 +97,8 @@ internal static partial class HeraldHostingExtensions
         {
             o.AddOperationTransformer<Api.StatusSchemas>();
             o.AddSchemaTransformer<Api.StatusSchemas>();
+            o.AddDocumentTransformer<Api.SecuritySchemes>();
+            o.AddOperationTransformer<Api.SecuritySchemes>();
         });
         // The inbox web component runs in the product's pages, on another origin: its feed calls (subscriber token in a
         // header or the query, never cookies) are allowed from any origin. Nothing else is.
@@ -169,6 +172,8 @@ internal static partial class HeraldHostingExtensions
         app.UseEncodedSlashRouteValues();
         app.UseCors();
         app.UseUrlTextGuard();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapOpenApi();
         app.MapHealth();
         app.MapMetrics();
@@ -185,6 +190,7 @@ internal static partial class HeraldHostingExtensions
         app.MapAnalytics();
         app.MapTracking();
         app.MapMe();
+        app.MapKeys();
         app.MapDashboard();
         return app;
     }
