@@ -202,7 +202,7 @@ public sealed record DigestRuleList(List<DigestRuleResponse> Rules);
 /// <summary>A new API key: a name for people, its scopes, optionally when it stops working.</summary>
 public sealed record ApiKeyRequest(string? Name, List<string>? Scopes, DateTimeOffset? ExpiresAt);
 
-/// <summary>How long the old secret keeps working after a rotation, in seconds (0 to 604800; default 86400).</summary>
+/// <summary>How long the old secret keeps working after a rotation, in seconds (1 to 604800; default 86400).</summary>
 public sealed record ApiKeyRotateRequest(int? OverlapSeconds);
 
 /// <summary>An API key as listed: never its secret or hash; <c>prefix</c> is the secret's first characters.</summary>

@@ -8,6 +8,7 @@ internal static class KeysEndpoints
 {
     public const int MaxNameLength = 100;
     public static readonly TimeSpan DefaultOverlap = TimeSpan.FromHours(24);
+    public static readonly TimeSpan MinOverlap = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxOverlap = TimeSpan.FromDays(7);
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(3653);
 
@@ -22,7 +23,7 @@ internal static class KeysEndpoints
             .WithSummary("Revokes the key: every Herald process refuses it within a second");
         group.MapPost("/{id}/rotate", RotateAsync).Accepts<ApiKeyRotateRequest>("application/json").Produces<ApiKeySecretResponse>().ProducesProblem(400)
             .ProducesProblem(404).ProducesProblem(409)
-            .WithSummary("Gives the key a new secret; the old one keeps working for the overlap (default 24 h, at most 7 days)");
+            .WithSummary("Gives the key a new secret; the old one keeps working for the overlap (default 24 h; 1 s to 7 days)");
     }
 
     private static async Task<IResult> CreateAsync(HttpRequest request, ApiKeys keys, TimeProvider time, CancellationToken ct)
@@ -72,23 +73,17 @@ internal static class KeysEndpoints
 
     private static async Task<IResult> RotateAsync(string id, HttpRequest request, ApiKeys keys, IApiKeyStore store, CancellationToken ct)
     {
-        // An empty body takes the default overlap.
-        ApiKeyRotateRequest r = new(null);
-        if (request.ContentLength is not 0 && request.HasJsonContentType())
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.ApiKeyRotateRequest, ct);
+        if (body.Problem is not null)
         {
-            var body = await RequestBody.ReadAsync(request, ApiJson.Default.ApiKeyRotateRequest, ct);
-            if (body.Problem is not null)
-            {
-                return body.Problem;
-            }
-
-            r = body.Value!;
+            return body.Problem;
         }
 
+        var r = body.Value!;
         var overlap = r.OverlapSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultOverlap;
-        if (overlap < TimeSpan.Zero || overlap > MaxOverlap)
+        if (overlap < MinOverlap || overlap > MaxOverlap)
         {
-            return Problems.Validation("overlap_seconds", $"'overlap_seconds' must be between 0 and {(int)MaxOverlap.TotalSeconds} (7 days)");
+            return Problems.Validation("overlap_seconds", $"'overlap_seconds' must be between 1 and {(int)MaxOverlap.TotalSeconds} (7 days)");
         }
 
         var secret = ApiKeys.Generate();

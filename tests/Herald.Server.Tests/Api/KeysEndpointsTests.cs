@@ -142,6 +142,7 @@ public abstract class KeysEndpointsTests(HeraldServerFixture server)
     }
 
     [Theory]
+    [InlineData(0)]
     [InlineData(-1)]
     [InlineData(604801)]
     public async Task Rotate_OverlapOutOfRange_Returns400AndKeepsSecret(int overlap)
