@@ -80,6 +80,12 @@ internal sealed partial class ApiKeys : IDisposable
     public ApiKey? FindCached(string secret) =>
         _cache.TryGetValue(Hash(secret), out var cached) && _time.GetUtcNow() - cached.ReadAt < CacheAge ? cached.Key : null;
 
+    /// <summary>
+    /// Whether this process verified <paramref name="secret"/> before, however long ago: such a key is re-read past the
+    /// failure limiter (it is not a guess), as a cached one always passed it.
+    /// </summary>
+    public bool IsKnown(string secret) => _cache.ContainsKey(Hash(secret));
+
     public async Task<ApiKey?> FindAsync(string secret, CancellationToken ct)
     {
         var hash = Hash(secret);

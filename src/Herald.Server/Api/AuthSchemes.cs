@@ -61,7 +61,7 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
         var key = keys.FindCached(given);
         if (key is null)
         {
-            if (limiter.Blocked(address) is { } wait)
+            if (!keys.IsKnown(given) && limiter.Blocked(address) is { } wait)
             {
                 return new AuthRefusal(429, "", wait).Record(Context);
             }
