@@ -86,3 +86,19 @@ public static class AuditRow
     public static AuditEntry Map(DbDataReader r) => new(
         r.GetString(0), r.Time(1), r.GetString(2), r.GetString(3), r.GetString(4), r.StringOrNull(5), r.StringOrNull(6));
 }
+
+public static class ApiKeyRow
+{
+    public const string Columns = "id, key_hash, scopes, created_at, name, prefix, expires_at, revoked_at, last_used_at, previous_hash, previous_expires_at";
+
+    public static ApiKey Map(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2).Split(',', StringSplitOptions.RemoveEmptyEntries), r.Time(3))
+    {
+        Name = r.GetString(4),
+        Prefix = r.GetString(5),
+        ExpiresAt = r.TimeOrNull(6),
+        RevokedAt = r.TimeOrNull(7),
+        LastUsedAt = r.TimeOrNull(8),
+        PreviousHash = r.StringOrNull(9),
+        PreviousExpiresAt = r.TimeOrNull(10),
+    };
+}

@@ -294,6 +294,58 @@ public sealed class CliTests(CliServerFixture server) : IClassFixture<CliServerF
         usage.Error.ShouldContain("--event");
     }
 
+    [Fact]
+    public async Task Keys_CreateListRotateRevoke_SecretPrintedOnceAndRevokedKeyRefused()
+    {
+        var name = CliServerFixture.NewId("cli-key");
+
+        var created = await server.RunAsync("keys", "create", "--name", name, "--scope", "notifications:read", "--scope", "users:write");
+
+        created.ExitCode.ShouldBe(0, created.Error);
+        var secret = created.Output.Trim();
+        secret.ShouldStartWith("hk_");
+        created.Error.ShouldContain("shown once");
+        (await StatusWithAsync(secret)).ShouldBe(200);
+        var listed = await server.RunAsync("keys", "list", "--json");
+        listed.ExitCode.ShouldBe(0, listed.Error);
+        listed.Output.ShouldNotContain(secret);
+        var key = JsonNode.Parse(listed.Output)!["keys"]!.AsArray().Single(k => k!["name"]!.GetValue<string>() == name)!;
+        var id = key["id"]!.GetValue<string>();
+        key["scopes"]!.AsArray().Select(s => s!.GetValue<string>()).ShouldBe(["notifications:read", "users:write"]);
+        (await server.RunAsync("keys", "list")).Output.ShouldContain(name);
+
+        var rotated = await server.RunAsync("keys", "rotate", id, "--overlap", "60");
+        rotated.ExitCode.ShouldBe(0, rotated.Error);
+        var fresh = rotated.Output.Trim();
+        fresh.ShouldNotBe(secret);
+        (await StatusWithAsync(fresh)).ShouldBe(200);
+        (await StatusWithAsync(secret)).ShouldBe(200);
+
+        var revoked = await server.RunAsync("keys", "revoke", id);
+        revoked.ExitCode.ShouldBe(0, revoked.Error);
+        revoked.Output.ShouldContain("revoked " + id);
+        (await StatusWithAsync(fresh)).ShouldBe(401);
+        (await StatusWithAsync(secret)).ShouldBe(401);
+    }
+
+    [Fact]
+    public async Task Keys_CreateUnknownScope_PrintsTheProblemAndExits1()
+    {
+        var result = await server.RunAsync("keys", "create", "--name", "x", "--scope", "everything");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("unknown scope 'everything'");
+        result.Output.ShouldBeEmpty();
+    }
+
+    private async Task<int> StatusWithAsync(string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server.Server, "/api/v1/templates"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        using var response = await server.Http.SendAsync(request);
+        return (int)response.StatusCode;
+    }
+
     private static async Task<CliRun> RunBinaryAsync(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

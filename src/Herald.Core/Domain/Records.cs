@@ -126,7 +126,27 @@ public sealed record OutboxMessage(long Id, string DeliveryId, Channel Channel, 
 /// </summary>
 public sealed record Suppression(Channel Channel, string Address, string Reason, string Source, DateTimeOffset CreatedAt);
 
-public sealed record ApiKey(string Id, string KeyHash, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt);
+/// <summary>
+/// An API key. Only SHA-256 hashes of secrets are stored; <see cref="Prefix"/> is the secret's first characters, enough
+/// to recognise it in a list. A rotation keeps the id, name and scopes: the new secret's hash replaces
+/// <see cref="KeyHash"/> and the old one moves to <see cref="PreviousHash"/>, accepted until <see cref="PreviousExpiresAt"/>.
+/// </summary>
+public sealed record ApiKey(string Id, string KeyHash, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt)
+{
+    public string Name { get; init; } = "";
+
+    public string Prefix { get; init; } = "";
+
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    public DateTimeOffset? RevokedAt { get; init; }
+
+    public DateTimeOffset? LastUsedAt { get; init; }
+
+    public string? PreviousHash { get; init; }
+
+    public DateTimeOffset? PreviousExpiresAt { get; init; }
+}
 
 /// <summary>A saved response for an idempotency key.</summary>
 public sealed record IdempotencyRecord(string Key, string RequestHash, int StatusCode, string Response, DateTimeOffset CreatedAt);

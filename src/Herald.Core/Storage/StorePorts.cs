@@ -19,7 +19,27 @@ public interface IApiKeyStore
 {
     Task<int> CountApiKeysAsync(CancellationToken ct);
     Task InsertApiKeyAsync(ApiKey key, CancellationToken ct);
+
+    /// <summary>The key whose current or previous (rotated-out) secret has <paramref name="keyHash"/>, revoked and expired ones included: the caller decides.</summary>
     Task<ApiKey?> FindApiKeyAsync(string keyHash, CancellationToken ct);
+
+    Task<ApiKey?> GetApiKeyAsync(string id, CancellationToken ct);
+
+    /// <summary>Every key, oldest first.</summary>
+    Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(CancellationToken ct);
+
+    /// <summary>Revokes the key (a second revoke keeps the first time); null when there is no such key. Every process hears of it (cluster signal).</summary>
+    Task<ApiKey?> RevokeApiKeyAsync(string id, DateTimeOffset at, CancellationToken ct);
+
+    /// <summary>
+    /// Gives a key that is not revoked a new secret: the current hash becomes the previous one, accepted until
+    /// <paramref name="previousUntil"/> (a previous secret of an earlier rotation is dropped). Null when there is no such
+    /// unrevoked key. Every process hears of it (cluster signal).
+    /// </summary>
+    Task<ApiKey?> RotateApiKeyAsync(string id, string newHash, string newPrefix, DateTimeOffset previousUntil, CancellationToken ct);
+
+    /// <summary>Records that the key was used at <paramref name="at"/> (callers throttle this: it is not a per-request write).</summary>
+    Task TouchApiKeyAsync(string id, DateTimeOffset at, CancellationToken ct);
 }
 
 public interface IUserStore

@@ -20,7 +20,7 @@ internal static class AnalyticsEndpoints
     private static readonly DateTimeOffset Latest = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public static void MapAnalytics(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/v1/analytics", SummarizeAsync).WithTags("Analytics").RequireScope(ApiKeys.ReadScope)
+        app.MapGet("/api/v1/analytics", SummarizeAsync).WithTags("Analytics").RequireScope(ApiKeys.NotificationsRead)
             .Produces<AnalyticsResponse>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
 
     private static async Task<Results<Ok<AnalyticsResponse>, ProblemHttpResult>> SummarizeAsync(string? from, string? to, string? group_by,

@@ -203,3 +203,18 @@ public sealed record DigestRuleList(List<DigestRuleResponse> Rules);
 public sealed record AuditEntryResponse(string Id, DateTimeOffset At, string Actor, string Action, string Target, JsonNode? Details, string? TraceId);
 
 public sealed record AuditPage(List<AuditEntryResponse> Entries, string? NextCursor);
+
+/// <summary>A new API key: a name for people, its scopes, optionally when it stops working.</summary>
+public sealed record ApiKeyRequest(string? Name, List<string>? Scopes, DateTimeOffset? ExpiresAt);
+
+/// <summary>How long the old secret keeps working after a rotation, in seconds (1 to 604800; default 86400).</summary>
+public sealed record ApiKeyRotateRequest(int? OverlapSeconds);
+
+/// <summary>An API key as listed: never its secret or hash; <c>prefix</c> is the secret's first characters.</summary>
+public sealed record ApiKeyResponse(string Id, string Name, string Prefix, List<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt,
+    DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? PreviousSecretExpiresAt);
+
+/// <summary>A key with its secret, shown this once (create, rotate): Herald keeps only a hash.</summary>
+public sealed record ApiKeySecretResponse(string Secret, ApiKeyResponse Key);
+
+public sealed record ApiKeyList(List<ApiKeyResponse> Keys);

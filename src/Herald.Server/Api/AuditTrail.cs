@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Herald.Core.Audit;
-using Herald.Core.Domain;
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 
@@ -15,11 +14,8 @@ namespace Herald.Server.Api;
 /// </summary>
 internal sealed class AuditTrail(IAuditStore store, TimeProvider time)
 {
-    /// <summary>
-    /// Who is calling: the id of the API key <see cref="Auth.RequireScope"/> authenticated. The one place that knows where
-    /// the caller is kept, so moving to <c>HttpContext.User</c> changes only this.
-    /// </summary>
-    public static string? Actor(HttpContext http) => http.Items[typeof(ApiKey)] is ApiKey key ? key.Id : null;
+    /// <summary>Who is calling: the id of the API key the ApiKey authentication scheme put on the request's user.</summary>
+    public static string? Actor(HttpContext http) => http.User.FindFirst(AuthSchemes.KeyIdClaim)?.Value;
 
     public Task RecordAsync(HttpContext http, string action, string target, JsonObject? details = null)
     {

@@ -13,15 +13,15 @@ internal static class CampaignsEndpoints
     public static void MapCampaigns(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/campaigns").WithTags("Campaigns");
-        group.MapPost("/", CreateAsync).RequireScope(ApiKeys.Send).Accepts<CampaignRequest>("application/json").Produces<CampaignResponse>(201).Produces<CampaignResponse>(200)
+        group.MapPost("/", CreateAsync).RequireScope(ApiKeys.NotificationsSend).Accepts<CampaignRequest>("application/json").Produces<CampaignResponse>(201).Produces<CampaignResponse>(200)
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413).ProducesProblem(422)
             .WithSummary("Creates a campaign to a topic or a list of recipients, paced and scheduled, in the low lane");
-        group.MapPost("/{id}/recipients", AddRecipientsAsync).RequireScope(ApiKeys.Send).Accepts<CampaignRecipientsRequest>("application/json")
+        group.MapPost("/{id}/recipients", AddRecipientsAsync).RequireScope(ApiKeys.NotificationsSend).Accepts<CampaignRecipientsRequest>("application/json")
             .Produces<CampaignRecipientsResponse>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(413);
-        group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<CampaignResponse>().ProducesProblem(404);
-        group.MapPost("/{id}/pause", PauseAsync).RequireScope(ApiKeys.Send).Produces<CampaignResponse>().ProducesProblem(404).ProducesProblem(409);
-        group.MapPost("/{id}/resume", ResumeAsync).RequireScope(ApiKeys.Send).Produces<CampaignResponse>().ProducesProblem(404).ProducesProblem(409);
-        group.MapPost("/{id}/cancel", CancelAsync).RequireScope(ApiKeys.Send).Produces<CampaignResponse>().ProducesProblem(404).ProducesProblem(409);
+        group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.NotificationsRead).Produces<CampaignResponse>().ProducesProblem(404);
+        group.MapPost("/{id}/pause", PauseAsync).RequireScope(ApiKeys.NotificationsSend).Produces<CampaignResponse>().ProducesProblem(404).ProducesProblem(409);
+        group.MapPost("/{id}/resume", ResumeAsync).RequireScope(ApiKeys.NotificationsSend).Produces<CampaignResponse>().ProducesProblem(404).ProducesProblem(409);
+        group.MapPost("/{id}/cancel", CancelAsync).RequireScope(ApiKeys.NotificationsSend).Produces<CampaignResponse>().ProducesProblem(404).ProducesProblem(409);
     }
 
     private static async Task<IResult> CreateAsync(HttpRequest request, CampaignService campaigns, ICampaignStore store, TimeProvider time, IOptions<IngestOptions> options,

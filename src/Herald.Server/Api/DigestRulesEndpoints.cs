@@ -12,12 +12,12 @@ internal static class DigestRulesEndpoints
     public static void MapDigestRules(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/digest-rules").WithTags("Digests");
-        group.MapPut("/{event_type}", PutAsync).RequireScope(ApiKeys.Admin).Accepts<DigestRuleRequest>("application/json").Produces<DigestRuleResponse>()
+        group.MapPut("/{event_type}", PutAsync).RequireScope(ApiKeys.TemplatesWrite).Accepts<DigestRuleRequest>("application/json").Produces<DigestRuleResponse>()
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(422)
             .WithSummary("Batches an event type into digests (window, maximum, grouping key, digest template) and/or folds its rate-limited emails");
-        group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<DigestRuleList>();
-        group.MapGet("/{event_type}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<DigestRuleResponse>().ProducesProblem(404);
-        group.MapDelete("/{event_type}", DeleteAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
+        group.MapGet("/", ListAsync).RequireScope(ApiKeys.NotificationsRead).Produces<DigestRuleList>();
+        group.MapGet("/{event_type}", GetAsync).RequireScope(ApiKeys.NotificationsRead).Produces<DigestRuleResponse>().ProducesProblem(404);
+        group.MapDelete("/{event_type}", DeleteAsync).RequireScope(ApiKeys.TemplatesWrite).Produces(204).ProducesProblem(404);
     }
 
     private static async Task<IResult> PutAsync(string event_type, HttpRequest request, IDigestStore store, DigestRules rules, TemplateCatalog templates, AuditTrail audit,

@@ -13,11 +13,11 @@ internal static class NotificationsEndpoints
     public static void MapNotifications(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/notifications").WithTags("Notifications");
-        group.MapPost("/", SendAsync).RequireScope(ApiKeys.Send).Accepts<SendRequest>("application/json").Produces<AcceptedResponse>(202).Produces<TopicSendAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422).ProducesProblem(503);
-        group.MapPost("/batch", BatchAsync).RequireScope(ApiKeys.Send).Accepts<BatchRequest>("application/json").Produces<BatchAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(413).ProducesProblem(422).ProducesProblem(503);
-        group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationResponse>().ProducesProblem(404);
-        group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<NotificationPage>().ProducesProblem(400);
-        group.MapDelete("/{id}", CancelAsync).RequireScope(ApiKeys.Send).Produces<NotificationResponse>().ProducesProblem(404).ProducesProblem(409);
+        group.MapPost("/", SendAsync).RequireScope(ApiKeys.NotificationsSend).Accepts<SendRequest>("application/json").Produces<AcceptedResponse>(202).Produces<TopicSendAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(422).ProducesProblem(503);
+        group.MapPost("/batch", BatchAsync).RequireScope(ApiKeys.NotificationsSend).Accepts<BatchRequest>("application/json").Produces<BatchAcceptedResponse>(202).ProducesProblem(400).ProducesProblem(413).ProducesProblem(422).ProducesProblem(503);
+        group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.NotificationsRead).Produces<NotificationResponse>().ProducesProblem(404);
+        group.MapGet("/", ListAsync).RequireScope(ApiKeys.NotificationsRead).Produces<NotificationPage>().ProducesProblem(400);
+        group.MapDelete("/{id}", CancelAsync).RequireScope(ApiKeys.NotificationsSend).Produces<NotificationResponse>().ProducesProblem(404).ProducesProblem(409);
     }
 
     private static async Task<IResult> SendAsync(HttpRequest request, IngestService ingest, Herald.Core.Campaigns.CampaignService campaigns, CancellationToken ct)

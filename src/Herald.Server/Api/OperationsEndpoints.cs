@@ -12,10 +12,10 @@ internal static class OperationsEndpoints
     public static void MapOperations(this IEndpointRouteBuilder app)
     {
         var dlq = app.MapGroup("/api/v1/dead-letters").WithTags("Dead letters");
-        dlq.MapGet("/", ListDeadAsync).RequireScope(ApiKeys.ReadScope).Produces<DeadLetterPage>().ProducesProblem(400);
-        dlq.MapGet("/{delivery_id}", GetDeadAsync).RequireScope(ApiKeys.ReadScope).Produces<DeadLetterResponse>().ProducesProblem(404);
+        dlq.MapGet("/", ListDeadAsync).RequireScope(ApiKeys.NotificationsRead).Produces<DeadLetterPage>().ProducesProblem(400);
+        dlq.MapGet("/{delivery_id}", GetDeadAsync).RequireScope(ApiKeys.NotificationsRead).Produces<DeadLetterResponse>().ProducesProblem(404);
         dlq.MapPost("/{delivery_id}/replay", ReplayAsync).RequireScope(ApiKeys.Admin).Produces<ReplayResponse>(202).ProducesProblem(404).ProducesProblem(409);
-        app.MapGet("/api/v1/outbox", ListOutboxAsync).WithTags("Outbox").RequireScope(ApiKeys.ReadScope).Produces<OutboxPage>().ProducesProblem(400);
+        app.MapGet("/api/v1/outbox", ListOutboxAsync).WithTags("Outbox").RequireScope(ApiKeys.NotificationsRead).Produces<OutboxPage>().ProducesProblem(400);
     }
 
     private static async Task<IResult> ListDeadAsync(string? limit, string? cursor, string? channel, INotificationQueryStore store, CancellationToken ct)

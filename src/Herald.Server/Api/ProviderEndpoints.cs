@@ -15,7 +15,7 @@ internal static class ProviderEndpoints
 
     public static void MapProviders(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/providers", ListProviders).WithTags("Providers").RequireScope(ApiKeys.ReadScope).Produces<ProvidersResponse>();
+        app.MapGet("/api/v1/providers", ListProviders).WithTags("Providers").RequireScope(ApiKeys.NotificationsRead).Produces<ProvidersResponse>();
         app.MapPost("/api/v1/providers/{name}/disable", (string name, HttpContext http, ProviderRegistry registry, AuditTrail audit) => ToggleAsync(name, http, registry, audit, disabled: true))
             .WithTags("Providers").RequireScope(ApiKeys.Admin).Produces<ProvidersResponse>().ProducesProblem(404);
         app.MapPost("/api/v1/providers/{name}/enable", (string name, HttpContext http, ProviderRegistry registry, AuditTrail audit) => ToggleAsync(name, http, registry, audit, disabled: false))
@@ -23,7 +23,7 @@ internal static class ProviderEndpoints
         app.MapPost("/api/v1/webhooks/{provider}", ReceiveAsync).WithTags("Providers")
             .Produces<CallbackAcceptedResponse>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413);
         var suppressions = app.MapGroup("/api/v1/suppressions").WithTags("Suppressions");
-        suppressions.MapGet("/", ListSuppressionsAsync).RequireScope(ApiKeys.ReadScope).Produces<SuppressionPage>().ProducesProblem(400);
+        suppressions.MapGet("/", ListSuppressionsAsync).RequireScope(ApiKeys.NotificationsRead).Produces<SuppressionPage>().ProducesProblem(400);
         suppressions.MapDelete("/{channel}/{address}", RemoveSuppressionAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
     }
 

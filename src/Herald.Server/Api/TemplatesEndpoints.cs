@@ -11,11 +11,11 @@ internal static class TemplatesEndpoints
     public static void MapTemplates(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/templates").WithTags("Templates");
-        group.MapPost("/", CreateAsync).RequireScope(ApiKeys.Admin).Accepts<TemplateRequest>("application/json").Produces<TemplateCreatedResponse>(201).ProducesProblem(400);
-        group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<TemplateListResponse>();
-        group.MapGet("/{template_id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<TemplateResponse>().ProducesProblem(404);
-        group.MapPost("/{template_id}/versions/{version:int}/publish", PublishAsync).RequireScope(ApiKeys.Admin).Produces<TemplateVersionResponse>().ProducesProblem(404);
-        group.MapPost("/{template_id}/preview", PreviewAsync).RequireScope(ApiKeys.ReadScope).Accepts<PreviewRequest>("application/json").Produces<PreviewResponse>()
+        group.MapPost("/", CreateAsync).RequireScope(ApiKeys.TemplatesWrite).Accepts<TemplateRequest>("application/json").Produces<TemplateCreatedResponse>(201).ProducesProblem(400);
+        group.MapGet("/", ListAsync).RequireScope(ApiKeys.NotificationsRead).Produces<TemplateListResponse>();
+        group.MapGet("/{template_id}", GetAsync).RequireScope(ApiKeys.NotificationsRead).Produces<TemplateResponse>().ProducesProblem(404);
+        group.MapPost("/{template_id}/versions/{version:int}/publish", PublishAsync).RequireScope(ApiKeys.TemplatesWrite).Produces<TemplateVersionResponse>().ProducesProblem(404);
+        group.MapPost("/{template_id}/preview", PreviewAsync).RequireScope(ApiKeys.NotificationsRead).Accepts<PreviewRequest>("application/json").Produces<PreviewResponse>()
             .ProducesProblem(403).ProducesProblem(422);
     }
 
@@ -109,9 +109,9 @@ internal static class TemplatesEndpoints
         if (r.Definition is { } draft)
         {
             // A draft is any template the caller cares to write, rendered on this server: the scope that may store one.
-            if (!Auth.CallerAllows(request.HttpContext, ApiKeys.Admin))
+            if (!Auth.CallerAllows(request.HttpContext, ApiKeys.TemplatesWrite))
             {
-                return Auth.Forbidden(ApiKeys.Admin);
+                return Auth.Forbidden(ApiKeys.TemplatesWrite);
             }
 
             // An unsaved draft (the dashboard's editor): the document a create would store, rendered and stored nowhere.

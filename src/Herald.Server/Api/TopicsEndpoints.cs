@@ -8,10 +8,10 @@ internal static class TopicsEndpoints
     public static void MapTopics(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/topics/{key}/subscribers").WithTags("Topics");
-        group.MapPut("/{user_id}", SubscribeAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(400)
+        group.MapPut("/{user_id}", SubscribeAsync).RequireScope(ApiKeys.UsersWrite).Produces(204).ProducesProblem(400)
             .WithSummary("Subscribes a user to a topic (idempotent)");
-        group.MapDelete("/{user_id}", UnsubscribeAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(400).ProducesProblem(404);
-        group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<TopicSubscribersPage>().ProducesProblem(400)
+        group.MapDelete("/{user_id}", UnsubscribeAsync).RequireScope(ApiKeys.UsersWrite).Produces(204).ProducesProblem(400).ProducesProblem(404);
+        group.MapGet("/", ListAsync).RequireScope(ApiKeys.NotificationsRead).Produces<TopicSubscribersPage>().ProducesProblem(400)
             .WithSummary("Subscribers in user id order; pass next_cursor as cursor for the next page");
     }
 

@@ -12,18 +12,18 @@ internal static class UsersEndpoints
     public static void MapUsers(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/users/{user_id}").WithTags("Users");
-        group.MapPut("/", PutUserAsync).RequireScope(ApiKeys.Admin).Accepts<UserRequest>("application/json").Produces<UserResponse>().ProducesProblem(400);
+        group.MapPut("/", PutUserAsync).RequireScope(ApiKeys.UsersWrite).Accepts<UserRequest>("application/json").Produces<UserResponse>().ProducesProblem(400);
         group.MapDelete("/", EraseAsync).RequireScope(ApiKeys.Admin).Produces<ErasureResponse>().ProducesProblem(400)
             .WithSummary("Right to erasure: deletes the user's profile, preferences, devices, feed and endpoints, cancels unsent work and anonymises delivery records");
-        group.MapGet("/", GetUserAsync).RequireScope(ApiKeys.ReadScope).Produces<UserResponse>().ProducesProblem(404);
-        group.MapPut("/preferences", PutPreferencesAsync).RequireScope(ApiKeys.Admin).Accepts<PreferencesDto>("application/json").Produces<PreferencesDto>().ProducesProblem(400);
-        group.MapGet("/preferences", GetPreferencesAsync).RequireScope(ApiKeys.ReadScope).Produces<PreferencesDto>();
-        group.MapPost("/devices", AddDeviceAsync).RequireScope(ApiKeys.Admin).Accepts<DeviceRequest>("application/json").Produces<DeviceResponse>(201).ProducesProblem(400)
+        group.MapGet("/", GetUserAsync).RequireScope(ApiKeys.NotificationsRead).Produces<UserResponse>().ProducesProblem(404);
+        group.MapPut("/preferences", PutPreferencesAsync).RequireScope(ApiKeys.UsersWrite).Accepts<PreferencesDto>("application/json").Produces<PreferencesDto>().ProducesProblem(400);
+        group.MapGet("/preferences", GetPreferencesAsync).RequireScope(ApiKeys.NotificationsRead).Produces<PreferencesDto>();
+        group.MapPost("/devices", AddDeviceAsync).RequireScope(ApiKeys.UsersWrite).Accepts<DeviceRequest>("application/json").Produces<DeviceResponse>(201).ProducesProblem(400)
             .WithSummary("Registers a push token: one owner per token and platform, so a token another user holds moves to this user; registering it again refreshes last_seen_at");
         group.MapPost("/subscriber-token", (string user_id, SubscriberTokens tokens) => TypedResults.Ok(new SubscriberTokenResponse(user_id, tokens.For(user_id))))
-            .RequireScope(ApiKeys.Send).Produces<SubscriberTokenResponse>();
-        group.MapGet("/devices", ListDevicesAsync).RequireScope(ApiKeys.ReadScope).Produces<DeviceList>();
-        group.MapDelete("/devices/{device_id}", DeleteDeviceAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
+            .RequireScope(ApiKeys.NotificationsSend).Produces<SubscriberTokenResponse>();
+        group.MapGet("/devices", ListDevicesAsync).RequireScope(ApiKeys.NotificationsRead).Produces<DeviceList>();
+        group.MapDelete("/devices/{device_id}", DeleteDeviceAsync).RequireScope(ApiKeys.UsersWrite).Produces(204).ProducesProblem(404);
     }
 
     private static async Task<IResult> PutUserAsync(string user_id, HttpRequest request, IUserStore users, AuditTrail audit, TimeProvider time, CancellationToken ct)

@@ -17,13 +17,13 @@ internal static class WebhookEndpointsEndpoints
     {
         var group = app.MapGroup("/api/v1/webhook-endpoints").WithTags("Webhook endpoints");
         group.MapPost("/", CreateAsync).RequireScope(ApiKeys.Admin).Accepts<WebhookEndpointRequest>("application/json").Produces<WebhookEndpointResponse>(201).ProducesProblem(400);
-        group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.ReadScope).Produces<WebhookEndpointResponse>().ProducesProblem(404);
+        group.MapGet("/{id}", GetAsync).RequireScope(ApiKeys.NotificationsRead).Produces<WebhookEndpointResponse>().ProducesProblem(404);
         group.MapDelete("/{id}", DeleteAsync).RequireScope(ApiKeys.Admin).Produces(204).ProducesProblem(404);
         group.MapPost("/{id}/enable", EnableAsync).RequireScope(ApiKeys.Admin).Produces<WebhookEndpointResponse>().ProducesProblem(404);
         group.MapPost("/{id}/recover", RecoverAsync).RequireScope(ApiKeys.Admin).Accepts<WebhookRecoverRequest>("application/json")
             .Produces<WebhookRecoverResponse>(202).ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
         group.MapPost("/{id}/disable", DisableAsync).RequireScope(ApiKeys.Admin).Produces<WebhookEndpointResponse>().ProducesProblem(404);
-        group.MapGet("/", ListAsync).RequireScope(ApiKeys.ReadScope).Produces<WebhookEndpointPage>();
+        group.MapGet("/", ListAsync).RequireScope(ApiKeys.NotificationsRead).Produces<WebhookEndpointPage>();
     }
 
     /// <summary>Without a <c>recipient_id</c> the endpoint is operational: it receives Herald's lifecycle events (docs/architecture.md).</summary>

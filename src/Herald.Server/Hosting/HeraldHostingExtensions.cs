@@ -73,6 +73,7 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName)
             .Validate(o => o.AuthFailuresPerMinute > 0, $"{SecurityOptions.SectionName}:AuthFailuresPerMinute must be positive").ValidateOnStart();
         builder.Services.AddSingleton<AuthFailureLimiter>();
+        builder.Services.AddHeraldAuth();
         builder.Services.AddSingleton<TrackingLimits>();
         builder.Services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.SectionName)
             .Validate(o => o.MaxStreamsPerUser > 0 && o.MaxStreamsPerProcess > 0 && o.StreamLifetime > TimeSpan.Zero && o.StreamFallbackPoll > TimeSpan.Zero,
@@ -97,6 +98,8 @@ internal static partial class HeraldHostingExtensions
         {
             o.AddOperationTransformer<Api.StatusSchemas>();
             o.AddSchemaTransformer<Api.StatusSchemas>();
+            o.AddDocumentTransformer<Api.SecuritySchemes>();
+            o.AddOperationTransformer<Api.SecuritySchemes>();
         });
         // The inbox web component runs in the product's pages, on another origin: its feed calls (subscriber token in a
         // header or the query, never cookies) are allowed from any origin. Nothing else is.
@@ -175,6 +178,8 @@ internal static partial class HeraldHostingExtensions
         app.UseEncodedSlashRouteValues();
         app.UseCors();
         app.UseUrlTextGuard();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapOpenApi();
         app.MapHealth();
         app.MapMetrics();
@@ -192,6 +197,7 @@ internal static partial class HeraldHostingExtensions
         app.MapAnalytics();
         app.MapTracking();
         app.MapMe();
+        app.MapKeys();
         app.MapDashboard();
         return app;
     }

@@ -1,4 +1,5 @@
 using Herald.Core.Domain;
+using Herald.Core.Pipeline.Cluster;
 using Herald.Core.Storage;
 
 namespace Herald.Storage.Postgres;
@@ -33,16 +34,53 @@ internal sealed class PostgresSettingsStore(PostgresDatabase db) : ISettingsStor
     public Task InsertApiKeyAsync(ApiKey key, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return db.WriteAsync((c, tx) => c.Command("INSERT INTO api_keys(id, key_hash, scopes, created_at) VALUES (@id, @h, @s, @t)", tx)
+        return db.WriteAsync((c, tx) => c.Command($"INSERT INTO api_keys({ApiKeyRow.Columns}) VALUES (@id, @h, @s, @t, @n, @p, @e, NULL, NULL, NULL, NULL)", tx)
             .With("id", key.Id).With("h", key.KeyHash).With("s", string.Join(',', key.Scopes)).With("t", key.CreatedAt.Ms())
+            .With("n", key.Name).With("p", key.Prefix).With("e", key.ExpiresAt.Ms())
             .ExecuteNonQueryAsync(ct), ct);
     }
 
     public async Task<ApiKey?> FindApiKeyAsync(string keyHash, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.Command("SELECT id, key_hash, scopes, created_at FROM api_keys WHERE key_hash = @h").With("h", keyHash)
-            .ReadAllAsync(r => new ApiKey(r.GetString(0), r.GetString(1), r.GetString(2).Split(','), r.Time(3)), ct);
+        var rows = await c.Command($"SELECT {ApiKeyRow.Columns} FROM api_keys WHERE key_hash = @h OR previous_hash = @h").With("h", keyHash)
+            .ReadAllAsync(ApiKeyRow.Map, ct);
         return rows.FirstOrDefault();
     }
+
+    public async Task<ApiKey?> GetApiKeyAsync(string id, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.Command($"SELECT {ApiKeyRow.Columns} FROM api_keys WHERE id = @id").With("id", id).ReadAllAsync(ApiKeyRow.Map, ct)).FirstOrDefault();
+    }
+
+    public async Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.Command($"SELECT {ApiKeyRow.Columns} FROM api_keys ORDER BY created_at, id").ReadAllAsync(ApiKeyRow.Map, ct);
+    }
+
+    public Task<ApiKey?> RevokeApiKeyAsync(string id, DateTimeOffset at, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var rows = await c.Command($"UPDATE api_keys SET revoked_at = COALESCE(revoked_at, @at) WHERE id = @id RETURNING {ApiKeyRow.Columns}", tx)
+                .With("id", id).With("at", at.Ms()).ReadAllAsync(ApiKeyRow.Map, ct);
+            PostgresDatabase.SignalOnCommit(tx, ClusterTopics.ApiKeys, rows.Select(k => k.Id));
+            return rows.FirstOrDefault();
+        }, ct);
+
+    public Task<ApiKey?> RotateApiKeyAsync(string id, string newHash, string newPrefix, DateTimeOffset previousUntil, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var rows = await c.Command($"""
+                UPDATE api_keys SET previous_hash = key_hash, previous_expires_at = @until, key_hash = @h, prefix = @p
+                WHERE id = @id AND revoked_at IS NULL RETURNING {ApiKeyRow.Columns}
+                """, tx).With("id", id).With("h", newHash).With("p", newPrefix).With("until", previousUntil.Ms()).ReadAllAsync(ApiKeyRow.Map, ct);
+            PostgresDatabase.SignalOnCommit(tx, ClusterTopics.ApiKeys, rows.Select(k => k.Id));
+            return rows.FirstOrDefault();
+        }, ct);
+
+    public Task TouchApiKeyAsync(string id, DateTimeOffset at, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("UPDATE api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, 0), @at) WHERE id = @id", tx)
+            .With("id", id).With("at", at.Ms()).ExecuteNonQueryAsync(ct), ct);
 }

@@ -36,6 +36,17 @@ public sealed class StoreRegistrationTests
 
         public Task<Herald.Core.Domain.ApiKey?> FindApiKeyAsync(string keyHash, CancellationToken ct) => Task.FromResult<Herald.Core.Domain.ApiKey?>(null);
 
+        public Task<Herald.Core.Domain.ApiKey?> GetApiKeyAsync(string id, CancellationToken ct) => Task.FromResult<Herald.Core.Domain.ApiKey?>(null);
+
+        public Task<IReadOnlyList<Herald.Core.Domain.ApiKey>> ListApiKeysAsync(CancellationToken ct) => Task.FromResult<IReadOnlyList<Herald.Core.Domain.ApiKey>>([]);
+
+        public Task<Herald.Core.Domain.ApiKey?> RevokeApiKeyAsync(string id, DateTimeOffset at, CancellationToken ct) => Task.FromResult<Herald.Core.Domain.ApiKey?>(null);
+
+        public Task<Herald.Core.Domain.ApiKey?> RotateApiKeyAsync(string id, string newHash, string newPrefix, DateTimeOffset previousUntil, CancellationToken ct) =>
+            Task.FromResult<Herald.Core.Domain.ApiKey?>(null);
+
+        public Task TouchApiKeyAsync(string id, DateTimeOffset at, CancellationToken ct) => Task.CompletedTask;
+
         public void Dispose()
         {
             // Nothing held: IDisposable is here as an interface from outside Herald.Core.

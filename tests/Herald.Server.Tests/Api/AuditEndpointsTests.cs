@@ -108,6 +108,29 @@ public abstract class AuditEndpointsTests(AuditServerFixture server)
     }
 
     [Fact]
+    public async Task List_KeyLifecycle_RecordsCreatedRotatedRevokedWithoutTheSecret()
+    {
+        var (operatorClient, operatorId) = await NewKeyAsync("admin");
+        using var _ = operatorClient;
+        using var created = await operatorClient.PostJsonAsync("/api/v1/keys", new JsonObject { ["name"] = "audited", ["scopes"] = new JsonArray("notifications:send") });
+        await created.ShouldHaveStatusAsync(201);
+        var body = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+        var id = body["key"]!.Str("id");
+        using var rotated = await operatorClient.PostJsonAsync($"/api/v1/keys/{id}/rotate", new JsonObject { ["overlap_seconds"] = 60 });
+        await rotated.ShouldHaveStatusAsync(200);
+        var newSecret = JsonNode.Parse(await rotated.Content.ReadAsStringAsync())!.Str("secret");
+        await OkAsync(operatorClient.PostEmptyAsync($"/api/v1/keys/{id}/revoke"));
+
+        var page = await Client.GetJsonAsync($"/api/v1/audit?actor={operatorId}");
+
+        Entries(page).ShouldBe([(AuditActions.KeyRevoked, id), (AuditActions.KeyRotated, id), (AuditActions.KeyCreated, id)]);
+        page["entries"]![2]!["details"]!["scopes"]!.AsArray().Select(s => s!.GetValue<string>()).ShouldBe(["notifications:send"]);
+        page["entries"]![1]!["details"]!["overlap_seconds"]!.GetValue<int>().ShouldBe(60);
+        page.ToJsonString().ShouldNotContain(body.Str("secret"));
+        page.ToJsonString().ShouldNotContain(newSecret);
+    }
+
+    [Fact]
     public async Task List_FiltersAndCursor_NarrowAndPageTheEntries()
     {
         var (operatorClient, keyId) = await NewKeyAsync("admin");

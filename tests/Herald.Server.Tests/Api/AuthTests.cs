@@ -113,4 +113,33 @@ public sealed class AuthTests(HeraldServerFixture server) : IClassFixture<Herald
         ((int)health.StatusCode).ShouldBe(200);
         ((int)openApi.StatusCode).ShouldBe(200);
     }
+
+    [Fact]
+    public async Task OpenApi_GuardedOperations_DeclareSchemesAndTheirScope()
+    {
+        using var anonymous = server.CreateClient();
+
+        var document = await anonymous.GetJsonAsync("/openapi/v1.json");
+
+        var schemes = document["components"]!["securitySchemes"]!;
+        schemes["ApiKey"].Str("type").ShouldBe("http");
+        schemes["ApiKey"].Str("scheme").ShouldBe("bearer");
+        schemes["SubscriberToken"].Str("type").ShouldBe("apiKey");
+        schemes["SubscriberToken"].Str("in").ShouldBe("header");
+        schemes["SubscriberToken"].Str("name").ShouldBe("X-Herald-Subscriber-Token");
+        var paths = document["paths"]!;
+        Requirement(paths["/api/v1/templates"]!["post"]!).ShouldBe(["ApiKey:templates:write"]);
+        Requirement(paths["/api/v1/notifications"]!["post"]!).ShouldBe(["ApiKey:notifications:send"]);
+        Requirement(paths["/api/v1/keys"]!["get"]!).ShouldBe(["ApiKey:admin"]);
+        Requirement(paths["/api/v1/users/{user_id}/feed"]!["get"]!).ShouldBe(["SubscriberToken:", "ApiKey:content:read"]);
+        paths["/healthz"]!["get"]!["security"].ShouldBeNull();
+        // Every operation that can answer 401 says what it takes (but vendor callbacks: the vendor's signature, checked by its adapter).
+        var undeclared = paths.AsObject().Where(p => !p.Key.StartsWith("/api/v1/webhooks/", StringComparison.Ordinal))
+            .SelectMany(p => p.Value!.AsObject().Select(o => (Route: $"{o.Key} {p.Key}", Operation: o.Value!)))
+            .Where(o => o.Operation["responses"]?["401"] is not null && o.Operation["security"] is not JsonArray { Count: > 0 }).Select(o => o.Route).ToList();
+        undeclared.ShouldBeEmpty();
+
+        static List<string> Requirement(JsonNode operation) =>
+            [.. operation["security"]!.AsArray().SelectMany(r => r!.AsObject().Select(s => s.Key + ":" + string.Join(',', s.Value!.AsArray().Select(v => v!.GetValue<string>()))))];
+    }
 }

@@ -254,7 +254,7 @@ public abstract class BadInputSweepTests(SweepFixture server, ITestOutputHelper 
 
     /// <summary>
     /// A path with its parameters filled: the fixture's user, template, event type, campaign and webhook endpoint, so valid
-    /// bodies are accepted; other ids exist nowhere (a 404 is a fine answer to a bad body too).
+    /// bodies are accepted; an API key too; other ids exist nowhere (a 404 is a fine answer to a bad body too).
     /// </summary>
     private string Concrete(string path) =>
         System.Text.RegularExpressions.Regex.Replace(path, "\\{[^}]+\\}", m => m.Value switch
@@ -263,6 +263,7 @@ public abstract class BadInputSweepTests(SweepFixture server, ITestOutputHelper 
             "{template_id}" or "{event_type}" or "{key}" => BadInputClasses.Template,
             "{id}" when path.StartsWith("/api/v1/campaigns", StringComparison.Ordinal) => server.CampaignId,
             "{id}" when path.StartsWith("/api/v1/webhook-endpoints", StringComparison.Ordinal) => server.EndpointId,
+            "{id}" when path.StartsWith("/api/v1/keys", StringComparison.Ordinal) => server.KeyId,
             _ when m.Value.Contains("version", StringComparison.Ordinal) => "1",
             _ => "sweep-" + m.Value.Trim('{', '}'),
         });

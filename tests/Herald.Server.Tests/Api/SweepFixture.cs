@@ -23,6 +23,9 @@ public abstract class SweepFixture : HeraldServerFixture
 
     public string EndpointId { get; private set; } = "";
 
+    /// <summary>An API key the rotate route's valid body is sent to.</summary>
+    public string KeyId { get; private set; } = "";
+
     protected virtual IReadOnlyDictionary<string, string?> EngineSettings => new Dictionary<string, string?>();
 
     protected sealed override IReadOnlyDictionary<string, string?> ExtraSettings =>
@@ -48,6 +51,8 @@ public abstract class SweepFixture : HeraldServerFixture
 
         using var endpoint = await Client.PostJsonAsync("/api/v1/webhook-endpoints", new JsonObject { ["url"] = "https://example.com/hooks/sweep", ["recipient_id"] = "sweep-r" });
         EndpointId = (await endpoint.ShouldHaveStatusAsync(201)).Str("id");
+        using var key = await Client.PostJsonAsync("/api/v1/keys", new JsonObject { ["name"] = "sweep", ["scopes"] = new JsonArray("notifications:read") });
+        KeyId = (await key.ShouldHaveStatusAsync(201))["key"].Str("id");
     }
 
     /// <summary>Every table's row count.</summary>

@@ -108,9 +108,14 @@ public class HeraldServerFixture : IAsyncLifetime
         return client;
     }
 
-    /// <summary>Stores an API key with <paramref name="scopes"/> (there is no key endpoint yet), through the server's own key service.</summary>
+    /// <summary>Stores an API key with <paramref name="scopes"/> through the server's own key service (what the keys endpoint does).</summary>
     public Task CreateApiKeyAsync(string key, params string[] scopes) =>
         factory!.Services.GetRequiredService<Herald.Server.Api.ApiKeys>().CreateAsync(key, scopes, CancellationToken.None);
+
+    /// <summary>Writes a key row as an earlier release stored it (scope names as given, no name, prefix or expiry), straight into the store.</summary>
+    public Task StoreLegacyApiKeyAsync(string key, params string[] scopes) =>
+        factory!.Services.GetRequiredService<Herald.Core.Storage.IApiKeyStore>().InsertApiKeyAsync(
+            new Herald.Core.Domain.ApiKey("key_" + Guid.NewGuid().ToString("N"), Herald.Server.Api.ApiKeys.Hash(key), scopes, DateTimeOffset.UtcNow), CancellationToken.None);
 
     /// <summary>The subscriber token a client app would be handed for <paramref name="userId"/>: hex HMAC-SHA256 under the server secret.</summary>
     public static string SubscriberToken(string userId) =>

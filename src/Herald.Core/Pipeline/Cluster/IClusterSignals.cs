@@ -42,6 +42,9 @@ public static class ClusterTopics
     /// <summary>Operational webhook endpoints changed; key unused ("*").</summary>
     public const string Endpoints = "endpoints";
 
+    /// <summary>An API key was revoked or rotated: caches drop it; key: the API key id.</summary>
+    public const string ApiKeys = "api-keys";
+
     public static string Lane(Domain.Channel channel, Domain.Priority priority) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(int)channel}:{(int)priority}");
 

@@ -38,7 +38,7 @@ export function renderSignIn(message, signedIn) {
       const key = input.value.trim();
       try {
         const me = await api('/api/v1/me', { key });
-        if (!me.scopes.includes('read') && !me.scopes.includes('admin')) throw new ApiError(403, { detail: 'this key has neither the read nor the admin scope' });
+        if (!['notifications:read', 'content:read', 'admin'].some((s) => me.scopes.includes(s))) throw new ApiError(403, { detail: 'this key has neither the notifications:read nor the admin scope' });
         beginSession(key, me.scopes);
         if (!location.hash || location.hash === '#/signin') location.hash = '#/overview';
         signedIn();

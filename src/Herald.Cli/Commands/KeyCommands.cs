@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+
+namespace Herald.Cli.Commands;
+
+/// <summary><c>herald keys create|list|revoke|rotate</c>: API keys (an admin key). A secret is printed once, when made.</summary>
+internal static class KeyCommands
+{
+    public static Command Build(Runner run) => new("keys", "API keys: create, list, revoke, rotate (needs an admin key).") { Create(run), List(run), Revoke(run), Rotate(run) };
+
+    private static Command Create(Runner run)
+    {
+        var name = new Option<string>("--name", "-n") { Description = "What the key is for (shown in lists)", Required = true };
+        var scopes = new Option<string[]>("--scope", "-s")
+        {
+            Description = "A scope (repeat): notifications:send, notifications:read, content:read, users:write, templates:write, admin",
+            Required = true, AllowMultipleArgumentsPerToken = true,
+        };
+        var expires = new Option<DateTimeOffset?>("--expires") { Description = "When the key stops working (RFC 3339)" };
+        var command = new Command("create", "Create an API key; its secret is printed once.") { name, scopes, expires };
+        command.SetAction(run(async (c, p, ct) =>
+        {
+            var body = new JsonObject { ["name"] = p.GetValue(name), ["scopes"] = new JsonArray([.. p.GetValue(scopes)!.Select(s => (JsonNode?)s)]) };
+            if (p.GetValue(expires) is { } at)
+            {
+                body["expires_at"] = at.ToString("O", CultureInfo.InvariantCulture);
+            }
+
+            return Secret(c, await c.Api.PostAsync("/api/v1/keys", body, ct));
+        }));
+        return command;
+    }
+
+    private static Command List(Runner run)
+    {
+        var command = new Command("list", "List API keys (never their secrets).");
+        command.SetAction(run(async (c, p, ct) =>
+        {
+            var keys = (await c.Api.GetAsync("/api/v1/keys", ct))["keys"]!.AsArray();
+            if (c.Json)
+            {
+                c.WriteJson(new JsonObject { ["keys"] = keys.DeepClone() });
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table().AddColumns("id", "name", "prefix", "scopes", "created", "last used", "expires", "revoked");
+            foreach (var k in keys)
+            {
+                var scopes = string.Join(' ', k!["scopes"]!.AsArray().Select(s => s!.GetValue<string>()));
+                table.AddRow([.. new[] { Text(k, "id"), Text(k, "name"), Text(k, "prefix"), scopes, Text(k, "created_at"), Text(k, "last_used_at"), Text(k, "expires_at"), Text(k, "revoked_at") }
+                    .Select(Markup.Escape)]);
+            }
+
+            c.Console.Write(table);
+            c.Console.WriteLine($"{keys.Count} key(s)");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Revoke(Runner run)
+    {
+        var id = new Argument<string>("key-id") { Description = "The key to revoke (key_…)" };
+        var command = new Command("revoke", "Revoke an API key: every Herald process refuses it within a second.") { id };
+        command.SetAction(run(async (c, p, ct) =>
+        {
+            var key = await c.Api.PostAsync($"/api/v1/keys/{Uri.EscapeDataString(p.GetValue(id)!)}/revoke", null, ct);
+            if (c.Json)
+            {
+                c.WriteJson(key);
+            }
+            else
+            {
+                c.Console.WriteLine($"revoked {Text(key, "id")} ({Text(key, "name")}) at {Text(key, "revoked_at")}");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Rotate(Runner run)
+    {
+        var id = new Argument<string>("key-id") { Description = "The key to rotate (key_…)" };
+        var overlap = new Option<int?>("--overlap") { Description = "Seconds the old secret keeps working (1-604800; default 86400)" };
+        var command = new Command("rotate", "Give an API key a new secret; the old one works for the overlap.") { id, overlap };
+        command.SetAction(run(async (c, p, ct) =>
+        {
+            var body = new JsonObject();
+            if (p.GetValue(overlap) is { } seconds)
+            {
+                body["overlap_seconds"] = seconds;
+            }
+
+            return Secret(c, await c.Api.PostAsync($"/api/v1/keys/{Uri.EscapeDataString(p.GetValue(id)!)}/rotate", body, ct));
+        }));
+        return command;
+    }
+
+    /// <summary>Prints a made or rotated key: the secret on its own line, so a script can take it.</summary>
+    private static int Secret(CliContext c, JsonNode answer)
+    {
+        if (c.Json)
+        {
+            c.WriteJson(answer);
+            return ExitCodes.Ok;
+        }
+
+        var key = answer["key"];
+        c.Environment.Out.WriteLine(answer["secret"]!.GetValue<string>());
+        c.Environment.Error.WriteLine($"key {Text(key, "id")} ({Text(key, "name")}): the secret above is shown once; store it now");
+        return ExitCodes.Ok;
+    }
+
+    private static string Text(JsonNode? node, string name) => node?[name]?.ToString() ?? "";
+}

@@ -1,0 +1,118 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Server.Api;
+
+/// <summary>The authentication schemes and the claims they put on <see cref="HttpContext.User"/>.</summary>
+internal static class AuthSchemes
+{
+    public const string ApiKey = "ApiKey";
+    public const string SubscriberToken = "SubscriberToken";
+    public const string SubscriberTokenHeader = "X-Herald-Subscriber-Token";
+
+    public const string KeyIdClaim = "herald:key_id";
+    public const string ScopeClaim = "herald:scope";
+    public const string SubscriberClaim = "herald:subscriber";
+
+    public static IReadOnlyList<string> ScopesOf(ClaimsPrincipal user) => [.. user.FindAll(ScopeClaim).Select(c => c.Value)];
+}
+
+/// <summary>
+/// Why a request was refused before authorization ran: the answer a handler chose (401 with its detail, or 429 with a
+/// wait). The handlers record it; <see cref="AuthResultHandler"/> writes it as a problem.
+/// </summary>
+internal sealed record AuthRefusal(int Status, string Detail, TimeSpan? RetryAfter = null)
+{
+    public static AuthRefusal? Of(HttpContext http) => http.Items[typeof(AuthRefusal)] as AuthRefusal;
+
+    public AuthenticateResult Record(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        http.Items[typeof(AuthRefusal)] = this;
+        return AuthenticateResult.Fail(Detail);
+    }
+}
+
+/// <summary>
+/// <c>Authorization: Bearer &lt;key&gt;</c>. A key this process has cached costs a hash; an unknown one a store read,
+/// refused with 429 before that read once the address keeps failing (<see cref="AuthFailureLimiter"/>).
+/// </summary>
+internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    ApiKeys keys, AuthFailureLimiter limiter) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        // A request that carries a subscriber token is judged by it alone (the feed), as before the schemes existed.
+        if (Context.Items.ContainsKey(SubscriberTokenAuthenticationHandler.Attempted))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var header = Request.Headers.Authorization.FirstOrDefault();
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return new AuthRefusal(401, "send an API key as 'Authorization: Bearer <key>'").Record(Context);
+        }
+
+        var given = header["Bearer ".Length..].Trim();
+        var address = AuthFailureLimiter.AddressOf(Context);
+        var key = keys.FindCached(given);
+        if (key is null)
+        {
+            if (!keys.IsKnown(given) && limiter.Blocked(address) is { } wait)
+            {
+                return new AuthRefusal(429, "", wait).Record(Context);
+            }
+
+            key = await keys.FindAsync(given, Context.RequestAborted);
+        }
+
+        if ((key is null ? "the API key is not valid" : keys.Refusal(key, given)) is { } refused)
+        {
+            limiter.Fail(address, "invalid_key");
+            return new AuthRefusal(401, refused).Record(Context);
+        }
+
+        keys.Touch(key!);
+        Claim[] claims = [new(AuthSchemes.KeyIdClaim, key!.Id), .. key.Scopes.Select(s => new Claim(AuthSchemes.ScopeClaim, s))];
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name)), Scheme.Name));
+    }
+}
+
+/// <summary>
+/// The subscriber token of the user named in the route (<c>{user_id}</c>), in <c>X-Herald-Subscriber-Token</c> or
+/// <c>?token=</c>: a hex HMAC of the user id. A wrong one counts as a failed authentication of the address.
+/// </summary>
+internal sealed class SubscriberTokenAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    SubscriberTokens tokens, AuthFailureLimiter limiter) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public static readonly object Attempted = new();
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var token = Request.Headers[AuthSchemes.SubscriberTokenHeader].FirstOrDefault() ?? Request.Query["token"].FirstOrDefault();
+        if (token is null)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        Context.Items[Attempted] = true;
+        var userId = Request.RouteValues["user_id"] as string ?? "";
+        if (tokens.IsValid(userId, token))
+        {
+            var identity = new ClaimsIdentity([new Claim(AuthSchemes.SubscriberClaim, userId)], Scheme.Name);
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+        }
+
+        var address = AuthFailureLimiter.AddressOf(Context);
+        if (limiter.Blocked(address) is { } wait)
+        {
+            return Task.FromResult(new AuthRefusal(429, "", wait).Record(Context));
+        }
+
+        limiter.Fail(address, "invalid_token");
+        return Task.FromResult(new AuthRefusal(401, "the subscriber token is not valid for this user").Record(Context));
+    }
+}

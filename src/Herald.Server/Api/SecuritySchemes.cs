@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Herald.Server.Api;
+
+/// <summary>
+/// Declares the two credentials in the OpenAPI document (a bearer API key, a subscriber token header) and, on each
+/// guarded operation, which it takes: the API key with the scope the route's policy names (OpenAPI 3.1 lets a
+/// non-OAuth requirement list roles), or for the feed either credential.
+/// </summary>
+internal sealed class SecuritySchemes : IOpenApiDocumentTransformer, IOpenApiOperationTransformer
+{
+    public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>(StringComparer.Ordinal);
+        document.Components.SecuritySchemes[AuthSchemes.ApiKey] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "An API key (hk_…) as 'Authorization: Bearer <key>'. Each operation lists the scope it needs; 'admin' implies every scope.",
+        };
+        document.Components.SecuritySchemes[AuthSchemes.SubscriberToken] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = AuthSchemes.SubscriberTokenHeader,
+            Description = "An end user's subscriber token for their own feed (also accepted as the 'token' query parameter, for EventSource).",
+        };
+        return Task.CompletedTask;
+    }
+
+    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentNullException.ThrowIfNull(context);
+        var policy = context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null);
+        if (policy is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        var key = new OpenApiSecuritySchemeReference(AuthSchemes.ApiKey, context.Document);
+        operation.Security = policy switch
+        {
+            AuthPolicies.Feed =>
+            [
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AuthSchemes.SubscriberToken, context.Document)] = [] },
+                new OpenApiSecurityRequirement { [key] = [ApiKeys.ContentRead] },
+            ],
+            AuthPolicies.AnyKey => [new OpenApiSecurityRequirement { [key] = [] }],
+            _ => [new OpenApiSecurityRequirement { [key] = [policy["scope:".Length..]] }],
+        };
+        return Task.CompletedTask;
+    }
+}
