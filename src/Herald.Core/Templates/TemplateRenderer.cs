@@ -130,6 +130,12 @@ public sealed class TemplateRenderer
         {
             throw new TemplateException(field, $"template failed to render: {ex.Message}");
         }
+        catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException or NullReferenceException or InvalidCastException)
+        {
+            // Handlebars.Net throws these from inside its path resolver for some malformed templates (inline partials
+            // closing blocks they never opened, found by the renderer's property test): the template's fault, not Herald's.
+            throw new TemplateException(field, $"template failed to render: the template engine could not evaluate it ({ex.GetType().Name})");
+        }
     }
 
     /// <summary>The budget a render went over, wherever Handlebars wrapped the exception; its partial-depth limit counts too.</summary>

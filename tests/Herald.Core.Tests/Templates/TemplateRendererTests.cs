@@ -10,6 +10,19 @@ public class TemplateRendererTests
     private readonly TemplateRenderer _renderer = new();
 
     [Fact]
+    public void Render_InlinePartialLookupThatCrashesHandlebars_ThrowsTemplateException()
+    {
+        // Found by TemplateRendererPropertyTests (seed 0I9rr7dlAyJ1): Handlebars.Net's path resolver threw
+        // IndexOutOfRangeException from inside this partial, which reached the caller as a 500 instead of a template error.
+        const string body = "{{#*inline \"q\"}}{{/if}}\n  {{> p}}{{/if}}\n  {{/inline}}{{> p}}{{#*inline \"p\"}}{{lookup . 'a'}}{{lookup . 'a'}}~{{/if}}{{/inline}}\n  \n  ";
+        var data = Json("""{"a": 0, "s": "ss", "l": [{"s": "i", "l": [0, 1, 2]}]}""");
+
+        var ex = Should.Throw<TemplateException>(() => _renderer.Render(Sms(body, version: 0), Channel.Sms, null, data));
+
+        ex.Message.ShouldContain("template failed to render");
+    }
+
+    [Fact]
     public void Render_MissingNestedVariable_ThrowsNamingVariablePath()
     {
         var ex = Should.Throw<TemplateException>(() =>
