@@ -76,22 +76,24 @@ internal sealed partial class ApiKeys : IDisposable
     /// <summary>The scope names not known (today's or an alias), for a 400 answer.</summary>
     public static string? Unknown(IEnumerable<string> scopes) => scopes.FirstOrDefault(s => !Scopes.Contains(s) && !Aliases.ContainsKey(s));
 
-    /// <summary>The key when this process read it from the store less than <see cref="CacheAge"/> ago: no store read.</summary>
-    public ApiKey? FindCached(string secret) =>
-        _cache.TryGetValue(Hash(secret), out var cached) && _time.GetUtcNow() - cached.ReadAt < CacheAge ? cached.Key : null;
+    /// <summary>The key of <paramref name="hash"/> when this process read it from the store less than <see cref="CacheAge"/> ago: no store read.</summary>
+    public ApiKey? FindCached(string hash) =>
+        _cache.TryGetValue(hash, out var cached) && _time.GetUtcNow() - cached.ReadAt < CacheAge ? cached.Key : null;
 
     /// <summary>
-    /// Whether this process verified <paramref name="secret"/> before, however long ago: such a key is re-read past the
-    /// failure limiter (it is not a guess), as a cached one always passed it.
+    /// Whether this process verified the key of <paramref name="hash"/> before, however long ago: such a key is re-read
+    /// past the failure limiter (it is not a guess), as a cached one always passed it.
     /// </summary>
-    public bool IsKnown(string secret) => _cache.ContainsKey(Hash(secret));
+    public bool IsKnown(string hash) => _cache.ContainsKey(hash);
 
-    public async Task<ApiKey?> FindAsync(string secret, CancellationToken ct)
+    public Task<ApiKey?> FindAsync(string secret, CancellationToken ct) => FindByHashAsync(Hash(secret), ct);
+
+    /// <summary>The key of <paramref name="hash"/>: from this process's cache while young enough, else from the store.</summary>
+    public async Task<ApiKey?> FindByHashAsync(string hash, CancellationToken ct)
     {
-        var hash = Hash(secret);
-        if (_cache.TryGetValue(hash, out var cached) && _time.GetUtcNow() - cached.ReadAt < CacheAge)
+        if (FindCached(hash) is { } cached)
         {
-            return cached.Key;
+            return cached;
         }
 
         _lookups.Add(1);
@@ -99,16 +101,18 @@ internal sealed partial class ApiKeys : IDisposable
         var found = await _store.FindApiKeyAsync(hash, ct);
         if (found is not null)
         {
-            _cache[hash] = new Cached(found with { Scopes = Normalize(found.Scopes) }, readAt);
-            return _cache[hash].Key;
+            // Returned from the local, not read back: a revocation signal may drop the entry in between.
+            var normalized = found with { Scopes = Normalize(found.Scopes) };
+            _cache[hash] = new Cached(normalized, readAt);
+            return normalized;
         }
 
         _cache.TryRemove(hash, out _);
         return null;
     }
 
-    /// <summary>Why <paramref name="key"/>, found by <paramref name="secret"/>, is refused now; null when it is accepted.</summary>
-    public string? Refusal(ApiKey key, string secret)
+    /// <summary>Why <paramref name="key"/>, found by a secret hashing to <paramref name="hash"/>, is refused now; null when it is accepted.</summary>
+    public string? Refusal(ApiKey key, string hash)
     {
         ArgumentNullException.ThrowIfNull(key);
         var now = _time.GetUtcNow();
@@ -122,7 +126,7 @@ internal sealed partial class ApiKeys : IDisposable
             return "the API key is not valid: it expired";
         }
 
-        if (key.KeyHash != Hash(secret) && !(key.PreviousExpiresAt > now))
+        if (key.KeyHash != hash && !(key.PreviousExpiresAt > now))
         {
             return "the API key is not valid: it was rotated and the old secret's overlap has ended";
         }

@@ -56,20 +56,21 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
             return new AuthRefusal(401, "send an API key as 'Authorization: Bearer <key>'").Record(Context);
         }
 
-        var given = header["Bearer ".Length..].Trim();
+        // Hashed once: the cache, the store and the rotation check all key on the hash.
+        var hash = ApiKeys.Hash(header["Bearer ".Length..].Trim());
         var address = AuthFailureLimiter.AddressOf(Context);
-        var key = keys.FindCached(given);
+        var key = keys.FindCached(hash);
         if (key is null)
         {
-            if (!keys.IsKnown(given) && limiter.Blocked(address) is { } wait)
+            if (!keys.IsKnown(hash) && limiter.Blocked(address) is { } wait)
             {
                 return new AuthRefusal(429, "", wait).Record(Context);
             }
 
-            key = await keys.FindAsync(given, Context.RequestAborted);
+            key = await keys.FindByHashAsync(hash, Context.RequestAborted);
         }
 
-        if ((key is null ? "the API key is not valid" : keys.Refusal(key, given)) is { } refused)
+        if ((key is null ? "the API key is not valid" : keys.Refusal(key, hash)) is { } refused)
         {
             limiter.Fail(address, "invalid_key");
             return new AuthRefusal(401, refused).Record(Context);

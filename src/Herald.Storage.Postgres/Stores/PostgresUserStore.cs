@@ -27,7 +27,7 @@ internal sealed class PostgresUserStore(PostgresDatabase db) : IUserStore
     public async Task<UserProfile?> GetUserAsync(string userId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.Command("SELECT user_id, email, phone, locale, timezone, updated_at FROM users WHERE user_id = @id").With("id", userId)
+        var rows = await c.Command($"SELECT {ProfileRow.Columns} FROM users WHERE user_id = @id").With("id", userId)
             .ReadAllAsync(ProfileRow.Map, ct);
         return rows.FirstOrDefault();
     }
@@ -52,7 +52,7 @@ internal sealed class PostgresUserStore(PostgresDatabase db) : IUserStore
     public async Task<(UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)> GetRecipientAsync(string userId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.Command("SELECT user_id, email, phone, locale, timezone, updated_at, preferences FROM users WHERE user_id = @id").With("id", userId)
+        var rows = await c.Command($"SELECT {ProfileRow.Columns}, preferences FROM users WHERE user_id = @id").With("id", userId)
             .ReadAllAsync(r => (Profile: ProfileRow.Map(r), Rules: r.StringOrNull(6) is { } json ? StoreJson.Rules(json) : []), ct);
         return rows.Count == 0 ? (null, []) : (rows[0].Profile, rows[0].Rules);
     }
@@ -132,7 +132,7 @@ internal sealed class PostgresUserStore(PostgresDatabase db) : IUserStore
         ArgumentNullException.ThrowIfNull(userIds);
         var result = userIds.Distinct(StringComparer.Ordinal).ToDictionary(id => id, _ => ((UserProfile?)null, (IReadOnlyList<PreferenceRule>)[]), StringComparer.Ordinal);
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.Command("SELECT user_id, email, phone, locale, timezone, updated_at, preferences FROM users WHERE user_id = ANY(@ids)")
+        var rows = await c.Command($"SELECT {ProfileRow.Columns}, preferences FROM users WHERE user_id = ANY(@ids)")
             .With("ids", result.Keys.ToArray()).ReadAllAsync(r => (Profile: ProfileRow.Map(r), Rules: r.StringOrNull(6) is { } json ? StoreJson.Rules(json) : []), ct);
         foreach (var (profile, rules) in rows)
         {

@@ -21,7 +21,7 @@ internal sealed class SqliteUserStore(SqliteDatabase db) : IUserStore
     public async Task<UserProfile?> GetUserAsync(string userId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        var rows = await c.Command("SELECT user_id, email, phone, locale, timezone, updated_at FROM users WHERE user_id = $id").With("$id", userId)
+        var rows = await c.Command($"SELECT {ProfileRow.Columns} FROM users WHERE user_id = $id").With("$id", userId)
             .ReadAllAsync(r => new UserProfile(r.GetString(0), r.StringOrNull(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4), r.Time(5)), ct);
         return rows.FirstOrDefault();
     }
@@ -42,7 +42,7 @@ internal sealed class SqliteUserStore(SqliteDatabase db) : IUserStore
     public async Task<(UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)> GetRecipientAsync(string userId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        var rows = await c.Command("SELECT user_id, email, phone, locale, timezone, updated_at, preferences FROM users WHERE user_id = $id").With("$id", userId)
+        var rows = await c.Command($"SELECT {ProfileRow.Columns}, preferences FROM users WHERE user_id = $id").With("$id", userId)
             .ReadAllAsync(r => (new UserProfile(r.GetString(0), r.StringOrNull(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4), r.Time(5)),
                 r.StringOrNull(6) is { } json ? StoreJson.Rules(json) : []), ct);
         return rows.Count == 0 ? (null, []) : (rows[0].Item1, rows[0].Item2);
