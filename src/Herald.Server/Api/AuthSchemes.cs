@@ -16,6 +16,9 @@ internal static class AuthSchemes
     public const string ScopeClaim = "herald:scope";
     public const string SubscriberClaim = "herald:subscriber";
 
+    /// <summary>The environment the key or token belongs to: every resource the request reaches is that environment's.</summary>
+    public const string EnvironmentClaim = "herald:env";
+
     public static IReadOnlyList<string> ScopesOf(ClaimsPrincipal user) => [.. user.FindAll(ScopeClaim).Select(c => c.Value)];
 }
 
@@ -77,7 +80,7 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
         }
 
         keys.Touch(key!);
-        Claim[] claims = [new(AuthSchemes.KeyIdClaim, key!.Id), .. key.Scopes.Select(s => new Claim(AuthSchemes.ScopeClaim, s))];
+        Claim[] claims = [new(AuthSchemes.KeyIdClaim, key!.Id), new(AuthSchemes.EnvironmentClaim, Herald.Core.Domain.Environments.Default), .. key.Scopes.Select(s => new Claim(AuthSchemes.ScopeClaim, s))];
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name)), Scheme.Name));
     }
 }
@@ -103,7 +106,7 @@ internal sealed class SubscriberTokenAuthenticationHandler(IOptionsMonitor<Authe
         var userId = Request.RouteValues["user_id"] as string ?? "";
         if (tokens.IsValid(userId, token))
         {
-            var identity = new ClaimsIdentity([new Claim(AuthSchemes.SubscriberClaim, userId)], Scheme.Name);
+            var identity = new ClaimsIdentity([new Claim(AuthSchemes.SubscriberClaim, userId), new Claim(AuthSchemes.EnvironmentClaim, Herald.Core.Domain.Environments.Default)], Scheme.Name);
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
         }
 

@@ -1,0 +1,11 @@
+namespace Herald.Core.Domain;
+
+/// <summary>
+/// Every resource belongs to one environment of one app (tenant). A deployment starts with one app holding one
+/// environment, <see cref="Default"/>, so the quick start needs no setup; rows made before environments existed are its.
+/// </summary>
+public static class Environments
+{
+    /// <summary>The id of the environment the embedded default creates, and of everything stored before environments.</summary>
+    public const string Default = "env_default";
+}
