@@ -30,7 +30,8 @@ public sealed record Notification(
     DateTimeOffset CreatedAt,
     string? TraceParent = null,
     NotificationOptions? Options = null,
-    string? CampaignId = null);
+    string? CampaignId = null,
+    string EnvironmentId = Environments.Default);
 
 /// <summary>
 /// What a send asked for beyond the message itself: an expiry (nothing is delivered after it) and escalation steps

@@ -19,6 +19,10 @@ internal static class AuthSchemes
     /// <summary>The environment the key or token belongs to: every resource the request reaches is that environment's.</summary>
     public const string EnvironmentClaim = "herald:env";
 
+    /// <summary>The environment of the request's key or token: the one every resource it names is looked up in.</summary>
+    public static string EnvironmentOf(ClaimsPrincipal user) =>
+        user.FindFirst(EnvironmentClaim)?.Value ?? throw new InvalidOperationException("the request is not authenticated; an environment comes from its key or token");
+
     public static IReadOnlyList<string> ScopesOf(ClaimsPrincipal user) => [.. user.FindAll(ScopeClaim).Select(c => c.Value)];
 }
 
