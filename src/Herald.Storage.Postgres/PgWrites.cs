@@ -158,10 +158,11 @@ internal static class PgWrites
             notifications.Where(n => n.Status == NotificationStatus.Accepted).Select(n => ((int)n.Priority).ToString(CultureInfo.InvariantCulture)));
         await c.Command("""
             INSERT INTO notifications(id, event_type, recipient_id, priority, status, template_id, template_version, channels, data,
-                idempotency_key, batch_id, due_at, created_at, updated_at, trace_parent, options, campaign_id)
-            SELECT id, et, r, p, s, tid, tv, ch, d, ik, b, due, @ca, @ca, tp, opt, cmp
+                idempotency_key, batch_id, due_at, created_at, updated_at, trace_parent, options, campaign_id, environment_id)
+            SELECT id, et, r, p, s, tid, tv, ch, d, ik, b, due, @ca, @ca, tp, opt, cmp, env
             FROM unnest(@id::text[], @et::text[], @r::text[], @p::integer[], @s::text[], @tid::text[], @tv::integer[], @ch::text[], @d::text[],
-                @ik::text[], @b::text[], @due::bigint[], @tp::text[], @opt::text[], @cmp::text[]) WITH ORDINALITY AS x(id, et, r, p, s, tid, tv, ch, d, ik, b, due, tp, opt, cmp, o)
+                @ik::text[], @b::text[], @due::bigint[], @tp::text[], @opt::text[], @cmp::text[], @env::text[])
+                WITH ORDINALITY AS x(id, et, r, p, s, tid, tv, ch, d, ik, b, due, tp, opt, cmp, env, o)
             ORDER BY o
             """, tx).With("ca", now.Ms())
             .With("id", notifications.Select(n => n.Id).ToArray()).With("et", notifications.Select(n => n.EventType).ToArray())
@@ -173,6 +174,7 @@ internal static class PgWrites
             .With("b", notifications.Select(n => n.BatchId).ToArray()).With("due", notifications.Select(n => n.DueAt.Ms()).ToArray())
             .With("tp", notifications.Select(n => n.TraceParent).ToArray())
             .With("opt", notifications.Select(n => StoreJson.OptionsJson(n.Options)).ToArray()).With("cmp", notifications.Select(n => n.CampaignId).ToArray())
+            .With("env", notifications.Select(n => n.EnvironmentId).ToArray())
             .ExecuteNonQueryAsync(ct);
     }
 }

@@ -23,13 +23,13 @@ public static class DeliveryRow
 public static class NotificationRow
 {
     public const string Columns =
-        "id, event_type, recipient_id, priority, status, template_id, template_version, channels, data, idempotency_key, batch_id, due_at, created_at, trace_parent, options, campaign_id";
+        "id, event_type, recipient_id, priority, status, template_id, template_version, channels, data, idempotency_key, batch_id, due_at, created_at, trace_parent, options, campaign_id, environment_id";
 
     public static Notification Map(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), (Priority)r.GetInt32(3), r.GetString(4), r.GetString(5),
         r.IsDBNull(6) ? null : r.GetInt32(6),
         ChannelListColumn.Parse(r.StringOrNull(7)),
-        r.GetString(8), r.StringOrNull(9), r.StringOrNull(10), r.Time(11), r.Time(12), r.StringOrNull(13), StoreJson.OptionsJson(r.StringOrNull(14)), r.StringOrNull(15));
+        r.GetString(8), r.StringOrNull(9), r.StringOrNull(10), r.Time(11), r.Time(12), r.StringOrNull(13), StoreJson.OptionsJson(r.StringOrNull(14)), r.StringOrNull(15), r.GetString(16));
 }
 
 public static class EndpointRow
@@ -89,7 +89,7 @@ public static class AuditRow
 
 public static class ApiKeyRow
 {
-    public const string Columns = "id, key_hash, scopes, created_at, name, prefix, expires_at, revoked_at, last_used_at, previous_hash, previous_expires_at";
+    public const string Columns = "id, key_hash, scopes, created_at, name, prefix, expires_at, revoked_at, last_used_at, previous_hash, previous_expires_at, environment_id";
 
     public static ApiKey Map(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2).Split(',', StringSplitOptions.RemoveEmptyEntries), r.Time(3))
     {
@@ -100,5 +100,20 @@ public static class ApiKeyRow
         LastUsedAt = r.TimeOrNull(8),
         PreviousHash = r.StringOrNull(9),
         PreviousExpiresAt = r.TimeOrNull(10),
+        EnvironmentId = r.GetString(11),
     };
+}
+
+public static class AppRow
+{
+    public const string Columns = "id, name, created_at";
+
+    public static App Map(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.Time(2));
+}
+
+public static class EnvironmentRow
+{
+    public const string Columns = "id, app_id, name, created_at";
+
+    public static AppEnvironment Map(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.Time(3));
 }

@@ -35,6 +35,8 @@ public static class AuditActions
     public const string CampaignPaused = "campaign.paused";
     public const string CampaignResumed = "campaign.resumed";
     public const string CampaignCancelled = "campaign.cancelled";
+    public const string AppCreated = "app.created";
+    public const string EnvironmentCreated = "environment.created";
 
     /// <summary>Every action, in the order the OpenAPI document lists them.</summary>
     public static readonly IReadOnlyList<string> All =
@@ -42,7 +44,7 @@ public static class AuditActions
         KeyCreated, KeyRevoked, KeyRotated, TemplateCreated, TemplatePublished, DlqReplayed, ProviderDisabled, ProviderEnabled, SuppressionRemoved,
         UserUpdated, UserErased, PreferencesUpdated, DeviceAdded, DeviceRemoved, TopicSubscribed, TopicUnsubscribed,
         DigestRulePut, DigestRuleDeleted, WebhookEndpointCreated, WebhookEndpointDeleted, WebhookEndpointEnabled,
-        WebhookEndpointDisabled, WebhookEndpointRecovered, CampaignPaused, CampaignResumed, CampaignCancelled,
+        WebhookEndpointDisabled, WebhookEndpointRecovered, CampaignPaused, CampaignResumed, CampaignCancelled, AppCreated, EnvironmentCreated,
     ];
 
     private static readonly HashSet<string> Known = new(All, StringComparer.Ordinal);

@@ -147,9 +147,16 @@ public sealed record ApiKey(string Id, string KeyHash, IReadOnlyList<string> Sco
     public string? PreviousHash { get; init; }
 
     public DateTimeOffset? PreviousExpiresAt { get; init; }
+
+    /// <summary>The environment whose resources the key reaches (an admin key also manages the deployment's apps, environments and keys).</summary>
+    public string EnvironmentId { get; init; } = Environments.Default;
 }
 
 /// <summary>A saved response for an idempotency key.</summary>
-public sealed record IdempotencyRecord(string Key, string RequestHash, int StatusCode, string Response, DateTimeOffset CreatedAt);
+public sealed record IdempotencyRecord(string Key, string RequestHash, int StatusCode, string Response, DateTimeOffset CreatedAt)
+{
+    /// <summary>Keys are per environment: two environments may use the same key for different requests.</summary>
+    public string EnvironmentId { get; init; } = Environments.Default;
+}
 
 public sealed record UserPreferences(string UserId, IReadOnlyList<PreferenceRule> Rules);

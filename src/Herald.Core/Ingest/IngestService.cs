@@ -22,14 +22,16 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
     {
         ArgumentNullException.ThrowIfNull(cmd);
         var key = cmd.IdempotencyKey;
-        if (key is not null && !_inFlight.TryAdd(key, 0))
+        // Keys are per environment; ids hold no newline, so the pair is one unambiguous in-flight key.
+        var inFlight = key is null ? null : cmd.EnvironmentId + "\n" + key;
+        if (inFlight is not null && !_inFlight.TryAdd(inFlight, 0))
         {
             return new IngestResult.Problem(IngestProblem.IdempotencyKeyInFlight, "idempotency_key", "a request with this idempotency key is still being processed; retry later");
         }
 
         try
         {
-            if (key is not null && await ReplayAsync(key, cmd.RequestHash, ct) is { } replay)
+            if (key is not null && await ReplayAsync(cmd.EnvironmentId, key, cmd.RequestHash, ct) is { } replay)
             {
                 return replay;
             }
@@ -71,7 +73,7 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
             if (key is not null && !accepted[0])
             {
                 // Another process committed the same key first: answer as it did.
-                return await ReplayAsync(key, cmd.RequestHash, ct) ?? throw new InvalidOperationException("idempotency record vanished");
+                return await ReplayAsync(cmd.EnvironmentId, key, cmd.RequestHash, ct) ?? throw new InvalidOperationException("idempotency record vanished");
             }
 
             signals.Notify(Signals.Planner(cmd.Priority));
@@ -84,9 +86,9 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
         }
         finally
         {
-            if (key is not null)
+            if (inFlight is not null)
             {
-                _inFlight.TryRemove(key, out _);
+                _inFlight.TryRemove(inFlight, out _);
             }
         }
     }
@@ -124,9 +126,9 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
         return any;
     }
 
-    private async Task<IngestResult?> ReplayAsync(string key, string requestHash, CancellationToken ct)
+    private async Task<IngestResult?> ReplayAsync(string environmentId, string key, string requestHash, CancellationToken ct)
     {
-        var saved = await store.GetIdempotencyAsync(key, ct);
+        var saved = await store.GetIdempotencyAsync(environmentId, key, ct);
         if (saved is null)
         {
             return null;
@@ -196,29 +198,29 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
         {
             var key = cmd.IsBatch && cmd.IdempotencyKey is not null ? $"{cmd.IdempotencyKey}:{recipient}" : cmd.IdempotencyKey;
             notifications.Add(new Notification(Ids.New("ntf", time), cmd.EventType, recipient, cmd.Priority, status, cmd.TemplateId, cmd.TemplateVersion,
-                cmd.Channels, data, key, batchId, due, now, traceParent, cmd.Options is { IsEmpty: false } ? cmd.Options : null));
+                cmd.Channels, data, key, batchId, due, now, traceParent, cmd.Options is { IsEmpty: false } ? cmd.Options : null, EnvironmentId: cmd.EnvironmentId));
         }
 
         string body;
         if (cmd.IsBatch)
         {
             body = new JsonObject { ["batch_id"] = batchId, ["accepted"] = notifications.Count, ["status"] = status }.ToJsonString();
-            items.Add(new IngestItem([], Record(cmd.IdempotencyKey, cmd.RequestHash, body, now)));
+            items.Add(new IngestItem([], Record(cmd.EnvironmentId, cmd.IdempotencyKey, cmd.RequestHash, body, now)));
             foreach (var n in notifications)
             {
                 var one = new JsonObject { ["id"] = n.Id, ["status"] = status }.ToJsonString();
-                items.Add(new IngestItem([n], Record(n.IdempotencyKey, cmd.RequestHash, one, now)));
+                items.Add(new IngestItem([n], Record(cmd.EnvironmentId, n.IdempotencyKey, cmd.RequestHash, one, now)));
             }
         }
         else
         {
             body = new JsonObject { ["id"] = notifications[0].Id, ["status"] = status }.ToJsonString();
-            items.Add(new IngestItem(notifications, Record(cmd.IdempotencyKey, cmd.RequestHash, body, now)));
+            items.Add(new IngestItem(notifications, Record(cmd.EnvironmentId, cmd.IdempotencyKey, cmd.RequestHash, body, now)));
         }
 
         return (items, 202, body);
     }
 
-    private static IdempotencyRecord? Record(string? key, string hash, string body, DateTimeOffset now) =>
-        key is null ? null : new IdempotencyRecord(key, hash, 202, body, now);
+    private static IdempotencyRecord? Record(string environmentId, string? key, string hash, string body, DateTimeOffset now) =>
+        key is null ? null : new IdempotencyRecord(key, hash, 202, body, now) { EnvironmentId = environmentId };
 }

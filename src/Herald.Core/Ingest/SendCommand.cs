@@ -16,7 +16,8 @@ public sealed record SendCommand(
     string? IdempotencyKey,
     DateTimeOffset? ScheduledAt,
     string RequestHash,
-    NotificationOptions? Options = null);
+    NotificationOptions? Options = null,
+    string EnvironmentId = Environments.Default);
 
 /// <summary>How ingest answered: a response to send (new or replayed) or a problem.</summary>
 public abstract record IngestResult

@@ -83,10 +83,10 @@ public sealed record AnalyticsSummary(AnalyticsGroup Total, IReadOnlyList<Analyt
 public interface IAnalyticsStore
 {
     /// <summary>
-    /// Summarizes the deliveries of the notifications accepted in [<paramref name="fromInclusive"/>, <paramref name="toExclusive"/>) (the
+    /// Summarizes the deliveries of one environment's notifications accepted in [<paramref name="fromInclusive"/>, <paramref name="toExclusive"/>) (the
     /// notification's created_at, to the millisecond), grouped by <paramref name="groupBy"/>, with a total.
     /// </summary>
-    Task<AnalyticsSummary> SummarizeAsync(DateTimeOffset fromInclusive, DateTimeOffset toExclusive, AnalyticsGrouping groupBy, CancellationToken ct);
+    Task<AnalyticsSummary> SummarizeAsync(string environmentId, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, AnalyticsGrouping groupBy, CancellationToken ct);
 }
 
 /// <summary>Shared by the stores: the id range that holds the notifications accepted in a window.</summary>

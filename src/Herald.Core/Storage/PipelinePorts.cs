@@ -20,7 +20,7 @@ public sealed record PlanResult(string NotificationId, IReadOnlyList<Delivery> D
 
 public interface IIngestStore
 {
-    Task<IdempotencyRecord?> GetIdempotencyAsync(string key, CancellationToken ct);
+    Task<IdempotencyRecord?> GetIdempotencyAsync(string environmentId, string key, CancellationToken ct);
 
     /// <summary>
     /// Commits many requests in one transaction. Returns, per item, false when its idempotency key was already taken
@@ -52,12 +52,13 @@ public interface IPlanStore
 
 public interface INotificationQueryStore
 {
+    /// <summary>By id, of any environment (ids are unique across them): the API compares <see cref="Notification.EnvironmentId"/> with the caller's.</summary>
     Task<Notification?> GetNotificationAsync(string id, CancellationToken ct);
     Task<IReadOnlyList<Delivery>> GetDeliveriesAsync(string notificationId, CancellationToken ct);
     Task<IReadOnlyList<TraceEntry>> GetTraceAsync(string notificationId, CancellationToken ct);
 
     /// <summary>Newest first; <paramref name="cursor"/> is the last id of the previous page.</summary>
-    Task<IReadOnlyList<Notification>> ListNotificationsAsync(string? recipientId, string? status, int limit, string? cursor, CancellationToken ct);
+    Task<IReadOnlyList<Notification>> ListNotificationsAsync(string environmentId, string? recipientId, string? status, int limit, string? cursor, CancellationToken ct);
 
     /// <summary>Newest first, filtered by every field of <paramref name="search"/> that is set; <paramref name="cursor"/> is the last id of the previous page.</summary>
     Task<IReadOnlyList<Notification>> SearchNotificationsAsync(NotificationSearch search, int limit, string? cursor, CancellationToken ct);
@@ -65,8 +66,9 @@ public interface INotificationQueryStore
     /// <summary>Cancels a notification and its unsent deliveries. Null when unknown; false when nothing was left to cancel.</summary>
     Task<bool?> CancelNotificationAsync(string id, DateTimeOffset now, CancellationToken ct);
 
-    /// <summary>Dead deliveries, oldest first, of one channel or all; <paramref name="cursor"/> is the last id of the previous page.</summary>
-    Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, Channel? channel, CancellationToken ct);
+    /// <summary>Dead deliveries of one environment, oldest first, of one channel or all; <paramref name="cursor"/> is the last id of the previous page.</summary>
+    Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(string environmentId, int limit, string? cursor, Channel? channel, CancellationToken ct);
+    /// <summary>By id, of any environment: the API checks the environment of its notification.</summary>
     Task<Delivery?> GetDeliveryAsync(string deliveryId, CancellationToken ct);
 }
 
@@ -74,7 +76,7 @@ public interface INotificationQueryStore
 /// What the notification search filters on. Time bounds are id bounds: notification ids are UUIDv7 (time-ordered), so a
 /// time range is an id range on the primary key and every search is an index walk, however many notifications are stored.
 /// </summary>
-public sealed record NotificationSearch(string? RecipientId = null, string? Status = null, string? EventType = null, string? FromId = null, string? ToId = null)
+public sealed record NotificationSearch(string EnvironmentId, string? RecipientId = null, string? Status = null, string? EventType = null, string? FromId = null, string? ToId = null)
 {
     /// <summary>The smallest (or, with <paramref name="upper"/>, the largest) notification id minted at <paramref name="at"/>'s millisecond.</summary>
     public static string IdBound(DateTimeOffset at, bool upper)
@@ -92,6 +94,8 @@ public sealed record NotificationSearch(string? RecipientId = null, string? Stat
     /// </summary>
     public IEnumerable<(string Condition, string Name, string Value)> Conditions(string? cursor)
     {
+        // Every index a search walks leads with the environment (migration 020), so a page never leaves it.
+        yield return ("environment_id =", "env", EnvironmentId);
         if (RecipientId is not null)
         {
             yield return ("recipient_id =", "r", RecipientId);

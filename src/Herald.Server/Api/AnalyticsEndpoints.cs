@@ -24,7 +24,7 @@ internal static class AnalyticsEndpoints
             .Produces<AnalyticsResponse>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403);
 
     private static async Task<Results<Ok<AnalyticsResponse>, ProblemHttpResult>> SummarizeAsync(string? from, string? to, string? group_by,
-        IAnalyticsStore store, TimeProvider time, CancellationToken ct)
+        HttpContext http, IAnalyticsStore store, TimeProvider time, CancellationToken ct)
     {
         if (Window(from, to, time.GetUtcNow(), out var start, out var end) is { } badWindow)
         {
@@ -36,7 +36,7 @@ internal static class AnalyticsEndpoints
             return badGrouping;
         }
 
-        var summary = await store.SummarizeAsync(start, end, grouping, ct);
+        var summary = await store.SummarizeAsync(AuthSchemes.EnvironmentOf(http.User), start, end, grouping, ct);
         return TypedResults.Ok(new AnalyticsResponse(start, end, group_by ?? "channel", new AnalyticsTotalResponse(Counts(summary.Total.Counts),
             Rates(summary.Total.Counts), Latency(summary.Total.LatencyMs)),
             [.. summary.Groups.Select(g => new AnalyticsGroupResponse(g.Key, Counts(g.Counts), Rates(g.Counts), Latency(g.LatencyMs)))]));

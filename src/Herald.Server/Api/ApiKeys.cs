@@ -164,7 +164,8 @@ internal sealed partial class ApiKeys : IDisposable
 
     /// <summary>Stores a key made of <paramref name="secret"/> (scopes checked by the caller or given by the host).</summary>
     /// <exception cref="ArgumentException">A scope is not one of <see cref="Scopes"/> or an alias.</exception>
-    public async Task<ApiKey> CreateAsync(string secret, IReadOnlyList<string> scopes, CancellationToken ct, string name = "", DateTimeOffset? expiresAt = null)
+    public async Task<ApiKey> CreateAsync(string secret, IReadOnlyList<string> scopes, CancellationToken ct, string name = "", DateTimeOffset? expiresAt = null,
+        string environmentId = Core.Domain.Environments.Default)
     {
         ArgumentNullException.ThrowIfNull(secret);
         ArgumentNullException.ThrowIfNull(scopes);
@@ -176,7 +177,7 @@ internal sealed partial class ApiKeys : IDisposable
         var now = _time.GetUtcNow();
         var key = new ApiKey("key_" + Guid.CreateVersion7(now).ToString("N"), Hash(secret), Normalize(scopes), now)
         {
-            Name = name, Prefix = PrefixOf(secret), ExpiresAt = expiresAt,
+            Name = name, Prefix = PrefixOf(secret), ExpiresAt = expiresAt, EnvironmentId = environmentId,
         };
         await _store.InsertApiKeyAsync(key, ct);
         return key;

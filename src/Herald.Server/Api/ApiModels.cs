@@ -123,7 +123,7 @@ public sealed record DeadLetterResponse(
 /// <summary>What a product's backend hands its page for the inbox: the token lets the browser read and mark this user's feed only.</summary>
 public sealed record SubscriberTokenResponse(string UserId, string Token);
 
-public sealed record KeyResponse(string Id, List<string> Scopes);
+public sealed record KeyResponse(string Id, List<string> Scopes, string Environment);
 
 public sealed record WebhookEndpointPage(List<WebhookEndpointResponse> Endpoints, string? NextCursor);
 
@@ -204,17 +204,31 @@ public sealed record AuditEntryResponse(string Id, DateTimeOffset At, string Act
 
 public sealed record AuditPage(List<AuditEntryResponse> Entries, string? NextCursor);
 
-/// <summary>A new API key: a name for people, its scopes, optionally when it stops working.</summary>
-public sealed record ApiKeyRequest(string? Name, List<string>? Scopes, DateTimeOffset? ExpiresAt);
+/// <summary>A new API key: a name for people, its scopes, optionally when it stops working and its environment (default: the caller's).</summary>
+public sealed record ApiKeyRequest(string? Name, List<string>? Scopes, DateTimeOffset? ExpiresAt, string? Environment = null);
 
 /// <summary>How long the old secret keeps working after a rotation, in seconds (1 to 604800; default 86400).</summary>
 public sealed record ApiKeyRotateRequest(int? OverlapSeconds);
 
 /// <summary>An API key as listed: never its secret or hash; <c>prefix</c> is the secret's first characters.</summary>
 public sealed record ApiKeyResponse(string Id, string Name, string Prefix, List<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt,
-    DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? PreviousSecretExpiresAt);
+    DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? PreviousSecretExpiresAt, string Environment);
 
 /// <summary>A key with its secret, shown this once (create, rotate): Herald keeps only a hash.</summary>
 public sealed record ApiKeySecretResponse(string Secret, ApiKeyResponse Key);
 
 public sealed record ApiKeyList(List<ApiKeyResponse> Keys);
+
+/// <summary>A new app (tenant): a unique name.</summary>
+public sealed record AppRequest(string? Name);
+
+public sealed record AppResponse(string Id, string Name, DateTimeOffset CreatedAt);
+
+public sealed record AppList(List<AppResponse> Apps);
+
+/// <summary>A new environment of an app: a name unique within the app (e.g. <c>development</c>, <c>production</c>).</summary>
+public sealed record EnvironmentRequest(string? AppId, string? Name);
+
+public sealed record EnvironmentResponse(string Id, string AppId, string Name, DateTimeOffset CreatedAt);
+
+public sealed record EnvironmentList(List<EnvironmentResponse> Environments);

@@ -51,9 +51,9 @@ internal static class Auth
         new(Problems.Plain(429, "too-many-auth-failures", "Too many failed authentications.",
             "this address sent too many wrong API keys or subscriber tokens; retry after the delay"), Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)));
 
-    /// <summary><c>GET /api/v1/me</c>: the calling key's id and scopes (the dashboard shows admin actions only to admin keys).</summary>
+    /// <summary><c>GET /api/v1/me</c>: the calling key's id, scopes and environment (the dashboard shows admin actions only to admin keys).</summary>
     public static void MapMe(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/v1/me", (HttpContext http) =>
-            TypedResults.Ok(new KeyResponse(http.User.FindFirst(AuthSchemes.KeyIdClaim)!.Value, [.. AuthSchemes.ScopesOf(http.User)])))
+            TypedResults.Ok(new KeyResponse(http.User.FindFirst(AuthSchemes.KeyIdClaim)!.Value, [.. AuthSchemes.ScopesOf(http.User)], AuthSchemes.EnvironmentOf(http.User))))
             .WithTags("Auth").RequireAuthorization(AuthPolicies.AnyKey).Produces<KeyResponse>().ProducesProblem(401).ProducesProblem(429);
 }

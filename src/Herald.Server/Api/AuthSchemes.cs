@@ -84,7 +84,7 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
         }
 
         keys.Touch(key!);
-        Claim[] claims = [new(AuthSchemes.KeyIdClaim, key!.Id), new(AuthSchemes.EnvironmentClaim, Herald.Core.Domain.Environments.Default), .. key.Scopes.Select(s => new Claim(AuthSchemes.ScopeClaim, s))];
+        Claim[] claims = [new(AuthSchemes.KeyIdClaim, key!.Id), new(AuthSchemes.EnvironmentClaim, key.EnvironmentId), .. key.Scopes.Select(s => new Claim(AuthSchemes.ScopeClaim, s))];
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name)), Scheme.Name));
     }
 }

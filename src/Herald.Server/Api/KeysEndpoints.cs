@@ -27,7 +27,7 @@ internal static class KeysEndpoints
             .WithSummary("Gives the key a new secret; the old one keeps working for the overlap (default 24 h; 1 s to 7 days)");
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, ApiKeys keys, AuditTrail audit, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpRequest request, ApiKeys keys, IAppStore apps, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.ApiKeyRequest, ct);
         if (body.Problem is not null)
@@ -58,10 +58,17 @@ internal static class KeysEndpoints
             return Problems.Validation("expires_at", "'expires_at' must be in the future and at most 10 years away");
         }
 
+        // An admin key manages the deployment: it may make a key for any environment; by default, for its own.
+        var environment = r.Environment ?? AuthSchemes.EnvironmentOf(request.HttpContext.User);
+        if (await apps.GetEnvironmentAsync(environment, ct) is null)
+        {
+            return Problems.Validation("environment", $"environment '{environment}' does not exist; create it with POST /api/v1/environments");
+        }
+
         var secret = ApiKeys.Generate();
-        var key = await keys.CreateAsync(secret, scopes, ct, name, r.ExpiresAt);
+        var key = await keys.CreateAsync(secret, scopes, ct, name, r.ExpiresAt, environment);
         await audit.RecordAsync(request.HttpContext, Core.Audit.AuditActions.KeyCreated, key.Id,
-            new JsonObject { ["name"] = key.Name, ["scopes"] = new JsonArray([.. ApiKeys.Normalize(key.Scopes).Select(x => (JsonNode)x)]) });
+            new JsonObject { ["name"] = key.Name, ["environment"] = key.EnvironmentId, ["scopes"] = new JsonArray([.. ApiKeys.Normalize(key.Scopes).Select(x => (JsonNode)x)]) });
         return TypedResults.Created($"/api/v1/keys/{key.Id}", new ApiKeySecretResponse(secret, Response(key)));
     }
 
@@ -108,5 +115,5 @@ internal static class KeysEndpoints
     }
 
     private static ApiKeyResponse Response(ApiKey key) => new(key.Id, key.Name, key.Prefix, [.. ApiKeys.Normalize(key.Scopes)], key.CreatedAt, key.LastUsedAt,
-        key.ExpiresAt, key.RevokedAt, key.PreviousExpiresAt);
+        key.ExpiresAt, key.RevokedAt, key.PreviousExpiresAt, key.EnvironmentId);
 }

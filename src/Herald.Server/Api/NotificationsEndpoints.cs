@@ -70,7 +70,8 @@ internal static class NotificationsEndpoints
             ?? Validate.Name("template_id", c.TemplateId, required: false) ?? keyProblem ?? optionsProblem;
         return problem is not null
             ? (null, problem)
-            : (new SendCommand(c.EventType!, recipients, isBatch, priority, channels, c.TemplateId ?? c.EventType!, c.TemplateVersion, c.Data ?? [], key, c.ScheduledAt, hash, options), null);
+            : (new SendCommand(c.EventType!, recipients, isBatch, priority, channels, c.TemplateId ?? c.EventType!, c.TemplateVersion, c.Data ?? [], key, c.ScheduledAt, hash, options,
+                AuthSchemes.EnvironmentOf(request.HttpContext.User)), null);
     }
 
     private static ProblemHttpResult? Recipients(List<string> ids)
@@ -114,16 +115,19 @@ internal static class NotificationsEndpoints
         _ => throw new InvalidOperationException("unknown ingest result"),
     };
 
-    private static async Task<IResult> GetAsync(string id, INotificationQueryStore store, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string id, HttpContext http, INotificationQueryStore store, CancellationToken ct)
     {
-        var n = await store.GetNotificationAsync(id, ct);
-        if (n is null)
+        if (await InEnvironmentAsync(id, http, store, ct) is not { } n)
         {
             return Problems.NotFound("notification", id);
         }
 
         return TypedResults.Ok(await DetailAsync(n, store, ct));
     }
+
+    /// <summary>The notification if it is of the caller's environment; another environment's reads as missing (never a hint that it exists).</summary>
+    internal static async Task<Notification?> InEnvironmentAsync(string id, HttpContext http, INotificationQueryStore store, CancellationToken ct) =>
+        await store.GetNotificationAsync(id, ct) is { } n && n.EnvironmentId == AuthSchemes.EnvironmentOf(http.User) ? n : null;
 
     internal static async Task<NotificationResponse> DetailAsync(Notification n, INotificationQueryStore store, CancellationToken ct)
     {
@@ -142,7 +146,7 @@ internal static class NotificationsEndpoints
 
     /// <summary>Newest first, filtered by recipient, status, event type and creation time (from/to, RFC 3339, both inclusive).</summary>
     private static async Task<IResult> ListAsync(string? recipient_id, string? status, string? event_type, string? from, string? to, string? limit, string? cursor,
-        INotificationQueryStore store, CancellationToken ct)
+        HttpContext http, INotificationQueryStore store, CancellationToken ct)
     {
         if (Validate.NotificationStatusFilter(status) is { } badStatus)
         {
@@ -160,14 +164,19 @@ internal static class NotificationsEndpoints
         }
 
         var n = Validate.Limit(limit);
-        var search = new NotificationSearch(recipient_id, status, event_type,
+        var search = new NotificationSearch(AuthSchemes.EnvironmentOf(http.User), recipient_id, status, event_type,
             fromAt is null ? null : NotificationSearch.IdBound(fromAt.Value, upper: false), toAt is null ? null : NotificationSearch.IdBound(toAt.Value, upper: true));
         var page = await store.SearchNotificationsAsync(search, n, cursor, ct);
         return TypedResults.Ok(new NotificationPage([.. page.Select(Summary)], page.Count == n ? page[^1].Id : null));
     }
 
-    private static async Task<IResult> CancelAsync(string id, INotificationQueryStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, INotificationQueryStore store, TimeProvider time, CancellationToken ct)
     {
+        if (await InEnvironmentAsync(id, http, store, ct) is null)
+        {
+            return Problems.NotFound("notification", id);
+        }
+
         var cancelled = await store.CancelNotificationAsync(id, time.GetUtcNow(), ct);
         if (cancelled is null)
         {

@@ -18,7 +18,7 @@ internal static class OperationsEndpoints
         app.MapGet("/api/v1/outbox", ListOutboxAsync).WithTags("Outbox").RequireScope(ApiKeys.NotificationsRead).Produces<OutboxPage>().ProducesProblem(400);
     }
 
-    private static async Task<IResult> ListDeadAsync(string? limit, string? cursor, string? channel, INotificationQueryStore store, CancellationToken ct)
+    private static async Task<IResult> ListDeadAsync(string? limit, string? cursor, string? channel, HttpContext http, INotificationQueryStore store, CancellationToken ct)
     {
         if (Validate.ChannelFilter(channel, out var only) is { } bad)
         {
@@ -26,7 +26,7 @@ internal static class OperationsEndpoints
         }
 
         var n = Validate.Limit(limit);
-        var page = await store.ListDeadLettersAsync(n, cursor, only, ct);
+        var page = await store.ListDeadLettersAsync(AuthSchemes.EnvironmentOf(http.User), n, cursor, only, ct);
         return TypedResults.Ok(new DeadLetterPage([.. page.Select(d => DeadLetter(d, withContent: false))], page.Count == n ? page[^1].Id : null));
     }
 
@@ -35,7 +35,11 @@ internal static class OperationsEndpoints
     /// delivery id answers, so a replayed one shows its new state.
     /// </summary>
     private static async Task<IResult> GetDeadAsync(string delivery_id, HttpContext http, INotificationQueryStore store, CancellationToken ct) =>
-        await store.GetDeliveryAsync(delivery_id, ct) is { } d ? TypedResults.Ok(DeadLetter(d, withContent: Auth.CanReadContent(http))) : Problems.NotFound("delivery", delivery_id);
+        await InEnvironmentAsync(delivery_id, http, store, ct) is { } d ? TypedResults.Ok(DeadLetter(d, withContent: Auth.CanReadContent(http))) : Problems.NotFound("delivery", delivery_id);
+
+    /// <summary>The delivery if its notification is of the caller's environment; another environment's reads as missing.</summary>
+    private static async Task<Delivery?> InEnvironmentAsync(string deliveryId, HttpContext http, INotificationQueryStore store, CancellationToken ct) =>
+        await store.GetDeliveryAsync(deliveryId, ct) is { } d && await NotificationsEndpoints.InEnvironmentAsync(d.NotificationId, http, store, ct) is not null ? d : null;
 
     private static DeadLetterResponse DeadLetter(Delivery d, bool withContent) =>
         new(d.Id, d.NotificationId, d.RecipientId, d.EventType, d.Channel.ToWire(), d.Priority.ToWire(), Validate.Mask(d.Channel, d.Target), d.Attempts,
@@ -56,7 +60,7 @@ internal static class OperationsEndpoints
     private static async Task<IResult> ReplayAsync(string delivery_id, HttpContext http, IDispatchStore dispatch, INotificationQueryStore store, Signals signals, AuditTrail audit,
         TimeProvider time, CancellationToken ct)
     {
-        var delivery = await store.GetDeliveryAsync(delivery_id, ct);
+        var delivery = await InEnvironmentAsync(delivery_id, http, store, ct);
         if (delivery is null)
         {
             return Problems.NotFound("delivery", delivery_id);

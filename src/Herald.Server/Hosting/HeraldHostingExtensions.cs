@@ -198,6 +198,7 @@ internal static partial class HeraldHostingExtensions
         app.MapTracking();
         app.MapMe();
         app.MapKeys();
+        app.MapEnvironments();
         app.MapDashboard();
         return app;
     }

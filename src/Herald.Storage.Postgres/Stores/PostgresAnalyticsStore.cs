@@ -28,11 +28,11 @@ internal sealed class PostgresAnalyticsStore(PostgresDatabase db) : IAnalyticsSt
             percentile_disc(0.99) WITHIN GROUP (ORDER BY d.sent_at - n.created_at)
         FROM deliveries d JOIN notifications n ON n.id = d.notification_id
         WHERE d.notification_id >= @lo AND d.notification_id < @hi AND n.id >= @lo AND n.id < @hi
-          AND n.created_at >= @from AND n.created_at < @to AND n.recipient_id <> '_ops'
+          AND n.created_at >= @from AND n.created_at < @to AND n.recipient_id <> '_ops' AND n.environment_id = @env
         GROUP BY GROUPING SETS (({key}), ())
         """;
 
-    public async Task<AnalyticsSummary> SummarizeAsync(DateTimeOffset fromInclusive, DateTimeOffset toExclusive, AnalyticsGrouping groupBy, CancellationToken ct)
+    public async Task<AnalyticsSummary> SummarizeAsync(string environmentId, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, AnalyticsGrouping groupBy, CancellationToken ct)
     {
         var key = groupBy switch
         {
@@ -45,7 +45,7 @@ internal sealed class PostgresAnalyticsStore(PostgresDatabase db) : IAnalyticsSt
         await using var command = c.Command(SummarySql.Replace("{key}", key, StringComparison.Ordinal))
             .With("lo", AnalyticsWindow.NotificationIdBound(fromInclusive - AnalyticsWindow.IdSlack))
             .With("hi", AnalyticsWindow.NotificationIdBound(toExclusive + AnalyticsWindow.IdSlack))
-            .With("from", fromInclusive.Ms()).With("to", toExclusive.Ms());
+            .With("env", environmentId).With("from", fromInclusive.Ms()).With("to", toExclusive.Ms());
         var rows = await command.ReadAllAsync(r => (Total: r.GetInt32(0) == 1, Group: AnalyticsGroupRow.Map(r, 1, groupBy)), ct);
         return new AnalyticsSummary(
             rows.Where(x => x.Total).Select(x => x.Group).FirstOrDefault() ?? AnalyticsWindow.EmptyTotal,

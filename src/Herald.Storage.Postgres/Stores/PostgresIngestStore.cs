@@ -9,11 +9,12 @@ namespace Herald.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresIngestStore(PostgresDatabase db) : IIngestStore, INotificationQueryStore
 {
-    public async Task<IdempotencyRecord?> GetIdempotencyAsync(string key, CancellationToken ct)
+    public async Task<IdempotencyRecord?> GetIdempotencyAsync(string environmentId, string key, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.Command("SELECT key, request_hash, status_code, response, created_at FROM idempotency WHERE key = @k").With("k", key)
-            .ReadAllAsync(r => new IdempotencyRecord(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.Time(4)), ct);
+        var rows = await c.Command("SELECT key, request_hash, status_code, response, created_at FROM idempotency WHERE environment_id = @env AND key = @k")
+            .With("env", environmentId).With("k", key)
+            .ReadAllAsync(r => new IdempotencyRecord(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.Time(4)) { EnvironmentId = environmentId }, ct);
         return rows.FirstOrDefault();
     }
 
@@ -29,21 +30,22 @@ internal sealed class PostgresIngestStore(PostgresDatabase db) : IIngestStore, I
                 // Keys are inserted in key order so two batches never wait on each other's keys crosswise; among items of this
                 // batch sharing a key the first one wins, as with the SQLite store's row-by-row insert.
                 taken = new HashSet<string>(await c.Command("""
-                    INSERT INTO idempotency(key, request_hash, status_code, response, created_at)
-                    SELECT k, h, s, r, @t FROM unnest(@k::text[], @h::text[], @s::integer[], @r::text[]) WITH ORDINALITY AS x(k, h, s, r, o)
-                    ORDER BY k COLLATE "C", o
-                    ON CONFLICT (key) DO NOTHING RETURNING key
+                    INSERT INTO idempotency(environment_id, key, request_hash, status_code, response, created_at)
+                    SELECT e, k, h, s, r, @t FROM unnest(@e::text[], @k::text[], @h::text[], @s::integer[], @r::text[]) WITH ORDINALITY AS x(e, k, h, s, r, o)
+                    ORDER BY e COLLATE "C", k COLLATE "C", o
+                    ON CONFLICT (environment_id, key) DO NOTHING RETURNING environment_id, key
                     """, tx).With("t", now.Ms())
+                    .With("e", keyed.Select(x => x.Idempotency!.EnvironmentId).ToArray())
                     .With("k", keyed.Select(x => x.Idempotency!.Key).ToArray()).With("h", keyed.Select(x => x.Idempotency!.RequestHash).ToArray())
                     .With("s", keyed.Select(x => x.Idempotency!.StatusCode).ToArray()).With("r", keyed.Select(x => x.Idempotency!.Response).ToArray())
-                    .ReadAllAsync(r => r.GetString(0), ct), StringComparer.Ordinal);
+                    .ReadAllAsync(r => Taken(r.GetString(0), r.GetString(1)), ct), StringComparer.Ordinal);
             }
 
             var results = new bool[items.Count];
             var notifications = new List<Notification>();
             for (var i = 0; i < items.Count; i++)
             {
-                if (items[i].Idempotency is { } record && !taken.Remove(record.Key))
+                if (items[i].Idempotency is { } record && !taken.Remove(Taken(record.EnvironmentId, record.Key)))
                 {
                     continue; // taken before, or by an earlier item of this batch
                 }
@@ -56,6 +58,9 @@ internal sealed class PostgresIngestStore(PostgresDatabase db) : IIngestStore, I
             return results;
         }, ct);
     }
+
+    // Environment ids hold no newline (they are minted here), so the pair is one unambiguous set key.
+    private static string Taken(string environmentId, string key) => environmentId + "\n" + key;
 
     public Task<int> PurgeIdempotencyAsync(DateTimeOffset before, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("DELETE FROM idempotency WHERE created_at < @t", tx).With("t", before.Ms()).ExecuteNonQueryAsync(ct), ct);
@@ -73,8 +78,8 @@ internal sealed class PostgresIngestStore(PostgresDatabase db) : IIngestStore, I
             .ReadAllAsync(r => new TraceEntry(r.GetString(0), r.Time(1), r.GetString(2), r.StringOrNull(3), r.GetString(4), r.GetString(5)), ct);
     }
 
-    public Task<IReadOnlyList<Notification>> ListNotificationsAsync(string? recipientId, string? status, int limit, string? cursor, CancellationToken ct) =>
-        SearchNotificationsAsync(new NotificationSearch(recipientId, status), limit, cursor, ct);
+    public Task<IReadOnlyList<Notification>> ListNotificationsAsync(string environmentId, string? recipientId, string? status, int limit, string? cursor, CancellationToken ct) =>
+        SearchNotificationsAsync(new NotificationSearch(environmentId, recipientId, status), limit, cursor, ct);
 
     public async Task<IReadOnlyList<Notification>> SearchNotificationsAsync(NotificationSearch search, int limit, string? cursor, CancellationToken ct)
     {
@@ -138,12 +143,14 @@ internal sealed class PostgresIngestStore(PostgresDatabase db) : IIngestStore, I
         return (await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE id = @id").With("id", deliveryId).ReadAllAsync(DeliveryRow.Map, ct)).FirstOrDefault();
     }
 
-    public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, Channel? channel, CancellationToken ct)
+    public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(string environmentId, int limit, string? cursor, Channel? channel, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         return await c.Command($"""
             SELECT {DeliveryRow.Columns} FROM deliveries
-            WHERE status = 'dead' AND (@ch::integer IS NULL OR channel = @ch::integer) AND (@cur::text IS NULL OR id > @cur::text) ORDER BY id LIMIT @n
-            """).With("ch", (int?)channel).With("cur", cursor).With("n", limit).ReadAllAsync(DeliveryRow.Map, ct);
+            WHERE status = 'dead' AND (@ch::integer IS NULL OR channel = @ch::integer) AND (@cur::text IS NULL OR id > @cur::text)
+                AND EXISTS (SELECT 1 FROM notifications n WHERE n.id = deliveries.notification_id AND n.environment_id = @env)
+            ORDER BY id LIMIT @n
+            """).With("env", environmentId).With("ch", (int?)channel).With("cur", cursor).With("n", limit).ReadAllAsync(DeliveryRow.Map, ct);
     }
 }

@@ -17,7 +17,7 @@ internal sealed class SqliteAnalyticsStore(SqliteDatabase db) : IAnalyticsStore,
                    d.sent_at - n.created_at AS lat
             FROM deliveries d JOIN notifications n ON n.id = d.notification_id
             WHERE d.notification_id >= $lo AND d.notification_id < $hi AND n.id >= $lo AND n.id < $hi
-              AND n.created_at >= $from AND n.created_at < $to AND n.recipient_id <> '_ops'),
+              AND n.created_at >= $from AND n.created_at < $to AND n.recipient_id <> '_ops' AND n.environment_id = $env),
         w AS (
             SELECT r.*, row_number() OVER (PARTITION BY k ORDER BY lat IS NULL, lat) AS rn, count(lat) OVER (PARTITION BY k) AS nl,
                    row_number() OVER (ORDER BY lat IS NULL, lat) AS rt, count(lat) OVER () AS nt
@@ -43,7 +43,7 @@ internal sealed class SqliteAnalyticsStore(SqliteDatabase db) : IAnalyticsStore,
         FROM w GROUP BY k
         """;
 
-    public async Task<AnalyticsSummary> SummarizeAsync(DateTimeOffset fromInclusive, DateTimeOffset toExclusive, AnalyticsGrouping groupBy, CancellationToken ct)
+    public async Task<AnalyticsSummary> SummarizeAsync(string environmentId, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, AnalyticsGrouping groupBy, CancellationToken ct)
     {
         var key = groupBy switch
         {
@@ -56,7 +56,7 @@ internal sealed class SqliteAnalyticsStore(SqliteDatabase db) : IAnalyticsStore,
         var rows = await c.Command(SummarySql.Replace("{key}", key, StringComparison.Ordinal))
             .With("$lo", AnalyticsWindow.NotificationIdBound(fromInclusive - AnalyticsWindow.IdSlack))
             .With("$hi", AnalyticsWindow.NotificationIdBound(toExclusive + AnalyticsWindow.IdSlack))
-            .With("$from", fromInclusive.Ms()).With("$to", toExclusive.Ms())
+            .With("$env", environmentId).With("$from", fromInclusive.Ms()).With("$to", toExclusive.Ms())
             .ReadAllAsync(r => (Group: AnalyticsGroupRow.Map(r, 0, groupBy), Total: AnalyticsGroupRow.Latency(r, 16)), ct);
         if (rows.Count == 0)
         {

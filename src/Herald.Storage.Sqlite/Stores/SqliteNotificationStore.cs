@@ -8,11 +8,12 @@ namespace Herald.Storage.Sqlite;
 /// <summary>Ingest (idempotency records and accepted notifications) and the notifications' reads, search and cancellation.</summary>
 internal sealed class SqliteNotificationStore(SqliteDatabase db) : IIngestStore, INotificationQueryStore
 {
-    public async Task<IdempotencyRecord?> GetIdempotencyAsync(string key, CancellationToken ct)
+    public async Task<IdempotencyRecord?> GetIdempotencyAsync(string environmentId, string key, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        var rows = await c.Command("SELECT key, request_hash, status_code, response, created_at FROM idempotency WHERE key = $k").With("$k", key)
-            .ReadAllAsync(r => new IdempotencyRecord(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.Time(4)), ct);
+        var rows = await c.Command("SELECT key, request_hash, status_code, response, created_at FROM idempotency WHERE environment_id = $env AND key = $k")
+            .With("$env", environmentId).With("$k", key)
+            .ReadAllAsync(r => new IdempotencyRecord(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.Time(4)) { EnvironmentId = environmentId }, ct);
         return rows.FirstOrDefault();
     }
 
@@ -20,7 +21,11 @@ internal sealed class SqliteNotificationStore(SqliteDatabase db) : IIngestStore,
         db.WriteAsync<IReadOnlyList<bool>>((c, tx) =>
         {
             var results = new bool[items.Count];
-            using var idem = c.Command("INSERT INTO idempotency(key, request_hash, status_code, response, created_at) VALUES ($k, $h, $s, $r, $t) ON CONFLICT(key) DO NOTHING", tx);
+            using var idem = c.Command("""
+                INSERT INTO idempotency(environment_id, key, request_hash, status_code, response, created_at) VALUES ($env, $k, $h, $s, $r, $t)
+                ON CONFLICT(environment_id, key) DO NOTHING
+                """, tx);
+            var penv = idem.Parameters.Add("$env", SqliteType.Text);
             var pk = idem.Parameters.Add("$k", SqliteType.Text);
             var ph = idem.Parameters.Add("$h", SqliteType.Text);
             var ps = idem.Parameters.Add("$s", SqliteType.Integer);
@@ -32,6 +37,7 @@ internal sealed class SqliteNotificationStore(SqliteDatabase db) : IIngestStore,
                 var item = items[i];
                 if (item.Idempotency is { } record)
                 {
+                    penv.Value = record.EnvironmentId;
                     pk.Value = record.Key;
                     ph.Value = record.RequestHash;
                     ps.Value = record.StatusCode;
@@ -70,8 +76,8 @@ internal sealed class SqliteNotificationStore(SqliteDatabase db) : IIngestStore,
             .ReadAllAsync(r => new TraceEntry(r.GetString(0), r.Time(1), r.GetString(2), r.StringOrNull(3), r.GetString(4), r.GetString(5)), ct);
     }
 
-    public Task<IReadOnlyList<Notification>> ListNotificationsAsync(string? recipientId, string? status, int limit, string? cursor, CancellationToken ct) =>
-        SearchNotificationsAsync(new NotificationSearch(recipientId, status), limit, cursor, ct);
+    public Task<IReadOnlyList<Notification>> ListNotificationsAsync(string environmentId, string? recipientId, string? status, int limit, string? cursor, CancellationToken ct) =>
+        SearchNotificationsAsync(new NotificationSearch(environmentId, recipientId, status), limit, cursor, ct);
 
     public async Task<IReadOnlyList<Notification>> SearchNotificationsAsync(NotificationSearch search, int limit, string? cursor, CancellationToken ct)
     {
@@ -135,10 +141,14 @@ internal sealed class SqliteNotificationStore(SqliteDatabase db) : IIngestStore,
         return (await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE id = $id").With("$id", deliveryId).ReadAllAsync(DeliveryRow.Map, ct)).FirstOrDefault();
     }
 
-    public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(int limit, string? cursor, Channel? channel, CancellationToken ct)
+    public async Task<IReadOnlyList<Delivery>> ListDeadLettersAsync(string environmentId, int limit, string? cursor, Channel? channel, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {DeliveryRow.Columns} FROM deliveries WHERE status = 'dead' AND ($ch IS NULL OR channel = $ch) AND ($cur IS NULL OR id > $cur) ORDER BY id LIMIT $n")
-            .With("$ch", (int?)channel).With("$cur", cursor).With("$n", limit).ReadAllAsync(DeliveryRow.Map, ct);
+        return await c.Command($"""
+            SELECT {DeliveryRow.Columns} FROM deliveries
+            WHERE status = 'dead' AND ($ch IS NULL OR channel = $ch) AND ($cur IS NULL OR id > $cur)
+                AND EXISTS (SELECT 1 FROM notifications n WHERE n.id = deliveries.notification_id AND n.environment_id = $env)
+            ORDER BY id LIMIT $n
+            """).With("$env", environmentId).With("$ch", (int?)channel).With("$cur", cursor).With("$n", limit).ReadAllAsync(DeliveryRow.Map, ct);
     }
 }

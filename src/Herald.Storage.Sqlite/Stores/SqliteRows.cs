@@ -49,8 +49,8 @@ internal static class SqliteRows
     public static SqliteCommand NotificationInsert(SqliteConnection c, SqliteTransaction tx) =>
         c.Command("""
             INSERT INTO notifications(id, event_type, recipient_id, priority, status, template_id, template_version, channels, data,
-                idempotency_key, batch_id, due_at, created_at, updated_at, trace_parent, options, campaign_id)
-            VALUES ($id, $et, $r, $p, $s, $tid, $tv, $ch, $d, $ik, $b, $due, $ca, $ca, $tp, $opt, $cmp)
+                idempotency_key, batch_id, due_at, created_at, updated_at, trace_parent, options, campaign_id, environment_id)
+            VALUES ($id, $et, $r, $p, $s, $tid, $tv, $ch, $d, $ik, $b, $due, $ca, $ca, $tp, $opt, $cmp, $env)
             """, tx);
 
     public static void BindNotification(SqliteCommand cmd, Notification n, DateTimeOffset now)
@@ -60,7 +60,7 @@ internal static class SqliteRows
             .With("$tid", n.TemplateId).With("$tv", n.TemplateVersion)
             .With("$ch", ChannelListColumn.Format(n.Channels))
             .With("$d", n.Data).With("$ik", n.IdempotencyKey).With("$b", n.BatchId).With("$due", n.DueAt.Ms()).With("$ca", now.Ms())
-            .With("$tp", n.TraceParent).With("$opt", StoreJson.OptionsJson(n.Options)).With("$cmp", n.CampaignId);
+            .With("$tp", n.TraceParent).With("$opt", StoreJson.OptionsJson(n.Options)).With("$cmp", n.CampaignId).With("$env", n.EnvironmentId);
     }
 
     public static void AddSuppression(SqliteConnection c, SqliteTransaction tx, Suppression s) =>

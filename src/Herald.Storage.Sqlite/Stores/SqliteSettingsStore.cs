@@ -29,9 +29,9 @@ internal sealed class SqliteSettingsStore(SqliteDatabase db) : ISettingsStore, I
     public Task InsertApiKeyAsync(ApiKey key, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return db.WriteAsync((c, tx) => c.Command($"INSERT INTO api_keys({ApiKeyRow.Columns}) VALUES ($id, $h, $s, $t, $n, $p, $e, NULL, NULL, NULL, NULL)", tx)
+        return db.WriteAsync((c, tx) => c.Command($"INSERT INTO api_keys({ApiKeyRow.Columns}) VALUES ($id, $h, $s, $t, $n, $p, $e, NULL, NULL, NULL, NULL, $env)", tx)
             .With("$id", key.Id).With("$h", key.KeyHash).With("$s", string.Join(',', key.Scopes)).With("$t", key.CreatedAt.Ms())
-            .With("$n", key.Name).With("$p", key.Prefix).With("$e", key.ExpiresAt.Ms())
+            .With("$n", key.Name).With("$p", key.Prefix).With("$e", key.ExpiresAt.Ms()).With("$env", key.EnvironmentId)
             .NonQuery(), ct);
     }
 

@@ -55,7 +55,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         body["status"]!.GetValue<string>().ShouldBe(NotificationStatus.Accepted);
         second.ShouldBe(new IngestResult.Accepted(202, accepted.Body, true));
 
-        var stored = await _temp.Queries.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None);
+        var stored = await _temp.Queries.ListNotificationsAsync(Environments.Default, "u1", null, 10, null, CancellationToken.None);
         stored.Select(n => n.Id).ShouldBe([body["id"]!.GetValue<string>()]);
         stored[0].IdempotencyKey.ShouldBe("key-1");
         stored[0].Data.ShouldBe("""{"name":"Ada"}""");
@@ -71,7 +71,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         var problem = second.ShouldBeOfType<IngestResult.Problem>();
         problem.Kind.ShouldBe(IngestProblem.IdempotencyKeyReused);
         problem.Field.ShouldBe("idempotency_key");
-        (await _temp.Queries.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None)).Count.ShouldBe(1);
+        (await _temp.Queries.ListNotificationsAsync(Environments.Default, "u1", null, 10, null, CancellationToken.None)).Count.ShouldBe(1);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
         problem.Kind.ShouldBe(IngestProblem.MissingVariable);
         problem.Field.ShouldBe("data.name");
         problem.Detail.ShouldBe("missing template variable 'name'");
-        (await _temp.Queries.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None)).ShouldBeEmpty();
+        (await _temp.Queries.ListNotificationsAsync(Environments.Default, "u1", null, 10, null, CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -159,7 +159,7 @@ public sealed class IngestServiceTests : IAsyncLifetime
             // Queued just before the committer stopped: failed, not accepted.
         }
 
-        (await _temp.Ingest.GetIdempotencyAsync("key-1", CancellationToken.None)).ShouldBeNull();
+        (await _temp.Ingest.GetIdempotencyAsync(Environments.Default, "key-1", CancellationToken.None)).ShouldBeNull();
     }
 
     [Fact]
@@ -175,8 +175,8 @@ public sealed class IngestServiceTests : IAsyncLifetime
         problem.Detail.ShouldContain("cannot be stored");
         results[0].ShouldBeOfType<IngestResult.Accepted>();
         results[2].ShouldBeOfType<IngestResult.Accepted>();
-        (await _temp.Queries.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None)).Count.ShouldBe(2);
-        (await _temp.Ingest.GetIdempotencyAsync("bad", CancellationToken.None)).ShouldBeNull();
+        (await _temp.Queries.ListNotificationsAsync(Environments.Default, "u1", null, 10, null, CancellationToken.None)).Count.ShouldBe(2);
+        (await _temp.Ingest.GetIdempotencyAsync(Environments.Default, "bad", CancellationToken.None)).ShouldBeNull();
     }
 
     private Task<IngestResult> SendAsync(SendCommand command) => _ingest.SendAsync(command, CancellationToken.None).WaitAsync(Hang);

@@ -26,7 +26,7 @@ public sealed class SqliteIngestStoreTests : IAsyncLifetime
         results.ShouldBe([true, false]);
         (await _temp.Queries.GetNotificationAsync("ntf_1", CancellationToken.None)).ShouldNotBeNull();
         (await _temp.Queries.GetNotificationAsync("ntf_2", CancellationToken.None)).ShouldBeNull();
-        var saved = await _temp.Ingest.GetIdempotencyAsync("key-1", CancellationToken.None);
+        var saved = await _temp.Ingest.GetIdempotencyAsync(Environments.Default, "key-1", CancellationToken.None);
         saved.ShouldBe(new IdempotencyRecord("key-1", "hash-A", 202, "{\"id\":\"ntf_1\"}", Now));
     }
 
@@ -41,7 +41,7 @@ public sealed class SqliteIngestStoreTests : IAsyncLifetime
         results.ShouldBe([false, true]);
         (await _temp.Queries.GetNotificationAsync("ntf_2", CancellationToken.None)).ShouldBeNull();
         (await _temp.Queries.GetNotificationAsync("ntf_3", CancellationToken.None))!.IdempotencyKey.ShouldBe("key-2");
-        (await _temp.Ingest.GetIdempotencyAsync("key-1", CancellationToken.None))!.Response.ShouldBe("{\"id\":\"ntf_1\"}");
+        (await _temp.Ingest.GetIdempotencyAsync(Environments.Default, "key-1", CancellationToken.None))!.Response.ShouldBe("{\"id\":\"ntf_1\"}");
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class SqliteIngestStoreTests : IAsyncLifetime
             Now, CancellationToken.None);
 
         results.ShouldBe([true, true]);
-        var listed = await _temp.Queries.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None);
+        var listed = await _temp.Queries.ListNotificationsAsync(Environments.Default, "u1", null, 10, null, CancellationToken.None);
         listed.Select(n => n.Id).Order().ShouldBe(["ntf_1", "ntf_2"]);
         listed.ShouldAllBe(n => n.Status == NotificationStatus.Accepted && n.Priority == Priority.Normal);
     }

@@ -122,7 +122,7 @@ public abstract class AnalyticsContract
             new(T0.AddMinutes(1), Channel.Webhook, "order.shipped", "webhook", Outcome.Sent, 20),
         ], cts.Token);
 
-        var summary = await s.Analytics.SummarizeAsync(T0, T1, AnalyticsGrouping.EventType, cts.Token);
+        var summary = await s.Analytics.SummarizeAsync(Environments.Default, T0, T1, AnalyticsGrouping.EventType, cts.Token);
 
         summary.Groups.Select(g => g.Key).ShouldBe(["order.shipped"]);
         summary.Total.Counts.Total.ShouldBe(1);
@@ -135,7 +135,7 @@ public abstract class AnalyticsContract
         await using var s = await OpenAsync();
         await SeedAllAsync(s, Mixed(), cts.Token);
 
-        var summary = await s.Analytics.SummarizeAsync(T0, T1, AnalyticsGrouping.Channel, cts.Token);
+        var summary = await s.Analytics.SummarizeAsync(Environments.Default, T0, T1, AnalyticsGrouping.Channel, cts.Token);
 
         summary.Groups.Select(g => g.Key).ShouldBe(["email", "in_app", "sms"]);
         var email = summary.Groups[0];
@@ -162,7 +162,7 @@ public abstract class AnalyticsContract
         await using var s = await OpenAsync();
         await SeedAllAsync(s, Mixed(), cts.Token);
 
-        var summary = await s.Analytics.SummarizeAsync(T0, T1, AnalyticsGrouping.Provider, cts.Token);
+        var summary = await s.Analytics.SummarizeAsync(Environments.Default, T0, T1, AnalyticsGrouping.Provider, cts.Token);
 
         summary.Groups.Select(g => (g.Key, g.Counts.Total, g.Counts.Sent)).ShouldBe([("feed", 1L, 1L), ("sendgrid", 5L, 4L), ("twilio", 4L, 3L), (null, 3L, 0L)]);
         summary.Groups[^1].LatencyMs.ShouldBe(new LatencyPercentiles(null, null, null));
@@ -177,7 +177,7 @@ public abstract class AnalyticsContract
         await using var s = await OpenAsync();
         await SeedAllAsync(s, Mixed(), cts.Token);
 
-        var summary = await s.Analytics.SummarizeAsync(T0, T1, AnalyticsGrouping.EventType, cts.Token);
+        var summary = await s.Analytics.SummarizeAsync(Environments.Default, T0, T1, AnalyticsGrouping.EventType, cts.Token);
 
         summary.Groups.Select(g => (g.Key, g.Counts.Total)).ShouldBe([("account.alert", 3L), ("order.shipped", 10L)]);
         // order.shipped sent 100, 200, 300, 400, 1000, 2000, 3000 ms: ranks ⌈3.5⌉ = 4, ⌈6.65⌉ = 7, ⌈6.93⌉ = 7.
@@ -197,14 +197,14 @@ public abstract class AnalyticsContract
         ], cts.Token);
 
         async Task<LatencyPercentiles> Window(DateTimeOffset from, DateTimeOffset to) =>
-            (await s.Analytics.SummarizeAsync(from, to, AnalyticsGrouping.Channel, cts.Token)).Total.LatencyMs;
+            (await s.Analytics.SummarizeAsync(Environments.Default, from, to, AnalyticsGrouping.Channel, cts.Token)).Total.LatencyMs;
 
         // Each row's latency names it, so the p50/p99 pair shows which rows a window took.
         (await Window(T0, T1)).ShouldBe(new LatencyPercentiles(2, 3, 3));
         (await Window(T0.AddMilliseconds(-1), T1)).ShouldBe(new LatencyPercentiles(2, 3, 3));
         (await Window(T0.AddMilliseconds(-1), T1.AddMilliseconds(1))).ShouldBe(new LatencyPercentiles(2, 4, 4));
         (await Window(T0.AddMilliseconds(1), T1)).ShouldBe(new LatencyPercentiles(3, 3, 3));
-        (await s.Analytics.SummarizeAsync(T0.AddMilliseconds(-2), T0.AddMilliseconds(1), AnalyticsGrouping.Channel, cts.Token)).Total.Counts.Total.ShouldBe(2);
+        (await s.Analytics.SummarizeAsync(Environments.Default, T0.AddMilliseconds(-2), T0.AddMilliseconds(1), AnalyticsGrouping.Channel, cts.Token)).Total.Counts.Total.ShouldBe(2);
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public abstract class AnalyticsContract
         // Latencies 10, 20, ..., 200 ms, seeded out of order: nearest rank ⌈p·20/100⌉ is 10, 19 and 20.
         await SeedAllAsync(s, Enumerable.Range(1, 20).Select(i => new Seed(T0.AddSeconds(i), Channel.Push, "e", "fcm", Outcome.Sent, (21 - i) * 10)), cts.Token);
 
-        var summary = await s.Analytics.SummarizeAsync(T0, T1, AnalyticsGrouping.Channel, cts.Token);
+        var summary = await s.Analytics.SummarizeAsync(Environments.Default, T0, T1, AnalyticsGrouping.Channel, cts.Token);
 
         summary.Groups.ShouldHaveSingleItem().LatencyMs.ShouldBe(new LatencyPercentiles(100, 190, 200));
         summary.Total.LatencyMs.ShouldBe(new LatencyPercentiles(100, 190, 200));
@@ -228,7 +228,7 @@ public abstract class AnalyticsContract
         await using var s = await OpenAsync();
         await SeedAllAsync(s, Mixed(), cts.Token);
 
-        var summary = await s.Analytics.SummarizeAsync(T1.AddHours(1), T1.AddHours(2), AnalyticsGrouping.Channel, cts.Token);
+        var summary = await s.Analytics.SummarizeAsync(Environments.Default, T1.AddHours(1), T1.AddHours(2), AnalyticsGrouping.Channel, cts.Token);
 
         summary.Groups.ShouldBeEmpty();
         summary.Total.Counts.ShouldBe(Counts(0));

@@ -52,7 +52,7 @@ public abstract class CampaignContract
         done.Exhausted.ShouldBeTrue();
         foreach (var u in new[] { "a", "b", "c" })
         {
-            (await s.Queries.ListNotificationsAsync(u, null, 10, null, None)).ShouldHaveSingleItem().CampaignId.ShouldBe("cmp_1");
+            (await s.Queries.ListNotificationsAsync(Environments.Default, u, null, 10, null, None)).ShouldHaveSingleItem().CampaignId.ShouldBe("cmp_1");
         }
 
         var progress = await store.GetProgressAsync(done, None);

@@ -42,7 +42,7 @@ public abstract class DigestContract
             : new PlanResult(n.Id, [], [], NotificationStatus.Completed);
 
     private static async Task<List<Notification>> DigestNotificationsAsync(StoreHandle s, string user = "u1") =>
-        [.. (await s.Queries.ListNotificationsAsync(user, null, 500, null, None)).Where(DigestNotifications.IsDigest)];
+        [.. (await s.Queries.ListNotificationsAsync(Environments.Default, user, null, 500, null, None)).Where(DigestNotifications.IsDigest)];
 
     [Fact]
     public async Task CloseDueDigestsAsync_AppendNamingChannels_DigestNotificationKeepsThem()

@@ -62,12 +62,12 @@ public abstract class ErasureContract
         (await s.Users.GetPreferencesAsync("u1", None)).ShouldBeNull();
         (await s.Users.GetDevicesAsync("u1", None)).ShouldBeEmpty();
         (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).ShouldBeEmpty();
-        (await s.Queries.ListNotificationsAsync("u1", null, 10, null, None)).ShouldBeEmpty();
+        (await s.Queries.ListNotificationsAsync(Environments.Default, "u1", null, 10, null, None)).ShouldBeEmpty();
         (await s.Outbox.ListOutboxAsync(null, "u1", 10, null, None)).ShouldBeEmpty();
         (await s.Endpoints.GetEndpointsForRecipientAsync("u1", None)).ShouldBeEmpty();
 
         // Kept for counts, under the pseudonym and without content.
-        var kept = await s.Queries.ListNotificationsAsync(Pseudonym, null, 10, null, None);
+        var kept = await s.Queries.ListNotificationsAsync(Environments.Default, Pseudonym, null, 10, null, None);
         kept.Count.ShouldBe(3);
         kept.ShouldAllBe(n => n.Data == "{}" && n.IdempotencyKey == null);
         kept.Single(n => n.Id == "ntf_queued_u1").Status.ShouldBe(NotificationStatus.Cancelled);
@@ -112,7 +112,7 @@ public abstract class ErasureContract
 
         summary.DigestItems.ShouldBe(1);
         (await s.Port<Herald.Core.Digests.IDigestStore>().CloseDueDigestsAsync(Now.AddMinutes(2), 10, None)).ShouldBe(0, "an erased user's open digest is not sent");
-        (await s.Queries.ListNotificationsAsync(Pseudonym, null, 10, null, None)).ShouldHaveSingleItem().Data.ShouldBe("{}");
+        (await s.Queries.ListNotificationsAsync(Environments.Default, Pseudonym, null, 10, null, None)).ShouldHaveSingleItem().Data.ShouldBe("{}");
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public abstract class IngestContract
         var accepted = await s.Ingest.AcceptAsync([new IngestItem([Notification("ntf_1", key: "k1")], Record("k1"))], Now, CancellationToken.None);
 
         accepted.ShouldBe([true]);
-        (await s.Ingest.GetIdempotencyAsync("k1", CancellationToken.None)).ShouldBe(Record("k1"));
+        (await s.Ingest.GetIdempotencyAsync(Environments.Default, "k1", CancellationToken.None)).ShouldBe(Record("k1"));
         (await s.Queries.GetNotificationAsync("ntf_1", CancellationToken.None)).ShouldNotBeNull();
     }
 
@@ -65,7 +65,7 @@ public abstract class IngestContract
         accepted.ShouldBe([false, true]);
         (await s.Queries.GetNotificationAsync("ntf_2", CancellationToken.None)).ShouldBeNull();
         (await s.Queries.GetNotificationAsync("ntf_3", CancellationToken.None)).ShouldNotBeNull();
-        (await s.Ingest.GetIdempotencyAsync("k1", CancellationToken.None)).ShouldBe(Record("k1"));
+        (await s.Ingest.GetIdempotencyAsync(Environments.Default, "k1", CancellationToken.None)).ShouldBe(Record("k1"));
     }
 
     [Fact]
@@ -81,8 +81,8 @@ public abstract class IngestContract
         ], Now, CancellationToken.None);
 
         accepted.ShouldBe([true, true, false]);
-        (await s.Ingest.GetIdempotencyAsync("k1", CancellationToken.None))!.RequestHash.ShouldBe("first");
-        (await s.Queries.ListNotificationsAsync(null, null, 10, null, CancellationToken.None)).Select(n => n.Id).ShouldBe(["ntf_2", "ntf_1b", "ntf_1a"]);
+        (await s.Ingest.GetIdempotencyAsync(Environments.Default, "k1", CancellationToken.None))!.RequestHash.ShouldBe("first");
+        (await s.Queries.ListNotificationsAsync(Environments.Default, null, null, 10, null, CancellationToken.None)).Select(n => n.Id).ShouldBe(["ntf_2", "ntf_1b", "ntf_1a"]);
     }
 
     [Fact]
@@ -96,8 +96,8 @@ public abstract class IngestContract
 
         results.Count(r => r[0]).ShouldBe(1);
         var winner = Array.FindIndex(results, r => r[0]);
-        (await s.Ingest.GetIdempotencyAsync("k1", CancellationToken.None))!.RequestHash.ShouldBe("h" + winner);
-        (await s.Queries.ListNotificationsAsync(null, null, 10, null, CancellationToken.None)).Select(n => n.Id).ShouldBe([$"ntf_{winner}"]);
+        (await s.Ingest.GetIdempotencyAsync(Environments.Default, "k1", CancellationToken.None))!.RequestHash.ShouldBe("h" + winner);
+        (await s.Queries.ListNotificationsAsync(Environments.Default, null, null, 10, null, CancellationToken.None)).Select(n => n.Id).ShouldBe([$"ntf_{winner}"]);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public abstract class IngestContract
             [new IngestItem([Notification("ntf_2")], Record("k1")), new IngestItem([Notification("ntf_1")], null)], Now, CancellationToken.None));
 
         (await s.Queries.GetNotificationAsync("ntf_2", CancellationToken.None)).ShouldBeNull();
-        (await s.Ingest.GetIdempotencyAsync("k1", CancellationToken.None)).ShouldBeNull();
+        (await s.Ingest.GetIdempotencyAsync(Environments.Default, "k1", CancellationToken.None)).ShouldBeNull();
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public abstract class IngestContract
     {
         await using var s = await OpenAsync();
 
-        (await s.Ingest.GetIdempotencyAsync("nope", CancellationToken.None)).ShouldBeNull();
+        (await s.Ingest.GetIdempotencyAsync(Environments.Default, "nope", CancellationToken.None)).ShouldBeNull();
     }
 
     [Fact]
@@ -140,9 +140,9 @@ public abstract class IngestContract
         var purged = await s.Ingest.PurgeIdempotencyAsync(Now.AddHours(1), CancellationToken.None);
 
         purged.ShouldBe(1);
-        (await s.Ingest.GetIdempotencyAsync("old", CancellationToken.None)).ShouldBeNull();
-        (await s.Ingest.GetIdempotencyAsync("edge", CancellationToken.None))!.CreatedAt.ShouldBe(Now.AddHours(1));
-        (await s.Ingest.GetIdempotencyAsync("new", CancellationToken.None)).ShouldNotBeNull();
+        (await s.Ingest.GetIdempotencyAsync(Environments.Default, "old", CancellationToken.None)).ShouldBeNull();
+        (await s.Ingest.GetIdempotencyAsync(Environments.Default, "edge", CancellationToken.None))!.CreatedAt.ShouldBe(Now.AddHours(1));
+        (await s.Ingest.GetIdempotencyAsync(Environments.Default, "new", CancellationToken.None)).ShouldNotBeNull();
         (await s.Ingest.AcceptAsync([new IngestItem([], Record("old"))], Now.AddHours(3), CancellationToken.None)).ShouldBe([true]);
     }
 }

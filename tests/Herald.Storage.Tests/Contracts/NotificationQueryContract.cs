@@ -81,14 +81,14 @@ public abstract class NotificationQueryContract
         await using var s = await OpenAsync();
         await s.Ingest.AcceptAsync([new IngestItem([.. Enumerable.Range(1, 5).Select(i => Notification($"ntf_{i}"))], null)], Now, CancellationToken.None);
 
-        var page1 = await s.Queries.ListNotificationsAsync(null, null, 2, null, CancellationToken.None);
-        var page2 = await s.Queries.ListNotificationsAsync(null, null, 2, page1[^1].Id, CancellationToken.None);
-        var page3 = await s.Queries.ListNotificationsAsync(null, null, 2, page2[^1].Id, CancellationToken.None);
+        var page1 = await s.Queries.ListNotificationsAsync(Environments.Default, null, null, 2, null, CancellationToken.None);
+        var page2 = await s.Queries.ListNotificationsAsync(Environments.Default, null, null, 2, page1[^1].Id, CancellationToken.None);
+        var page3 = await s.Queries.ListNotificationsAsync(Environments.Default, null, null, 2, page2[^1].Id, CancellationToken.None);
 
         page1.Select(n => n.Id).ShouldBe(["ntf_5", "ntf_4"]);
         page2.Select(n => n.Id).ShouldBe(["ntf_3", "ntf_2"]);
         page3.Select(n => n.Id).ShouldBe(["ntf_1"]);
-        (await s.Queries.ListNotificationsAsync(null, null, 2, "ntf_1", CancellationToken.None)).ShouldBeEmpty();
+        (await s.Queries.ListNotificationsAsync(Environments.Default, null, null, 2, "ntf_1", CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -103,10 +103,10 @@ public abstract class NotificationQueryContract
             Notification("ntf_4", recipient: "u1"),
         ], null)], Now, CancellationToken.None);
 
-        (await s.Queries.ListNotificationsAsync("u1", null, 10, null, CancellationToken.None)).Select(n => n.Id).ShouldBe(["ntf_4", "ntf_3", "ntf_1"]);
-        (await s.Queries.ListNotificationsAsync(null, NotificationStatus.Accepted, 10, null, CancellationToken.None)).Select(n => n.Id).ShouldBe(["ntf_4", "ntf_2", "ntf_1"]);
-        (await s.Queries.ListNotificationsAsync("u1", NotificationStatus.Accepted, 10, "ntf_4", CancellationToken.None)).Select(n => n.Id).ShouldBe(["ntf_1"]);
-        (await s.Queries.ListNotificationsAsync("u3", null, 10, null, CancellationToken.None)).ShouldBeEmpty();
+        (await s.Queries.ListNotificationsAsync(Environments.Default, "u1", null, 10, null, CancellationToken.None)).Select(n => n.Id).ShouldBe(["ntf_4", "ntf_3", "ntf_1"]);
+        (await s.Queries.ListNotificationsAsync(Environments.Default, null, NotificationStatus.Accepted, 10, null, CancellationToken.None)).Select(n => n.Id).ShouldBe(["ntf_4", "ntf_2", "ntf_1"]);
+        (await s.Queries.ListNotificationsAsync(Environments.Default, "u1", NotificationStatus.Accepted, 10, "ntf_4", CancellationToken.None)).Select(n => n.Id).ShouldBe(["ntf_1"]);
+        (await s.Queries.ListNotificationsAsync(Environments.Default, "u3", null, 10, null, CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -122,11 +122,11 @@ public abstract class NotificationQueryContract
         var from = NotificationSearch.IdBound(at(10), upper: false);
         var to = NotificationSearch.IdBound(at(40), upper: true);
 
-        var window = await s.Queries.SearchNotificationsAsync(new NotificationSearch(FromId: from, ToId: to), 10, null, CancellationToken.None);
-        var otp = await s.Queries.SearchNotificationsAsync(new NotificationSearch(EventType: "otp"), 10, null, CancellationToken.None);
-        var page1 = await s.Queries.SearchNotificationsAsync(new NotificationSearch(FromId: from, ToId: to), 2, null, CancellationToken.None);
-        var page2 = await s.Queries.SearchNotificationsAsync(new NotificationSearch(FromId: from, ToId: to), 2, page1[^1].Id, CancellationToken.None);
-        var both = await s.Queries.SearchNotificationsAsync(new NotificationSearch("u1", NotificationStatus.Accepted, "otp", from, to), 10, null, CancellationToken.None);
+        var window = await s.Queries.SearchNotificationsAsync(new NotificationSearch(Environments.Default, FromId: from, ToId: to), 10, null, CancellationToken.None);
+        var otp = await s.Queries.SearchNotificationsAsync(new NotificationSearch(Environments.Default, EventType: "otp"), 10, null, CancellationToken.None);
+        var page1 = await s.Queries.SearchNotificationsAsync(new NotificationSearch(Environments.Default, FromId: from, ToId: to), 2, null, CancellationToken.None);
+        var page2 = await s.Queries.SearchNotificationsAsync(new NotificationSearch(Environments.Default, FromId: from, ToId: to), 2, page1[^1].Id, CancellationToken.None);
+        var both = await s.Queries.SearchNotificationsAsync(new NotificationSearch(Environments.Default, "u1", NotificationStatus.Accepted, "otp", from, to), 10, null, CancellationToken.None);
 
         window.Select(n => n.Id).ShouldBe([ids[4], ids[3], ids[2], ids[1]]);
         otp.Select(n => n.Id).ShouldBe([ids[5], ids[3], ids[1]]);
@@ -143,8 +143,8 @@ public abstract class NotificationQueryContract
         await s.Ingest.AcceptAsync([new IngestItem([Notification(id)], null)], Now, CancellationToken.None);
         var before1970 = new DateTimeOffset(1969, 12, 31, 0, 0, 0, TimeSpan.Zero);
 
-        var since = await s.Queries.SearchNotificationsAsync(new NotificationSearch(FromId: NotificationSearch.IdBound(before1970, upper: false)), 10, null, CancellationToken.None);
-        var until = await s.Queries.SearchNotificationsAsync(new NotificationSearch(ToId: NotificationSearch.IdBound(before1970, upper: true)), 10, null, CancellationToken.None);
+        var since = await s.Queries.SearchNotificationsAsync(new NotificationSearch(Environments.Default, FromId: NotificationSearch.IdBound(before1970, upper: false)), 10, null, CancellationToken.None);
+        var until = await s.Queries.SearchNotificationsAsync(new NotificationSearch(Environments.Default, ToId: NotificationSearch.IdBound(before1970, upper: true)), 10, null, CancellationToken.None);
 
         since.Select(n => n.Id).ShouldBe([id]);
         until.ShouldBeEmpty();
@@ -214,7 +214,7 @@ public abstract class NotificationQueryContract
         (await s.Queries.GetDeliveryAsync("dlv_q", CancellationToken.None))!.UpdatedAt.ShouldBe(Now.AddSeconds(1));
         (await s.Queries.GetNotificationAsync("ntf_1", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Cancelled);
         (await s.Queries.GetTraceAsync("ntf_1", CancellationToken.None))[^1].Reason.ShouldBe("cancelled by request; 4 unsent deliveries cancelled");
-        (await s.Queries.ListDeadLettersAsync(10, null, null, CancellationToken.None)).ShouldBeEmpty();
+        (await s.Queries.ListDeadLettersAsync(Environments.Default, 10, null, null, CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -258,16 +258,16 @@ public abstract class NotificationQueryContract
         ]);
         await SeedPlannedAsync(s, "ntf_2", [Delivery("dlv_0", "ntf_2", status: DeliveryStatus.Dead)], recipient: "u2");
 
-        var page1 = await s.Queries.ListDeadLettersAsync(2, null, null, CancellationToken.None);
-        var page2 = await s.Queries.ListDeadLettersAsync(2, page1[^1].Id, null, CancellationToken.None);
+        var page1 = await s.Queries.ListDeadLettersAsync(Environments.Default, 2, null, null, CancellationToken.None);
+        var page2 = await s.Queries.ListDeadLettersAsync(Environments.Default, 2, page1[^1].Id, null, CancellationToken.None);
 
         page1.Select(d => d.Id).ShouldBe(["dlv_0", "dlv_1"]);
         page2.Select(d => d.Id).ShouldBe(["dlv_3"]);
         page2[0].ShouldBe(Delivery("dlv_3", "ntf_1", Channel.Sms, status: DeliveryStatus.Dead));
-        (await s.Queries.ListDeadLettersAsync(2, "dlv_3", null, CancellationToken.None)).ShouldBeEmpty();
-        (await s.Queries.ListDeadLettersAsync(10, null, Channel.Email, CancellationToken.None)).Select(d => d.Id).ShouldBe(["dlv_1"]);
-        (await s.Queries.ListDeadLettersAsync(10, null, Channel.Sms, CancellationToken.None)).Select(d => d.Id).ShouldBe(["dlv_0", "dlv_3"]);
-        (await s.Queries.ListDeadLettersAsync(10, null, Channel.Push, CancellationToken.None)).ShouldBeEmpty();
+        (await s.Queries.ListDeadLettersAsync(Environments.Default, 2, "dlv_3", null, CancellationToken.None)).ShouldBeEmpty();
+        (await s.Queries.ListDeadLettersAsync(Environments.Default, 10, null, Channel.Email, CancellationToken.None)).Select(d => d.Id).ShouldBe(["dlv_1"]);
+        (await s.Queries.ListDeadLettersAsync(Environments.Default, 10, null, Channel.Sms, CancellationToken.None)).Select(d => d.Id).ShouldBe(["dlv_0", "dlv_3"]);
+        (await s.Queries.ListDeadLettersAsync(Environments.Default, 10, null, Channel.Push, CancellationToken.None)).ShouldBeEmpty();
     }
 }
 

@@ -70,7 +70,7 @@ public abstract class PoisonContract
             }
 
             (await s.Queries.GetNotificationAsync("ntf_2", None)).ShouldBeNull();
-            (await s.Ingest.GetIdempotencyAsync("key-2", None)).ShouldBeNull();
+            (await s.Ingest.GetIdempotencyAsync(Environments.Default, "key-2", None)).ShouldBeNull();
         }
         finally
         {

@@ -54,9 +54,19 @@ public sealed class SqliteUpgradeTests : IDisposable
             await old.OpenAsync();
             await using var remake = old.CreateCommand();
             // As the release before numbered migrations left it: no schema_migrations (so migration 001 runs on it), and
-            // none of what later migrations added (002: the API key lifecycle columns).
+            // none of what later migrations added (002: the API key lifecycle columns; 005: environments, whose dropped
+            // notification indexes and idempotency table 001 makes again in their earlier shape).
             remake.CommandText = """
                 DROP TABLE schema_migrations;
+                DROP TABLE environments;
+                DROP TABLE apps;
+                ALTER TABLE api_keys DROP COLUMN environment_id;
+                DROP INDEX ix_notifications_environment;
+                DROP INDEX ix_notifications_recipient;
+                DROP INDEX ix_notifications_status;
+                DROP INDEX ix_notifications_event_type;
+                ALTER TABLE notifications DROP COLUMN environment_id;
+                DROP TABLE idempotency;
                 DROP INDEX api_keys_previous_hash;
                 ALTER TABLE api_keys DROP COLUMN name;
                 ALTER TABLE api_keys DROP COLUMN prefix;
