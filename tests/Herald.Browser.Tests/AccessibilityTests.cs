@@ -88,6 +88,7 @@ public sealed class AccessibilityTests(Chromium chromium, DashboardServerFixture
             ("users", "#/users", "Users"),
             ("user", "#/users/" + user, "User " + user),
             ("providers", "#/providers", "Providers & endpoints"),
+            ("keys", "#/keys", "API keys"),
             ("audit", "#/audit", "Audit"),
         };
         var problems = new List<string>();
