@@ -131,6 +131,52 @@ public sealed class DashboardKeysTests(Chromium chromium, DashboardServerFixture
     }
 
     [Fact]
+    public async Task KeysPage_RevokeOwnKey_WarnsThenSignsOut()
+    {
+        var (name, secret) = await CreateKeyAsync("admin");
+        var page = await SignedInAsync(secret);
+        await page.GotoAsync("/dashboard/#/keys");
+        await Expect(Row(page, name)).ToContainTextAsync("this session’s key");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Revoke " + name }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToContainTextAsync("You are signed in with this key: revoking it signs you out.");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Revoke key" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in to Herald" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The API key was refused");
+    }
+
+    [Fact]
+    public async Task KeysPage_KeysWithFieldsItDoesNotKnow_ListsThemAndShowsAnEnvironmentColumn()
+    {
+        var (name, _) = await CreateKeyAsync("notifications:read");
+        var page = await SignedInAsync(HeraldServerFixture.AdminKey);
+        // What other parts of issue 18 add to a key (an environment, rate limits): the page must list such keys as they come.
+        await page.RouteAsync("**/api/v1/keys", async route =>
+        {
+            var response = await route.FetchAsync();
+            var body = JsonNode.Parse(await response.TextAsync())!;
+            foreach (var key in body["keys"]!.AsArray())
+            {
+                key!["environment"] = "env_default";
+                key["rate_limit"] = new JsonObject { ["requests_per_second"] = 50, ["notifications_per_second"] = null };
+                key["future_field"] = new JsonArray(1, "two", new JsonObject());
+            }
+
+            await route.FulfillAsync(new() { Response = response, Body = body.ToJsonString() });
+        });
+
+        await page.GotoAsync("/dashboard/#/keys");
+
+        await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = "Environment" })).ToBeVisibleAsync();
+        await Expect(Row(page, name)).ToContainTextAsync("env_default");
+        await Expect(Row(page, name)).ToContainTextAsync("active");
+        (await Chromium.SeriousViolationsAsync(page)).ShouldBeEmpty();
+        chromium.PageErrors[page].ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task KeysPage_ReadKey_SaysItNeedsAnAdminKey()
     {
         var key = HeraldServerFixture.NewId("read");
