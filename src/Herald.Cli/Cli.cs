@@ -12,7 +12,7 @@ internal delegate Task<int> CommandAction(CliContext context, ParseResult parse,
 internal delegate Func<ParseResult, CancellationToken, Task<int>> Runner(CommandAction action);
 
 /// <summary>
-/// <c>herald</c>: send, status, tail, dlq, templates, users, health and keys against a Herald server, configured by
+/// <c>herald</c>: send, status, tail, dlq, templates, users, health, keys and audit against a Herald server, configured by
 /// <c>HERALD_URL</c> and <c>HERALD_API_KEY</c> or <c>--url</c> and <c>--api-key</c>. Errors print the server's problem
 /// details; exit codes are in <see cref="ExitCodes"/>.
 /// </summary>
@@ -40,6 +40,7 @@ internal static class Cli
         root.Subcommands.Add(UserCommands.Build(run));
         root.Subcommands.Add(HealthCommand.Build(run));
         root.Subcommands.Add(KeyCommands.Build(run));
+        root.Subcommands.Add(AuditCommand.Build(run));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -338,6 +338,99 @@ public sealed class CliTests(CliServerFixture server) : IClassFixture<CliServerF
         result.Output.ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task Audit_AfterKeyCreateAndRevoke_ListsThemWithActorAsTableAndJson()
+    {
+        var (id, _) = await CreateKeyAsync();
+        (await server.RunAsync("keys", "revoke", id)).ExitCode.ShouldBe(0);
+        var admin = (await server.GetAsync("/api/v1/me"))["id"]!.GetValue<string>();
+
+        var json = await server.RunAsync("audit", "--target", id, "--json");
+        var table = await server.RunAsync("audit", "--action", "key.revoked", "--actor", admin);
+
+        json.ExitCode.ShouldBe(0, json.Error);
+        var entries = JsonNode.Parse(json.Output)!["entries"]!.AsArray();
+        entries.Select(e => e!["action"]!.GetValue<string>()).ShouldBe(["key.revoked", "key.created"]);
+        entries.ShouldAllBe(e => e!["actor"]!.GetValue<string>() == admin && e["target"]!.GetValue<string>() == id);
+        table.ExitCode.ShouldBe(0, table.Error);
+        table.Output.ShouldContain("key.revoked");
+        table.Output.ShouldContain(id);
+        table.Output.ShouldNotContain("key.created");
+    }
+
+    [Fact]
+    public async Task Audit_SinceAndUntil_NarrowTheTimeRange()
+    {
+        var (id, _) = await CreateKeyAsync();
+
+        var recent = await server.RunAsync("audit", "--target", id, "--since", "1h", "--json");
+        var before = await server.RunAsync("audit", "--target", id, "--until", "2020-01-01T00:00:00Z");
+        var after = await server.RunAsync("audit", "--target", id, "--since", "2099-01-01T00:00:00Z", "--json");
+
+        recent.ExitCode.ShouldBe(0, recent.Error);
+        JsonNode.Parse(recent.Output)!["entries"]!.AsArray().Count.ShouldBe(1);
+        before.ExitCode.ShouldBe(0, before.Error);
+        before.Output.ShouldContain("0 entries");
+        JsonNode.Parse(after.Output)!["entries"]!.AsArray().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Audit_LimitAndCursor_PageThroughEveryEntryOnce()
+    {
+        var (id, _) = await CreateKeyAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            (await server.RunAsync("keys", "rotate", id, "--overlap", "60")).ExitCode.ShouldBe(0);
+        }
+
+        var first = JsonNode.Parse((await server.RunAsync("audit", "--target", id, "--limit", "3", "--json")).Output)!;
+        var cursor = first["next_cursor"]!.GetValue<string>();
+        var second = JsonNode.Parse((await server.RunAsync("audit", "--target", id, "--limit", "3", "--cursor", cursor, "--json")).Output)!;
+        var all = JsonNode.Parse((await server.RunAsync("audit", "--target", id, "--limit", "1", "--all", "--json")).Output)!;
+        var text = await server.RunAsync("audit", "--target", id, "--limit", "3");
+
+        var paged = first["entries"]!.AsArray().Concat(second["entries"]!.AsArray()).Select(e => e!["id"]!.GetValue<string>()).ToList();
+        paged.Count.ShouldBe(4);
+        paged.ShouldBeUnique();
+        all["entries"]!.AsArray().Select(e => e!["id"]!.GetValue<string>()).ShouldBe(paged);
+        all["next_cursor"].ShouldBeNull();
+        text.Output.ShouldContain($"3 shown; more with --cursor {cursor}");
+    }
+
+    [Fact]
+    public async Task Audit_UnknownAction_PrintsTheProblemAndExits1()
+    {
+        var result = await server.RunAsync("audit", "--action", "key.eaten");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("'key.eaten' is not an audited action");
+        result.Output.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("--since", "yesterday")]
+    [InlineData("--until", "3w")]
+    [InlineData("--limit", "501")]
+    [InlineData("--limit", "0")]
+    public async Task Audit_BadOption_IsAUsageError(string option, string value)
+    {
+        var result = await server.RunAsync("audit", option, value);
+
+        result.ExitCode.ShouldBe(2);
+        result.Error.ShouldContain(option);
+        result.Output.ShouldBeEmpty();
+    }
+
+    /// <summary>A key made with the CLI: its id and secret (each test's own, so its audit entries are its own).</summary>
+    private async Task<(string Id, string Secret)> CreateKeyAsync()
+    {
+        var name = CliServerFixture.NewId("cli-audit");
+        var created = await server.RunAsync("keys", "create", "--name", name, "--scope", "notifications:read", "--json");
+        created.ExitCode.ShouldBe(0, created.Error);
+        var body = JsonNode.Parse(created.Output)!;
+        return (body["key"]!["id"]!.GetValue<string>(), body["secret"]!.GetValue<string>());
+    }
+
     private async Task<int> StatusWithAsync(string key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server.Server, "/api/v1/templates"));

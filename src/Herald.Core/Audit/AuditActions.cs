@@ -32,6 +32,7 @@ public static class AuditActions
     public const string WebhookEndpointEnabled = "webhook_endpoint.enabled";
     public const string WebhookEndpointDisabled = "webhook_endpoint.disabled";
     public const string WebhookEndpointRecovered = "webhook_endpoint.recovered";
+    public const string NotificationCancelled = "notification.cancelled";
     public const string CampaignPaused = "campaign.paused";
     public const string CampaignResumed = "campaign.resumed";
     public const string CampaignCancelled = "campaign.cancelled";
@@ -44,7 +45,7 @@ public static class AuditActions
         KeyCreated, KeyRevoked, KeyRotated, TemplateCreated, TemplatePublished, DlqReplayed, ProviderDisabled, ProviderEnabled, SuppressionRemoved,
         UserUpdated, UserErased, PreferencesUpdated, DeviceAdded, DeviceRemoved, TopicSubscribed, TopicUnsubscribed,
         DigestRulePut, DigestRuleDeleted, WebhookEndpointCreated, WebhookEndpointDeleted, WebhookEndpointEnabled,
-        WebhookEndpointDisabled, WebhookEndpointRecovered, CampaignPaused, CampaignResumed, CampaignCancelled, AppCreated, EnvironmentCreated,
+        WebhookEndpointDisabled, WebhookEndpointRecovered, NotificationCancelled, CampaignPaused, CampaignResumed, CampaignCancelled, AppCreated, EnvironmentCreated,
     ];
 
     private static readonly HashSet<string> Known = new(All, StringComparer.Ordinal);

@@ -170,7 +170,11 @@ internal static class NotificationsEndpoints
         return TypedResults.Ok(new NotificationPage([.. page.Select(Summary)], page.Count == n ? page[^1].Id : null));
     }
 
-    private static async Task<IResult> CancelAsync(string id, HttpContext http, INotificationQueryStore store, TimeProvider time, CancellationToken ct)
+    /// <summary>
+    /// Cancelling is audited although sending is not: it withdraws a message already accepted for someone (a password
+    /// reset, a security alert), as pausing or cancelling a campaign does for many.
+    /// </summary>
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, INotificationQueryStore store, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         if (await InEnvironmentAsync(id, http, store, ct) is null)
         {
@@ -188,6 +192,9 @@ internal static class NotificationsEndpoints
             return Problems.Conflict("nothing-to-cancel", $"notification '{id}' has nothing left to cancel: its deliveries were already sent or settled");
         }
 
-        return TypedResults.Ok(await DetailAsync((await store.GetNotificationAsync(id, ct))!, store, ct));
+        var notification = (await store.GetNotificationAsync(id, ct))!;
+        await audit.RecordAsync(http, Core.Audit.AuditActions.NotificationCancelled, id,
+            new System.Text.Json.Nodes.JsonObject { ["event_type"] = notification.EventType, ["recipient_id"] = notification.RecipientId });
+        return TypedResults.Ok(await DetailAsync(notification, store, ct));
     }
 }

@@ -10,7 +10,8 @@ namespace Herald.Server.Api;
 /// Lists the closed status sets in the OpenAPI document: each route's <c>status</c> query filter and the <c>status</c>
 /// properties of notifications and deliveries carry an <c>enum</c>, so a client (the dashboard among them) reads the
 /// statuses from the document instead of keeping its own list that drifts. The audit log's closed set of actions is
-/// listed the same way (its <c>action</c> filter and property).
+/// listed the same way (its <c>action</c> filter and property), and so are the scopes an API key may hold (the items of
+/// <c>scopes</c> in a key request and a key), which the dashboard's Keys page offers.
 /// </summary>
 internal sealed class StatusSchemas : IOpenApiOperationTransformer, IOpenApiSchemaTransformer
 {
@@ -70,6 +71,14 @@ internal sealed class StatusSchemas : IOpenApiOperationTransformer, IOpenApiSche
         if (context.JsonPropertyInfo is { Name: "action" } action && action.DeclaringType == typeof(AuditEntryResponse))
         {
             schema.Enum = Enum(AuditActions.All);
+        }
+
+        // A request may still name a scope by an earlier release's alias (send, read); the enum lists today's names only,
+        // which is what an answer carries and what a new client should send.
+        if (context.JsonPropertyInfo is { Name: "scopes" } scopes && (scopes.DeclaringType == typeof(ApiKeyRequest) || scopes.DeclaringType == typeof(ApiKeyResponse))
+            && schema.Items is OpenApiSchema items)
+        {
+            items.Enum = Enum(ApiKeys.Scopes);
         }
 
         return Task.CompletedTask;

@@ -131,6 +131,33 @@ public abstract class AuditEndpointsTests(AuditServerFixture server)
     }
 
     [Fact]
+    public async Task List_NotificationCancelled_RecordedWithEventTypeAndRecipient()
+    {
+        var template = HeraldServerFixture.NewId("tpl");
+        await server.CreateStandardTemplateAsync(template);
+        var recipient = HeraldServerFixture.NewId("user");
+        var id = await server.SendAsync(new JsonObject
+        {
+            ["event_type"] = template, ["recipient_id"] = recipient, ["data"] = new JsonObject { ["name"] = "later" },
+            ["scheduled_at"] = TimeProvider.System.GetUtcNow().AddHours(1),
+        });
+        var (operatorClient, keyId) = await NewKeyAsync("notifications:send");
+        using var _ = operatorClient;
+
+        await OkAsync(operatorClient.DeleteAsync(new Uri($"/api/v1/notifications/{id}", UriKind.Relative)));
+        using (var again = await operatorClient.DeleteAsync(new Uri($"/api/v1/notifications/{id}", UriKind.Relative)))
+        {
+            await again.ShouldBeProblemAsync(409, "nothing-to-cancel");
+        }
+
+        var page = await Client.GetJsonAsync($"/api/v1/audit?actor={keyId}");
+
+        Entries(page).ShouldBe([(AuditActions.NotificationCancelled, id)]);
+        page["entries"]![0]!["details"]!.Str("event_type").ShouldBe(template);
+        page["entries"]![0]!["details"]!.Str("recipient_id").ShouldBe(recipient);
+    }
+
+    [Fact]
     public async Task List_FiltersAndCursor_NarrowAndPageTheEntries()
     {
         var (operatorClient, keyId) = await NewKeyAsync("admin");
@@ -196,6 +223,11 @@ public abstract class AuditEndpointsTests(AuditServerFixture server)
         using (var disable = await operatorClient.PostEmptyAsync("/api/v1/providers/nope/disable"))
         {
             await disable.ShouldBeProblemAsync(404, "not-found");
+        }
+
+        using (var cancel = await operatorClient.DeleteAsync(new Uri("/api/v1/notifications/ntf_unknown", UriKind.Relative)))
+        {
+            await cancel.ShouldBeProblemAsync(404, "not-found");
         }
 
         using (var badUser = await operatorClient.DeleteAsync(new Uri("/api/v1/users/a%0Ab", UriKind.Relative)))

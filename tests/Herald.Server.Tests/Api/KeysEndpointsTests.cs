@@ -168,6 +168,18 @@ public abstract class KeysEndpointsTests(HeraldServerFixture server)
     }
 
     [Fact]
+    public async Task OpenApi_KeySchemas_ListTheScopes()
+    {
+        var document = await server.CreateClient().GetJsonAsync("/openapi/v1.json");
+
+        foreach (var schema in new[] { "ApiKeyRequest", "ApiKeyResponse" })
+        {
+            document["components"]!["schemas"]![schema]!["properties"]!["scopes"]!["items"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>())
+                .ShouldBe(Herald.Server.Api.ApiKeys.Scopes, schema);
+        }
+    }
+
+    [Fact]
     public async Task StoredKeyOfEarlierRelease_SendAndReadScopes_AuthorizeWhatTheyDid()
     {
         var send = "hk_legacy_send_" + Guid.NewGuid().ToString("N");

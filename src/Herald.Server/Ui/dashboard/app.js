@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { clear, h } from './dom.js';
 import { audit } from './pages/audit.js';
 import { deadLetters } from './pages/dead-letters.js';
+import { keys } from './pages/keys.js';
 import { notificationDetail } from './pages/notification.js';
 import { notifications } from './pages/notifications.js';
 import { overview } from './pages/overview.js';
@@ -27,6 +28,7 @@ const ROUTES = [
   [/^#\/users\/([^/?]+)$/, userDetail],
   [/^#\/users$/, users],
   [/^#\/providers$/, providers],
+  [/^#\/keys$/, keys],
   [/^#\/audit$/, audit],
 ];
 

@@ -20,9 +20,9 @@ export function say(message, isError) {
 
 /** A state as a chip, toned good, bad or waiting. */
 export function chip(text) {
-  const tone = /^(delivered|sent|completed|closed|published|enabled|live|opened|clicked)$/.test(text) ? 'ok'
-    : /^(dead|failed|open|isolated|bounced|complained|disabled|rejected)$/.test(text) ? 'bad'
-      : /^(deferred|retrying|held|half_open|draft|scheduled|queued|sending|unknown|expired|suppressed|cancelled)$/.test(text) ? 'warn' : '';
+  const tone = /^(delivered|sent|completed|closed|published|enabled|live|opened|clicked|active)$/.test(text) ? 'ok'
+    : /^(dead|failed|open|isolated|bounced|complained|disabled|rejected|revoked)$/.test(text) ? 'bad'
+      : /^(deferred|retrying|held|half_open|draft|scheduled|queued|sending|unknown|expired|suppressed|cancelled|rotating)$/.test(text) ? 'warn' : '';
   return h('span', { class: 'chip ' + tone }, text);
 }
 

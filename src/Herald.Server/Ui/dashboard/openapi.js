@@ -4,6 +4,7 @@ import { api } from './api.js';
 
 let statuses = null;
 let actions = null;
+let scopes = null;
 
 /**
  * The notification statuses GET /api/v1/notifications accepts as ?status=: the enum of that query parameter's schema.
@@ -25,6 +26,22 @@ export function auditActions() {
     throw err;
   });
   return actions;
+}
+
+/**
+ * The scopes POST /api/v1/keys accepts for a new key: the enum of the items of ApiKeyRequest's scopes, the same way (one
+ * fetch per page load, empty when none listed).
+ */
+export function grantableScopes() {
+  scopes ??= api('/openapi/v1.json').then((document) => {
+    const request = resolve(document, document?.components?.schemas?.ApiKeyRequest);
+    const items = resolve(document, request?.properties?.scopes)?.items;
+    return [...new Set(enumOf(document, items).filter((value) => typeof value === 'string'))];
+  }, (err) => {
+    scopes = null;
+    throw err;
+  });
+  return scopes;
 }
 
 function statusEnum(document) {

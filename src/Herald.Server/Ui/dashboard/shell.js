@@ -12,6 +12,7 @@ const NAV = [
   ['#/templates', 'Templates'],
   ['#/users', 'Users'],
   ['#/providers', 'Providers & endpoints'],
+  ['#/keys', 'API keys'],
   ['#/audit', 'Audit'],
 ];
 
