@@ -43,7 +43,7 @@ internal sealed record AuthRefusal(int Status, string Detail, TimeSpan? RetryAft
 /// refused with 429 before that read once the address keeps failing (<see cref="AuthFailureLimiter"/>).
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ApiKeys keys, AuthFailureLimiter limiter) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeys keys, AuthFailureLimiter limiter, KeyRateLimits limits) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -80,6 +80,7 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
         }
 
         keys.Touch(key!);
+        limits.Attach(Context, key!);
         Claim[] claims = [new(AuthSchemes.KeyIdClaim, key!.Id), new(AuthSchemes.EnvironmentClaim, Herald.Core.Domain.Environments.Default), .. key.Scopes.Select(s => new Claim(AuthSchemes.ScopeClaim, s))];
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name)), Scheme.Name));
     }

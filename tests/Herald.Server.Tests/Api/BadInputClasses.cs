@@ -149,7 +149,12 @@ internal static class BadInputClasses
             {
                 ["url"] = "https://example.com/hooks/" + fresh, ["event_types"] = new JsonArray("sweep.*"), ["description"] = "d", ["recipient_id"] = "r-" + fresh,
             },
-            "POST /api/v1/keys" => new() { ["name"] = "sweep-" + fresh, ["scopes"] = new JsonArray("notifications:read"), ["expires_at"] = At(TimeSpan.FromDays(30)) },
+            "POST /api/v1/keys" => new()
+            {
+                ["name"] = "sweep-" + fresh, ["scopes"] = new JsonArray("notifications:read"), ["expires_at"] = At(TimeSpan.FromDays(30)), ["requests_per_second"] = 100,
+                ["notifications_per_second"] = 1000,
+            },
+            "PATCH /api/v1/keys/{id}" => new() { ["requests_per_second"] = 200, ["notifications_per_second"] = 2000 },
             "POST /api/v1/keys/{id}/rotate" => new() { ["overlap_seconds"] = 60 },
             "POST /api/v1/webhook-endpoints/{id}/recover" => new() { ["since"] = At(TimeSpan.FromHours(-1)), ["until"] = At(TimeSpan.Zero) },
             _ => null,
