@@ -89,7 +89,8 @@ public static class AuditRow
 
 public static class ApiKeyRow
 {
-    public const string Columns = "id, key_hash, scopes, created_at, name, prefix, expires_at, revoked_at, last_used_at, previous_hash, previous_expires_at, environment_id";
+    public const string Columns = "id, key_hash, scopes, created_at, name, prefix, expires_at, revoked_at, last_used_at, previous_hash, previous_expires_at, " +
+        "requests_per_second, notifications_per_second, environment_id";
 
     public static ApiKey Map(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2).Split(',', StringSplitOptions.RemoveEmptyEntries), r.Time(3))
     {
@@ -100,7 +101,9 @@ public static class ApiKeyRow
         LastUsedAt = r.TimeOrNull(8),
         PreviousHash = r.StringOrNull(9),
         PreviousExpiresAt = r.TimeOrNull(10),
-        EnvironmentId = r.GetString(11),
+        RequestsPerSecond = r.IsDBNull(11) ? null : r.GetInt32(11),
+        NotificationsPerSecond = r.IsDBNull(12) ? null : r.GetInt32(12),
+        EnvironmentId = r.GetString(13),
     };
 }
 

@@ -12,6 +12,7 @@ public static class AuditActions
     public const string KeyCreated = "key.created";
     public const string KeyRevoked = "key.revoked";
     public const string KeyRotated = "key.rotated";
+    public const string KeyLimitsChanged = "key.limits_changed";
     public const string TemplateCreated = "template.created";
     public const string TemplatePublished = "template.published";
     public const string DlqReplayed = "dlq.replayed";
@@ -42,7 +43,7 @@ public static class AuditActions
     /// <summary>Every action, in the order the OpenAPI document lists them.</summary>
     public static readonly IReadOnlyList<string> All =
     [
-        KeyCreated, KeyRevoked, KeyRotated, TemplateCreated, TemplatePublished, DlqReplayed, ProviderDisabled, ProviderEnabled, SuppressionRemoved,
+        KeyCreated, KeyRevoked, KeyRotated, KeyLimitsChanged, TemplateCreated, TemplatePublished, DlqReplayed, ProviderDisabled, ProviderEnabled, SuppressionRemoved,
         UserUpdated, UserErased, PreferencesUpdated, DeviceAdded, DeviceRemoved, TopicSubscribed, TopicUnsubscribed,
         DigestRulePut, DigestRuleDeleted, WebhookEndpointCreated, WebhookEndpointDeleted, WebhookEndpointEnabled,
         WebhookEndpointDisabled, WebhookEndpointRecovered, NotificationCancelled, CampaignPaused, CampaignResumed, CampaignCancelled, AppCreated, EnvironmentCreated,

@@ -131,6 +131,8 @@ public sealed record Suppression(Channel Channel, string Address, string Reason,
 /// An API key. Only SHA-256 hashes of secrets are stored; <see cref="Prefix"/> is the secret's first characters, enough
 /// to recognise it in a list. A rotation keeps the id, name and scopes: the new secret's hash replaces
 /// <see cref="KeyHash"/> and the old one moves to <see cref="PreviousHash"/>, accepted until <see cref="PreviousExpiresAt"/>.
+/// <see cref="RequestsPerSecond"/> and <see cref="NotificationsPerSecond"/> are the key's own rate limits; null means the
+/// deployment's default.
 /// </summary>
 public sealed record ApiKey(string Id, string KeyHash, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt)
 {
@@ -147,6 +149,10 @@ public sealed record ApiKey(string Id, string KeyHash, IReadOnlyList<string> Sco
     public string? PreviousHash { get; init; }
 
     public DateTimeOffset? PreviousExpiresAt { get; init; }
+
+    public int? RequestsPerSecond { get; init; }
+
+    public int? NotificationsPerSecond { get; init; }
 
     /// <summary>The environment whose resources the key reaches (an admin key also manages the deployment's apps, environments and keys).</summary>
     public string EnvironmentId { get; init; } = Environments.Default;

@@ -38,6 +38,12 @@ public interface IApiKeyStore
     /// </summary>
     Task<ApiKey?> RotateApiKeyAsync(string id, string newHash, string newPrefix, DateTimeOffset previousUntil, CancellationToken ct);
 
+    /// <summary>
+    /// Sets the key's rate limits (null: the deployment's default), revoked keys included; null when there is no such key.
+    /// Every process hears of it (cluster signal).
+    /// </summary>
+    Task<ApiKey?> SetApiKeyLimitsAsync(string id, int? requestsPerSecond, int? notificationsPerSecond, CancellationToken ct);
+
     /// <summary>Records that the key was used at <paramref name="at"/> (callers throttle this: it is not a per-request write).</summary>
     Task TouchApiKeyAsync(string id, DateTimeOffset at, CancellationToken ct);
 }

@@ -52,6 +52,8 @@ namespace Herald.Server.Api;
 [JsonSerializable(typeof(KeyResponse))]
 [JsonSerializable(typeof(ApiKeyRequest))]
 [JsonSerializable(typeof(ApiKeyRotateRequest))]
+[JsonSerializable(typeof(ApiKeyLimitsRequest))]
+[JsonSerializable(typeof(ApiKeyLimitsPatch))]
 [JsonSerializable(typeof(ApiKeyResponse))]
 [JsonSerializable(typeof(ApiKeySecretResponse))]
 [JsonSerializable(typeof(ApiKeyList))]

@@ -165,7 +165,7 @@ internal sealed partial class ApiKeys : IDisposable
     /// <summary>Stores a key made of <paramref name="secret"/> (scopes checked by the caller or given by the host).</summary>
     /// <exception cref="ArgumentException">A scope is not one of <see cref="Scopes"/> or an alias.</exception>
     public async Task<ApiKey> CreateAsync(string secret, IReadOnlyList<string> scopes, CancellationToken ct, string name = "", DateTimeOffset? expiresAt = null,
-        string environmentId = Core.Domain.Environments.Default)
+        int? requestsPerSecond = null, int? notificationsPerSecond = null, string environmentId = Core.Domain.Environments.Default)
     {
         ArgumentNullException.ThrowIfNull(secret);
         ArgumentNullException.ThrowIfNull(scopes);
@@ -177,7 +177,8 @@ internal sealed partial class ApiKeys : IDisposable
         var now = _time.GetUtcNow();
         var key = new ApiKey("key_" + Guid.CreateVersion7(now).ToString("N"), Hash(secret), Normalize(scopes), now)
         {
-            Name = name, Prefix = PrefixOf(secret), ExpiresAt = expiresAt, EnvironmentId = environmentId,
+            Name = name, Prefix = PrefixOf(secret), ExpiresAt = expiresAt, RequestsPerSecond = requestsPerSecond, NotificationsPerSecond = notificationsPerSecond,
+            EnvironmentId = environmentId,
         };
         await _store.InsertApiKeyAsync(key, ct);
         return key;
@@ -188,6 +189,14 @@ internal sealed partial class ApiKeys : IDisposable
         var revoked = await _store.RevokeApiKeyAsync(id, _time.GetUtcNow(), ct);
         Drop(id);
         return revoked;
+    }
+
+    /// <summary>Sets the key's rate limits (null: the deployment's default); every process reads the key again (cluster signal).</summary>
+    public async Task<ApiKey?> SetLimitsAsync(string id, int? requestsPerSecond, int? notificationsPerSecond, CancellationToken ct)
+    {
+        var changed = await _store.SetApiKeyLimitsAsync(id, requestsPerSecond, notificationsPerSecond, ct);
+        Drop(id);
+        return changed;
     }
 
     public async Task<ApiKey?> RotateAsync(string id, string newSecret, TimeSpan overlap, CancellationToken ct)

@@ -204,15 +204,29 @@ public sealed record AuditEntryResponse(string Id, DateTimeOffset At, string Act
 
 public sealed record AuditPage(List<AuditEntryResponse> Entries, string? NextCursor);
 
-/// <summary>A new API key: a name for people, its scopes, optionally when it stops working and its environment (default: the caller's).</summary>
-public sealed record ApiKeyRequest(string? Name, List<string>? Scopes, DateTimeOffset? ExpiresAt, string? Environment = null);
+/// <summary>A new API key: a name for people, its scopes, optionally when it stops working, its environment (default: the caller's) and rate limits.</summary>
+public sealed record ApiKeyRequest(string? Name, List<string>? Scopes, DateTimeOffset? ExpiresAt, int? RequestsPerSecond = null, int? NotificationsPerSecond = null,
+    string? Environment = null);
+
+/// <summary>
+/// A key's rate limits (PATCH, as a JSON merge patch): a field left out keeps its value, null returns it to the
+/// deployment's default (Herald:RateLimits), a number from 1 to 1000000 sets it.
+/// </summary>
+public sealed record ApiKeyLimitsRequest(int? RequestsPerSecond, int? NotificationsPerSecond);
+
+/// <summary>How <see cref="ApiKeyLimitsRequest"/> is read: each field's JSON as sent, so left out (Undefined) and null differ.</summary>
+public sealed record ApiKeyLimitsPatch(System.Text.Json.JsonElement RequestsPerSecond = default, System.Text.Json.JsonElement NotificationsPerSecond = default);
 
 /// <summary>How long the old secret keeps working after a rotation, in seconds (1 to 604800; default 86400).</summary>
 public sealed record ApiKeyRotateRequest(int? OverlapSeconds);
 
-/// <summary>An API key as listed: never its secret or hash; <c>prefix</c> is the secret's first characters.</summary>
+/// <summary>
+/// An API key as listed: never its secret or hash; <c>prefix</c> is the secret's first characters. The limits are the
+/// key's own (null: the deployment's default applies).
+/// </summary>
 public sealed record ApiKeyResponse(string Id, string Name, string Prefix, List<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt,
-    DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? PreviousSecretExpiresAt, string Environment);
+    DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? PreviousSecretExpiresAt, string Environment, int? RequestsPerSecond = null,
+    int? NotificationsPerSecond = null);
 
 /// <summary>A key with its secret, shown this once (create, rotate): Herald keeps only a hash.</summary>
 public sealed record ApiKeySecretResponse(string Secret, ApiKeyResponse Key);

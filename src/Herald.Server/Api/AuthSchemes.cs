@@ -47,7 +47,7 @@ internal sealed record AuthRefusal(int Status, string Detail, TimeSpan? RetryAft
 /// refused with 429 before that read once the address keeps failing (<see cref="AuthFailureLimiter"/>).
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ApiKeys keys, AuthFailureLimiter limiter) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeys keys, AuthFailureLimiter limiter, KeyRateLimits limits) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -84,6 +84,7 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
         }
 
         keys.Touch(key!);
+        limits.Attach(Context, key!);
         Claim[] claims = [new(AuthSchemes.KeyIdClaim, key!.Id), new(AuthSchemes.EnvironmentClaim, key.EnvironmentId), .. key.Scopes.Select(s => new Claim(AuthSchemes.ScopeClaim, s))];
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name)), Scheme.Name));
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Herald.Core.Domain;
 using Herald.Core.Storage;
@@ -20,6 +21,8 @@ internal static class KeysEndpoints
             .WithSummary("Creates an API key with scopes and an optional expiry; the secret is in this answer only");
         group.MapGet("/", ListAsync).Produces<ApiKeyList>().WithSummary("Every API key, oldest first (never a secret)");
         group.MapGet("/{id}", GetAsync).Produces<ApiKeyResponse>().ProducesProblem(404);
+        group.MapPatch("/{id}", PatchAsync).Accepts<ApiKeyLimitsRequest>("application/json").Produces<ApiKeyResponse>().ProducesProblem(400).ProducesProblem(404)
+            .WithSummary("Changes the key's rate limits (a JSON merge patch: null returns a limit to the deployment's default); every process applies them within seconds");
         group.MapPost("/{id}/revoke", RevokeAsync).Produces<ApiKeyResponse>().ProducesProblem(404)
             .WithSummary("Revokes the key: every Herald process refuses it within a second");
         group.MapPost("/{id}/rotate", RotateAsync).Accepts<ApiKeyRotateRequest>("application/json").Produces<ApiKeySecretResponse>().ProducesProblem(400)
@@ -58,6 +61,11 @@ internal static class KeysEndpoints
             return Problems.Validation("expires_at", "'expires_at' must be in the future and at most 10 years away");
         }
 
+        if ((LimitProblem("requests_per_second", r.RequestsPerSecond) ?? LimitProblem("notifications_per_second", r.NotificationsPerSecond)) is { } badLimit)
+        {
+            return badLimit;
+        }
+
         // An admin key manages the deployment: it may make a key for any environment; by default, for its own.
         var environment = r.Environment ?? AuthSchemes.EnvironmentOf(request.HttpContext.User);
         if (await apps.GetEnvironmentAsync(environment, ct) is null)
@@ -66,9 +74,12 @@ internal static class KeysEndpoints
         }
 
         var secret = ApiKeys.Generate();
-        var key = await keys.CreateAsync(secret, scopes, ct, name, r.ExpiresAt, environment);
-        await audit.RecordAsync(request.HttpContext, Core.Audit.AuditActions.KeyCreated, key.Id,
-            new JsonObject { ["name"] = key.Name, ["environment"] = key.EnvironmentId, ["scopes"] = new JsonArray([.. ApiKeys.Normalize(key.Scopes).Select(x => (JsonNode)x)]) });
+        var key = await keys.CreateAsync(secret, scopes, ct, name, r.ExpiresAt, r.RequestsPerSecond, r.NotificationsPerSecond, environment);
+        await audit.RecordAsync(request.HttpContext, Core.Audit.AuditActions.KeyCreated, key.Id, new JsonObject
+        {
+            ["name"] = key.Name, ["environment"] = key.EnvironmentId, ["scopes"] = new JsonArray([.. ApiKeys.Normalize(key.Scopes).Select(x => (JsonNode)x)]),
+            ["requests_per_second"] = key.RequestsPerSecond, ["notifications_per_second"] = key.NotificationsPerSecond,
+        });
         return TypedResults.Created($"/api/v1/keys/{key.Id}", new ApiKeySecretResponse(secret, Response(key)));
     }
 
@@ -77,6 +88,51 @@ internal static class KeysEndpoints
 
     private static async Task<IResult> GetAsync(string id, IApiKeyStore store, CancellationToken ct) =>
         await store.GetApiKeyAsync(id, ct) is { } key ? TypedResults.Ok(Response(key)) : Problems.NotFound("API key", id);
+
+    private static async Task<IResult> PatchAsync(string id, HttpRequest request, ApiKeys keys, IApiKeyStore store, AuditTrail audit, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.ApiKeyLimitsPatch, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        if (await store.GetApiKeyAsync(id, ct) is not { } key)
+        {
+            return Problems.NotFound("API key", id);
+        }
+
+        var (requests, requestsProblem) = Merge("requests_per_second", body.Value!.RequestsPerSecond, key.RequestsPerSecond);
+        var (notifications, notificationsProblem) = Merge("notifications_per_second", body.Value.NotificationsPerSecond, key.NotificationsPerSecond);
+        if ((requestsProblem ?? notificationsProblem) is { } problem)
+        {
+            return problem;
+        }
+
+        if (await keys.SetLimitsAsync(id, requests, notifications, ct) is not { } changed)
+        {
+            return Problems.NotFound("API key", id);
+        }
+
+        await audit.RecordAsync(request.HttpContext, Core.Audit.AuditActions.KeyLimitsChanged, changed.Id,
+            new JsonObject { ["requests_per_second"] = changed.RequestsPerSecond, ["notifications_per_second"] = changed.NotificationsPerSecond });
+        return TypedResults.Ok(Response(changed));
+    }
+
+    /// <summary>A merge-patch field: left out keeps <paramref name="current"/>, null clears it, a whole number in range sets it.</summary>
+    private static (int? Value, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? Problem) Merge(string field, JsonElement sent, int? current) => sent.ValueKind switch
+    {
+        JsonValueKind.Undefined => (current, null),
+        JsonValueKind.Null => (null, null),
+        JsonValueKind.Number when sent.TryGetInt32(out var value) && KeyRateLimits.IsValid(value) => (value, null),
+        _ => (null, Problems.Validation(field, LimitRule(field))),
+    };
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? LimitProblem(string field, int? value) =>
+        value is { } v && !KeyRateLimits.IsValid(v) ? Problems.Validation(field, LimitRule(field)) : null;
+
+    private static string LimitRule(string field) =>
+        $"'{field}' must be a whole number from 1 to {KeyRateLimits.MaxPerSecond}, or null for the deployment's default";
 
     private static async Task<IResult> RevokeAsync(string id, HttpContext http, ApiKeys keys, AuditTrail audit, CancellationToken ct)
     {
@@ -115,5 +171,5 @@ internal static class KeysEndpoints
     }
 
     private static ApiKeyResponse Response(ApiKey key) => new(key.Id, key.Name, key.Prefix, [.. ApiKeys.Normalize(key.Scopes)], key.CreatedAt, key.LastUsedAt,
-        key.ExpiresAt, key.RevokedAt, key.PreviousExpiresAt, key.EnvironmentId);
+        key.ExpiresAt, key.RevokedAt, key.PreviousExpiresAt, key.EnvironmentId, key.RequestsPerSecond, key.NotificationsPerSecond);
 }

@@ -20,7 +20,7 @@ internal static class NotificationsEndpoints
         group.MapDelete("/{id}", CancelAsync).RequireScope(ApiKeys.NotificationsSend).Produces<NotificationResponse>().ProducesProblem(404).ProducesProblem(409);
     }
 
-    private static async Task<IResult> SendAsync(HttpRequest request, IngestService ingest, Herald.Core.Campaigns.CampaignService campaigns, CancellationToken ct)
+    private static async Task<IResult> SendAsync(HttpRequest request, IngestService ingest, Herald.Core.Campaigns.CampaignService campaigns, KeyRateLimits limits, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.SendRequest, ct);
         if (body.Problem is not null)
@@ -32,14 +32,15 @@ internal static class NotificationsEndpoints
         var common = new Common(r.EventType, r.Priority, r.Channels, r.TemplateId, r.TemplateVersion, r.Data, r.IdempotencyKey, r.ScheduledAt, r.ExpiresAt, r.Escalation);
         if (r.Topic is not null)
         {
-            return await CampaignsEndpoints.TopicSendAsync(request, r, common, body.Hash, campaigns, ct);
+            // A topic send is one send whatever its audience: one notification permit.
+            return limits.TakeNotifications(request.HttpContext, 1) ?? await CampaignsEndpoints.TopicSendAsync(request, r, common, body.Hash, campaigns, ct);
         }
 
         var (cmd, problem) = Command(request, common, Validate.Recipient("recipient_id", r.RecipientId), [r.RecipientId!], isBatch: false, body.Hash);
-        return problem ?? Answer(await ingest.SendAsync(cmd!, ct));
+        return problem ?? limits.TakeNotifications(request.HttpContext, 1) ?? Answer(await ingest.SendAsync(cmd!, ct));
     }
 
-    private static async Task<IResult> BatchAsync(HttpRequest request, IngestService ingest, IOptions<IngestOptions> options, CancellationToken ct)
+    private static async Task<IResult> BatchAsync(HttpRequest request, IngestService ingest, IOptions<IngestOptions> options, KeyRateLimits limits, CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.BatchRequest, ct);
         if (body.Problem is not null)
@@ -52,7 +53,8 @@ internal static class NotificationsEndpoints
         var (cmd, problem) = Command(request, new(r.EventType, r.Priority, r.Channels, r.TemplateId, r.TemplateVersion, r.Data, r.IdempotencyKey, r.ScheduledAt, r.ExpiresAt, r.Escalation),
             Recipients(recipients), [.. recipients.Distinct(StringComparer.Ordinal)], isBatch: true, body.Hash);
         problem ??= BatchExpansion.Check(cmd!.RecipientIds.Count, r.Data, options.Value.MaxBatchExpandedBytes);
-        return problem ?? Answer(await ingest.SendAsync(cmd!, ct));
+        // One permit per notification the batch creates (recipients listed twice are sent to once).
+        return problem ?? limits.TakeNotifications(request.HttpContext, cmd!.RecipientIds.Count) ?? Answer(await ingest.SendAsync(cmd!, ct));
     }
 
     /// <summary>The fields single and batch sends share.</summary>

@@ -73,6 +73,18 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName)
             .Validate(o => o.AuthFailuresPerMinute > 0, $"{SecurityOptions.SectionName}:AuthFailuresPerMinute must be positive").ValidateOnStart();
         builder.Services.AddSingleton<AuthFailureLimiter>();
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName)
+            .Validate(o => o.RequestsPerSecond is >= 0 and <= KeyRateLimits.MaxPerSecond && o.NotificationsPerSecond is >= 0 and <= KeyRateLimits.MaxPerSecond,
+                $"{RateLimitOptions.SectionName}: RequestsPerSecond and NotificationsPerSecond must be between 0 (unlimited) and {KeyRateLimits.MaxPerSecond}")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<KeyRateLimits>();
+        builder.Services.AddRateLimiter(_ => { });
+        builder.Services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>().Configure<KeyRateLimits>((o, limits) =>
+        {
+            o.GlobalLimiter = limits.Requests;
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = KeyRateLimits.OnRejectedAsync;
+        });
         builder.Services.AddHeraldAuth();
         builder.Services.AddSingleton<TrackingLimits>();
         builder.Services.AddOptions<FeedOptions>().BindConfiguration(FeedOptions.SectionName)
@@ -100,6 +112,7 @@ internal static partial class HeraldHostingExtensions
             o.AddSchemaTransformer<Api.StatusSchemas>();
             o.AddDocumentTransformer<Api.SecuritySchemes>();
             o.AddOperationTransformer<Api.SecuritySchemes>();
+            o.AddOperationTransformer<Api.RateLimitHeaders>();
         });
         // The inbox web component runs in the product's pages, on another origin: its feed calls (subscriber token in a
         // header or the query, never cookies) are allowed from any origin. Nothing else is.
@@ -180,6 +193,8 @@ internal static partial class HeraldHostingExtensions
         app.UseUrlTextGuard();
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorization: the key (and so its limits) is known, and a refused credential takes no permit.
+        app.UseRateLimiter();
         app.MapOpenApi();
         app.MapHealth();
         app.MapMetrics();

@@ -34,9 +34,10 @@ internal sealed class PostgresSettingsStore(PostgresDatabase db) : ISettingsStor
     public Task InsertApiKeyAsync(ApiKey key, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return db.WriteAsync((c, tx) => c.Command($"INSERT INTO api_keys({ApiKeyRow.Columns}) VALUES (@id, @h, @s, @t, @n, @p, @e, NULL, NULL, NULL, NULL, @env)", tx)
+        return db.WriteAsync((c, tx) => c.Command($"INSERT INTO api_keys({ApiKeyRow.Columns}) VALUES (@id, @h, @s, @t, @n, @p, @e, NULL, NULL, NULL, NULL, @rps, @nps, @env)", tx)
             .With("id", key.Id).With("h", key.KeyHash).With("s", string.Join(',', key.Scopes)).With("t", key.CreatedAt.Ms())
-            .With("n", key.Name).With("p", key.Prefix).With("e", key.ExpiresAt.Ms()).With("env", key.EnvironmentId)
+            .With("n", key.Name).With("p", key.Prefix).With("e", key.ExpiresAt.Ms()).With("rps", key.RequestsPerSecond).With("nps", key.NotificationsPerSecond)
+            .With("env", key.EnvironmentId)
             .ExecuteNonQueryAsync(ct), ct);
     }
 
@@ -76,6 +77,15 @@ internal sealed class PostgresSettingsStore(PostgresDatabase db) : ISettingsStor
                 UPDATE api_keys SET previous_hash = key_hash, previous_expires_at = @until, key_hash = @h, prefix = @p
                 WHERE id = @id AND revoked_at IS NULL RETURNING {ApiKeyRow.Columns}
                 """, tx).With("id", id).With("h", newHash).With("p", newPrefix).With("until", previousUntil.Ms()).ReadAllAsync(ApiKeyRow.Map, ct);
+            PostgresDatabase.SignalOnCommit(tx, ClusterTopics.ApiKeys, rows.Select(k => k.Id));
+            return rows.FirstOrDefault();
+        }, ct);
+
+    public Task<ApiKey?> SetApiKeyLimitsAsync(string id, int? requestsPerSecond, int? notificationsPerSecond, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var rows = await c.Command($"UPDATE api_keys SET requests_per_second = @rps, notifications_per_second = @nps WHERE id = @id RETURNING {ApiKeyRow.Columns}", tx)
+                .With("id", id).With("rps", requestsPerSecond).With("nps", notificationsPerSecond).ReadAllAsync(ApiKeyRow.Map, ct);
             PostgresDatabase.SignalOnCommit(tx, ClusterTopics.ApiKeys, rows.Select(k => k.Id));
             return rows.FirstOrDefault();
         }, ct);

@@ -29,9 +29,10 @@ internal sealed class SqliteSettingsStore(SqliteDatabase db) : ISettingsStore, I
     public Task InsertApiKeyAsync(ApiKey key, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return db.WriteAsync((c, tx) => c.Command($"INSERT INTO api_keys({ApiKeyRow.Columns}) VALUES ($id, $h, $s, $t, $n, $p, $e, NULL, NULL, NULL, NULL, $env)", tx)
+        return db.WriteAsync((c, tx) => c.Command($"INSERT INTO api_keys({ApiKeyRow.Columns}) VALUES ($id, $h, $s, $t, $n, $p, $e, NULL, NULL, NULL, NULL, $rps, $nps, $env)", tx)
             .With("$id", key.Id).With("$h", key.KeyHash).With("$s", string.Join(',', key.Scopes)).With("$t", key.CreatedAt.Ms())
-            .With("$n", key.Name).With("$p", key.Prefix).With("$e", key.ExpiresAt.Ms()).With("$env", key.EnvironmentId)
+            .With("$n", key.Name).With("$p", key.Prefix).With("$e", key.ExpiresAt.Ms()).With("$rps", key.RequestsPerSecond).With("$nps", key.NotificationsPerSecond)
+            .With("$env", key.EnvironmentId)
             .NonQuery(), ct);
     }
 
@@ -65,6 +66,10 @@ internal sealed class SqliteSettingsStore(SqliteDatabase db) : ISettingsStore, I
             UPDATE api_keys SET previous_hash = key_hash, previous_expires_at = $until, key_hash = $h, prefix = $p
             WHERE id = $id AND revoked_at IS NULL RETURNING {ApiKeyRow.Columns}
             """, tx).With("$id", id).With("$h", newHash).With("$p", newPrefix).With("$until", previousUntil.Ms()).ReadAll(ApiKeyRow.Map).FirstOrDefault(), ct);
+
+    public Task<ApiKey?> SetApiKeyLimitsAsync(string id, int? requestsPerSecond, int? notificationsPerSecond, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command($"UPDATE api_keys SET requests_per_second = $rps, notifications_per_second = $nps WHERE id = $id RETURNING {ApiKeyRow.Columns}", tx)
+            .With("$id", id).With("$rps", requestsPerSecond).With("$nps", notificationsPerSecond).ReadAll(ApiKeyRow.Map).FirstOrDefault(), ct);
 
     public Task TouchApiKeyAsync(string id, DateTimeOffset at, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), $at) WHERE id = $id", tx)

@@ -45,6 +45,9 @@ public sealed class StoreRegistrationTests
         public Task<Herald.Core.Domain.ApiKey?> RotateApiKeyAsync(string id, string newHash, string newPrefix, DateTimeOffset previousUntil, CancellationToken ct) =>
             Task.FromResult<Herald.Core.Domain.ApiKey?>(null);
 
+        public Task<Herald.Core.Domain.ApiKey?> SetApiKeyLimitsAsync(string id, int? requestsPerSecond, int? notificationsPerSecond, CancellationToken ct) =>
+            Task.FromResult<Herald.Core.Domain.ApiKey?>(null);
+
         public Task TouchApiKeyAsync(string id, DateTimeOffset at, CancellationToken ct) => Task.CompletedTask;
 
         public void Dispose()

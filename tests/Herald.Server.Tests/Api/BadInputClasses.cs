@@ -151,8 +151,10 @@ internal static class BadInputClasses
             },
             "POST /api/v1/keys" => new()
             {
-                ["name"] = "sweep-" + fresh, ["scopes"] = new JsonArray("notifications:read"), ["expires_at"] = At(TimeSpan.FromDays(30)), ["environment"] = "env_default",
+                ["name"] = "sweep-" + fresh, ["scopes"] = new JsonArray("notifications:read"), ["expires_at"] = At(TimeSpan.FromDays(30)), ["requests_per_second"] = 100,
+                ["notifications_per_second"] = 1000, ["environment"] = "env_default",
             },
+            "PATCH /api/v1/keys/{id}" => new() { ["requests_per_second"] = 200, ["notifications_per_second"] = 2000 },
             "POST /api/v1/apps" => new() { ["name"] = "sweep-" + fresh },
             "POST /api/v1/environments" => new() { ["app_id"] = "app_default", ["name"] = "sweep-" + fresh },
             "POST /api/v1/keys/{id}/rotate" => new() { ["overlap_seconds"] = 60 },

@@ -7,7 +7,7 @@ namespace Herald.Server.Tests.Cluster;
 
 /// <summary>
 /// Two Herald servers on one PostgreSQL database (in-process lanes; B runs only the API): a key revoked or rotated out
-/// through A is refused by B, which had it cached, within a second — a cluster signal, not B's 30 s cache age.
+/// through A is refused by B, which had it cached, within a second — a cluster signal, not B's 30 s cache age; so are a key's changed rate limits.
 /// </summary>
 public sealed class KeyRevocationTests(KeyRevocationTests.Nodes cluster) : IClassFixture<KeyRevocationTests.Nodes>
 {
@@ -57,6 +57,30 @@ public sealed class KeyRevocationTests(KeyRevocationTests.Nodes cluster) : IClas
         await Polling.WaitUntilAsync(async () => await StatusAsync(cluster.B, secret) == 401, TimeSpan.FromSeconds(4), "node B refuses the rotated-out secret");
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1) + Coherent);
         (await StatusAsync(cluster.B, fresh)).ShouldBe(200);
+    }
+
+    [Fact]
+    public async Task ChangeLimits_OnNodeA_NodeBAppliesThemWithinOneSecond()
+    {
+        var (id, secret) = await CreateOnAAsync();
+        using var client = cluster.B.CreateClient(secret);
+        using (var unlimited = await client.GetAsync(new Uri("/api/v1/templates", UriKind.Relative)))
+        {
+            // B now holds the key, without limits, in its cache.
+            unlimited.Headers.Contains("RateLimit-Policy").ShouldBeFalse();
+        }
+
+        using var patch = await cluster.A.Client.SendJsonAsync(HttpMethod.Patch, $"/api/v1/keys/{id}", """{"requests_per_second":50}""");
+        await patch.ShouldHaveStatusAsync(200);
+        var clock = Stopwatch.StartNew();
+
+        // Without the signal B would answer without limits for up to its 30 s cache age.
+        await Polling.WaitUntilAsync(async () =>
+        {
+            using var response = await client.GetAsync(new Uri("/api/v1/templates", UriKind.Relative));
+            return response.Headers.TryGetValues("RateLimit-Policy", out var policy) && policy.Single() == "\"requests\";q=50;w=1";
+        }, Coherent + Coherent, "node B applies the limit set through node A");
+        clock.Elapsed.ShouldBeLessThan(Coherent);
     }
 
     /// <summary>Node A with every role, node B with the API only, on one fresh database.</summary>

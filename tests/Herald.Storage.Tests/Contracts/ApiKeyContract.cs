@@ -43,6 +43,7 @@ public abstract class ApiKeyContract
         found.Scopes.ShouldBe(["send", "read"]);
         found.Name.ShouldBe("");
         found.ExpiresAt.ShouldBeNull();
+        (found.RequestsPerSecond, found.NotificationsPerSecond).ShouldBe(((int?)null, (int?)null));
     }
 
     [Fact]
@@ -115,6 +116,36 @@ public abstract class ApiKeyContract
 
         (await s.ApiKeys.FindApiKeyAsync("hash-2", CancellationToken.None)).ShouldBeNull();
         (await s.ApiKeys.GetApiKeyAsync("key_1", CancellationToken.None))!.KeyHash.ShouldBe("hash-1");
+    }
+
+    [Fact]
+    public async Task InsertApiKeyAsync_WithLimits_RoundTripsThemAndNullMeansDefault()
+    {
+        await using var s = await OpenAsync();
+
+        await s.ApiKeys.InsertApiKeyAsync(Key("key_1", "hash-1") with { RequestsPerSecond = 50, NotificationsPerSecond = 2_000 }, CancellationToken.None);
+        await s.ApiKeys.InsertApiKeyAsync(Key("key_2", "hash-2"), CancellationToken.None);
+
+        var limited = await s.ApiKeys.FindApiKeyAsync("hash-1", CancellationToken.None);
+        (limited!.RequestsPerSecond, limited.NotificationsPerSecond).ShouldBe(((int?)50, (int?)2_000));
+        var open = await s.ApiKeys.GetApiKeyAsync("key_2", CancellationToken.None);
+        (open!.RequestsPerSecond, open.NotificationsPerSecond).ShouldBe(((int?)null, (int?)null));
+    }
+
+    [Fact]
+    public async Task SetApiKeyLimitsAsync_SetThenCleared_StoresEachAndKeepsTheRest()
+    {
+        await using var s = await OpenAsync();
+        await s.ApiKeys.InsertApiKeyAsync(Key("key_1", "hash-1") with { RequestsPerSecond = 5 }, CancellationToken.None);
+
+        var set = await s.ApiKeys.SetApiKeyLimitsAsync("key_1", null, 30, CancellationToken.None);
+
+        (set!.RequestsPerSecond, set.NotificationsPerSecond).ShouldBe(((int?)null, (int?)30));
+        (set.Name, set.KeyHash).ShouldBe(("billing", "hash-1"));
+        set.Scopes.ShouldBe(["notifications:send"]);
+        var read = await s.ApiKeys.FindApiKeyAsync("hash-1", CancellationToken.None);
+        (read!.RequestsPerSecond, read.NotificationsPerSecond).ShouldBe(((int?)null, (int?)30));
+        (await s.ApiKeys.SetApiKeyLimitsAsync("key_x", 1, 1, CancellationToken.None)).ShouldBeNull();
     }
 
     [Fact]

@@ -54,8 +54,8 @@ public sealed class SqliteUpgradeTests : IDisposable
             await old.OpenAsync();
             await using var remake = old.CreateCommand();
             // As the release before numbered migrations left it: no schema_migrations (so migration 001 runs on it), and
-            // none of what later migrations added (002: the API key lifecycle columns; 005: environments, whose dropped
-            // notification indexes and idempotency table 001 makes again in their earlier shape).
+            // none of what later migrations added (002: the API key lifecycle columns; 004: the key's rate limits; 005:
+            // environments, whose dropped notification indexes and idempotency table 001 makes again in their earlier shape).
             remake.CommandText = """
                 DROP TABLE schema_migrations;
                 DROP TABLE environments;
@@ -75,6 +75,8 @@ public sealed class SqliteUpgradeTests : IDisposable
                 ALTER TABLE api_keys DROP COLUMN last_used_at;
                 ALTER TABLE api_keys DROP COLUMN previous_hash;
                 ALTER TABLE api_keys DROP COLUMN previous_expires_at;
+                ALTER TABLE api_keys DROP COLUMN requests_per_second;
+                ALTER TABLE api_keys DROP COLUMN notifications_per_second;
                 DROP INDEX ix_deliveries_unconfirmed;
                 CREATE INDEX ix_deliveries_unconfirmed ON deliveries(provider, sent_at) WHERE status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL;
                 """;
