@@ -36,6 +36,9 @@ public static class AuditActions
     public const string CampaignResumed = "campaign.resumed";
     public const string CampaignCancelled = "campaign.cancelled";
 
+    /// <summary>An environment's subscriber-token secret was rotated (target: the environment id); every token signed with the old one stops working.</summary>
+    public const string SubscriberSecretRotated = "subscriber_secret.rotated";
+
     /// <summary>Every action, in the order the OpenAPI document lists them.</summary>
     public static readonly IReadOnlyList<string> All =
     [
@@ -43,6 +46,7 @@ public static class AuditActions
         UserUpdated, UserErased, PreferencesUpdated, DeviceAdded, DeviceRemoved, TopicSubscribed, TopicUnsubscribed,
         DigestRulePut, DigestRuleDeleted, WebhookEndpointCreated, WebhookEndpointDeleted, WebhookEndpointEnabled,
         WebhookEndpointDisabled, WebhookEndpointRecovered, CampaignPaused, CampaignResumed, CampaignCancelled,
+        SubscriberSecretRotated,
     ];
 
     private static readonly HashSet<string> Known = new(All, StringComparer.Ordinal);
