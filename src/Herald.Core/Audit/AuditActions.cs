@@ -40,6 +40,9 @@ public static class AuditActions
     public const string AppCreated = "app.created";
     public const string EnvironmentCreated = "environment.created";
 
+    /// <summary>An environment's subscriber-token secret was rotated (target: the environment id); every token signed with the old one stops working.</summary>
+    public const string SubscriberSecretRotated = "subscriber_secret.rotated";
+
     /// <summary>Every action, in the order the OpenAPI document lists them.</summary>
     public static readonly IReadOnlyList<string> All =
     [
@@ -47,6 +50,7 @@ public static class AuditActions
         UserUpdated, UserErased, PreferencesUpdated, DeviceAdded, DeviceRemoved, TopicSubscribed, TopicUnsubscribed,
         DigestRulePut, DigestRuleDeleted, WebhookEndpointCreated, WebhookEndpointDeleted, WebhookEndpointEnabled,
         WebhookEndpointDisabled, WebhookEndpointRecovered, NotificationCancelled, CampaignPaused, CampaignResumed, CampaignCancelled, AppCreated, EnvironmentCreated,
+        SubscriberSecretRotated,
     ];
 
     private static readonly HashSet<string> Known = new(All, StringComparer.Ordinal);

@@ -13,6 +13,13 @@ public interface ISettingsStore
 {
     /// <summary>Returns the stored value, or stores and returns <paramref name="create"/>'s value (first writer wins).</summary>
     Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct);
+
+    /// <summary>
+    /// Replaces the value of <paramref name="key"/> with <paramref name="value"/> only if it still holds
+    /// <paramref name="expected"/> (compare-and-set, so two concurrent rotations cannot both think they won); false when
+    /// it does not (or the key is missing). Every process hears of a replacement (cluster signal <c>settings</c>, key: the setting key).
+    /// </summary>
+    Task<bool> ReplaceSettingAsync(string key, string expected, string value, CancellationToken ct);
 }
 
 public interface IApiKeyStore

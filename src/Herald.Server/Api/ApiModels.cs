@@ -121,7 +121,16 @@ public sealed record DeadLetterResponse(
     string? LastError, DateTimeOffset UpdatedAt, string Status, JsonNode? Content);
 
 /// <summary>What a product's backend hands its page for the inbox: the token lets the browser read and mark this user's feed only.</summary>
-public sealed record SubscriberTokenResponse(string UserId, string Token);
+/// <summary>Optional body of <c>POST /api/v1/users/{user_id}/subscriber-token</c>: lifetime in seconds (60 to Herald:SubscriberTokens:MaxLifetime; default DefaultLifetime) and end-user scopes (absent: all).</summary>
+public sealed record SubscriberTokenRequest(int? TtlSeconds, List<string>? Scopes);
+
+public sealed record SubscriberTokenResponse(string UserId, string Token, DateTimeOffset ExpiresAt, string Environment, List<string> Scopes);
+
+/// <summary>A stream ticket: <c>GET …/feed/stream?ticket=</c> until <see cref="ExpiresAt"/>.</summary>
+public sealed record StreamTicketResponse(string Ticket, DateTimeOffset ExpiresAt);
+
+/// <summary>An environment's subscriber-token secret: the HS256 key, used as the UTF-8 bytes of this string.</summary>
+public sealed record SubscriberSecretResponse(string Environment, string Secret, string Algorithm);
 
 public sealed record KeyResponse(string Id, List<string> Scopes, string Environment);
 

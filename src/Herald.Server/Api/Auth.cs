@@ -18,10 +18,18 @@ internal static class Auth
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(AuthProblems).RequireAuthorization(AuthPolicies.Scope(scope));
 
-    /// <summary>The subscriber token of the user named in the route, or a key with content:read (a feed is rendered content).</summary>
-    public static TBuilder RequireFeedAccess<TBuilder>(this TBuilder builder)
+    /// <summary>The subscriber token of the user named in the route holding <paramref name="subscriberScope"/> (default feed:read), or a key with content:read (a feed is rendered content).</summary>
+    public static TBuilder RequireFeedAccess<TBuilder>(this TBuilder builder, string subscriberScope = SubscriberScopes.FeedRead)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(AuthProblems).RequireAuthorization(AuthPolicies.Feed);
+        builder.RequireSubscriberAccess(subscriberScope, ApiKeys.ContentRead);
+
+    /// <summary>
+    /// End-user routes: the subscriber token of the user named in the route (or, on a route without <c>{user_id}</c>, its
+    /// own user) holding <paramref name="subscriberScope"/>, or an API key holding <paramref name="keyScope"/>.
+    /// </summary>
+    public static TBuilder RequireSubscriberAccess<TBuilder>(this TBuilder builder, string subscriberScope, string keyScope)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(AuthProblems).RequireAuthorization(AuthPolicies.Subscriber(subscriberScope, keyScope));
 
     /// <summary>Whether the caller may see rendered content and unmasked addresses (content:read or admin, or a subscriber token on its own feed).</summary>
     public static bool CanReadContent(HttpContext http)
@@ -44,6 +52,10 @@ internal static class Auth
         var also = scope == ApiKeys.Admin ? "" : alias is null ? " (or 'admin')" : $" (or '{alias}', its earlier name, or 'admin')";
         return Problems.Plain(403, "forbidden", "Forbidden.", $"this API key lacks the '{scope}' scope{also}");
     }
+
+    /// <summary>403 for an end user's token without the route's end-user scope.</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ForbiddenSubscriber(string scope) =>
+        Problems.Plain(403, "forbidden", "Forbidden.", $"this subscriber token lacks the '{scope}' scope");
 
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unauthorized(string detail) => Problems.Plain(401, "unauthorized", "Unauthorized.", detail);
 

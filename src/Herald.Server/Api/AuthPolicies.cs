@@ -3,13 +3,22 @@ using Microsoft.AspNetCore.Authorization.Policy;
 
 namespace Herald.Server.Api;
 
-/// <summary>One policy per scope (an API key holding it), one for the feed, one for any valid key.</summary>
+/// <summary>
+/// One policy per scope (an API key holding it), one per end-user scope and key scope (the route user's subscriber
+/// token with the one, or a key with the other), one for any valid key.
+/// </summary>
 internal static class AuthPolicies
 {
     public const string AnyKey = "key";
-    public const string Feed = "feed";
+    public const string SubscriberPrefix = "subscriber:";
+
+    /// <summary>The feed's read routes: the user's token with feed:read, or a key with content:read (a feed is rendered content).</summary>
+    public static readonly string Feed = Subscriber(SubscriberScopes.FeedRead, ApiKeys.ContentRead);
 
     public static string Scope(string scope) => "scope:" + scope;
+
+    /// <summary>The policy of routes an end user reaches with a token holding <paramref name="subscriberScope"/>, and a backend with a key holding <paramref name="keyScope"/>.</summary>
+    public static string Subscriber(string subscriberScope, string keyScope) => SubscriberPrefix + subscriberScope + "|" + keyScope;
 
     public static IServiceCollection AddHeraldAuth(this IServiceCollection services)
     {
@@ -17,17 +26,21 @@ internal static class AuthPolicies
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, null)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SubscriberTokenAuthenticationHandler>(AuthSchemes.SubscriberToken, null);
         services.AddAuthorizationBuilder()
-            .AddPolicy(AnyKey, p => p.AddAuthenticationSchemes(AuthSchemes.ApiKey).RequireAuthenticatedUser())
-            .AddPolicy(Feed, p => p.AddAuthenticationSchemes(AuthSchemes.SubscriberToken, AuthSchemes.ApiKey).AddRequirements(new FeedAccessRequirement()));
+            .AddPolicy(AnyKey, p => p.AddAuthenticationSchemes(AuthSchemes.ApiKey).RequireAuthenticatedUser());
         services.AddAuthorization(o =>
         {
             foreach (var scope in ApiKeys.Scopes)
             {
                 o.AddPolicy(Scope(scope), p => p.AddAuthenticationSchemes(AuthSchemes.ApiKey).AddRequirements(new ScopeRequirement(scope)));
+                foreach (var subscriberScope in SubscriberScopes.All)
+                {
+                    o.AddPolicy(Subscriber(subscriberScope, scope), p => p.AddAuthenticationSchemes(AuthSchemes.SubscriberToken, AuthSchemes.ApiKey)
+                        .AddRequirements(new SubscriberAccessRequirement(subscriberScope, scope)));
+                }
             }
         });
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
-        services.AddSingleton<IAuthorizationHandler, FeedAccessAuthorizationHandler>();
+        services.AddSingleton<IAuthorizationHandler, SubscriberAccessAuthorizationHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthResultHandler>();
         return services;
     }
@@ -36,8 +49,8 @@ internal static class AuthPolicies
 /// <summary>An API key holding <see cref="Scope"/> (or one that implies it).</summary>
 internal sealed record ScopeRequirement(string Scope) : IAuthorizationRequirement;
 
-/// <summary>The subscriber token of the route's user, or an API key with content:read (a feed is rendered content).</summary>
-internal sealed record FeedAccessRequirement : IAuthorizationRequirement;
+/// <summary>The subscriber token (or stream ticket) of the route's user holding <see cref="SubscriberScope"/>, or an API key holding <see cref="KeyScope"/>.</summary>
+internal sealed record SubscriberAccessRequirement(string SubscriberScope, string KeyScope) : IAuthorizationRequirement;
 
 internal sealed class ScopeAuthorizationHandler : AuthorizationHandler<ScopeRequirement>
 {
@@ -52,14 +65,16 @@ internal sealed class ScopeAuthorizationHandler : AuthorizationHandler<ScopeRequ
     }
 }
 
-internal sealed class FeedAccessAuthorizationHandler : AuthorizationHandler<FeedAccessRequirement>
+internal sealed class SubscriberAccessAuthorizationHandler : AuthorizationHandler<SubscriberAccessRequirement>
 {
-    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, FeedAccessRequirement requirement)
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, SubscriberAccessRequirement requirement)
     {
         var http = context.Resource as HttpContext;
+        // The handler already refused a token of another user; a route without {user_id} acts on the token's own user.
         var user = http?.Request.RouteValues["user_id"] as string;
-        var viaToken = context.User.FindFirst(AuthSchemes.SubscriberClaim)?.Value is { } subscriber && subscriber == user;
-        var viaKey = context.User.HasClaim(c => c.Type == AuthSchemes.KeyIdClaim) && ApiKeys.Allows(AuthSchemes.ScopesOf(context.User), ApiKeys.ContentRead);
+        var viaToken = context.User.FindFirst(AuthSchemes.SubscriberClaim)?.Value is { } subscriber && (user is null || subscriber == user)
+            && SubscriberScopes.Allows(context.User, requirement.SubscriberScope);
+        var viaKey = context.User.HasClaim(c => c.Type == AuthSchemes.KeyIdClaim) && ApiKeys.Allows(AuthSchemes.ScopesOf(context.User), requirement.KeyScope);
         if (viaToken || viaKey)
         {
             context.Succeed(requirement);
@@ -101,11 +116,14 @@ internal sealed class AuthResultHandler : IAuthorizationMiddlewareResultHandler
             return Auth.Unauthorized("send an API key as 'Authorization: Bearer <key>'");
         }
 
-        var missing = result.AuthorizationFailure?.FailedRequirements.FirstOrDefault() switch
+        return result.AuthorizationFailure?.FailedRequirements.FirstOrDefault() switch
         {
-            ScopeRequirement scope => scope.Scope,
-            _ => ApiKeys.ContentRead,
+            ScopeRequirement scope => Auth.Forbidden(scope.Scope),
+            // An end user's token (the handler checked whose it is) that lacks the route's end-user scope.
+            SubscriberAccessRequirement subscriber when context.User.HasClaim(c => c.Type == AuthSchemes.SubscriberClaim) =>
+                Auth.ForbiddenSubscriber(subscriber.SubscriberScope),
+            SubscriberAccessRequirement subscriber => Auth.Forbidden(subscriber.KeyScope),
+            _ => Auth.Forbidden(ApiKeys.ContentRead),
         };
-        return Auth.Forbidden(missing);
     }
 }

@@ -12,9 +12,18 @@ internal static class AuthSchemes
     public const string SubscriberToken = "SubscriberToken";
     public const string SubscriberTokenHeader = "X-Herald-Subscriber-Token";
 
+    /// <summary>The stream ticket, in <c>?ticket=</c> (EventSource cannot send headers); accepted only by routes marked <see cref="StreamTicketRoute"/>.</summary>
+    public const string StreamTicket = "StreamTicket";
+
     public const string KeyIdClaim = "herald:key_id";
     public const string ScopeClaim = "herald:scope";
     public const string SubscriberClaim = "herald:subscriber";
+
+    /// <summary>One per end-user scope a subscriber token or ticket holds (<see cref="SubscriberScopes"/>; a token naming none holds all).</summary>
+    public const string SubscriberScopeClaim = "herald:subscriber_scope";
+
+    /// <summary>When the subscriber token expires (Unix seconds); absent for a legacy token, which never does.</summary>
+    public const string SubscriberExpiresClaim = "herald:subscriber_exp";
 
     /// <summary>The environment the key or token belongs to: every resource the request reaches is that environment's.</summary>
     public const string EnvironmentClaim = "herald:env";
@@ -87,41 +96,5 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
         limits.Attach(Context, key!);
         Claim[] claims = [new(AuthSchemes.KeyIdClaim, key!.Id), new(AuthSchemes.EnvironmentClaim, key.EnvironmentId), .. key.Scopes.Select(s => new Claim(AuthSchemes.ScopeClaim, s))];
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name)), Scheme.Name));
-    }
-}
-
-/// <summary>
-/// The subscriber token of the user named in the route (<c>{user_id}</c>), in <c>X-Herald-Subscriber-Token</c> or
-/// <c>?token=</c>: a hex HMAC of the user id. A wrong one counts as a failed authentication of the address.
-/// </summary>
-internal sealed class SubscriberTokenAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    SubscriberTokens tokens, AuthFailureLimiter limiter) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-{
-    public static readonly object Attempted = new();
-
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-    {
-        var token = Request.Headers[AuthSchemes.SubscriberTokenHeader].FirstOrDefault() ?? Request.Query["token"].FirstOrDefault();
-        if (token is null)
-        {
-            return Task.FromResult(AuthenticateResult.NoResult());
-        }
-
-        Context.Items[Attempted] = true;
-        var userId = Request.RouteValues["user_id"] as string ?? "";
-        if (tokens.IsValid(userId, token))
-        {
-            var identity = new ClaimsIdentity([new Claim(AuthSchemes.SubscriberClaim, userId), new Claim(AuthSchemes.EnvironmentClaim, Herald.Core.Domain.Environments.Default)], Scheme.Name);
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
-        }
-
-        var address = AuthFailureLimiter.AddressOf(Context);
-        if (limiter.Blocked(address) is { } wait)
-        {
-            return Task.FromResult(new AuthRefusal(429, "", wait).Record(Context));
-        }
-
-        limiter.Fail(address, "invalid_token");
-        return Task.FromResult(new AuthRefusal(401, "the subscriber token is not valid for this user").Record(Context));
     }
 }

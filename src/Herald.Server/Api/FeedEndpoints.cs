@@ -13,12 +13,15 @@ internal static class FeedEndpoints
 
     public static void MapFeed(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/users/{user_id}/feed").WithTags("Feed").RequireFeedAccess().RequireCors(CorsPolicy);
-        group.MapGet("/", GetAsync).Produces<FeedResponse>();
-        group.MapPost("/{notification_id}/read", ReadAsync).Produces<UnreadCountResponse>().ProducesProblem(404);
-        group.MapPost("/read-all", ReadAllAsync).Produces<MarkAllReadResponse>();
-        group.MapPost("/{notification_id}/archive", ArchiveAsync).Produces<UnreadCountResponse>().ProducesProblem(404);
-        group.MapGet("/stream", StreamAsync).Produces(200, contentType: "text/event-stream");
+        var group = app.MapGroup("/api/v1/users/{user_id}/feed").WithTags("Feed").RequireCors(CorsPolicy);
+        group.MapGet("/", GetAsync).RequireFeedAccess().Produces<FeedResponse>();
+        group.MapPost("/{notification_id}/read", ReadAsync).RequireFeedAccess(SubscriberScopes.FeedWrite).Produces<UnreadCountResponse>().ProducesProblem(404);
+        group.MapPost("/read-all", ReadAllAsync).RequireFeedAccess(SubscriberScopes.FeedWrite).Produces<MarkAllReadResponse>();
+        group.MapPost("/{notification_id}/archive", ArchiveAsync).RequireFeedAccess(SubscriberScopes.FeedWrite).Produces<UnreadCountResponse>().ProducesProblem(404);
+        group.MapGet("/stream", StreamAsync).RequireFeedAccess().WithMetadata(StreamTicketRoute.Instance).Produces(200, contentType: "text/event-stream")
+            .WithSummary("Server-Sent Events of the feed; EventSource passes a stream ticket as ?ticket= (it cannot send the token header)");
+        group.MapPost("/stream-ticket", SubscriberTokenEndpoints.StreamTicketAsync).RequireFeedAccess().Produces<StreamTicketResponse>()
+            .WithSummary("A short-lived ticket (Herald:SubscriberTokens:TicketLifetime, 60 s) that opens this user's feed stream as ?ticket=, so the long-lived token never travels in a URL");
     }
 
     private static async Task<IResult> GetAsync(string user_id, bool? unread_only, string? limit, string? cursor, IFeedStore feed, CancellationToken ct)

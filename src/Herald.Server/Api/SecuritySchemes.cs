@@ -5,9 +5,10 @@ using Microsoft.OpenApi;
 namespace Herald.Server.Api;
 
 /// <summary>
-/// Declares the two credentials in the OpenAPI document (a bearer API key, a subscriber token header) and, on each
-/// guarded operation, which it takes: the API key with the scope the route's policy names (OpenAPI 3.1 lets a
-/// non-OAuth requirement list roles), or for the feed either credential.
+/// Declares the credentials in the OpenAPI document (a bearer API key, a subscriber token header, a stream ticket in
+/// the query) and, on each guarded operation, which it takes: the API key with the scope the route's policy names
+/// (OpenAPI 3.1 lets a non-OAuth requirement list roles), or on end-user routes the subscriber token with its end-user
+/// scope, the key with its scope, and on the feed stream the ticket.
 /// </summary>
 internal sealed class SecuritySchemes : IOpenApiDocumentTransformer, IOpenApiOperationTransformer
 {
@@ -27,7 +28,17 @@ internal sealed class SecuritySchemes : IOpenApiDocumentTransformer, IOpenApiOpe
             Type = SecuritySchemeType.ApiKey,
             In = ParameterLocation.Header,
             Name = AuthSchemes.SubscriberTokenHeader,
-            Description = "An end user's subscriber token for their own feed (also accepted as the 'token' query parameter, for EventSource).",
+            Description = "An end user's subscriber token: a JWT (HS256) with sub (the user id), env, exp and optional scope (space-separated: "
+                + string.Join(", ", SubscriberScopes.All) + "; none means all), signed with the environment's subscriber secret; minted by "
+                + "POST /api/v1/users/{user_id}/subscriber-token or by your backend. Each operation lists the end-user scope it needs. "
+                + "Deprecated while Herald:SubscriberTokens:AcceptLegacy is true: the hex HMAC tokens of earlier releases, and any token in the 'token' query parameter.",
+        };
+        document.Components.SecuritySchemes[AuthSchemes.StreamTicket] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Query,
+            Name = "ticket",
+            Description = "A short-lived stream ticket (POST /api/v1/users/{user_id}/feed/stream-ticket), for EventSource, which cannot send headers. The feed stream only.",
         };
         return Task.CompletedTask;
     }
@@ -43,16 +54,25 @@ internal sealed class SecuritySchemes : IOpenApiDocumentTransformer, IOpenApiOpe
         }
 
         var key = new OpenApiSecuritySchemeReference(AuthSchemes.ApiKey, context.Document);
-        operation.Security = policy switch
+        if (policy.StartsWith(AuthPolicies.SubscriberPrefix, StringComparison.Ordinal))
         {
-            AuthPolicies.Feed =>
+            var scopes = policy[AuthPolicies.SubscriberPrefix.Length..].Split('|');
+            operation.Security =
             [
-                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AuthSchemes.SubscriberToken, context.Document)] = [] },
-                new OpenApiSecurityRequirement { [key] = [ApiKeys.ContentRead] },
-            ],
-            AuthPolicies.AnyKey => [new OpenApiSecurityRequirement { [key] = [] }],
-            _ => [new OpenApiSecurityRequirement { [key] = [policy["scope:".Length..]] }],
-        };
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AuthSchemes.SubscriberToken, context.Document)] = [scopes[0]] },
+                new OpenApiSecurityRequirement { [key] = [scopes[1]] },
+            ];
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<StreamTicketRoute>().Any())
+            {
+                operation.Security.Insert(1, new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AuthSchemes.StreamTicket, context.Document)] = [] });
+            }
+
+            return Task.CompletedTask;
+        }
+
+        operation.Security = policy == AuthPolicies.AnyKey
+            ? [new OpenApiSecurityRequirement { [key] = [] }]
+            : [new OpenApiSecurityRequirement { [key] = [policy["scope:".Length..]] }];
         return Task.CompletedTask;
     }
 }

@@ -20,8 +20,7 @@ internal static class UsersEndpoints
         group.MapGet("/preferences", GetPreferencesAsync).RequireScope(ApiKeys.NotificationsRead).Produces<PreferencesDto>();
         group.MapPost("/devices", AddDeviceAsync).RequireScope(ApiKeys.UsersWrite).Accepts<DeviceRequest>("application/json").Produces<DeviceResponse>(201).ProducesProblem(400)
             .WithSummary("Registers a push token: one owner per token and platform, so a token another user holds moves to this user; registering it again refreshes last_seen_at");
-        group.MapPost("/subscriber-token", (string user_id, SubscriberTokens tokens) => TypedResults.Ok(new SubscriberTokenResponse(user_id, tokens.For(user_id))))
-            .RequireScope(ApiKeys.NotificationsSend).Produces<SubscriberTokenResponse>();
+        group.MapSubscriberToken();
         group.MapGet("/devices", ListDevicesAsync).RequireScope(ApiKeys.NotificationsRead).Produces<DeviceList>();
         group.MapDelete("/devices/{device_id}", DeleteDeviceAsync).RequireScope(ApiKeys.UsersWrite).Produces(204).ProducesProblem(404);
     }

@@ -95,7 +95,11 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName)
             .Validate(o => o.MaxBatchExpandedBytes > 0, $"{IngestOptions.SectionName}:MaxBatchExpandedBytes must be positive").ValidateOnStart();
         builder.Services.AddSingleton<HeraldSecrets>();
-        builder.Services.AddSingleton(sp => new SubscriberTokens(sp.GetRequiredService<HeraldSecrets>().SubscriberSecret));
+        builder.Services.AddOptions<SubscriberTokenOptions>().BindConfiguration(SubscriberTokenOptions.SectionName)
+            .Validate(o => o.IsValid(), $"{SubscriberTokenOptions.SectionName}: MaxLifetime 1 min to 30 days, DefaultLifetime 1 min to MaxLifetime, ClockSkew 0 to 5 min, TicketLifetime 5 s to 5 min")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SubscriberSecrets>();
+        builder.Services.AddSingleton<SubscriberTokens>();
         builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
@@ -214,6 +218,7 @@ internal static partial class HeraldHostingExtensions
         app.MapMe();
         app.MapKeys();
         app.MapEnvironments();
+        app.MapSubscriberSecret();
         app.MapDashboard();
         return app;
     }

@@ -25,6 +25,19 @@ internal sealed class PostgresSettingsStore(PostgresDatabase db) : ISettingsStor
         }, ct);
     }
 
+    public Task<bool> ReplaceSettingAsync(string key, string expected, string value, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var replaced = await c.Command("UPDATE settings SET value = @v WHERE key = @k AND value = @e", tx)
+                .With("k", key).With("e", expected).With("v", value).ExecuteNonQueryAsync(ct) == 1;
+            if (replaced)
+            {
+                PostgresDatabase.SignalOnCommit(tx, ClusterTopics.Settings, [key]);
+            }
+
+            return replaced;
+        }, ct);
+
     public async Task<int> CountApiKeysAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);

@@ -20,6 +20,11 @@ internal sealed class SqliteSettingsStore(SqliteDatabase db) : ISettingsStore, I
             return value;
         }, ct);
 
+    // One process owns a SQLite file: the caller updates its own cache, no signal is needed.
+    public Task<bool> ReplaceSettingAsync(string key, string expected, string value, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("UPDATE settings SET value = $v WHERE key = $k AND value = $e", tx)
+            .With("$k", key).With("$e", expected).With("$v", value).NonQuery() == 1, ct);
+
     public async Task<int> CountApiKeysAsync(CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);

@@ -27,3 +27,12 @@ public sealed class DroppingStreamServerFixture : HeraldServerFixture
         ["Herald:Feed:StreamLifetime"] = "00:00:02",
     };
 }
+
+/// <summary>Herald past the legacy tokens' deprecation: only expiring tokens in the header, and stream tickets for SSE.</summary>
+public sealed class NoLegacyServerFixture : HeraldServerFixture
+{
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Herald:SubscriberTokens:AcceptLegacy"] = "false",
+    };
+}

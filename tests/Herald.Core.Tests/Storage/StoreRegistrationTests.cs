@@ -30,6 +30,8 @@ public sealed class StoreRegistrationTests
 
         public Task<string> GetOrAddSettingAsync(string key, Func<string> create, CancellationToken ct) => Task.FromResult(create());
 
+        public Task<bool> ReplaceSettingAsync(string key, string expected, string value, CancellationToken ct) => Task.FromResult(false);
+
         public Task<int> CountApiKeysAsync(CancellationToken ct) => Task.FromResult(Number);
 
         public Task InsertApiKeyAsync(Herald.Core.Domain.ApiKey key, CancellationToken ct) => Task.CompletedTask;

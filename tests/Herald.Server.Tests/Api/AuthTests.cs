@@ -131,7 +131,7 @@ public sealed class AuthTests(HeraldServerFixture server) : IClassFixture<Herald
         Requirement(paths["/api/v1/templates"]!["post"]!).ShouldBe(["ApiKey:templates:write"]);
         Requirement(paths["/api/v1/notifications"]!["post"]!).ShouldBe(["ApiKey:notifications:send"]);
         Requirement(paths["/api/v1/keys"]!["get"]!).ShouldBe(["ApiKey:admin"]);
-        Requirement(paths["/api/v1/users/{user_id}/feed"]!["get"]!).ShouldBe(["SubscriberToken:", "ApiKey:content:read"]);
+        Requirement(paths["/api/v1/users/{user_id}/feed"]!["get"]!).ShouldBe(["SubscriberToken:feed:read", "ApiKey:content:read"]);
         paths["/healthz"]!["get"]!["security"].ShouldBeNull();
         // Every operation that can answer 401 says what it takes (but vendor callbacks: the vendor's signature, checked by its adapter).
         var undeclared = paths.AsObject().Where(p => !p.Key.StartsWith("/api/v1/webhooks/", StringComparison.Ordinal))

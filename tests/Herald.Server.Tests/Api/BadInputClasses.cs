@@ -132,6 +132,7 @@ internal static class BadInputClasses
                 }),
             },
             "POST /api/v1/users/{user_id}/devices" => new() { ["token"] = "tok-" + fresh, ["platform"] = "ios", ["app_version"] = "1.0" },
+            "POST /api/v1/users/{user_id}/subscriber-token" => new() { ["ttl_seconds"] = 600, ["scopes"] = new JsonArray("feed:read", "preferences:write") },
             "POST /api/v1/campaigns" => new()
             {
                 ["name"] = "sweep-" + fresh, ["event_type"] = Template, ["template_id"] = Template, ["template_version"] = 1, ["channels"] = new JsonArray("in_app"), ["data"] = Data(),

@@ -58,6 +58,47 @@ public abstract class SettingsContract
     }
 
     [Fact]
+    public async Task ReplaceSettingAsync_ExpectedValue_ReplacesIt()
+    {
+        await using var s = await OpenAsync();
+        await s.Settings.GetOrAddSettingAsync("secret", () => "old", CancellationToken.None);
+
+        var replaced = await s.Settings.ReplaceSettingAsync("secret", "old", "new", CancellationToken.None);
+
+        replaced.ShouldBeTrue();
+        (await s.Settings.GetOrAddSettingAsync("secret", () => "unused", CancellationToken.None)).ShouldBe("new");
+    }
+
+    [Fact]
+    public async Task ReplaceSettingAsync_StaleOrMissing_ChangesNothing()
+    {
+        await using var s = await OpenAsync();
+        await s.Settings.GetOrAddSettingAsync("secret", () => "current", CancellationToken.None);
+
+        var stale = await s.Settings.ReplaceSettingAsync("secret", "earlier", "mine", CancellationToken.None);
+        var missing = await s.Settings.ReplaceSettingAsync("absent", "x", "y", CancellationToken.None);
+
+        stale.ShouldBeFalse();
+        missing.ShouldBeFalse();
+        (await s.Settings.GetOrAddSettingAsync("secret", () => "unused", CancellationToken.None)).ShouldBe("current");
+        (await s.Settings.GetOrAddSettingAsync("absent", () => "made", CancellationToken.None)).ShouldBe("made");
+    }
+
+    [Fact]
+    public async Task ReplaceSettingAsync_ConcurrentRotations_ExactlyOneWins()
+    {
+        await using var s = await OpenAsync();
+        await s.Settings.GetOrAddSettingAsync("shared", () => "v0", CancellationToken.None);
+
+        var won = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => s.Settings.ReplaceSettingAsync("shared", "v0", "v" + (i + 1), CancellationToken.None)))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        won.Count(w => w).ShouldBe(1);
+        var winner = Array.IndexOf(won, true) + 1;
+        (await s.Settings.GetOrAddSettingAsync("shared", () => "late", CancellationToken.None)).ShouldBe("v" + winner);
+    }
+
+    [Fact]
     public async Task ApiKeys_InsertThenFind_RoundTripsAndCounts()
     {
         await using var s = await OpenAsync();

@@ -45,6 +45,9 @@ public static class ClusterTopics
     /// <summary>An API key was revoked or rotated: caches drop it; key: the API key id.</summary>
     public const string ApiKeys = "api-keys";
 
+    /// <summary>A stored setting was replaced (a subscriber-token secret rotated): caches drop it; key: the setting key.</summary>
+    public const string Settings = "settings";
+
     public static string Lane(Domain.Channel channel, Domain.Priority priority) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(int)channel}:{(int)priority}");
 

@@ -3,9 +3,12 @@
 //   <script src="https://herald.example.com/inbox/herald-inbox.js" defer></script>
 //   <herald-inbox user="u_123" token="SUBSCRIBER_TOKEN"></herald-inbox>
 //
-// The token comes from your backend (POST /api/v1/users/{id}/subscriber-token); it reads and marks this user's feed only.
-// Live updates arrive over Server-Sent Events. Every feed item carries a sequence number: after a dropped connection the
-// component reconnects from the highest one it holds, so items sent meanwhile arrive once, none lost, none doubled.
+// The token comes from your backend (POST /api/v1/users/{id}/subscriber-token, or minted there with the subscriber
+// secret); it reads and marks this user's feed only, and it expires: when Herald refuses it the component fires
+// `herald-token-expired`, and setting a fresh `token` attribute reconnects. Live updates arrive over Server-Sent Events,
+// opened with a short-lived stream ticket (EventSource cannot send headers, and the token stays out of URLs). Every feed
+// item carries a sequence number: after a dropped connection the component reconnects from the highest one it holds, so
+// items sent meanwhile arrive once, none lost, none doubled.
 (() => {
   'use strict';
   const scriptOrigin = document.currentScript?.src ? new URL(document.currentScript.src).origin : location.origin;
@@ -101,6 +104,14 @@
       else this.setState('offline', 'Set the user and token attributes.');
     }
 
+    attributeChangedCallback(name, before, after) {
+      // A fresh token (the old one expired): reconnect with it, from the highest sequence number held.
+      if (name === 'token' && before !== null && after !== before && this.isConnected && this.bell && this.user && after) {
+        this.retry = 0;
+        if (this.items.size || this.lastSeq) this.open(); else this.start();
+      }
+    }
+
     disconnectedCallback() {
       this.stop();
       document.removeEventListener('keydown', this.onKey);
@@ -162,15 +173,30 @@
     }
 
     stop() {
+      this.attempt = (this.attempt || 0) + 1; // an open() still waiting for its ticket gives up
       this.source?.close();
       this.source = null;
       clearTimeout(this.timer);
     }
 
-    /** One stream from the highest sequence number held: the server sends what came after it, then new items as they come. */
-    open() {
+    /**
+     * One stream from the highest sequence number held: the server sends what came after it, then new items as they come.
+     * Each (re)connect asks for a new stream ticket with the token in a header, so only a ticket valid for a minute is
+     * ever in a URL.
+     */
+    async open() {
       this.stop();
-      const url = `${this.feedUrl}/stream?token=${encodeURIComponent(this.token)}&last_event_id=${this.lastSeq}`;
+      const attempt = (this.attempt = (this.attempt || 0) + 1);
+      let ticket;
+      try {
+        ticket = (await this.call('POST', `${this.feedUrl}/stream-ticket`)).ticket;
+      } catch {
+        if (attempt === this.attempt) this.reconnectLater();
+        return;
+      }
+      // A newer open() (a new token, a reconnect) started while this one waited for its ticket: it wins.
+      if (attempt !== this.attempt) return;
+      const url = `${this.feedUrl}/stream?ticket=${encodeURIComponent(ticket)}&last_event_id=${this.lastSeq}`;
       const source = new EventSource(url);
       this.source = source;
       source.onopen = () => { this.retry = 0; this.setState('live'); };
@@ -291,6 +317,7 @@
 
     async call(method, url) {
       const response = await fetch(url, { method, headers: { 'X-Herald-Subscriber-Token': this.token } });
+      if (response.status === 401) this.dispatchEvent(new CustomEvent('herald-token-expired', { detail: { user: this.user } }));
       if (!response.ok) throw new Error(`Herald answered ${response.status}`);
       return response.json();
     }
