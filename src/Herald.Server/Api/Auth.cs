@@ -23,6 +23,15 @@ internal static class Auth
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(AuthProblems).RequireAuthorization(AuthPolicies.Feed);
 
+    /// <summary>
+    /// An end-user route: the subscriber token of the user named in the route (holding <paramref name="subscriberScope"/> if it
+    /// carries scopes), or an API key with <paramref name="keyScope"/>. Open to any origin (CORS), like the feed: the
+    /// browser sends no API key across origins, only the token header.
+    /// </summary>
+    public static TBuilder RequireSubscriberOr<TBuilder>(this TBuilder builder, string keyScope, string subscriberScope)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(AuthProblems).RequireAuthorization(AuthPolicies.SubscriberOr(keyScope, subscriberScope)).RequireCors(FeedEndpoints.CorsPolicy);
+
     /// <summary>Whether the caller may see rendered content and unmasked addresses (content:read or admin, or a subscriber token on its own feed).</summary>
     public static bool CanReadContent(HttpContext http)
     {

@@ -7,7 +7,7 @@ namespace Herald.Server.Api;
 /// <summary>
 /// Declares the two credentials in the OpenAPI document (a bearer API key, a subscriber token header) and, on each
 /// guarded operation, which it takes: the API key with the scope the route's policy names (OpenAPI 3.1 lets a
-/// non-OAuth requirement list roles), or for the feed either credential.
+/// non-OAuth requirement list roles), or for the end-user routes (feed, preferences, devices) either credential.
 /// </summary>
 internal sealed class SecuritySchemes : IOpenApiDocumentTransformer, IOpenApiOperationTransformer
 {
@@ -27,7 +27,9 @@ internal sealed class SecuritySchemes : IOpenApiDocumentTransformer, IOpenApiOpe
             Type = SecuritySchemeType.ApiKey,
             In = ParameterLocation.Header,
             Name = AuthSchemes.SubscriberTokenHeader,
-            Description = "An end user's subscriber token for their own feed (also accepted as the 'token' query parameter, for EventSource).",
+            Description = "An end user's subscriber token for their own feed, preferences and push devices (also accepted as the 'token' query parameter, "
+                + "for EventSource). A token that carries scopes reaches only the routes they name: feed:read (the feed), preferences:read or preferences:write "
+                + "(reading preferences), preferences:write (changing them), devices:write (listing, registering and removing devices, reporting a push opened).",
         };
         return Task.CompletedTask;
     }
@@ -43,12 +45,14 @@ internal sealed class SecuritySchemes : IOpenApiDocumentTransformer, IOpenApiOpe
         }
 
         var key = new OpenApiSecuritySchemeReference(AuthSchemes.ApiKey, context.Document);
+        var endUser = AuthPolicies.EndUser.FirstOrDefault(r => AuthPolicies.SubscriberOr(r.KeyScope, r.SubscriberScope) == policy);
         operation.Security = policy switch
         {
-            AuthPolicies.Feed =>
+            // Either credential: the route's user's subscriber token, or a key with the operator's scope.
+            _ when endUser is not null =>
             [
                 new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AuthSchemes.SubscriberToken, context.Document)] = [] },
-                new OpenApiSecurityRequirement { [key] = [ApiKeys.ContentRead] },
+                new OpenApiSecurityRequirement { [key] = [endUser.KeyScope] },
             ],
             AuthPolicies.AnyKey => [new OpenApiSecurityRequirement { [key] = [] }],
             _ => [new OpenApiSecurityRequirement { [key] = [policy["scope:".Length..]] }],
