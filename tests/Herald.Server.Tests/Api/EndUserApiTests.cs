@@ -246,6 +246,33 @@ public abstract class EndUserApiTests(DeviceFixture herald)
         digested["trace"]!.AsArray().ShouldContain(t => t!.Str("decision") == "digested" && t!.Str("reason").Contains("the recipient's choice"));
     }
 
+    [Theory]
+    [InlineData("PUT", "preferences")]
+    [InlineData("POST", "devices")]
+    [InlineData("DELETE", "devices/dev_1")]
+    [InlineData("POST", "deliveries/dlv_1/opened")]
+    public async Task Preflight_EndUserRouteFromAnotherOrigin_AllowedWithTheTokenHeaderButNotAnOperatorRoute(string method, string route)
+    {
+        using var client = herald.CreateClient();
+        HttpRequestMessage Preflight(string path)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Options, path);
+            request.Headers.Add("Origin", "https://shop.example.com");
+            request.Headers.Add("Access-Control-Request-Method", method);
+            request.Headers.Add("Access-Control-Request-Headers", "x-herald-subscriber-token,content-type");
+            return request;
+        }
+
+        using var endUser = Preflight($"/api/v1/users/u1/{route}");
+        using var operatorRoute = Preflight("/api/v1/users/u1");
+        using var allowed = await client.SendAsync(endUser);
+        using var refused = await client.SendAsync(operatorRoute);
+
+        allowed.Headers.GetValues("Access-Control-Allow-Origin").ShouldBe(["*"]);
+        allowed.Headers.GetValues("Access-Control-Allow-Methods").Single().ShouldContain(method);
+        refused.Headers.Contains("Access-Control-Allow-Origin").ShouldBeFalse();
+    }
+
     private async Task PutDigestRuleAsync(string eventType, JsonObject rule)
     {
         using var response = await herald.Client.PutJsonAsync($"/api/v1/digest-rules/{eventType}", rule);
