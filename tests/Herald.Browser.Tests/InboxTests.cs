@@ -94,6 +94,32 @@ public sealed class InboxTests(Chromium chromium, HeraldServerFixture server) : 
     }
 
     [Fact]
+    public async Task Strings_FrenchGivenAsAttributeAndProperty_BellPanelAndRowsTranslated()
+    {
+        var template = HeraldServerFixture.NewId("tpl");
+        await server.CreateStandardTemplateAsync(template);
+        var user = HeraldServerFixture.NewId("user");
+        await server.WaitForCompletedAsync(await server.SendAsync(InApp(template, user, "Ada")));
+        var (page, inbox) = await OpenInboxAsync(chromium, server.BaseAddress, user);
+        var french = new JsonObject
+        {
+            ["heading"] = "Notifications", ["bellUnread"] = "Notifications, {count} non lues", ["bellNone"] = "Notifications, aucune non lue",
+            ["markAll"] = "Tout marquer comme lu", ["markRead"] = "Marquer lu", ["markReadLabel"] = "Marquer lu : {title}", ["live"] = "En direct",
+        };
+
+        await page.EvaluateAsync("s => document.querySelector('herald-inbox').setAttribute('strings', s)", french.ToJsonString());
+        await page.EvaluateAsync("() => { document.querySelector('herald-inbox').strings = { archiveLabel: 'Archiver : {title}' }; }");
+
+        await Expect(inbox.Locator(".state")).ToHaveTextAsync("En direct");
+        await inbox.GetByRole(AriaRole.Button, new() { Name = "Notifications, 1 non lues" }).ClickAsync();
+        await Expect(inbox.GetByRole(AriaRole.Button, new() { Name = "Archiver : Hello Ada" })).ToBeVisibleAsync();
+        await inbox.GetByRole(AriaRole.Button, new() { Name = "Marquer lu : Hello Ada" }).ClickAsync();
+        await Expect(inbox.GetByRole(AriaRole.Button, new() { Name = "Notifications, aucune non lue" })).ToBeVisibleAsync();
+        await Expect(inbox.GetByRole(AriaRole.Button, new() { Name = "Tout marquer comme lu" })).ToBeDisabledAsync();
+        chromium.PageErrors[page].ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task FeedItemWithUnsafeLink_IsShownWithoutIt_SafeLinksStayLinks()
     {
         // The server refuses such links when it renders; rows stored before it did (or written by anything else) are

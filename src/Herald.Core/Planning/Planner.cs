@@ -91,15 +91,23 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         }
 
         var isDigest = Digests.DigestNotifications.IsDigest(n);
-        if (!isDigest && digests is not null && await digests.GetAsync(n.EventType, ct) is { Batch: true } rule)
+        var recipient = loaded;
+        if (!isDigest && digests is not null && await digests.GetAsync(n.EventType, ct) is { } rule)
         {
-            // Not sent alone: recorded, and appended to the open digest of its recipient and key in the planning transaction.
-            var key = Digests.DigestNotifications.GroupKey(rule.GroupBy, Data(n));
-            var closes = time.GetUtcNow() + rule.Window;
-            trace.Add(Entry(n, null, "digested", $"batched by the {n.EventType} digest rule" + (rule.GroupBy is null ? "" : $" ({rule.GroupBy} = {key})")
-                + $": sent in one digest with the others of its window ({rule.Window}, at most {rule.MaxItems} items)"));
-            return new PlanResult(n.Id, [], trace, NotificationStatus.Digested, new Digests.DigestAppend(n.RecipientId, n.EventType, Digests.DigestKinds.Batch, key, n.Id, "",
-                n.Data, closes, rule.MaxItems, rule.TemplateId, n.Channels));
+            // The rule's batch is the default; a recipient's own choice (a preference for channel "*") overrides it either way.
+            recipient ??= await Recipient.LoadAsync(n.RecipientId, users, ct);
+            var choice = PreferenceMatcher.DigestChoice(recipient.Rules, n.EventType);
+            if (choice ?? rule.Batch)
+            {
+                // Not sent alone: recorded, and appended to the open digest of its recipient and key in the planning transaction.
+                var key = Digests.DigestNotifications.GroupKey(rule.GroupBy, Data(n));
+                var closes = time.GetUtcNow() + rule.Window;
+                trace.Add(Entry(n, null, "digested", $"batched by the {n.EventType} digest rule" + (choice is null ? "" : " (the recipient's choice)")
+                    + (rule.GroupBy is null ? "" : $" ({rule.GroupBy} = {key})")
+                    + $": sent in one digest with the others of its window ({rule.Window}, at most {rule.MaxItems} items)"));
+                return new PlanResult(n.Id, [], trace, NotificationStatus.Digested, new Digests.DigestAppend(n.RecipientId, n.EventType, Digests.DigestKinds.Batch, key, n.Id, "",
+                    n.Data, closes, rule.MaxItems, rule.TemplateId, n.Channels));
+            }
         }
 
         var (lookup, template) = await templates.GetSendableAsync(n.TemplateId, n.TemplateVersion, ct);
@@ -109,7 +117,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             return new PlanResult(n.Id, [], trace, NotificationStatus.Completed);
         }
 
-        var recipient = loaded ?? await Recipient.LoadAsync(n.RecipientId, users, ct);
+        recipient ??= await Recipient.LoadAsync(n.RecipientId, users, ct);
         var data = Data(n);
         var steps = n.Options?.Escalation ?? [];
         var channels = (n.Channels ?? [.. template.Channels.Keys]).Where(c => !steps.Any(s => s.Channel == c));

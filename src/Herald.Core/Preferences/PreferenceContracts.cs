@@ -4,6 +4,8 @@ namespace Herald.Core.Preferences;
 /// A recipient's rule for an event type pattern ("order.shipped", "order.*" or "*") and a channel wire name
 /// ("push", "email", "sms", "in_app", "webhook" or "*"). Exact event type beats the longest matching prefix
 /// pattern, which beats "*"; for equal event type specificity a named channel beats "*".
+/// <see cref="Digest"/> is the recipient's choice between a digest and instant sends for event types a digest rule covers
+/// (null: the rule's own <c>batch</c> decides); it belongs to a whole notification, so only rules for channel "*" carry it.
 /// </summary>
 public sealed record PreferenceRule(
     string EventType,
@@ -11,7 +13,8 @@ public sealed record PreferenceRule(
     bool Enabled,
     QuietHours? QuietHours = null,
     int? FrequencyCap = null,
-    SendWindow? SendWindow = null);
+    SendWindow? SendWindow = null,
+    bool? Digest = null);
 
 /// <summary>
 /// A daily window, in the given IANA time zone, during which non-urgent deliveries wait. Start inclusive, end exclusive;

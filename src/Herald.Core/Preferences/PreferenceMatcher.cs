@@ -33,6 +33,34 @@ public static class PreferenceMatcher
     }
 
     /// <summary>
+    /// The recipient's digest choice for <paramref name="eventType"/>: that of the most specific rule for channel "*" that
+    /// makes one (a rule without a choice does not hide a broader rule's), or null when none does.
+    /// </summary>
+    public static bool? DigestChoice(IReadOnlyList<PreferenceRule> rules, string eventType)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(eventType);
+        bool? choice = null;
+        var bestScore = -1;
+        foreach (var rule in rules)
+        {
+            if (rule.Digest is not { } digest || rule.Channel != Wildcard)
+            {
+                continue;
+            }
+
+            var score = Score(rule, eventType, Wildcard);
+            if (score > bestScore)
+            {
+                choice = digest;
+                bestScore = score;
+            }
+        }
+
+        return choice;
+    }
+
+    /// <summary>
     /// True for "*", a dotted name ("order.shipped") or a dotted name ending in ".*" ("order.*"). Names use ASCII
     /// letters, digits, '_' and '-', separated by single dots.
     /// </summary>

@@ -38,13 +38,37 @@ public sealed class Tracker(ITrackingStore store, TrackingApplier applier, Heral
     }
 
     /// <summary>Records an open (the tracking pixel was fetched).</summary>
-    public Task RecordOpenAsync(string deliveryId, CancellationToken ct) => RecordAsync(deliveryId, DeliveryStatus.Opened, "opened (tracking pixel)", ct);
+    public async Task RecordOpenAsync(string deliveryId, CancellationToken ct)
+    {
+        if (await store.FindTrackedDeliveryAsync(deliveryId, null, ct) is { } d)
+        {
+            await RecordAsync(d, DeliveryStatus.Opened, "opened (tracking pixel)", ct);
+        }
+    }
+
+    /// <summary>
+    /// Records a push notification opened on <paramref name="recipientId"/>'s device, as the app reports it. False when no push
+    /// delivery of that recipient has the id (another user's delivery is as unknown as a made-up one).
+    /// </summary>
+    public async Task<bool> RecordPushOpenAsync(string recipientId, string deliveryId, CancellationToken ct)
+    {
+        if (await store.FindTrackedDeliveryAsync(deliveryId, null, ct) is not { Channel: Channel.Push } d || d.RecipientId != recipientId)
+        {
+            return false;
+        }
+
+        await RecordAsync(d, DeliveryStatus.Opened, "opened (reported by the app)", ct);
+        return true;
+    }
 
     /// <summary>Records a click on the signed link to <paramref name="target"/> (traced without its query).</summary>
-    public Task RecordClickAsync(string deliveryId, Uri target, CancellationToken ct)
+    public async Task RecordClickAsync(string deliveryId, Uri target, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(target);
-        return RecordAsync(deliveryId, DeliveryStatus.Clicked, $"clicked {target.GetLeftPart(UriPartial.Path)}", ct);
+        if (await store.FindTrackedDeliveryAsync(deliveryId, null, ct) is { } d)
+        {
+            await RecordAsync(d, DeliveryStatus.Clicked, $"clicked {target.GetLeftPart(UriPartial.Path)}", ct);
+        }
     }
 
     /// <summary>
@@ -66,15 +90,15 @@ public sealed class Tracker(ITrackingStore store, TrackingApplier applier, Heral
     }
 
     /// <summary>Records an open or click; one the delivery already has (or has passed) is only a read: no transaction, no trace row.</summary>
-    private async Task RecordAsync(string deliveryId, string status, string detail, CancellationToken ct)
+    private async Task RecordAsync(Delivery d, string status, string detail, CancellationToken ct)
     {
-        if (await store.FindTrackedDeliveryAsync(deliveryId, null, ct) is not { } d || !MovesForward(d, status))
+        if (!MovesForward(d, status))
         {
             return;
         }
 
         var now = time.GetUtcNow();
-        await store.ApplyTrackingAsync([new TrackingUpdate(d.Id, d.NotificationId, status, now, new TraceEntry(d.NotificationId, now, "track", "email", status, detail))], now, ct);
+        await store.ApplyTrackingAsync([new TrackingUpdate(d.Id, d.NotificationId, status, now, new TraceEntry(d.NotificationId, now, "track", d.Channel.ToWire(), status, detail))], now, ct);
     }
 
     /// <summary>

@@ -52,12 +52,25 @@ public sealed record ErasureResponse(
 
 public sealed record QuietHoursDto(string? Start, string? End, string? Timezone);
 
-public sealed record PreferenceRuleDto(string? EventType, string? Channel, bool? Enabled, QuietHoursDto? QuietHours, int? FrequencyCap, SendWindowDto? SendWindow = null);
+/// <summary>
+/// One preference rule. <c>digest</c> (rules for channel <c>*</c> only) is the user's choice for event types a digest rule
+/// covers: true batches them into the digest, false sends them at once, absent leaves it to the rule's <c>batch</c>.
+/// </summary>
+public sealed record PreferenceRuleDto(string? EventType, string? Channel, bool? Enabled, QuietHoursDto? QuietHours, int? FrequencyCap, SendWindowDto? SendWindow = null,
+    bool? Digest = null);
 
 /// <summary>A weekly schedule: on each of <see cref="Days"/> (mon…sun), from start to end local time in the time zone.</summary>
 public sealed record SendWindowDto(List<string?>? Days, string? Start, string? End, string? Timezone);
 
-public sealed record PreferencesDto(List<PreferenceRuleDto>? Rules);
+/// <summary>
+/// A user's rules. In answers, <c>digest_options</c> lists the event types a digest rule covers (where the user may choose a
+/// digest or instant sends) and what they get without a choice; it is read-only (ignored in a request, so an answer can be
+/// sent back as it is).
+/// </summary>
+public sealed record PreferencesDto(List<PreferenceRuleDto>? Rules, List<DigestOptionDto>? DigestOptions = null);
+
+/// <summary>An event type a digest rule covers; <c>digest_by_default</c> is the rule's <c>batch</c>.</summary>
+public sealed record DigestOptionDto(string EventType, bool DigestByDefault);
 
 public sealed record DeviceRequest(string? Token, string? Platform, string? AppVersion);
 

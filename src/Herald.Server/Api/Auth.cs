@@ -31,6 +31,14 @@ internal static class Auth
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(AuthProblems).RequireAuthorization(AuthPolicies.Subscriber(subscriberScope, keyScope));
 
+    /// <summary>
+    /// An end-user route outside the feed (<see cref="RequireSubscriberAccess"/>), open to any origin (CORS) like the feed:
+    /// the browser sends no API key across origins, only the token header.
+    /// </summary>
+    public static TBuilder RequireSubscriberOr<TBuilder>(this TBuilder builder, string keyScope, string subscriberScope)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireSubscriberAccess(subscriberScope, keyScope).RequireCors(FeedEndpoints.CorsPolicy);
+
     /// <summary>Whether the caller may see rendered content and unmasked addresses (content:read or admin, or a subscriber token on its own feed).</summary>
     public static bool CanReadContent(HttpContext http)
     {

@@ -38,6 +38,7 @@ internal static class AuthPolicies
                         .AddRequirements(new SubscriberAccessRequirement(subscriberScope, scope)));
                 }
             }
+
         });
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
         services.AddSingleton<IAuthorizationHandler, SubscriberAccessAuthorizationHandler>();
@@ -82,6 +83,8 @@ internal sealed class SubscriberAccessAuthorizationHandler : AuthorizationHandle
 
         return Task.CompletedTask;
     }
+
+    private static string? RouteUser(AuthorizationHandlerContext context) => (context.Resource as HttpContext)?.Request.RouteValues["user_id"] as string;
 }
 
 /// <summary>

@@ -28,10 +28,11 @@ internal static class SubscriberScopes
     /// <summary>The first name that is not an end-user scope, for a 400 or 401 answer; null when all are known.</summary>
     public static string? Unknown(IEnumerable<string> scopes) => scopes.FirstOrDefault(s => !All.Contains(s, StringComparer.Ordinal));
 
-    /// <summary>Whether the principal (from a subscriber token or stream ticket) holds <paramref name="scope"/>.</summary>
+    /// <summary>Whether the principal (from a subscriber token or stream ticket) holds <paramref name="scope"/>; preferences:write implies preferences:read.</summary>
     public static bool Allows(ClaimsPrincipal user, string scope)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return user.HasClaim(AuthSchemes.SubscriberScopeClaim, scope);
+        return user.HasClaim(AuthSchemes.SubscriberScopeClaim, scope)
+            || (scope == PreferencesRead && user.HasClaim(AuthSchemes.SubscriberScopeClaim, PreferencesWrite));
     }
 }

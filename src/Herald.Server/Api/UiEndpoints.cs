@@ -5,14 +5,15 @@ using Microsoft.Net.Http.Headers;
 namespace Herald.Server.Api;
 
 /// <summary>
-/// The dashboard (<c>/dashboard</c>) and the inbox web component (<c>/inbox/herald-inbox.js</c>, demo at <c>/inbox/demo</c>):
+/// The dashboard (<c>/dashboard</c>) and the end-user web components (<c>/inbox/herald-inbox.js</c>, demo at <c>/inbox/demo</c>;
+/// <c>/inbox/herald-preferences.js</c>, demo at <c>/inbox/preferences-demo</c>):
 /// plain files under <c>Ui/</c>, embedded in the assembly, so they work after <c>dotnet run</c> with no front-end build.
 /// Served with an ETag and a strict content security policy (scripts and connections from this origin only).
 /// The demo page is a development aid: it is mapped only in Development unless <c>Herald:Ui:InboxDemo</c> says otherwise.
 /// </summary>
 internal static class UiEndpoints
 {
-    /// <summary>Serves /inbox/demo: true or false; unset means only when the environment is Development.</summary>
+    /// <summary>Serves /inbox/demo and /inbox/preferences-demo: true or false; unset means only when the environment is Development.</summary>
     public const string InboxDemoSetting = "Herald:Ui:InboxDemo";
 
     private const string Csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -32,11 +33,18 @@ internal static class UiEndpoints
             http.Response.Headers.AccessControlAllowOrigin = "*";
             return Serve(http, "inbox/herald-inbox.js");
         }).ExcludeFromDescription();
+        app.MapGet("/inbox/herald-preferences.js", (HttpContext http) =>
+        {
+            http.Response.Headers.AccessControlAllowOrigin = "*";
+            return Serve(http, "inbox/herald-preferences.js");
+        }).ExcludeFromDescription();
         var services = app.ServiceProvider;
         if (services.GetRequiredService<IConfiguration>().GetValue<bool?>(InboxDemoSetting) ?? services.GetRequiredService<IHostEnvironment>().IsDevelopment())
         {
             app.MapGet("/inbox/demo", (HttpContext http) => Serve(http, "inbox/demo.html")).ExcludeFromDescription();
             app.MapGet("/inbox/demo.js", (HttpContext http) => Serve(http, "inbox/demo.js")).ExcludeFromDescription();
+            app.MapGet("/inbox/preferences-demo", (HttpContext http) => Serve(http, "inbox/preferences-demo.html")).ExcludeFromDescription();
+            app.MapGet("/inbox/preferences-demo.js", (HttpContext http) => Serve(http, "inbox/preferences-demo.js")).ExcludeFromDescription();
         }
     }
 

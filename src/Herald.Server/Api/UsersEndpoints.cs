@@ -1,9 +1,11 @@
 using System.Globalization;
 using Herald.Core.Audit;
+using Herald.Core.Digests;
 using Herald.Core.Domain;
 using Herald.Core.Pipeline;
 using Herald.Core.Preferences;
 using Herald.Core.Storage;
+using Herald.Core.Tracking;
 
 namespace Herald.Server.Api;
 
@@ -16,14 +18,27 @@ internal static class UsersEndpoints
         group.MapDelete("/", EraseAsync).RequireScope(ApiKeys.Admin).Produces<ErasureResponse>().ProducesProblem(400)
             .WithSummary("Right to erasure: deletes the user's profile, preferences, devices, feed and endpoints, cancels unsent work and anonymises delivery records");
         group.MapGet("/", GetUserAsync).RequireScope(ApiKeys.NotificationsRead).Produces<UserResponse>().ProducesProblem(404);
-        group.MapPut("/preferences", PutPreferencesAsync).RequireScope(ApiKeys.UsersWrite).Accepts<PreferencesDto>("application/json").Produces<PreferencesDto>().ProducesProblem(400);
-        group.MapGet("/preferences", GetPreferencesAsync).RequireScope(ApiKeys.NotificationsRead).Produces<PreferencesDto>();
-        group.MapPost("/devices", AddDeviceAsync).RequireScope(ApiKeys.UsersWrite).Accepts<DeviceRequest>("application/json").Produces<DeviceResponse>(201).ProducesProblem(400)
+        // End-user routes: the user's own subscriber token, or a key with the scope an operator needs.
+        group.MapPut("/preferences", PutPreferencesAsync).RequireSubscriberOr(ApiKeys.UsersWrite, SubscriberScopes.PreferencesWrite)
+            .Accepts<PreferencesDto>("application/json").Produces<PreferencesDto>().ProducesProblem(400);
+        group.MapGet("/preferences", GetPreferencesAsync).RequireSubscriberOr(ApiKeys.NotificationsRead, SubscriberScopes.PreferencesRead).Produces<PreferencesDto>();
+        group.MapPost("/devices", AddDeviceAsync).RequireSubscriberOr(ApiKeys.UsersWrite, SubscriberScopes.DevicesWrite)
+            .Accepts<DeviceRequest>("application/json").Produces<DeviceResponse>(201).ProducesProblem(400)
             .WithSummary("Registers a push token: one owner per token and platform, so a token another user holds moves to this user; registering it again refreshes last_seen_at");
         group.MapSubscriberToken();
-        group.MapGet("/devices", ListDevicesAsync).RequireScope(ApiKeys.NotificationsRead).Produces<DeviceList>();
-        group.MapDelete("/devices/{device_id}", DeleteDeviceAsync).RequireScope(ApiKeys.UsersWrite).Produces(204).ProducesProblem(404);
+        group.MapGet("/devices", ListDevicesAsync).RequireSubscriberOr(ApiKeys.NotificationsRead, SubscriberScopes.DevicesWrite).Produces<DeviceList>();
+        group.MapDelete("/devices/{device_id}", DeleteDeviceAsync).RequireSubscriberOr(ApiKeys.UsersWrite, SubscriberScopes.DevicesWrite).Produces(204).ProducesProblem(404);
+        group.MapPost("/deliveries/{delivery_id}/opened", PushOpenedAsync).RequireSubscriberOr(ApiKeys.UsersWrite, SubscriberScopes.DevicesWrite)
+            .Produces(204).ProducesProblem(404)
+            .WithSummary("Reports a push notification opened on the user's device (the delivery id is the push payload's herald_delivery_id); reporting it again changes nothing");
     }
+
+    /// <summary>
+    /// The audit log holds operators' actions: a change a user makes with their own subscriber token is theirs, not an
+    /// operator's, and is not recorded there.
+    /// </summary>
+    private static Task AuditAsync(HttpContext http, AuditTrail audit, string action, string target, System.Text.Json.Nodes.JsonObject? details = null) =>
+        AuditTrail.Actor(http) is null ? Task.CompletedTask : audit.RecordAsync(http, action, target, details);
 
     private static async Task<IResult> PutUserAsync(string user_id, HttpRequest request, IUserStore users, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
@@ -80,7 +95,8 @@ internal static class UsersEndpoints
 
     private static UserResponse ToResponse(UserProfile p) => new(p.UserId, p.Email, p.Phone, p.Locale, p.TimeZone, p.UpdatedAt);
 
-    private static async Task<IResult> PutPreferencesAsync(string user_id, HttpRequest request, IUserStore users, AuditTrail audit, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> PutPreferencesAsync(string user_id, HttpRequest request, IUserStore users, IDigestStore digests, AuditTrail audit, TimeProvider time,
+        CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.PreferencesDto, ct);
         if (body.Problem is not null)
@@ -112,12 +128,12 @@ internal static class UsersEndpoints
         }
 
         await users.SavePreferencesAsync(new UserPreferences(user_id, parsed), time.GetUtcNow(), ct);
-        await audit.RecordAsync(request.HttpContext, AuditActions.PreferencesUpdated, user_id, new System.Text.Json.Nodes.JsonObject { ["rules"] = parsed.Count });
-        return TypedResults.Ok(ToDto(parsed));
+        await AuditAsync(request.HttpContext, audit, AuditActions.PreferencesUpdated, user_id, new System.Text.Json.Nodes.JsonObject { ["rules"] = parsed.Count });
+        return TypedResults.Ok(ToDto(parsed, await digests.ListRulesAsync(ct)));
     }
 
-    private static async Task<IResult> GetPreferencesAsync(string user_id, IUserStore users, CancellationToken ct) =>
-        TypedResults.Ok(ToDto((await users.GetPreferencesAsync(user_id, ct))?.Rules ?? []));
+    private static async Task<IResult> GetPreferencesAsync(string user_id, IUserStore users, IDigestStore digests, CancellationToken ct) =>
+        TypedResults.Ok(ToDto((await users.GetPreferencesAsync(user_id, ct))?.Rules ?? [], await digests.ListRulesAsync(ct)));
 
     private static (PreferenceRule?, IResult?) Parse(PreferenceRuleDto dto, string at)
     {
@@ -158,6 +174,11 @@ internal static class UsersEndpoints
             quiet = new QuietHours(start, end, q.Timezone);
         }
 
+        if (dto.Digest is not null && channel != "*")
+        {
+            return (null, Problems.Validation($"{at}.digest", "'digest' is a choice for whole notifications: only a rule for channel '*' may make it"));
+        }
+
         SendWindow? window = null;
         if (dto.SendWindow is { } w)
         {
@@ -170,7 +191,7 @@ internal static class UsersEndpoints
             window = parsed;
         }
 
-        return (new PreferenceRule(dto.EventType, channel, dto.Enabled ?? true, quiet, dto.FrequencyCap, window), null);
+        return (new PreferenceRule(dto.EventType, channel, dto.Enabled ?? true, quiet, dto.FrequencyCap, window, dto.Digest), null);
     }
 
     private static readonly string[] DayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
@@ -218,11 +239,12 @@ internal static class UsersEndpoints
     private static bool TryTime(string? value, out TimeOnly time) =>
         TimeOnly.TryParseExact(value, ["HH:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
 
-    private static PreferencesDto ToDto(IReadOnlyList<PreferenceRule> rules) => new([.. rules.Select(r => new PreferenceRuleDto(r.EventType, r.Channel, r.Enabled,
+    private static PreferencesDto ToDto(IReadOnlyList<PreferenceRule> rules, IReadOnlyList<DigestRule> digests) => new([.. rules.Select(r => new PreferenceRuleDto(r.EventType, r.Channel, r.Enabled,
         r.QuietHours is { } q ? new QuietHoursDto(q.Start.ToString("HH:mm", CultureInfo.InvariantCulture), q.End.ToString("HH:mm", CultureInfo.InvariantCulture), q.TimeZone) : null,
         r.FrequencyCap,
         r.SendWindow is { } w ? new SendWindowDto([.. w.Days.Select(d => DayNames[(int)d])], w.Start.ToString("HH:mm", CultureInfo.InvariantCulture),
-            w.End.ToString("HH:mm", CultureInfo.InvariantCulture), w.TimeZone) : null))]);
+            w.End.ToString("HH:mm", CultureInfo.InvariantCulture), w.TimeZone) : null, r.Digest))],
+        [.. digests.OrderBy(d => d.EventType, StringComparer.Ordinal).Select(d => new DigestOptionDto(d.EventType, d.Batch))]);
 
     /// <summary>A user's devices, tokens masked as everywhere else in the API.</summary>
     private static async Task<IResult> ListDevicesAsync(string user_id, IUserStore users, CancellationToken ct) =>
@@ -258,7 +280,7 @@ internal static class UsersEndpoints
         var now = time.GetUtcNow();
         var device = await users.AddDeviceAsync(new Device(Ids.New("dev", time), user_id, r.Token, r.Platform, r.AppVersion, now, now), ct);
         // The push token is a credential of the user's device: never in the log.
-        await audit.RecordAsync(request.HttpContext, AuditActions.DeviceAdded, device.Id, new System.Text.Json.Nodes.JsonObject { ["user_id"] = user_id, ["platform"] = r.Platform });
+        await AuditAsync(request.HttpContext, audit, AuditActions.DeviceAdded, device.Id, new System.Text.Json.Nodes.JsonObject { ["user_id"] = user_id, ["platform"] = r.Platform });
         // Escaped: a header holds ASCII only, and a raw non-ASCII id threw after the device was saved (a 500 for a success).
         return TypedResults.Created($"/api/v1/users/{Uri.EscapeDataString(user_id)}/devices/{device.Id}", ToResponse(device));
     }
@@ -270,7 +292,18 @@ internal static class UsersEndpoints
             return Problems.NotFound("device", device_id);
         }
 
-        await audit.RecordAsync(http, AuditActions.DeviceRemoved, device_id, new System.Text.Json.Nodes.JsonObject { ["user_id"] = user_id });
+        await AuditAsync(http, audit, AuditActions.DeviceRemoved, device_id, new System.Text.Json.Nodes.JsonObject { ["user_id"] = user_id });
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>404 for a delivery that is not a push delivery of this user: another user's is as unknown as a made-up id.</summary>
+    private static async Task<IResult> PushOpenedAsync(string user_id, string delivery_id, Tracker tracker, CancellationToken ct)
+    {
+        if (Validate.Id("delivery_id", delivery_id) is not null || !await tracker.RecordPushOpenAsync(user_id, delivery_id, ct))
+        {
+            return Problems.NotFound("push delivery", delivery_id);
+        }
+
         return TypedResults.NoContent();
     }
 }

@@ -118,9 +118,9 @@ internal static partial class HeraldHostingExtensions
             o.AddOperationTransformer<Api.SecuritySchemes>();
             o.AddOperationTransformer<Api.RateLimitHeaders>();
         });
-        // The inbox web component runs in the product's pages, on another origin: its feed calls (subscriber token in a
-        // header or the query, never cookies) are allowed from any origin. Nothing else is.
-        builder.Services.AddCors(o => o.AddPolicy(Api.FeedEndpoints.CorsPolicy, p => p.AllowAnyOrigin().WithMethods("GET", "POST")
+        // The inbox and preferences web components run in the product's pages, on another origin: their end-user calls (feed,
+        // preferences, devices; subscriber token in a header or the query, never cookies) are allowed from any origin. Nothing else is.
+        builder.Services.AddCors(o => o.AddPolicy(Api.FeedEndpoints.CorsPolicy, p => p.AllowAnyOrigin().WithMethods("GET", "POST", "PUT", "DELETE")
             .WithHeaders("X-Herald-Subscriber-Token", "Last-Event-ID", "Content-Type")));
         return builder;
     }

@@ -130,4 +130,28 @@ public class PreferenceMatcherTests
     {
         PreferenceMatcher.IsValidPattern(pattern).ShouldBeFalse();
     }
+
+    [Fact]
+    public void DigestChoice_ExactAndPrefixChoose_ExactWins()
+    {
+        var rules = new[] { new PreferenceRule("post.*", "*", true, Digest: true), new PreferenceRule("post.liked", "*", true, Digest: false) };
+
+        PreferenceMatcher.DigestChoice(rules, "post.liked").ShouldBe(false);
+        PreferenceMatcher.DigestChoice(rules, "post.shared").ShouldBe(true);
+    }
+
+    [Fact]
+    public void DigestChoice_MoreSpecificRuleWithoutChoice_BroaderChoiceStands()
+    {
+        var rules = new[] { new PreferenceRule("*", "*", true, Digest: true), new PreferenceRule("post.liked", "*", false) };
+
+        PreferenceMatcher.DigestChoice(rules, "post.liked").ShouldBe(true);
+    }
+
+    [Fact]
+    public void DigestChoice_OnlyChannelRulesOrNone_Null()
+    {
+        PreferenceMatcher.DigestChoice([new PreferenceRule("post.liked", "email", true, Digest: true)], "post.liked").ShouldBeNull();
+        PreferenceMatcher.DigestChoice([Everything], "post.liked").ShouldBeNull();
+    }
 }

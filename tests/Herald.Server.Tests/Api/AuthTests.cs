@@ -142,4 +142,34 @@ public sealed class AuthTests(HeraldServerFixture server) : IClassFixture<Herald
         static List<string> Requirement(JsonNode operation) =>
             [.. operation["security"]!.AsArray().SelectMany(r => r!.AsObject().Select(s => s.Key + ":" + string.Join(',', s.Value!.AsArray().Select(v => v!.GetValue<string>()))))];
     }
+
+    [Fact]
+    public async Task OpenApi_EndUserOperations_TakeTheSubscriberTokenOrTheOperatorsScope()
+    {
+        using var anonymous = server.CreateClient();
+
+        var paths = (await anonymous.GetJsonAsync("/openapi/v1.json"))["paths"]!;
+
+        var expected = new Dictionary<(string Path, string Method), (string Token, string Key)>
+        {
+            [("/api/v1/users/{user_id}/preferences", "get")] = ("preferences:read", "notifications:read"),
+            [("/api/v1/users/{user_id}/preferences", "put")] = ("preferences:write", "users:write"),
+            [("/api/v1/users/{user_id}/devices", "get")] = ("devices:write", "notifications:read"),
+            [("/api/v1/users/{user_id}/devices", "post")] = ("devices:write", "users:write"),
+            [("/api/v1/users/{user_id}/devices/{device_id}", "delete")] = ("devices:write", "users:write"),
+            [("/api/v1/users/{user_id}/deliveries/{delivery_id}/opened", "post")] = ("devices:write", "users:write"),
+        };
+        foreach (var ((path, method), scope) in expected)
+        {
+            var security = paths[path]![method]!["security"]!.AsArray()
+                .SelectMany(r => r!.AsObject().Select(s => s.Key + ":" + string.Join(',', s.Value!.AsArray().Select(v => v!.GetValue<string>())))).ToList();
+            security.ShouldBe(["SubscriberToken:" + scope.Token, "ApiKey:" + scope.Key], $"{method} {path}");
+        }
+
+        // The profile, its erasure and token minting stay the operator's.
+        foreach (var (path, method) in new[] { ("/api/v1/users/{user_id}", "get"), ("/api/v1/users/{user_id}", "put"), ("/api/v1/users/{user_id}", "delete"), ("/api/v1/users/{user_id}/subscriber-token", "post") })
+        {
+            paths[path]![method]!["security"]!.AsArray().ShouldHaveSingleItem()!.AsObject().ShouldHaveSingleItem().Key.ShouldBe("ApiKey", $"{method} {path}");
+        }
+    }
 }

@@ -129,7 +129,8 @@ internal static class BadInputClasses
                 {
                     ["event_type"] = Template, ["channel"] = "email", ["enabled"] = true, ["frequency_cap"] = 3,
                     ["quiet_hours"] = new JsonObject { ["start"] = "22:00", ["end"] = "07:00", ["timezone"] = "Europe/Paris" },
-                }),
+                }, new JsonObject { ["event_type"] = Template, ["channel"] = "*", ["enabled"] = true, ["digest"] = true }),
+                ["digest_options"] = new JsonArray(new JsonObject { ["event_type"] = Template, ["digest_by_default"] = false }),
             },
             "POST /api/v1/users/{user_id}/devices" => new() { ["token"] = "tok-" + fresh, ["platform"] = "ios", ["app_version"] = "1.0" },
             "POST /api/v1/users/{user_id}/subscriber-token" => new() { ["ttl_seconds"] = 600, ["scopes"] = new JsonArray("feed:read", "preferences:write") },

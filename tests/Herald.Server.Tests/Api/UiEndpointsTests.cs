@@ -66,6 +66,23 @@ public sealed partial class UiEndpointsTests(ProductionServerFixture server) : I
     }
 
     [Fact]
+    public async Task PreferencesComponent_ProductionEnvironment_ServedToAnyOriginAndItsDemoIs404()
+    {
+        using var anonymous = server.CreateClient();
+
+        using var demo = await anonymous.GetAsync(new Uri("/inbox/preferences-demo", UriKind.Relative));
+        using var demoScript = await anonymous.GetAsync(new Uri("/inbox/preferences-demo.js", UriKind.Relative));
+        using var component = await anonymous.GetAsync(new Uri("/inbox/herald-preferences.js", UriKind.Relative));
+
+        demo.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        demoScript.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        component.StatusCode.ShouldBe(HttpStatusCode.OK);
+        component.Content.Headers.ContentType!.MediaType.ShouldBe("text/javascript");
+        component.Headers.GetValues("Access-Control-Allow-Origin").ShouldBe(["*"]);
+        (await component.Content.ReadAsStringAsync()).ShouldContain("customElements.define('herald-preferences'");
+    }
+
+    [Fact]
     public void AddTransportSecurity_HttpsRequest_SetsStrictTransportSecurity()
     {
         var http = new DefaultHttpContext();

@@ -9,6 +9,8 @@
 // opened with a short-lived stream ticket (EventSource cannot send headers, and the token stays out of URLs). Every feed
 // item carries a sequence number: after a dropped connection the component reconnects from the highest one it holds, so
 // items sent meanwhile arrive once, none lost, none doubled.
+// Every text is translatable: give the `strings` attribute a JSON object (or set the `strings` property) mapping keys of
+// STRINGS below to your texts; {name} placeholders are filled in. `lang` on the element sets how times are written.
 (() => {
   'use strict';
   const scriptOrigin = document.currentScript?.src ? new URL(document.currentScript.src).origin : location.origin;
@@ -63,7 +65,12 @@
     .empty, .more { padding: 1rem .8rem; color: var(--hi-muted); text-align: center; }
     .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }`;
 
-  const STATES = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
+  const STRINGS = {
+    connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline', missing: 'Set the user and token attributes.',
+    heading: 'Notifications', bellNone: 'Notifications, none unread', bellUnread: 'Notifications, {count} unread',
+    markAll: 'Mark all as read', empty: 'You are all caught up.', older: 'Show older', open: 'Open',
+    markRead: 'Mark read', markReadLabel: 'Mark read: {title}', archive: 'Archive', archiveLabel: 'Archive: {title}', read: 'Read.', unread: 'Unread.',
+  };
 
   function el(tag, props, ...children) {
     const e = document.createElement(tag);
@@ -80,6 +87,8 @@
   let instances = 0;
 
   class HeraldInbox extends HTMLElement {
+    static get observedAttributes() { return ['strings', 'lang']; }
+
     constructor() {
       super();
       this.attachShadow({ mode: 'open' });
@@ -91,6 +100,44 @@
       this.source = null;
       this.retry = 0;
       this.uid = 'herald-inbox-' + (++instances);
+      this.customStrings = null;
+    }
+
+    /** Texts in place of the defaults (an object of STRINGS keys); the attribute takes the same object as JSON. */
+    get strings() { return { ...STRINGS, ...this.attributeStrings(), ...(this.customStrings || {}) }; }
+    set strings(value) {
+      this.customStrings = value && typeof value === 'object' ? value : null;
+      this.relabel();
+    }
+
+    attributeStrings() {
+      try { return JSON.parse(this.getAttribute('strings') || '{}') || {}; } catch { return {}; }
+    }
+
+    t(key, vars = {}) {
+      const text = this.strings[key] ?? key;
+      return String(text).replace(/\{(\w+)\}/g, (m, name) => (name in vars ? vars[name] : m));
+    }
+
+    attributeChangedCallback() { this.relabel(); }
+
+    /** Writes every text again (the strings or the language changed): the fixed parts, the state, and each row. */
+    relabel() {
+      if (!this.bell) return;
+      this.heading.textContent = this.t('heading');
+      this.list.setAttribute('aria-label', this.t('heading'));
+      this.panel.setAttribute('aria-label', this.t('heading'));
+      this.markAll.textContent = this.t('markAll');
+      this.empty.textContent = this.t('empty');
+      this.moreButton.textContent = this.t('older');
+      const state = this.stateText.dataset.state;
+      if (state && !this.stateDetail) this.stateText.textContent = this.t(state);
+      for (const [seq, item] of this.items) {
+        const li = this.row(item);
+        this.rows.get(seq)?.replaceWith(li);
+        this.rows.set(seq, li);
+      }
+      this.updateBadge();
     }
 
     get server() { return (this.getAttribute('server') || scriptOrigin).replace(/\/$/, ''); }
@@ -101,7 +148,7 @@
     connectedCallback() {
       if (!this.bell) this.render();
       if (this.user && this.token) this.start();
-      else this.setState('offline', 'Set the user and token attributes.');
+      else this.setState('offline', this.t('missing'));
     }
 
     attributeChangedCallback(name, before, after) {
@@ -130,14 +177,15 @@
       this.bell = el('button', { class: 'bell', type: 'button', 'aria-expanded': 'false', 'aria-controls': this.uid + '-panel', onclick: () => this.toggle() });
       this.bell.innerHTML = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9"/><path d="M10.3 21a1.94 1.94 0 0 0 3.4 0"/></svg>';
       this.bell.append(this.badge);
-      this.stateText = el('span', { class: 'state', role: 'status', 'aria-live': 'polite', 'data-state': 'connecting' }, STATES.connecting);
-      this.markAll = el('button', { class: 'link', type: 'button', onclick: () => this.readAll() }, 'Mark all as read');
-      this.list = el('ul', { 'aria-label': 'Notifications' });
-      this.empty = el('p', { class: 'empty' }, 'You are all caught up.');
-      this.moreButton = el('button', { class: 'link', type: 'button', onclick: () => this.loadMore() }, 'Show older');
+      this.stateText = el('span', { class: 'state', role: 'status', 'aria-live': 'polite', 'data-state': 'connecting' }, this.t('connecting'));
+      this.markAll = el('button', { class: 'link', type: 'button', onclick: () => this.readAll() }, this.t('markAll'));
+      this.list = el('ul', { 'aria-label': this.t('heading') });
+      this.empty = el('p', { class: 'empty' }, this.t('empty'));
+      this.moreButton = el('button', { class: 'link', type: 'button', onclick: () => this.loadMore() }, this.t('older'));
       this.more = el('div', { class: 'more', hidden: true }, this.moreButton);
-      this.panel = el('section', { class: 'panel', id: this.uid + '-panel', role: 'region', 'aria-label': 'Notifications', hidden: true },
-        el('header', {}, el('h2', {}, 'Notifications'), this.stateText, this.markAll), this.list, this.empty, this.more);
+      this.heading = el('h2', {}, this.t('heading'));
+      this.panel = el('section', { class: 'panel', id: this.uid + '-panel', role: 'region', 'aria-label': this.t('heading'), hidden: true },
+        el('header', {}, this.heading, this.stateText, this.markAll), this.list, this.empty, this.more);
       this.onKey = (e) => {
         if (e.key === 'Escape' && !this.panel.hidden) {
           this.toggle(false);
@@ -223,7 +271,8 @@
     setState(state, detail) {
       this.setAttribute('data-state', state);
       this.stateText.dataset.state = state;
-      this.stateText.textContent = detail || STATES[state];
+      this.stateDetail = detail;
+      this.stateText.textContent = detail || this.t(state);
     }
 
     setUnread(count) {
@@ -236,7 +285,7 @@
     updateBadge() {
       this.badge.hidden = this.unread === 0;
       this.badge.textContent = this.unread > 99 ? '99+' : String(this.unread);
-      this.bell.setAttribute('aria-label', this.unread === 0 ? 'Notifications, none unread' : `Notifications, ${this.unread} unread`);
+      this.bell.setAttribute('aria-label', this.unread === 0 ? this.t('bellNone') : this.t('bellUnread', { count: this.unread }));
       this.markAll.disabled = this.unread === 0;
     }
 
@@ -256,15 +305,15 @@
       const title = el('div', { class: 'title' }, item.title || item.event_type);
       const href = safeHref(item.action_url);
       const body = el('div', { class: 'body' }, href
-        ? el('a', { href, onclick: () => this.read(item) }, item.body || 'Open')
+        ? el('a', { href, onclick: () => this.read(item) }, item.body || this.t('open'))
         : (item.body || ''));
-      const time = el('time', { dateTime: item.created_at }, new Date(item.created_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
+      const time = el('time', { dateTime: item.created_at }, new Date(item.created_at).toLocaleString(this.closest('[lang]')?.lang || undefined, { dateStyle: 'medium', timeStyle: 'short' }));
       const label = item.title || item.event_type;
       const actions = el('div', { class: 'actions' },
-        item.read ? null : el('button', { class: 'link read', type: 'button', 'aria-label': `Mark read: ${label}`, onclick: () => this.read(item) }, 'Mark read'),
-        el('button', { class: 'link archive', type: 'button', 'aria-label': `Archive: ${label}`, onclick: () => this.archive(item) }, 'Archive'));
+        item.read ? null : el('button', { class: 'link read', type: 'button', 'aria-label': this.t('markReadLabel', { title: label }), onclick: () => this.read(item) }, this.t('markRead')),
+        el('button', { class: 'link archive', type: 'button', 'aria-label': this.t('archiveLabel', { title: label }), onclick: () => this.archive(item) }, this.t('archive')));
       const li = el('li', { class: item.read ? 'read' : 'unread', 'data-seq': String(item.seq), 'data-id': item.notification_id },
-        title, el('span', { class: 'sr' }, item.read ? 'Read.' : 'Unread.'), body, time, actions);
+        title, el('span', { class: 'sr' }, item.read ? this.t('read') : this.t('unread')), body, time, actions);
       return li;
     }
 
