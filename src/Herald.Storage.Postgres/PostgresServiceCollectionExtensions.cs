@@ -36,6 +36,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddStore(sp => new PostgresRetentionStore(Db(sp)));
         services.AddStore(sp => new PostgresCoordinationStore(Db(sp)));
         services.AddStore(sp => new PostgresAuditStore(Db(sp)));
+        services.AddStore(_ => new PostgresEnvironmentDirectory());
         services.TryAddSingleton<ClusterSignalHandlers>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();

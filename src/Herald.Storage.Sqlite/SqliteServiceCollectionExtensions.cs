@@ -33,7 +33,8 @@ public static class SqliteServiceCollectionExtensions
             .AddStore(sp => new SqliteRetentionStore(Db(sp)))
             .AddStore(sp => new SqliteCampaignStore(Db(sp)))
             .AddStore(sp => new SqliteDigestStore(Db(sp)))
-            .AddStore(sp => new SqliteAuditStore(Db(sp)));
+            .AddStore(sp => new SqliteAuditStore(Db(sp)))
+            .AddStore(_ => new SqliteEnvironmentDirectory());
     }
 
     private static SqliteDatabase Db(IServiceProvider sp) => sp.GetRequiredService<SqliteDatabase>();

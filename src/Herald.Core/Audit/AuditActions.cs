@@ -14,6 +14,7 @@ public static class AuditActions
     public const string KeyRotated = "key.rotated";
     public const string TemplateCreated = "template.created";
     public const string TemplatePublished = "template.published";
+    public const string TemplatePromoted = "template.promoted";
     public const string DlqReplayed = "dlq.replayed";
     public const string ProviderDisabled = "provider.disabled";
     public const string ProviderEnabled = "provider.enabled";
@@ -39,7 +40,7 @@ public static class AuditActions
     /// <summary>Every action, in the order the OpenAPI document lists them.</summary>
     public static readonly IReadOnlyList<string> All =
     [
-        KeyCreated, KeyRevoked, KeyRotated, TemplateCreated, TemplatePublished, DlqReplayed, ProviderDisabled, ProviderEnabled, SuppressionRemoved,
+        KeyCreated, KeyRevoked, KeyRotated, TemplateCreated, TemplatePublished, TemplatePromoted, DlqReplayed, ProviderDisabled, ProviderEnabled, SuppressionRemoved,
         UserUpdated, UserErased, PreferencesUpdated, DeviceAdded, DeviceRemoved, TopicSubscribed, TopicUnsubscribed,
         DigestRulePut, DigestRuleDeleted, WebhookEndpointCreated, WebhookEndpointDeleted, WebhookEndpointEnabled,
         WebhookEndpointDisabled, WebhookEndpointRecovered, CampaignPaused, CampaignResumed, CampaignCancelled,

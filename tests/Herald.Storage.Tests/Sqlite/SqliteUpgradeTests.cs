@@ -1,3 +1,4 @@
+using Herald.Core.Domain;
 using Herald.Core.Storage;
 using Herald.Storage.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -33,10 +34,10 @@ public sealed class SqliteUpgradeTests : IDisposable
             await services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
             var store = services.GetRequiredService<IWebhookEndpointStore>();
 
-            (await store.GetEndpointAsync("whe_old", CancellationToken.None)).ShouldNotBeNull().Description.ShouldBe("kept");
+            (await store.GetEndpointAsync(Environments.Default, "whe_old", CancellationToken.None)).ShouldNotBeNull().Description.ShouldBe("kept");
             await store.InsertEndpointAsync(new Herald.Core.Domain.WebhookEndpoint("whe_ops", null, "https://example.com/ops", "whsec_y", ["delivery.*"], null, true, null, null,
                 DateTimeOffset.UnixEpoch), CancellationToken.None);
-            (await store.GetEndpointAsync("whe_ops", CancellationToken.None)).ShouldNotBeNull().RecipientId.ShouldBeNull();
+            (await store.GetEndpointAsync(Environments.Default, "whe_ops", CancellationToken.None)).ShouldNotBeNull().RecipientId.ShouldBeNull();
         }
     }
 
