@@ -47,7 +47,7 @@ public sealed class TemplateCatalog(ITemplateStore store)
             return (Lookup.Draft, null);
         }
 
-        var definition = _published.GetOrAdd((environmentId, stored.TemplateId, stored.Version), _ => TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition));
+        var definition = _published.GetOrAdd((environmentId, stored.TemplateId, stored.Version), _ => TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition) with { EnvironmentId = environmentId });
         if (version is null && Interlocked.Read(ref _generation) == generation)
         {
             _latest[(environmentId, templateId)] = stored.Version;

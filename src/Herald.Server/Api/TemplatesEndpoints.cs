@@ -174,14 +174,16 @@ internal static class TemplatesEndpoints
         }
         else
         {
-            var versions = await store.GetTemplateVersionsAsync(AuthSchemes.EnvironmentOf(request.HttpContext.User), template_id, ct);
+            var environment = AuthSchemes.EnvironmentOf(request.HttpContext.User);
+            var versions = await store.GetTemplateVersionsAsync(environment, template_id, ct);
             var stored = r.Version is { } v ? versions.FirstOrDefault(x => x.Version == v) : (versions.Count == 0 ? null : versions[^1]);
             if (stored is null)
             {
                 return Problems.NotFound("template version", r.Version is null ? template_id : $"{template_id} v{r.Version}");
             }
 
-            template = TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition);
+            // The renderer caches compiled parts per environment, template and version: this one is the request's environment's.
+            template = TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition) with { EnvironmentId = environment };
         }
 
         if (only is { } wanted && !template.Channels.ContainsKey(wanted))

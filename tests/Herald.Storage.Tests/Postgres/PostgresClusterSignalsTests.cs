@@ -27,7 +27,7 @@ public sealed class PostgresClusterSignalsTests
 
         (await s.Templates.PublishTemplateAsync(Environments.Default, id, version, DateTimeOffset.UtcNow, CancellationToken.None)).ShouldBeTrue();
 
-        await listener.WaitForAsync(ClusterTopics.Template, id);
+        await listener.WaitForAsync(ClusterTopics.Template, Herald.Core.Templates.TemplateCatalog.SignalKey(Environments.Default, id));
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class PostgresClusterSignalsTests
         var id = "tpl-" + Guid.NewGuid().ToString("N");
         var version = await s.Templates.AddTemplateVersionAsync(Environments.Default, id, null, "{}", DateTimeOffset.UtcNow, CancellationToken.None);
         await s.Templates.PublishTemplateAsync(Environments.Default, id, version, DateTimeOffset.UtcNow, CancellationToken.None);
-        await listener.WaitForAsync(ClusterTopics.Template, id);
+        await listener.WaitForAsync(ClusterTopics.Template, Herald.Core.Templates.TemplateCatalog.SignalKey(Environments.Default, id));
     }
 
     [Fact]
