@@ -78,7 +78,8 @@ internal static class PgClaims
             var data = (await c.Command("SELECT id, data FROM notifications WHERE id = ANY(@ids)", tx).With("ids", folded.Select(x => x.Delivery.NotificationId).Distinct().ToArray())
                 .ReadAllAsync(r => (Id: r.GetString(0), Data: r.GetString(1)), ct)).ToDictionary(x => x.Id, x => x.Data, StringComparer.Ordinal);
             await PostgresDigestStore.AppendDigestsAsync(c, tx, folded.Select(x => new DigestAppend(x.Delivery.RecipientId, x.Delivery.EventType, DigestKinds.RateLimit, "",
-                x.Delivery.NotificationId, x.Delivery.Id, data.GetValueOrDefault(x.Delivery.NotificationId, "{}"), x.Fold.Until, int.MaxValue, x.Fold.TemplateId, [Channel.Email])), now, ct);
+                x.Delivery.NotificationId, x.Delivery.Id, data.GetValueOrDefault(x.Delivery.NotificationId, "{}"), x.Fold.Until, int.MaxValue, x.Fold.TemplateId, [Channel.Email],
+                x.Delivery.EnvironmentId)), now, ct);
         }
 
         if (suppressed.Count > 0)
@@ -104,7 +105,7 @@ internal static class PgClaims
         var facts = new GateFacts();
         var pairs = candidates.Select(d => (d.RecipientId, d.Channel)).Distinct().ToList();
         var users = pairs.Select(p => p.RecipientId).Distinct(StringComparer.Ordinal).ToArray();
-        var addresses = candidates.Where(d => d.Channel is Channel.Email or Channel.Sms).Select(d => (d.Channel, d.Target)).Distinct().ToArray();
+        var addresses = candidates.Where(d => d.Channel is Channel.Email or Channel.Sms).Select(d => (d.EnvironmentId, d.Channel, d.Target)).Distinct().ToArray();
         var escalations = candidates.Where(d => d.Condition is not null).Select(d => d.NotificationId).Distinct(StringComparer.Ordinal).ToArray();
         var rules = new Dictionary<string, IReadOnlyList<Core.Preferences.PreferenceRule>>(StringComparer.Ordinal);
 
@@ -116,9 +117,10 @@ internal static class PgClaims
             batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT pg_advisory_xact_lock(hashtextextended('herald.recipient:' || k, 0)) FROM unnest(@k::text[]) AS x(k)", ("k", keys)));
             batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT user_id, preferences FROM users WHERE user_id = ANY(@u) AND preferences IS NOT NULL", ("u", users)));
             batch.BatchCommands.Add(PgWrites.BatchCommand("""
-                SELECT s.channel, s.address, s.reason FROM suppressions s
-                JOIN unnest(@c::integer[], @a::text[]) AS x(ch, addr) ON s.channel = x.ch AND s.address = x.addr
-                """, ("c", addresses.Select(a => (int)a.Channel).ToArray()), ("a", addresses.Select(a => a.Target).ToArray())));
+                SELECT s.environment_id, s.channel, s.address, s.reason FROM suppressions s
+                JOIN unnest(@env::text[], @c::integer[], @a::text[]) AS x(env, ch, addr) ON s.environment_id = x.env AND s.channel = x.ch AND s.address = x.addr
+                """, ("env", addresses.Select(a => a.EnvironmentId).ToArray()), ("c", addresses.Select(a => (int)a.Channel).ToArray()),
+                ("a", addresses.Select(a => a.Target).ToArray())));
             batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT notification_id, min(read_at) FROM feed WHERE notification_id = ANY(@n) AND read_at IS NOT NULL GROUP BY notification_id",
                 ("n", escalations)));
             // Deliveries a provider throttled that have not gone out since (a nearly empty partial index): later ones wait.
@@ -137,7 +139,7 @@ internal static class PgClaims
             await r.NextResultAsync(ct);
             while (await r.ReadAsync(ct))
             {
-                facts.AddSuppression((Channel)r.GetInt32(0), r.GetString(1), r.GetString(2));
+                facts.AddSuppression(r.GetString(0), (Channel)r.GetInt32(1), r.GetString(2), r.GetString(3));
             }
 
             await r.NextResultAsync(ct);

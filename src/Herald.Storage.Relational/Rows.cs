@@ -34,11 +34,11 @@ public static class NotificationRow
 
 public static class EndpointRow
 {
-    public const string Columns = "id, recipient_id, url, secret, event_types, description, enabled, disabled_reason, failing_since, created_at";
+    public const string Columns = "id, recipient_id, url, secret, event_types, description, enabled, disabled_reason, failing_since, created_at, environment_id";
 
     public static WebhookEndpoint Map(DbDataReader r) => new(
         r.GetString(0), r.StringOrNull(1), r.GetString(2), r.GetString(3), StoreJson.Strings(r.GetString(4)), r.StringOrNull(5),
-        r.Flag(6), r.StringOrNull(7), r.TimeOrNull(8), r.Time(9));
+        r.Flag(6), r.StringOrNull(7), r.TimeOrNull(8), r.Time(9), r.GetString(10));
 }
 
 public static class FeedRow
@@ -73,10 +73,11 @@ public static class ProfileRow
 
 public static class CampaignRow
 {
-    public const string Columns = "id, kind, name, topic, request, scheduled_at, local_time, rate, status, cursor, released, exhausted, created_at";
+    public const string Columns = "id, kind, name, topic, request, scheduled_at, local_time, rate, status, cursor, released, exhausted, created_at, environment_id";
 
     public static Campaign Map(DbDataReader r) => CampaignRows.From(r.GetString(0), r.GetString(1), r.StringOrNull(2), r.StringOrNull(3), r.GetString(4),
-        r.GetInt64(5), r.StringOrNull(6), r.IsDBNull(7) ? null : r.GetDouble(7), r.GetString(8), r.StringOrNull(9), r.GetInt64(10), r.Flag(11), r.GetInt64(12));
+        r.GetInt64(5), r.StringOrNull(6), r.IsDBNull(7) ? null : r.GetDouble(7), r.GetString(8), r.StringOrNull(9), r.GetInt64(10), r.Flag(11), r.GetInt64(12))
+        with { EnvironmentId = r.GetString(13) };
 }
 
 public static class AuditRow

@@ -45,8 +45,9 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
         return cmd.ReadAll(r => r.Time(0));
     }
 
-    public string? Suppression(Channel channel, string address) =>
-        c.Command("SELECT reason FROM suppressions WHERE channel = $c AND address = $a", tx).With("$c", (int)channel).With("$a", address).Scalar() as string;
+    public string? Suppression(string environmentId, Channel channel, string address) =>
+        c.Command("SELECT reason FROM suppressions WHERE environment_id = $env AND channel = $c AND address = $a", tx)
+            .With("$env", environmentId).With("$c", (int)channel).With("$a", address).Scalar() as string;
 
     public DateTimeOffset? InAppReadAt(string notificationId) =>
         c.Command("SELECT min(read_at) FROM feed WHERE notification_id = $n AND read_at IS NOT NULL", tx).With("$n", notificationId).Scalar() is long ms

@@ -15,6 +15,7 @@ public static class AuditActions
     public const string KeyLimitsChanged = "key.limits_changed";
     public const string TemplateCreated = "template.created";
     public const string TemplatePublished = "template.published";
+    public const string TemplatePromoted = "template.promoted";
     public const string DlqReplayed = "dlq.replayed";
     public const string ProviderDisabled = "provider.disabled";
     public const string ProviderEnabled = "provider.enabled";
@@ -46,7 +47,7 @@ public static class AuditActions
     /// <summary>Every action, in the order the OpenAPI document lists them.</summary>
     public static readonly IReadOnlyList<string> All =
     [
-        KeyCreated, KeyRevoked, KeyRotated, KeyLimitsChanged, TemplateCreated, TemplatePublished, DlqReplayed, ProviderDisabled, ProviderEnabled, SuppressionRemoved,
+        KeyCreated, KeyRevoked, KeyRotated, KeyLimitsChanged, TemplateCreated, TemplatePublished, TemplatePromoted, DlqReplayed, ProviderDisabled, ProviderEnabled, SuppressionRemoved,
         UserUpdated, UserErased, PreferencesUpdated, DeviceAdded, DeviceRemoved, TopicSubscribed, TopicUnsubscribed,
         DigestRulePut, DigestRuleDeleted, WebhookEndpointCreated, WebhookEndpointDeleted, WebhookEndpointEnabled,
         WebhookEndpointDisabled, WebhookEndpointRecovered, NotificationCancelled, CampaignPaused, CampaignResumed, CampaignCancelled, AppCreated, EnvironmentCreated,

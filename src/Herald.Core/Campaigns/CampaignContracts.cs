@@ -135,7 +135,7 @@ public sealed record CampaignSchedule(DateTimeOffset? At, DateOnly? LocalDate, T
         : (LocalDate is { } date ? date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "T" : "") + time.ToString("HH:mm", CultureInfo.InvariantCulture) + " local";
 }
 
-/// <summary>A campaign or a topic send, as stored.</summary>
+/// <summary>A campaign or a topic send, as stored: of the environment that created it, whose notifications it releases.</summary>
 public sealed record Campaign(
     string Id,
     string Kind,
@@ -149,7 +149,8 @@ public sealed record Campaign(
     string? Cursor,
     long Released,
     bool Exhausted,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string EnvironmentId = Environments.Default);
 
 /// <summary>A recipient read from a campaign's audience, with the time zone its schedule needs.</summary>
 public sealed record AudienceMember(string UserId, string? TimeZone);
@@ -168,13 +169,17 @@ public interface ICampaignStore
     /// <summary>Subscribers in user id order after <paramref name="afterUserId"/>.</summary>
     Task<IReadOnlyList<string>> ListSubscribersAsync(string topic, string? afterUserId, int limit, CancellationToken ct);
 
-    /// <summary>Stores a new campaign (and its recipient list). False when the id exists (an idempotent retry).</summary>
+    /// <summary>Stores a new campaign (and its recipient list) in its environment. False when the id exists (an idempotent retry).</summary>
     Task<bool> CreateCampaignAsync(Campaign campaign, IReadOnlyList<string>? recipients, DateTimeOffset now, CancellationToken ct);
 
-    /// <summary>Adds recipients to a campaign that has not started releasing; null when it has (or does not exist). Returns how many were new.</summary>
-    Task<int?> AddRecipientsAsync(string campaignId, IReadOnlyList<string> recipients, CancellationToken ct);
+    /// <summary>
+    /// Adds recipients to a campaign of the environment that has not started releasing; null when it has (or does not
+    /// exist there). Returns how many were new.
+    /// </summary>
+    Task<int?> AddRecipientsAsync(string environmentId, string campaignId, IReadOnlyList<string> recipients, CancellationToken ct);
 
-    Task<Campaign?> GetCampaignAsync(string id, CancellationToken ct);
+    /// <summary>The campaign, or null when the environment has none of that id (another environment's is not found).</summary>
+    Task<Campaign?> GetCampaignAsync(string environmentId, string id, CancellationToken ct);
 
     Task<CampaignProgress> GetProgressAsync(Campaign campaign, CancellationToken ct);
 
@@ -193,16 +198,16 @@ public interface ICampaignStore
         DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken ct);
 
     /// <summary>Pauses: stops releasing and holds the campaign's notifications not yet planned. False when it is not running.</summary>
-    Task<bool> PauseAsync(string campaignId, DateTimeOffset now, CancellationToken ct);
+    Task<bool> PauseAsync(string environmentId, string campaignId, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>
     /// Resumes: releasing continues and held notifications are due again, paced from now (one every <paramref name="interval"/>),
     /// never earlier than they were due. False when it is not paused.
     /// </summary>
-    Task<bool> ResumeAsync(string campaignId, TimeSpan interval, DateTimeOffset now, CancellationToken ct);
+    Task<bool> ResumeAsync(string environmentId, string campaignId, TimeSpan interval, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Cancels: nothing more is released, unplanned notifications and unsent deliveries are cancelled. Returns how many notifications, or null when already final.</summary>
-    Task<int?> CancelAsync(string campaignId, DateTimeOffset now, CancellationToken ct);
+    Task<int?> CancelAsync(string environmentId, string campaignId, DateTimeOffset now, CancellationToken ct);
 }
 
 /// <summary>How both stores turn a campaign into its row and back (the message and the UTC instant go in one JSON column).</summary>

@@ -78,7 +78,7 @@ internal sealed partial class CampaignReleaser(ICampaignStore store, Signals sig
             var due = (scheduled > now ? scheduled : now) + (slot * (campaign.Released + i));
             var status = due > now ? NotificationStatus.Scheduled : NotificationStatus.Accepted;
             result.Add(new Notification(Ids.New("ntf", Time), m.EventType, members[i].UserId, m.Priority, status, m.TemplateId, m.TemplateVersion, m.Channels, m.Data,
-                null, campaign.Id, due, now, null, m.Options, campaign.Id));
+                null, campaign.Id, due, now, null, m.Options, campaign.Id, campaign.EnvironmentId));
         }
 
         return result;

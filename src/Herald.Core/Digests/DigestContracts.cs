@@ -23,22 +23,26 @@ public static class DigestKinds
     public const string RateLimit = "rate_limit";
 }
 
-/// <summary>One item for a digest: appended to the open digest of (recipient, event type, kind, key), or opening one.</summary>
+/// <summary>
+/// One item for a digest: appended to the open digest of (environment, recipient, event type, kind, key), or opening one.
+/// <see cref="EnvironmentId"/> is the item's notification's: a digest never mixes environments.
+/// </summary>
 public sealed record DigestAppend(
     string RecipientId, string EventType, string Kind, string GroupKey, string NotificationId, string DeliveryId, string Data, DateTimeOffset CloseAt, int MaxItems,
-    string TemplateId, IReadOnlyList<Channel>? Channels);
+    string TemplateId, IReadOnlyList<Channel>? Channels, string EnvironmentId = Environments.Default);
 
-/// <summary>A digest being closed: what its notification is built from.</summary>
+/// <summary>A digest being closed: what its notification is built from (in the digest's environment).</summary>
 public sealed record ClosingDigest(string Id, string RecipientId, string EventType, string Kind, string GroupKey, string TemplateId, IReadOnlyList<Channel>? Channels,
-    IReadOnlyList<(string NotificationId, string Data, DateTimeOffset At)> Items);
+    IReadOnlyList<(string NotificationId, string Data, DateTimeOffset At)> Items, string EnvironmentId = Environments.Default);
 
+/// <summary>Digest rules are one environment's (keyed by environment and event type); digests carry their environment.</summary>
 public interface IDigestStore
 {
-    Task UpsertRuleAsync(DigestRule rule, DateTimeOffset now, CancellationToken ct);
+    Task UpsertRuleAsync(string environmentId, DigestRule rule, DateTimeOffset now, CancellationToken ct);
 
-    Task<IReadOnlyList<DigestRule>> ListRulesAsync(CancellationToken ct);
+    Task<IReadOnlyList<DigestRule>> ListRulesAsync(string environmentId, CancellationToken ct);
 
-    Task<bool> DeleteRuleAsync(string eventType, CancellationToken ct);
+    Task<bool> DeleteRuleAsync(string environmentId, string eventType, CancellationToken ct);
 
     /// <summary>
     /// Closes up to <paramref name="limit"/> open digests whose window has ended, each with its one notification
@@ -73,7 +77,7 @@ public static class DigestNotifications
             ["last_at"] = digest.Items.Count == 0 ? null : digest.Items[^1].At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
         };
         return new Notification(Ids.New("ntf", now), digest.EventType, digest.RecipientId, Priority.Normal, NotificationStatus.Accepted, digest.TemplateId, null,
-            digest.Channels, json.ToJsonString(), BatchPrefix + digest.Id, BatchPrefix + digest.Id, now, now);
+            digest.Channels, json.ToJsonString(), BatchPrefix + digest.Id, BatchPrefix + digest.Id, now, now, EnvironmentId: digest.EnvironmentId);
     }
 
     /// <summary>The grouping key of an event's data: the value at the dotted path, as text; "" without a path or value.</summary>

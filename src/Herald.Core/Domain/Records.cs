@@ -59,6 +59,7 @@ public static class DeliveryConditions
 /// Notification × channel × target. <see cref="Platform"/> is the device platform (ios, android, web) of a push delivery.
 /// <see cref="DedupWindow"/> is the content-dedup window the planner stamped from the notification's template and
 /// priority (zero: off); null for a delivery planned before it was stamped, which the gate treats with the defaults.
+/// <see cref="EnvironmentId"/> is its notification's: the gate reads that environment's suppressions and digest rules.
 /// </summary>
 public sealed record Delivery(
     string Id,
@@ -87,7 +88,8 @@ public sealed record Delivery(
     string? Condition = null,
     int LookUps = 0,
     string? TrackedStatus = null,
-    TimeSpan? DedupWindow = null);
+    TimeSpan? DedupWindow = null,
+    string EnvironmentId = Environments.Default);
 
 public sealed record TraceEntry(string NotificationId, DateTimeOffset At, string Stage, string? Channel, string Decision, string Reason);
 
@@ -105,7 +107,10 @@ public sealed record FeedItem(
     DateTimeOffset? ReadAt,
     DateTimeOffset? ArchivedAt);
 
-/// <summary>A customer endpoint (<see cref="RecipientId"/> set) or an operational one (null: Herald's own lifecycle events).</summary>
+/// <summary>
+/// A customer endpoint (<see cref="RecipientId"/> set) or an operational one (null: Herald's own lifecycle events), of one
+/// environment: only notifications of <see cref="EnvironmentId"/> reach it.
+/// </summary>
 public sealed record WebhookEndpoint(
     string Id,
     string? RecipientId,
@@ -116,16 +121,18 @@ public sealed record WebhookEndpoint(
     bool Enabled,
     string? DisabledReason,
     DateTimeOffset? FailingSince,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string EnvironmentId = Environments.Default);
 
 /// <summary>A message stored by the capture provider, exactly as a provider would have received it.</summary>
 public sealed record OutboxMessage(long Id, string DeliveryId, Channel Channel, string Provider, string RecipientId, string Target, string Message, DateTimeOffset CreatedAt);
 
 /// <summary>
 /// An address Herald will not send to on a channel: a hard bounce, a spam complaint, an invalid number, an opt-out (SMS STOP,
-/// one-click unsubscribe). The gate suppresses deliveries to it, urgent ones included.
+/// one-click unsubscribe). The gate suppresses deliveries to it, urgent ones included. An address is suppressed in one
+/// environment (<see cref="EnvironmentId"/>): a bounce seen by one team's sends does not silence another's.
 /// </summary>
-public sealed record Suppression(Channel Channel, string Address, string Reason, string Source, DateTimeOffset CreatedAt);
+public sealed record Suppression(Channel Channel, string Address, string Reason, string Source, DateTimeOffset CreatedAt, string EnvironmentId = Environments.Default);
 
 /// <summary>
 /// An API key. Only SHA-256 hashes of secrets are stored; <see cref="Prefix"/> is the secret's first characters, enough

@@ -69,7 +69,7 @@ public sealed class DeliveryGate : IDispatchGate
         var (decision, reason) = DecideWithReason(delivery, context, now);
         // An email a rate limit (or frequency cap) defers is folded into one digest email when its event type's rule says so.
         if (decision is GateDecision.Defer defer && reason is "rate_limit" or "frequency_cap" && delivery.Channel == Channel.Email && delivery.Condition is null
-            && _digests?.Cached(delivery.EventType) is { FoldRateLimited: true } rule)
+            && _digests?.Cached(delivery.EnvironmentId, delivery.EventType) is { FoldRateLimited: true } rule)
         {
             (decision, reason) = (new GateDecision.Fold(defer.Until, "gate", $"{defer.Reason}; folded into one digest email sent then", rule.TemplateId), "folded");
         }
@@ -115,7 +115,7 @@ public sealed class DeliveryGate : IDispatchGate
 
         // Only email addresses and phone numbers are ever suppressed (push tokens are removed instead), so in-app, push and
         // webhook claims skip the look-up.
-        if (delivery.Channel is Channel.Email or Channel.Sms && context.Suppression(delivery.Channel, delivery.Target) is { } suppressed)
+        if (delivery.Channel is Channel.Email or Channel.Sms && context.Suppression(delivery.EnvironmentId, delivery.Channel, delivery.Target) is { } suppressed)
         {
             // Not even urgent bypasses this: the address bounced, complained or opted out at the carrier.
             return (new GateDecision.Suppress("gate", $"{delivery.Target} is on the {wire} suppression list ({suppressed})"), "suppression_list");

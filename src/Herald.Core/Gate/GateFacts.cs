@@ -16,14 +16,14 @@ public readonly record struct RecentSend(string RecipientId, Channel Channel, Da
 public sealed class GateFacts : IGateContext
 {
     private readonly Dictionary<string, IReadOnlyList<PreferenceRule>> _rules = new(StringComparer.Ordinal);
-    private readonly Dictionary<(Channel, string), string> _suppressions = [];
+    private readonly Dictionary<(string, Channel, string), string> _suppressions = [];
     private readonly Dictionary<(string, Channel), List<RecentSend>> _sends = [];
     private readonly Dictionary<string, DateTimeOffset> _readAt = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, Channel), List<(Priority Priority, string NotificationId, string DeliveryId, DateTimeOffset? Due)>> _throttled = [];
 
     public void AddRules(string userId, IReadOnlyList<PreferenceRule> rules) => _rules[userId] = rules;
 
-    public void AddSuppression(Channel channel, string address, string reason) => _suppressions[(channel, address)] = reason;
+    public void AddSuppression(string environmentId, Channel channel, string address, string reason) => _suppressions[(environmentId, channel, address)] = reason;
 
     public void AddReadAt(string notificationId, DateTimeOffset readAt) => _readAt[notificationId] = readAt;
 
@@ -115,7 +115,7 @@ public sealed class GateFacts : IGateContext
             ? list[i].DeliveryId : null;
 
 
-    public string? Suppression(Channel channel, string address) => _suppressions.GetValueOrDefault((channel, address));
+    public string? Suppression(string environmentId, Channel channel, string address) => _suppressions.GetValueOrDefault((environmentId, channel, address));
 
     public DateTimeOffset? InAppReadAt(string notificationId) => _readAt.TryGetValue(notificationId, out var at) ? at : null;
 

@@ -36,7 +36,7 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
                 return replay;
             }
 
-            var (problem, version) = await CheckTemplateAsync(cmd, ct);
+            var (problem, version) = await CheckTemplateAsync(cmd.EnvironmentId, cmd, ct);
             if (problem is not null)
             {
                 return problem;
@@ -139,10 +139,14 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
             : new IngestResult.Problem(IngestProblem.IdempotencyKeyReused, "idempotency_key", "this idempotency key was used with a different request body");
     }
 
-    /// <summary>The template checks of a send (exists, published, variables, channels, escalation); the version to pin, or a problem.</summary>
-    public async Task<(IngestResult.Problem? Problem, int Version)> CheckTemplateAsync(SendCommand cmd, CancellationToken ct)
+    /// <summary>
+    /// The template checks of a send in <paramref name="environmentId"/> (exists there, published, variables, channels,
+    /// escalation); the version to pin, or a problem.
+    /// </summary>
+    public async Task<(IngestResult.Problem? Problem, int Version)> CheckTemplateAsync(string environmentId, SendCommand cmd, CancellationToken ct)
     {
-        var (lookup, template) = await templates.GetSendableAsync(cmd.TemplateId, cmd.TemplateVersion, ct);
+        ArgumentNullException.ThrowIfNull(cmd);
+        var (lookup, template) = await templates.GetSendableAsync(environmentId, cmd.TemplateId, cmd.TemplateVersion, ct);
         switch (lookup)
         {
             case TemplateCatalog.Lookup.UnknownTemplate:

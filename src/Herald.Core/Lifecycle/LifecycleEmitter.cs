@@ -21,12 +21,12 @@ public sealed class LifecycleEmitter(OperationalSubscribers subscribers, Signals
     public async ValueTask<Notification?> AcceptedAsync(Notification n, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(n);
-        if (LifecycleEvents.IsOperational(n.RecipientId) || !await subscribers.AnyAsync(LifecycleEvents.NotificationAccepted, ct))
+        if (LifecycleEvents.IsOperational(n.RecipientId) || !await subscribers.AnyAsync(n.EnvironmentId, LifecycleEvents.NotificationAccepted, ct))
         {
             return null;
         }
 
-        return Event(LifecycleEvents.NotificationAccepted, new JsonObject
+        return Event(n.EnvironmentId, LifecycleEvents.NotificationAccepted, new JsonObject
         {
             ["notification_id"] = n.Id, ["recipient_id"] = n.RecipientId, ["event_type"] = n.EventType, ["priority"] = n.Priority.ToWire(),
             ["status"] = n.Status, ["batch_id"] = n.BatchId, ["scheduled_at"] = n.DueAt > n.CreatedAt ? Time(n.DueAt) : null,
@@ -57,14 +57,14 @@ public sealed class LifecycleEmitter(OperationalSubscribers subscribers, Signals
                 _ => null,
             };
             var d = deliveries[i];
-            if (type is not null && !LifecycleEvents.IsOperational(d.RecipientId) && await subscribers.AnyAsync(type, ct))
+            if (type is not null && !LifecycleEvents.IsOperational(d.RecipientId) && await subscribers.AnyAsync(d.EnvironmentId, type, ct))
             {
                 result ??= [.. completions];
-                result[i] = c with { LifecycleEvent = Event(type, DeliveryData(d, c.Status, c.Provider ?? d.Provider, c.LastError)) };
+                result[i] = c with { LifecycleEvent = Event(d.EnvironmentId, type, DeliveryData(d, c.Status, c.Provider ?? d.Provider, c.LastError)) };
             }
 
             // An operational endpoint's own disabling is announced too: it is disabled in the same commit, so it is not a target.
-            if (c.EndpointResult is { Succeeded: false } failing && await subscribers.AnyAsync(LifecycleEvents.EndpointDisabled, ct))
+            if (c.EndpointResult is { Succeeded: false } failing && await subscribers.AnyAsync(d.EnvironmentId, LifecycleEvents.EndpointDisabled, ct))
             {
                 result ??= [.. completions];
                 var operational = LifecycleEvents.IsOperational(d.RecipientId);
@@ -72,7 +72,7 @@ public sealed class LifecycleEmitter(OperationalSubscribers subscribers, Signals
                 {
                     EndpointResult = failing with
                     {
-                        DisabledEvent = Event(LifecycleEvents.EndpointDisabled, new JsonObject
+                        DisabledEvent = Event(d.EnvironmentId, LifecycleEvents.EndpointDisabled, new JsonObject
                         {
                             ["endpoint_id"] = failing.EndpointId, ["recipient_id"] = operational ? null : d.RecipientId, ["operational"] = operational,
                             ["reason"] = failing.DisableNow ? failing.Reason : $"failing continuously for longer than Herald:Webhooks:DisableAfter; last: {failing.Reason}",
@@ -113,8 +113,8 @@ public sealed class LifecycleEmitter(OperationalSubscribers subscribers, Signals
                 DeliveryStatus.Bounced or DeliveryStatus.Failed => LifecycleEvents.DeliveryFailed,
                 _ => null,
             };
-            result.Add(d is not null && type is not null && !LifecycleEvents.IsOperational(d.RecipientId) && await subscribers.AnyAsync(type, ct)
-                ? u with { LifecycleEvent = Event(type, DeliveryData(d, u.Status!, d.Provider, null)) }
+            result.Add(d is not null && type is not null && !LifecycleEvents.IsOperational(d.RecipientId) && await subscribers.AnyAsync(d.EnvironmentId, type, ct)
+                ? u with { LifecycleEvent = Event(d.EnvironmentId, type, DeliveryData(d, u.Status!, d.Provider, null)) }
                 : u);
         }
 
@@ -153,14 +153,15 @@ public sealed class LifecycleEmitter(OperationalSubscribers subscribers, Signals
         return data;
     }
 
-    private Notification Event(string type, JsonObject data)
+    /// <summary>An event of <paramref name="environmentId"/>: only that environment's operational endpoints receive it.</summary>
+    private Notification Event(string environmentId, string type, JsonObject data)
     {
         var now = time.GetUtcNow();
         var id = Ids.New("ntf", time);
         data["occurred_at"] = Time(now);
         var payload = new JsonObject { ["type"] = type, ["timestamp"] = Time(now), ["data"] = data };
         return new Notification(id, type, LifecycleEvents.Recipient, Priority.Normal, NotificationStatus.Accepted, LifecycleEvents.Template, null,
-            [Channel.Webhook], payload.ToJsonString(), null, null, now, now);
+            [Channel.Webhook], payload.ToJsonString(), null, null, now, now, EnvironmentId: environmentId);
     }
 
     private static string Time(DateTimeOffset at) => at.ToString("O", CultureInfo.InvariantCulture);

@@ -27,17 +27,18 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
     public async Task<IReadOnlyList<PlanResult>> PlanBatchAsync(IReadOnlyList<Notification> batch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var ids = batch.Where(n => !LifecycleEvents.IsOperational(n.RecipientId)).Select(n => n.RecipientId).Distinct(StringComparer.Ordinal).ToList();
-        var recipients = new Dictionary<string, Recipient>(StringComparer.Ordinal);
+        var keys = batch.Where(n => !LifecycleEvents.IsOperational(n.RecipientId)).Select(n => (n.EnvironmentId, n.RecipientId)).Distinct().ToList();
+        var ids = keys.Select(k => k.RecipientId).Distinct(StringComparer.Ordinal).ToList();
+        var recipients = new Dictionary<(string, string), Recipient>();
         if (ids.Count > 0)
         {
             // Devices and endpoints only for the recipients of notifications that can plan push or webhook (the channels
             // asked for, or else the template's, which the catalog has cached; escalation steps too).
             var push = new HashSet<string>(StringComparer.Ordinal);
-            var hook = new HashSet<string>(StringComparer.Ordinal);
+            var hook = new HashSet<(string EnvironmentId, string RecipientId)>();
             foreach (var n in batch.Where(n => !LifecycleEvents.IsOperational(n.RecipientId)))
             {
-                var channels = n.Channels ?? (await templates.GetSendableAsync(n.TemplateId, n.TemplateVersion, ct)).Template?.Channels.Keys.ToList() ?? [];
+                var channels = n.Channels ?? (await templates.GetSendableAsync(n.EnvironmentId, n.TemplateId, n.TemplateVersion, ct)).Template?.Channels.Keys.ToList() ?? [];
                 var all = channels.Concat(n.Options?.Escalation?.Select(e => e.Channel) ?? []).ToList();
                 if (all.Contains(Channel.Push))
                 {
@@ -46,24 +47,33 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
 
                 if (all.Contains(Channel.Webhook))
                 {
-                    hook.Add(n.RecipientId);
+                    hook.Add((n.EnvironmentId, n.RecipientId));
                 }
             }
 
             var profiles = await users.GetRecipientsAsync(ids, ct);
             var devices = push.Count > 0 ? await users.GetDevicesAsync(push, ct) : null;
-            var hooks = hook.Count > 0 ? await endpoints.GetEndpointsForRecipientsAsync(hook, ct) : null;
-            foreach (var id in ids)
+            // Endpoints are one environment's: one read per environment of the batch (one, but for a batch that mixes them).
+            var hooks = new Dictionary<(string, string), IReadOnlyList<WebhookEndpoint>>();
+            foreach (var group in hook.GroupBy(h => h.EnvironmentId, StringComparer.Ordinal))
+            {
+                foreach (var (id, list) in await endpoints.GetEndpointsForRecipientsAsync(group.Key, [.. group.Select(h => h.RecipientId)], ct))
+                {
+                    hooks[(group.Key, id)] = list;
+                }
+            }
+
+            foreach (var (environment, id) in keys)
             {
                 var (profile, rules) = profiles[id];
-                recipients[id] = new Recipient(profile, rules, devices?.GetValueOrDefault(id), hooks?.GetValueOrDefault(id));
+                recipients[(environment, id)] = new Recipient(profile, rules, devices?.GetValueOrDefault(id), hooks.GetValueOrDefault((environment, id)));
             }
         }
 
         var results = new List<PlanResult>(batch.Count);
         foreach (var n in batch)
         {
-            results.Add(await PlanAsync(n, recipients.GetValueOrDefault(n.RecipientId), ct));
+            results.Add(await PlanAsync(n, recipients.GetValueOrDefault((n.EnvironmentId, n.RecipientId)), ct));
         }
 
         return results;
@@ -92,7 +102,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
 
         var isDigest = Digests.DigestNotifications.IsDigest(n);
         var recipient = loaded;
-        if (!isDigest && digests is not null && await digests.GetAsync(n.EventType, ct) is { } rule)
+        if (!isDigest && digests is not null && await digests.GetAsync(n.EnvironmentId, n.EventType, ct) is { } rule)
         {
             // The rule's batch is the default; a recipient's own choice (a preference for channel "*") overrides it either way.
             recipient ??= await Recipient.LoadAsync(n.RecipientId, users, ct);
@@ -106,11 +116,11 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
                     + (rule.GroupBy is null ? "" : $" ({rule.GroupBy} = {key})")
                     + $": sent in one digest with the others of its window ({rule.Window}, at most {rule.MaxItems} items)"));
                 return new PlanResult(n.Id, [], trace, NotificationStatus.Digested, new Digests.DigestAppend(n.RecipientId, n.EventType, Digests.DigestKinds.Batch, key, n.Id, "",
-                    n.Data, closes, rule.MaxItems, rule.TemplateId, n.Channels));
+                    n.Data, closes, rule.MaxItems, rule.TemplateId, n.Channels, n.EnvironmentId));
             }
         }
 
-        var (lookup, template) = await templates.GetSendableAsync(n.TemplateId, n.TemplateVersion, ct);
+        var (lookup, template) = await templates.GetSendableAsync(n.EnvironmentId, n.TemplateId, n.TemplateVersion, ct);
         if (template is null)
         {
             trace.Add(Entry(n, null, "failed", $"template {n.TemplateId} is not sendable ({lookup})"));
@@ -160,10 +170,10 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
     {
         var now = time.GetUtcNow();
         var hash = ContentHash(n, Channel.Webhook, n.Data);
-        var deliveries = (await endpoints.GetOperationalEndpointsAsync(ct))
+        var deliveries = (await endpoints.GetOperationalEndpointsAsync(n.EnvironmentId, ct))
             .Where(e => EndpointSubscription.Matches(e, n.EventType))
             .Select(e => new Delivery(Ids.New("dlv", time), n.Id, n.RecipientId, n.EventType, Channel.Webhook, n.Priority, e.Url, e.Id, null,
-                DeliveryStatus.Queued, 0, null, n.Data, hash, n.DueAt, null, null, now, now))
+                DeliveryStatus.Queued, 0, null, n.Data, hash, n.DueAt, null, null, now, now, EnvironmentId: n.EnvironmentId))
             .ToList();
         trace.Add(Entry(n, Channel.Webhook, deliveries.Count == 0 ? "skipped" : "queued", deliveries.Count == 0
             ? "lifecycle event: no enabled operational endpoint subscribes to it"
@@ -215,7 +225,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
     {
         ArgumentNullException.ThrowIfNull(n);
         var trace = new List<TraceEntry>();
-        var (_, template) = await templates.GetSendableAsync(n.TemplateId, n.TemplateVersion, ct);
+        var (_, template) = await templates.GetSendableAsync(n.EnvironmentId, n.TemplateId, n.TemplateVersion, ct);
         if (template is null)
         {
             return ([], trace);
@@ -269,7 +279,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         {
             result.Add(new Delivery(Ids.New("dlv", time), n.Id, n.RecipientId, n.EventType, channel, n.Priority, target, targetRef, null,
                 held ? DeliveryStatus.Held : DeliveryStatus.Queued, 0, held ? "webhook endpoint is disabled" : null, content, hash, n.DueAt, null, null, now, now, platform,
-                TraceParent: n.TraceParent, ExpiresAt: n.Options?.ExpiresAt, DedupWindow: dedup));
+                TraceParent: n.TraceParent, ExpiresAt: n.Options?.ExpiresAt, DedupWindow: dedup, EnvironmentId: n.EnvironmentId));
         }
 
         var heldCount = targets.Count(t => t.Held);
@@ -316,7 +326,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             case Channel.Push:
                 return [.. (recipient.Devices ?? await users.GetDevicesAsync(n.RecipientId, ct)).Select(d => (d.Token, (string?)d.Id, (string?)d.Platform, false))];
             default:
-                var list = recipient.Endpoints ?? await endpoints.GetEndpointsForRecipientAsync(n.RecipientId, ct);
+                var list = recipient.Endpoints ?? await endpoints.GetEndpointsForRecipientAsync(n.EnvironmentId, n.RecipientId, ct);
                 return [.. list.Where(e => EndpointSubscription.Matches(e, n.EventType)).Select(e => (e.Url, (string?)e.Id, (string?)null, !e.Enabled))];
         }
     }

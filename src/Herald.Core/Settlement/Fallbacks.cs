@@ -52,7 +52,7 @@ public sealed class Fallbacks(INotificationQueryStore notifications, Planner pla
             return null;
         }
 
-        var (_, template) = await templates.GetSendableAsync(n.TemplateId, n.TemplateVersion, ct);
+        var (_, template) = await templates.GetSendableAsync(n.EnvironmentId, n.TemplateId, n.TemplateVersion, ct);
         if (o.Fallback(n.Priority, template?.Fallback) is not { } policy || !policy.Chain.Contains(d.Channel))
         {
             return null;

@@ -80,7 +80,7 @@ public sealed class Settler
                 status = DeliveryStatus.Failed;
                 error = invalid.Reason;
                 removeDevice = d.Channel == Channel.Push ? d.TargetRef : null;
-                suppress = d.Channel is Channel.Email or Channel.Sms ? new Suppression(d.Channel, d.Target, invalid.Reason, result.Provider, now) : null;
+                suppress = d.Channel is Channel.Email or Channel.Sms ? new Suppression(d.Channel, d.Target, invalid.Reason, result.Provider, now, d.EnvironmentId) : null;
                 reason = $"invalid target: {invalid.Reason}" + (removeDevice is null ? "" : "; device removed") + (suppress is null ? "" : "; address suppressed");
                 break;
             default:

@@ -36,8 +36,8 @@ public interface IGateContext
     /// </summary>
     string? SameContentSent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since);
 
-    /// <summary>The reason the address is on the suppression list for this channel, or null.</summary>
-    string? Suppression(Channel channel, string address);
+    /// <summary>The reason the address is on the environment's suppression list for this channel, or null.</summary>
+    string? Suppression(string environmentId, Channel channel, string address);
 
     /// <summary>When the notification's in-app item was read, or null (unread, or no item).</summary>
     DateTimeOffset? InAppReadAt(string notificationId);
@@ -195,35 +195,44 @@ public interface IFeedStore
     Task<bool> ArchiveAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct);
 }
 
+/// <summary>
+/// Webhook endpoints, each of one environment (<see cref="WebhookEndpoint.EnvironmentId"/>, stored on insert). Reads and
+/// changes by id take the environment too and treat another environment's endpoint as unknown; a notification's fan-out
+/// reads only its own environment's endpoints.
+/// </summary>
 public interface IWebhookEndpointStore
 {
     Task InsertEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct);
-    Task<WebhookEndpoint?> GetEndpointAsync(string id, CancellationToken ct);
-    Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string recipientId, CancellationToken ct);
+    Task<WebhookEndpoint?> GetEndpointAsync(string environmentId, string id, CancellationToken ct);
+    Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string environmentId, string recipientId, CancellationToken ct);
 
-    /// <summary><see cref="GetEndpointsForRecipientAsync"/> for a planning batch, keyed by recipient id (every id present).</summary>
-    async Task<IReadOnlyDictionary<string, IReadOnlyList<WebhookEndpoint>>> GetEndpointsForRecipientsAsync(IReadOnlyCollection<string> recipientIds, CancellationToken ct)
+    /// <summary>
+    /// <see cref="GetEndpointsForRecipientAsync"/> for the recipients of one environment in a planning batch, keyed by
+    /// recipient id (every id present); a batch that mixes environments asks once per environment.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, IReadOnlyList<WebhookEndpoint>>> GetEndpointsForRecipientsAsync(string environmentId, IReadOnlyCollection<string> recipientIds,
+        CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(recipientIds);
         var result = new Dictionary<string, IReadOnlyList<WebhookEndpoint>>(StringComparer.Ordinal);
         foreach (var id in recipientIds)
         {
-            result[id] = await GetEndpointsForRecipientAsync(id, ct);
+            result[id] = await GetEndpointsForRecipientAsync(environmentId, id, ct);
         }
 
         return result;
     }
 
-    /// <summary>The enabled endpoints registered without a recipient (operational subscribers), oldest first.</summary>
-    Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct);
-    Task<bool> DeleteEndpointAsync(string id, CancellationToken ct);
-    Task<bool> EnableEndpointAsync(string id, CancellationToken ct);
+    /// <summary>The environment's enabled endpoints registered without a recipient (operational subscribers), oldest first.</summary>
+    Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(string environmentId, CancellationToken ct);
+    Task<bool> DeleteEndpointAsync(string environmentId, string id, CancellationToken ct);
+    Task<bool> EnableEndpointAsync(string environmentId, string id, CancellationToken ct);
 
     /// <summary>Disables an endpoint by hand, with <paramref name="reason"/>; false when it is unknown.</summary>
-    Task<bool> DisableEndpointAsync(string id, string reason, CancellationToken ct);
+    Task<bool> DisableEndpointAsync(string environmentId, string id, string reason, CancellationToken ct);
 
-    /// <summary>Every endpoint by id; <paramref name="cursor"/> is the last id of the previous page.</summary>
-    Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(int limit, string? cursor, CancellationToken ct);
+    /// <summary>The environment's endpoints by id; <paramref name="cursor"/> is the last id of the previous page.</summary>
+    Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(string environmentId, int limit, string? cursor, CancellationToken ct);
 
     /// <summary>
     /// Settles held webhook deliveries of one endpoint (or, with null, of all): held since before <paramref name="expireBefore"/>
@@ -294,7 +303,8 @@ public interface ITrackingStore
     /// <summary>Deletes callback receipts that expired before <paramref name="now"/>; returns how many.</summary>
     Task<int> PurgeCallbackReceiptsAsync(DateTimeOffset now, CancellationToken ct);
 
-    Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(Channel? channel, string? address, int limit, CancellationToken ct);
+    /// <summary>The environment's suppressions, newest first.</summary>
+    Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(string environmentId, Channel? channel, string? address, int limit, CancellationToken ct);
 
-    Task<bool> RemoveSuppressionAsync(Channel channel, string address, CancellationToken ct);
+    Task<bool> RemoveSuppressionAsync(string environmentId, Channel channel, string address, CancellationToken ct);
 }

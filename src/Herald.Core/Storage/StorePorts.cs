@@ -110,15 +110,16 @@ public interface IUserStore
     }
 }
 
+/// <summary>Template versions of one environment: every method takes it first; the same template id in another environment is another template.</summary>
 public interface ITemplateStore
 {
-    /// <summary>Stores a new draft version (max + 1) and returns it.</summary>
-    Task<int> AddTemplateVersionAsync(string templateId, string? description, string definition, DateTimeOffset now, CancellationToken ct);
-    Task<StoredTemplate?> GetTemplateVersionAsync(string templateId, int version, CancellationToken ct);
-    Task<StoredTemplate?> GetLatestPublishedAsync(string templateId, CancellationToken ct);
-    Task<IReadOnlyList<StoredTemplate>> GetTemplateVersionsAsync(string templateId, CancellationToken ct);
-    Task<IReadOnlyList<StoredTemplate>> ListLatestTemplatesAsync(CancellationToken ct);
+    /// <summary>Stores a new draft version (max + 1 within the environment) and returns it.</summary>
+    Task<int> AddTemplateVersionAsync(string environmentId, string templateId, string? description, string definition, DateTimeOffset now, CancellationToken ct);
+    Task<StoredTemplate?> GetTemplateVersionAsync(string environmentId, string templateId, int version, CancellationToken ct);
+    Task<StoredTemplate?> GetLatestPublishedAsync(string environmentId, string templateId, CancellationToken ct);
+    Task<IReadOnlyList<StoredTemplate>> GetTemplateVersionsAsync(string environmentId, string templateId, CancellationToken ct);
+    Task<IReadOnlyList<StoredTemplate>> ListLatestTemplatesAsync(string environmentId, CancellationToken ct);
 
     /// <summary>Publishes a draft. False when the version does not exist; true also when already published.</summary>
-    Task<bool> PublishTemplateAsync(string templateId, int version, DateTimeOffset now, CancellationToken ct);
+    Task<bool> PublishTemplateAsync(string environmentId, string templateId, int version, DateTimeOffset now, CancellationToken ct);
 }

@@ -10,6 +10,8 @@ namespace Herald.Core.Templates;
 /// <see cref="Locales"/> maps a locale tag (e.g. "fr", "fr-CA") to per-channel overrides of the same shape.
 /// <see cref="Dedup"/> is the content-dedup setting the gate applies to the event type named like the template;
 /// <see cref="Fallback"/> the channel fallback of its notifications (else the priority's, from Herald:Pipeline).
+/// <see cref="EnvironmentId"/> is the environment it was read from: the same id and version in another environment is
+/// another template, compiled and cached apart.
 /// </summary>
 public sealed record TemplateDefinition(
     string TemplateId,
@@ -18,7 +20,8 @@ public sealed record TemplateDefinition(
     IReadOnlyDictionary<Channel, JsonObject> Channels,
     IReadOnlyDictionary<string, IReadOnlyDictionary<Channel, JsonObject>> Locales,
     TemplateDedup? Dedup = null,
-    TemplateFallback? Fallback = null);
+    TemplateFallback? Fallback = null,
+    string EnvironmentId = Environments.Default);
 
 /// <summary>A template could not be rendered or validated. <see cref="Field"/> names the offending variable or part.</summary>
 public sealed class TemplateException(string field, string message, string? kind = null) : Exception(message)

@@ -3,7 +3,8 @@ using Herald.Core.Domain;
 namespace Herald.Core.Templates;
 
 /// <summary>
-/// Identifies one compiled template string. <see cref="LocaleSource"/> is the locale key the parts came from
-/// ("" for the default parts); <see cref="Path"/> is the part path inside the channel ("subject", "payload.user.id").
+/// Identifies one compiled template string: of a template version of one environment. <see cref="LocaleSource"/> is the
+/// locale key the parts came from ("" for the default parts); <see cref="Path"/> is the part path inside the channel
+/// ("subject", "payload.user.id").
 /// </summary>
-internal readonly record struct TemplatePartKey(string TemplateId, int Version, string LocaleSource, Channel Channel, string Path);
+internal readonly record struct TemplatePartKey(string EnvironmentId, string TemplateId, int Version, string LocaleSource, Channel Channel, string Path);

@@ -61,7 +61,7 @@ public sealed class TemplateRenderer
         var budget = new RenderBudget(_limits, _time);
         return TemplateParts.Map(parts, (path, text) =>
         {
-            var key = new TemplatePartKey(template.TemplateId, template.Version, source, channel, path);
+            var key = new TemplatePartKey(template.EnvironmentId, template.TemplateId, template.Version, source, channel, path);
             var fieldPrefix = source.Length == 0 ? $"channels.{wire}" : $"locales.{source}.{wire}";
             var rendered = RenderPart(key, text, context, $"{fieldPrefix}.{path}", budget);
             SafeLinks.Ensure(channel, path, rendered, $"{fieldPrefix}.{path}");

@@ -149,6 +149,8 @@ public sealed class Tracker(ITrackingStore store, TrackingApplier applier, Heral
                 return (null, null);
             }
 
+            // A reply to a sender number names no delivery, so no environment: it is the default environment's, as every
+            // suppression of a deployment with one environment (senders are configured per deployment, not per environment).
             var s = new Suppression(callback.Channel, e.Address, "opt-out", callback.Source, e.At);
             return (e.Kind == TrackingKind.OptOut ? new TrackingUpdate(null, null, null, e.At, null, Suppress: s) : new TrackingUpdate(null, null, null, e.At, null, Unsuppress: s), null);
         }
@@ -161,11 +163,11 @@ public sealed class Tracker(ITrackingStore store, TrackingApplier applier, Heral
         var (status, suppress) = e.Kind switch
         {
             TrackingKind.Delivered => (DeliveryStatus.Delivered, null),
-            TrackingKind.Bounced => (DeliveryStatus.Bounced, new Suppression(d.Channel, d.Target, "hard bounce", callback.Source, e.At)),
+            TrackingKind.Bounced => (DeliveryStatus.Bounced, new Suppression(d.Channel, d.Target, "hard bounce", callback.Source, e.At, d.EnvironmentId)),
             TrackingKind.Failed => (DeliveryStatus.Failed, null),
             TrackingKind.Opened => (DeliveryStatus.Opened, null),
             TrackingKind.Clicked => (DeliveryStatus.Clicked, null),
-            _ => ((string?)null, new Suppression(d.Channel, d.Target, "spam complaint", callback.Source, e.At)),
+            _ => ((string?)null, new Suppression(d.Channel, d.Target, "spam complaint", callback.Source, e.At, d.EnvironmentId)),
         };
         var decision = e.Kind.ToString().ToLowerInvariant();
         var trace = new TraceEntry(d.NotificationId, e.At, "track", d.Channel.ToWire(), decision,

@@ -16,7 +16,7 @@ public sealed class WebhookChannelSender(WebhookSender sender, IWebhookEndpointS
     public async Task<SendResult> SendAsync(Delivery delivery, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        var endpoint = delivery.TargetRef is null ? null : await endpoints.GetEndpointAsync(delivery.TargetRef, ct);
+        var endpoint = delivery.TargetRef is null ? null : await endpoints.GetEndpointAsync(delivery.EnvironmentId, delivery.TargetRef, ct);
         if (endpoint is null)
         {
             return new SendResult(new DeliveryOutcome.InvalidTarget("webhook endpoint was deleted"), "webhook");

@@ -35,6 +35,8 @@ namespace Herald.Server.Api;
 [JsonSerializable(typeof(DeviceResponse))]
 [JsonSerializable(typeof(TemplateRequest))]
 [JsonSerializable(typeof(TemplateCreatedResponse))]
+[JsonSerializable(typeof(TemplatePromoteRequest))]
+[JsonSerializable(typeof(TemplatePromotedResponse))]
 [JsonSerializable(typeof(TemplateResponse))]
 [JsonSerializable(typeof(TemplateListResponse))]
 [JsonSerializable(typeof(PreviewRequest))]

@@ -94,6 +94,12 @@ public sealed record TemplateDedupDto(string? Window, bool? Urgent);
 
 public sealed record TemplateCreatedResponse(string TemplateId, int Version, string Status);
 
+/// <summary>Copy <see cref="Version"/> (default: the latest published) of this environment's template into environment <see cref="To"/>.</summary>
+public sealed record TemplatePromoteRequest(int? Version, string? To);
+
+/// <summary>The draft a promotion made in <see cref="Environment"/>, and the version of <see cref="FromEnvironment"/> it copies.</summary>
+public sealed record TemplatePromotedResponse(string TemplateId, int Version, string Status, string Environment, string FromEnvironment, int FromVersion, DateTimeOffset CreatedAt);
+
 public sealed record TemplateVersionResponse(string TemplateId, int Version, string Status, string? Description, DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt, JsonObject? Definition,
     TemplateDedupDto? Dedup = null, JsonObject? Fallback = null);
 

@@ -81,7 +81,7 @@ internal static class CampaignsEndpoints
             return tooLarge;
         }
 
-        var (ingestProblem, created) = await campaigns.CreateAsync(CampaignKinds.Campaign, r.Name, r.Topic, recipients,
+        var (ingestProblem, created) = await campaigns.CreateAsync(AuthSchemes.EnvironmentOf(request.HttpContext.User), CampaignKinds.Campaign, r.Name, r.Topic, recipients,
             cmd!, schedule, r.Rate, ct);
         if (ingestProblem is not null)
         {
@@ -113,7 +113,8 @@ internal static class CampaignsEndpoints
         }
 
         var schedule = new CampaignSchedule(r.ScheduledAt, null, null);
-        var (ingestProblem, created) = await campaigns.CreateAsync(CampaignKinds.TopicSend, null, r.Topic, null, cmd!, schedule, null, ct);
+        var (ingestProblem, created) = await campaigns.CreateAsync(AuthSchemes.EnvironmentOf(request.HttpContext.User), CampaignKinds.TopicSend, null, r.Topic, null, cmd!, schedule,
+            null, ct);
         if (ingestProblem is not null)
         {
             return NotificationsEndpoints.Answer(ingestProblem);
@@ -163,7 +164,8 @@ internal static class CampaignsEndpoints
             return problem;
         }
 
-        if (await store.GetCampaignAsync(id, ct) is not { } campaign)
+        var environment = AuthSchemes.EnvironmentOf(request.HttpContext.User);
+        if (await store.GetCampaignAsync(environment, id, ct) is not { } campaign)
         {
             return Problems.NotFound("campaign", id);
         }
@@ -173,33 +175,36 @@ internal static class CampaignsEndpoints
             return tooLarge;
         }
 
-        return await store.AddRecipientsAsync(id, ids, ct) is { } added
+        return await store.AddRecipientsAsync(environment, id, ids, ct) is { } added
             ? TypedResults.Ok(new CampaignRecipientsResponse(id, added))
             : Problems.Conflict("campaign-started", $"campaign '{id}' has started releasing (or targets a topic): its recipient list is fixed");
     }
 
-    private static async Task<IResult> GetAsync(string id, ICampaignStore store, CancellationToken ct) =>
-        await store.GetCampaignAsync(id, ct) is { } c ? TypedResults.Ok(await ResponseAsync(c, store, ct)) : Problems.NotFound("campaign", id);
+    private static async Task<IResult> GetAsync(string id, HttpContext http, ICampaignStore store, CancellationToken ct) =>
+        await store.GetCampaignAsync(AuthSchemes.EnvironmentOf(http.User), id, ct) is { } c ? TypedResults.Ok(await ResponseAsync(c, store, ct)) : Problems.NotFound("campaign", id);
 
     private static Task<IResult> PauseAsync(string id, HttpContext http, ICampaignStore store, AuditTrail audit, TimeProvider time, CancellationToken ct) =>
-        ChangeAsync(id, store, () => store.PauseAsync(id, time.GetUtcNow(), ct), "is not running (paused, cancelled or unknown state)",
+        ChangeAsync(id, http, store, () => store.PauseAsync(AuthSchemes.EnvironmentOf(http.User), id, time.GetUtcNow(), ct), "is not running (paused, cancelled or unknown state)",
             () => audit.RecordAsync(http, Core.Audit.AuditActions.CampaignPaused, id), ct);
 
     private static Task<IResult> ResumeAsync(string id, HttpContext http, ICampaignStore store, AuditTrail audit, TimeProvider time, CancellationToken ct) =>
-        ChangeAsync(id, store, async () =>
+        ChangeAsync(id, http, store, async () =>
         {
-            var campaign = await store.GetCampaignAsync(id, ct);
+            var environment = AuthSchemes.EnvironmentOf(http.User);
+            var campaign = await store.GetCampaignAsync(environment, id, ct);
             var slot = campaign?.Rate is { } rate and > 0 ? TimeSpan.FromSeconds(1 / rate) : TimeSpan.Zero;
-            return await store.ResumeAsync(id, slot, time.GetUtcNow(), ct);
+            return await store.ResumeAsync(environment, id, slot, time.GetUtcNow(), ct);
         }, "is not paused", () => audit.RecordAsync(http, Core.Audit.AuditActions.CampaignResumed, id), ct);
 
     private static Task<IResult> CancelAsync(string id, HttpContext http, ICampaignStore store, AuditTrail audit, TimeProvider time, CancellationToken ct) =>
-        ChangeAsync(id, store, async () => await store.CancelAsync(id, time.GetUtcNow(), ct) is not null, "is already cancelled",
+        ChangeAsync(id, http, store, async () => await store.CancelAsync(AuthSchemes.EnvironmentOf(http.User), id, time.GetUtcNow(), ct) is not null, "is already cancelled",
             () => audit.RecordAsync(http, Core.Audit.AuditActions.CampaignCancelled, id), ct);
 
-    private static async Task<IResult> ChangeAsync(string id, ICampaignStore store, Func<Task<bool>> change, string refused, Func<Task> record, CancellationToken ct)
+    private static async Task<IResult> ChangeAsync(string id, HttpContext http, ICampaignStore store, Func<Task<bool>> change, string refused, Func<Task> record,
+        CancellationToken ct)
     {
-        if (await store.GetCampaignAsync(id, ct) is null)
+        var environment = AuthSchemes.EnvironmentOf(http.User);
+        if (await store.GetCampaignAsync(environment, id, ct) is null)
         {
             return Problems.NotFound("campaign", id);
         }
@@ -211,7 +216,7 @@ internal static class CampaignsEndpoints
 
         await record();
 
-        return TypedResults.Ok(await ResponseAsync((await store.GetCampaignAsync(id, ct))!, store, ct));
+        return TypedResults.Ok(await ResponseAsync((await store.GetCampaignAsync(environment, id, ct))!, store, ct));
     }
 
     private static async Task<CampaignResponse> ResponseAsync(Campaign c, ICampaignStore store, CancellationToken ct)

@@ -62,7 +62,9 @@ internal static class DigestRulesEndpoints
             return templateProblem;
         }
 
-        var (lookup, _) = await templates.GetSendableAsync(r.TemplateId!, null, ct);
+        // The rule's template is sent in the rule's environment: it must be published there.
+        var environment = AuthSchemes.EnvironmentOf(request.HttpContext.User);
+        var (lookup, _) = await templates.GetSendableAsync(environment, r.TemplateId!, null, ct);
         if (lookup == TemplateCatalog.Lookup.UnknownTemplate)
         {
             return Problems.Field(404, "unknown-template", "The template does not exist.", "template_id", $"template '{r.TemplateId}' does not exist");
@@ -74,23 +76,23 @@ internal static class DigestRulesEndpoints
         }
 
         var rule = new DigestRule(event_type, window, r.MaxItems ?? 100, r.GroupBy, r.TemplateId!, r.FoldRateLimited ?? false, batch);
-        await store.UpsertRuleAsync(rule, time.GetUtcNow(), ct);
+        await store.UpsertRuleAsync(environment, rule, time.GetUtcNow(), ct);
         rules.Invalidate();
         await audit.RecordAsync(request.HttpContext, AuditActions.DigestRulePut, event_type, new System.Text.Json.Nodes.JsonObject { ["template_id"] = rule.TemplateId });
         return TypedResults.Ok(ToResponse(rule));
     }
 
-    private static async Task<IResult> ListAsync(IDigestStore store, CancellationToken ct) =>
-        TypedResults.Ok(new DigestRuleList([.. (await store.ListRulesAsync(ct)).Select(ToResponse)]));
+    private static async Task<IResult> ListAsync(HttpContext http, IDigestStore store, CancellationToken ct) =>
+        TypedResults.Ok(new DigestRuleList([.. (await store.ListRulesAsync(AuthSchemes.EnvironmentOf(http.User), ct)).Select(ToResponse)]));
 
-    private static async Task<IResult> GetAsync(string event_type, IDigestStore store, CancellationToken ct) =>
-        (await store.ListRulesAsync(ct)).FirstOrDefault(r => r.EventType == event_type) is { } rule
+    private static async Task<IResult> GetAsync(string event_type, HttpContext http, IDigestStore store, CancellationToken ct) =>
+        (await store.ListRulesAsync(AuthSchemes.EnvironmentOf(http.User), ct)).FirstOrDefault(r => r.EventType == event_type) is { } rule
             ? TypedResults.Ok(ToResponse(rule))
             : Problems.NotFound("digest rule", event_type);
 
     private static async Task<IResult> DeleteAsync(string event_type, HttpContext http, IDigestStore store, DigestRules rules, AuditTrail audit, CancellationToken ct)
     {
-        if (!await store.DeleteRuleAsync(event_type, ct))
+        if (!await store.DeleteRuleAsync(AuthSchemes.EnvironmentOf(http.User), event_type, ct))
         {
             return Problems.NotFound("digest rule", event_type);
         }

@@ -148,7 +148,7 @@ internal static class ProviderEndpoints
             only = c;
         }
 
-        var list = await store.ListSuppressionsAsync(only, address, Validate.Limit(limit, 100, 1000), ct);
+        var list = await store.ListSuppressionsAsync(AuthSchemes.EnvironmentOf(http.User), only, address, Validate.Limit(limit, 100, 1000), ct);
         var unmasked = Auth.CanReadContent(http);
         return TypedResults.Ok(new SuppressionPage([.. list.Select(s =>
             new SuppressionResponse(s.Channel.ToWire(), unmasked ? s.Address : Validate.Mask(s.Channel, s.Address), s.Reason, s.Source, s.CreatedAt))]));
@@ -161,7 +161,7 @@ internal static class ProviderEndpoints
             return Problems.Validation("channel", $"unknown channel '{channel}'");
         }
 
-        if (!await store.RemoveSuppressionAsync(c, address, ct))
+        if (!await store.RemoveSuppressionAsync(AuthSchemes.EnvironmentOf(http.User), c, address, ct))
         {
             return Problems.NotFound("suppression", $"{channel}/{address}");
         }

@@ -15,6 +15,9 @@ internal static class TemplatesEndpoints
         group.MapGet("/", ListAsync).RequireScope(ApiKeys.NotificationsRead).Produces<TemplateListResponse>();
         group.MapGet("/{template_id}", GetAsync).RequireScope(ApiKeys.NotificationsRead).Produces<TemplateResponse>().ProducesProblem(404);
         group.MapPost("/{template_id}/versions/{version:int}/publish", PublishAsync).RequireScope(ApiKeys.TemplatesWrite).Produces<TemplateVersionResponse>().ProducesProblem(404);
+        // Admin: the copy lands in another environment than the key's own, which only an admin key may act on.
+        group.MapPost("/{template_id}/promote", PromoteAsync).RequireScope(ApiKeys.Admin).Accepts<TemplatePromoteRequest>("application/json")
+            .Produces<TemplatePromotedResponse>(201).ProducesProblem(400).ProducesProblem(404).ProducesProblem(422);
         group.MapPost("/{template_id}/preview", PreviewAsync).RequireScope(ApiKeys.NotificationsRead).Accepts<PreviewRequest>("application/json").Produces<PreviewResponse>()
             .ProducesProblem(403).ProducesProblem(422);
     }
@@ -46,17 +49,17 @@ internal static class TemplatesEndpoints
             return Problems.Validation(ex.Field, ex.Message);
         }
 
-        var version = await store.AddTemplateVersionAsync(r.TemplateId!, r.Description, document.ToJsonString(), time.GetUtcNow(), ct);
+        var version = await store.AddTemplateVersionAsync(AuthSchemes.EnvironmentOf(request.HttpContext.User), r.TemplateId!, r.Description, document.ToJsonString(), time.GetUtcNow(), ct);
         await audit.RecordAsync(request.HttpContext, Core.Audit.AuditActions.TemplateCreated, r.TemplateId!, new JsonObject { ["version"] = version });
         return TypedResults.Created($"/api/v1/templates/{r.TemplateId}", new TemplateCreatedResponse(r.TemplateId!, version, "draft"));
     }
 
-    private static async Task<IResult> ListAsync(ITemplateStore store, CancellationToken ct) =>
-        TypedResults.Ok(new TemplateListResponse([.. (await store.ListLatestTemplatesAsync(ct)).Select(t => ToResponse(t, withDefinition: false))]));
+    private static async Task<IResult> ListAsync(HttpContext http, ITemplateStore store, CancellationToken ct) =>
+        TypedResults.Ok(new TemplateListResponse([.. (await store.ListLatestTemplatesAsync(AuthSchemes.EnvironmentOf(http.User), ct)).Select(t => ToResponse(t, withDefinition: false))]));
 
-    private static async Task<IResult> GetAsync(string template_id, ITemplateStore store, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string template_id, HttpContext http, ITemplateStore store, CancellationToken ct)
     {
-        var versions = await store.GetTemplateVersionsAsync(template_id, ct);
+        var versions = await store.GetTemplateVersionsAsync(AuthSchemes.EnvironmentOf(http.User), template_id, ct);
         if (versions.Count == 0)
         {
             return Problems.NotFound("template", template_id);
@@ -69,15 +72,56 @@ internal static class TemplatesEndpoints
     private static async Task<IResult> PublishAsync(string template_id, int version, HttpContext http, ITemplateStore store, TemplateCatalog catalog, AuditTrail audit, TimeProvider time,
         CancellationToken ct)
     {
-        if (!await store.PublishTemplateAsync(template_id, version, time.GetUtcNow(), ct))
+        var environment = AuthSchemes.EnvironmentOf(http.User);
+        if (!await store.PublishTemplateAsync(environment, template_id, version, time.GetUtcNow(), ct))
         {
             return Problems.NotFound("template version", $"{template_id} v{version}");
         }
 
-        catalog.Published(template_id);
+        catalog.Published(environment, template_id);
         await audit.RecordAsync(http, Core.Audit.AuditActions.TemplatePublished, template_id, new JsonObject { ["version"] = version });
 
-        return TypedResults.Ok(ToResponse((await store.GetTemplateVersionAsync(template_id, version, ct))!, withDefinition: false));
+        return TypedResults.Ok(ToResponse((await store.GetTemplateVersionAsync(environment, template_id, version, ct))!, withDefinition: false));
+    }
+
+    private static async Task<IResult> PromoteAsync(string template_id, HttpRequest request, TemplatePromotion promotion, AuditTrail audit, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(request, ApiJson.Default.TemplatePromoteRequest, ct);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var r = body.Value!;
+        if (r.Version is < 1)
+        {
+            return Problems.Validation("version", $"'version' must be a version number (1 or more), got {r.Version}");
+        }
+
+        if (Validate.Name("to", r.To) is { } bad)
+        {
+            return bad;
+        }
+
+        var from = AuthSchemes.EnvironmentOf(request.HttpContext.User);
+        var result = await promotion.PromoteAsync(from, template_id, r.Version, r.To!, ct);
+        switch (result.Outcome)
+        {
+            case TemplatePromotion.Outcome.UnknownEnvironment:
+                return Problems.NotFound("environment", r.To!);
+            case TemplatePromotion.Outcome.UnknownTemplate:
+                return Problems.NotFound("template", template_id);
+            case TemplatePromotion.Outcome.UnknownVersion:
+                return Problems.NotFound("template version", $"{template_id} v{r.Version}");
+            case TemplatePromotion.Outcome.NotPublished:
+                return Problems.Unprocessable("template-not-published", "version", $"template '{template_id}' has no published version to promote; name the version to copy");
+        }
+
+        var (source, copy) = (result.Source!, result.Copy!);
+        await audit.RecordAsync(request.HttpContext, Core.Audit.AuditActions.TemplatePromoted, template_id,
+            new JsonObject { ["from"] = from, ["version"] = source.Version, ["to"] = r.To, ["to_version"] = copy.Version });
+        return TypedResults.Created($"/api/v1/templates/{template_id}",
+            new TemplatePromotedResponse(template_id, copy.Version, "draft", r.To!, from, source.Version, copy.CreatedAt));
     }
 
     private static async Task<IResult> PreviewAsync(string template_id, HttpRequest request, ITemplateStore store, TemplateRenderer renderer, CancellationToken ct)
@@ -130,14 +174,16 @@ internal static class TemplatesEndpoints
         }
         else
         {
-            var versions = await store.GetTemplateVersionsAsync(template_id, ct);
+            var environment = AuthSchemes.EnvironmentOf(request.HttpContext.User);
+            var versions = await store.GetTemplateVersionsAsync(environment, template_id, ct);
             var stored = r.Version is { } v ? versions.FirstOrDefault(x => x.Version == v) : (versions.Count == 0 ? null : versions[^1]);
             if (stored is null)
             {
                 return Problems.NotFound("template version", r.Version is null ? template_id : $"{template_id} v{r.Version}");
             }
 
-            template = TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition);
+            // The renderer caches compiled parts per environment, template and version: this one is the request's environment's.
+            template = TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition) with { EnvironmentId = environment };
         }
 
         if (only is { } wanted && !template.Channels.ContainsKey(wanted))

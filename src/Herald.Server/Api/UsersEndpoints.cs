@@ -129,11 +129,11 @@ internal static class UsersEndpoints
 
         await users.SavePreferencesAsync(new UserPreferences(user_id, parsed), time.GetUtcNow(), ct);
         await AuditAsync(request.HttpContext, audit, AuditActions.PreferencesUpdated, user_id, new System.Text.Json.Nodes.JsonObject { ["rules"] = parsed.Count });
-        return TypedResults.Ok(ToDto(parsed, await digests.ListRulesAsync(ct)));
+        return TypedResults.Ok(ToDto(parsed, await digests.ListRulesAsync(AuthSchemes.EnvironmentOf(request.HttpContext.User), ct)));
     }
 
-    private static async Task<IResult> GetPreferencesAsync(string user_id, IUserStore users, IDigestStore digests, CancellationToken ct) =>
-        TypedResults.Ok(ToDto((await users.GetPreferencesAsync(user_id, ct))?.Rules ?? [], await digests.ListRulesAsync(ct)));
+    private static async Task<IResult> GetPreferencesAsync(string user_id, HttpContext http, IUserStore users, IDigestStore digests, CancellationToken ct) =>
+        TypedResults.Ok(ToDto((await users.GetPreferencesAsync(user_id, ct))?.Rules ?? [], await digests.ListRulesAsync(AuthSchemes.EnvironmentOf(http.User), ct)));
 
     private static (PreferenceRule?, IResult?) Parse(PreferenceRuleDto dto, string at)
     {

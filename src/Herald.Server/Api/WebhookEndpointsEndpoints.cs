@@ -74,7 +74,8 @@ internal static class WebhookEndpointsEndpoints
             }
         }
 
-        var endpoint = new WebhookEndpoint(Ids.New("whe", time), r.RecipientId, url.ToString(), StandardWebhookSigner.GenerateSecret(), types, r.Description, true, null, null, time.GetUtcNow());
+        var endpoint = new WebhookEndpoint(Ids.New("whe", time), r.RecipientId, url.ToString(), StandardWebhookSigner.GenerateSecret(), types, r.Description, true, null, null, time.GetUtcNow(),
+            AuthSchemes.EnvironmentOf(request.HttpContext.User));
         await store.InsertEndpointAsync(endpoint, ct);
         subscribers.Invalidate();
         // Neither the URL (it may carry a token) nor the signing secret: the id and whose endpoint it is.
@@ -82,12 +83,12 @@ internal static class WebhookEndpointsEndpoints
         return TypedResults.Created($"/api/v1/webhook-endpoints/{endpoint.Id}", ToResponse(endpoint, withSecret: true));
     }
 
-    private static async Task<IResult> GetAsync(string id, IWebhookEndpointStore store, CancellationToken ct) =>
-        await store.GetEndpointAsync(id, ct) is { } e ? TypedResults.Ok(ToResponse(e, withSecret: false)) : Problems.NotFound("webhook endpoint", id);
+    private static async Task<IResult> GetAsync(string id, HttpContext http, IWebhookEndpointStore store, CancellationToken ct) =>
+        await store.GetEndpointAsync(AuthSchemes.EnvironmentOf(http.User), id, ct) is { } e ? TypedResults.Ok(ToResponse(e, withSecret: false)) : Problems.NotFound("webhook endpoint", id);
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext http, IWebhookEndpointStore store, OperationalSubscribers subscribers, AuditTrail audit, CancellationToken ct)
     {
-        if (!await store.DeleteEndpointAsync(id, ct))
+        if (!await store.DeleteEndpointAsync(AuthSchemes.EnvironmentOf(http.User), id, ct))
         {
             return Problems.NotFound("webhook endpoint", id);
         }
@@ -101,7 +102,8 @@ internal static class WebhookEndpointsEndpoints
     private static async Task<IResult> EnableAsync(string id, HttpContext http, IWebhookEndpointStore store, OperationalSubscribers subscribers, IOptions<WebhookOptions> webhooks,
         Signals signals, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
-        if (!await store.EnableEndpointAsync(id, ct))
+        var environment = AuthSchemes.EnvironmentOf(http.User);
+        if (!await store.EnableEndpointAsync(environment, id, ct))
         {
             return Problems.NotFound("webhook endpoint", id);
         }
@@ -115,7 +117,7 @@ internal static class WebhookEndpointsEndpoints
             WakeWebhookLanes(signals);
         }
 
-        return TypedResults.Ok(ToResponse((await store.GetEndpointAsync(id, ct))!, withSecret: false));
+        return TypedResults.Ok(ToResponse((await store.GetEndpointAsync(environment, id, ct))!, withSecret: false));
     }
 
     /// <summary>
@@ -124,7 +126,7 @@ internal static class WebhookEndpointsEndpoints
     /// </summary>
     private static async Task<IResult> RecoverAsync(string id, HttpRequest request, IWebhookEndpointStore store, Signals signals, AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
-        if (await store.GetEndpointAsync(id, ct) is not { } endpoint)
+        if (await store.GetEndpointAsync(AuthSchemes.EnvironmentOf(request.HttpContext.User), id, ct) is not { } endpoint)
         {
             return Problems.NotFound("webhook endpoint", id);
         }
@@ -197,20 +199,21 @@ internal static class WebhookEndpointsEndpoints
     /// <summary>An operator stops deliveries to an endpoint; what arrives for it meanwhile is held until it is enabled again.</summary>
     private static async Task<IResult> DisableAsync(string id, HttpContext http, IWebhookEndpointStore store, OperationalSubscribers subscribers, AuditTrail audit, CancellationToken ct)
     {
-        if (!await store.DisableEndpointAsync(id, "disabled by an operator", ct))
+        var environment = AuthSchemes.EnvironmentOf(http.User);
+        if (!await store.DisableEndpointAsync(environment, id, "disabled by an operator", ct))
         {
             return Problems.NotFound("webhook endpoint", id);
         }
 
         subscribers.Invalidate();
         await audit.RecordAsync(http, AuditActions.WebhookEndpointDisabled, id);
-        return TypedResults.Ok(ToResponse((await store.GetEndpointAsync(id, ct))!, withSecret: false));
+        return TypedResults.Ok(ToResponse((await store.GetEndpointAsync(environment, id, ct))!, withSecret: false));
     }
 
-    private static async Task<IResult> ListAsync(string? limit, string? cursor, IWebhookEndpointStore store, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string? limit, string? cursor, HttpContext http, IWebhookEndpointStore store, CancellationToken ct)
     {
         var n = Validate.Limit(limit);
-        var page = await store.ListEndpointsAsync(n, cursor, ct);
+        var page = await store.ListEndpointsAsync(AuthSchemes.EnvironmentOf(http.User), n, cursor, ct);
         return TypedResults.Ok(new WebhookEndpointPage([.. page.Select(e => ToResponse(e, withSecret: false))], page.Count == n ? page[^1].Id : null));
     }
 

@@ -4,7 +4,7 @@ using Herald.Core.Storage;
 namespace Herald.Storage.Postgres;
 
 /// <summary>Apps and their environments (migration 020).</summary>
-internal sealed class PostgresAppStore(PostgresDatabase db) : IAppStore
+internal sealed class PostgresAppStore(PostgresDatabase db) : IAppStore, IEnvironmentDirectory
 {
     public async Task<bool> CreateAppAsync(App app, CancellationToken ct)
     {
@@ -47,4 +47,6 @@ internal sealed class PostgresAppStore(PostgresDatabase db) : IAppStore
         return await c.Command($"SELECT {EnvironmentRow.Columns} FROM environments WHERE @app::text IS NULL OR app_id = @app::text ORDER BY created_at, id")
             .With("app", appId).ReadAllAsync(EnvironmentRow.Map, ct);
     }
+
+    public async Task<bool> ExistsAsync(string environmentId, CancellationToken ct) => await GetEnvironmentAsync(environmentId, ct) is not null;
 }

@@ -28,9 +28,9 @@ internal sealed class PostgresCampaignStore(PostgresDatabase db) : ICampaignStor
         return db.WriteAsync(async (c, tx) =>
         {
             var created = await c.Command("""
-                INSERT INTO campaigns(id, kind, name, topic, request, scheduled_at, local_time, rate, status, cursor, released, exhausted, created_at, updated_at)
-                VALUES (@id, @k, @n, @t, @r, @s, @l, @rate, @st, NULL, 0, false, @now, @now) ON CONFLICT (id) DO NOTHING
-                """, tx).With("id", campaign.Id).With("k", campaign.Kind).With("n", campaign.Name).With("t", campaign.Topic)
+                INSERT INTO campaigns(id, environment_id, kind, name, topic, request, scheduled_at, local_time, rate, status, cursor, released, exhausted, created_at, updated_at)
+                VALUES (@id, @env, @k, @n, @t, @r, @s, @l, @rate, @st, NULL, 0, false, @now, @now) ON CONFLICT (id) DO NOTHING
+                """, tx).With("id", campaign.Id).With("env", campaign.EnvironmentId).With("k", campaign.Kind).With("n", campaign.Name).With("t", campaign.Topic)
                 .With("r", CampaignRows.RequestJson(campaign)).With("s", campaign.StartAt.Ms()).With("l", campaign.Schedule.LocalSpec).With("rate", campaign.Rate)
                 .With("st", campaign.Status).With("now", campaign.CreatedAt.Ms()).ExecuteNonQueryAsync(ct) > 0;
             if (created && recipients is not null)
@@ -42,13 +42,14 @@ internal sealed class PostgresCampaignStore(PostgresDatabase db) : ICampaignStor
         }, ct);
     }
 
-    public Task<int?> AddRecipientsAsync(string campaignId, IReadOnlyList<string> recipients, CancellationToken ct) =>
+    public Task<int?> AddRecipientsAsync(string environmentId, string campaignId, IReadOnlyList<string> recipients, CancellationToken ct) =>
         db.WriteAsync<int?>(async (c, tx) =>
         {
             // The row lock orders this with a releaser's first chunk: once the cursor moved, the audience is fixed.
             var open = await c.Command($"""
-                SELECT 1 FROM campaigns WHERE id = @id AND kind = 'campaign' AND topic IS NULL AND cursor IS NULL AND status IN {CampaignStatus.Sql.NotStarted} FOR UPDATE
-                """, tx).With("id", campaignId).ExecuteScalarAsync(ct);
+                SELECT 1 FROM campaigns
+                WHERE id = @id AND environment_id = @env AND kind = 'campaign' AND topic IS NULL AND cursor IS NULL AND status IN {CampaignStatus.Sql.NotStarted} FOR UPDATE
+                """, tx).With("id", campaignId).With("env", environmentId).ExecuteScalarAsync(ct);
             return open is null ? null : await InsertRecipientsAsync(c, tx, campaignId, recipients, ct);
         }, ct);
 
@@ -57,10 +58,10 @@ internal sealed class PostgresCampaignStore(PostgresDatabase db) : ICampaignStor
             INSERT INTO campaign_recipients(campaign_id, user_id) SELECT @c, u FROM unnest(@u::text[]) AS x(u) ON CONFLICT DO NOTHING
             """, tx).With("c", campaignId).With("u", recipients.ToArray()).ExecuteNonQueryAsync(ct);
 
-    public async Task<Campaign?> GetCampaignAsync(string id, CancellationToken ct)
+    public async Task<Campaign?> GetCampaignAsync(string environmentId, string id, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return (await c.Command($"SELECT {CampaignRow.Columns} FROM campaigns WHERE id = @id").With("id", id).ReadAllAsync(CampaignRow.Map, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {CampaignRow.Columns} FROM campaigns WHERE id = @id AND environment_id = @env").With("id", id).With("env", environmentId).ReadAllAsync(CampaignRow.Map, ct)).FirstOrDefault();
     }
 
     public async Task<CampaignProgress> GetProgressAsync(Campaign campaign, CancellationToken ct)
@@ -126,12 +127,13 @@ internal sealed class PostgresCampaignStore(PostgresDatabase db) : ICampaignStor
         }, ct);
     }
 
-    public Task<bool> PauseAsync(string campaignId, DateTimeOffset now, CancellationToken ct) =>
+    public Task<bool> PauseAsync(string environmentId, string campaignId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
             if (await c.Command($"""
-                UPDATE campaigns SET status = 'paused', lease_owner = NULL, lease_until = NULL, updated_at = @now WHERE id = @id AND status IN {CampaignStatus.Sql.Pausable}
-                """, tx).With("id", campaignId).With("now", now.Ms()).ExecuteNonQueryAsync(ct) == 0)
+                UPDATE campaigns SET status = 'paused', lease_owner = NULL, lease_until = NULL, updated_at = @now
+                WHERE id = @id AND environment_id = @env AND status IN {CampaignStatus.Sql.Pausable}
+                """, tx).With("id", campaignId).With("env", environmentId).With("now", now.Ms()).ExecuteNonQueryAsync(ct) == 0)
             {
                 return false;
             }
@@ -142,13 +144,13 @@ internal sealed class PostgresCampaignStore(PostgresDatabase db) : ICampaignStor
             return true;
         }, ct);
 
-    public Task<bool> ResumeAsync(string campaignId, TimeSpan interval, DateTimeOffset now, CancellationToken ct) =>
+    public Task<bool> ResumeAsync(string environmentId, string campaignId, TimeSpan interval, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
             if (await c.Command("""
                 UPDATE campaigns SET status = CASE WHEN exhausted THEN 'released' WHEN cursor IS NULL AND released = 0 THEN 'scheduled' ELSE 'releasing' END, updated_at = @now
-                WHERE id = @id AND status = 'paused'
-                """, tx).With("id", campaignId).With("now", now.Ms()).ExecuteNonQueryAsync(ct) == 0)
+                WHERE id = @id AND environment_id = @env AND status = 'paused'
+                """, tx).With("id", campaignId).With("env", environmentId).With("now", now.Ms()).ExecuteNonQueryAsync(ct) == 0)
             {
                 return false;
             }
@@ -161,11 +163,11 @@ internal sealed class PostgresCampaignStore(PostgresDatabase db) : ICampaignStor
             return true;
         }, ct);
 
-    public Task<int?> CancelAsync(string campaignId, DateTimeOffset now, CancellationToken ct) =>
+    public Task<int?> CancelAsync(string environmentId, string campaignId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync<int?>(async (c, tx) =>
         {
-            if (await c.Command("UPDATE campaigns SET status = 'cancelled', lease_owner = NULL, lease_until = NULL, updated_at = @now WHERE id = @id AND status <> 'cancelled'", tx)
-                .With("id", campaignId).With("now", now.Ms()).ExecuteNonQueryAsync(ct) == 0)
+            if (await c.Command("UPDATE campaigns SET status = 'cancelled', lease_owner = NULL, lease_until = NULL, updated_at = @now WHERE id = @id AND environment_id = @env AND status <> 'cancelled'", tx)
+                .With("id", campaignId).With("env", environmentId).With("now", now.Ms()).ExecuteNonQueryAsync(ct) == 0)
             {
                 return null;
             }

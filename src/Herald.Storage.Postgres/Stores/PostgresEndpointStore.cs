@@ -15,58 +15,64 @@ internal sealed class PostgresEndpointStore(PostgresDatabase db) : IWebhookEndpo
     public Task InsertEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        return db.WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command($"INSERT INTO webhook_endpoints({EndpointRow.Columns}) VALUES (@id, @r, @u, @s, @e, @d, true, NULL, NULL, @t)", tx)
-            .With("id", endpoint.Id).With("r", endpoint.RecipientId).With("u", endpoint.Url).With("s", endpoint.Secret)
+        return db.WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command($"INSERT INTO webhook_endpoints({EndpointRow.Columns}) VALUES (@id, @r, @u, @s, @e, @d, true, NULL, NULL, @t, @env)", tx)
+            .With("id", endpoint.Id).With("env", endpoint.EnvironmentId).With("r", endpoint.RecipientId).With("u", endpoint.Url).With("s", endpoint.Secret)
             .With("e", StoreJson.Strings(endpoint.EventTypes)).With("d", endpoint.Description).With("t", endpoint.CreatedAt.Ms()).ExecuteNonQueryAsync(ct), ct);
     }
 
-    public async Task<WebhookEndpoint?> GetEndpointAsync(string id, CancellationToken ct)
+    public async Task<WebhookEndpoint?> GetEndpointAsync(string environmentId, string id, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return (await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE id = @id").With("id", id).ReadAllAsync(EndpointRow.Map, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE id = @id AND environment_id = @env").With("id", id).With("env", environmentId)
+            .ReadAllAsync(EndpointRow.Map, ct)).FirstOrDefault();
     }
 
-    public async Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string recipientId, CancellationToken ct)
+    public async Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string environmentId, string recipientId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE recipient_id = @r ORDER BY created_at, id COLLATE \"C\"")
-            .With("r", recipientId).ReadAllAsync(EndpointRow.Map, ct);
+        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE environment_id = @env AND recipient_id = @r ORDER BY created_at, id COLLATE \"C\"")
+            .With("env", environmentId).With("r", recipientId).ReadAllAsync(EndpointRow.Map, ct);
     }
 
-    public async Task<IReadOnlyDictionary<string, IReadOnlyList<WebhookEndpoint>>> GetEndpointsForRecipientsAsync(IReadOnlyCollection<string> recipientIds, CancellationToken ct)
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<WebhookEndpoint>>> GetEndpointsForRecipientsAsync(string environmentId, IReadOnlyCollection<string> recipientIds,
+        CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(recipientIds);
         var ids = recipientIds.Distinct(StringComparer.Ordinal).ToArray();
         await using var c = await db.OpenAsync(ct);
-        var all = await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE recipient_id = ANY(@r) ORDER BY created_at, id COLLATE \"C\"")
-            .With("r", ids).ReadAllAsync(EndpointRow.Map, ct);
+        var all = await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE environment_id = @env AND recipient_id = ANY(@r) ORDER BY created_at, id COLLATE \"C\"")
+            .With("env", environmentId).With("r", ids).ReadAllAsync(EndpointRow.Map, ct);
         var byRecipient = all.ToLookup(e => e.RecipientId, StringComparer.Ordinal);
         return ids.ToDictionary(id => id, id => (IReadOnlyList<WebhookEndpoint>)[.. byRecipient[id]], StringComparer.Ordinal);
     }
 
-    public async Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(string environmentId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE recipient_id IS NULL AND enabled ORDER BY created_at, id COLLATE \"C\"")
-            .ReadAllAsync(EndpointRow.Map, ct);
+        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE environment_id = @env AND recipient_id IS NULL AND enabled ORDER BY created_at, id COLLATE \"C\"")
+            .With("env", environmentId).ReadAllAsync(EndpointRow.Map, ct);
     }
 
-    public Task<bool> DeleteEndpointAsync(string id, CancellationToken ct) =>
-        db.WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command("DELETE FROM webhook_endpoints WHERE id = @id", tx).With("id", id).ExecuteNonQueryAsync(ct) > 0, ct);
+    public Task<bool> DeleteEndpointAsync(string environmentId, string id, CancellationToken ct) =>
+        db.WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command("DELETE FROM webhook_endpoints WHERE id = @id AND environment_id = @env", tx)
+            .With("id", id).With("env", environmentId).ExecuteNonQueryAsync(ct) > 0, ct);
 
-    public Task<bool> EnableEndpointAsync(string id, CancellationToken ct) =>
-        db.WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command("UPDATE webhook_endpoints SET enabled = true, disabled_reason = NULL, failing_since = NULL WHERE id = @id", tx)
-            .With("id", id).ExecuteNonQueryAsync(ct) > 0, ct);
+    public Task<bool> EnableEndpointAsync(string environmentId, string id, CancellationToken ct) =>
+        db.WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command("""
+            UPDATE webhook_endpoints SET enabled = true, disabled_reason = NULL, failing_since = NULL WHERE id = @id AND environment_id = @env
+            """, tx).With("id", id).With("env", environmentId).ExecuteNonQueryAsync(ct) > 0, ct);
 
-    public Task<bool> DisableEndpointAsync(string id, string reason, CancellationToken ct) =>
-        db.WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command("UPDATE webhook_endpoints SET enabled = false, disabled_reason = @why WHERE id = @id", tx)
-            .With("id", id).With("why", reason).ExecuteNonQueryAsync(ct) > 0, ct);
+    public Task<bool> DisableEndpointAsync(string environmentId, string id, string reason, CancellationToken ct) =>
+        db.WriteSignallingAsync(ClusterTopics.Endpoints, async (c, tx) => await c.Command("UPDATE webhook_endpoints SET enabled = false, disabled_reason = @why WHERE id = @id AND environment_id = @env", tx)
+            .With("id", id).With("env", environmentId).With("why", reason).ExecuteNonQueryAsync(ct) > 0, ct);
 
-    public async Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(int limit, string? cursor, CancellationToken ct)
+    public async Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(string environmentId, int limit, string? cursor, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE @cur::text IS NULL OR id > @cur::text COLLATE \"C\" ORDER BY id COLLATE \"C\" LIMIT @n")
-            .With("cur", cursor).With("n", limit).ReadAllAsync(EndpointRow.Map, ct);
+        return await c.Command($"""
+            SELECT {EndpointRow.Columns} FROM webhook_endpoints
+            WHERE environment_id = @env AND (@cur::text IS NULL OR id > @cur::text COLLATE "C") ORDER BY id COLLATE "C" LIMIT @n
+            """).With("env", environmentId).With("cur", cursor).With("n", limit).ReadAllAsync(EndpointRow.Map, ct);
     }
 
     /// <summary>

@@ -71,8 +71,8 @@ internal sealed class PostgresTrackingStore(PostgresDatabase db) : ITrackingStor
 
                 if (u.Unsuppress is { } un)
                 {
-                    batch.BatchCommands.Add(PgWrites.BatchCommand("DELETE FROM suppressions WHERE channel = @c AND address = @a AND reason = @r",
-                        ("c", (int)un.Channel), ("a", un.Address), ("r", un.Reason)));
+                    batch.BatchCommands.Add(PgWrites.BatchCommand("DELETE FROM suppressions WHERE environment_id = @env AND channel = @c AND address = @a AND reason = @r",
+                        ("env", un.EnvironmentId), ("c", (int)un.Channel), ("a", un.Address), ("r", un.Reason)));
                 }
             }
 
@@ -181,14 +181,14 @@ internal sealed class PostgresTrackingStore(PostgresDatabase db) : ITrackingStor
         return applied;
     }
 
-    public async Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(Channel? channel, string? address, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(string environmentId, Channel? channel, string? address, int limit, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         await using var command = c.Command($"""
             SELECT channel, address, reason, source, created_at FROM suppressions
-            WHERE true{(channel is null ? "" : " AND channel = @c")}{(address is null ? "" : " AND address = @a")}
+            WHERE environment_id = @env{(channel is null ? "" : " AND channel = @c")}{(address is null ? "" : " AND address = @a")}
             ORDER BY created_at DESC LIMIT @n
-            """).With("n", limit);
+            """).With("env", environmentId).With("n", limit);
         if (channel is { } ch)
         {
             command.With("c", (int)ch);
@@ -199,14 +199,14 @@ internal sealed class PostgresTrackingStore(PostgresDatabase db) : ITrackingStor
             command.With("a", address);
         }
 
-        return await command.ReadAllAsync(r => new Suppression((Channel)r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), r.Time(4)), ct);
+        return await command.ReadAllAsync(r => new Suppression((Channel)r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), r.Time(4), environmentId), ct);
     }
 
-    public Task<bool> RemoveSuppressionAsync(Channel channel, string address, CancellationToken ct) =>
-        db.WriteAsync(async (c, tx) => await c.Command("DELETE FROM suppressions WHERE channel = @c AND address = @a", tx)
-            .With("c", (int)channel).With("a", address).ExecuteNonQueryAsync(ct) > 0, ct);
+    public Task<bool> RemoveSuppressionAsync(string environmentId, Channel channel, string address, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) => await c.Command("DELETE FROM suppressions WHERE environment_id = @env AND channel = @c AND address = @a", tx)
+            .With("env", environmentId).With("c", (int)channel).With("a", address).ExecuteNonQueryAsync(ct) > 0, ct);
 
-    /// <summary>Adds suppressions in order; an address already suppressed on the channel keeps its first reason.</summary>
+    /// <summary>Adds suppressions in order; an address already suppressed on the channel in its environment keeps its first reason.</summary>
     internal static async Task AddSuppressionsAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<Suppression> suppressions, CancellationToken ct)
     {
         if (suppressions.Count == 0)
@@ -221,11 +221,11 @@ internal sealed class PostgresTrackingStore(PostgresDatabase db) : ITrackingStor
 
     private static NpgsqlBatchCommand SuppressionInsert(IReadOnlyList<Suppression> suppressions) =>
         PgWrites.BatchCommand("""
-            INSERT INTO suppressions(channel, address, reason, source, created_at)
-            SELECT ch, a, r, s, t FROM unnest(@c::integer[], @a::text[], @r::text[], @s::text[], @t::bigint[]) WITH ORDINALITY AS x(ch, a, r, s, t, ord)
+            INSERT INTO suppressions(environment_id, channel, address, reason, source, created_at)
+            SELECT env, ch, a, r, s, t FROM unnest(@env::text[], @c::integer[], @a::text[], @r::text[], @s::text[], @t::bigint[]) WITH ORDINALITY AS x(env, ch, a, r, s, t, ord)
             ORDER BY ord
-            ON CONFLICT (channel, address) DO NOTHING
-            """, ("c", suppressions.Select(s => (int)s.Channel).ToArray()), ("a", suppressions.Select(s => s.Address).ToArray()),
+            ON CONFLICT (environment_id, channel, address) DO NOTHING
+            """, ("env", suppressions.Select(s => s.EnvironmentId).ToArray()), ("c", suppressions.Select(s => (int)s.Channel).ToArray()), ("a", suppressions.Select(s => s.Address).ToArray()),
             ("r", suppressions.Select(s => s.Reason).ToArray()), ("s", suppressions.Select(s => s.Source).ToArray()),
             ("t", suppressions.Select(s => s.CreatedAt.Ms()).ToArray()));
 }

@@ -4,7 +4,7 @@ using Herald.Core.Storage;
 namespace Herald.Storage.Sqlite;
 
 /// <summary>Apps and their environments (migration 005).</summary>
-internal sealed class SqliteAppStore(SqliteDatabase db) : IAppStore
+internal sealed class SqliteAppStore(SqliteDatabase db) : IAppStore, IEnvironmentDirectory
 {
     public async Task<bool> CreateAppAsync(App app, CancellationToken ct)
     {
@@ -46,4 +46,6 @@ internal sealed class SqliteAppStore(SqliteDatabase db) : IAppStore
         return await c.Command($"SELECT {EnvironmentRow.Columns} FROM environments WHERE $app IS NULL OR app_id = $app ORDER BY created_at, id")
             .With("$app", appId).ReadAllAsync(EnvironmentRow.Map, ct);
     }
+
+    public async Task<bool> ExistsAsync(string environmentId, CancellationToken ct) => await GetEnvironmentAsync(environmentId, ct) is not null;
 }

@@ -27,9 +27,9 @@ internal sealed class SqliteCampaignStore(SqliteDatabase db) : ICampaignStore
         db.WriteAsync((c, tx) =>
         {
             var created = c.Command("""
-                INSERT OR IGNORE INTO campaigns(id, kind, name, topic, request, scheduled_at, local_time, rate, status, cursor, released, exhausted, created_at, updated_at)
-                VALUES ($id, $k, $n, $t, $r, $s, $l, $rate, $st, NULL, 0, 0, $now, $now)
-                """, tx).With("$id", campaign.Id).With("$k", campaign.Kind).With("$n", campaign.Name).With("$t", campaign.Topic)
+                INSERT OR IGNORE INTO campaigns(id, environment_id, kind, name, topic, request, scheduled_at, local_time, rate, status, cursor, released, exhausted, created_at, updated_at)
+                VALUES ($id, $env, $k, $n, $t, $r, $s, $l, $rate, $st, NULL, 0, 0, $now, $now)
+                """, tx).With("$id", campaign.Id).With("$env", campaign.EnvironmentId).With("$k", campaign.Kind).With("$n", campaign.Name).With("$t", campaign.Topic)
                 .With("$r", CampaignRows.RequestJson(campaign)).With("$s", campaign.StartAt.Ms()).With("$l", campaign.Schedule.LocalSpec).With("$rate", campaign.Rate)
                 .With("$st", campaign.Status).With("$now", campaign.CreatedAt.Ms()).NonQuery() > 0;
             if (created && recipients is not null)
@@ -40,11 +40,13 @@ internal sealed class SqliteCampaignStore(SqliteDatabase db) : ICampaignStore
             return created;
         }, ct);
 
-    public Task<int?> AddRecipientsAsync(string campaignId, IReadOnlyList<string> recipients, CancellationToken ct) =>
+    public Task<int?> AddRecipientsAsync(string environmentId, string campaignId, IReadOnlyList<string> recipients, CancellationToken ct) =>
         db.WriteAsync<int?>((c, tx) =>
         {
-            var open = c.Command($"SELECT 1 FROM campaigns WHERE id = $id AND kind = 'campaign' AND topic IS NULL AND cursor IS NULL AND status IN {CampaignStatus.Sql.NotStarted}", tx)
-                .With("$id", campaignId).Scalar();
+            var open = c.Command($"""
+                SELECT 1 FROM campaigns
+                WHERE id = $id AND environment_id = $env AND kind = 'campaign' AND topic IS NULL AND cursor IS NULL AND status IN {CampaignStatus.Sql.NotStarted}
+                """, tx).With("$id", campaignId).With("$env", environmentId).Scalar();
             return open is null ? null : InsertRecipients(c, tx, campaignId, recipients);
         }, ct);
 
@@ -63,10 +65,10 @@ internal sealed class SqliteCampaignStore(SqliteDatabase db) : ICampaignStore
         return added;
     }
 
-    public async Task<Campaign?> GetCampaignAsync(string id, CancellationToken ct)
+    public async Task<Campaign?> GetCampaignAsync(string environmentId, string id, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return (await c.Command($"SELECT {CampaignRow.Columns} FROM campaigns WHERE id = $id").With("$id", id).ReadAllAsync(CampaignRow.Map, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {CampaignRow.Columns} FROM campaigns WHERE id = $id AND environment_id = $env").With("$id", id).With("$env", environmentId).ReadAllAsync(CampaignRow.Map, ct)).FirstOrDefault();
     }
 
     public async Task<CampaignProgress> GetProgressAsync(Campaign campaign, CancellationToken ct)
@@ -132,11 +134,13 @@ internal sealed class SqliteCampaignStore(SqliteDatabase db) : ICampaignStore
             return true;
         }, ct);
 
-    public Task<bool> PauseAsync(string campaignId, DateTimeOffset now, CancellationToken ct) =>
+    public Task<bool> PauseAsync(string environmentId, string campaignId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
-            if (c.Command($"UPDATE campaigns SET status = 'paused', lease_owner = NULL, lease_until = NULL, updated_at = $now WHERE id = $id AND status IN {CampaignStatus.Sql.Pausable}", tx)
-                .With("$id", campaignId).With("$now", now.Ms()).NonQuery() == 0)
+            if (c.Command($"""
+                UPDATE campaigns SET status = 'paused', lease_owner = NULL, lease_until = NULL, updated_at = $now
+                WHERE id = $id AND environment_id = $env AND status IN {CampaignStatus.Sql.Pausable}
+                """, tx).With("$id", campaignId).With("$env", environmentId).With("$now", now.Ms()).NonQuery() == 0)
             {
                 return false;
             }
@@ -146,13 +150,13 @@ internal sealed class SqliteCampaignStore(SqliteDatabase db) : ICampaignStore
             return true;
         }, ct);
 
-    public Task<bool> ResumeAsync(string campaignId, TimeSpan interval, DateTimeOffset now, CancellationToken ct) =>
+    public Task<bool> ResumeAsync(string environmentId, string campaignId, TimeSpan interval, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
             if (c.Command("""
                 UPDATE campaigns SET status = CASE WHEN exhausted THEN 'released' WHEN cursor IS NULL AND released = 0 THEN 'scheduled' ELSE 'releasing' END, updated_at = $now
-                WHERE id = $id AND status = 'paused'
-                """, tx).With("$id", campaignId).With("$now", now.Ms()).NonQuery() == 0)
+                WHERE id = $id AND environment_id = $env AND status = 'paused'
+                """, tx).With("$id", campaignId).With("$env", environmentId).With("$now", now.Ms()).NonQuery() == 0)
             {
                 return false;
             }
@@ -166,11 +170,11 @@ internal sealed class SqliteCampaignStore(SqliteDatabase db) : ICampaignStore
             return true;
         }, ct);
 
-    public Task<int?> CancelAsync(string campaignId, DateTimeOffset now, CancellationToken ct) =>
+    public Task<int?> CancelAsync(string environmentId, string campaignId, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync<int?>((c, tx) =>
         {
-            if (c.Command("UPDATE campaigns SET status = 'cancelled', lease_owner = NULL, lease_until = NULL, updated_at = $now WHERE id = $id AND status <> 'cancelled'", tx)
-                .With("$id", campaignId).With("$now", now.Ms()).NonQuery() == 0)
+            if (c.Command("UPDATE campaigns SET status = 'cancelled', lease_owner = NULL, lease_until = NULL, updated_at = $now WHERE id = $id AND environment_id = $env AND status <> 'cancelled'", tx)
+                .With("$id", campaignId).With("$env", environmentId).With("$now", now.Ms()).NonQuery() == 0)
             {
                 return null;
             }

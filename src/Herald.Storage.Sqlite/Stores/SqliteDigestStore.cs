@@ -5,26 +5,30 @@ using static Herald.Storage.Sqlite.SqliteRows;
 
 namespace Herald.Storage.Sqlite;
 
-/// <summary>Digest rules, and the digests they open, fill and close (also from planning and the gate's fold, in their transactions).</summary>
+/// <summary>Digest rules, and the digests they open, fill and close (also from planning and the gate's fold, in their transactions); both per environment.</summary>
 internal sealed class SqliteDigestStore(SqliteDatabase db) : IDigestStore
 {
-    public Task UpsertRuleAsync(DigestRule rule, DateTimeOffset now, CancellationToken ct) =>
+    public Task UpsertRuleAsync(string environmentId, DigestRule rule, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("""
-            INSERT INTO digest_rules(event_type, window_ms, max_items, group_by, template_id, fold_rate_limited, batch, updated_at) VALUES ($e, $w, $m, $g, $t, $f, $b, $now)
-            ON CONFLICT(event_type) DO UPDATE SET window_ms = $w, max_items = $m, group_by = $g, template_id = $t, fold_rate_limited = $f, batch = $b, updated_at = $now
-            """, tx).With("$e", rule.EventType).With("$w", (long)rule.Window.TotalMilliseconds).With("$m", rule.MaxItems).With("$b", rule.Batch)
+            INSERT INTO digest_rules(environment_id, event_type, window_ms, max_items, group_by, template_id, fold_rate_limited, batch, updated_at)
+            VALUES ($env, $e, $w, $m, $g, $t, $f, $b, $now)
+            ON CONFLICT(environment_id, event_type) DO UPDATE SET window_ms = $w, max_items = $m, group_by = $g, template_id = $t, fold_rate_limited = $f, batch = $b, updated_at = $now
+            """, tx).With("$env", environmentId).With("$e", rule.EventType).With("$w", (long)rule.Window.TotalMilliseconds).With("$m", rule.MaxItems).With("$b", rule.Batch)
             .With("$g", rule.GroupBy).With("$t", rule.TemplateId).With("$f", rule.FoldRateLimited).With("$now", now.Ms()).NonQuery(), ct);
 
-    public async Task<IReadOnlyList<DigestRule>> ListRulesAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<DigestRule>> ListRulesAsync(string environmentId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command("SELECT event_type, window_ms, max_items, group_by, template_id, fold_rate_limited, batch FROM digest_rules ORDER BY event_type")
+        return await c.Command("""
+            SELECT event_type, window_ms, max_items, group_by, template_id, fold_rate_limited, batch FROM digest_rules WHERE environment_id = $env ORDER BY event_type
+            """).With("$env", environmentId)
             .ReadAllAsync(r => new DigestRule(r.GetString(0), TimeSpan.FromMilliseconds(r.GetInt64(1)), r.GetInt32(2), r.StringOrNull(3), r.GetString(4),
                 r.GetInt64(5) != 0, r.GetInt64(6) != 0), ct);
     }
 
-    public Task<bool> DeleteRuleAsync(string eventType, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("DELETE FROM digest_rules WHERE event_type = $e", tx).With("$e", eventType).NonQuery() > 0, ct);
+    public Task<bool> DeleteRuleAsync(string environmentId, string eventType, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("DELETE FROM digest_rules WHERE environment_id = $env AND event_type = $e", tx)
+            .With("$env", environmentId).With("$e", eventType).NonQuery() > 0, ct);
 
     public Task<int> CloseDueDigestsAsync(DateTimeOffset now, int limit, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
@@ -35,15 +39,16 @@ internal sealed class SqliteDigestStore(SqliteDatabase db) : IDigestStore
         }, ct);
 
     /// <summary>
-    /// Appends one item to the open digest of its (recipient, event type, kind, key), opening one when there is none or the
+    /// Appends one item to the open digest of its (environment, recipient, event type, kind, key), opening one when there is none or the
     /// open one is full; closes it when the item fills it. Runs inside the caller's write transaction (the single writer,
     /// so appends and closes of one digest can never interleave).
     /// </summary>
     internal static void Append(SqliteConnection c, SqliteTransaction tx, DigestAppend a, DateTimeOffset now)
     {
         var open = c.Command("""
-            SELECT id, item_count, max_items FROM digests WHERE recipient_id = $r AND event_type = $e AND kind = $k AND group_key = $g AND status = 'open'
-            """, tx).With("$r", a.RecipientId).With("$e", a.EventType).With("$k", a.Kind).With("$g", a.GroupKey)
+            SELECT id, item_count, max_items FROM digests
+            WHERE environment_id = $env AND recipient_id = $r AND event_type = $e AND kind = $k AND group_key = $g AND status = 'open'
+            """, tx).With("$env", a.EnvironmentId).With("$r", a.RecipientId).With("$e", a.EventType).With("$k", a.Kind).With("$g", a.GroupKey)
             .ReadAll(r => (Id: r.GetString(0), Count: r.GetInt32(1), Max: r.GetInt32(2))).FirstOrDefault();
         if (open.Id is not null && open.Count >= open.Max)
         {
@@ -56,9 +61,9 @@ internal sealed class SqliteDigestStore(SqliteDatabase db) : IDigestStore
         {
             id = Core.Pipeline.Ids.New("dgs", now);
             c.Command("""
-                INSERT INTO digests(id, recipient_id, event_type, kind, group_key, status, opened_at, close_at, item_count, max_items, template_id, channels)
-                VALUES ($id, $r, $e, $k, $g, 'open', $now, $close, 0, $max, $t, $ch)
-                """, tx).With("$id", id).With("$r", a.RecipientId).With("$e", a.EventType).With("$k", a.Kind).With("$g", a.GroupKey).With("$now", now.Ms())
+                INSERT INTO digests(id, environment_id, recipient_id, event_type, kind, group_key, status, opened_at, close_at, item_count, max_items, template_id, channels)
+                VALUES ($id, $env, $r, $e, $k, $g, 'open', $now, $close, 0, $max, $t, $ch)
+                """, tx).With("$id", id).With("$env", a.EnvironmentId).With("$r", a.RecipientId).With("$e", a.EventType).With("$k", a.Kind).With("$g", a.GroupKey).With("$now", now.Ms())
                 .With("$close", a.CloseAt.Ms()).With("$max", a.MaxItems).With("$t", a.TemplateId).With("$ch", ChannelListColumn.Format(a.Channels)).NonQuery();
         }
 
@@ -81,9 +86,10 @@ internal sealed class SqliteDigestStore(SqliteDatabase db) : IDigestStore
     {
         var row = c.Command("""
             UPDATE digests SET status = 'closed', closed_at = $now WHERE id = $id AND status = 'open'
-            RETURNING recipient_id, event_type, kind, group_key, template_id, channels
+            RETURNING recipient_id, event_type, kind, group_key, template_id, channels, environment_id
             """, tx).With("$id", id).With("$now", now.Ms())
-            .ReadAll(r => (Recipient: r.GetString(0), EventType: r.GetString(1), Kind: r.GetString(2), Key: r.GetString(3), Template: r.GetString(4), Channels: r.StringOrNull(5)))
+            .ReadAll(r => (Recipient: r.GetString(0), EventType: r.GetString(1), Kind: r.GetString(2), Key: r.GetString(3), Template: r.GetString(4), Channels: r.StringOrNull(5),
+                Environment: r.GetString(6)))
             .FirstOrDefault();
         if (row.Recipient is null)
         {
@@ -92,7 +98,7 @@ internal sealed class SqliteDigestStore(SqliteDatabase db) : IDigestStore
 
         var items = c.Command("SELECT notification_id, data, at FROM digest_items WHERE digest_id = $id ORDER BY at, rowid", tx).With("$id", id)
             .ReadAll(r => (r.GetString(0), r.GetString(1), r.Time(2)));
-        var digest = new ClosingDigest(id, row.Recipient, row.EventType, row.Kind, row.Key, row.Template, ChannelListColumn.Parse(row.Channels), items);
+        var digest = new ClosingDigest(id, row.Recipient, row.EventType, row.Kind, row.Key, row.Template, ChannelListColumn.Parse(row.Channels), items, row.Environment);
         var notification = DigestNotifications.Build(digest, now);
         using (var insert = NotificationInsert(c, tx))
         {

@@ -59,7 +59,7 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
                         Trace(c, tx, new TraceEntry(d.NotificationId, now, fold.Stage, d.Channel.ToWire(), DeliveryStatus.Folded, fold.Reason));
                         var data = c.Command("SELECT data FROM notifications WHERE id = $n", tx).With("$n", d.NotificationId).Scalar() as string ?? "{}";
                         SqliteDigestStore.Append(c, tx, new Core.Digests.DigestAppend(d.RecipientId, d.EventType, Core.Digests.DigestKinds.RateLimit, "", d.NotificationId, d.Id, data,
-                            fold.Until, int.MaxValue, fold.TemplateId, [Channel.Email]), now);
+                            fold.Until, int.MaxValue, fold.TemplateId, [Channel.Email], d.EnvironmentId), now);
                         RefreshNotificationStatus(c, tx, d.NotificationId, now);
                         break;
                     case GateDecision.Suppress suppress:

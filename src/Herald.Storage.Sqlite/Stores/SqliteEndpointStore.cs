@@ -9,44 +9,47 @@ namespace Herald.Storage.Sqlite;
 internal sealed class SqliteEndpointStore(SqliteDatabase db) : IWebhookEndpointStore
 {
     public Task InsertEndpointAsync(WebhookEndpoint endpoint, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command($"INSERT INTO webhook_endpoints({EndpointRow.Columns}) VALUES ($id, $r, $u, $s, $e, $d, 1, NULL, NULL, $t)", tx)
-            .With("$id", endpoint.Id).With("$r", endpoint.RecipientId).With("$u", endpoint.Url).With("$s", endpoint.Secret)
+        db.WriteAsync((c, tx) => c.Command($"INSERT INTO webhook_endpoints({EndpointRow.Columns}) VALUES ($id, $r, $u, $s, $e, $d, 1, NULL, NULL, $t, $env)", tx)
+            .With("$id", endpoint.Id).With("$env", endpoint.EnvironmentId).With("$r", endpoint.RecipientId).With("$u", endpoint.Url).With("$s", endpoint.Secret)
             .With("$e", StoreJson.Strings(endpoint.EventTypes)).With("$d", endpoint.Description).With("$t", endpoint.CreatedAt.Ms()).NonQuery(), ct);
 
-    public async Task<WebhookEndpoint?> GetEndpointAsync(string id, CancellationToken ct)
+    public async Task<WebhookEndpoint?> GetEndpointAsync(string environmentId, string id, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return (await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE id = $id").With("$id", id).ReadAllAsync(EndpointRow.Map, ct)).FirstOrDefault();
+        return (await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE id = $id AND environment_id = $env").With("$id", id).With("$env", environmentId)
+            .ReadAllAsync(EndpointRow.Map, ct)).FirstOrDefault();
     }
 
-    public async Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string recipientId, CancellationToken ct)
+    public async Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string environmentId, string recipientId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE recipient_id = $r ORDER BY created_at, id").With("$r", recipientId).ReadAllAsync(EndpointRow.Map, ct);
+        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE environment_id = $env AND recipient_id = $r ORDER BY created_at, id")
+            .With("$env", environmentId).With("$r", recipientId).ReadAllAsync(EndpointRow.Map, ct);
     }
 
-    public async Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<WebhookEndpoint>> GetOperationalEndpointsAsync(string environmentId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE recipient_id IS NULL AND enabled = 1 ORDER BY created_at, id").ReadAllAsync(EndpointRow.Map, ct);
+        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE environment_id = $env AND recipient_id IS NULL AND enabled = 1 ORDER BY created_at, id")
+            .With("$env", environmentId).ReadAllAsync(EndpointRow.Map, ct);
     }
 
-    public Task<bool> DeleteEndpointAsync(string id, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("DELETE FROM webhook_endpoints WHERE id = $id", tx).With("$id", id).NonQuery() > 0, ct);
+    public Task<bool> DeleteEndpointAsync(string environmentId, string id, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("DELETE FROM webhook_endpoints WHERE id = $id AND environment_id = $env", tx).With("$id", id).With("$env", environmentId).NonQuery() > 0, ct);
 
-    public Task<bool> EnableEndpointAsync(string id, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("UPDATE webhook_endpoints SET enabled = 1, disabled_reason = NULL, failing_since = NULL WHERE id = $id", tx)
-            .With("$id", id).NonQuery() > 0, ct);
+    public Task<bool> EnableEndpointAsync(string environmentId, string id, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("UPDATE webhook_endpoints SET enabled = 1, disabled_reason = NULL, failing_since = NULL WHERE id = $id AND environment_id = $env", tx)
+            .With("$id", id).With("$env", environmentId).NonQuery() > 0, ct);
 
-    public Task<bool> DisableEndpointAsync(string id, string reason, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $why WHERE id = $id", tx)
-            .With("$id", id).With("$why", reason).NonQuery() > 0, ct);
+    public Task<bool> DisableEndpointAsync(string environmentId, string id, string reason, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("UPDATE webhook_endpoints SET enabled = 0, disabled_reason = $why WHERE id = $id AND environment_id = $env", tx)
+            .With("$id", id).With("$env", environmentId).With("$why", reason).NonQuery() > 0, ct);
 
-    public async Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(int limit, string? cursor, CancellationToken ct)
+    public async Task<IReadOnlyList<WebhookEndpoint>> ListEndpointsAsync(string environmentId, int limit, string? cursor, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
-        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE $cur IS NULL OR id > $cur ORDER BY id LIMIT $n")
-            .With("$cur", cursor).With("$n", limit).ReadAllAsync(EndpointRow.Map, ct);
+        return await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE environment_id = $env AND ($cur IS NULL OR id > $cur) ORDER BY id LIMIT $n")
+            .With("$env", environmentId).With("$cur", cursor).With("$n", limit).ReadAllAsync(EndpointRow.Map, ct);
     }
 
     /// <summary>

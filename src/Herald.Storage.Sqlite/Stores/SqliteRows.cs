@@ -65,9 +65,9 @@ internal static class SqliteRows
 
     public static void AddSuppression(SqliteConnection c, SqliteTransaction tx, Suppression s) =>
         c.Command("""
-            INSERT INTO suppressions(channel, address, reason, source, created_at) VALUES ($c, $a, $r, $s, $t)
-            ON CONFLICT(channel, address) DO NOTHING
-            """, tx).With("$c", (int)s.Channel).With("$a", s.Address).With("$r", s.Reason).With("$s", s.Source).With("$t", s.CreatedAt.Ms()).NonQuery();
+            INSERT INTO suppressions(environment_id, channel, address, reason, source, created_at) VALUES ($env, $c, $a, $r, $s, $t)
+            ON CONFLICT(environment_id, channel, address) DO NOTHING
+            """, tx).With("$env", s.EnvironmentId).With("$c", (int)s.Channel).With("$a", s.Address).With("$r", s.Reason).With("$s", s.Source).With("$t", s.CreatedAt.Ms()).NonQuery();
 
     // A fallback is blocked when its channel has a delivery already, or the first channel has sent or may still send.
     private const string Blocked = """

@@ -85,8 +85,8 @@ internal sealed class SqliteTrackingStore(SqliteDatabase db) : ITrackingStore
 
                 if (u.Unsuppress is { } un)
                 {
-                    c.Command("DELETE FROM suppressions WHERE channel = $c AND address = $a AND reason = $r", tx)
-                        .With("$c", (int)un.Channel).With("$a", un.Address).With("$r", un.Reason).NonQuery();
+                    c.Command("DELETE FROM suppressions WHERE environment_id = $env AND channel = $c AND address = $a AND reason = $r", tx)
+                        .With("$env", un.EnvironmentId).With("$c", (int)un.Channel).With("$a", un.Address).With("$r", un.Reason).NonQuery();
                 }
 
                 if (u.Trace is { } t)
@@ -139,17 +139,17 @@ internal sealed class SqliteTrackingStore(SqliteDatabase db) : ITrackingStore
             ON CONFLICT(provider, key) DO UPDATE SET expires_at = excluded.expires_at WHERE callback_receipts.expires_at <= $now
             """, tx).With("$p", r.Provider).With("$k", r.Key).With("$e", r.ExpiresAt.Ms()).With("$now", now.Ms()).NonQuery() > 0;
 
-    public async Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(Channel? channel, string? address, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<Suppression>> ListSuppressionsAsync(string environmentId, Channel? channel, string? address, int limit, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);
         return await c.Command("""
             SELECT channel, address, reason, source, created_at FROM suppressions
-            WHERE ($c IS NULL OR channel = $c) AND ($a IS NULL OR address = $a) ORDER BY created_at DESC LIMIT $n
-            """).With("$c", channel is null ? null : (int)channel).With("$a", address).With("$n", limit)
-            .ReadAllAsync(r => new Suppression((Channel)r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), r.Time(4)), ct);
+            WHERE environment_id = $env AND ($c IS NULL OR channel = $c) AND ($a IS NULL OR address = $a) ORDER BY created_at DESC LIMIT $n
+            """).With("$env", environmentId).With("$c", channel is null ? null : (int)channel).With("$a", address).With("$n", limit)
+            .ReadAllAsync(r => new Suppression((Channel)r.GetInt32(0), r.GetString(1), r.GetString(2), r.GetString(3), r.Time(4), environmentId), ct);
     }
 
-    public Task<bool> RemoveSuppressionAsync(Channel channel, string address, CancellationToken ct) =>
-        db.WriteAsync((c, tx) => c.Command("DELETE FROM suppressions WHERE channel = $c AND address = $a", tx)
-            .With("$c", (int)channel).With("$a", address).NonQuery() > 0, ct);
+    public Task<bool> RemoveSuppressionAsync(string environmentId, Channel channel, string address, CancellationToken ct) =>
+        db.WriteAsync((c, tx) => c.Command("DELETE FROM suppressions WHERE environment_id = $env AND channel = $c AND address = $a", tx)
+            .With("$env", environmentId).With("$c", (int)channel).With("$a", address).NonQuery() > 0, ct);
 }

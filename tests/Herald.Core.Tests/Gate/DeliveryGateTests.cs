@@ -403,9 +403,9 @@ public class DeliveryGateTests
 
         public ThrottledAhead? ThrottledAhead(Delivery delivery, DateTimeOffset now) => Ahead;
 
-        public Dictionary<(Channel, string), string> Suppressed { get; } = [];
+        public Dictionary<(string, Channel, string), string> Suppressed { get; } = [];
 
-        public string? Suppression(Channel channel, string address) => Suppressed.TryGetValue((channel, address), out var r) ? r : null;
+        public string? Suppression(string environmentId, Channel channel, string address) => Suppressed.TryGetValue((environmentId, channel, address), out var r) ? r : null;
 
         public Dictionary<string, DateTimeOffset> ReadAt { get; } = [];
 

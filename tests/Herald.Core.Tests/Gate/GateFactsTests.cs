@@ -54,6 +54,41 @@ public sealed class GateFactsTests
     }
 
     [Fact]
+    public void Decide_SameAddressSuppressedInAnotherEnvironment_OnlyThatEnvironmentsDeliverySuppressed()
+    {
+        var facts = new GateFacts();
+        facts.AddSuppression("env_a", Channel.Sms, "+15550001", "hard bounce");
+        var inA = Sms(1) with { EnvironmentId = "env_a" };
+        var inB = Sms(2) with { EnvironmentId = "env_b" };
+
+        var decisions = DecideBatch(Gate(), facts, [inA, inB]);
+
+        decisions[0].ShouldBeOfType<GateDecision.Suppress>().Reason.ShouldContain("hard bounce");
+        decisions[1].ShouldBeOfType<GateDecision.Proceed>();
+    }
+
+    [Fact]
+    public async Task Decide_RateLimitedEmailWithFoldRuleInAnotherEnvironment_FoldsOnlyInTheRulesEnvironment()
+    {
+        await using var temp = await Pipeline.TempSqliteStore.CreateAsync();
+        await temp.Digests.UpsertRuleAsync("env_b", new Digests.DigestRule("order.shipped", TimeSpan.FromHours(1), 10, null, "digest-b", FoldRateLimited: true, Batch: false),
+            Now, CancellationToken.None);
+        using var rules = new Digests.DigestRules(temp.Digests, TimeProvider.System);
+        await rules.GetAsync("env_a", "order.shipped", CancellationToken.None);
+        await rules.GetAsync("env_b", "order.shipped", CancellationToken.None);
+        var gate = new DeliveryGate(Options.Create(new PipelineOptions { RateLimits = new Dictionary<string, string>(StringComparer.Ordinal) { ["email"] = "1/1h" } }),
+            digests: rules);
+        var facts = new GateFacts();
+        facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-1), "order.shipped", "old", "ntf_old", "dlv_old"));
+        Delivery Email(int i, string environment) => Sms(i) with { Channel = Channel.Email, Target = "u1@example.com", EnvironmentId = environment };
+
+        var decisions = DecideBatch(gate, facts, [Email(1, "env_a"), Email(2, "env_b")]);
+
+        decisions[0].ShouldBeOfType<GateDecision.Defer>();
+        decisions[1].ShouldBeOfType<GateDecision.Fold>().TemplateId.ShouldBe("digest-b");
+    }
+
+    [Fact]
     public void ThrottledAhead_EarlierNotificationsSamePriority_LatestDueOnly()
     {
         var facts = new GateFacts();

@@ -29,9 +29,9 @@ public sealed class IngestServiceTests : IAsyncLifetime
         await _committer.StartAsync(CancellationToken.None);
         _ingest = new IngestService(_temp.Ingest, new TemplateCatalog(_temp.Templates), _committer, new Signals(), _time);
 
-        var version = await _temp.Templates.AddTemplateVersionAsync("order_shipped", null, Definition, Now, CancellationToken.None);
-        await _temp.Templates.PublishTemplateAsync("order_shipped", version, Now, CancellationToken.None);
-        await _temp.Templates.AddTemplateVersionAsync("draft_only", null, Definition, Now, CancellationToken.None);
+        var version = await _temp.Templates.AddTemplateVersionAsync(Environments.Default, "order_shipped", null, Definition, Now, CancellationToken.None);
+        await _temp.Templates.PublishTemplateAsync(Environments.Default, "order_shipped", version, Now, CancellationToken.None);
+        await _temp.Templates.AddTemplateVersionAsync(Environments.Default, "draft_only", null, Definition, Now, CancellationToken.None);
     }
 
     public async Task DisposeAsync()

@@ -24,6 +24,7 @@ public sealed class AuthTests(HeraldServerFixture server) : IClassFixture<Herald
         { "GET", "/api/v1/templates/t1" },
         { "POST", "/api/v1/templates/t1/versions/1/publish" },
         { "POST", "/api/v1/templates/t1/preview" },
+        { "POST", "/api/v1/templates/t1/promote" },
         { "GET", "/api/v1/users/u1/feed" },
         { "POST", "/api/v1/users/u1/feed/ntf_x/read" },
         { "POST", "/api/v1/users/u1/feed/read-all" },

@@ -48,7 +48,7 @@ public abstract class CallbackReceiptContract
         await s.Tracking.ApplyTrackingAsync([OptOut("+15550001", "SM2:inbound", expires)], Now, None);
         await s.Tracking.ApplyTrackingAsync([OptIn("+15550001", "SM1:inbound", expires)], Now.AddHours(1), None);
 
-        (await s.Tracking.ListSuppressionsAsync(Channel.Sms, "+15550001", 10, None)).ShouldHaveSingleItem();
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, Channel.Sms, "+15550001", 10, None)).ShouldHaveSingleItem();
     }
 
     [Fact]
@@ -57,16 +57,16 @@ public abstract class CallbackReceiptContract
         await using var s = await OpenAsync();
         await s.Tracking.ApplyTrackingAsync([OptOut("+15550002", "SM3:inbound", Now.AddMinutes(5))], Now, None);
         await s.Tracking.ApplyTrackingAsync([OptOut("+15550003", "SM4:inbound", Now.AddHours(5))], Now, None);
-        (await s.Tracking.RemoveSuppressionAsync(Channel.Sms, "+15550002", None)).ShouldBeTrue();
+        (await s.Tracking.RemoveSuppressionAsync(Environments.Default, Channel.Sms, "+15550002", None)).ShouldBeTrue();
 
         await s.Tracking.ApplyTrackingAsync([OptOut("+15550002", "SM3:inbound", Now.AddMinutes(20))], Now.AddMinutes(10), None);
-        (await s.Tracking.ListSuppressionsAsync(Channel.Sms, "+15550002", 10, None)).ShouldHaveSingleItem();
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, Channel.Sms, "+15550002", 10, None)).ShouldHaveSingleItem();
 
         (await s.Tracking.PurgeCallbackReceiptsAsync(Now.AddHours(1), None)).ShouldBe(1);
         (await s.Tracking.PurgeCallbackReceiptsAsync(Now.AddHours(1), None)).ShouldBe(0);
-        (await s.Tracking.RemoveSuppressionAsync(Channel.Sms, "+15550003", None)).ShouldBeTrue();
+        (await s.Tracking.RemoveSuppressionAsync(Environments.Default, Channel.Sms, "+15550003", None)).ShouldBeTrue();
         await s.Tracking.ApplyTrackingAsync([OptOut("+15550003", "SM4:inbound", Now.AddHours(6))], Now.AddHours(1), None);
-        (await s.Tracking.ListSuppressionsAsync(Channel.Sms, "+15550003", 10, None)).ShouldBeEmpty();
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, Channel.Sms, "+15550003", 10, None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -79,9 +79,9 @@ public abstract class CallbackReceiptContract
             var address = $"+1555000{round}9";
             await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => s.Tracking.ApplyTrackingAsync([OptOut(address, $"race-{round}", expires)], Now, None))))
                 .WaitAsync(TimeSpan.FromSeconds(30));
-            (await s.Tracking.RemoveSuppressionAsync(Channel.Sms, address, None)).ShouldBeTrue();
+            (await s.Tracking.RemoveSuppressionAsync(Environments.Default, Channel.Sms, address, None)).ShouldBeTrue();
             await s.Tracking.ApplyTrackingAsync([OptOut(address, $"race-{round}", expires)], Now, None);
-            (await s.Tracking.ListSuppressionsAsync(Channel.Sms, address, 10, None)).ShouldBeEmpty();
+            (await s.Tracking.ListSuppressionsAsync(Environments.Default, Channel.Sms, address, 10, None)).ShouldBeEmpty();
         }
     }
 }

@@ -42,11 +42,11 @@ public abstract class CampaignContract
         // The same chunk again (a retry after a lost answer), or by a process that lost the lease: nothing is inserted.
         (await store.ReleaseChunkAsync("cmp_1", "r1", null, "b", false, [N("ntf_a2", "a", "cmp_1"), N("ntf_b2", "b", "cmp_1")], Now, Now.AddSeconds(30), None)).ShouldBeFalse();
         (await store.ReleaseChunkAsync("cmp_1", "r2", "b", "c", true, [N("ntf_c2", "c", "cmp_1")], Now, Now.AddSeconds(30), None)).ShouldBeFalse();
-        var after = (await store.GetCampaignAsync("cmp_1", None))!;
+        var after = (await store.GetCampaignAsync(Environments.Default, "cmp_1", None))!;
         (await store.ReadAudienceAsync(after, 10, None)).Select(a => a.UserId).ShouldBe(["c"]);
         (await store.ReleaseChunkAsync("cmp_1", "r1", "b", "c", true, [N("ntf_c", "c", "cmp_1")], Now, Now.AddSeconds(30), None)).ShouldBeTrue();
 
-        var done = (await store.GetCampaignAsync("cmp_1", None))!;
+        var done = (await store.GetCampaignAsync(Environments.Default, "cmp_1", None))!;
         done.Status.ShouldBe(CampaignStatus.Released);
         done.Released.ShouldBe(3);
         done.Exhausted.ShouldBeTrue();
@@ -69,9 +69,9 @@ public abstract class CampaignContract
 
         (await store.CreateCampaignAsync(Sample("cmp_2", topic: null), ["x", "y", "x"], Now, None)).ShouldBeTrue();
         (await store.CreateCampaignAsync(Sample("cmp_2", topic: null), ["z"], Now, None)).ShouldBeFalse();
-        (await store.AddRecipientsAsync("cmp_2", ["y", "w"], None)).ShouldBe(1);
+        (await store.AddRecipientsAsync(Environments.Default, "cmp_2", ["y", "w"], None)).ShouldBe(1);
 
-        var campaign = (await store.GetCampaignAsync("cmp_2", None))!;
+        var campaign = (await store.GetCampaignAsync(Environments.Default, "cmp_2", None))!;
         (await store.ReadAudienceAsync(campaign, 10, None)).Select(a => a.UserId).ShouldBe(["w", "x", "y"]);
         campaign.Message.EventType.ShouldBe("news.posted");
         campaign.Message.Channels.ShouldBe([Channel.InApp]);
@@ -88,22 +88,22 @@ public abstract class CampaignContract
         await store.ClaimReleaseAsync(Now, Now.AddSeconds(30), "r1", None);
         await store.ReleaseChunkAsync("cmp_3", "r1", null, "b", true, [N("ntf_3a", "a", "cmp_3"), N("ntf_3b", "b", "cmp_3")], Now, Now.AddSeconds(30), None);
 
-        (await store.PauseAsync("cmp_3", Now, None)).ShouldBeTrue();
-        (await store.PauseAsync("cmp_3", Now, None)).ShouldBeFalse();
+        (await store.PauseAsync(Environments.Default, "cmp_3", Now, None)).ShouldBeTrue();
+        (await store.PauseAsync(Environments.Default, "cmp_3", Now, None)).ShouldBeFalse();
         (await s.Queries.GetNotificationAsync("ntf_3a", None))!.Status.ShouldBe(NotificationStatus.Paused);
         (await s.Plans.ClaimForPlanningAsync(Priority.Low, Now.AddHours(1), Now.AddHours(2), 10, None)).ShouldBeEmpty();
 
         var later = Now.AddMinutes(10);
-        (await store.ResumeAsync("cmp_3", TimeSpan.FromSeconds(1), later, None)).ShouldBeTrue();
+        (await store.ResumeAsync(Environments.Default, "cmp_3", TimeSpan.FromSeconds(1), later, None)).ShouldBeTrue();
         var a = (await s.Queries.GetNotificationAsync("ntf_3a", None))!;
         var b = (await s.Queries.GetNotificationAsync("ntf_3b", None))!;
         a.Status.ShouldBe(NotificationStatus.Scheduled);
         a.DueAt.ShouldBe(later);
         b.DueAt.ShouldBe(later.AddSeconds(1));
-        (await store.GetCampaignAsync("cmp_3", None))!.Status.ShouldBe(CampaignStatus.Released);
+        (await store.GetCampaignAsync(Environments.Default, "cmp_3", None))!.Status.ShouldBe(CampaignStatus.Released);
 
-        (await store.CancelAsync("cmp_3", later, None)).ShouldBe(2);
-        (await store.CancelAsync("cmp_3", later, None)).ShouldBeNull();
+        (await store.CancelAsync(Environments.Default, "cmp_3", later, None)).ShouldBe(2);
+        (await store.CancelAsync(Environments.Default, "cmp_3", later, None)).ShouldBeNull();
         (await s.Queries.GetNotificationAsync("ntf_3b", None))!.Status.ShouldBe(NotificationStatus.Cancelled);
     }
 }

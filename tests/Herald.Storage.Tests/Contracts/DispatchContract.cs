@@ -541,7 +541,7 @@ public abstract class DispatchContract
             Sent(second, "lane-a") with { Status = DeliveryStatus.Failed, Suppress = new Suppression(Channel.Email, "a@example.com", "complaint", "smtp", Now) }],
             Now, None);
 
-        var list = await s.Tracking.ListSuppressionsAsync(Channel.Email, "a@example.com", 10, None);
+        var list = await s.Tracking.ListSuppressionsAsync(Environments.Default, Channel.Email, "a@example.com", 10, None);
         list.Select(x => x.Reason).ShouldBe(["hard bounce"]);
     }
 

@@ -36,12 +36,12 @@ public abstract class EndpointContract
 
         await s.Endpoints.InsertEndpointAsync(Endpoint("whe_1"), None);
 
-        var stored = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        var stored = await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_1", None);
         stored.ShouldNotBeNull();
         stored.EventTypes.ShouldBe(["order.*", "invoice.paid"]);
         var expected = Endpoint("whe_1");
         (stored with { EventTypes = expected.EventTypes }).ShouldBe(expected);
-        (await s.Endpoints.GetEndpointAsync("whe_unknown", None)).ShouldBeNull();
+        (await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_unknown", None)).ShouldBeNull();
     }
 
     [Fact]
@@ -53,10 +53,10 @@ public abstract class EndpointContract
         await s.Endpoints.InsertEndpointAsync(Endpoint("whe_a", created: Now.AddMinutes(1)), None);
         await s.Endpoints.InsertEndpointAsync(Endpoint("whe_x", recipient: "u2"), None);
 
-        var list = await s.Endpoints.GetEndpointsForRecipientAsync("u1", None);
+        var list = await s.Endpoints.GetEndpointsForRecipientAsync(Environments.Default, "u1", None);
 
         list.Select(e => e.Id).ShouldBe(["whe_c", "whe_a", "whe_b"]);
-        (await s.Endpoints.GetEndpointsForRecipientAsync("nobody", None)).ShouldBeEmpty();
+        (await s.Endpoints.GetEndpointsForRecipientAsync(Environments.Default, "nobody", None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -66,11 +66,11 @@ public abstract class EndpointContract
 
         await s.Endpoints.InsertEndpointAsync(Endpoint("whe_ops", recipient: null), None);
 
-        var stored = await s.Endpoints.GetEndpointAsync("whe_ops", None);
+        var stored = await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_ops", None);
         stored.ShouldNotBeNull();
         stored.RecipientId.ShouldBeNull();
         stored.Enabled.ShouldBeTrue();
-        (await s.Endpoints.GetEndpointsForRecipientAsync("u1", None)).ShouldBeEmpty();
+        (await s.Endpoints.GetEndpointsForRecipientAsync(Environments.Default, "u1", None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -83,13 +83,13 @@ public abstract class EndpointContract
         await s.Endpoints.InsertEndpointAsync(Endpoint("whe_ops_off", recipient: null) with { EventTypes = ["delivery.*"] }, None);
         await ReportAsync(s, new WebhookEndpointResult("whe_ops_off", false, true, "HTTP 410 Gone"), Now);
 
-        var list = await s.Endpoints.GetOperationalEndpointsAsync(None);
+        var list = await s.Endpoints.GetOperationalEndpointsAsync(Environments.Default, None);
 
         list.Select(e => e.Id).ShouldBe(["whe_ops_a", "whe_ops_b"]);
         list.Where(e => EndpointSubscription.Matches(e, "delivery.sent")).Select(e => e.Id).ShouldBe(["whe_ops_b"]);
         list.Where(e => EndpointSubscription.Matches(e, "notification.accepted")).Select(e => e.Id).ShouldBe(["whe_ops_a"]);
         list.Where(e => EndpointSubscription.Matches(e, "endpoint.disabled")).ShouldBeEmpty();
-        (await s.Endpoints.GetEndpointsForRecipientAsync("u1", None)).Select(e => e.Id).ShouldBe(["whe_cust"]);
+        (await s.Endpoints.GetEndpointsForRecipientAsync(Environments.Default, "u1", None)).Select(e => e.Id).ShouldBe(["whe_cust"]);
     }
 
     [Fact]
@@ -135,9 +135,9 @@ public abstract class EndpointContract
         await using var s = await OpenAsync();
         await s.Endpoints.InsertEndpointAsync(Endpoint("whe_1"), None);
 
-        (await s.Endpoints.DeleteEndpointAsync("whe_1", None)).ShouldBeTrue();
-        (await s.Endpoints.DeleteEndpointAsync("whe_1", None)).ShouldBeFalse();
-        (await s.Endpoints.GetEndpointAsync("whe_1", None)).ShouldBeNull();
+        (await s.Endpoints.DeleteEndpointAsync(Environments.Default, "whe_1", None)).ShouldBeTrue();
+        (await s.Endpoints.DeleteEndpointAsync(Environments.Default, "whe_1", None)).ShouldBeFalse();
+        (await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_1", None)).ShouldBeNull();
     }
 
     [Fact]
@@ -148,12 +148,12 @@ public abstract class EndpointContract
 
         await ReportAsync(s, new WebhookEndpointResult("whe_1", false, false, "HTTP 500"), Now);
         await ReportAsync(s, new WebhookEndpointResult("whe_1", false, false, "HTTP 502"), Now.AddDays(4));
-        var failing = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        var failing = await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_1", None);
         await ReportAsync(s, new WebhookEndpointResult("whe_1", false, false, "HTTP 503"), Now.AddDays(5));
 
         failing!.Enabled.ShouldBeTrue();
         failing.FailingSince.ShouldBe(Now);
-        var disabled = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        var disabled = await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_1", None);
         disabled!.Enabled.ShouldBeFalse();
         disabled.DisabledReason.ShouldBe("failing continuously since more than 120 h; last: HTTP 503");
         disabled.FailingSince.ShouldBe(Now);
@@ -169,7 +169,7 @@ public abstract class EndpointContract
         await ReportAsync(s, new WebhookEndpointResult("whe_1", true, false, null), Now.AddDays(4));
         await ReportAsync(s, new WebhookEndpointResult("whe_1", false, false, "HTTP 500"), Now.AddDays(6));
 
-        var stored = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        var stored = await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_1", None);
         stored!.Enabled.ShouldBeTrue();
         stored.FailingSince.ShouldBe(Now.AddDays(6));
     }
@@ -182,17 +182,17 @@ public abstract class EndpointContract
 
         await ReportAsync(s, new WebhookEndpointResult("whe_1", false, true, "HTTP 410 Gone"), Now);
 
-        var disabled = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        var disabled = await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_1", None);
         disabled!.Enabled.ShouldBeFalse();
         disabled.DisabledReason.ShouldBe("HTTP 410 Gone");
         disabled.FailingSince.ShouldBe(Now);
 
-        (await s.Endpoints.EnableEndpointAsync("whe_1", None)).ShouldBeTrue();
-        var enabled = await s.Endpoints.GetEndpointAsync("whe_1", None);
+        (await s.Endpoints.EnableEndpointAsync(Environments.Default, "whe_1", None)).ShouldBeTrue();
+        var enabled = await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_1", None);
         enabled!.Enabled.ShouldBeTrue();
         enabled.DisabledReason.ShouldBeNull();
         enabled.FailingSince.ShouldBeNull();
-        (await s.Endpoints.EnableEndpointAsync("whe_unknown", None)).ShouldBeFalse();
+        (await s.Endpoints.EnableEndpointAsync(Environments.Default, "whe_unknown", None)).ShouldBeFalse();
     }
 
     [Fact]
@@ -204,15 +204,15 @@ public abstract class EndpointContract
             await s.Endpoints.InsertEndpointAsync(Endpoint(id), None);
         }
 
-        (await s.Endpoints.DisableEndpointAsync("whe_2", "disabled by an operator", None)).ShouldBeTrue();
-        (await s.Endpoints.DisableEndpointAsync("whe_unknown", "x", None)).ShouldBeFalse();
+        (await s.Endpoints.DisableEndpointAsync(Environments.Default, "whe_2", "disabled by an operator", None)).ShouldBeTrue();
+        (await s.Endpoints.DisableEndpointAsync(Environments.Default, "whe_unknown", "x", None)).ShouldBeFalse();
 
-        var disabled = (await s.Endpoints.GetEndpointAsync("whe_2", None))!;
+        var disabled = (await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_2", None))!;
         disabled.Enabled.ShouldBeFalse();
         disabled.DisabledReason.ShouldBe("disabled by an operator");
-        var page1 = await s.Endpoints.ListEndpointsAsync(2, null, None);
+        var page1 = await s.Endpoints.ListEndpointsAsync(Environments.Default, 2, null, None);
         page1.Select(e => e.Id).ShouldBe(["whe_1", "whe_2"]);
-        (await s.Endpoints.ListEndpointsAsync(2, page1[^1].Id, None)).Select(e => e.Id).ShouldBe(["whe_3"]);
+        (await s.Endpoints.ListEndpointsAsync(Environments.Default, 2, page1[^1].Id, None)).Select(e => e.Id).ShouldBe(["whe_3"]);
     }
 
     [Fact]
@@ -224,7 +224,7 @@ public abstract class EndpointContract
 
         await ReportAsync(s, new WebhookEndpointResult("whe_1", false, true, "HTTP 404"), Now.AddMinutes(1));
 
-        (await s.Endpoints.GetEndpointAsync("whe_1", None))!.DisabledReason.ShouldBe("HTTP 410 Gone");
+        (await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_1", None))!.DisabledReason.ShouldBe("HTTP 410 Gone");
     }
 }
 

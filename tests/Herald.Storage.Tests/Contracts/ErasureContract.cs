@@ -64,7 +64,7 @@ public abstract class ErasureContract
         (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).ShouldBeEmpty();
         (await s.Queries.ListNotificationsAsync(Environments.Default, "u1", null, 10, null, None)).ShouldBeEmpty();
         (await s.Outbox.ListOutboxAsync(null, "u1", 10, null, None)).ShouldBeEmpty();
-        (await s.Endpoints.GetEndpointsForRecipientAsync("u1", None)).ShouldBeEmpty();
+        (await s.Endpoints.GetEndpointsForRecipientAsync(Environments.Default, "u1", None)).ShouldBeEmpty();
 
         // Kept for counts, under the pseudonym and without content.
         var kept = await s.Queries.ListNotificationsAsync(Environments.Default, Pseudonym, null, 10, null, None);

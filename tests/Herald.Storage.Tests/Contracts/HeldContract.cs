@@ -62,7 +62,7 @@ public abstract class HeldContract
         await using var s = await OpenAsync();
         await s.Endpoints.InsertEndpointAsync(Endpoint("whe_on"), None);
         await s.Endpoints.InsertEndpointAsync(Endpoint("whe_off", enabled: false), None);
-        await s.Endpoints.DisableEndpointAsync("whe_off", "disabled by an operator", None);
+        await s.Endpoints.DisableEndpointAsync(Environments.Default, "whe_off", "disabled by an operator", None);
         var gone = await SeedAsync(s, "dlv_gone", "whe_gone", DeliveryStatus.Held, Now.AddMinutes(-1));
         var waiting = await SeedAsync(s, "dlv_off", "whe_off", DeliveryStatus.Held, Now.AddMinutes(-1));
         await SeedAsync(s, "dlv_on", "whe_on", DeliveryStatus.Held, Now.AddMinutes(-1));

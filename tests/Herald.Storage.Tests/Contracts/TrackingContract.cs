@@ -126,7 +126,7 @@ public abstract class TrackingContract
             new TraceEntry("ntf_1", Now, "tracking", "sms", "delivered", "late report"), Suppress: Suppressed("x@example.com"))], Now, None);
 
         (await s.Queries.GetTraceAsync("ntf_1", None)).ShouldContain(t => t.Reason == "late report");
-        (await s.Tracking.ListSuppressionsAsync(null, null, 10, None)).Select(x => x.Address).ShouldBe(["x@example.com"]);
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, null, null, 10, None)).Select(x => x.Address).ShouldBe(["x@example.com"]);
         (await DispatchSamples.GetAsync(s, "dlv_1")).Status.ShouldBe(DeliveryStatus.Queued);
     }
 
@@ -181,10 +181,10 @@ public abstract class TrackingContract
             new TrackingUpdate(null, null, null, Now, null, Suppress: Suppressed("a@example.com", "complaint")),
             new TrackingUpdate(null, null, null, Now, null, Suppress: Suppressed("a@example.com", "hard bounce"))], Now, None);
         await s.Tracking.ApplyTrackingAsync([new TrackingUpdate(null, null, null, Now, null, Unsuppress: Suppressed("a@example.com", "hard bounce"))], Now, None);
-        (await s.Tracking.ListSuppressionsAsync(Channel.Email, "a@example.com", 10, None)).Select(x => x.Reason).ShouldBe(["complaint"]);
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, Channel.Email, "a@example.com", 10, None)).Select(x => x.Reason).ShouldBe(["complaint"]);
 
         await s.Tracking.ApplyTrackingAsync([new TrackingUpdate(null, null, null, Now, null, Unsuppress: Suppressed("a@example.com", "complaint"))], Now, None);
-        (await s.Tracking.ListSuppressionsAsync(Channel.Email, "a@example.com", 10, None)).ShouldBeEmpty();
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, Channel.Email, "a@example.com", 10, None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -197,7 +197,7 @@ public abstract class TrackingContract
             new TrackingUpdate(null, null, null, Now, null, Unsuppress: Suppressed("a@example.com", "stop")),
             new TrackingUpdate(null, null, null, Now, null, Suppress: Suppressed("b@example.com", "stop"))], Now, None);
 
-        (await s.Tracking.ListSuppressionsAsync(null, null, 10, None)).Select(x => x.Address).ShouldBe(["b@example.com"]);
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, null, null, 10, None)).Select(x => x.Address).ShouldBe(["b@example.com"]);
     }
 
     [Fact]
@@ -209,11 +209,11 @@ public abstract class TrackingContract
             new TrackingUpdate(null, null, null, Now, null, Suppress: Suppressed("b@example.com", at: Now.AddMinutes(2))),
             new TrackingUpdate(null, null, null, Now, null, Suppress: Suppressed("+1555", "STOP", Now.AddMinutes(1), Channel.Sms))], Now, None);
 
-        (await s.Tracking.ListSuppressionsAsync(null, null, 10, None)).Select(x => x.Address).ShouldBe(["b@example.com", "+1555", "a@example.com"]);
-        (await s.Tracking.ListSuppressionsAsync(Channel.Email, null, 10, None)).Select(x => x.Address).ShouldBe(["b@example.com", "a@example.com"]);
-        (await s.Tracking.ListSuppressionsAsync(null, "+1555", 10, None)).Single().ShouldBe(Suppressed("+1555", "STOP", Now.AddMinutes(1), Channel.Sms));
-        (await s.Tracking.ListSuppressionsAsync(null, null, 1, None)).Select(x => x.Address).ShouldBe(["b@example.com"]);
-        (await s.Tracking.ListSuppressionsAsync(Channel.Push, null, 10, None)).ShouldBeEmpty();
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, null, null, 10, None)).Select(x => x.Address).ShouldBe(["b@example.com", "+1555", "a@example.com"]);
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, Channel.Email, null, 10, None)).Select(x => x.Address).ShouldBe(["b@example.com", "a@example.com"]);
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, null, "+1555", 10, None)).Single().ShouldBe(Suppressed("+1555", "STOP", Now.AddMinutes(1), Channel.Sms));
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, null, null, 1, None)).Select(x => x.Address).ShouldBe(["b@example.com"]);
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, Channel.Push, null, 10, None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -222,10 +222,10 @@ public abstract class TrackingContract
         await using var s = await OpenAsync();
         await s.Tracking.ApplyTrackingAsync([new TrackingUpdate(null, null, null, Now, null, Suppress: Suppressed("a@example.com"))], Now, None);
 
-        (await s.Tracking.RemoveSuppressionAsync(Channel.Sms, "a@example.com", None)).ShouldBeFalse();
-        (await s.Tracking.RemoveSuppressionAsync(Channel.Email, "a@example.com", None)).ShouldBeTrue();
-        (await s.Tracking.RemoveSuppressionAsync(Channel.Email, "a@example.com", None)).ShouldBeFalse();
-        (await s.Tracking.ListSuppressionsAsync(null, null, 10, None)).ShouldBeEmpty();
+        (await s.Tracking.RemoveSuppressionAsync(Environments.Default, Channel.Sms, "a@example.com", None)).ShouldBeFalse();
+        (await s.Tracking.RemoveSuppressionAsync(Environments.Default, Channel.Email, "a@example.com", None)).ShouldBeTrue();
+        (await s.Tracking.RemoveSuppressionAsync(Environments.Default, Channel.Email, "a@example.com", None)).ShouldBeFalse();
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, null, null, 10, None)).ShouldBeEmpty();
     }
 
     private static Unsubscription OptOut(Delivery d, string user, string eventType, DateTimeOffset at) =>

@@ -318,7 +318,7 @@ public abstract class UserStoreContract
 
         var recipients = await s.Users.GetRecipientsAsync(ids, none);
         var devices = await s.Users.GetDevicesAsync(ids, none);
-        var endpoints = await s.Endpoints.GetEndpointsForRecipientsAsync(ids, none);
+        var endpoints = await s.Endpoints.GetEndpointsForRecipientsAsync(Environments.Default, ids, none);
 
         recipients.Keys.ShouldBe(ids, ignoreOrder: true);
         recipients["u1"].Profile!.Email.ShouldBe("a@example.com");

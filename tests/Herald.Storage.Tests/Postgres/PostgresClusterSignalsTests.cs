@@ -1,3 +1,4 @@
+using Herald.Core.Domain;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Herald.Core.Observability;
@@ -22,11 +23,11 @@ public sealed class PostgresClusterSignalsTests
         await using var s = await Stores.PostgresAsync();
         await using var listener = await StartAsync(s);
         var id = "tpl-" + Guid.NewGuid().ToString("N");
-        var version = await s.Templates.AddTemplateVersionAsync(id, null, "{}", DateTimeOffset.UtcNow, CancellationToken.None);
+        var version = await s.Templates.AddTemplateVersionAsync(Environments.Default, id, null, "{}", DateTimeOffset.UtcNow, CancellationToken.None);
 
-        (await s.Templates.PublishTemplateAsync(id, version, DateTimeOffset.UtcNow, CancellationToken.None)).ShouldBeTrue();
+        (await s.Templates.PublishTemplateAsync(Environments.Default, id, version, DateTimeOffset.UtcNow, CancellationToken.None)).ShouldBeTrue();
 
-        await listener.WaitForAsync(ClusterTopics.Template, id);
+        await listener.WaitForAsync(ClusterTopics.Template, Herald.Core.Templates.TemplateCatalog.SignalKey(Environments.Default, id));
     }
 
     [Fact]
@@ -46,9 +47,9 @@ public sealed class PostgresClusterSignalsTests
         // Notifications sent while it was away are lost: every subscriber hears "anything may have changed".
         await listener.WaitForAsync(ClusterTopics.Template, null);
         var id = "tpl-" + Guid.NewGuid().ToString("N");
-        var version = await s.Templates.AddTemplateVersionAsync(id, null, "{}", DateTimeOffset.UtcNow, CancellationToken.None);
-        await s.Templates.PublishTemplateAsync(id, version, DateTimeOffset.UtcNow, CancellationToken.None);
-        await listener.WaitForAsync(ClusterTopics.Template, id);
+        var version = await s.Templates.AddTemplateVersionAsync(Environments.Default, id, null, "{}", DateTimeOffset.UtcNow, CancellationToken.None);
+        await s.Templates.PublishTemplateAsync(Environments.Default, id, version, DateTimeOffset.UtcNow, CancellationToken.None);
+        await listener.WaitForAsync(ClusterTopics.Template, Herald.Core.Templates.TemplateCatalog.SignalKey(Environments.Default, id));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Herald.Core.Domain;
 using Herald.Core.Storage;
 using Herald.Storage.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -33,10 +34,10 @@ public sealed class SqliteUpgradeTests : IDisposable
             await services.GetRequiredService<IStoreInitializer>().InitializeAsync(CancellationToken.None);
             var store = services.GetRequiredService<IWebhookEndpointStore>();
 
-            (await store.GetEndpointAsync("whe_old", CancellationToken.None)).ShouldNotBeNull().Description.ShouldBe("kept");
+            (await store.GetEndpointAsync(Environments.Default, "whe_old", CancellationToken.None)).ShouldNotBeNull().Description.ShouldBe("kept");
             await store.InsertEndpointAsync(new Herald.Core.Domain.WebhookEndpoint("whe_ops", null, "https://example.com/ops", "whsec_y", ["delivery.*"], null, true, null, null,
                 DateTimeOffset.UnixEpoch), CancellationToken.None);
-            (await store.GetEndpointAsync("whe_ops", CancellationToken.None)).ShouldNotBeNull().RecipientId.ShouldBeNull();
+            (await store.GetEndpointAsync(Environments.Default, "whe_ops", CancellationToken.None)).ShouldNotBeNull().RecipientId.ShouldBeNull();
         }
     }
 
@@ -55,7 +56,8 @@ public sealed class SqliteUpgradeTests : IDisposable
             await using var remake = old.CreateCommand();
             // As the release before numbered migrations left it: no schema_migrations (so migration 001 runs on it), and
             // none of what later migrations added (002: the API key lifecycle columns; 004: the key's rate limits; 005:
-            // environments, whose dropped notification indexes and idempotency table 001 makes again in their earlier shape).
+            // environments, whose dropped notification indexes and idempotency table 001 makes again in their earlier shape;
+            // 007: the environment of templates, suppressions, digest rules, digests, campaigns and webhook endpoints).
             remake.CommandText = """
                 DROP TABLE schema_migrations;
                 DROP TABLE environments;
@@ -79,6 +81,25 @@ public sealed class SqliteUpgradeTests : IDisposable
                 ALTER TABLE api_keys DROP COLUMN notifications_per_second;
                 DROP INDEX ix_deliveries_unconfirmed;
                 CREATE INDEX ix_deliveries_unconfirmed ON deliveries(provider, sent_at) WHERE status = 'sent' AND tracked_status IS NULL AND confirm_ended IS NULL;
+                DROP TABLE templates;
+                CREATE TABLE templates(template_id TEXT NOT NULL, version INTEGER NOT NULL, published INTEGER NOT NULL, description TEXT, definition TEXT NOT NULL, created_at INTEGER NOT NULL, published_at INTEGER, PRIMARY KEY(template_id, version));
+                DROP TABLE suppressions;
+                CREATE TABLE suppressions(channel INTEGER NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL, created_at INTEGER NOT NULL,
+                  PRIMARY KEY(channel, address));
+                DROP TABLE digest_rules;
+                CREATE TABLE digest_rules(
+                  event_type TEXT PRIMARY KEY, window_ms INTEGER NOT NULL, max_items INTEGER NOT NULL, group_by TEXT, template_id TEXT NOT NULL,
+                  fold_rate_limited INTEGER NOT NULL, batch INTEGER NOT NULL DEFAULT 1, updated_at INTEGER NOT NULL);
+                DROP INDEX ux_digests_open;
+                ALTER TABLE digests DROP COLUMN environment_id;
+                CREATE UNIQUE INDEX ux_digests_open ON digests(recipient_id, event_type, kind, group_key) WHERE status = 'open';
+                ALTER TABLE campaigns DROP COLUMN environment_id;
+                DROP INDEX ix_webhook_endpoints_recipient;
+                DROP INDEX ix_webhook_endpoints_operational;
+                DROP INDEX ix_webhook_endpoints_environment;
+                ALTER TABLE webhook_endpoints DROP COLUMN environment_id;
+                CREATE INDEX ix_webhook_endpoints_recipient ON webhook_endpoints(recipient_id);
+                CREATE INDEX ix_webhook_endpoints_operational ON webhook_endpoints(created_at) WHERE recipient_id IS NULL;
                 """;
             await remake.ExecuteNonQueryAsync();
         }

@@ -25,7 +25,7 @@ internal sealed class ClusterSignalRouter(IClusterSignals cluster, Signals signa
             }
             else
             {
-                templates.Published(key);
+                templates.PublishedSignal(key);
             }
         }));
         _subscriptions.Add(cluster.Subscribe(ClusterTopics.Feed, key => Wake(key is null ? null : Signals.Feed(key))));
