@@ -34,9 +34,11 @@ public sealed class ReleasedMigrationsTests
         ["postgres/016_unconfirmed_email_sms"] = "3ccd18466e4df1dbce5b8a68d5d3f8de72831f4651cf4e6cab00eb165cc6288d",
         ["postgres/017_api_keys_lifecycle"] = "f9d1d2e01d6c19a46801c0ff54f18cf5f8f7b300c06a326f09a570622f76bfdb",
         ["postgres/018_audit_log"] = "433854b950b30fd7c31d5beb3abb8b0a9a1163a265e028429bab8a3d6c9b153b",
+        ["postgres/021_environments_users"] = "ea60991d22b11cfa9b1e851a7b28dcbf9a992f2ae984f4a3bbb5ec2f2a242b45",
         ["sqlite/001_baseline"] = "8102743a992ae2002d5be8fd99d159e9bdbc0340cf2b0c5c79e5e12a30db9caa",
         ["sqlite/002_api_keys_lifecycle"] = "964120f720936928ba877d1b14f491f10904668c1ed7ce2401116a86d9a786eb",
         ["sqlite/003_audit_log"] = "7ae11275db29ca80857fddc307fa217d9e1b84236b4086adabe7dc81a95229f9",
+        ["sqlite/006_environments_users"] = "59f24890d38bbf07e05a7ec5b5a0d0631c14a00f1f03e7317bef67bfb631872a",
     };
 
     [Fact]

@@ -27,13 +27,14 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
     public async Task<IReadOnlyList<PlanResult>> PlanBatchAsync(IReadOnlyList<Notification> batch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var ids = batch.Where(n => !LifecycleEvents.IsOperational(n.RecipientId)).Select(n => n.RecipientId).Distinct(StringComparer.Ordinal).ToList();
-        var recipients = new Dictionary<string, Recipient>(StringComparer.Ordinal);
+        // A batch may mix environments: a recipient is a user of the notification's environment, never another's of the same id.
+        var ids = batch.Where(n => !LifecycleEvents.IsOperational(n.RecipientId)).Select(RecipientOf).Distinct().ToList();
+        var recipients = new Dictionary<UserKey, Recipient>();
         if (ids.Count > 0)
         {
             // Devices and endpoints only for the recipients of notifications that can plan push or webhook (the channels
             // asked for, or else the template's, which the catalog has cached; escalation steps too).
-            var push = new HashSet<string>(StringComparer.Ordinal);
+            var push = new HashSet<UserKey>();
             var hook = new HashSet<string>(StringComparer.Ordinal);
             foreach (var n in batch.Where(n => !LifecycleEvents.IsOperational(n.RecipientId)))
             {
@@ -41,7 +42,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
                 var all = channels.Concat(n.Options?.Escalation?.Select(e => e.Channel) ?? []).ToList();
                 if (all.Contains(Channel.Push))
                 {
-                    push.Add(n.RecipientId);
+                    push.Add(RecipientOf(n));
                 }
 
                 if (all.Contains(Channel.Webhook))
@@ -53,21 +54,23 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             var profiles = await users.GetRecipientsAsync(ids, ct);
             var devices = push.Count > 0 ? await users.GetDevicesAsync(push, ct) : null;
             var hooks = hook.Count > 0 ? await endpoints.GetEndpointsForRecipientsAsync(hook, ct) : null;
-            foreach (var id in ids)
+            foreach (var key in ids)
             {
-                var (profile, rules) = profiles[id];
-                recipients[id] = new Recipient(profile, rules, devices?.GetValueOrDefault(id), hooks?.GetValueOrDefault(id));
+                var (profile, rules) = profiles[key];
+                recipients[key] = new Recipient(profile, rules, devices?.GetValueOrDefault(key), hooks?.GetValueOrDefault(key.UserId));
             }
         }
 
         var results = new List<PlanResult>(batch.Count);
         foreach (var n in batch)
         {
-            results.Add(await PlanAsync(n, recipients.GetValueOrDefault(n.RecipientId), ct));
+            results.Add(await PlanAsync(n, recipients.GetValueOrDefault(RecipientOf(n)), ct));
         }
 
         return results;
     }
+
+    private static UserKey RecipientOf(Notification n) => new(n.EnvironmentId, n.RecipientId);
 
     public Task<PlanResult> PlanAsync(Notification n, CancellationToken ct) => PlanAsync(n, null, ct);
 
@@ -109,7 +112,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             return new PlanResult(n.Id, [], trace, NotificationStatus.Completed);
         }
 
-        var recipient = loaded ?? await Recipient.LoadAsync(n.RecipientId, users, ct);
+        var recipient = loaded ?? await Recipient.LoadAsync(n, users, ct);
         var data = Data(n);
         var steps = n.Options?.Escalation ?? [];
         var channels = (n.Channels ?? [.. template.Channels.Keys]).Where(c => !steps.Any(s => s.Channel == c));
@@ -213,7 +216,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             return ([], trace);
         }
 
-        var recipient = await Recipient.LoadAsync(n.RecipientId, users, ct);
+        var recipient = await Recipient.LoadAsync(n, users, ct);
         var deliveries = await PlanChannelAsync(n, channel, template, recipient, Data(n), trace, ct);
         return (deliveries, trace);
     }
@@ -306,7 +309,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             case Channel.Sms:
                 return recipient.Profile?.Phone is { } phone ? [(phone, null, null, false)] : [];
             case Channel.Push:
-                return [.. (recipient.Devices ?? await users.GetDevicesAsync(n.RecipientId, ct)).Select(d => (d.Token, (string?)d.Id, (string?)d.Platform, false))];
+                return [.. (recipient.Devices ?? await users.GetDevicesAsync(n.EnvironmentId, n.RecipientId, ct)).Select(d => (d.Token, (string?)d.Id, (string?)d.Platform, false))];
             default:
                 var list = recipient.Endpoints ?? await endpoints.GetEndpointsForRecipientAsync(n.RecipientId, ct);
                 return [.. list.Where(e => EndpointSubscription.Matches(e, n.EventType)).Select(e => (e.Url, (string?)e.Id, (string?)null, !e.Enabled))];
@@ -354,9 +357,9 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
     private sealed record Recipient(UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules, IReadOnlyList<Device>? Devices = null,
         IReadOnlyList<WebhookEndpoint>? Endpoints = null)
     {
-        public static async Task<Recipient> LoadAsync(string userId, IUserStore users, CancellationToken ct)
+        public static async Task<Recipient> LoadAsync(Notification n, IUserStore users, CancellationToken ct)
         {
-            var (profile, rules) = await users.GetRecipientAsync(userId, ct);
+            var (profile, rules) = await users.GetRecipientAsync(n.EnvironmentId, n.RecipientId, ct);
             return new Recipient(profile, rules);
         }
     }

@@ -31,6 +31,8 @@ internal sealed class TempSqliteStore : IAsyncDisposable
 
     public IUserStore Users => _services.GetRequiredService<IUserStore>();
 
+    public IWebhookEndpointStore Endpoints => _services.GetRequiredService<IWebhookEndpointStore>();
+
     public static async Task<TempSqliteStore> CreateAsync()
     {
         var temp = new TempSqliteStore(Path.Combine(Path.GetTempPath(), "herald-core-tests", Guid.NewGuid().ToString("N") + ".db"));
