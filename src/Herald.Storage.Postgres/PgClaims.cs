@@ -115,7 +115,10 @@ internal static class PgClaims
                 .Order(StringComparer.Ordinal).ToArray();
             // unnest yields the sorted keys in order, so the locks are taken in that order.
             batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT pg_advisory_xact_lock(hashtextextended('herald.recipient:' || k, 0)) FROM unnest(@k::text[]) AS x(k)", ("k", keys)));
-            batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT user_id, preferences FROM users WHERE user_id = ANY(@u) AND preferences IS NOT NULL", ("u", users)));
+            // TODO(#18): each delivery's own environment once deliveries (through their notification) carry one; until then every
+            // delivery is the default environment's, and another environment's user of the same id never decides its sends.
+            batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT user_id, preferences FROM users WHERE environment_id = @env AND user_id = ANY(@u) AND preferences IS NOT NULL",
+                ("env", Environments.Default), ("u", users)));
             batch.BatchCommands.Add(PgWrites.BatchCommand("""
                 SELECT s.environment_id, s.channel, s.address, s.reason FROM suppressions s
                 JOIN unnest(@env::text[], @c::integer[], @a::text[]) AS x(env, ch, addr) ON s.environment_id = x.env AND s.channel = x.ch AND s.address = x.addr

@@ -43,11 +43,11 @@ public static class EndpointRow
 
 public static class FeedRow
 {
-    public const string Columns = "seq, user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at, read_at, archived_at";
+    public const string Columns = "seq, user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at, read_at, archived_at, environment_id";
 
     public static FeedItem Map(DbDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.StringOrNull(5), r.StringOrNull(6),
-        r.StringOrNull(7), r.StringOrNull(8), r.Time(9), r.TimeOrNull(10), r.TimeOrNull(11));
+        r.StringOrNull(7), r.StringOrNull(8), r.Time(9), r.TimeOrNull(10), r.TimeOrNull(11), r.GetString(12));
 }
 
 public static class TemplateRow
@@ -59,16 +59,19 @@ public static class TemplateRow
 
 public static class DeviceRow
 {
-    public const string Columns = "id, user_id, token, platform, app_version, created_at, last_seen_at";
+    public const string Columns = "id, user_id, token, platform, app_version, created_at, last_seen_at, environment_id";
 
-    public static Device Map(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.StringOrNull(4), r.Time(5), r.Time(6));
+    public static Device Map(DbDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.StringOrNull(4), r.Time(5), r.Time(6), r.GetString(7));
 }
 
 public static class ProfileRow
 {
-    public const string Columns = "user_id, email, phone, locale, timezone, updated_at";
+    /// <summary>The profile's columns; a query adding more (preferences) reads them from <see cref="Next"/> on.</summary>
+    public const string Columns = "user_id, email, phone, locale, timezone, updated_at, environment_id";
 
-    public static UserProfile Map(DbDataReader r) => new(r.GetString(0), r.StringOrNull(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4), r.Time(5));
+    public const int Next = 7;
+
+    public static UserProfile Map(DbDataReader r) => new(r.GetString(0), r.StringOrNull(1), r.StringOrNull(2), r.StringOrNull(3), r.StringOrNull(4), r.Time(5), r.GetString(6));
 }
 
 public static class CampaignRow

@@ -14,7 +14,11 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
     {
         if (!_rules.TryGetValue(userId, out var rules))
         {
-            var json = c.Command("SELECT preferences FROM users WHERE user_id = $u", tx).With("$u", userId).Scalar() as string;
+            // TODO(#18): the delivery's own environment once deliveries (through their notification) carry one; until then every
+            // delivery is the default environment's, and reading the default's rules keeps another environment's user of the
+            // same id from ever deciding this one's sends.
+            var json = c.Command("SELECT preferences FROM users WHERE environment_id = $env AND user_id = $u", tx)
+                .With("$env", Environments.Default).With("$u", userId).Scalar() as string;
             rules = json is null ? [] : StoreJson.Rules(json);
             _rules[userId] = rules;
         }

@@ -161,13 +161,13 @@ public sealed record CampaignProgress(
 
 public interface ICampaignStore
 {
-    /// <summary>Adds a subscriber; false when already subscribed.</summary>
-    Task<bool> SubscribeAsync(string topic, string userId, DateTimeOffset now, CancellationToken ct);
+    /// <summary>Adds a subscriber to the environment's topic; false when already subscribed. A topic name is unique within its environment.</summary>
+    Task<bool> SubscribeAsync(string environmentId, string topic, string userId, DateTimeOffset now, CancellationToken ct);
 
-    Task<bool> UnsubscribeAsync(string topic, string userId, CancellationToken ct);
+    Task<bool> UnsubscribeAsync(string environmentId, string topic, string userId, CancellationToken ct);
 
-    /// <summary>Subscribers in user id order after <paramref name="afterUserId"/>.</summary>
-    Task<IReadOnlyList<string>> ListSubscribersAsync(string topic, string? afterUserId, int limit, CancellationToken ct);
+    /// <summary>The environment's topic's subscribers in user id order after <paramref name="afterUserId"/>.</summary>
+    Task<IReadOnlyList<string>> ListSubscribersAsync(string environmentId, string topic, string? afterUserId, int limit, CancellationToken ct);
 
     /// <summary>Stores a new campaign (and its recipient list) in its environment. False when the id exists (an idempotent retry).</summary>
     Task<bool> CreateCampaignAsync(Campaign campaign, IReadOnlyList<string>? recipients, DateTimeOffset now, CancellationToken ct);

@@ -90,7 +90,7 @@ internal sealed partial class DeliveryProcessor(
             Count(deliveries[i], c, now);
             if (c.FeedItem is { } feed)
             {
-                signals.Notify(Signals.Feed(feed.UserId));
+                signals.Notify(Signals.Feed(feed.EnvironmentId, feed.UserId));
             }
 
             if (c.Status == DeliveryStatus.Retrying)

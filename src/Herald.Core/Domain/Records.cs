@@ -2,14 +2,20 @@ using Herald.Core.Preferences;
 
 namespace Herald.Core.Domain;
 
-/// <summary>A recipient's contact profile. Phone numbers are E.164; time zones are IANA ids.</summary>
-public sealed record UserProfile(string UserId, string? Email, string? Phone, string? Locale, string? TimeZone, DateTimeOffset UpdatedAt);
+/// <summary>
+/// A recipient's contact profile. Phone numbers are E.164; time zones are IANA ids. A user id names a user within its
+/// environment: the same id in two environments is two users.
+/// </summary>
+public sealed record UserProfile(string UserId, string? Email, string? Phone, string? Locale, string? TimeZone, DateTimeOffset UpdatedAt,
+    string EnvironmentId = Environments.Default);
 
 /// <summary>
-/// A push target. A token has one owner per platform: registering it under another user moves it there (a handed-down
-/// phone). <see cref="LastSeenAt"/> is its latest registration; tokens not seen for Herald:Devices:StaleAfter are pruned.
+/// A push target. A token has one owner per platform and environment: registering it under another user of the same
+/// environment moves it there (a handed-down phone); another environment's registration of it is its own device.
+/// <see cref="LastSeenAt"/> is its latest registration; tokens not seen for Herald:Devices:StaleAfter are pruned.
 /// </summary>
-public sealed record Device(string Id, string UserId, string Token, string Platform, string? AppVersion, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt);
+public sealed record Device(string Id, string UserId, string Token, string Platform, string? AppVersion, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt,
+    string EnvironmentId = Environments.Default);
 
 public sealed record StoredTemplate(string TemplateId, int Version, bool Published, string? Description, string Definition, DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt);
 
@@ -105,7 +111,8 @@ public sealed record FeedItem(
     string? Icon,
     DateTimeOffset CreatedAt,
     DateTimeOffset? ReadAt,
-    DateTimeOffset? ArchivedAt);
+    DateTimeOffset? ArchivedAt,
+    string EnvironmentId = Environments.Default);
 
 /// <summary>
 /// A customer endpoint (<see cref="RecipientId"/> set) or an operational one (null: Herald's own lifecycle events), of one
@@ -172,4 +179,4 @@ public sealed record IdempotencyRecord(string Key, string RequestHash, int Statu
     public string EnvironmentId { get; init; } = Environments.Default;
 }
 
-public sealed record UserPreferences(string UserId, IReadOnlyList<PreferenceRule> Rules);
+public sealed record UserPreferences(string UserId, IReadOnlyList<PreferenceRule> Rules, string EnvironmentId = Environments.Default);

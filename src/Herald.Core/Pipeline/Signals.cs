@@ -54,7 +54,14 @@ public sealed class Signals
 
     public static string Planner(Domain.Priority priority) => $"plan:{(int)priority}";
 
-    public static string Feed(string userId) => "feed:" + userId;
+    /// <summary>A user's feed changed: the user of one environment (the same id elsewhere is another user's feed).</summary>
+    public static string Feed(string environmentId, string userId) => "feed:" + FeedKey(environmentId, userId);
+
+    /// <summary>What a feed change is called between processes (the cluster signal's key): environment and user.</summary>
+    public static string FeedKey(string environmentId, string userId) => environmentId + ":" + userId;
+
+    /// <summary>The in-process signal for a feed key a cluster signal carried (<see cref="FeedKey"/>).</summary>
+    public static string FeedOfKey(string key) => "feed:" + key;
 
     /// <summary>The distributed relay: deliveries became due (or due later than it knew).</summary>
     public const string Relay = "relay";

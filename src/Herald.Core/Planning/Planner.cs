@@ -27,57 +27,59 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
     public async Task<IReadOnlyList<PlanResult>> PlanBatchAsync(IReadOnlyList<Notification> batch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var keys = batch.Where(n => !LifecycleEvents.IsOperational(n.RecipientId)).Select(n => (n.EnvironmentId, n.RecipientId)).Distinct().ToList();
-        var ids = keys.Select(k => k.RecipientId).Distinct(StringComparer.Ordinal).ToList();
-        var recipients = new Dictionary<(string, string), Recipient>();
+        // A batch may mix environments: a recipient is a user of the notification's environment, never another's of the same id.
+        var ids = batch.Where(n => !LifecycleEvents.IsOperational(n.RecipientId)).Select(RecipientOf).Distinct().ToList();
+        var recipients = new Dictionary<UserKey, Recipient>();
         if (ids.Count > 0)
         {
             // Devices and endpoints only for the recipients of notifications that can plan push or webhook (the channels
             // asked for, or else the template's, which the catalog has cached; escalation steps too).
-            var push = new HashSet<string>(StringComparer.Ordinal);
-            var hook = new HashSet<(string EnvironmentId, string RecipientId)>();
+            var push = new HashSet<UserKey>();
+            var hook = new HashSet<UserKey>();
             foreach (var n in batch.Where(n => !LifecycleEvents.IsOperational(n.RecipientId)))
             {
                 var channels = n.Channels ?? (await templates.GetSendableAsync(n.EnvironmentId, n.TemplateId, n.TemplateVersion, ct)).Template?.Channels.Keys.ToList() ?? [];
                 var all = channels.Concat(n.Options?.Escalation?.Select(e => e.Channel) ?? []).ToList();
                 if (all.Contains(Channel.Push))
                 {
-                    push.Add(n.RecipientId);
+                    push.Add(RecipientOf(n));
                 }
 
                 if (all.Contains(Channel.Webhook))
                 {
-                    hook.Add((n.EnvironmentId, n.RecipientId));
+                    hook.Add(RecipientOf(n));
                 }
             }
 
             var profiles = await users.GetRecipientsAsync(ids, ct);
             var devices = push.Count > 0 ? await users.GetDevicesAsync(push, ct) : null;
             // Endpoints are one environment's: one read per environment of the batch (one, but for a batch that mixes them).
-            var hooks = new Dictionary<(string, string), IReadOnlyList<WebhookEndpoint>>();
+            var hooks = new Dictionary<UserKey, IReadOnlyList<WebhookEndpoint>>();
             foreach (var group in hook.GroupBy(h => h.EnvironmentId, StringComparer.Ordinal))
             {
-                foreach (var (id, list) in await endpoints.GetEndpointsForRecipientsAsync(group.Key, [.. group.Select(h => h.RecipientId)], ct))
+                foreach (var (id, list) in await endpoints.GetEndpointsForRecipientsAsync(group.Key, [.. group.Select(h => h.UserId)], ct))
                 {
-                    hooks[(group.Key, id)] = list;
+                    hooks[new UserKey(group.Key, id)] = list;
                 }
             }
 
-            foreach (var (environment, id) in keys)
+            foreach (var key in ids)
             {
-                var (profile, rules) = profiles[id];
-                recipients[(environment, id)] = new Recipient(profile, rules, devices?.GetValueOrDefault(id), hooks.GetValueOrDefault((environment, id)));
+                var (profile, rules) = profiles[key];
+                recipients[key] = new Recipient(profile, rules, devices?.GetValueOrDefault(key), hooks.GetValueOrDefault(key));
             }
         }
 
         var results = new List<PlanResult>(batch.Count);
         foreach (var n in batch)
         {
-            results.Add(await PlanAsync(n, recipients.GetValueOrDefault((n.EnvironmentId, n.RecipientId)), ct));
+            results.Add(await PlanAsync(n, recipients.GetValueOrDefault(RecipientOf(n)), ct));
         }
 
         return results;
     }
+
+    private static UserKey RecipientOf(Notification n) => new(n.EnvironmentId, n.RecipientId);
 
     public Task<PlanResult> PlanAsync(Notification n, CancellationToken ct) => PlanAsync(n, null, ct);
 
@@ -105,7 +107,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         if (!isDigest && digests is not null && await digests.GetAsync(n.EnvironmentId, n.EventType, ct) is { } rule)
         {
             // The rule's batch is the default; a recipient's own choice (a preference for channel "*") overrides it either way.
-            recipient ??= await Recipient.LoadAsync(n.RecipientId, users, ct);
+            recipient ??= await Recipient.LoadAsync(n, users, ct);
             var choice = PreferenceMatcher.DigestChoice(recipient.Rules, n.EventType);
             if (choice ?? rule.Batch)
             {
@@ -127,7 +129,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             return new PlanResult(n.Id, [], trace, NotificationStatus.Completed);
         }
 
-        recipient ??= await Recipient.LoadAsync(n.RecipientId, users, ct);
+        recipient ??= await Recipient.LoadAsync(n, users, ct);
         var data = Data(n);
         var steps = n.Options?.Escalation ?? [];
         var channels = (n.Channels ?? [.. template.Channels.Keys]).Where(c => !steps.Any(s => s.Channel == c));
@@ -231,7 +233,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             return ([], trace);
         }
 
-        var recipient = await Recipient.LoadAsync(n.RecipientId, users, ct);
+        var recipient = await Recipient.LoadAsync(n, users, ct);
         var deliveries = await PlanChannelAsync(n, channel, template, recipient, Data(n), trace, ct);
         return (deliveries, trace);
     }
@@ -324,7 +326,7 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
             case Channel.Sms:
                 return recipient.Profile?.Phone is { } phone ? [(phone, null, null, false)] : [];
             case Channel.Push:
-                return [.. (recipient.Devices ?? await users.GetDevicesAsync(n.RecipientId, ct)).Select(d => (d.Token, (string?)d.Id, (string?)d.Platform, false))];
+                return [.. (recipient.Devices ?? await users.GetDevicesAsync(n.EnvironmentId, n.RecipientId, ct)).Select(d => (d.Token, (string?)d.Id, (string?)d.Platform, false))];
             default:
                 var list = recipient.Endpoints ?? await endpoints.GetEndpointsForRecipientAsync(n.EnvironmentId, n.RecipientId, ct);
                 return [.. list.Where(e => EndpointSubscription.Matches(e, n.EventType)).Select(e => (e.Url, (string?)e.Id, (string?)null, !e.Enabled))];
@@ -372,9 +374,9 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
     private sealed record Recipient(UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules, IReadOnlyList<Device>? Devices = null,
         IReadOnlyList<WebhookEndpoint>? Endpoints = null)
     {
-        public static async Task<Recipient> LoadAsync(string userId, IUserStore users, CancellationToken ct)
+        public static async Task<Recipient> LoadAsync(Notification n, IUserStore users, CancellationToken ct)
         {
-            var (profile, rules) = await users.GetRecipientAsync(userId, ct);
+            var (profile, rules) = await users.GetRecipientAsync(n.EnvironmentId, n.RecipientId, ct);
             return new Recipient(profile, rules);
         }
     }

@@ -182,17 +182,18 @@ public interface IDispatchStore
     Task<DateTimeOffset?> NextDueAsync(Channel channel, Priority priority, CancellationToken ct);
 }
 
+/// <summary>A user's in-app feed, within one environment (the same user id in another environment has its own feed).</summary>
 public interface IFeedStore
 {
-    Task<IReadOnlyList<FeedItem>> GetFeedAsync(string userId, bool unreadOnly, int limit, long? beforeSeq, CancellationToken ct);
+    Task<IReadOnlyList<FeedItem>> GetFeedAsync(string environmentId, string userId, bool unreadOnly, int limit, long? beforeSeq, CancellationToken ct);
     /// <summary>Items after <paramref name="afterSeq"/>, oldest first, leaving out archived ones (the live stream's catch-up).</summary>
-    Task<IReadOnlyList<FeedItem>> GetFeedSinceAsync(string userId, long afterSeq, int limit, CancellationToken ct);
-    Task<int> CountUnreadAsync(string userId, CancellationToken ct);
-    Task<bool> MarkReadAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct);
-    Task<int> MarkAllReadAsync(string userId, DateTimeOffset now, CancellationToken ct);
+    Task<IReadOnlyList<FeedItem>> GetFeedSinceAsync(string environmentId, string userId, long afterSeq, int limit, CancellationToken ct);
+    Task<int> CountUnreadAsync(string environmentId, string userId, CancellationToken ct);
+    Task<bool> MarkReadAsync(string environmentId, string userId, string notificationId, DateTimeOffset now, CancellationToken ct);
+    Task<int> MarkAllReadAsync(string environmentId, string userId, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Hides an item from the feed (and marks it read, cancelling its escalations); false when the user has no such item.</summary>
-    Task<bool> ArchiveAsync(string userId, string notificationId, DateTimeOffset now, CancellationToken ct);
+    Task<bool> ArchiveAsync(string environmentId, string userId, string notificationId, DateTimeOffset now, CancellationToken ct);
 }
 
 /// <summary>

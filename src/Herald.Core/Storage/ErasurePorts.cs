@@ -23,8 +23,8 @@ public sealed record ErasureSummary(
 public interface IErasureStore
 {
     /// <summary>
-    /// Erases one user in one transaction. <paramref name="pseudonym"/> replaces the user id wherever a row is kept, so counts
+    /// Erases one user of one environment in one transaction (the same user id in another environment is untouched). <paramref name="pseudonym"/> replaces the user id wherever a row is kept, so counts
     /// per channel, event type and status stay right and distinct recipients still count once, without naming anyone.
     /// </summary>
-    Task<ErasureSummary> EraseUserAsync(string userId, string pseudonym, DateTimeOffset now, CancellationToken ct);
+    Task<ErasureSummary> EraseUserAsync(string environmentId, string userId, string pseudonym, DateTimeOffset now, CancellationToken ct);
 }

@@ -55,55 +55,64 @@ public interface IApiKeyStore
     Task TouchApiKeyAsync(string id, DateTimeOffset at, CancellationToken ct);
 }
 
+/// <summary>A user as planning and erasure name one: a user id is unique within its environment only.</summary>
+public readonly record struct UserKey(string EnvironmentId, string UserId);
+
+/// <summary>
+/// Recipient profiles, preferences and devices, each within one environment: reads take the environment first, writes
+/// carry it on the record (<see cref="UserProfile.EnvironmentId"/>, <see cref="UserPreferences.EnvironmentId"/>,
+/// <see cref="Device.EnvironmentId"/>), and nothing one environment does reaches another's user of the same id.
+/// </summary>
 public interface IUserStore
 {
     Task UpsertUserAsync(UserProfile profile, CancellationToken ct);
-    Task<UserProfile?> GetUserAsync(string userId, CancellationToken ct);
+    Task<UserProfile?> GetUserAsync(string environmentId, string userId, CancellationToken ct);
     Task SavePreferencesAsync(UserPreferences preferences, DateTimeOffset now, CancellationToken ct);
-    Task<UserPreferences?> GetPreferencesAsync(string userId, CancellationToken ct);
+    Task<UserPreferences?> GetPreferencesAsync(string environmentId, string userId, CancellationToken ct);
 
     /// <summary>Profile and preference rules in one read, as planning needs them.</summary>
-    Task<(UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)> GetRecipientAsync(string userId, CancellationToken ct);
+    Task<(UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)> GetRecipientAsync(string environmentId, string userId, CancellationToken ct);
 
     /// <summary>
-    /// Registers a device, atomically and race-free: one owner per token and platform. A token the user already has keeps
-    /// its id and gets <see cref="Device.LastSeenAt"/> (and a given app version) refreshed; a token another user holds
-    /// moves to this user as a new device (new id, created now), so the previous owner's pushes no longer reach it: in
-    /// the same transaction the previous owner's unsent push deliveries to it are cancelled, with a trace entry.
-    /// Returns the stored device.
+    /// Registers a device, atomically and race-free: one owner per token and platform within the device's environment. A
+    /// token the user already has keeps its id and gets <see cref="Device.LastSeenAt"/> (and a given app version)
+    /// refreshed; a token another user of the environment holds moves to this user as a new device (new id, created now),
+    /// so the previous owner's pushes no longer reach it: in the same transaction the previous owner's unsent push
+    /// deliveries to it are cancelled, with a trace entry. Returns the stored device.
     /// </summary>
     Task<Device> AddDeviceAsync(Device device, CancellationToken ct);
 
-    /// <summary>Deletes devices last seen before <paramref name="seenBefore"/>, in batches; returns how many.</summary>
+    /// <summary>Deletes devices last seen before <paramref name="seenBefore"/>, in batches, in every environment; returns how many.</summary>
     Task<int> PruneDevicesAsync(DateTimeOffset seenBefore, CancellationToken ct);
 
-    Task<bool> DeleteDeviceAsync(string userId, string deviceId, CancellationToken ct);
-    Task<IReadOnlyList<Device>> GetDevicesAsync(string userId, CancellationToken ct);
+    Task<bool> DeleteDeviceAsync(string environmentId, string userId, string deviceId, CancellationToken ct);
+    Task<IReadOnlyList<Device>> GetDevicesAsync(string environmentId, string userId, CancellationToken ct);
 
     /// <summary>
-    /// <see cref="GetRecipientAsync"/> for a planning batch, keyed by user id (every id present; unknown users have no
-    /// profile). A store that can read them in one statement should; the default reads them one by one.
+    /// <see cref="GetRecipientAsync"/> for a planning batch (which may mix environments), keyed by environment and user
+    /// (every key present; unknown users have no profile). A store that can read them in one statement should; the
+    /// default reads them one by one.
     /// </summary>
-    async Task<IReadOnlyDictionary<string, (UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)>> GetRecipientsAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    async Task<IReadOnlyDictionary<UserKey, (UserProfile? Profile, IReadOnlyList<PreferenceRule> Rules)>> GetRecipientsAsync(IReadOnlyCollection<UserKey> users, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(userIds);
-        var result = new Dictionary<string, (UserProfile?, IReadOnlyList<PreferenceRule>)>(StringComparer.Ordinal);
-        foreach (var id in userIds)
+        ArgumentNullException.ThrowIfNull(users);
+        var result = new Dictionary<UserKey, (UserProfile?, IReadOnlyList<PreferenceRule>)>();
+        foreach (var key in users)
         {
-            result[id] = await GetRecipientAsync(id, ct);
+            result[key] = await GetRecipientAsync(key.EnvironmentId, key.UserId, ct);
         }
 
         return result;
     }
 
-    /// <summary><see cref="GetDevicesAsync(string, CancellationToken)"/> for a planning batch, keyed by user id (every id present).</summary>
-    async Task<IReadOnlyDictionary<string, IReadOnlyList<Device>>> GetDevicesAsync(IReadOnlyCollection<string> userIds, CancellationToken ct)
+    /// <summary><see cref="GetDevicesAsync(string, string, CancellationToken)"/> for a planning batch, keyed by environment and user (every key present).</summary>
+    async Task<IReadOnlyDictionary<UserKey, IReadOnlyList<Device>>> GetDevicesAsync(IReadOnlyCollection<UserKey> users, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(userIds);
-        var result = new Dictionary<string, IReadOnlyList<Device>>(StringComparer.Ordinal);
-        foreach (var id in userIds)
+        ArgumentNullException.ThrowIfNull(users);
+        var result = new Dictionary<UserKey, IReadOnlyList<Device>>();
+        foreach (var key in users)
         {
-            result[id] = await GetDevicesAsync(id, ct);
+            result[key] = await GetDevicesAsync(key.EnvironmentId, key.UserId, ct);
         }
 
         return result;

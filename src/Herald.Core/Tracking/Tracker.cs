@@ -85,7 +85,8 @@ public sealed class Tracker(ITrackingStore store, TrackingApplier applier, Heral
 
         var now = time.GetUtcNow();
         var trace = new TraceEntry(d.NotificationId, now, "track", "email", "unsubscribed", $"one-click unsubscribe: {d.EventType} email disabled for {d.RecipientId}");
-        await store.UnsubscribeAsync(new Unsubscription(d.RecipientId, d.EventType, "email", trace), now, ct);
+        // TODO(#18): the delivery's environment (its notification's) once deliveries carry one; until then every delivery is the default's.
+        await store.UnsubscribeAsync(new Unsubscription(d.RecipientId, d.EventType, "email", trace, Environments.Default), now, ct);
         return true;
     }
 

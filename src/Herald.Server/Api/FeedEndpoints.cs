@@ -24,43 +24,49 @@ internal static class FeedEndpoints
             .WithSummary("A short-lived ticket (Herald:SubscriberTokens:TicketLifetime, 60 s) that opens this user's feed stream as ?ticket=, so the long-lived token never travels in a URL");
     }
 
-    private static async Task<IResult> GetAsync(string user_id, bool? unread_only, string? limit, string? cursor, IFeedStore feed, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string user_id, bool? unread_only, string? limit, string? cursor, HttpContext http, IFeedStore feed, CancellationToken ct)
     {
         var n = Validate.Limit(limit);
         long? before = long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var c) ? c : null;
-        var items = await feed.GetFeedAsync(user_id, unread_only ?? false, n, before, ct);
-        var unread = await feed.CountUnreadAsync(user_id, ct);
+        var environment = AuthSchemes.EnvironmentOf(http.User);
+        var items = await feed.GetFeedAsync(environment, user_id, unread_only ?? false, n, before, ct);
+        var unread = await feed.CountUnreadAsync(environment, user_id, ct);
         return TypedResults.Ok(new FeedResponse([.. items.Select(ToResponse)], unread,
             items.Count == n ? items[^1].Seq.ToString(CultureInfo.InvariantCulture) : null));
     }
 
-    private static async Task<IResult> ReadAsync(string user_id, string notification_id, IFeedStore feed, Signals signals, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ReadAsync(string user_id, string notification_id, HttpContext http, IFeedStore feed, Signals signals, TimeProvider time,
+        CancellationToken ct)
     {
-        if (!await feed.MarkReadAsync(user_id, notification_id, time.GetUtcNow(), ct))
+        var environment = AuthSchemes.EnvironmentOf(http.User);
+        if (!await feed.MarkReadAsync(environment, user_id, notification_id, time.GetUtcNow(), ct))
         {
             return Problems.NotFound("feed item", notification_id);
         }
 
-        signals.Notify(Signals.Feed(user_id));
-        return TypedResults.Ok(new UnreadCountResponse(await feed.CountUnreadAsync(user_id, ct)));
+        signals.Notify(Signals.Feed(environment, user_id));
+        return TypedResults.Ok(new UnreadCountResponse(await feed.CountUnreadAsync(environment, user_id, ct)));
     }
 
-    private static async Task<IResult> ArchiveAsync(string user_id, string notification_id, IFeedStore feed, Signals signals, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ArchiveAsync(string user_id, string notification_id, HttpContext http, IFeedStore feed, Signals signals, TimeProvider time,
+        CancellationToken ct)
     {
-        if (!await feed.ArchiveAsync(user_id, notification_id, time.GetUtcNow(), ct))
+        var environment = AuthSchemes.EnvironmentOf(http.User);
+        if (!await feed.ArchiveAsync(environment, user_id, notification_id, time.GetUtcNow(), ct))
         {
             return Problems.NotFound("feed item", notification_id);
         }
 
-        signals.Notify(Signals.Feed(user_id));
-        return TypedResults.Ok(new UnreadCountResponse(await feed.CountUnreadAsync(user_id, ct)));
+        signals.Notify(Signals.Feed(environment, user_id));
+        return TypedResults.Ok(new UnreadCountResponse(await feed.CountUnreadAsync(environment, user_id, ct)));
     }
 
-    private static async Task<IResult> ReadAllAsync(string user_id, IFeedStore feed, Signals signals, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> ReadAllAsync(string user_id, HttpContext http, IFeedStore feed, Signals signals, TimeProvider time, CancellationToken ct)
     {
-        var marked = await feed.MarkAllReadAsync(user_id, time.GetUtcNow(), ct);
-        signals.Notify(Signals.Feed(user_id));
-        return TypedResults.Ok(new MarkAllReadResponse(marked, await feed.CountUnreadAsync(user_id, ct)));
+        var environment = AuthSchemes.EnvironmentOf(http.User);
+        var marked = await feed.MarkAllReadAsync(environment, user_id, time.GetUtcNow(), ct);
+        signals.Notify(Signals.Feed(environment, user_id));
+        return TypedResults.Ok(new MarkAllReadResponse(marked, await feed.CountUnreadAsync(environment, user_id, ct)));
     }
 
     /// <summary>
@@ -68,7 +74,7 @@ internal static class FeedEndpoints
     /// Last-Event-ID resumes exactly after the last item seen; an <c>unread_count</c> event (without id) follows each change.
     /// </summary>
     /// <remarks>
-    /// A stream does not poll: it sleeps until its user's feed changes (<see cref="Signals.Feed"/>, woken by this process's
+    /// A stream does not poll: it sleeps until its user's feed (in the request's environment) changes (<see cref="Signals.Feed"/>, woken by this process's
     /// deliveries and feed writes and, through the cluster signals, by other nodes'), at most
     /// <see cref="FeedOptions.StreamFallbackPoll"/>. The server ends each stream after <see cref="FeedOptions.StreamLifetime"/>:
     /// clients reconnect with Last-Event-ID and lose nothing, and long-lived connections spread over the nodes again after a
@@ -77,7 +83,8 @@ internal static class FeedEndpoints
     private static async Task StreamAsync(string user_id, HttpContext http, IFeedStore feed, Signals signals, FeedStreams streams, IOptions<FeedOptions> options,
         TimeProvider time, IHostApplicationLifetime host)
     {
-        using var lease = streams.TryOpen(user_id, out var refusal);
+        var environment = AuthSchemes.EnvironmentOf(http.User);
+        using var lease = streams.TryOpen(environment, user_id, out var refusal);
         if (lease is null)
         {
             await TooManyStreams(refusal, options.Value).ExecuteAsync(http);
@@ -92,7 +99,7 @@ internal static class FeedEndpoints
         long last;
         if (!long.TryParse(lastHeader, NumberStyles.None, CultureInfo.InvariantCulture, out last))
         {
-            var newest = await feed.GetFeedAsync(user_id, false, 1, null, ct);
+            var newest = await feed.GetFeedAsync(environment, user_id, false, 1, null, ct);
             last = newest.Count == 0 ? 0 : newest[0].Seq;
         }
 
@@ -106,8 +113,8 @@ internal static class FeedEndpoints
             while (!ct.IsCancellationRequested)
             {
                 // Armed before reading, so a change committed while this round reads is not slept through.
-                var changed = signals.Arm(Signals.Feed(user_id));
-                var items = await feed.GetFeedSinceAsync(user_id, last, 100, ct);
+                var changed = signals.Arm(Signals.Feed(environment, user_id));
+                var items = await feed.GetFeedSinceAsync(environment, user_id, last, 100, ct);
                 foreach (var item in items)
                 {
                     var json = JsonSerializer.Serialize(ToResponse(item), ApiJson.Default.FeedItemResponse);
@@ -115,7 +122,7 @@ internal static class FeedEndpoints
                     last = item.Seq;
                 }
 
-                var count = await feed.CountUnreadAsync(user_id, ct);
+                var count = await feed.CountUnreadAsync(environment, user_id, ct);
                 if (count != unread)
                 {
                     unread = count;

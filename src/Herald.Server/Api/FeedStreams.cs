@@ -1,3 +1,4 @@
+using Herald.Core.Pipeline;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Api;
@@ -23,7 +24,7 @@ public sealed class FeedOptions
     public TimeSpan StreamFallbackPoll { get; set; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>Counts the open feed streams of this process, per user and in all, to hold them under the caps.</summary>
+/// <summary>Counts the open feed streams of this process, per user (of an environment) and in all, to hold them under the caps.</summary>
 internal sealed class FeedStreams(IOptions<FeedOptions> options)
 {
     private readonly Dictionary<string, int> _perUser = new(StringComparer.Ordinal);
@@ -38,23 +39,25 @@ internal sealed class FeedStreams(IOptions<FeedOptions> options)
     }
 
     /// <summary>Takes a stream slot for the user; dispose the lease when the stream ends. Null with the reason when full.</summary>
-    public IDisposable? TryOpen(string userId, out Refusal refusal)
+    public IDisposable? TryOpen(string environmentId, string userId, out Refusal refusal)
     {
         var o = options.Value;
+        // The same user id in two environments is two users, each with their own streams.
+        var user = Signals.FeedKey(environmentId, userId);
         lock (_gate)
         {
-            var mine = _perUser.GetValueOrDefault(userId);
+            var mine = _perUser.GetValueOrDefault(user);
             refusal = _total >= o.MaxStreamsPerProcess ? Refusal.ProcessFull : mine >= o.MaxStreamsPerUser ? Refusal.UserFull : Refusal.None;
             if (refusal != Refusal.None)
             {
                 return null;
             }
 
-            _perUser[userId] = mine + 1;
+            _perUser[user] = mine + 1;
             _total++;
         }
 
-        return new Lease(this, userId);
+        return new Lease(this, user);
     }
 
     private void Close(string userId)

@@ -22,7 +22,7 @@ internal static class TopicsEndpoints
             return problem;
         }
 
-        await store.SubscribeAsync(key, user_id, time.GetUtcNow(), ct);
+        await store.SubscribeAsync(AuthSchemes.EnvironmentOf(http.User), key, user_id, time.GetUtcNow(), ct);
         await audit.RecordAsync(http, AuditActions.TopicSubscribed, key, new System.Text.Json.Nodes.JsonObject { ["user_id"] = user_id });
         return TypedResults.NoContent();
     }
@@ -34,7 +34,7 @@ internal static class TopicsEndpoints
             return problem;
         }
 
-        if (!await store.UnsubscribeAsync(key, user_id, ct))
+        if (!await store.UnsubscribeAsync(AuthSchemes.EnvironmentOf(http.User), key, user_id, ct))
         {
             return Problems.NotFound("subscription", $"{key}/{user_id}");
         }
@@ -43,7 +43,7 @@ internal static class TopicsEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> ListAsync(string key, string? limit, string? cursor, ICampaignStore store, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string key, string? limit, string? cursor, HttpContext http, ICampaignStore store, CancellationToken ct)
     {
         if (Validate.Name("key", key) is { } problem)
         {
@@ -51,7 +51,7 @@ internal static class TopicsEndpoints
         }
 
         var n = Validate.Limit(limit, 100, 1000);
-        var page = await store.ListSubscribersAsync(key, cursor, n, ct);
+        var page = await store.ListSubscribersAsync(AuthSchemes.EnvironmentOf(http.User), key, cursor, n, ct);
         return TypedResults.Ok(new TopicSubscribersPage(key, [.. page], page.Count == n ? page[^1] : null));
     }
 }

@@ -55,7 +55,7 @@ internal static class UsersEndpoints
             return problem;
         }
 
-        var profile = new UserProfile(user_id, r.Email, r.Phone, r.Locale, r.Timezone, time.GetUtcNow());
+        var profile = new UserProfile(user_id, r.Email, r.Phone, r.Locale, r.Timezone, time.GetUtcNow(), AuthSchemes.EnvironmentOf(request.HttpContext.User));
         await users.UpsertUserAsync(profile, ct);
         await audit.RecordAsync(request.HttpContext, AuditActions.UserUpdated, user_id);
         return TypedResults.Ok(ToResponse(profile));
@@ -73,7 +73,7 @@ internal static class UsersEndpoints
         }
 
         var pseudonym = "erased-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
-        var s = await erasure.EraseUserAsync(user_id, pseudonym, time.GetUtcNow(), ct);
+        var s = await erasure.EraseUserAsync(AuthSchemes.EnvironmentOf(http.User), user_id, pseudonym, time.GetUtcNow(), ct);
         // The id stays in the audit log (the record that the erasure happened) until audit retention removes it.
         await audit.RecordAsync(http, AuditActions.UserErased, user_id, new System.Text.Json.Nodes.JsonObject { ["pseudonym"] = pseudonym });
         return TypedResults.Ok(new ErasureResponse(user_id, pseudonym, s.Profile, s.Devices, s.FeedItems, s.Notifications, s.Deliveries, s.Cancelled,
@@ -83,7 +83,7 @@ internal static class UsersEndpoints
     /// <summary>The profile; its email and phone masked unless the key has content:read.</summary>
     private static async Task<IResult> GetUserAsync(string user_id, HttpContext http, IUserStore users, CancellationToken ct)
     {
-        if (await users.GetUserAsync(user_id, ct) is not { } profile)
+        if (await users.GetUserAsync(AuthSchemes.EnvironmentOf(http.User), user_id, ct) is not { } profile)
         {
             return Problems.NotFound("user", user_id);
         }
@@ -127,13 +127,14 @@ internal static class UsersEndpoints
             parsed.Add(rule!);
         }
 
-        await users.SavePreferencesAsync(new UserPreferences(user_id, parsed), time.GetUtcNow(), ct);
+        await users.SavePreferencesAsync(new UserPreferences(user_id, parsed, AuthSchemes.EnvironmentOf(request.HttpContext.User)), time.GetUtcNow(), ct);
         await AuditAsync(request.HttpContext, audit, AuditActions.PreferencesUpdated, user_id, new System.Text.Json.Nodes.JsonObject { ["rules"] = parsed.Count });
         return TypedResults.Ok(ToDto(parsed, await digests.ListRulesAsync(AuthSchemes.EnvironmentOf(request.HttpContext.User), ct)));
     }
 
     private static async Task<IResult> GetPreferencesAsync(string user_id, HttpContext http, IUserStore users, IDigestStore digests, CancellationToken ct) =>
-        TypedResults.Ok(ToDto((await users.GetPreferencesAsync(user_id, ct))?.Rules ?? [], await digests.ListRulesAsync(AuthSchemes.EnvironmentOf(http.User), ct)));
+        TypedResults.Ok(ToDto((await users.GetPreferencesAsync(AuthSchemes.EnvironmentOf(http.User), user_id, ct))?.Rules ?? [],
+            await digests.ListRulesAsync(AuthSchemes.EnvironmentOf(http.User), ct)));
 
     private static (PreferenceRule?, IResult?) Parse(PreferenceRuleDto dto, string at)
     {
@@ -247,8 +248,8 @@ internal static class UsersEndpoints
         [.. digests.OrderBy(d => d.EventType, StringComparer.Ordinal).Select(d => new DigestOptionDto(d.EventType, d.Batch))]);
 
     /// <summary>A user's devices, tokens masked as everywhere else in the API.</summary>
-    private static async Task<IResult> ListDevicesAsync(string user_id, IUserStore users, CancellationToken ct) =>
-        TypedResults.Ok(new DeviceList([.. (await users.GetDevicesAsync(user_id, ct)).Select(ToResponse)]));
+    private static async Task<IResult> ListDevicesAsync(string user_id, HttpContext http, IUserStore users, CancellationToken ct) =>
+        TypedResults.Ok(new DeviceList([.. (await users.GetDevicesAsync(AuthSchemes.EnvironmentOf(http.User), user_id, ct)).Select(ToResponse)]));
 
     private static DeviceResponse ToResponse(Device d) => new(d.Id, d.Platform, Validate.Mask(Channel.Push, d.Token), d.AppVersion, d.CreatedAt, d.LastSeenAt);
 
@@ -276,9 +277,10 @@ internal static class UsersEndpoints
             return Problems.Validation("platform", $"unknown platform '{r.Platform}'; expected ios, android or web");
         }
 
-        // A token another user holds moves here (a handed-down phone); one this user has is refreshed (last_seen_at).
+        // A token another user of the environment holds moves here (a handed-down phone); one this user has is refreshed (last_seen_at).
         var now = time.GetUtcNow();
-        var device = await users.AddDeviceAsync(new Device(Ids.New("dev", time), user_id, r.Token, r.Platform, r.AppVersion, now, now), ct);
+        var device = await users.AddDeviceAsync(
+            new Device(Ids.New("dev", time), user_id, r.Token, r.Platform, r.AppVersion, now, now, AuthSchemes.EnvironmentOf(request.HttpContext.User)), ct);
         // The push token is a credential of the user's device: never in the log.
         await AuditAsync(request.HttpContext, audit, AuditActions.DeviceAdded, device.Id, new System.Text.Json.Nodes.JsonObject { ["user_id"] = user_id, ["platform"] = r.Platform });
         // Escaped: a header holds ASCII only, and a raw non-ASCII id threw after the device was saved (a 500 for a success).
@@ -287,7 +289,7 @@ internal static class UsersEndpoints
 
     private static async Task<IResult> DeleteDeviceAsync(string user_id, string device_id, HttpContext http, IUserStore users, AuditTrail audit, CancellationToken ct)
     {
-        if (!await users.DeleteDeviceAsync(user_id, device_id, ct))
+        if (!await users.DeleteDeviceAsync(AuthSchemes.EnvironmentOf(http.User), user_id, device_id, ct))
         {
             return Problems.NotFound("device", device_id);
         }

@@ -7,19 +7,21 @@ namespace Herald.Storage.Postgres;
 /// <summary>Topics and their subscribers, and campaigns released to their audience in chunks.</summary>
 internal sealed class PostgresCampaignStore(PostgresDatabase db) : ICampaignStore
 {
-    public Task<bool> SubscribeAsync(string topic, string userId, DateTimeOffset now, CancellationToken ct) =>
-        db.WriteAsync(async (c, tx) => await c.Command("INSERT INTO topic_subscribers(topic, user_id, created_at) VALUES (@t, @u, @now) ON CONFLICT DO NOTHING", tx)
-            .With("t", topic).With("u", userId).With("now", now.Ms()).ExecuteNonQueryAsync(ct) > 0, ct);
+    public Task<bool> SubscribeAsync(string environmentId, string topic, string userId, DateTimeOffset now, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) => await c.Command("""
+            INSERT INTO topic_subscribers(environment_id, topic, user_id, created_at) VALUES (@env, @t, @u, @now) ON CONFLICT DO NOTHING
+            """, tx).With("env", environmentId).With("t", topic).With("u", userId).With("now", now.Ms()).ExecuteNonQueryAsync(ct) > 0, ct);
 
-    public Task<bool> UnsubscribeAsync(string topic, string userId, CancellationToken ct) =>
-        db.WriteAsync(async (c, tx) => await c.Command("DELETE FROM topic_subscribers WHERE topic = @t AND user_id = @u", tx).With("t", topic).With("u", userId)
+    public Task<bool> UnsubscribeAsync(string environmentId, string topic, string userId, CancellationToken ct) =>
+        db.WriteAsync(async (c, tx) => await c.Command("DELETE FROM topic_subscribers WHERE environment_id = @env AND topic = @t AND user_id = @u", tx)
+            .With("env", environmentId).With("t", topic).With("u", userId)
             .ExecuteNonQueryAsync(ct) > 0, ct);
 
-    public async Task<IReadOnlyList<string>> ListSubscribersAsync(string topic, string? afterUserId, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> ListSubscribersAsync(string environmentId, string topic, string? afterUserId, int limit, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return await c.Command("SELECT user_id FROM topic_subscribers WHERE topic = @t AND user_id > @a ORDER BY user_id LIMIT @n")
-            .With("t", topic).With("a", afterUserId ?? "").With("n", limit).ReadAllAsync(r => r.GetString(0), ct);
+        return await c.Command("SELECT user_id FROM topic_subscribers WHERE environment_id = @env AND topic = @t AND user_id > @a ORDER BY user_id LIMIT @n")
+            .With("env", environmentId).With("t", topic).With("a", afterUserId ?? "").With("n", limit).ReadAllAsync(r => r.GetString(0), ct);
     }
 
     public Task<bool> CreateCampaignAsync(Campaign campaign, IReadOnlyList<string>? recipients, DateTimeOffset now, CancellationToken ct)
@@ -77,7 +79,8 @@ internal sealed class PostgresCampaignStore(PostgresDatabase db) : ICampaignStor
             FROM notifications n JOIN deliveries d ON d.notification_id = n.id WHERE n.campaign_id = @c
             """).With("c", campaign.Id).ReadAllAsync(r => new long[] { r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6) }, ct))[0];
         var remaining = campaign.Exhausted || campaign.Status == CampaignStatus.Cancelled ? 0L : (long)(await (campaign.Topic is not null
-            ? c.Command("SELECT count(*) FROM topic_subscribers WHERE topic = @t AND user_id > @a").With("t", campaign.Topic)
+            ? c.Command("SELECT count(*) FROM topic_subscribers WHERE environment_id = @env AND topic = @t AND user_id > @a")
+                .With("env", CampaignAudience.EnvironmentOf(campaign)).With("t", campaign.Topic)
             : c.Command("SELECT count(*) FROM campaign_recipients WHERE campaign_id = @t AND user_id > @a").With("t", campaign.Id))
             .With("a", campaign.Cursor ?? "").ExecuteScalarAsync(ct))!;
         return CampaignRows.Progress(campaign, byStatus, d, remaining);
@@ -97,9 +100,15 @@ internal sealed class PostgresCampaignStore(PostgresDatabase db) : ICampaignStor
         ArgumentNullException.ThrowIfNull(campaign);
         await using var c = await db.OpenAsync(ct);
         var sql = campaign.Topic is not null
-            ? "SELECT s.user_id, u.timezone FROM topic_subscribers s LEFT JOIN users u ON u.user_id = s.user_id WHERE s.topic = @k AND s.user_id > @a ORDER BY s.user_id LIMIT @n"
-            : "SELECT s.user_id, u.timezone FROM campaign_recipients s LEFT JOIN users u ON u.user_id = s.user_id WHERE s.campaign_id = @k AND s.user_id > @a ORDER BY s.user_id LIMIT @n";
-        return await c.Command(sql).With("k", campaign.Topic ?? campaign.Id).With("a", campaign.Cursor ?? "").With("n", limit)
+            ? """
+              SELECT s.user_id, u.timezone FROM topic_subscribers s LEFT JOIN users u ON u.environment_id = s.environment_id AND u.user_id = s.user_id
+              WHERE s.environment_id = @env AND s.topic = @k AND s.user_id > @a ORDER BY s.user_id LIMIT @n
+              """
+            : """
+              SELECT s.user_id, u.timezone FROM campaign_recipients s LEFT JOIN users u ON u.environment_id = @env AND u.user_id = s.user_id
+              WHERE s.campaign_id = @k AND s.user_id > @a ORDER BY s.user_id LIMIT @n
+              """;
+        return await c.Command(sql).With("env", CampaignAudience.EnvironmentOf(campaign)).With("k", campaign.Topic ?? campaign.Id).With("a", campaign.Cursor ?? "").With("n", limit)
             .ReadAllAsync(r => new AudienceMember(r.GetString(0), r.StringOrNull(1)), ct);
     }
 

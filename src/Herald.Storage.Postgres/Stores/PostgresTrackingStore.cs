@@ -100,16 +100,17 @@ internal sealed class PostgresTrackingStore(PostgresDatabase db) : ITrackingStor
         ArgumentNullException.ThrowIfNull(unsubscription);
         return db.WriteAsync(async (c, tx) =>
         {
-            await c.Command("INSERT INTO users(user_id, updated_at) VALUES (@id, @t) ON CONFLICT (user_id) DO NOTHING", tx)
-                .With("id", unsubscription.UserId).With("t", now.Ms()).ExecuteNonQueryAsync(ct);
-            var json = await c.Command("SELECT preferences FROM users WHERE user_id = @id FOR UPDATE", tx).With("id", unsubscription.UserId).ExecuteScalarAsync(ct) as string;
+            await c.Command("INSERT INTO users(environment_id, user_id, updated_at) VALUES (@env, @id, @t) ON CONFLICT (environment_id, user_id) DO NOTHING", tx)
+                .With("env", unsubscription.EnvironmentId).With("id", unsubscription.UserId).With("t", now.Ms()).ExecuteNonQueryAsync(ct);
+            var json = await c.Command("SELECT preferences FROM users WHERE environment_id = @env AND user_id = @id FOR UPDATE", tx)
+                .With("env", unsubscription.EnvironmentId).With("id", unsubscription.UserId).ExecuteScalarAsync(ct) as string;
             if (unsubscription.Apply(json is null ? [] : StoreJson.Rules(json)) is not { } rules)
             {
                 return false;
             }
 
-            await c.Command("UPDATE users SET preferences = @p WHERE user_id = @id", tx)
-                .With("p", StoreJson.Rules(rules)).With("id", unsubscription.UserId).ExecuteNonQueryAsync(ct);
+            await c.Command("UPDATE users SET preferences = @p WHERE environment_id = @env AND user_id = @id", tx)
+                .With("p", StoreJson.Rules(rules)).With("env", unsubscription.EnvironmentId).With("id", unsubscription.UserId).ExecuteNonQueryAsync(ct);
             await PgWrites.InsertTraceAsync(c, tx, [unsubscription.Trace], ct);
             return true;
         }, ct);

@@ -139,9 +139,9 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
                 if (x.FeedItem is { } f)
                 {
                     c.Command("""
-                        INSERT INTO feed(user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at)
-                        VALUES ($u, $n, $d, $e, $t, $b, $a, $i, $c) ON CONFLICT(delivery_id) DO NOTHING
-                        """, tx).With("$u", f.UserId).With("$n", f.NotificationId).With("$d", f.DeliveryId).With("$e", f.EventType)
+                        INSERT INTO feed(environment_id, user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at)
+                        VALUES ($env, $u, $n, $d, $e, $t, $b, $a, $i, $c) ON CONFLICT(delivery_id) DO NOTHING
+                        """, tx).With("$env", f.EnvironmentId).With("$u", f.UserId).With("$n", f.NotificationId).With("$d", f.DeliveryId).With("$e", f.EventType)
                         .With("$t", f.Title).With("$b", f.Body).With("$a", f.ActionUrl).With("$i", f.Icon).With("$c", f.CreatedAt.Ms()).NonQuery();
                 }
 

@@ -141,7 +141,7 @@ internal sealed class SqliteRetentionStore(SqliteDatabase db) : IRetentionStore,
     // Statuses of deliveries that have not reached (or may still reach) the recipient: cancelled by the erasure, so
     // nothing more is sent, resent after reconciliation or replayed from the DLQ. A send already at a provider is
     // cancelled too: its completion then no longer applies (status is no longer sending), so no feed row is written.
-    public Task<ErasureSummary> EraseUserAsync(string userId, string pseudonym, DateTimeOffset now, CancellationToken ct) =>
+    public Task<ErasureSummary> EraseUserAsync(string environmentId, string userId, string pseudonym, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync((c, tx) =>
         {
             var t = now.Ms();
@@ -181,16 +181,20 @@ internal sealed class SqliteRetentionStore(SqliteDatabase db) : IRetentionStore,
                 WHERE recipient_id = $ops AND json_extract(content, '$.data.recipient_id') = $u
                 """, tx).With("$u", userId).With("$p", pseudonym).With("$ops", LifecycleEvents.Recipient).NonQuery();
 
-            var feed = c.Command("DELETE FROM feed WHERE user_id = $u", tx).With("$u", userId).NonQuery();
-            var devices = c.Command("DELETE FROM devices WHERE user_id = $u", tx).With("$u", userId).NonQuery();
+            // TODO(#18): the rows above and the outbox, endpoints, campaign recipients and digests below are found by recipient id
+            // alone until their tables carry the environment (the notifications and campaigns parts of issue 18 add it); each
+            // then takes "AND environment_id = $env" (campaign recipients through their campaign). The user's own tables
+            // (feed, devices, topic subscriptions, profile) are scoped here.
+            var feed = c.Command("DELETE FROM feed WHERE environment_id = $env AND user_id = $u", tx).With("$env", environmentId).With("$u", userId).NonQuery();
+            var devices = c.Command("DELETE FROM devices WHERE environment_id = $env AND user_id = $u", tx).With("$env", environmentId).With("$u", userId).NonQuery();
             var outbox = c.Command("DELETE FROM outbox WHERE recipient_id = $u", tx).With("$u", userId).NonQuery();
             var endpoints = c.Command("DELETE FROM webhook_endpoints WHERE recipient_id = $u", tx).With("$u", userId).NonQuery();
-            var subscriptions = c.Command("DELETE FROM topic_subscribers WHERE user_id = $u", tx).With("$u", userId).NonQuery()
+            var subscriptions = c.Command("DELETE FROM topic_subscribers WHERE environment_id = $env AND user_id = $u", tx).With("$env", environmentId).With("$u", userId).NonQuery()
                 + c.Command("DELETE FROM campaign_recipients WHERE user_id = $u", tx).With("$u", userId).NonQuery();
             var items = c.Command("UPDATE digest_items SET data = '{}' WHERE digest_id IN (SELECT id FROM digests WHERE recipient_id = $u)", tx).With("$u", userId).NonQuery();
             c.Command("UPDATE digests SET recipient_id = $p, group_key = '', status = CASE WHEN status = 'open' THEN 'erased' ELSE status END WHERE recipient_id = $u", tx)
                 .With("$u", userId).With("$p", pseudonym).NonQuery();
-            var profile = c.Command("DELETE FROM users WHERE user_id = $u", tx).With("$u", userId).NonQuery() > 0;
+            var profile = c.Command("DELETE FROM users WHERE environment_id = $env AND user_id = $u", tx).With("$env", environmentId).With("$u", userId).NonQuery() > 0;
             return new ErasureSummary(profile, devices, feed, notifications, deliveries, cancelled + cancelledNotifications, outbox, endpoints, events, subscriptions, items);
         }, ct);
 }

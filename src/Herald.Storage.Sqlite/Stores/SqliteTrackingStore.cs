@@ -113,7 +113,8 @@ internal sealed class SqliteTrackingStore(SqliteDatabase db) : ITrackingStore
         ArgumentNullException.ThrowIfNull(unsubscription);
         return db.WriteAsync((c, tx) =>
         {
-            var json = c.Command("SELECT preferences FROM users WHERE user_id = $id", tx).With("$id", unsubscription.UserId).Scalar() as string;
+            var json = c.Command("SELECT preferences FROM users WHERE environment_id = $env AND user_id = $id", tx)
+                .With("$env", unsubscription.EnvironmentId).With("$id", unsubscription.UserId).Scalar() as string;
             if (unsubscription.Apply(json is null ? [] : StoreJson.Rules(json)) is not { } rules)
             {
                 return false;
@@ -121,9 +122,9 @@ internal sealed class SqliteTrackingStore(SqliteDatabase db) : ITrackingStore
 
             // As SavePreferencesAsync: a bare user row when there is none, an existing row's updated_at left alone.
             c.Command("""
-                INSERT INTO users(user_id, preferences, updated_at) VALUES ($id, $p, $t)
-                ON CONFLICT(user_id) DO UPDATE SET preferences = $p
-                """, tx).With("$id", unsubscription.UserId).With("$p", StoreJson.Rules(rules)).With("$t", now.Ms()).NonQuery();
+                INSERT INTO users(environment_id, user_id, preferences, updated_at) VALUES ($env, $id, $p, $t)
+                ON CONFLICT(environment_id, user_id) DO UPDATE SET preferences = $p
+                """, tx).With("$env", unsubscription.EnvironmentId).With("$id", unsubscription.UserId).With("$p", StoreJson.Rules(rules)).With("$t", now.Ms()).NonQuery();
             Trace(c, tx, unsubscription.Trace);
             return true;
         }, ct);

@@ -29,12 +29,12 @@ public class SignalsTests
         var signals = new Signals();
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
 
-        var wait = signals.WaitAsync(Signals.Feed("u1"), TimeSpan.FromMinutes(5), time, CancellationToken.None);
-        signals.Notify(Signals.Feed("u2"));
+        var wait = signals.WaitAsync(Signals.Feed(Environments.Default, "u1"), TimeSpan.FromMinutes(5), time, CancellationToken.None);
+        signals.Notify(Signals.Feed(Environments.Default, "u2"));
         await Task.Delay(50);
 
         wait.IsCompleted.ShouldBeFalse();
-        signals.Notify(Signals.Feed("u1"));
+        signals.Notify(Signals.Feed(Environments.Default, "u1"));
         await wait.WaitAsync(Hang);
     }
 
@@ -59,7 +59,7 @@ public class SignalsTests
         var signals = new Signals();
         using var cts = new CancellationTokenSource();
 
-        var wait = signals.WaitAsync(Signals.Feed("u1"), TimeSpan.FromMinutes(5), new FakeTimeProvider(DateTimeOffset.UnixEpoch), cts.Token);
+        var wait = signals.WaitAsync(Signals.Feed(Environments.Default, "u1"), TimeSpan.FromMinutes(5), new FakeTimeProvider(DateTimeOffset.UnixEpoch), cts.Token);
         await cts.CancelAsync();
 
         await Should.ThrowAsync<OperationCanceledException>(() => wait.WaitAsync(Hang));
@@ -69,10 +69,11 @@ public class SignalsTests
     public void Keys_DifferPerLanePlannerAndFeed()
     {
         string[] keys = [Signals.Lane(Channel.Sms, Priority.Normal), Signals.Lane(Channel.Sms, Priority.Urgent), Signals.Lane(Channel.Email, Priority.Normal),
-            Signals.Planner(Priority.Normal), Signals.Feed("u1")];
+            Signals.Planner(Priority.Normal), Signals.Feed(Environments.Default, "u1"), Signals.Feed("env_other", "u1")];
 
-        keys.Distinct().Count().ShouldBe(5);
-        Signals.Feed("u1").ShouldBe("feed:u1");
+        keys.Distinct().Count().ShouldBe(6, "the same user id in two environments is two feeds");
+        Signals.Feed(Environments.Default, "u1").ShouldBe("feed:env_default:u1");
+        Signals.FeedOfKey(Signals.FeedKey("env_other", "u1")).ShouldBe(Signals.Feed("env_other", "u1"));
     }
 
     [Fact]
@@ -93,7 +94,7 @@ public class SignalsTests
     {
         var signals = new Signals();
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
-        var waits = new[] { Signals.Feed("u1"), Signals.Relay, Signals.Planner(Priority.Urgent) }
+        var waits = new[] { Signals.Feed(Environments.Default, "u1"), Signals.Relay, Signals.Planner(Priority.Urgent) }
             .Select(k => signals.WaitAsync(k, TimeSpan.FromMinutes(5), time, CancellationToken.None)).ToList();
 
         signals.NotifyAll();

@@ -19,7 +19,7 @@ public sealed class SqliteUserStoreTests : IAsyncLifetime
         await _temp.Users.UpsertUserAsync(new UserProfile("u1", "a@example.com", "+14155550123", "fr-CA", "Europe/London", Now), CancellationToken.None);
         await _temp.Users.SavePreferencesAsync(new UserPreferences("u1", [new PreferenceRule("order.*", "sms", false)]), Now, CancellationToken.None);
 
-        var (profile, rules) = await _temp.Users.GetRecipientAsync("u1", CancellationToken.None);
+        var (profile, rules) = await _temp.Users.GetRecipientAsync(Environments.Default, "u1", CancellationToken.None);
 
         profile!.Email.ShouldBe("a@example.com");
         profile.Locale.ShouldBe("fr-CA");
@@ -29,7 +29,7 @@ public sealed class SqliteUserStoreTests : IAsyncLifetime
     [Fact]
     public async Task GetRecipientAsync_UnknownUser_ReturnsNoProfileAndNoRules()
     {
-        var (profile, rules) = await _temp.Users.GetRecipientAsync("nobody", CancellationToken.None);
+        var (profile, rules) = await _temp.Users.GetRecipientAsync(Environments.Default, "nobody", CancellationToken.None);
 
         profile.ShouldBeNull();
         rules.ShouldBeEmpty();

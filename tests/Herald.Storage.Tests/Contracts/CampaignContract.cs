@@ -29,7 +29,7 @@ public abstract class CampaignContract
         var store = Campaigns(s);
         foreach (var u in new[] { "a", "b", "c" })
         {
-            await store.SubscribeAsync("news", u, Now, None);
+            await store.SubscribeAsync(Environments.Default, "news", u, Now, None);
         }
 
         (await store.CreateCampaignAsync(Sample("cmp_1"), null, Now, None)).ShouldBeTrue();
@@ -82,8 +82,8 @@ public abstract class CampaignContract
     {
         await using var s = await OpenAsync();
         var store = Campaigns(s);
-        await store.SubscribeAsync("news", "a", Now, None);
-        await store.SubscribeAsync("news", "b", Now, None);
+        await store.SubscribeAsync(Environments.Default, "news", "a", Now, None);
+        await store.SubscribeAsync(Environments.Default, "news", "b", Now, None);
         await store.CreateCampaignAsync(Sample("cmp_3", rate: 1), null, Now, None);
         await store.ClaimReleaseAsync(Now, Now.AddSeconds(30), "r1", None);
         await store.ReleaseChunkAsync("cmp_3", "r1", null, "b", true, [N("ntf_3a", "a", "cmp_3"), N("ntf_3b", "b", "cmp_3")], Now, Now.AddSeconds(30), None);

@@ -525,7 +525,7 @@ public abstract class DispatchContract
 
         await s.Dispatch.CompleteAsync([Sent(claimed, "lane-a") with { Status = DeliveryStatus.Failed, Outcome = "invalid_target", RemoveDeviceId = device.Id }], Now, None);
 
-        (await s.Users.GetDevicesAsync("u1", None)).ShouldBeEmpty();
+        (await s.Users.GetDevicesAsync(Environments.Default, "u1", None)).ShouldBeEmpty();
         (await DispatchSamples.GetAsync(s, "dlv_1")).Status.ShouldBe(DeliveryStatus.Failed);
     }
 

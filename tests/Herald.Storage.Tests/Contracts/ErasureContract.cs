@@ -40,7 +40,7 @@ public abstract class ErasureContract
 
         await s.Outbox.InsertOutboxAsync(new OutboxMessage(0, sms.Id, Channel.Sms, "capture", user, "+14155550100", "{\"body\":\"secret\"}", Now), None);
         await s.Endpoints.InsertEndpointAsync(new WebhookEndpoint("ep_" + user, user, "https://example.com/" + user, "whsec_x", ["*"], null, true, null, null, Now), None);
-        await s.Port<Herald.Core.Campaigns.ICampaignStore>().SubscribeAsync("news", user, Now, None);
+        await s.Port<Herald.Core.Campaigns.ICampaignStore>().SubscribeAsync(Environments.Default, "news", user, Now, None);
     }
 
     [Fact]
@@ -53,15 +53,15 @@ public abstract class ErasureContract
             "{\"type\":\"delivery.sent\",\"timestamp\":\"2026-05-01T12:00:00Z\",\"data\":{\"recipient_id\":\"u1\",\"delivery_id\":\"dlv_sms_u1\"}}", null, null, Now, Now);
         await s.Ingest.AcceptAsync([new IngestItem([lifecycle], null)], Now, None);
 
-        var summary = await Erasure(s).EraseUserAsync("u1", Pseudonym, Now.AddMinutes(1), None);
+        var summary = await Erasure(s).EraseUserAsync(Environments.Default, "u1", Pseudonym, Now.AddMinutes(1), None);
 
         summary.ShouldBe(new ErasureSummary(Profile: true, Devices: 2, FeedItems: 1, Notifications: 3, Deliveries: 4, Cancelled: 2, OutboxMessages: 1,
             WebhookEndpoints: 1, LifecycleEvents: 1, Subscriptions: 1));
-        (await s.Port<Herald.Core.Campaigns.ICampaignStore>().ListSubscribersAsync("news", null, 10, None)).ShouldBe(["u2"]);
-        (await s.Users.GetUserAsync("u1", None)).ShouldBeNull();
-        (await s.Users.GetPreferencesAsync("u1", None)).ShouldBeNull();
-        (await s.Users.GetDevicesAsync("u1", None)).ShouldBeEmpty();
-        (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).ShouldBeEmpty();
+        (await s.Port<Herald.Core.Campaigns.ICampaignStore>().ListSubscribersAsync(Environments.Default, "news", null, 10, None)).ShouldBe(["u2"]);
+        (await s.Users.GetUserAsync(Environments.Default, "u1", None)).ShouldBeNull();
+        (await s.Users.GetPreferencesAsync(Environments.Default, "u1", None)).ShouldBeNull();
+        (await s.Users.GetDevicesAsync(Environments.Default, "u1", None)).ShouldBeEmpty();
+        (await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 10, null, None)).ShouldBeEmpty();
         (await s.Queries.ListNotificationsAsync(Environments.Default, "u1", null, 10, null, None)).ShouldBeEmpty();
         (await s.Outbox.ListOutboxAsync(null, "u1", 10, null, None)).ShouldBeEmpty();
         (await s.Endpoints.GetEndpointsForRecipientAsync(Environments.Default, "u1", None)).ShouldBeEmpty();
@@ -91,9 +91,9 @@ public abstract class ErasureContract
             .Select(d => d.RecipientId).ShouldBe(["u2", "u2"], ignoreOrder: true);
 
         // The other user is untouched.
-        (await s.Users.GetUserAsync("u2", None)).ShouldNotBeNull();
-        (await s.Users.GetDevicesAsync("u2", None)).Count.ShouldBe(2);
-        (await s.Feed.GetFeedAsync("u2", false, 10, null, None)).ShouldHaveSingleItem().Title.ShouldBe("Hello u2");
+        (await s.Users.GetUserAsync(Environments.Default, "u2", None)).ShouldNotBeNull();
+        (await s.Users.GetDevicesAsync(Environments.Default, "u2", None)).Count.ShouldBe(2);
+        (await s.Feed.GetFeedAsync(Environments.Default, "u2", false, 10, null, None)).ShouldHaveSingleItem().Title.ShouldBe("Hello u2");
         (await DispatchSamples.GetAsync(s, "dlv_sms_u2")).Target.ShouldBe("+14155550100");
         (await s.Outbox.ListOutboxAsync(null, "u2", 10, null, None)).ShouldHaveSingleItem();
     }
@@ -108,7 +108,7 @@ public abstract class ErasureContract
         await s.Plans.CompletePlanningAsync([new PlanResult(n.Id, [], [], NotificationStatus.Digested,
             new Herald.Core.Digests.DigestAppend("u1", "post.liked", Herald.Core.Digests.DigestKinds.Batch, "post-1", n.Id, "", n.Data, Now.AddMinutes(1), 10, "digest", null))], Now, None);
 
-        var summary = await Erasure(s).EraseUserAsync("u1", Pseudonym, Now, None);
+        var summary = await Erasure(s).EraseUserAsync(Environments.Default, "u1", Pseudonym, Now, None);
 
         summary.DigestItems.ShouldBe(1);
         (await s.Port<Herald.Core.Digests.IDigestStore>().CloseDueDigestsAsync(Now.AddMinutes(2), 10, None)).ShouldBe(0, "an erased user's open digest is not sent");
@@ -121,10 +121,10 @@ public abstract class ErasureContract
         await using var s = await OpenAsync();
         await SeedUserAsync(s, "u2");
 
-        var summary = await Erasure(s).EraseUserAsync("nobody", Pseudonym, Now, None);
+        var summary = await Erasure(s).EraseUserAsync(Environments.Default, "nobody", Pseudonym, Now, None);
 
         summary.ShouldBe(new ErasureSummary(false, 0, 0, 0, 0, 0, 0, 0, 0));
-        (await s.Users.GetUserAsync("u2", None)).ShouldNotBeNull();
+        (await s.Users.GetUserAsync(Environments.Default, "u2", None)).ShouldNotBeNull();
     }
 
     [Fact]
@@ -133,11 +133,11 @@ public abstract class ErasureContract
         await using var s = await OpenAsync();
         var claimed = await DispatchSamples.SeedClaimedAsync(s, "dlv_flight", Channel.InApp, recipient: "u1", target: "u1");
 
-        await Erasure(s).EraseUserAsync("u1", Pseudonym, Now, None);
+        await Erasure(s).EraseUserAsync(Environments.Default, "u1", Pseudonym, Now, None);
 
         var item = new FeedItem(0, "u1", claimed.NotificationId, claimed.Id, "order.shipped", "late", null, null, null, Now, null, null);
         (await s.Dispatch.CompleteAsync([DispatchSamples.Sent(claimed, "lane-a") with { FeedItem = item }], Now, None)).ShouldBe([false]);
-        (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).ShouldBeEmpty();
+        (await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 10, null, None)).ShouldBeEmpty();
         (await DispatchSamples.GetAsync(s, "dlv_flight")).Status.ShouldBe(DeliveryStatus.Cancelled);
     }
 }

@@ -29,15 +29,15 @@ public abstract class FeedContract
         await AddAsync(s, "u1", "a", "b", "c");
         await AddAsync(s, "u2", "other");
 
-        var all = await s.Feed.GetFeedAsync("u1", false, 10, null, None);
-        var page1 = await s.Feed.GetFeedAsync("u1", false, 2, null, None);
-        var page2 = await s.Feed.GetFeedAsync("u1", false, 2, page1[^1].Seq, None);
+        var all = await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 10, null, None);
+        var page1 = await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 2, null, None);
+        var page2 = await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 2, page1[^1].Seq, None);
 
         all.Select(f => f.Title).ShouldBe(["c", "b", "a"]);
         all[0].ShouldBe(new FeedItem(all[0].Seq, "u1", "ntf_dlv_c", "dlv_c", "order.shipped", "c", "body c", "https://x/c", null, Now, null, null));
         page1.Select(f => f.Title).ShouldBe(["c", "b"]);
         page2.Select(f => f.Title).ShouldBe(["a"]);
-        (await s.Feed.GetFeedAsync("nobody", false, 10, null, None)).ShouldBeEmpty();
+        (await s.Feed.GetFeedAsync(Environments.Default, "nobody", false, 10, null, None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -45,14 +45,14 @@ public abstract class FeedContract
     {
         await using var s = await OpenAsync();
         await AddAsync(s, "u1", "a", "b", "c");
-        var all = await s.Feed.GetFeedAsync("u1", false, 10, null, None);
+        var all = await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 10, null, None);
 
-        var since = await s.Feed.GetFeedSinceAsync("u1", all[^1].Seq, 10, None);
-        var limited = await s.Feed.GetFeedSinceAsync("u1", 0, 1, None);
+        var since = await s.Feed.GetFeedSinceAsync(Environments.Default, "u1", all[^1].Seq, 10, None);
+        var limited = await s.Feed.GetFeedSinceAsync(Environments.Default, "u1", 0, 1, None);
 
         since.Select(f => f.Title).ShouldBe(["b", "c"]);
         limited.Select(f => f.Title).ShouldBe(["a"]);
-        (await s.Feed.GetFeedSinceAsync("u1", all[0].Seq, 10, None)).ShouldBeEmpty();
+        (await s.Feed.GetFeedSinceAsync(Environments.Default, "u1", all[0].Seq, 10, None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public abstract class FeedContract
             while (true)
             {
                 var finished = done.IsCompleted;
-                var page = await s.Feed.GetFeedSinceAsync("u1", seen.Count == 0 ? 0 : seen[^1].Seq, 1000, timeout.Token);
+                var page = await s.Feed.GetFeedSinceAsync(Environments.Default, "u1", seen.Count == 0 ? 0 : seen[^1].Seq, 1000, timeout.Token);
                 seen.AddRange(page);
                 if (finished && page.Count == 0)
                 {
@@ -116,20 +116,20 @@ public abstract class FeedContract
     {
         await using var s = await OpenAsync();
         await AddAsync(s, "u1", "a", "b", "c");
-        (await s.Feed.CountUnreadAsync("u1", None)).ShouldBe(3);
+        (await s.Feed.CountUnreadAsync(Environments.Default, "u1", None)).ShouldBe(3);
 
-        (await s.Feed.MarkReadAsync("u1", "ntf_dlv_b", Now.AddMinutes(1), None)).ShouldBeTrue();
+        (await s.Feed.MarkReadAsync(Environments.Default, "u1", "ntf_dlv_b", Now.AddMinutes(1), None)).ShouldBeTrue();
 
-        (await s.Feed.CountUnreadAsync("u1", None)).ShouldBe(2);
-        (await s.Feed.GetFeedAsync("u1", true, 10, null, None)).Select(f => f.Title).ShouldBe(["c", "a"]);
-        var read = (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).Single(f => f.Title == "b");
+        (await s.Feed.CountUnreadAsync(Environments.Default, "u1", None)).ShouldBe(2);
+        (await s.Feed.GetFeedAsync(Environments.Default, "u1", true, 10, null, None)).Select(f => f.Title).ShouldBe(["c", "a"]);
+        var read = (await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 10, null, None)).Single(f => f.Title == "b");
         read.ReadAt.ShouldBe(Now.AddMinutes(1));
 
         // Already read: still true, and the first read time stays.
-        (await s.Feed.MarkReadAsync("u1", "ntf_dlv_b", Now.AddMinutes(2), None)).ShouldBeTrue();
-        (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).Single(f => f.Title == "b").ReadAt.ShouldBe(Now.AddMinutes(1));
-        (await s.Feed.MarkReadAsync("u1", "ntf_unknown", Now, None)).ShouldBeFalse();
-        (await s.Feed.MarkReadAsync("u2", "ntf_dlv_a", Now, None)).ShouldBeFalse();
+        (await s.Feed.MarkReadAsync(Environments.Default, "u1", "ntf_dlv_b", Now.AddMinutes(2), None)).ShouldBeTrue();
+        (await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 10, null, None)).Single(f => f.Title == "b").ReadAt.ShouldBe(Now.AddMinutes(1));
+        (await s.Feed.MarkReadAsync(Environments.Default, "u1", "ntf_unknown", Now, None)).ShouldBeFalse();
+        (await s.Feed.MarkReadAsync(Environments.Default, "u2", "ntf_dlv_a", Now, None)).ShouldBeFalse();
     }
 
     [Fact]
@@ -138,15 +138,15 @@ public abstract class FeedContract
         await using var s = await OpenAsync();
         await AddAsync(s, "u1", "a", "b", "c");
 
-        (await s.Feed.ArchiveAsync("u1", "ntf_dlv_b", Now.AddMinutes(1), None)).ShouldBeTrue();
+        (await s.Feed.ArchiveAsync(Environments.Default, "u1", "ntf_dlv_b", Now.AddMinutes(1), None)).ShouldBeTrue();
 
-        (await s.Feed.CountUnreadAsync("u1", None)).ShouldBe(2);
-        (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).Select(f => f.Title).ShouldBe(["c", "a"]);
-        (await s.Feed.GetFeedSinceAsync("u1", 0, 10, None)).Select(f => f.Title).ShouldBe(["a", "c"]);
-        (await s.Feed.ArchiveAsync("u1", "ntf_dlv_b", Now.AddMinutes(2), None)).ShouldBeTrue();
-        (await s.Feed.ArchiveAsync("u2", "ntf_dlv_a", Now, None)).ShouldBeFalse();
-        (await s.Feed.ArchiveAsync("u1", "ntf_unknown", Now, None)).ShouldBeFalse();
-        (await s.Feed.CountUnreadAsync("u1", None)).ShouldBe(2);
+        (await s.Feed.CountUnreadAsync(Environments.Default, "u1", None)).ShouldBe(2);
+        (await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 10, null, None)).Select(f => f.Title).ShouldBe(["c", "a"]);
+        (await s.Feed.GetFeedSinceAsync(Environments.Default, "u1", 0, 10, None)).Select(f => f.Title).ShouldBe(["a", "c"]);
+        (await s.Feed.ArchiveAsync(Environments.Default, "u1", "ntf_dlv_b", Now.AddMinutes(2), None)).ShouldBeTrue();
+        (await s.Feed.ArchiveAsync(Environments.Default, "u2", "ntf_dlv_a", Now, None)).ShouldBeFalse();
+        (await s.Feed.ArchiveAsync(Environments.Default, "u1", "ntf_unknown", Now, None)).ShouldBeFalse();
+        (await s.Feed.CountUnreadAsync(Environments.Default, "u1", None)).ShouldBe(2);
     }
 
     [Fact]
@@ -155,13 +155,13 @@ public abstract class FeedContract
         await using var s = await OpenAsync();
         await AddAsync(s, "u1", "a", "b");
         await AddAsync(s, "u2", "x");
-        await s.Feed.MarkReadAsync("u1", "ntf_dlv_a", Now, None);
+        await s.Feed.MarkReadAsync(Environments.Default, "u1", "ntf_dlv_a", Now, None);
 
-        (await s.Feed.MarkAllReadAsync("u1", Now.AddMinutes(1), None)).ShouldBe(1);
+        (await s.Feed.MarkAllReadAsync(Environments.Default, "u1", Now.AddMinutes(1), None)).ShouldBe(1);
 
-        (await s.Feed.CountUnreadAsync("u1", None)).ShouldBe(0);
-        (await s.Feed.CountUnreadAsync("u2", None)).ShouldBe(1);
-        (await s.Feed.MarkAllReadAsync("u1", Now.AddMinutes(2), None)).ShouldBe(0);
+        (await s.Feed.CountUnreadAsync(Environments.Default, "u1", None)).ShouldBe(0);
+        (await s.Feed.CountUnreadAsync(Environments.Default, "u2", None)).ShouldBe(1);
+        (await s.Feed.MarkAllReadAsync(Environments.Default, "u1", Now.AddMinutes(2), None)).ShouldBe(0);
     }
 
     [Fact]
@@ -176,7 +176,7 @@ public abstract class FeedContract
 
         (await s.Dispatch.CompleteAsync([DispatchSamples.Sent(taken.Single(), "sweeper") with { FeedItem = item with { Title = "again" } }], Now, None)).ShouldBe([true]);
 
-        (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).Select(f => f.Title).ShouldBe(["t"]);
+        (await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 10, null, None)).Select(f => f.Title).ShouldBe(["t"]);
     }
 }
 

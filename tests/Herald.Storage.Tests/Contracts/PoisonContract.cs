@@ -130,9 +130,9 @@ public abstract class PoisonContract
 
         applied.ShouldBe([true, false, true]);
         applied.RefusalOf(1).ShouldNotBeNullOrWhiteSpace();
-        (await s.Feed.GetFeedAsync("u_a", false, 10, null, None)).Select(f => f.Title).ShouldBe(["title u_a"]);
-        (await s.Feed.GetFeedAsync("u_c", false, 10, null, None)).Select(f => f.Title).ShouldBe(["title u_c"]);
-        (await s.Feed.GetFeedAsync("u_b", false, 10, null, None)).ShouldBeEmpty();
+        (await s.Feed.GetFeedAsync(Environments.Default, "u_a", false, 10, null, None)).Select(f => f.Title).ShouldBe(["title u_a"]);
+        (await s.Feed.GetFeedAsync(Environments.Default, "u_c", false, 10, null, None)).Select(f => f.Title).ShouldBe(["title u_c"]);
+        (await s.Feed.GetFeedAsync(Environments.Default, "u_b", false, 10, null, None)).ShouldBeEmpty();
         var bad = await DispatchSamples.GetAsync(s, "dlv_u_b");
         bad.Status.ShouldBe(DeliveryStatus.Failed);
         bad.LastError.ShouldNotBeNull().ShouldContain("could not be stored");

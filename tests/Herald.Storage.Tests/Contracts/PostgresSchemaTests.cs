@@ -27,7 +27,7 @@ public sealed class PostgresSchemaTests
                 }
             }
 
-            versions.ShouldBe(["001_initial", "002_in_flight_index", "003_trace_parent", "004_operational_endpoints", "005_workflows", "006_notification_search", "007_worker_nodes", "008_retention_keeps_pending", "009_device_owner", "010_held_deliveries", "011_delivery_lookups", "012_delivery_confirmations", "013_callback_receipts", "014_delivery_dedup_window", "015_throttled_order", "016_unconfirmed_email_sms", "017_api_keys_lifecycle", "018_audit_log", "019_api_key_limits", "020_environments", "022_environments_content"]);
+            versions.ShouldBe(["001_initial", "002_in_flight_index", "003_trace_parent", "004_operational_endpoints", "005_workflows", "006_notification_search", "007_worker_nodes", "008_retention_keeps_pending", "009_device_owner", "010_held_deliveries", "011_delivery_lookups", "012_delivery_confirmations", "013_callback_receipts", "014_delivery_dedup_window", "015_throttled_order", "016_unconfirmed_email_sms", "017_api_keys_lifecycle", "018_audit_log", "019_api_key_limits", "020_environments", "021_environments_users", "022_environments_content"]);
         }
         finally
         {
@@ -48,26 +48,26 @@ public sealed class PostgresSchemaTests
         await initializer.InitializeAsync(CancellationToken.None);
         await using var c = new NpgsqlConnection(connection);
         await c.OpenAsync();
-        // The devices table as migrations 001-007 left it, holding a handed-down phone's token under two users.
+        // The devices table as migrations 001-007 left it, holding a handed-down phone's token under two users (009 and 021 run on it again).
         await new NpgsqlCommand("""
             DROP TABLE devices;
             CREATE TABLE devices(id text PRIMARY KEY, user_id text NOT NULL, token text NOT NULL, platform text NOT NULL, app_version text, created_at bigint NOT NULL,
               UNIQUE(user_id, token));
             INSERT INTO devices VALUES ('dev_first', 'u1', 'tok-handed-down', 'android', '1.0', 1000), ('dev_second', 'u2', 'tok-handed-down', 'android', '1.1', 2000),
               ('dev_own', 'u1', 'tok-own', 'ios', NULL, 1500);
-            DELETE FROM schema_migrations WHERE version = '009_device_owner';
+            DELETE FROM schema_migrations WHERE version IN ('009_device_owner', '021_environments_users');
             """, c).ExecuteNonQueryAsync();
 
         await initializer.InitializeAsync(CancellationToken.None);
 
-        var u1 = await store.GetDevicesAsync("u1", CancellationToken.None);
+        var u1 = await store.GetDevicesAsync(Herald.Core.Domain.Environments.Default, "u1", CancellationToken.None);
         u1.ShouldHaveSingleItem().Id.ShouldBe("dev_own");
         u1[0].LastSeenAt.ShouldBe(DateTimeOffset.FromUnixTimeMilliseconds(1500));
-        (await store.GetDevicesAsync("u2", CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe("dev_second");
+        (await store.GetDevicesAsync(Herald.Core.Domain.Environments.Default, "u2", CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe("dev_second");
         var moved = await store.AddDeviceAsync(new Herald.Core.Domain.Device("dev_third", "u3", "tok-handed-down", "android", null, DateTimeOffset.UnixEpoch.AddSeconds(3),
             DateTimeOffset.UnixEpoch.AddSeconds(3)), CancellationToken.None);
         moved.UserId.ShouldBe("u3");
-        (await store.GetDevicesAsync("u2", CancellationToken.None)).ShouldBeEmpty();
+        (await store.GetDevicesAsync(Herald.Core.Domain.Environments.Default, "u2", CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public abstract class RetentionContract
         (await s.Queries.GetNotificationAsync(old.Unsent, None))!.Status.ShouldBe(NotificationStatus.Processing);
         (await s.Queries.GetDeliveryAsync(old.UnsentDelivery, None))!.Status.ShouldBe(DeliveryStatus.Queued);
         (await s.Queries.GetTraceAsync(old.Unsent, None)).Select(t => t.Decision).ShouldBe(["planned"]);
-        (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).ShouldBeEmpty();
+        (await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 10, null, None)).ShouldBeEmpty();
         removed.Notifications.ShouldBe(1);
         removed.Deliveries.ShouldBe(1);
         removed.FeedItems.ShouldBe(1);
@@ -113,13 +113,13 @@ public abstract class RetentionContract
         var notificationsOnly = await Retention(s).PurgeExpiredAsync(Cutoffs(Now.AddDays(-90), Then.AddDays(-1)), None);
 
         (await s.Queries.GetNotificationAsync(old.Done, None)).ShouldBeNull();
-        (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).Select(f => f.NotificationId).ShouldBe([old.Done]);
+        (await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 10, null, None)).Select(f => f.NotificationId).ShouldBe([old.Done]);
         notificationsOnly.FeedItems.ShouldBe(0);
 
         var feedOnly = await Retention(s).PurgeExpiredAsync(Cutoffs(Then.AddDays(-1), Now.AddDays(-30)), None);
 
-        (await s.Feed.GetFeedAsync("u1", false, 10, null, None)).ShouldBeEmpty();
-        (await s.Feed.GetFeedAsync("u2", false, 10, null, None)).Select(f => f.NotificationId).ShouldBe([recent.Done]);
+        (await s.Feed.GetFeedAsync(Environments.Default, "u1", false, 10, null, None)).ShouldBeEmpty();
+        (await s.Feed.GetFeedAsync(Environments.Default, "u2", false, 10, null, None)).Select(f => f.NotificationId).ShouldBe([recent.Done]);
         (await s.Queries.GetNotificationAsync(recent.Done, None))!.Status.ShouldBe(NotificationStatus.Completed);
         feedOnly.FeedItems.ShouldBe(1);
         feedOnly.Notifications.ShouldBe(0);

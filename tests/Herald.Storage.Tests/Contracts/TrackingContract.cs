@@ -242,7 +242,7 @@ public abstract class TrackingContract
         (await s.Tracking.UnsubscribeAsync(OptOut(d, "u1", "news", Now.AddSeconds(1)), Now.AddSeconds(1), None)).ShouldBeTrue();
         (await s.Tracking.UnsubscribeAsync(OptOut(d, "u1", "news", Now.AddSeconds(2)), Now.AddSeconds(2), None)).ShouldBeFalse();
 
-        (await s.Users.GetPreferencesAsync("u1", None))!.Rules.ShouldBe(
+        (await s.Users.GetPreferencesAsync(Environments.Default, "u1", None))!.Rules.ShouldBe(
             [new PreferenceRule("news", "sms", false), new PreferenceRule("*", "push", false), new PreferenceRule("news", "email", false)]);
         (await s.Queries.GetTraceAsync(d.NotificationId, None)).Count(t => t.Decision == "unsubscribed").ShouldBe(1);
     }
@@ -255,8 +255,8 @@ public abstract class TrackingContract
 
         (await s.Tracking.UnsubscribeAsync(OptOut(d, "nobody", "news", Now), Now, None)).ShouldBeTrue();
 
-        (await s.Users.GetPreferencesAsync("nobody", None))!.Rules.ShouldBe([new PreferenceRule("news", "email", false)]);
-        (await s.Users.GetUserAsync("nobody", None))!.Email.ShouldBeNull();
+        (await s.Users.GetPreferencesAsync(Environments.Default, "nobody", None))!.Rules.ShouldBe([new PreferenceRule("news", "email", false)]);
+        (await s.Users.GetUserAsync(Environments.Default, "nobody", None))!.Email.ShouldBeNull();
     }
 
     [Fact]
@@ -270,7 +270,7 @@ public abstract class TrackingContract
             .WaitAsync(TimeSpan.FromSeconds(20));
 
         applied.ShouldAllBe(a => a);
-        (await s.Users.GetPreferencesAsync("u-race", None))!.Rules.Select(r => r.EventType).ShouldBe(types, ignoreOrder: true);
+        (await s.Users.GetPreferencesAsync(Environments.Default, "u-race", None))!.Rules.Select(r => r.EventType).ShouldBe(types, ignoreOrder: true);
         (await s.Queries.GetTraceAsync(d.NotificationId, None)).Count(t => t.Decision == "unsubscribed").ShouldBe(types.Count);
     }
 }

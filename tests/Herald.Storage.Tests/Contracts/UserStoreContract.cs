@@ -1,5 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Preferences;
+using Herald.Core.Storage;
 using Herald.Storage.Tests.Infrastructure;
 
 namespace Herald.Storage.Tests.Contracts;
@@ -11,6 +12,8 @@ public abstract class UserStoreContract
 
     protected abstract Task<StoreHandle> OpenAsync();
 
+    private static UserKey Key(string userId) => new(Environments.Default, userId);
+
     [Fact]
     public async Task UpsertUserAsync_New_IsReadBack()
     {
@@ -19,7 +22,7 @@ public abstract class UserStoreContract
 
         await s.Users.UpsertUserAsync(profile, CancellationToken.None);
 
-        (await s.Users.GetUserAsync("u1", CancellationToken.None)).ShouldBe(profile);
+        (await s.Users.GetUserAsync(Environments.Default, "u1", CancellationToken.None)).ShouldBe(profile);
     }
 
     [Fact]
@@ -32,8 +35,8 @@ public abstract class UserStoreContract
 
         await s.Users.UpsertUserAsync(changed, CancellationToken.None);
 
-        (await s.Users.GetUserAsync("u1", CancellationToken.None)).ShouldBe(changed);
-        (await s.Users.GetPreferencesAsync("u1", CancellationToken.None))!.Rules.ShouldHaveSingleItem().Channel.ShouldBe("sms");
+        (await s.Users.GetUserAsync(Environments.Default, "u1", CancellationToken.None)).ShouldBe(changed);
+        (await s.Users.GetPreferencesAsync(Environments.Default, "u1", CancellationToken.None))!.Rules.ShouldHaveSingleItem().Channel.ShouldBe("sms");
     }
 
     [Fact]
@@ -41,7 +44,7 @@ public abstract class UserStoreContract
     {
         await using var s = await OpenAsync();
 
-        (await s.Users.GetUserAsync("nobody", CancellationToken.None)).ShouldBeNull();
+        (await s.Users.GetUserAsync(Environments.Default, "nobody", CancellationToken.None)).ShouldBeNull();
     }
 
     [Fact]
@@ -56,7 +59,7 @@ public abstract class UserStoreContract
 
         await s.Users.SavePreferencesAsync(new UserPreferences("u1", rules), Now, CancellationToken.None);
 
-        var saved = await s.Users.GetPreferencesAsync("u1", CancellationToken.None);
+        var saved = await s.Users.GetPreferencesAsync(Environments.Default, "u1", CancellationToken.None);
         saved.ShouldNotBeNull();
         saved.UserId.ShouldBe("u1");
         saved.Rules.ShouldBe(rules);
@@ -69,7 +72,7 @@ public abstract class UserStoreContract
 
         await s.Users.SavePreferencesAsync(new UserPreferences("u1", [new PreferenceRule("*", "email", false)]), Now, CancellationToken.None);
 
-        (await s.Users.GetUserAsync("u1", CancellationToken.None)).ShouldBe(new UserProfile("u1", null, null, null, null, Now));
+        (await s.Users.GetUserAsync(Environments.Default, "u1", CancellationToken.None)).ShouldBe(new UserProfile("u1", null, null, null, null, Now));
     }
 
     [Fact]
@@ -82,8 +85,8 @@ public abstract class UserStoreContract
 
         await s.Users.SavePreferencesAsync(new UserPreferences("u1", [new PreferenceRule("order.*", "push", true)]), Now.AddHours(1), CancellationToken.None);
 
-        (await s.Users.GetPreferencesAsync("u1", CancellationToken.None))!.Rules.ShouldBe([new PreferenceRule("order.*", "push", true)]);
-        (await s.Users.GetUserAsync("u1", CancellationToken.None)).ShouldBe(profile);
+        (await s.Users.GetPreferencesAsync(Environments.Default, "u1", CancellationToken.None))!.Rules.ShouldBe([new PreferenceRule("order.*", "push", true)]);
+        (await s.Users.GetUserAsync(Environments.Default, "u1", CancellationToken.None)).ShouldBe(profile);
     }
 
     [Fact]
@@ -93,7 +96,7 @@ public abstract class UserStoreContract
 
         await s.Users.SavePreferencesAsync(new UserPreferences("u1", []), Now, CancellationToken.None);
 
-        (await s.Users.GetPreferencesAsync("u1", CancellationToken.None))!.Rules.ShouldBeEmpty();
+        (await s.Users.GetPreferencesAsync(Environments.Default, "u1", CancellationToken.None))!.Rules.ShouldBeEmpty();
     }
 
     [Fact]
@@ -102,8 +105,8 @@ public abstract class UserStoreContract
         await using var s = await OpenAsync();
         await s.Users.UpsertUserAsync(new UserProfile("u1", "a@example.com", null, null, null, Now), CancellationToken.None);
 
-        (await s.Users.GetPreferencesAsync("u1", CancellationToken.None)).ShouldBeNull();
-        (await s.Users.GetPreferencesAsync("nobody", CancellationToken.None)).ShouldBeNull();
+        (await s.Users.GetPreferencesAsync(Environments.Default, "u1", CancellationToken.None)).ShouldBeNull();
+        (await s.Users.GetPreferencesAsync(Environments.Default, "nobody", CancellationToken.None)).ShouldBeNull();
     }
 
     [Fact]
@@ -113,7 +116,7 @@ public abstract class UserStoreContract
         await s.Users.UpsertUserAsync(new UserProfile("u1", "a@example.com", "+14155550123", "fr-CA", "Europe/London", Now), CancellationToken.None);
         await s.Users.SavePreferencesAsync(new UserPreferences("u1", [new PreferenceRule("order.*", "sms", false)]), Now, CancellationToken.None);
 
-        var (profile, rules) = await s.Users.GetRecipientAsync("u1", CancellationToken.None);
+        var (profile, rules) = await s.Users.GetRecipientAsync(Environments.Default, "u1", CancellationToken.None);
 
         profile!.Email.ShouldBe("a@example.com");
         profile.Locale.ShouldBe("fr-CA");
@@ -126,7 +129,7 @@ public abstract class UserStoreContract
         await using var s = await OpenAsync();
         await s.Users.UpsertUserAsync(new UserProfile("u1", "a@example.com", null, null, null, Now), CancellationToken.None);
 
-        var (profile, rules) = await s.Users.GetRecipientAsync("u1", CancellationToken.None);
+        var (profile, rules) = await s.Users.GetRecipientAsync(Environments.Default, "u1", CancellationToken.None);
 
         profile.ShouldNotBeNull();
         rules.ShouldBeEmpty();
@@ -137,7 +140,7 @@ public abstract class UserStoreContract
     {
         await using var s = await OpenAsync();
 
-        var (profile, rules) = await s.Users.GetRecipientAsync("nobody", CancellationToken.None);
+        var (profile, rules) = await s.Users.GetRecipientAsync(Environments.Default, "nobody", CancellationToken.None);
 
         profile.ShouldBeNull();
         rules.ShouldBeEmpty();
@@ -152,7 +155,7 @@ public abstract class UserStoreContract
         var added = await s.Users.AddDeviceAsync(device, CancellationToken.None);
 
         added.ShouldBe(device);
-        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldBe([device]);
+        (await s.Users.GetDevicesAsync(Environments.Default, "u1", CancellationToken.None)).ShouldBe([device]);
     }
 
     [Fact]
@@ -165,7 +168,7 @@ public abstract class UserStoreContract
         var again = await s.Users.AddDeviceAsync(new Device("dev_2", "u1", "tok-1", "ios", null, Now.AddDays(3), Now.AddDays(3)), CancellationToken.None);
 
         again.ShouldBe(first with { LastSeenAt = Now.AddDays(3) });
-        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldBe([again]);
+        (await s.Users.GetDevicesAsync(Environments.Default, "u1", CancellationToken.None)).ShouldBe([again]);
     }
 
     [Fact]
@@ -178,9 +181,9 @@ public abstract class UserStoreContract
         var moved = await s.Users.AddDeviceAsync(new Device("dev_2", "u2", "tok-1", "ios", "2.0", Now.AddDays(1), Now.AddDays(1)), CancellationToken.None);
 
         moved.ShouldBe(new Device("dev_2", "u2", "tok-1", "ios", "2.0", Now.AddDays(1), Now.AddDays(1)));
-        (await s.Users.GetDevicesAsync("u2", CancellationToken.None)).ShouldBe([moved]);
-        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dev_k"]);
-        (await s.Users.GetDevicesAsync(["u1", "u2"], CancellationToken.None))["u1"].Select(d => d.Token).ShouldBe(["tok-kept"]);
+        (await s.Users.GetDevicesAsync(Environments.Default, "u2", CancellationToken.None)).ShouldBe([moved]);
+        (await s.Users.GetDevicesAsync(Environments.Default, "u1", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dev_k"]);
+        (await s.Users.GetDevicesAsync([Key("u1"), Key("u2")], CancellationToken.None))[Key("u1")].Select(d => d.Token).ShouldBe(["tok-kept"]);
     }
 
     [Fact]
@@ -215,8 +218,8 @@ public abstract class UserStoreContract
 
         await s.Users.AddDeviceAsync(new Device("dev_2", "u2", "tok-1", "web", null, Now, Now), CancellationToken.None);
 
-        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldHaveSingleItem().Platform.ShouldBe("ios");
-        (await s.Users.GetDevicesAsync("u2", CancellationToken.None)).ShouldHaveSingleItem().Platform.ShouldBe("web");
+        (await s.Users.GetDevicesAsync(Environments.Default, "u1", CancellationToken.None)).ShouldHaveSingleItem().Platform.ShouldBe("ios");
+        (await s.Users.GetDevicesAsync(Environments.Default, "u2", CancellationToken.None)).ShouldHaveSingleItem().Platform.ShouldBe("web");
     }
 
     [Fact]
@@ -228,7 +231,7 @@ public abstract class UserStoreContract
             Task.Run(() => s.Users.AddDeviceAsync(new Device($"dev_{i}", "u1", "tok-1", "ios", null, Now, Now), CancellationToken.None)))).WaitAsync(TimeSpan.FromSeconds(30));
 
         added.Select(d => d.Id).Distinct().ShouldHaveSingleItem();
-        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe(added[0].Id);
+        (await s.Users.GetDevicesAsync(Environments.Default, "u1", CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe(added[0].Id);
     }
 
     [Fact]
@@ -240,11 +243,11 @@ public abstract class UserStoreContract
         var added = await Task.WhenAll(users.Select(u =>
             Task.Run(() => s.Users.AddDeviceAsync(new Device("dev_" + u, u, "tok-shared", "android", null, Now, Now), CancellationToken.None)))).WaitAsync(TimeSpan.FromSeconds(30));
 
-        var owners = (await s.Users.GetDevicesAsync(users, CancellationToken.None)).Where(kv => kv.Value.Count > 0).ToList();
+        var owners = (await s.Users.GetDevicesAsync([.. users.Select(Key)], CancellationToken.None)).Where(kv => kv.Value.Count > 0).ToList();
         var owner = owners.ShouldHaveSingleItem();
-        owner.Value.ShouldHaveSingleItem().Id.ShouldBe("dev_" + owner.Key);
+        owner.Value.ShouldHaveSingleItem().Id.ShouldBe("dev_" + owner.Key.UserId);
         // Whoever registered last owns it: every registration answered with the device as it then stood, one of them with this.
-        added.ShouldContain(d => d.UserId == owner.Key && d.Id == "dev_" + owner.Key);
+        added.ShouldContain(d => d.UserId == owner.Key.UserId && d.Id == "dev_" + owner.Key.UserId);
     }
 
     [Fact]
@@ -260,8 +263,8 @@ public abstract class UserStoreContract
         var pruned = await s.Users.PruneDevicesAsync(Now.AddDays(100), CancellationToken.None);
 
         pruned.ShouldBe(1);
-        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dev_back"]);
-        (await s.Users.GetDevicesAsync("u2", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dev_new"]);
+        (await s.Users.GetDevicesAsync(Environments.Default, "u1", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dev_back"]);
+        (await s.Users.GetDevicesAsync(Environments.Default, "u2", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dev_new"]);
         (await s.Users.PruneDevicesAsync(Now.AddDays(100), CancellationToken.None)).ShouldBe(0);
     }
 
@@ -274,10 +277,10 @@ public abstract class UserStoreContract
         await s.Users.AddDeviceAsync(new Device("dev_a", "u1", "tok-a", "web", null, Now, Now), CancellationToken.None);
         await s.Users.AddDeviceAsync(new Device("dev_x", "u2", "tok-x", "web", null, Now, Now), CancellationToken.None);
 
-        var devices = await s.Users.GetDevicesAsync("u1", CancellationToken.None);
+        var devices = await s.Users.GetDevicesAsync(Environments.Default, "u1", CancellationToken.None);
 
         devices.Select(d => d.Id).ShouldBe(["dev_a", "dev_b", "dev_c"]);
-        (await s.Users.GetDevicesAsync("nobody", CancellationToken.None)).ShouldBeEmpty();
+        (await s.Users.GetDevicesAsync(Environments.Default, "nobody", CancellationToken.None)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -286,10 +289,10 @@ public abstract class UserStoreContract
         await using var s = await OpenAsync();
         await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now, Now), CancellationToken.None);
 
-        (await s.Users.DeleteDeviceAsync("u1", "dev_1", CancellationToken.None)).ShouldBeTrue();
+        (await s.Users.DeleteDeviceAsync(Environments.Default, "u1", "dev_1", CancellationToken.None)).ShouldBeTrue();
 
-        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldBeEmpty();
-        (await s.Users.DeleteDeviceAsync("u1", "dev_1", CancellationToken.None)).ShouldBeFalse();
+        (await s.Users.GetDevicesAsync(Environments.Default, "u1", CancellationToken.None)).ShouldBeEmpty();
+        (await s.Users.DeleteDeviceAsync(Environments.Default, "u1", "dev_1", CancellationToken.None)).ShouldBeFalse();
     }
 
     [Fact]
@@ -298,9 +301,9 @@ public abstract class UserStoreContract
         await using var s = await OpenAsync();
         await s.Users.AddDeviceAsync(new Device("dev_1", "u1", "tok-1", "ios", null, Now, Now), CancellationToken.None);
 
-        (await s.Users.DeleteDeviceAsync("u2", "dev_1", CancellationToken.None)).ShouldBeFalse();
+        (await s.Users.DeleteDeviceAsync(Environments.Default, "u2", "dev_1", CancellationToken.None)).ShouldBeFalse();
 
-        (await s.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldHaveSingleItem();
+        (await s.Users.GetDevicesAsync(Environments.Default, "u1", CancellationToken.None)).ShouldHaveSingleItem();
     }
 
     [Fact]
@@ -315,18 +318,19 @@ public abstract class UserStoreContract
         await s.Users.AddDeviceAsync(new Device("dev_2", "u1", "tok-2", "android", null, Now.AddSeconds(1), Now.AddSeconds(1)), none);
         await s.Endpoints.InsertEndpointAsync(new WebhookEndpoint("ep_1", "u2", "https://example.com/u2", "whsec_x", ["*"], null, true, null, null, Now), none);
         string[] ids = ["u1", "u2", "u-unknown"];
+        UserKey[] keys = [.. ids.Select(Key)];
 
-        var recipients = await s.Users.GetRecipientsAsync(ids, none);
-        var devices = await s.Users.GetDevicesAsync(ids, none);
+        var recipients = await s.Users.GetRecipientsAsync(keys, none);
+        var devices = await s.Users.GetDevicesAsync(keys, none);
         var endpoints = await s.Endpoints.GetEndpointsForRecipientsAsync(Environments.Default, ids, none);
 
-        recipients.Keys.ShouldBe(ids, ignoreOrder: true);
-        recipients["u1"].Profile!.Email.ShouldBe("a@example.com");
-        recipients["u2"].Rules.ShouldHaveSingleItem().Channel.ShouldBe("sms");
-        recipients["u-unknown"].Profile.ShouldBeNull();
-        recipients["u-unknown"].Rules.ShouldBeEmpty();
-        devices["u1"].Select(d => d.Id).ShouldBe(["dev_1", "dev_2"]);
-        devices["u2"].ShouldBeEmpty();
+        recipients.Keys.ShouldBe(keys, ignoreOrder: true);
+        recipients[Key("u1")].Profile!.Email.ShouldBe("a@example.com");
+        recipients[Key("u2")].Rules.ShouldHaveSingleItem().Channel.ShouldBe("sms");
+        recipients[Key("u-unknown")].Profile.ShouldBeNull();
+        recipients[Key("u-unknown")].Rules.ShouldBeEmpty();
+        devices[Key("u1")].Select(d => d.Id).ShouldBe(["dev_1", "dev_2"]);
+        devices[Key("u2")].ShouldBeEmpty();
         endpoints["u2"].ShouldHaveSingleItem().Id.ShouldBe("ep_1");
         endpoints["u1"].ShouldBeEmpty();
         endpoints["u-unknown"].ShouldBeEmpty();

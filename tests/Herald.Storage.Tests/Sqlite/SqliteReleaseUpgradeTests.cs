@@ -38,10 +38,10 @@ public sealed class SqliteReleaseUpgradeTests : IDisposable
         var deliveries = await store.Queries.GetDeliveriesAsync("ntf_old", CancellationToken.None);
         deliveries.Select(d => (d.Id, d.Channel, d.Status, d.LookUps, d.DedupWindow)).OrderBy(d => d.Id)
             .ShouldBe([("dlv_old_email", Channel.Email, DeliveryStatus.Sent, 0, (TimeSpan?)null), ("dlv_old_sms", Channel.Sms, DeliveryStatus.Delivered, 0, (TimeSpan?)null)]);
-        (await store.Users.GetUserAsync("u1", CancellationToken.None)).ShouldNotBeNull().Email.ShouldBe("u1@example.com");
+        (await store.Users.GetUserAsync(Environments.Default, "u1", CancellationToken.None)).ShouldNotBeNull().Email.ShouldBe("u1@example.com");
         (await store.Templates.GetTemplateVersionAsync(Environments.Default, "order_shipped", 1, CancellationToken.None)).ShouldNotBeNull().Definition.ShouldBe("{\"channels\":{}}");
         (await store.Endpoints.GetEndpointAsync(Environments.Default, "whe_old", CancellationToken.None)).ShouldNotBeNull().RecipientId.ShouldBe("u1");
-        (await store.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldHaveSingleItem().LastSeenAt.ShouldBe(Then);
+        (await store.Users.GetDevicesAsync(Environments.Default, "u1", CancellationToken.None)).ShouldHaveSingleItem().LastSeenAt.ShouldBe(Then);
 
         // New rows in the columns and constraints releases after these files added.
         await store.Ingest.AcceptAsync([new IngestItem([new Notification("ntf_new", "order.shipped", "u1", Priority.Normal, NotificationStatus.Accepted, "order_shipped", 1, null,
@@ -57,7 +57,7 @@ public sealed class SqliteReleaseUpgradeTests : IDisposable
         await store.Endpoints.InsertEndpointAsync(new WebhookEndpoint("whe_ops", null, "https://example.com/ops", "whsec_y", ["delivery.*"], null, true, null, null, Now), CancellationToken.None);
         (await store.Endpoints.GetEndpointAsync(Environments.Default, "whe_ops", CancellationToken.None)).ShouldNotBeNull().RecipientId.ShouldBeNull();
         (await store.Users.AddDeviceAsync(new Device("dev_moved", "u2", "tok-1", "android", null, Now, Now), CancellationToken.None)).UserId.ShouldBe("u2");
-        (await store.Users.GetDevicesAsync("u1", CancellationToken.None)).ShouldBeEmpty();
+        (await store.Users.GetDevicesAsync(Environments.Default, "u1", CancellationToken.None)).ShouldBeEmpty();
     }
 
     /// <remarks>b797e42's deliveries get dedup_ms after confirm_ended, where a new file has it before confirm_lookups (see <see cref="SqliteSchemaSnapshot"/>).</remarks>

@@ -57,7 +57,8 @@ public sealed class SqliteUpgradeTests : IDisposable
             // As the release before numbered migrations left it: no schema_migrations (so migration 001 runs on it), and
             // none of what later migrations added (002: the API key lifecycle columns; 004: the key's rate limits; 005:
             // environments, whose dropped notification indexes and idempotency table 001 makes again in their earlier shape;
-            // 007: the environment of templates, suppressions, digest rules, digests, campaigns and webhook endpoints).
+            // 006 and 007: the environment of users, devices, feed items, topic subscribers, templates, suppressions, digest
+            // rules, digests, campaigns and webhook endpoints).
             remake.CommandText = """
                 DROP TABLE schema_migrations;
                 DROP TABLE environments;
@@ -69,6 +70,21 @@ public sealed class SqliteUpgradeTests : IDisposable
                 DROP INDEX ix_notifications_event_type;
                 ALTER TABLE notifications DROP COLUMN environment_id;
                 DROP TABLE idempotency;
+                DROP INDEX ix_feed_user;
+                DROP INDEX ix_feed_unread;
+                ALTER TABLE feed DROP COLUMN environment_id;
+                CREATE INDEX ix_feed_user ON feed(user_id, seq);
+                CREATE INDEX ix_feed_unread ON feed(user_id) WHERE read_at IS NULL AND archived_at IS NULL;
+                DROP TABLE users;
+                CREATE TABLE users(user_id TEXT PRIMARY KEY, email TEXT, phone TEXT, locale TEXT, timezone TEXT, preferences TEXT, updated_at INTEGER NOT NULL);
+                DROP TABLE devices;
+                CREATE TABLE devices(id TEXT PRIMARY KEY, user_id TEXT NOT NULL, token TEXT NOT NULL, platform TEXT NOT NULL, app_version TEXT, created_at INTEGER NOT NULL,
+                  last_seen_at INTEGER NOT NULL, UNIQUE(token, platform));
+                CREATE INDEX ix_devices_user ON devices(user_id);
+                CREATE INDEX ix_devices_last_seen ON devices(last_seen_at);
+                DROP TABLE topic_subscribers;
+                CREATE TABLE topic_subscribers(topic TEXT NOT NULL, user_id TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY(topic, user_id));
+                CREATE INDEX ix_topic_subscribers_user ON topic_subscribers(user_id);
                 DROP INDEX api_keys_previous_hash;
                 ALTER TABLE api_keys DROP COLUMN name;
                 ALTER TABLE api_keys DROP COLUMN prefix;
@@ -181,14 +197,14 @@ public sealed class SqliteUpgradeTests : IDisposable
             await initializer.InitializeAsync(CancellationToken.None);
             var store = services.GetRequiredService<IUserStore>();
 
-            var u1 = await store.GetDevicesAsync("u1", CancellationToken.None);
+            var u1 = await store.GetDevicesAsync(Herald.Core.Domain.Environments.Default, "u1", CancellationToken.None);
             u1.ShouldHaveSingleItem().Id.ShouldBe("dev_own");
             u1[0].LastSeenAt.ShouldBe(DateTimeOffset.FromUnixTimeMilliseconds(1500));
-            (await store.GetDevicesAsync("u2", CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe("dev_second");
+            (await store.GetDevicesAsync(Herald.Core.Domain.Environments.Default, "u2", CancellationToken.None)).ShouldHaveSingleItem().Id.ShouldBe("dev_second");
             var moved = await store.AddDeviceAsync(new Herald.Core.Domain.Device("dev_third", "u3", "tok-handed-down", "android", null, DateTimeOffset.UnixEpoch.AddSeconds(3),
                 DateTimeOffset.UnixEpoch.AddSeconds(3)), CancellationToken.None);
             moved.UserId.ShouldBe("u3");
-            (await store.GetDevicesAsync("u2", CancellationToken.None)).ShouldBeEmpty();
+            (await store.GetDevicesAsync(Herald.Core.Domain.Environments.Default, "u2", CancellationToken.None)).ShouldBeEmpty();
         }
     }
 

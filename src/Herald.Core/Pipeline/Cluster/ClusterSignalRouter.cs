@@ -28,7 +28,7 @@ internal sealed class ClusterSignalRouter(IClusterSignals cluster, Signals signa
                 templates.PublishedSignal(key);
             }
         }));
-        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Feed, key => Wake(key is null ? null : Signals.Feed(key))));
+        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Feed, key => Wake(key is null ? null : Signals.FeedOfKey(key))));
         _subscriptions.Add(cluster.Subscribe(ClusterTopics.Plan, key =>
             Wake(key is not null && int.TryParse(key, System.Globalization.CultureInfo.InvariantCulture, out var p) ? Signals.Planner((Priority)p) : null)));
         _subscriptions.Add(cluster.Subscribe(ClusterTopics.Due, key =>
