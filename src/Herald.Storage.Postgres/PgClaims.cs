@@ -107,7 +107,8 @@ internal static class PgClaims
         var users = pairs.Select(p => p.RecipientId).Distinct(StringComparer.Ordinal).ToArray();
         var addresses = candidates.Where(d => d.Channel is Channel.Email or Channel.Sms).Select(d => (d.EnvironmentId, d.Channel, d.Target)).Distinct().ToArray();
         var escalations = candidates.Where(d => d.Condition is not null).Select(d => d.NotificationId).Distinct(StringComparer.Ordinal).ToArray();
-        var rules = new Dictionary<string, IReadOnlyList<Core.Preferences.PreferenceRule>>(StringComparer.Ordinal);
+        var rules = new Dictionary<(string Environment, string User), IReadOnlyList<Core.Preferences.PreferenceRule>>();
+        var owners = candidates.Select(d => (d.EnvironmentId, d.RecipientId)).Distinct().ToArray();
 
         await using (var batch = new NpgsqlBatch(c, tx))
         {
@@ -115,10 +116,12 @@ internal static class PgClaims
                 .Order(StringComparer.Ordinal).ToArray();
             // unnest yields the sorted keys in order, so the locks are taken in that order.
             batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT pg_advisory_xact_lock(hashtextextended('herald.recipient:' || k, 0)) FROM unnest(@k::text[]) AS x(k)", ("k", keys)));
-            // TODO(#18): each delivery's own environment once deliveries (through their notification) carry one; until then every
-            // delivery is the default environment's, and another environment's user of the same id never decides its sends.
-            batch.BatchCommands.Add(PgWrites.BatchCommand("SELECT user_id, preferences FROM users WHERE environment_id = @env AND user_id = ANY(@u) AND preferences IS NOT NULL",
-                ("env", Environments.Default), ("u", users)));
+            // Each delivery's environment's user: another environment's user of the same id never decides its sends.
+            batch.BatchCommands.Add(PgWrites.BatchCommand("""
+                SELECT u.environment_id, u.user_id, u.preferences FROM users u
+                JOIN unnest(@env::text[], @u::text[]) AS x(env, uid) ON u.environment_id = x.env AND u.user_id = x.uid
+                WHERE u.preferences IS NOT NULL
+                """, ("env", owners.Select(o => o.EnvironmentId).ToArray()), ("u", owners.Select(o => o.RecipientId).ToArray())));
             batch.BatchCommands.Add(PgWrites.BatchCommand("""
                 SELECT s.environment_id, s.channel, s.address, s.reason FROM suppressions s
                 JOIN unnest(@env::text[], @c::integer[], @a::text[]) AS x(env, ch, addr) ON s.environment_id = x.env AND s.channel = x.ch AND s.address = x.addr
@@ -136,7 +139,7 @@ internal static class PgClaims
             await r.NextResultAsync(ct); // the locks
             while (await r.ReadAsync(ct))
             {
-                rules[r.GetString(0)] = StoreJson.Rules(r.GetString(1));
+                rules[(r.GetString(0), r.GetString(1))] = StoreJson.Rules(r.GetString(2));
             }
 
             await r.NextResultAsync(ct);
@@ -159,14 +162,19 @@ internal static class PgClaims
             }
         }
 
-        foreach (var (user, list) in rules)
+        foreach (var ((environment, user), list) in rules)
         {
-            facts.AddRules(user, list);
+            facts.AddRules(environment, user, list);
         }
+
+        // The look-back of a recipient's sends (their counters are per recipient id, see architecture.md) covers the caps of
+        // every environment's user of that id in the batch: a longer look-back only reads more rows.
+        var rulesOfRecipient = rules.GroupBy(x => x.Key.User, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<Core.Preferences.PreferenceRule>)[.. g.SelectMany(x => x.Value)], StringComparer.Ordinal);
 
         var longestDedup = candidates.Max(d => d.DedupWindow ?? TimeSpan.Zero);
 
-        var since = pairs.Select(p => (now - GateFacts.Lookback(gate, p.Channel, rules.GetValueOrDefault(p.RecipientId) ?? [], longestDedup)).Ms()).ToArray();
+        var since = pairs.Select(p => (now - GateFacts.Lookback(gate, p.Channel, rulesOfRecipient.GetValueOrDefault(p.RecipientId) ?? [], longestDedup)).Ms()).ToArray();
         await using var sends = c.Command($"""
             SELECT d.recipient_id, d.channel, d.claimed_at, d.event_type, d.content_hash, d.notification_id, d.id
             FROM unnest(@r::text[], @c::integer[], @since::bigint[]) AS x(r, ch, since)

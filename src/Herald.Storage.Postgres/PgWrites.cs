@@ -49,12 +49,12 @@ internal static class PgWrites
         SignalDue(tx, deliveries);
         return await c.Command($"""
             INSERT INTO deliveries(id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status,
-                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent, expires_at, condition, dedup_ms)
-            SELECT id, n, r, e, ch, p, t, tr, prov, s, 0, err, content, hash, due, ca, ca, plat, tp, exp, cond, dd
+                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent, expires_at, condition, dedup_ms, environment_id)
+            SELECT id, n, r, e, ch, p, t, tr, prov, s, 0, err, content, hash, due, ca, ca, plat, tp, exp, cond, dd, env
             FROM unnest(@id::text[], @n::text[], @r::text[], @e::text[], @ch::integer[], @p::integer[], @t::text[], @tr::text[], @prov::text[],
                 @s::text[], @err::text[], @content::text[], @hash::text[], @due::bigint[], @ca::bigint[], @plat::text[], @tp::text[], @exp::bigint[], @cond::text[],
-                @dd::bigint[]) WITH ORDINALITY
-                AS x(id, n, r, e, ch, p, t, tr, prov, s, err, content, hash, due, ca, plat, tp, exp, cond, dd, o)
+                @dd::bigint[], @env::text[]) WITH ORDINALITY
+                AS x(id, n, r, e, ch, p, t, tr, prov, s, err, content, hash, due, ca, plat, tp, exp, cond, dd, env, o)
             {(orIgnore ? "WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = x.id)" : "")}
             ORDER BY o
             {(orIgnore ? "ON CONFLICT DO NOTHING" : "")}
@@ -70,6 +70,7 @@ internal static class PgWrites
             .With("tp", deliveries.Select(d => d.TraceParent).ToArray())
             .With("exp", deliveries.Select(d => d.ExpiresAt.Ms()).ToArray()).With("cond", deliveries.Select(d => d.Condition).ToArray())
             .With("dd", deliveries.Select(d => d.DedupWindow is { } dedup ? (long?)dedup.TotalMilliseconds : null).ToArray())
+            .With("env", deliveries.Select(d => d.EnvironmentId).ToArray())
             .ExecuteNonQueryAsync(ct);
     }
 

@@ -11,13 +11,13 @@ namespace Herald.Storage.Relational;
 public static class DeliveryRow
 {
     public const string Columns =
-        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id, trace_parent, expires_at, condition, lookups, tracked_status, dedup_ms";
+        "id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status, attempts, last_error, content, content_hash, due_at, sent_at, delivered_at, created_at, updated_at, platform, provider_message_id, trace_parent, expires_at, condition, lookups, tracked_status, dedup_ms, environment_id";
 
     public static Delivery Map(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), (Channel)r.GetInt32(4), (Priority)r.GetInt32(5), r.GetString(6),
         r.StringOrNull(7), r.StringOrNull(8), r.GetString(9), r.GetInt32(10), r.StringOrNull(11), r.GetString(12), r.GetString(13),
         r.Time(14), r.TimeOrNull(15), r.TimeOrNull(16), r.Time(17), r.Time(18), r.StringOrNull(19), r.StringOrNull(20), r.StringOrNull(21),
-        r.TimeOrNull(22), r.StringOrNull(23), r.GetInt32(24), r.StringOrNull(25), r.IsDBNull(26) ? null : TimeSpan.FromMilliseconds(r.GetInt64(26)));
+        r.TimeOrNull(22), r.StringOrNull(23), r.GetInt32(24), r.StringOrNull(25), r.IsDBNull(26) ? null : TimeSpan.FromMilliseconds(r.GetInt64(26)), r.GetString(27));
 }
 
 public static class NotificationRow

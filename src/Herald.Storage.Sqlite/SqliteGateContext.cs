@@ -8,19 +8,17 @@ namespace Herald.Storage.Sqlite;
 /// <summary>Gate reads inside the claim transaction; SQLite's single writer makes them exact.</summary>
 internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx) : IGateContext
 {
-    private readonly Dictionary<string, IReadOnlyList<PreferenceRule>> _rules = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, string), IReadOnlyList<PreferenceRule>> _rules = [];
 
-    public IReadOnlyList<PreferenceRule> Rules(string userId)
+    public IReadOnlyList<PreferenceRule> Rules(string environmentId, string userId)
     {
-        if (!_rules.TryGetValue(userId, out var rules))
+        if (!_rules.TryGetValue((environmentId, userId), out var rules))
         {
-            // TODO(#18): the delivery's own environment once deliveries (through their notification) carry one; until then every
-            // delivery is the default environment's, and reading the default's rules keeps another environment's user of the
-            // same id from ever deciding this one's sends.
+            // The delivery's environment's user: another environment's user of the same id never decides its sends.
             var json = c.Command("SELECT preferences FROM users WHERE environment_id = $env AND user_id = $u", tx)
-                .With("$env", Environments.Default).With("$u", userId).Scalar() as string;
+                .With("$env", environmentId).With("$u", userId).Scalar() as string;
             rules = json is null ? [] : StoreJson.Rules(json);
-            _rules[userId] = rules;
+            _rules[(environmentId, userId)] = rules;
         }
 
         return rules;

@@ -16,7 +16,8 @@ internal sealed class InAppSender(TimeProvider time) : IChannelSender
         ArgumentNullException.ThrowIfNull(delivery);
         var content = JsonNode.Parse(delivery.Content)!.AsObject();
         var item = new FeedItem(0, delivery.RecipientId, delivery.NotificationId, delivery.Id, delivery.EventType,
-            Text(content, "title"), Text(content, "body"), Text(content, "action_url"), Text(content, "icon"), time.GetUtcNow(), null, null);
+            Text(content, "title"), Text(content, "body"), Text(content, "action_url"), Text(content, "icon"), time.GetUtcNow(), null, null,
+            delivery.EnvironmentId);
         return Task.FromResult(new SendResult(new DeliveryOutcome.Sent(delivery.Id), "feed", Feed: item));
     }
 

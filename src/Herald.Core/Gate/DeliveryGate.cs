@@ -123,7 +123,7 @@ public sealed class DeliveryGate : IDispatchGate
 
         if (delivery.Priority != Priority.Urgent)
         {
-            var rule = PreferenceMatcher.Match(context.Rules(delivery.RecipientId), delivery.EventType, wire);
+            var rule = PreferenceMatcher.Match(context.Rules(delivery.EnvironmentId, delivery.RecipientId), delivery.EventType, wire);
             if (rule is { Enabled: false })
             {
                 return (new GateDecision.Suppress("gate", $"disabled by preference {rule.EventType}/{rule.Channel}"), "preference");

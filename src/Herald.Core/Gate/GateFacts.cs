@@ -15,13 +15,13 @@ public readonly record struct RecentSend(string RecipientId, Channel Channel, Da
 /// </summary>
 public sealed class GateFacts : IGateContext
 {
-    private readonly Dictionary<string, IReadOnlyList<PreferenceRule>> _rules = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, string), IReadOnlyList<PreferenceRule>> _rules = [];
     private readonly Dictionary<(string, Channel, string), string> _suppressions = [];
     private readonly Dictionary<(string, Channel), List<RecentSend>> _sends = [];
     private readonly Dictionary<string, DateTimeOffset> _readAt = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, Channel), List<(Priority Priority, string NotificationId, string DeliveryId, DateTimeOffset? Due)>> _throttled = [];
 
-    public void AddRules(string userId, IReadOnlyList<PreferenceRule> rules) => _rules[userId] = rules;
+    public void AddRules(string environmentId, string userId, IReadOnlyList<PreferenceRule> rules) => _rules[(environmentId, userId)] = rules;
 
     public void AddSuppression(string environmentId, Channel channel, string address, string reason) => _suppressions[(environmentId, channel, address)] = reason;
 
@@ -88,7 +88,7 @@ public sealed class GateFacts : IGateContext
         return lookback;
     }
 
-    public IReadOnlyList<PreferenceRule> Rules(string userId) => _rules.TryGetValue(userId, out var rules) ? rules : [];
+    public IReadOnlyList<PreferenceRule> Rules(string environmentId, string userId) => _rules.TryGetValue((environmentId, userId), out var rules) ? rules : [];
 
     public IReadOnlyList<DateTimeOffset> RecentSends(string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null)
     {

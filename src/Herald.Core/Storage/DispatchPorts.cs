@@ -25,7 +25,7 @@ public abstract record GateDecision
 /// <summary>Reads the gate may make inside the claim transaction, so counts cannot race another claim.</summary>
 public interface IGateContext
 {
-    IReadOnlyList<PreferenceRule> Rules(string userId);
+    IReadOnlyList<PreferenceRule> Rules(string environmentId, string userId);
 
     /// <summary>Claim times (ascending) of deliveries sent or being sent to this recipient on this channel since <paramref name="since"/>.</summary>
     IReadOnlyList<DateTimeOffset> RecentSends(string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null);

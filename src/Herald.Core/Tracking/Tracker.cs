@@ -85,8 +85,8 @@ public sealed class Tracker(ITrackingStore store, TrackingApplier applier, Heral
 
         var now = time.GetUtcNow();
         var trace = new TraceEntry(d.NotificationId, now, "track", "email", "unsubscribed", $"one-click unsubscribe: {d.EventType} email disabled for {d.RecipientId}");
-        // TODO(#18): the delivery's environment (its notification's) once deliveries carry one; until then every delivery is the default's.
-        await store.UnsubscribeAsync(new Unsubscription(d.RecipientId, d.EventType, "email", trace, Environments.Default), now, ct);
+        // The delivery's environment's user: the same id in another environment keeps its preferences.
+        await store.UnsubscribeAsync(new Unsubscription(d.RecipientId, d.EventType, "email", trace, d.EnvironmentId), now, ct);
         return true;
     }
 

@@ -157,53 +157,50 @@ internal sealed class PostgresRetentionStore(PostgresDatabase db) : IRetentionSt
             var u = new ErasedUser(environmentId, userId, pseudonym, t);
             // Row locks on the user's notifications order this erasure with a concurrent plan completion (which applies only
             // while the notification is still planning, and so skips once it reads cancelled) and with a concurrent cancel.
-            await Run(c, tx, "SELECT id FROM notifications WHERE recipient_id = @u ORDER BY id FOR UPDATE", u, ct);
+            await Run(c, tx, "SELECT id FROM notifications WHERE environment_id = @env AND recipient_id = @u ORDER BY id FOR UPDATE", u, ct);
             var cancelledNotifications = await Run(c, tx, $"""
                 UPDATE notifications SET status = 'cancelled', lease_until = NULL, updated_at = @t
-                WHERE recipient_id = @u AND status IN {NotificationStatus.Sql.Unplanned}
+                WHERE environment_id = @env AND recipient_id = @u AND status IN {NotificationStatus.Sql.Unplanned}
                 """, u, ct);
             var cancelled = await Run(c, tx, $"""
                 UPDATE deliveries SET status = 'cancelled', lease_until = NULL, lease_owner = NULL, updated_at = @t
-                WHERE recipient_id = @u AND status IN {DeliveryStatus.Sql.Unsent}
+                WHERE environment_id = @env AND recipient_id = @u AND status IN {DeliveryStatus.Sql.Unsent}
                 """, u, ct);
-            await Run(c, tx, "UPDATE notifications SET status = 'cancelled', updated_at = @t WHERE recipient_id = @u AND status = 'processing'", u, ct);
+            await Run(c, tx, "UPDATE notifications SET status = 'cancelled', updated_at = @t WHERE environment_id = @env AND recipient_id = @u AND status = 'processing'", u, ct);
 
-            await Run(c, tx, "UPDATE trace SET reason = '[erased]' WHERE notification_id IN (SELECT id FROM notifications WHERE recipient_id = @u)", u, ct);
-            await Run(c, tx, "UPDATE attempts SET detail = NULL, provider_message_id = NULL WHERE delivery_id IN (SELECT id FROM deliveries WHERE recipient_id = @u)", u, ct);
+            await Run(c, tx, "UPDATE trace SET reason = '[erased]' WHERE notification_id IN (SELECT id FROM notifications WHERE environment_id = @env AND recipient_id = @u)", u, ct);
+            await Run(c, tx, "UPDATE attempts SET detail = NULL, provider_message_id = NULL WHERE delivery_id IN (SELECT id FROM deliveries WHERE environment_id = @env AND recipient_id = @u)", u, ct);
             // The target stays unique per notification and channel (several devices), so it becomes '[erased]:<delivery id>'.
             var deliveries = await Run(c, tx, """
                 UPDATE deliveries SET recipient_id = @p, target = '[erased]:' || id, target_ref = NULL, content = '{}', content_hash = '',
                     last_error = NULL, provider_message_id = NULL, trace_parent = NULL, updated_at = @t
-                WHERE recipient_id = @u
+                WHERE environment_id = @env AND recipient_id = @u
                 """, u, ct);
             var notifications = await Run(c, tx, """
                 UPDATE notifications SET recipient_id = @p, data = '{}', idempotency_key = NULL, trace_parent = NULL, updated_at = @t
-                WHERE recipient_id = @u
+                WHERE environment_id = @env AND recipient_id = @u
                 """, u, ct);
 
             // Lifecycle events name the recipient in their payload (notification data and the webhook deliveries' content).
             var events = await Run(c, tx, $$"""
                 UPDATE notifications SET data = jsonb_set(data::jsonb, '{data,recipient_id}', to_jsonb(@p::text))::text
-                WHERE recipient_id = '{{LifecycleEvents.Recipient}}' AND data::jsonb -> 'data' ->> 'recipient_id' = @u
+                WHERE environment_id = @env AND recipient_id = '{{LifecycleEvents.Recipient}}' AND data::jsonb -> 'data' ->> 'recipient_id' = @u
                 """, u, ct);
             await Run(c, tx, $$"""
                 UPDATE deliveries SET content = jsonb_set(content::jsonb, '{data,recipient_id}', to_jsonb(@p::text))::text
-                WHERE recipient_id = '{{LifecycleEvents.Recipient}}' AND content::jsonb -> 'data' ->> 'recipient_id' = @u
+                WHERE environment_id = @env AND recipient_id = '{{LifecycleEvents.Recipient}}' AND content::jsonb -> 'data' ->> 'recipient_id' = @u
                 """, u, ct);
 
-            // TODO(#18): the rows above and the outbox, endpoints, campaign recipients and digests below are found by recipient id
-            // alone until their tables carry the environment (the notifications and campaigns parts of issue 18 add it); each
-            // then takes "AND environment_id = @env" (campaign recipients through their campaign). The user's own tables
-            // (feed, devices, topic subscriptions, profile) are scoped here.
+            // Every row is looked for in the erased user's environment only: the same id in another environment is another user.
             var feed = await Run(c, tx, "DELETE FROM feed WHERE environment_id = @env AND user_id = @u", u, ct);
             var devices = await Run(c, tx, "DELETE FROM devices WHERE environment_id = @env AND user_id = @u", u, ct);
-            var outbox = await Run(c, tx, "DELETE FROM outbox WHERE recipient_id = @u", u, ct);
-            var endpoints = await Run(c, tx, "DELETE FROM webhook_endpoints WHERE recipient_id = @u", u, ct);
+            var outbox = await Run(c, tx, "DELETE FROM outbox WHERE recipient_id = @u AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = outbox.delivery_id AND d.environment_id <> @env)", u, ct);
+            var endpoints = await Run(c, tx, "DELETE FROM webhook_endpoints WHERE environment_id = @env AND recipient_id = @u", u, ct);
             var subscriptions = await Run(c, tx, "DELETE FROM topic_subscribers WHERE environment_id = @env AND user_id = @u", u, ct)
-                + await Run(c, tx, "DELETE FROM campaign_recipients WHERE user_id = @u", u, ct);
+                + await Run(c, tx, "DELETE FROM campaign_recipients WHERE user_id = @u AND campaign_id IN (SELECT id FROM campaigns WHERE environment_id = @env)", u, ct);
             // The digests' row locks order this with an append or a close of the same digest (see PostgresDigestStore.AppendDigestsAsync).
-            var items = await Run(c, tx, "UPDATE digest_items SET data = '{}' WHERE digest_id IN (SELECT id FROM digests WHERE recipient_id = @u FOR UPDATE)", u, ct);
-            await Run(c, tx, "UPDATE digests SET recipient_id = @p, group_key = '', status = CASE WHEN status = 'open' THEN 'erased' ELSE status END WHERE recipient_id = @u", u, ct);
+            var items = await Run(c, tx, "UPDATE digest_items SET data = '{}' WHERE digest_id IN (SELECT id FROM digests WHERE environment_id = @env AND recipient_id = @u FOR UPDATE)", u, ct);
+            await Run(c, tx, "UPDATE digests SET recipient_id = @p, group_key = '', status = CASE WHEN status = 'open' THEN 'erased' ELSE status END WHERE environment_id = @env AND recipient_id = @u", u, ct);
             var profile = await Run(c, tx, "DELETE FROM users WHERE environment_id = @env AND user_id = @u", u, ct) > 0;
             return new ErasureSummary(profile, devices, feed, notifications, deliveries, cancelled + cancelledNotifications, outbox, endpoints, events, subscriptions, items);
         }, ct);

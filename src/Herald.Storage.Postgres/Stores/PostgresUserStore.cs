@@ -85,13 +85,12 @@ internal sealed class PostgresUserStore(PostgresDatabase db) : IUserStore
             if (previous is not null && previous != device.UserId)
             {
                 // The previous owner's pushes still waiting for this token (quiet hours, retries) would reach the new owner.
-                // TODO(#18): only the previous owner's deliveries of this environment once deliveries carry one (through their
-                // notification); until then every delivery is the default environment's.
+                // Only this environment's: a user of the same id elsewhere has its own devices.
                 var cancelled = await c.Command($"""
                     UPDATE deliveries SET status = 'cancelled', last_error = @why, lease_until = NULL, lease_owner = NULL, updated_at = @now
-                    WHERE recipient_id = @old AND channel = @push AND target = @t AND platform = @p AND status IN {DeliveryStatus.Sql.Claimable}
+                    WHERE environment_id = @env AND recipient_id = @old AND channel = @push AND target = @t AND platform = @p AND status IN {DeliveryStatus.Sql.Claimable}
                     RETURNING notification_id
-                    """, tx).With("why", DeviceMovedReason).With("now", device.LastSeenAt.Ms()).With("old", previous).With("push", (int)Channel.Push)
+                    """, tx).With("why", DeviceMovedReason).With("now", device.LastSeenAt.Ms()).With("env", device.EnvironmentId).With("old", previous).With("push", (int)Channel.Push)
                     .With("t", device.Token).With("p", device.Platform).ReadAllAsync(r => r.GetString(0), ct);
                 var ids = cancelled.Distinct(StringComparer.Ordinal).ToList();
                 await PgWrites.InsertTraceAsync(c, tx, [.. ids.Select(id => new TraceEntry(id, device.LastSeenAt, "api", Channel.Push.ToWire(), "cancelled", DeviceMovedReason))], ct);

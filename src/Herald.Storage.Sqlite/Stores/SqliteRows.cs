@@ -24,8 +24,8 @@ internal static class SqliteRows
     public static SqliteCommand DeliveryInsert(SqliteConnection c, SqliteTransaction tx, bool orIgnore = false) =>
         c.Command($"""
             INSERT {(orIgnore ? "OR IGNORE " : "")}INTO deliveries(id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status,
-                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent, expires_at, condition, dedup_ms)
-            VALUES ($id, $n, $r, $e, $c, $p, $t, $tr, $prov, $s, 0, $err, $content, $hash, $due, $ca, $ca, $plat, $tp, $exp, $cond, $dd)
+                attempts, last_error, content, content_hash, due_at, created_at, updated_at, platform, trace_parent, expires_at, condition, dedup_ms, environment_id)
+            VALUES ($id, $n, $r, $e, $c, $p, $t, $tr, $prov, $s, 0, $err, $content, $hash, $due, $ca, $ca, $plat, $tp, $exp, $cond, $dd, $env)
             """, tx);
 
     public static void BindDelivery(SqliteCommand cmd, Delivery d)
@@ -35,7 +35,7 @@ internal static class SqliteRows
             .With("$p", (int)d.Priority).With("$t", d.Target).With("$tr", d.TargetRef).With("$prov", d.Provider).With("$s", d.Status)
             .With("$err", d.LastError).With("$content", d.Content).With("$hash", d.ContentHash).With("$due", d.DueAt.Ms()).With("$ca", d.CreatedAt.Ms()).With("$plat", d.Platform)
             .With("$tp", d.TraceParent).With("$exp", d.ExpiresAt.Ms()).With("$cond", d.Condition)
-            .With("$dd", d.DedupWindow is { } dedup ? (long)dedup.TotalMilliseconds : null);
+            .With("$dd", d.DedupWindow is { } dedup ? (long)dedup.TotalMilliseconds : null).With("$env", d.EnvironmentId);
     }
 
     public static void RefreshNotificationStatus(SqliteConnection c, SqliteTransaction tx, string notificationId, DateTimeOffset now) =>

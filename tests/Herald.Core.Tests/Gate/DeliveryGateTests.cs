@@ -415,7 +415,7 @@ public class DeliveryGateTests
 
         public List<(string, Channel, string, string, DateTimeOffset)> ContentQueries { get; } = [];
 
-        public IReadOnlyList<PreferenceRule> Rules(string userId) => RulesByUser.TryGetValue(userId, out var rules) ? rules : [];
+        public IReadOnlyList<PreferenceRule> Rules(string environmentId, string userId) => RulesByUser.TryGetValue(userId, out var rules) ? rules : [];
 
         public IReadOnlyList<DateTimeOffset> RecentSends(string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null)
         {

@@ -23,8 +23,13 @@ public sealed class PlannerUserEnvironmentTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _temp = await TempSqliteStore.CreateAsync();
-        var version = await _temp.Templates.AddTemplateVersionAsync("order_shipped", null, Definition, Now, None);
-        await _temp.Templates.PublishTemplateAsync("order_shipped", version, Now, None);
+        // The same template in both environments (templates are per environment too): only the user data differs.
+        foreach (var environment in new[] { A, B })
+        {
+            var version = await _temp.Templates.AddTemplateVersionAsync(environment, "order_shipped", null, Definition, Now, None);
+            await _temp.Templates.PublishTemplateAsync(environment, "order_shipped", version, Now, None);
+        }
+
         _planner = new Planner(_temp.Users, _temp.Endpoints, new TemplateCatalog(_temp.Templates), new TemplateRenderer(), TimeProvider.System);
 
         // Environment A's u1: an email address, a phone, a device, and SMS switched off.

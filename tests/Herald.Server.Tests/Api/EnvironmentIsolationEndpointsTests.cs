@@ -7,16 +7,10 @@ namespace Herald.Server.Tests.Api;
 /// Through the API, a key of one environment never sees, changes or learns of another environment's users, preferences,
 /// devices, topic subscribers or feed: the same user id is another user there (404 exactly as for a missing one).
 /// </summary>
-/// <remarks>
-/// The second environment's key needs POST /api/v1/environments and the environment of POST /api/v1/keys (issue 18,
-/// item 1, the keys part); until those are on this branch the tests are skipped. Enabling them is removing
-/// <see cref="Pending"/> (and adding the distributed subclass, as the other workflow tests have).
-/// </remarks>
+/// <remarks>The second environment's key is an admin key of a new environment of a new app (POST /api/v1/apps, /environments, /keys).</remarks>
 public sealed class EnvironmentIsolationEndpointsTests(HeraldServerFixture server) : IClassFixture<HeraldServerFixture>
 {
-    private const string Pending = "needs a key of a second environment: POST /api/v1/environments and keys with an environment (issue 18, keys part)";
-
-    [Fact(Skip = Pending)]
+    [Fact]
     public async Task Users_SameIdInTwoEnvironments_EachKeyReadsAndChangesOnlyItsOwn()
     {
         var user = HeraldServerFixture.NewId("user");
@@ -44,7 +38,7 @@ public sealed class EnvironmentIsolationEndpointsTests(HeraldServerFixture serve
         (await other.GetJsonAsync($"/api/v1/users/{user}/preferences"))["rules"]!.AsArray().Count.ShouldBe(1);
     }
 
-    [Fact(Skip = Pending)]
+    [Fact]
     public async Task Devices_SameTokenInTwoEnvironments_NeitherMovesNorDeletesTheOther()
     {
         var user = HeraldServerFixture.NewId("user");
@@ -62,7 +56,7 @@ public sealed class EnvironmentIsolationEndpointsTests(HeraldServerFixture serve
         theirs.ShouldNotBe(mine);
     }
 
-    [Fact(Skip = Pending)]
+    [Fact]
     public async Task Topics_SameTopicInTwoEnvironments_SeparateSubscribers()
     {
         var topic = HeraldServerFixture.NewId("topic");
@@ -82,7 +76,7 @@ public sealed class EnvironmentIsolationEndpointsTests(HeraldServerFixture serve
         (await server.Client.GetJsonAsync($"/api/v1/topics/{topic}/subscribers"))["subscribers"]!.AsArray().Select(s => s!.GetValue<string>()).ShouldBe([user]);
     }
 
-    [Fact(Skip = Pending)]
+    [Fact]
     public async Task Feed_OtherEnvironmentsKey_SeesNoItemAndCannotMarkIt()
     {
         var user = HeraldServerFixture.NewId("user");
@@ -101,7 +95,7 @@ public sealed class EnvironmentIsolationEndpointsTests(HeraldServerFixture serve
         (await server.GetFeedAsync(user))["unread_count"]!.GetValue<int>().ShouldBe(1);
     }
 
-    [Fact(Skip = Pending)]
+    [Fact]
     public async Task Erase_OtherEnvironment_LeavesThisEnvironmentsUser()
     {
         var user = HeraldServerFixture.NewId("user");
@@ -119,7 +113,9 @@ public sealed class EnvironmentIsolationEndpointsTests(HeraldServerFixture serve
     /// <summary>An admin key of a new environment of a new app.</summary>
     private async Task<HttpClient> OtherEnvironmentClientAsync()
     {
-        using var environment = await server.Client.PostJsonAsync("/api/v1/environments", new JsonObject { ["app"] = HeraldServerFixture.NewId("app"), ["name"] = "other" });
+        using var app = await server.Client.PostJsonAsync("/api/v1/apps", new JsonObject { ["name"] = HeraldServerFixture.NewId("app") });
+        var appId = (await app.ShouldHaveStatusAsync(201)).Str("id");
+        using var environment = await server.Client.PostJsonAsync("/api/v1/environments", new JsonObject { ["app_id"] = appId, ["name"] = "other" });
         var environmentId = (await environment.ShouldHaveStatusAsync(201)).Str("id");
         using var key = await server.Client.PostJsonAsync("/api/v1/keys", new JsonObject { ["name"] = "other", ["scopes"] = new JsonArray("admin"), ["environment"] = environmentId });
         return server.CreateClient((await key.ShouldHaveStatusAsync(201)).Str("secret"));

@@ -21,7 +21,7 @@ public abstract class EnvironmentsTests(HeraldServerFixture server)
         using var key = await server.Client.PostJsonAsync("/api/v1/keys", new JsonObject
         {
             ["name"] = "production backend", ["environment"] = envId,
-            ["scopes"] = new JsonArray("notifications:send", "notifications:read", "templates:write"),
+            ["scopes"] = new JsonArray("notifications:send", "notifications:read", "templates:write", "content:read"),
         });
         var made = await key.ShouldHaveStatusAsync(201);
         made["key"].Str("environment").ShouldBe(envId);
@@ -92,6 +92,38 @@ public abstract class EnvironmentsTests(HeraldServerFixture server)
         // The replay in each environment answers with its own first response.
         using var replay = await other.PostJsonAsync("/api/v1/notifications", Send(user, template, key, name: "Bea"));
         (await replay.ShouldHaveStatusAsync(202)).Str("id").ShouldBe(theirId);
+    }
+
+    [Fact]
+    public async Task Promote_TemplateToAnotherEnvironment_ItsKeySendsWithItToItsOwnUserOnly()
+    {
+        var (envId, other) = await NewEnvironmentAsync();
+        using var _ = other;
+        var template = HeraldServerFixture.NewId("tpl");
+        var user = HeraldServerFixture.NewId("user");
+        await CreateTemplateAsync(server.Client, template);
+
+        // Before the promotion the other environment has no such template: a send there is refused as for a missing one.
+        using (var before = await other.PostJsonAsync("/api/v1/notifications", Send(user, template)))
+        {
+            await before.ShouldBeProblemAsync(404, "unknown-template");
+        }
+
+        using var promoted = await server.Client.PostJsonAsync($"/api/v1/templates/{template}/promote", new JsonObject { ["to"] = envId });
+        var version = (await promoted.ShouldHaveStatusAsync(201))["version"]!.GetValue<int>();
+        using (var publish = await other.PostEmptyAsync($"/api/v1/templates/{template}/versions/{version}/publish"))
+        {
+            await publish.ShouldHaveStatusAsync(200);
+        }
+
+        using var sent = await other.PostJsonAsync("/api/v1/notifications", Send(user, template, name: "Bea"));
+        var id = (await sent.ShouldHaveStatusAsync(202)).Str("id");
+        await Polling.WaitUntilAsync(async () => (await other.GetJsonAsync($"/api/v1/notifications/{id}")).Str("status") == "completed",
+            TimeSpan.FromSeconds(20), "the other environment's notification completes");
+
+        // Its in-app item is in the other environment's feed of that user id, not in the default environment's.
+        (await other.GetJsonAsync($"/api/v1/users/{user}/feed"))["notifications"]!.AsArray().Select(i => i.Str("notification_id")).ShouldBe([id]);
+        (await server.Client.GetJsonAsync($"/api/v1/users/{user}/feed"))["notifications"]!.AsArray().ShouldBeEmpty();
     }
 
     [Fact]
