@@ -329,6 +329,22 @@ public sealed class CliTests(CliServerFixture server) : IClassFixture<CliServerF
     }
 
     [Fact]
+    public async Task Keys_CreateForAnotherEnvironment_ListedWithItAndUnknownOneRefused()
+    {
+        var name = CliServerFixture.NewId("cli-env-key");
+
+        var refused = await server.RunAsync("keys", "create", "--name", name, "--scope", "notifications:read", "--environment", "env_missing");
+        refused.ExitCode.ShouldBe(1);
+        refused.Error.ShouldContain("env_missing");
+        var created = await server.RunAsync("keys", "create", "--name", name, "--scope", "notifications:read", "--environment", "env_default");
+        created.ExitCode.ShouldBe(0, created.Error);
+
+        var listed = await server.RunAsync("keys", "list", "--json");
+        JsonNode.Parse(listed.Output)!["keys"]!.AsArray().Where(k => k!["name"]!.GetValue<string>() == name)
+            .Select(k => k!["environment"]!.GetValue<string>()).ShouldBe(["env_default"]);
+    }
+
+    [Fact]
     public async Task Keys_CreateUnknownScope_PrintsTheProblemAndExits1()
     {
         var result = await server.RunAsync("keys", "create", "--name", "x", "--scope", "everything");

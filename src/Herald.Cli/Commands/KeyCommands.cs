@@ -19,13 +19,19 @@ internal static class KeyCommands
             Required = true, AllowMultipleArgumentsPerToken = true,
         };
         var expires = new Option<DateTimeOffset?>("--expires") { Description = "When the key stops working (RFC 3339)" };
-        var command = new Command("create", "Create an API key; its secret is printed once.") { name, scopes, expires };
+        var environment = new Option<string?>("--environment", "-e") { Description = "The environment the key reaches (an id, env_…; default: the calling key's)" };
+        var command = new Command("create", "Create an API key; its secret is printed once.") { name, scopes, expires, environment };
         command.SetAction(run(async (c, p, ct) =>
         {
             var body = new JsonObject { ["name"] = p.GetValue(name), ["scopes"] = new JsonArray([.. p.GetValue(scopes)!.Select(s => (JsonNode?)s)]) };
             if (p.GetValue(expires) is { } at)
             {
                 body["expires_at"] = at.ToString("O", CultureInfo.InvariantCulture);
+            }
+
+            if (p.GetValue(environment) is { } env)
+            {
+                body["environment"] = env;
             }
 
             return Secret(c, await c.Api.PostAsync("/api/v1/keys", body, ct));
@@ -45,11 +51,11 @@ internal static class KeyCommands
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().AddColumns("id", "name", "prefix", "scopes", "created", "last used", "expires", "revoked");
+            var table = new Table().AddColumns("id", "name", "environment", "prefix", "scopes", "created", "last used", "expires", "revoked");
             foreach (var k in keys)
             {
                 var scopes = string.Join(' ', k!["scopes"]!.AsArray().Select(s => s!.GetValue<string>()));
-                table.AddRow([.. new[] { Text(k, "id"), Text(k, "name"), Text(k, "prefix"), scopes, Text(k, "created_at"), Text(k, "last_used_at"), Text(k, "expires_at"), Text(k, "revoked_at") }
+                table.AddRow([.. new[] { Text(k, "id"), Text(k, "name"), Text(k, "environment"), Text(k, "prefix"), scopes, Text(k, "created_at"), Text(k, "last_used_at"), Text(k, "expires_at"), Text(k, "revoked_at") }
                     .Select(Markup.Escape)]);
             }
 

@@ -8,7 +8,7 @@ namespace Herald.Server.Tests.Api;
 /// devices, topic subscribers or feed: the same user id is another user there (404 exactly as for a missing one).
 /// </summary>
 /// <remarks>The second environment's key is an admin key of a new environment of a new app (POST /api/v1/apps, /environments, /keys).</remarks>
-public sealed class EnvironmentIsolationEndpointsTests(HeraldServerFixture server) : IClassFixture<HeraldServerFixture>
+public abstract class EnvironmentIsolationEndpointsTests(HeraldServerFixture server)
 {
     [Fact]
     public async Task Users_SameIdInTwoEnvironments_EachKeyReadsAndChangesOnlyItsOwn()
@@ -127,3 +127,7 @@ public sealed class EnvironmentIsolationEndpointsTests(HeraldServerFixture serve
         return (await response.ShouldHaveStatusAsync(201)).Str("id");
     }
 }
+
+public sealed class EnvironmentIsolationEndpointsSqliteTests(HeraldServerFixture server) : EnvironmentIsolationEndpointsTests(server), IClassFixture<HeraldServerFixture>;
+
+public sealed class EnvironmentIsolationEndpointsPostgresTests(PostgresKeysServerFixture server) : EnvironmentIsolationEndpointsTests(server), IClassFixture<PostgresKeysServerFixture>;
