@@ -131,7 +131,7 @@ internal static class PgClaims
                 ("n", escalations)));
             // Deliveries a provider throttled that have not gone out since (a nearly empty partial index): later ones wait.
             batch.BatchCommands.Add(PgWrites.BatchCommand($"""
-                SELECT d.recipient_id, d.channel, d.priority, d.notification_id, d.id, CASE WHEN d.status = 'deferred' THEN d.due_at END
+                SELECT d.environment_id, d.recipient_id, d.channel, d.priority, d.notification_id, d.id, CASE WHEN d.status = 'deferred' THEN d.due_at END
                 FROM unnest(@r::text[], @c::integer[]) AS x(r, ch)
                 JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.throttled AND d.status IN {DeliveryStatus.Sql.ThrottleHolding}
                 """, ("r", pairs.Select(p => p.RecipientId).ToArray()), ("c", pairs.Select(p => (int)p.Channel).ToArray())));
@@ -157,8 +157,8 @@ internal static class PgClaims
             await r.NextResultAsync(ct);
             while (await r.ReadAsync(ct))
             {
-                facts.AddThrottled(r.GetString(0), (Channel)r.GetInt32(1), (Priority)r.GetInt32(2), r.GetString(3), r.GetString(4),
-                    r.IsDBNull(5) ? null : r.Time(5));
+                facts.AddThrottled(r.GetString(0), r.GetString(1), (Channel)r.GetInt32(2), (Priority)r.GetInt32(3), r.GetString(4), r.GetString(5),
+                    r.IsDBNull(6) ? null : r.Time(6));
             }
         }
 
@@ -167,8 +167,8 @@ internal static class PgClaims
             facts.AddRules(environment, user, list);
         }
 
-        // The look-back of a recipient's sends (their counters are per recipient id, see architecture.md) covers the caps of
-        // every environment's user of that id in the batch: a longer look-back only reads more rows.
+        // Sends are loaded by recipient id and counted per environment (GateFacts keys them by both): the look-back covers the
+        // caps of every environment's user of that id in the batch; a longer look-back only reads more rows.
         var rulesOfRecipient = rules.GroupBy(x => x.Key.User, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<Core.Preferences.PreferenceRule>)[.. g.SelectMany(x => x.Value)], StringComparer.Ordinal);
 
@@ -176,7 +176,7 @@ internal static class PgClaims
 
         var since = pairs.Select(p => (now - GateFacts.Lookback(gate, p.Channel, rulesOfRecipient.GetValueOrDefault(p.RecipientId) ?? [], longestDedup)).Ms()).ToArray();
         await using var sends = c.Command($"""
-            SELECT d.recipient_id, d.channel, d.claimed_at, d.event_type, d.content_hash, d.notification_id, d.id
+            SELECT d.recipient_id, d.channel, d.claimed_at, d.event_type, d.content_hash, d.notification_id, d.id, d.environment_id
             FROM unnest(@r::text[], @c::integer[], @since::bigint[]) AS x(r, ch, since)
             JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.claimed_at > x.since
             WHERE d.status IN {DeliveryStatus.Sql.InFlightOrSent}
@@ -185,7 +185,8 @@ internal static class PgClaims
         await using var reader = await sends.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            facts.AddSend(new RecentSend(reader.GetString(0), (Channel)reader.GetInt32(1), reader.Time(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6)));
+            facts.AddSend(new RecentSend(reader.GetString(0), (Channel)reader.GetInt32(1), reader.Time(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
+                reader.GetString(7)));
         }
 
         return facts;

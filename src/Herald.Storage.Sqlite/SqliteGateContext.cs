@@ -26,11 +26,11 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
 
     private const string RecentSendsSql = $"""
         SELECT claimed_at FROM deliveries
-        WHERE recipient_id = $r AND channel = $c AND claimed_at > $since
+        WHERE recipient_id = $r AND channel = $c AND claimed_at > $since AND environment_id = $env
           AND status IN {DeliveryStatus.Sql.InFlightOrSent}
         """;
 
-    public IReadOnlyList<DateTimeOffset> RecentSends(string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null)
+    public IReadOnlyList<DateTimeOffset> RecentSends(string environmentId, string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null)
     {
         var (filter, value) = eventTypePattern switch
         {
@@ -38,7 +38,8 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
             _ when eventTypePattern.EndsWith(".*", StringComparison.Ordinal) => (" AND event_type LIKE $e ESCAPE '\\'", Escape(eventTypePattern[..^1]) + "%"),
             _ => (" AND event_type = $e", eventTypePattern),
         };
-        var cmd = c.Command(RecentSendsSql + filter + " ORDER BY claimed_at", tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms());
+        var cmd = c.Command(RecentSendsSql + filter + " ORDER BY claimed_at", tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms())
+            .With("$env", environmentId);
         if (value is not null)
         {
             cmd.With("$e", value);
@@ -55,15 +56,15 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
         c.Command("SELECT min(read_at) FROM feed WHERE notification_id = $n AND read_at IS NOT NULL", tx).With("$n", notificationId).Scalar() is long ms
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
-    public string? SameContentSent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
+    public string? SameContentSent(string environmentId, string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
         c.Command($"""
             SELECT id FROM deliveries
-            WHERE recipient_id = $r AND channel = $c AND claimed_at > $since AND content_hash = $h AND notification_id <> $n
+            WHERE recipient_id = $r AND channel = $c AND claimed_at > $since AND content_hash = $h AND notification_id <> $n AND environment_id = $env
               AND status IN {DeliveryStatus.Sql.InFlightOrSent}
             ORDER BY claimed_at DESC
             LIMIT 1
             """, tx).With("$r", recipientId).With("$c", (int)channel).With("$since", since.Ms()).With("$h", contentHash).With("$n", notificationId)
-            .Scalar() as string;
+            .With("$env", environmentId).Scalar() as string;
 
     public ThrottledAhead? ThrottledAhead(Delivery delivery, DateTimeOffset now)
     {
@@ -79,9 +80,10 @@ internal sealed class SqliteGateContext(SqliteConnection c, SqliteTransaction tx
         var ahead = c.Command($"""
             SELECT id, CASE WHEN status = 'sending' OR due_at < $now THEN $now ELSE due_at END AS due FROM deliveries
             WHERE throttled = 1 AND status IN {DeliveryStatus.Sql.ThrottleHolding} AND recipient_id = $r AND channel = $c AND priority = $p AND notification_id < $n
+              AND environment_id = $env
             ORDER BY due DESC LIMIT 1
             """, tx).With("$r", delivery.RecipientId).With("$c", (int)delivery.Channel).With("$p", (int)delivery.Priority).With("$n", delivery.NotificationId)
-            .With("$now", now.Ms()).ReadAll(r => new ThrottledAhead(r.GetString(0), r.Time(1)));
+            .With("$env", delivery.EnvironmentId).With("$now", now.Ms()).ReadAll(r => new ThrottledAhead(r.GetString(0), r.Time(1)));
         return ahead.Count == 0 ? null : ahead[0];
     }
 

@@ -142,7 +142,7 @@ public sealed class DeliveryGate : IDispatchGate
             if (rule?.FrequencyCap is { } cap)
             {
                 var day = FrequencyCapWindow;
-                var sends = context.RecentSends(delivery.RecipientId, delivery.Channel, now - day, rule.EventType);
+                var sends = context.RecentSends(delivery.EnvironmentId, delivery.RecipientId, delivery.Channel, now - day, rule.EventType);
                 if (SlidingWindowLimit.DeferUntil(sends, cap, day, now) is { } capUntil)
                 {
                     return (new GateDecision.Defer(capUntil, "gate", $"frequency cap {cap}/day for {rule.EventType} reached; deferred to {Format(capUntil)}"), "frequency_cap");
@@ -151,7 +151,7 @@ public sealed class DeliveryGate : IDispatchGate
 
             if (_limits.TryGetValue(delivery.Channel, out var limit))
             {
-                var sends = context.RecentSends(delivery.RecipientId, delivery.Channel, now - limit.Window);
+                var sends = context.RecentSends(delivery.EnvironmentId, delivery.RecipientId, delivery.Channel, now - limit.Window);
                 if (SlidingWindowLimit.DeferUntil(sends, limit.Count, limit.Window, now) is { } limitUntil)
                 {
                     return (new GateDecision.Defer(limitUntil, "gate", $"rate limited ({limit.Count} per {limit.Window}); deferred to {Format(limitUntil)}"), "rate_limit");
@@ -162,7 +162,7 @@ public sealed class DeliveryGate : IDispatchGate
         {
             // Suppressed, not deferred: an urgent message is worth little an hour late, and a loop deferred would only pile
             // up a backlog that floods the user when the window opens. Every priority's sends of the event type count.
-            var sends = context.RecentSends(delivery.RecipientId, delivery.Channel, now - ceiling.Window, delivery.EventType);
+            var sends = context.RecentSends(delivery.EnvironmentId, delivery.RecipientId, delivery.Channel, now - ceiling.Window, delivery.EventType);
             if (sends.Count >= ceiling.Count)
             {
                 return (new GateDecision.Suppress("gate", $"urgent ceiling of {ceiling.Count} {wire} per {Describe(ceiling.Window)} for {delivery.EventType} reached ({sends.Count} sent since {Format(now - ceiling.Window)})"), "urgent_ceiling");
@@ -173,7 +173,7 @@ public sealed class DeliveryGate : IDispatchGate
         // without one gets the defaults.
         var dedupWindow = delivery.DedupWindow ?? (delivery.Priority != Priority.Urgent || _options.DedupUrgent ? _options.DedupWindow : TimeSpan.Zero);
         if (dedupWindow > TimeSpan.Zero
-            && context.SameContentSent(delivery.RecipientId, delivery.Channel, delivery.ContentHash, delivery.NotificationId, now - dedupWindow) is { } earlier)
+            && context.SameContentSent(delivery.EnvironmentId, delivery.RecipientId, delivery.Channel, delivery.ContentHash, delivery.NotificationId, now - dedupWindow) is { } earlier)
         {
             return (new GateDecision.Suppress("gate", $"duplicate of delivery {earlier}: same content sent within {Describe(dedupWindow)}"), "duplicate");
         }

@@ -5,7 +5,9 @@ using Herald.Core.Storage;
 namespace Herald.Core.Gate;
 
 /// <summary>One delivery the gate counts as sent: claimed (sending or beyond) to this recipient on this channel.</summary>
-public readonly record struct RecentSend(string RecipientId, Channel Channel, DateTimeOffset ClaimedAt, string EventType, string ContentHash, string NotificationId, string DeliveryId);
+/// Counted per environment: the same user id in another environment is another recipient.
+public readonly record struct RecentSend(string RecipientId, Channel Channel, DateTimeOffset ClaimedAt, string EventType, string ContentHash, string NotificationId, string DeliveryId,
+    string EnvironmentId = Environments.Default);
 
 /// <summary>
 /// The gate's inputs for a whole claim batch, loaded set-based by the store before any decision, then read in memory:
@@ -17,9 +19,9 @@ public sealed class GateFacts : IGateContext
 {
     private readonly Dictionary<(string, string), IReadOnlyList<PreferenceRule>> _rules = [];
     private readonly Dictionary<(string, Channel, string), string> _suppressions = [];
-    private readonly Dictionary<(string, Channel), List<RecentSend>> _sends = [];
+    private readonly Dictionary<(string, string, Channel), List<RecentSend>> _sends = [];
     private readonly Dictionary<string, DateTimeOffset> _readAt = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string, Channel), List<(Priority Priority, string NotificationId, string DeliveryId, DateTimeOffset? Due)>> _throttled = [];
+    private readonly Dictionary<(string, string, Channel), List<(Priority Priority, string NotificationId, string DeliveryId, DateTimeOffset? Due)>> _throttled = [];
 
     public void AddRules(string environmentId, string userId, IReadOnlyList<PreferenceRule> rules) => _rules[(environmentId, userId)] = rules;
 
@@ -28,11 +30,11 @@ public sealed class GateFacts : IGateContext
     public void AddReadAt(string notificationId, DateTimeOffset readAt) => _readAt[notificationId] = readAt;
 
     /// <summary>A delivery a provider throttled that has not gone out since: deferred to <paramref name="due"/>, or in flight (null).</summary>
-    public void AddThrottled(string recipientId, Channel channel, Priority priority, string notificationId, string deliveryId, DateTimeOffset? due)
+    public void AddThrottled(string environmentId, string recipientId, Channel channel, Priority priority, string notificationId, string deliveryId, DateTimeOffset? due)
     {
-        if (!_throttled.TryGetValue((recipientId, channel), out var list))
+        if (!_throttled.TryGetValue((environmentId, recipientId, channel), out var list))
         {
-            _throttled[(recipientId, channel)] = list = [];
+            _throttled[(environmentId, recipientId, channel)] = list = [];
         }
 
         list.Add((priority, notificationId, deliveryId, due));
@@ -44,9 +46,9 @@ public sealed class GateFacts : IGateContext
     /// <summary>A send loaded from the store; add them in ascending claim time.</summary>
     public void AddSend(RecentSend send)
     {
-        if (!_sends.TryGetValue((send.RecipientId, send.Channel), out var list))
+        if (!_sends.TryGetValue((send.EnvironmentId, send.RecipientId, send.Channel), out var list))
         {
-            _sends[(send.RecipientId, send.Channel)] = list = [];
+            _sends[(send.EnvironmentId, send.RecipientId, send.Channel)] = list = [];
         }
 
         list.Add(send);
@@ -60,7 +62,8 @@ public sealed class GateFacts : IGateContext
     public void Claimed(Delivery delivery, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        AddSend(new RecentSend(delivery.RecipientId, delivery.Channel, at, delivery.EventType, delivery.ContentHash, delivery.NotificationId, delivery.Id));
+        AddSend(new RecentSend(delivery.RecipientId, delivery.Channel, at, delivery.EventType, delivery.ContentHash, delivery.NotificationId, delivery.Id,
+            delivery.EnvironmentId));
     }
 
     /// <summary>
@@ -90,9 +93,9 @@ public sealed class GateFacts : IGateContext
 
     public IReadOnlyList<PreferenceRule> Rules(string environmentId, string userId) => _rules.TryGetValue((environmentId, userId), out var rules) ? rules : [];
 
-    public IReadOnlyList<DateTimeOffset> RecentSends(string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null)
+    public IReadOnlyList<DateTimeOffset> RecentSends(string environmentId, string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null)
     {
-        if (!_sends.TryGetValue((recipientId, channel), out var list))
+        if (!_sends.TryGetValue((environmentId, recipientId, channel), out var list))
         {
             return [];
         }
@@ -109,8 +112,8 @@ public sealed class GateFacts : IGateContext
         return result;
     }
 
-    public string? SameContentSent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
-        _sends.TryGetValue((recipientId, channel), out var list) && list.FindLastIndex(s => s.ClaimedAt > since
+    public string? SameContentSent(string environmentId, string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
+        _sends.TryGetValue((environmentId, recipientId, channel), out var list) && list.FindLastIndex(s => s.ClaimedAt > since
             && string.Equals(s.ContentHash, contentHash, StringComparison.Ordinal) && !string.Equals(s.NotificationId, notificationId, StringComparison.Ordinal)) is var i and >= 0
             ? list[i].DeliveryId : null;
 
@@ -122,7 +125,7 @@ public sealed class GateFacts : IGateContext
     public ThrottledAhead? ThrottledAhead(Delivery delivery, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        if (_throttled.Count == 0 || !_throttled.TryGetValue((delivery.RecipientId, delivery.Channel), out var list))
+        if (_throttled.Count == 0 || !_throttled.TryGetValue((delivery.EnvironmentId, delivery.RecipientId, delivery.Channel), out var list))
         {
             return null;
         }

@@ -28,13 +28,13 @@ public interface IGateContext
     IReadOnlyList<PreferenceRule> Rules(string environmentId, string userId);
 
     /// <summary>Claim times (ascending) of deliveries sent or being sent to this recipient on this channel since <paramref name="since"/>.</summary>
-    IReadOnlyList<DateTimeOffset> RecentSends(string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null);
+    IReadOnlyList<DateTimeOffset> RecentSends(string environmentId, string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null);
 
     /// <summary>
     /// The id of the latest delivery of another notification with the same content hash sent since <paramref name="since"/>,
     /// or null: the earlier delivery a duplicate is suppressed for.
     /// </summary>
-    string? SameContentSent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since);
+    string? SameContentSent(string environmentId, string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since);
 
     /// <summary>The reason the address is on the environment's suppression list for this channel, or null.</summary>
     string? Suppression(string environmentId, Channel channel, string address);

@@ -417,13 +417,13 @@ public class DeliveryGateTests
 
         public IReadOnlyList<PreferenceRule> Rules(string environmentId, string userId) => RulesByUser.TryGetValue(userId, out var rules) ? rules : [];
 
-        public IReadOnlyList<DateTimeOffset> RecentSends(string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null)
+        public IReadOnlyList<DateTimeOffset> RecentSends(string environmentId, string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null)
         {
             SendQueries.Add((channel, since, eventTypePattern));
             return [.. Sends.Where(s => s.Channel == channel && s.At > since).Select(s => s.At).Order()];
         }
 
-        public string? SameContentSent(string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since)
+        public string? SameContentSent(string environmentId, string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since)
         {
             ContentQueries.Add((recipientId, channel, contentHash, notificationId, since));
             return EarlierDelivery;

@@ -79,7 +79,9 @@ public sealed class GateFactsTests
         var gate = new DeliveryGate(Options.Create(new PipelineOptions { RateLimits = new Dictionary<string, string>(StringComparer.Ordinal) { ["email"] = "1/1h" } }),
             digests: rules);
         var facts = new GateFacts();
-        facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-1), "order.shipped", "old", "ntf_old", "dlv_old"));
+        // u1 was sent an email in each environment (sends are counted per environment): both are over the limit.
+        facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-1), "order.shipped", "old", "ntf_old_a", "dlv_old_a", "env_a"));
+        facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-1), "order.shipped", "old", "ntf_old_b", "dlv_old_b", "env_b"));
         Delivery Email(int i, string environment) => Sms(i) with { Channel = Channel.Email, Target = "u1@example.com", EnvironmentId = environment };
 
         var decisions = DecideBatch(gate, facts, [Email(1, "env_a"), Email(2, "env_b")]);
@@ -92,11 +94,11 @@ public sealed class GateFactsTests
     public void ThrottledAhead_EarlierNotificationsSamePriority_LatestDueOnly()
     {
         var facts = new GateFacts();
-        facts.AddThrottled("u1", Channel.Sms, Priority.Normal, "ntf_1", "dlv_1", Now.AddSeconds(1));
-        facts.AddThrottled("u1", Channel.Sms, Priority.Normal, "ntf_2", "dlv_2", Now.AddSeconds(3));
-        facts.AddThrottled("u1", Channel.Sms, Priority.Urgent, "ntf_3", "dlv_3", Now.AddSeconds(9)); // another lane
-        facts.AddThrottled("u1", Channel.Sms, Priority.Normal, "ntf_8", "dlv_8", Now.AddSeconds(9)); // later than ntf_5
-        facts.AddThrottled("u1", Channel.Email, Priority.Normal, "ntf_0", "dlv_0", Now.AddSeconds(9)); // another channel
+        facts.AddThrottled(Environments.Default, "u1", Channel.Sms, Priority.Normal, "ntf_1", "dlv_1", Now.AddSeconds(1));
+        facts.AddThrottled(Environments.Default, "u1", Channel.Sms, Priority.Normal, "ntf_2", "dlv_2", Now.AddSeconds(3));
+        facts.AddThrottled(Environments.Default, "u1", Channel.Sms, Priority.Urgent, "ntf_3", "dlv_3", Now.AddSeconds(9)); // another lane
+        facts.AddThrottled(Environments.Default, "u1", Channel.Sms, Priority.Normal, "ntf_8", "dlv_8", Now.AddSeconds(9)); // later than ntf_5
+        facts.AddThrottled(Environments.Default, "u1", Channel.Email, Priority.Normal, "ntf_0", "dlv_0", Now.AddSeconds(9)); // another channel
 
         facts.ThrottledAhead(Sms(5), Now).ShouldBe(new ThrottledAhead("dlv_2", Now.AddSeconds(3)));
         facts.ThrottledAhead(Sms(0), Now).ShouldBeNull("nothing earlier than ntf_0 is throttled");
@@ -108,8 +110,8 @@ public sealed class GateFactsTests
     public void ThrottledAhead_InFlightOrDueNow_HoldsUntilNow()
     {
         var facts = new GateFacts();
-        facts.AddThrottled("u1", Channel.Sms, Priority.Normal, "ntf_1", "dlv_1", null);
-        facts.AddThrottled("u1", Channel.Sms, Priority.Normal, "ntf_2", "dlv_2", Now.AddSeconds(-1));
+        facts.AddThrottled(Environments.Default, "u1", Channel.Sms, Priority.Normal, "ntf_1", "dlv_1", null);
+        facts.AddThrottled(Environments.Default, "u1", Channel.Sms, Priority.Normal, "ntf_2", "dlv_2", Now.AddSeconds(-1));
 
         facts.ThrottledAhead(Sms(5), Now)!.Value.Due.ShouldBe(Now);
     }
@@ -132,11 +134,11 @@ public sealed class GateFactsTests
         facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-2), "order.paid", "b", "n2", "dlv_n2"));
         facts.AddSend(new RecentSend("u1", Channel.Email, Now.AddMinutes(-1), "orders.x", "c", "n3", "dlv_n3"));
 
-        facts.RecentSends("u1", Channel.Email, Now.AddHours(-1)).Count.ShouldBe(3);
-        facts.RecentSends("u1", Channel.Email, Now.AddHours(-1), "order.*").ShouldBe([Now.AddMinutes(-3), Now.AddMinutes(-2)]);
-        facts.RecentSends("u1", Channel.Email, Now.AddHours(-1), "order.paid").ShouldBe([Now.AddMinutes(-2)]);
-        facts.RecentSends("u1", Channel.Email, Now.AddMinutes(-2)).ShouldBe([Now.AddMinutes(-1)], "strictly after since");
-        facts.RecentSends("u1", Channel.Sms, Now.AddHours(-1)).ShouldBeEmpty();
+        facts.RecentSends(Environments.Default, "u1", Channel.Email, Now.AddHours(-1)).Count.ShouldBe(3);
+        facts.RecentSends(Environments.Default, "u1", Channel.Email, Now.AddHours(-1), "order.*").ShouldBe([Now.AddMinutes(-3), Now.AddMinutes(-2)]);
+        facts.RecentSends(Environments.Default, "u1", Channel.Email, Now.AddHours(-1), "order.paid").ShouldBe([Now.AddMinutes(-2)]);
+        facts.RecentSends(Environments.Default, "u1", Channel.Email, Now.AddMinutes(-2)).ShouldBe([Now.AddMinutes(-1)], "strictly after since");
+        facts.RecentSends(Environments.Default, "u1", Channel.Sms, Now.AddHours(-1)).ShouldBeEmpty();
     }
 
     [Fact]
@@ -145,9 +147,22 @@ public sealed class GateFactsTests
         var facts = new GateFacts();
         facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-1), "order.shipped", "h", "ntf_1", "dlv_ntf_1"));
 
-        facts.SameContentSent("u1", Channel.Sms, "h", "ntf_1", Now.AddMinutes(-10)).ShouldBeNull();
-        facts.SameContentSent("u1", Channel.Sms, "h", "ntf_2", Now.AddMinutes(-10)).ShouldBe("dlv_ntf_1");
-        facts.SameContentSent("u1", Channel.Sms, "h", "ntf_2", Now).ShouldBeNull();
+        facts.SameContentSent(Environments.Default, "u1", Channel.Sms, "h", "ntf_1", Now.AddMinutes(-10)).ShouldBeNull();
+        facts.SameContentSent(Environments.Default, "u1", Channel.Sms, "h", "ntf_2", Now.AddMinutes(-10)).ShouldBe("dlv_ntf_1");
+        facts.SameContentSent(Environments.Default, "u1", Channel.Sms, "h", "ntf_2", Now).ShouldBeNull();
+    }
+
+    [Fact]
+    public void RecentSendsAndSameContent_SameUserIdInAnotherEnvironment_CountedApart()
+    {
+        var facts = new GateFacts();
+        facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-1), "order.shipped", "h", "ntf_1", "dlv_1", "env_other"));
+        facts.AddThrottled("env_other", "u1", Channel.Sms, Priority.Normal, "ntf_0", "dlv_0", null);
+
+        facts.RecentSends(Environments.Default, "u1", Channel.Sms, Now.AddHours(-1)).ShouldBeEmpty();
+        facts.SameContentSent(Environments.Default, "u1", Channel.Sms, "h", "ntf_2", Now.AddMinutes(-10)).ShouldBeNull();
+        facts.RecentSends("env_other", "u1", Channel.Sms, Now.AddHours(-1)).ShouldHaveSingleItem();
+        facts.SameContentSent("env_other", "u1", Channel.Sms, "h", "ntf_2", Now.AddMinutes(-10)).ShouldBe("dlv_1");
     }
 
     [Fact]
@@ -158,7 +173,7 @@ public sealed class GateFactsTests
         facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-2), "order.shipped", "h", "ntf_2", "dlv_2"));
         facts.AddSend(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-1), "order.shipped", "other", "ntf_3", "dlv_3"));
 
-        facts.SameContentSent("u1", Channel.Sms, "h", "ntf_4", Now.AddMinutes(-10)).ShouldBe("dlv_2");
+        facts.SameContentSent(Environments.Default, "u1", Channel.Sms, "h", "ntf_4", Now.AddMinutes(-10)).ShouldBe("dlv_2");
     }
 
     [Fact]

@@ -287,6 +287,24 @@ public abstract class DispatchContract
     }
 
     [Fact]
+    public async Task ClaimDueAsync_SameContentToTheSameUserIdInAnotherEnvironment_NotADuplicate()
+    {
+        await using var s = await OpenAsync();
+        var hour = TimeSpan.FromHours(1);
+        await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1", hash: "same") with { DedupWindow = hour }]);
+        await DispatchSamples.SeedAsync(s, "ntf_2", [D("dlv_2", "ntf_2", due: Now.AddMinutes(30), hash: "same") with { DedupWindow = hour, EnvironmentId = "env_other" }]);
+        await DispatchSamples.SeedAsync(s, "ntf_3", [D("dlv_3", "ntf_3", due: Now.AddMinutes(31), hash: "same") with { DedupWindow = hour }]);
+
+        (await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Now, Now + Lease, "lane-a", 10, _gate, None)).Select(d => d.Id).ShouldBe(["dlv_1"]);
+        var other = await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Now.AddMinutes(30), Now + Lease, "lane-a", 10, _gate, None);
+        var again = await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Now.AddMinutes(31), Now + Lease, "lane-a", 10, _gate, None);
+
+        other.ShouldHaveSingleItem().EnvironmentId.ShouldBe("env_other", "the other environment's u1 is another recipient");
+        again.ShouldBeEmpty();
+        (await DispatchSamples.GetAsync(s, "dlv_3")).LastError.ShouldBe("duplicate of delivery dlv_1: same content sent within 1 h");
+    }
+
+    [Fact]
     public async Task ClaimDueAsync_SameContentTwiceInOneBatch_SecondSuppressed()
     {
         await using var s = await OpenAsync();
