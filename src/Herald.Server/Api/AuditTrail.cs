@@ -14,6 +14,8 @@ namespace Herald.Server.Api;
 /// </summary>
 internal sealed class AuditTrail(IAuditStore store, TimeProvider time)
 {
+    private long _lastMs;
+
     /// <summary>Who is calling: the id of the API key the ApiKey authentication scheme put on the request's user.</summary>
     public static string? Actor(HttpContext http) => http.User.FindFirst(AuthSchemes.KeyIdClaim)?.Value;
 
@@ -23,7 +25,7 @@ internal sealed class AuditTrail(IAuditStore store, TimeProvider time)
         var at = time.GetUtcNow();
         var trace = Activity.Current is { } activity ? activity.TraceId.ToHexString() : null;
         // Every audited endpoint requires a key; an entry without one would be a routing bug, still recorded as such.
-        var entry = new AuditEntry(Ids.New(AuditEntry.IdPrefix, at), at, Actor(http) ?? "unknown", action, target, details?.ToJsonString(), trace);
+        var entry = new AuditEntry(NextId(at), at, Actor(http) ?? "unknown", action, target, details?.ToJsonString(), trace);
         // Not the request's token: the action is done, so its record is written even if the caller has gone.
         return store.AppendAsync(entry, CancellationToken.None);
     }
@@ -32,6 +34,25 @@ internal sealed class AuditTrail(IAuditStore store, TimeProvider time)
     public Task RecordSystemAsync(string action, string target, CancellationToken ct)
     {
         var at = time.GetUtcNow();
-        return store.AppendAsync(new AuditEntry(Ids.New(AuditEntry.IdPrefix, at), at, AuditActions.SystemActor, action, target, null, null), ct);
+        return store.AppendAsync(new AuditEntry(NextId(at), at, AuditActions.SystemActor, action, target, null, null), ct);
+    }
+
+    /// <summary>
+    /// The log lists newest first by id, and a UUIDv7's bits after its millisecond are random: two actions of one
+    /// millisecond (a create then a rotate) would list in either order. Ids of this process carry a strictly increasing
+    /// millisecond (at most a few ahead of the clock under a burst), so its entries list in the order they were made.
+    /// </summary>
+    private string NextId(DateTimeOffset at)
+    {
+        var ms = at.ToUnixTimeMilliseconds();
+        long previous, next;
+        do
+        {
+            previous = Interlocked.Read(ref _lastMs);
+            next = Math.Max(ms, previous + 1);
+        }
+        while (Interlocked.CompareExchange(ref _lastMs, next, previous) != previous);
+
+        return Ids.New(AuditEntry.IdPrefix, DateTimeOffset.FromUnixTimeMilliseconds(next));
     }
 }
