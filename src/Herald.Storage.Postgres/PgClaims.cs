@@ -104,7 +104,6 @@ internal static class PgClaims
     {
         var facts = new GateFacts();
         var pairs = candidates.Select(d => (d.RecipientId, d.Channel)).Distinct().ToList();
-        var users = pairs.Select(p => p.RecipientId).Distinct(StringComparer.Ordinal).ToArray();
         var addresses = candidates.Where(d => d.Channel is Channel.Email or Channel.Sms).Select(d => (d.EnvironmentId, d.Channel, d.Target)).Distinct().ToArray();
         var escalations = candidates.Where(d => d.Condition is not null).Select(d => d.NotificationId).Distinct(StringComparer.Ordinal).ToArray();
         var rules = new Dictionary<(string Environment, string User), IReadOnlyList<Core.Preferences.PreferenceRule>>();

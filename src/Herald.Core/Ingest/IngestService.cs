@@ -16,15 +16,14 @@ namespace Herald.Core.Ingest;
 public sealed class IngestService(IIngestStore store, TemplateCatalog templates, GroupCommitter committer, Signals signals, TimeProvider time,
     Lifecycle.LifecycleEmitter? lifecycle = null)
 {
-    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string EnvironmentId, string Key), byte> _inFlight = new();
 
     public async Task<IngestResult> SendAsync(SendCommand cmd, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(cmd);
         var key = cmd.IdempotencyKey;
-        // Keys are per environment; ids hold no newline, so the pair is one unambiguous in-flight key.
-        var inFlight = key is null ? null : cmd.EnvironmentId + "\n" + key;
-        if (inFlight is not null && !_inFlight.TryAdd(inFlight, 0))
+        // Keys are per environment.
+        if (key is not null && !_inFlight.TryAdd((cmd.EnvironmentId, key), 0))
         {
             return new IngestResult.Problem(IngestProblem.IdempotencyKeyInFlight, "idempotency_key", "a request with this idempotency key is still being processed; retry later");
         }
@@ -86,9 +85,9 @@ public sealed class IngestService(IIngestStore store, TemplateCatalog templates,
         }
         finally
         {
-            if (inFlight is not null)
+            if (key is not null)
             {
-                _inFlight.TryRemove(inFlight, out _);
+                _inFlight.TryRemove((cmd.EnvironmentId, key), out _);
             }
         }
     }

@@ -24,12 +24,12 @@ internal sealed class PostgresIngestStore(PostgresDatabase db) : IIngestStore, I
         return db.WriteAsync<IReadOnlyList<bool>>(async (c, tx) =>
         {
             var keyed = items.Select((item, i) => (item.Idempotency, Index: i)).Where(x => x.Idempotency is not null).ToList();
-            var taken = new HashSet<string>(StringComparer.Ordinal);
+            var taken = new HashSet<(string, string)>();
             if (keyed.Count > 0)
             {
                 // Keys are inserted in key order so two batches never wait on each other's keys crosswise; among items of this
                 // batch sharing a key the first one wins, as with the SQLite store's row-by-row insert.
-                taken = new HashSet<string>(await c.Command("""
+                taken = new HashSet<(string, string)>(await c.Command("""
                     INSERT INTO idempotency(environment_id, key, request_hash, status_code, response, created_at)
                     SELECT e, k, h, s, r, @t FROM unnest(@e::text[], @k::text[], @h::text[], @s::integer[], @r::text[]) WITH ORDINALITY AS x(e, k, h, s, r, o)
                     ORDER BY e COLLATE "C", k COLLATE "C", o
@@ -38,14 +38,14 @@ internal sealed class PostgresIngestStore(PostgresDatabase db) : IIngestStore, I
                     .With("e", keyed.Select(x => x.Idempotency!.EnvironmentId).ToArray())
                     .With("k", keyed.Select(x => x.Idempotency!.Key).ToArray()).With("h", keyed.Select(x => x.Idempotency!.RequestHash).ToArray())
                     .With("s", keyed.Select(x => x.Idempotency!.StatusCode).ToArray()).With("r", keyed.Select(x => x.Idempotency!.Response).ToArray())
-                    .ReadAllAsync(r => Taken(r.GetString(0), r.GetString(1)), ct), StringComparer.Ordinal);
+                    .ReadAllAsync(r => (r.GetString(0), r.GetString(1)), ct));
             }
 
             var results = new bool[items.Count];
             var notifications = new List<Notification>();
             for (var i = 0; i < items.Count; i++)
             {
-                if (items[i].Idempotency is { } record && !taken.Remove(Taken(record.EnvironmentId, record.Key)))
+                if (items[i].Idempotency is { } record && !taken.Remove((record.EnvironmentId, record.Key)))
                 {
                     continue; // taken before, or by an earlier item of this batch
                 }
@@ -58,9 +58,6 @@ internal sealed class PostgresIngestStore(PostgresDatabase db) : IIngestStore, I
             return results;
         }, ct);
     }
-
-    // Environment ids hold no newline (they are minted here), so the pair is one unambiguous set key.
-    private static string Taken(string environmentId, string key) => environmentId + "\n" + key;
 
     public Task<int> PurgeIdempotencyAsync(DateTimeOffset before, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.Command("DELETE FROM idempotency WHERE created_at < @t", tx).With("t", before.Ms()).ExecuteNonQueryAsync(ct), ct);
