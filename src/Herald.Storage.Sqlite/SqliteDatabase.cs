@@ -13,6 +13,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
     private readonly WriterLock _writeLock = new();
     private SqliteConnection? _writer;
     private WriterCommandCache? _writerCommands;
+    private bool _disposed;
 
     public SqliteDatabase(SqliteOptions options)
     {
@@ -36,6 +37,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
         await _writeLock.EnterAsync(Herald.Core.Storage.WritePriority.IsUrgent, ct);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var connection = await GetWriterAsync(ct);
             using var tx = connection.BeginTransaction();
             var result = work(connection, tx);
@@ -78,13 +80,30 @@ public sealed class SqliteDatabase : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>
+    /// Closes the writer once the write in flight (a request's, or a background touch still running while the host stops)
+    /// has committed: disposing under it would close the connection and its kept statements mid-transaction.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        _writerCommands?.Dispose();
-        if (_writer is not null)
+        await _writeLock.EnterAsync(urgent: true, CancellationToken.None);
+        try
         {
-            await _writer.DisposeAsync();
-        }
+            if (_disposed)
+            {
+                return;
+            }
 
+            _disposed = true;
+            _writerCommands?.Dispose();
+            if (_writer is not null)
+            {
+                await _writer.DisposeAsync();
+            }
+        }
+        finally
+        {
+            _writeLock.Exit();
+        }
     }
 }

@@ -83,7 +83,18 @@ public class HeraldServerFixture : IAsyncLifetime
         Client?.Dispose();
         if (factory is not null)
         {
-            await factory.DisposeAsync().AsTask().WaitAsync(StartTimeout);
+            try
+            {
+                await factory.DisposeAsync().AsTask().WaitAsync(StartTimeout);
+            }
+            catch (Exception ex) when (Environment.GetEnvironmentVariable("HERALD_TEST_REPORTS") is { Length: > 0 } reports)
+            {
+                // The runner's minimal output names only the exception type of a class cleanup failure; scripts/test
+                // prints the reports, so the whole exception reaches the CI log.
+                Directory.CreateDirectory(reports);
+                await File.AppendAllTextAsync(Path.Combine(reports, "cleanup-failures.txt"), $"{GetType().Name} stop: {ex}{Environment.NewLine}");
+                throw;
+            }
         }
 
         try
