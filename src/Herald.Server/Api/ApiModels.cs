@@ -163,7 +163,7 @@ public sealed record OutboxMessageResponse(long Id, string DeliveryId, string Ch
 
 public sealed record OutboxPage(List<OutboxMessageResponse> Messages, string? NextCursor);
 
-public sealed record HealthResponse(string Status, Dictionary<string, string> Checks);
+public sealed record HealthResponse(string Status, string Version, Dictionary<string, string> Checks);
 
 public sealed record ProviderStatsResponse(int RecentCalls, double ErrorRate, double? P50Ms, double? P95Ms, double? P99Ms, long TotalCalls, long TotalFailures);
 
