@@ -204,6 +204,7 @@ internal static partial class HeraldHostingExtensions
         // After authorization: the key (and so its limits) is known, and a refused credential takes no permit.
         app.UseRateLimiter();
         app.MapOpenApi();
+        app.MapApiReference();
         app.MapHealth();
         app.MapMetrics();
         app.MapNotifications();
