@@ -13,7 +13,8 @@ namespace Herald.Server.Api;
 /// (<see cref="RequiredInRequests"/>), and those are never null; its optional fields may be left out or sent as null (the
 /// endpoints read null as absent, so the document says so). A schema only answers use lists every field as required
 /// (Herald writes them all, null included) and keeps the nulls the C# types allow. Fields that take a fixed set refer to named enums
-/// (<c>Channel</c>, <c>Priority</c>, <c>DevicePlatform</c>) or carry one (campaign states, subscriber scopes).
+/// (<c>Channel</c>, <c>Priority</c>, <c>DevicePlatform</c>) or carry one (campaign states, subscriber scopes). Problem
+/// details say what every Herald problem carries.
 /// </summary>
 internal sealed class SchemaRules : IOpenApiDocumentTransformer
 {
@@ -115,6 +116,7 @@ internal sealed class SchemaRules : IOpenApiDocumentTransformer
         }
 
         ClosedSets(schemas);
+        Problem(schemas);
         foreach (var parameter in operations.SelectMany(o => o.Parameters ?? []).OfType<OpenApiParameter>())
         {
             if (parameter.In is ParameterLocation.Query or ParameterLocation.Path && parameter.Name is { } n && NamedEnums.TryGetValue(n, out var named) && parameter.Schema is not null)
@@ -142,6 +144,33 @@ internal sealed class SchemaRules : IOpenApiDocumentTransformer
         Set(nameof(CampaignResponse), "kind", [CampaignKinds.Campaign, CampaignKinds.TopicSend]);
         Set(nameof(SubscriberTokenRequest), "scopes", SubscriberScopes.All, items: true);
         Set(nameof(SubscriberTokenResponse), "scopes", SubscriberScopes.All, items: true);
+    }
+
+    /// <summary>
+    /// Herald's problems (Problems.cs, the exception handler, the framework's answers with our types) always carry a type,
+    /// a title and a status; input errors add <c>errors</c> (messages per field), and every problem a <c>trace_id</c>.
+    /// </summary>
+    private static void Problem(IDictionary<string, IOpenApiSchema> schemas)
+    {
+        if (!schemas.TryGetValue("ProblemDetails", out var found) || found is not OpenApiSchema { Properties: { } properties } problem)
+        {
+            return;
+        }
+
+        problem.Description = "RFC 9457 problem details; `type` is stable per error (https://herald.dev/problems/…).";
+        problem.Required = new HashSet<string>(["type", "title", "status"], StringComparer.Ordinal);
+        foreach (var name in problem.Required)
+        {
+            properties[name] = NotNull(properties[name]);
+        }
+
+        properties["errors"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "Input errors: the messages per field (a JSON path such as recipient_ids[3]).",
+            AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+        };
+        properties["trace_id"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The W3C trace id of the request, for the logs." };
     }
 
     private static OpenApiSchema Enum(string description, IEnumerable<string> values) => new()

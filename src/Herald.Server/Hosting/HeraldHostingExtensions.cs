@@ -118,6 +118,7 @@ internal static partial class HeraldHostingExtensions
             o.AddOperationTransformer<Api.SecuritySchemes>();
             o.AddOperationTransformer<Api.RateLimitHeaders>();
             o.AddOperationTransformer<Api.OperationNames>();
+            o.AddOperationTransformer<Api.AnswerChoices>();
             o.AddDocumentTransformer<Api.DocumentInfo>();
             o.AddDocumentTransformer<Api.SchemaRules>();
             o.AddDocumentTransformer<Api.RequestExamples>();

@@ -61,6 +61,24 @@ public sealed class SchemaRulesTests(HeraldServerFixture server) : IClassFixture
     }
 
     [Fact]
+    public async Task OpenApi_SendAnswers_EitherNamedBodyAndProblemsCarryTypeTitleStatus()
+    {
+        using var anonymous = server.CreateClient();
+
+        var document = await anonymous.GetJsonAsync("/openapi/v1.json");
+
+        // A send to a recipient and a send to a topic answer 202 with different bodies: both are named.
+        document["paths"]!["/api/v1/notifications"]!["post"]!["responses"]!["202"]!["content"]!["application/json"]!["schema"]!["anyOf"]!.AsArray()
+            .Select(Ref).ShouldBe(["AcceptedResponse", "TopicSendAcceptedResponse"], ignoreOrder: true);
+        var schemas = document["components"]!["schemas"]!;
+        Required(schemas["AcceptedResponse"]).ShouldBe(["id", "status"], ignoreOrder: true);
+        var problem = schemas["ProblemDetails"]!;
+        Required(problem).ShouldBe(["type", "title", "status"], ignoreOrder: true);
+        Types(problem["properties"]!["type"]).ShouldBe(["string"]);
+        problem["properties"]!["errors"]!["additionalProperties"]!["items"].Str("type").ShouldBe("string");
+    }
+
+    [Fact]
     public async Task OpenApi_ChannelsPrioritiesAndPlatforms_AreNamedEnums()
     {
         using var anonymous = server.CreateClient();
