@@ -4,9 +4,10 @@ namespace Herald.Server.Api;
 
 /// <summary>
 /// The interactive API reference at <c>/docs</c> (Scalar), reading <c>/openapi/v1.json</c>. Everything it loads comes from
-/// Herald: the script is embedded in Scalar.AspNetCore and served under <c>/docs/</c>; its default fonts (from Scalar's CDN),
-/// its request proxy, telemetry, AI agent and MCP links are off, so nothing leaves for the internet. Anonymous, like the
-/// document it shows: it describes the API and reveals no data; calls made from it need a key like any other.
+/// Herald: the script is embedded in Scalar.AspNetCore and served under <c>/docs/</c>; its default fonts (from Scalar's
+/// CDN), telemetry, AI agent, MCP links and developer toolbar (links to Scalar's services) are off, and no request proxy
+/// is set, so nothing leaves for the internet. Anonymous, like the document it shows: it describes the API and reveals no
+/// data; calls made from it need a key like any other.
 /// </summary>
 internal static class ApiReference
 {
@@ -20,5 +21,6 @@ internal static class ApiReference
             .DisableTelemetry()
             .DisableAgent()
             .DisableMcp()
+            .HideDeveloperTools()
             .AddPreferredSecuritySchemes(AuthSchemes.ApiKey));
 }
