@@ -31,6 +31,9 @@ public class HeraldServerFixture : IAsyncLifetime
     /// <summary>The server's SQLite file (tests that seed data in bulk write to it directly).</summary>
     public string DatabasePath => Path.Combine(databaseDirectory, "herald.db");
 
+    /// <summary>The server's services (for tests that check what was registered).</summary>
+    public IServiceProvider Services => factory!.Services;
+
     /// <summary>A client sending the admin key.</summary>
     public HttpClient Client { get; private set; } = null!;
 
