@@ -60,11 +60,11 @@ internal sealed class SmtpConnectionPool(SmtpOptions options, TimeProvider time)
         }
     }
 
-    /// <summary>Gives a connection back: kept for the next message while still connected, else disposed.</summary>
-    public void Return(StagedSmtpClient client)
+    /// <summary>Gives a connection back: kept for the next message while still connected and <paramref name="keep"/>, else disposed.</summary>
+    public void Return(StagedSmtpClient client, bool keep)
     {
         ArgumentNullException.ThrowIfNull(client);
-        if (client.IsConnected)
+        if (keep && client.IsConnected)
         {
             _idle.Push((client, time.GetTimestamp()));
         }

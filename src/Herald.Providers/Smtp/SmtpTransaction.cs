@@ -25,9 +25,11 @@ internal sealed class SmtpTransaction(SmtpOptions options, SmtpConnectionPool po
                 return failure!;
             }
 
+            var keep = true;
             try
             {
                 var (outcome, lostBeforeData) = await SendAsync(client, message, from, to, messageId, ct);
+                keep = !lostBeforeData;
                 if (lostBeforeData && reused && !fresh)
                 {
                     fresh = true;
@@ -38,7 +40,7 @@ internal sealed class SmtpTransaction(SmtpOptions options, SmtpConnectionPool po
             }
             finally
             {
-                pool.Return(client);
+                pool.Return(client, keep);
             }
         }
     }
