@@ -5,8 +5,8 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using MailKit.Net.Smtp;
 using Herald.Core.Domain;
+using MailKit.Net.Smtp;
 using MailKit.Security;
 
 namespace Herald.Providers.Smtp;
@@ -33,14 +33,14 @@ internal sealed class SmtpConnectionPool(SmtpOptions options, TimeProvider time)
     public async Task<(StagedSmtpClient? Client, bool Reused, DeliveryOutcome? Failure)> TakeAsync(bool fresh, CancellationToken ct)
     {
         await _slots.WaitAsync(ct);
-        var held = true;
+        var release = true;
         try
         {
             while (!fresh && _idle.TryPop(out var idle))
             {
                 if (idle.Client.IsConnected && time.GetElapsedTime(idle.IdleSince) < IdleLimit)
                 {
-                    held = false;
+                    release = false;
                     return (idle.Client, true, null);
                 }
 
@@ -48,12 +48,12 @@ internal sealed class SmtpConnectionPool(SmtpOptions options, TimeProvider time)
             }
 
             var (client, failure) = await ConnectAsync(ct);
-            held = client is null;
+            release = client is null;
             return (client, false, failure);
         }
         finally
         {
-            if (held)
+            if (release)
             {
                 _slots.Release();
             }
