@@ -2,6 +2,23 @@ using Herald.Core.Domain;
 
 namespace Herald.Providers.Smtp;
 
+/// <summary>One SMTP reply: the code and the text of every line (a multi-line reply has several).</summary>
+internal sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
+{
+    public bool IsPositive => Code is >= 200 and < 400;
+
+    public bool IsTransient => Code is >= 400 and < 500;
+
+    /// <summary>The RFC 3463 enhanced status code (<c>5.1.1</c>) at the start of the text, when the server sent one.</summary>
+    public string? Enhanced =>
+        Lines.Count > 0 && Lines[0].Split(' ', 2)[0] is { } first && first.Length >= 5 && first[1] == '.' && char.IsDigit(first[0]) ? first : null;
+
+    /// <summary>A reply as MailKit reports it: the code and the text, one line per line the server sent.</summary>
+    public static SmtpReply From(int code, string text) => new(code, text.ReplaceLineEndings("\n").Split('\n'));
+
+    public override string ToString() => $"{Code} {string.Join(" / ", Lines)}".TrimEnd();
+}
+
 /// <summary>Where in the SMTP dialogue a reply came (the same code means different things at different steps).</summary>
 internal enum SmtpStage
 {

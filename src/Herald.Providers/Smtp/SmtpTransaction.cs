@@ -1,173 +1,94 @@
-using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Herald.Core.Domain;
+using MailKit.Net.Smtp;
+using MimeKit;
 
 namespace Herald.Providers.Smtp;
 
 /// <summary>
-/// One message over one connection: greeting, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA, QUIT. It remembers whether the
-/// final "." of DATA has left: a timeout or lost connection before that is safe to retry, after it the outcome is unknown.
+/// One message over a pooled connection: MAIL, RCPT, DATA (MailKit's client), each negative reply mapped by
+/// <see cref="SmtpOutcomes"/>. A timeout or lost connection before the message has left is safe to retry, after it the
+/// outcome is unknown. A connection kept from an earlier message may have been closed by the server meanwhile: when it
+/// fails before the message left, the message goes once more over a new connection.
 /// </summary>
-internal sealed class SmtpTransaction(SmtpOptions options)
+internal sealed class SmtpTransaction(SmtpOptions options, SmtpConnectionPool pool)
 {
-    private bool _dataSent;
-
-    public async Task<DeliveryOutcome> RunAsync(string from, string to, byte[] payload, string messageId, CancellationToken ct)
+    public async Task<DeliveryOutcome> RunAsync(MimeMessage message, MailboxAddress from, MailboxAddress to, string messageId, CancellationToken ct)
     {
-        SmtpConnection connection;
-        try
+        var fresh = false;
+        while (true)
         {
-            connection = await SmtpConnection.ConnectAsync(options.Host, options.Port, options.Timeout, ct);
-        }
-        catch (Exception ex) when (ex is SocketException or TimeoutException or IOException)
-        {
-            return new DeliveryOutcome.Retry($"could not connect to {options.Host}:{options.Port}: {ex.Message}");
-        }
+            var (client, reused, failure) = await pool.TakeAsync(fresh, ct);
+            if (client is null)
+            {
+                return failure!;
+            }
 
-        await using (connection)
-        {
+            var keep = true;
             try
             {
-                var outcome = await DialogueAsync(connection, from, to, payload, messageId, ct);
-                await QuitAsync(connection, ct);
+                var (outcome, lostBeforeData) = await SendAsync(client, message, from, to, messageId, ct);
+                keep = !lostBeforeData;
+                if (lostBeforeData && reused && !fresh)
+                {
+                    fresh = true;
+                    continue;
+                }
+
                 return outcome;
             }
-            catch (Exception ex) when (ex is TimeoutException or IOException or SocketException)
+            finally
             {
-                return _dataSent
-                    ? new DeliveryOutcome.Unknown($"{ex.Message} after the message was sent")
-                    : new DeliveryOutcome.Retry($"{ex.Message} before the message was sent");
-            }
-            catch (AuthenticationException ex)
-            {
-                return new DeliveryOutcome.Misconfigured($"TLS with {options.Host} failed: {ex.Message}");
+                pool.Return(client, keep);
             }
         }
     }
 
-    private async Task<DeliveryOutcome> DialogueAsync(SmtpConnection c, string from, string to, byte[] payload, string messageId, CancellationToken ct)
+    /// <summary>The outcome, and whether it is a connection failure before the message left (worth a new connection once).</summary>
+    private async Task<(DeliveryOutcome Outcome, bool LostBeforeData)> SendAsync(StagedSmtpClient client, MimeMessage message, MailboxAddress from, MailboxAddress to, string messageId, CancellationToken ct)
     {
-        if (SmtpOutcomes.Map(SmtpStage.Greeting, await c.ReadReplyAsync(ct)) is { } refused)
+        var utf8 = client.Capabilities.HasFlag(SmtpCapabilities.UTF8) && client.Capabilities.HasFlag(SmtpCapabilities.EightBitMime);
+        if (!utf8 && !Ascii.IsValid(to.LocalPart))
         {
-            return refused;
+            // The same verdict a server gives with 553 5.1.3 (bad destination mailbox syntax).
+            return (new DeliveryOutcome.InvalidTarget($"'{to.Address}' has a non-ASCII mailbox name, which needs SMTPUTF8, and {options.Host} does not offer it"), false);
         }
 
-        var ehlo = await c.CommandAsync($"EHLO {options.HeloName}", ct);
-        if (SmtpOutcomes.Map(SmtpStage.Hello, ehlo) is { } noHello)
-        {
-            return noHello;
-        }
-
-        if (options.StartTls)
-        {
-            if (!Capabilities(ehlo).ContainsKey("STARTTLS"))
-            {
-                return new DeliveryOutcome.Misconfigured($"{options.Host} does not offer STARTTLS (set StartTls=false only for a trusted relay)");
-            }
-
-            if (SmtpOutcomes.Map(SmtpStage.StartTls, await c.CommandAsync("STARTTLS", ct)) is { } noTls)
-            {
-                return noTls;
-            }
-
-            await c.StartTlsAsync(options.Host, ValidateCertificate, ct);
-            ehlo = await c.CommandAsync($"EHLO {options.HeloName}", ct);
-            if (SmtpOutcomes.Map(SmtpStage.Hello, ehlo) is { } noHelloTls)
-            {
-                return noHelloTls;
-            }
-        }
-
-        if (options.Username is { } user && await AuthenticateAsync(c, Capabilities(ehlo), user, options.Password!, ct) is { } authFailed)
-        {
-            return authFailed;
-        }
-
-        var steps = new (SmtpStage Stage, string Command)[] { (SmtpStage.MailFrom, $"MAIL FROM:<{from}>"), (SmtpStage.RcptTo, $"RCPT TO:<{to}>"), (SmtpStage.Data, "DATA") };
-        foreach (var (stage, command) in steps)
-        {
-            if (SmtpOutcomes.Map(stage, await c.CommandAsync(command, ct)) is { } failed)
-            {
-                return failed;
-            }
-        }
-
-        await c.WriteAsync(payload, ct);
-        _dataSent = true;
-        var final = await c.ReadReplyAsync(ct);
-        return SmtpOutcomes.Map(SmtpStage.EndOfData, final) ?? new DeliveryOutcome.Sent(messageId);
-    }
-
-    /// <summary>AUTH PLAIN (RFC 4616) when offered, else AUTH LOGIN. Null when authenticated.</summary>
-    private static async Task<DeliveryOutcome?> AuthenticateAsync(SmtpConnection c, Dictionary<string, string> caps, string user, string password, CancellationToken ct)
-    {
-        var mechanisms = caps.TryGetValue("AUTH", out var m) ? m.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
-        SmtpReply reply;
-        if (mechanisms.Contains("PLAIN", StringComparer.OrdinalIgnoreCase))
-        {
-            reply = await c.CommandAsync("AUTH PLAIN " + Base64($"\0{user}\0{password}"), ct);
-        }
-        else if (mechanisms.Contains("LOGIN", StringComparer.OrdinalIgnoreCase))
-        {
-            reply = await c.CommandAsync("AUTH LOGIN", ct);
-            if (reply.Code == 334)
-            {
-                reply = await c.CommandAsync(Base64(user), ct);
-            }
-
-            if (reply.Code == 334)
-            {
-                reply = await c.CommandAsync(Base64(password), ct);
-            }
-        }
-        else
-        {
-            return new DeliveryOutcome.Misconfigured(
-                $"credentials are set but the server offers {(mechanisms.Length == 0 ? "no AUTH" : "only AUTH " + string.Join(' ', mechanisms))} (PLAIN or LOGIN needed)");
-        }
-
-        return reply.Code == 235 ? null : SmtpOutcomes.Map(SmtpStage.Auth, reply) ?? new DeliveryOutcome.Misconfigured($"SMTP Auth: unexpected {reply}");
-    }
-
-    private static async Task QuitAsync(SmtpConnection c, CancellationToken ct)
-    {
+        // SMTPUTF8 (RFC 6531) where the server offers it and an address needs it: UTF-8 envelope and headers as they are.
+        var format = FormatOptions.Default.Clone();
+        format.International = utf8 && (to.IsInternational || from.IsInternational);
+        client.BeginMessage();
         try
         {
-            await c.CommandAsync("QUIT", ct);
+            await client.SendAsync(format, message, from, [to], ct, client);
+            return (new DeliveryOutcome.Sent(messageId), false);
         }
-        catch (Exception ex) when (ex is TimeoutException or IOException or SocketException)
+        catch (SmtpCommandException ex)
         {
-            // The outcome is settled; a server that hangs up on QUIT changes nothing.
+            var stage = ex.ErrorCode switch
+            {
+                SmtpErrorCode.SenderNotAccepted => SmtpStage.MailFrom,
+                SmtpErrorCode.RecipientNotAccepted => SmtpStage.RcptTo,
+                SmtpErrorCode.MessageNotAccepted => SmtpStage.EndOfData,
+                _ => client.Stage,
+            };
+            var reply = SmtpReply.From((int)ex.StatusCode, ex.Message);
+
+            // 421: the server is closing the connection (an idle one, often, announced only now): like a lost connection.
+            var closing = ex.StatusCode == SmtpStatusCode.ServiceNotAvailable && stage != SmtpStage.EndOfData;
+            return (SmtpOutcomes.Map(stage, reply) ?? new DeliveryOutcome.Rejected($"SMTP {stage}: unexpected {reply}"), closing);
+        }
+        catch (MailKit.ServiceNotAuthenticatedException ex)
+        {
+            // MailKit turns 530 (authentication required) into this exception and keeps only the text.
+            return (SmtpOutcomes.Map(client.Stage, new SmtpReply(530, [ex.Message]))!, false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or IOException or SocketException or SmtpProtocolException)
+        {
+            return client.Stage == SmtpStage.EndOfData
+                ? (new DeliveryOutcome.Unknown($"{ex.Message} after the message was sent"), false)
+                : (new DeliveryOutcome.Retry($"{ex.Message} before the message was sent"), true);
         }
     }
-
-    private bool ValidateCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (options.CertificatePin is not { } pin)
-        {
-            return errors == SslPolicyErrors.None;
-        }
-
-        // A pinned certificate is trusted by its hash alone (self-signed relays); the name and chain do not matter.
-        return certificate is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(certificate.GetRawCertData()), pin);
-    }
-
-    /// <summary>EHLO keywords (upper case) and their parameters; <c>AUTH=PLAIN</c> (pre-RFC 4954 servers) counts as AUTH.</summary>
-    private static Dictionary<string, string> Capabilities(SmtpReply ehlo)
-    {
-        var caps = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var line in ehlo.Lines.Skip(1))
-        {
-            var parts = line.Split([' ', '='], 2);
-            caps.TryAdd(parts[0].Trim(), parts.Length > 1 ? parts[1].Trim() : "");
-        }
-
-        return caps;
-    }
-
-    private static string Base64(string value) => Convert.ToBase64String(Encoding.UTF8.GetBytes(value));
 }

@@ -68,6 +68,7 @@ internal static partial class HeraldHostingExtensions
         builder.Services.AddHeraldPipeline(new PipelineHosting(roles.Worker, roles.Scheduler, Distributed: engines.RabbitMq));
         builder.Services.AddHeraldProviders(builder.Configuration);
         builder.AddHeraldObservability(roles);
+        builder.Services.AddHeraldReadinessChecks(roles, engines);
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName)

@@ -12,14 +12,15 @@ internal static class ObservabilityExtensions
     private static readonly string[] CircuitStates = ["closed", "open", "half_open", "isolated"];
 
     /// <summary>
-    /// Masked JSON console logs, metrics for /metrics, and the queue gauges where this process runs the scheduler role.
+    /// Masked JSON console logs, metrics for /metrics, OpenTelemetry export when configured (<see cref="Tracing"/>), and
+    /// the queue gauges where this process runs the scheduler role.
     /// </summary>
     public static WebApplicationBuilder AddHeraldObservability(this WebApplicationBuilder builder, HeraldRoles roles)
     {
         builder.Logging.AddConsoleFormatter<JsonLogFormatter, ConsoleFormatterOptions>();
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName = JsonLogFormatter.Name);
         builder.Services.AddSingleton<MetricsCollector>();
-        builder.Services.AddSingleton(new TracingHolder(Tracing.Build(builder.Configuration)));
+        builder.Services.AddHeraldOpenTelemetry(builder.Configuration);
         if (roles.Scheduler)
         {
             var interval = builder.Configuration.GetValue("Herald:Metrics:QueueInterval", TimeSpan.FromSeconds(5));
@@ -32,13 +33,11 @@ internal static class ObservabilityExtensions
     }
 
     /// <summary>
-    /// Starts listening (measurements before this are not counted), adds the per-provider circuit gauge, and ties the
-    /// tracer provider (if any) to the container so it is flushed on shutdown.
+    /// Starts listening (measurements before this are not counted) and adds the per-provider circuit gauge.
     /// </summary>
     public static void StartHeraldTelemetry(this WebApplication app)
     {
         app.Services.GetRequiredService<MetricsCollector>();
-        app.Services.GetRequiredService<TracingHolder>();
         var routes = app.Services.GetRequiredService<ProviderRegistry>().Routers.Values.SelectMany(r => r.Routes).ToList();
         app.Services.GetRequiredService<HeraldMetrics>().Meter.CreateObservableGauge("herald.provider.circuit.state",
             () => routes.SelectMany(r => CircuitStates.Select(s => new Measurement<int>(r.State == s ? 1 : 0, new TagList { { "provider", r.Name }, { "state", s } }))),
@@ -48,12 +47,4 @@ internal static class ObservabilityExtensions
     public static void MapMetrics(this IEndpointRouteBuilder app) =>
         app.MapGet("/metrics", (MetricsCollector metrics) => TypedResults.Text(metrics.Scrape(), PrometheusText.ContentType))
             .WithTags("Health").Produces(200, contentType: "text/plain");
-}
-
-/// <summary>Owns the tracer provider so the container disposes (and so flushes) it at shutdown.</summary>
-internal sealed class TracingHolder(OpenTelemetry.Trace.TracerProvider? provider) : IDisposable
-{
-    public OpenTelemetry.Trace.TracerProvider? Provider => provider;
-
-    public void Dispose() => provider?.Dispose();
 }

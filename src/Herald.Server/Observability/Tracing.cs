@@ -1,43 +1,60 @@
 using Herald.Core.Observability;
-using OpenTelemetry;
+using Npgsql;
 using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace Herald.Server.Observability;
 
 /// <summary>
-/// OTLP export of Herald's spans (API request, ingest, plan, publish, deliver, provider call) and of ASP.NET Core's,
-/// HttpClient's and Npgsql's, when <c>Herald:Tracing:OtlpEndpoint</c> is set (or the standard
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>). Without it no provider is built, no span is sampled and nothing is stored.
+/// OpenTelemetry through <c>OpenTelemetry.Extensions.Hosting</c> (the providers live in the container, start with the
+/// host and are flushed when it stops):
+/// <list type="bullet">
+/// <item>traces: Herald's spans (API request, ingest, plan, publish, deliver, provider call) and those of the ASP.NET Core,
+/// HttpClient and Npgsql instrumentations, over OTLP when <c>Herald:Tracing:OtlpEndpoint</c> (or the standard
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>) is set;</item>
+/// <item>metrics: Herald's meter and the ASP.NET Core, HttpClient and Npgsql ones, over OTLP when
+/// <c>Herald:Metrics:OtlpEndpoint</c> is set (off by default: /metrics is the primary, pull-based exposition).</item>
+/// </list>
+/// Without an endpoint nothing of that kind is registered: no span is sampled and nothing is stored.
 /// </summary>
 internal static class Tracing
 {
-    public static readonly string[] Sources = [HeraldTracing.SourceName, "Microsoft.AspNetCore", "System.Net.Http", "Npgsql"];
-
-    /// <summary>The tracer provider, or null when tracing is not configured. Disposed with the container, which flushes it.</summary>
-    public static TracerProvider? Build(IConfiguration configuration)
+    public static IServiceCollection AddHeraldOpenTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        var endpoint = configuration["Herald:Tracing:OtlpEndpoint"] ?? configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (string.IsNullOrWhiteSpace(endpoint))
+        var traces = configuration["Herald:Tracing:OtlpEndpoint"] ?? configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var metrics = configuration["Herald:Metrics:OtlpEndpoint"];
+        if (string.IsNullOrWhiteSpace(traces) && string.IsNullOrWhiteSpace(metrics))
         {
-            return null;
+            return services;
         }
 
-        var protocol = configuration["Herald:Tracing:Protocol"] is "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
-        return Sdk.CreateTracerProviderBuilder()
-            .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(configuration["Herald:Tracing:ServiceName"] ?? "herald"))
-            .AddSource(Sources)
-            .SetSampler(Sampler(configuration))
-            .AddOtlpExporter(o =>
-            {
-                o.Protocol = protocol;
-                // With http/protobuf the exporter posts to the endpoint as given, so name the traces path.
-                o.Endpoint = new Uri(protocol == OtlpExportProtocol.HttpProtobuf && !endpoint.TrimEnd('/').EndsWith("/v1/traces", StringComparison.Ordinal)
-                    ? endpoint.TrimEnd('/') + "/v1/traces"
-                    : endpoint);
-            })
-            .Build();
+        var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(configuration["Herald:Tracing:ServiceName"] ?? "herald"));
+        if (!string.IsNullOrWhiteSpace(traces))
+        {
+            var protocol = Protocol(configuration["Herald:Tracing:Protocol"]);
+            otel.WithTracing(t => t
+                .AddSource(HeraldTracing.SourceName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddNpgsql()
+                .SetSampler(Sampler(configuration))
+                .AddOtlpExporter(o => (o.Protocol, o.Endpoint) = (protocol, Endpoint(traces, protocol, "/v1/traces"))));
+        }
+
+        if (!string.IsNullOrWhiteSpace(metrics))
+        {
+            var protocol = Protocol(configuration["Herald:Metrics:OtlpProtocol"]);
+            otel.WithMetrics(m => m
+                .AddMeter(HeraldMetrics.MeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddOtlpExporter(o => (o.Protocol, o.Endpoint) = (protocol, Endpoint(metrics, protocol, "/v1/metrics"))));
+        }
+
+        return services;
     }
 
     /// <summary>
@@ -57,4 +74,10 @@ internal static class Tracing
             ? new ParentBasedSampler(root)
             : new ParentBasedSampler(root, remoteParentSampled: root, remoteParentNotSampled: root);
     }
+
+    private static OtlpExportProtocol Protocol(string? value) => value is "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+
+    /// <summary>With http/protobuf the exporter posts to the endpoint as given, so the signal's path is named.</summary>
+    private static Uri Endpoint(string endpoint, OtlpExportProtocol protocol, string path) =>
+        new(protocol == OtlpExportProtocol.HttpProtobuf && !endpoint.TrimEnd('/').EndsWith(path, StringComparison.Ordinal) ? endpoint.TrimEnd('/') + path : endpoint);
 }

@@ -156,8 +156,149 @@ public class SmtpAdapterTests(SmtpSinkFixture sink) : IClassFixture<SmtpSinkFixt
     }
 
     [Fact]
-    public void DotStuff_LinesStartingWithADot_GetAnotherAndTheTerminator() =>
-        System.Text.Encoding.ASCII.GetString(SmtpAdapter.DotStuff("a\r\n.b\r\n.\r\n")).ShouldBe("a\r\n..b\r\n..\r\n.\r\n");
+    public async Task SendAsync_SeveralMessages_GoOverOneConnection()
+    {
+        using var adapter = Adapter();
+        var ds = Enumerable.Range(0, 3).Select(_ => Delivery("alice@example.com")).ToList();
+
+        foreach (var d in ds)
+        {
+            (await adapter.SendAsync(d, CancellationToken.None)).ShouldBeOfType<DeliveryOutcome.Sent>();
+        }
+
+        ds.Select(d => sink.Messages(d.Id).ShouldHaveSingleItem().Header("X-Sink-Peer")).Distinct().ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public async Task SendAsync_ManyAtOnce_OpenAtMostMaxConnections()
+    {
+        using var adapter = Adapter(Plain(new() { ["MaxConnections"] = "2" }));
+        var ds = Enumerable.Range(0, 8).Select(_ => Delivery("alice@example.com")).ToList();
+
+        var outcomes = await Task.WhenAll(ds.Select(d => adapter.SendAsync(d, CancellationToken.None))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        outcomes.ShouldAllBe(o => o is DeliveryOutcome.Sent);
+        ds.Select(d => sink.Messages(d.Id).ShouldHaveSingleItem().Header("X-Sink-Peer")).Distinct().Count().ShouldBeInRange(1, 2);
+    }
+
+    [Fact]
+    public async Task SendAsync_ServerDroppedTheIdleConnection_SendsOverANewOne()
+    {
+        using var adapter = Adapter(Plain(new() { ["Port"] = sink.IdlePort.ToString() }));
+        var first = Delivery("alice@example.com");
+        var second = Delivery("alice@example.com");
+
+        (await adapter.SendAsync(first, CancellationToken.None)).ShouldBeOfType<DeliveryOutcome.Sent>();
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // the server drops a client idle for one second
+        (await adapter.SendAsync(second, CancellationToken.None)).ShouldBeOfType<DeliveryOutcome.Sent>();
+
+        sink.Messages(second.Id).ShouldHaveSingleItem().Header("X-Sink-Peer").ShouldNotBe(sink.Messages(first.Id).Single().Header("X-Sink-Peer"));
+    }
+
+    [Fact]
+    public async Task SendAsync_AfterAnUnknownOutcome_ConnectsAnew()
+    {
+        using var adapter = Adapter(timeout: "00:00:01");
+        var hang = Delivery("hang@example.com");
+        var next = Delivery("alice@example.com");
+
+        (await adapter.SendAsync(hang, CancellationToken.None)).ShouldBeOfType<DeliveryOutcome.Unknown>();
+        (await adapter.SendAsync(next, CancellationToken.None)).ShouldBeOfType<DeliveryOutcome.Sent>();
+
+        sink.Messages(next.Id).ShouldHaveSingleItem().Header("X-Sink-Peer").ShouldNotBe(sink.Messages(hang.Id).Single().Header("X-Sink-Peer"));
+    }
+
+    [Fact]
+    public async Task SendAsync_NonAsciiMailboxWhereTheServerOffersSmtpUtf8_GoesOutInUtf8()
+    {
+        using var adapter = Adapter(Plain());
+        var d = Delivery("jörg@bücher.example", new JsonObject { ["subject"] = "Grüße aus Köln", ["text"] = "Hallo" });
+
+        (await adapter.SendAsync(d, CancellationToken.None)).ShouldBeOfType<DeliveryOutcome.Sent>();
+
+        var mail = sink.Messages(d.Id).ShouldHaveSingleItem();
+        mail.Header("X-Sink-Rcpt-To").ShouldBe("jörg@bücher.example");
+        mail.Header("To").ShouldBe("jörg@bücher.example");
+        mail.Header("Subject").ShouldBe("Grüße aus Köln");
+        mail.Text.ShouldBe("Hallo");
+    }
+
+    [Fact]
+    public async Task SendAsync_NonAsciiMailboxWithoutSmtpUtf8_IsInvalidTarget_ButAnIdnDomainGoesOut()
+    {
+        using var adapter = Adapter(Plain(new() { ["Port"] = sink.AsciiPort.ToString() }));
+        var local = Delivery("jörg@example.com");
+        var domain = Delivery("bob@bücher.example");
+
+        (await adapter.SendAsync(local, CancellationToken.None)).ShouldBeOfType<DeliveryOutcome.InvalidTarget>().Reason.ShouldContain("SMTPUTF8");
+        (await adapter.SendAsync(domain, CancellationToken.None)).ShouldBeOfType<DeliveryOutcome.Sent>();
+
+        sink.Messages(local.Id).ShouldBeEmpty();
+        sink.Messages(domain.Id).ShouldHaveSingleItem().Header("X-Sink-Rcpt-To").ShouldBe("bob@xn--bcher-kva.example");
+    }
+
+    [Theory]
+    [InlineData("StartTlsWhenAvailable", typeof(DeliveryOutcome.Sent))]
+    [InlineData("None", typeof(DeliveryOutcome.Sent))]
+    [InlineData("StartTlsRequired", typeof(DeliveryOutcome.Misconfigured))]
+    [InlineData("SslOnConnect", typeof(DeliveryOutcome.Misconfigured))]
+    public async Task SendAsync_SecurityAgainstAPlainServer_SendsOnlyWhereAllowed(string security, Type expected)
+    {
+        var settings = Plain();
+        settings.Remove("StartTls");
+        settings["Security"] = security;
+        using var adapter = Adapter(settings);
+
+        (await adapter.SendAsync(Delivery("alice@example.com"), CancellationToken.None)).ShouldBeOfType(expected);
+    }
+
+    [Fact]
+    public async Task SendAsync_StartTlsWhenAvailableWhereOffered_UpgradesBeforeAuth()
+    {
+        // The secure sink refuses AUTH and mail in plain text, so a sent message proves the upgrade.
+        using var adapter = Adapter(new() { ["Security"] = "StartTlsWhenAvailable" });
+        (await adapter.SendAsync(Delivery("alice@example.com"), CancellationToken.None)).ShouldBeOfType<DeliveryOutcome.Sent>();
+    }
+
+    [Theory]
+    [InlineData("Security", "Yes")]
+    [InlineData("Security", "1")]
+    [InlineData("MaxConnections", "0")]
+    public void Constructor_BadNewSetting_NamesIt(string key, string value) =>
+        Should.Throw<ProviderConfigurationException>(() => Adapter(new() { [key] = value })).Message.ShouldContain($"Herald:Providers:smtp1:{key}");
+
+    [Fact]
+    public void Constructor_SecurityAndStartTlsBoth_NamesBoth() =>
+        Should.Throw<ProviderConfigurationException>(() => Adapter(new() { ["Security"] = "None", ["StartTls"] = "false" })).Message
+            .ShouldContain("Herald:Providers:smtp1:StartTls");
+
+    [Theory]
+    [InlineData(null, null, null, 587, "StartTlsRequired")]
+    [InlineData(null, "false", null, 587, "None")]
+    [InlineData("465", null, null, 465, "SslOnConnect")]
+    [InlineData(null, null, "SslOnConnect", 465, "SslOnConnect")]
+    [InlineData("2525", null, "startTlsWhenAvailable", 2525, "StartTlsWhenAvailable")]
+    public void Read_PortAndSecurity_FollowEachOther(string? port, string? startTls, string? security, int expectedPort, string expectedSecurity)
+    {
+        var context = TestContexts.Create("smtp1", "smtp", Channel.Email,
+            new Dictionary<string, string?> { ["Host"] = "mail.test", ["Port"] = port, ["StartTls"] = startTls, ["Security"] = security });
+
+        var options = SmtpOptions.Read(context);
+
+        options.Port.ShouldBe(expectedPort);
+        options.Security.ShouldBe(Enum.Parse<SmtpSecurity>(expectedSecurity));
+    }
+
+    private Dictionary<string, string?> Plain(Dictionary<string, string?>? more = null)
+    {
+        var settings = new Dictionary<string, string?> { ["Port"] = sink.PlainPort.ToString(), ["StartTls"] = "false", ["Username"] = null, ["Password"] = null };
+        foreach (var (key, value) in more ?? [])
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
 
     private SmtpAdapter Adapter(Dictionary<string, string?>? overrides = null, string timeout = "00:00:05")
     {

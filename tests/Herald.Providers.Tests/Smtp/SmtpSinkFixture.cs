@@ -25,6 +25,12 @@ public sealed class SmtpSinkFixture : IAsyncLifetime
     /// <summary>A server without STARTTLS or AUTH.</summary>
     public int PlainPort { get; private set; }
 
+    /// <summary>A server without STARTTLS, AUTH or SMTPUTF8 (the other servers offer SMTPUTF8).</summary>
+    public int AsciiPort { get; private set; }
+
+    /// <summary>A server without STARTTLS or AUTH that closes a connection idle for one second.</summary>
+    public int IdlePort { get; private set; }
+
     public string User { get; } = "herald";
 
     public string Password { get; } = "s3cret-pässword";
@@ -46,6 +52,8 @@ public sealed class SmtpSinkFixture : IAsyncLifetime
         var mail = Directory.CreateDirectory(Path.Combine(Folder, "mail")).FullName;
         Port = FreePort();
         PlainPort = FreePort();
+        AsciiPort = FreePort();
+        IdlePort = FreePort();
         var start = new ProcessStartInfo(Python)
         {
             RedirectStandardInput = true,
@@ -56,7 +64,8 @@ public sealed class SmtpSinkFixture : IAsyncLifetime
         foreach (var arg in new[]
         {
             script, "--dir", mail, "--cert", certPath, "--key", keyPath, "--user", User, "--password", Password,
-            "--port", Port.ToString(), "--plain-port", PlainPort.ToString(), "--hang-seconds", "5",
+            "--port", Port.ToString(), "--plain-port", PlainPort.ToString(),
+            "--ascii-port", AsciiPort.ToString(), "--idle-port", IdlePort.ToString(), "--hang-seconds", "5",
         })
         {
             start.ArgumentList.Add(arg);

@@ -2,10 +2,12 @@ namespace Herald.Providers.Tests.Smtp;
 
 /// <summary>
 /// smtp_sink.py, kept as a constant because the test project copies no extra files (the fixture writes it to a temp
-/// folder). Two aiosmtpd servers on 127.0.0.1: one with STARTTLS required and AUTH required (one user), and a plain one
-/// without TLS or AUTH. Each accepted message is stored as &lt;id&gt;.eml (written to a temp name, then renamed). Behaviour by
+/// folder). Four aiosmtpd servers on 127.0.0.1: one with STARTTLS required and AUTH required (one user), a plain one
+/// without TLS or AUTH (both offer SMTPUTF8, aiosmtpd's default), a plain one without SMTPUTF8, and a plain one that drops a client idle for a second. Each accepted
+/// message is stored as &lt;id&gt;.eml (written to a temp name, then renamed) with the envelope and the client's address and
+/// port (X-Sink-Peer: one value per connection). Behaviour by
 /// recipient local part: unknown → 550 5.1.1 at RCPT, busy → 451 4.3.0 at RCPT, reject → 550 5.7.1 at RCPT, hang → the
-/// message is stored but the answer to the final "." comes only after --hang-seconds. Prints READY once both listen and
+/// message is stored but the answer to the final "." comes only after --hang-seconds. Prints READY once all listen and
 /// stops when its standard input closes. Needs Debian's python3-aiosmtpd, run with /usr/bin/python3.
 /// </summary>
 internal static class SmtpSinkScript
@@ -20,6 +22,8 @@ internal static class SmtpSinkScript
             parser.add_argument(name, required=True)
         parser.add_argument("--port", type=int, required=True)
         parser.add_argument("--plain-port", type=int, required=True)
+        parser.add_argument("--ascii-port", type=int, required=True)
+        parser.add_argument("--idle-port", type=int, required=True)
         parser.add_argument("--hang-seconds", type=float, default=5.0)
         args = parser.parse_args()
 
@@ -46,6 +50,7 @@ internal static class SmtpSinkScript
                 with open(tmp, "wb") as f:
                     f.write(b"X-Sink-Mail-From: " + envelope.mail_from.encode() + b"\r\n")
                     f.write(b"X-Sink-Rcpt-To: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n")
+                    f.write(b"X-Sink-Peer: " + ("%s:%s" % tuple(session.peer[:2])).encode() + b"\r\n")
                     f.write(envelope.content)
                 os.rename(tmp, os.path.join(args.dir, name + ".eml"))
                 if any(local(r) == "hang" for r in envelope.rcpt_tos):
@@ -65,13 +70,16 @@ internal static class SmtpSinkScript
         secure = Controller(Sink(), hostname="127.0.0.1", port=args.port, tls_context=context, require_starttls=True,
                             authenticator=authenticate, auth_required=True, auth_require_tls=True)
         plain = Controller(Sink(), hostname="127.0.0.1", port=args.plain_port)
-        secure.start()
-        plain.start()
+        ascii = Controller(Sink(), hostname="127.0.0.1", port=args.ascii_port, enable_SMTPUTF8=False)
+        idle = Controller(Sink(), hostname="127.0.0.1", port=args.idle_port, timeout=1)
+        servers = (secure, plain, ascii, idle)
+        for server in servers:
+            server.start()
         print("READY", flush=True)
         try:
             sys.stdin.read()
         finally:
-            secure.stop()
-            plain.stop()
+            for server in servers:
+                server.stop()
         """;
 }

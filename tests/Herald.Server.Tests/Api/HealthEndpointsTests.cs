@@ -1,6 +1,9 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Herald.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Server.Tests.Api;
 
@@ -48,6 +51,19 @@ public sealed class HealthEndpointsTests(HeraldServerFixture server) : IClassFix
         var checks = body!["checks"]!.AsObject();
         checks.Select(c => c.Key).ShouldBe(["store", "transport", "planner", "lanes", "sweeper"], ignoreOrder: true);
         checks.ShouldAllBe(c => c.Value!.GetValue<string>().StartsWith("ok"));
+    }
+
+    [Fact]
+    public async Task Readyz_Checks_AreTheRegisteredHealthChecks()
+    {
+        var registered = server.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Select(r => r.Name).ToList();
+        using var anonymous = server.CreateClient();
+
+        using var response = await anonymous.GetAsync("/readyz");
+        var body = await response.ReadJsonAsync();
+
+        registered.ShouldContain("store");
+        body!["checks"]!.AsObject().Select(c => c.Key).ShouldBe(registered, ignoreOrder: true);
     }
 
     [Fact]
