@@ -98,6 +98,7 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
         {
             var results = new bool[completions.Count];
             var settled = new HashSet<string>(StringComparer.Ordinal);
+            var trace = new List<TraceEntry>();
             using var update = c.Command($"""
                 UPDATE deliveries SET
                     status = CASE WHEN {ReportedFailed} THEN $ls WHEN $s = 'sent' AND tracked_status IS NOT NULL THEN tracked_status ELSE $s END,
@@ -131,10 +132,7 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
                 attempt.Parameters.Clear();
                 attempt.With("$id", x.DeliveryId).With("$prov", x.Provider).With("$o", x.Outcome).With("$err", x.LastError)
                     .With("$pmid", x.ProviderMessageId).With("$st", x.StartedAt.Ms()).With("$ft", x.FinishedAt.Ms()).ExecuteNonQuery();
-                foreach (var t in x.Trace)
-                {
-                    Trace(c, tx, t);
-                }
+                trace.AddRange(x.Trace);
 
                 if (x.LifecycleEvent is { } lifecycle)
                 {
@@ -165,11 +163,13 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
 
                 if (x.EndpointResult is { } e)
                 {
+                    TraceAll(c, tx, trace); // what these write may trace: the entries before them go first
                     SqliteEndpointStore.ApplyResult(c, tx, e, now, endpointDisableAfter);
                 }
 
                 if (x.Fallback is { } fallback)
                 {
+                    TraceAll(c, tx, trace);
                     AddFallback(c, tx, fallback);
                 }
 
@@ -177,6 +177,7 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
                 results[i] = true;
             }
 
+            TraceAll(c, tx, trace);
             // Once per notification, not per delivery: a batch often holds several channels of one notification.
             foreach (var notificationId in settled)
             {

@@ -42,6 +42,7 @@ internal sealed class SqlitePlanStore(SqliteDatabase db) : IPlanStore
             var pid = update.Parameters.Add("$id", SqliteType.Text);
             update.Parameters.AddWithValue("$now", now.Ms());
             using var insert = DeliveryInsert(c, tx);
+            var trace = new List<TraceEntry>();
             for (var i = 0; i < results.Count; i++)
             {
                 var result = results[i];
@@ -54,6 +55,7 @@ internal sealed class SqlitePlanStore(SqliteDatabase db) : IPlanStore
 
                 if (result.Digest is { } digest)
                 {
+                    TraceAll(c, tx, trace); // the digest may trace too: what came before goes first
                     SqliteDigestStore.Append(c, tx, digest, now);
                 }
 
@@ -63,15 +65,11 @@ internal sealed class SqlitePlanStore(SqliteDatabase db) : IPlanStore
                     insert.ExecuteNonQuery();
                 }
 
-                foreach (var t in result.Trace)
-                {
-                    using var cmd = TraceInsert(c, tx, t);
-                    cmd.ExecuteNonQuery();
-                }
-
+                trace.AddRange(result.Trace);
                 applied[i] = true;
             }
 
+            TraceAll(c, tx, trace);
             return applied;
         }, ct);
 

@@ -21,6 +21,57 @@ internal static class SqliteRows
         cmd.ExecuteNonQuery();
     }
 
+    private const string TraceManySql = """
+        INSERT INTO trace(notification_id, at, stage, channel, decision, reason)
+        SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each($rows) ORDER BY key
+        """;
+
+    /// <summary>
+    /// Inserts <paramref name="entries"/> in their order with one statement (a JSON array through <c>json_each</c>, one
+    /// prepared statement whatever the count), then clears the list. Callers collect a batch's entries and flush before
+    /// anything else writes trace for the same notifications, so each notification's entries keep their order.
+    /// </summary>
+    public static void TraceAll(SqliteConnection c, SqliteTransaction tx, List<TraceEntry> entries)
+    {
+        if (entries.Count == 1)
+        {
+            Trace(c, tx, entries[0]);
+        }
+        else if (entries.Count > 1)
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(entries.Count * 128);
+            using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+            {
+                json.WriteStartArray();
+                foreach (var t in entries)
+                {
+                    json.WriteStartArray();
+                    json.WriteStringValue(t.NotificationId);
+                    json.WriteNumberValue(t.At.Ms());
+                    json.WriteStringValue(t.Stage);
+                    if (t.Channel is null)
+                    {
+                        json.WriteNullValue();
+                    }
+                    else
+                    {
+                        json.WriteStringValue(t.Channel);
+                    }
+
+                    json.WriteStringValue(t.Decision);
+                    json.WriteStringValue(t.Reason);
+                    json.WriteEndArray();
+                }
+
+                json.WriteEndArray();
+            }
+
+            c.Command(TraceManySql, tx).With("$rows", System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan)).NonQuery();
+        }
+
+        entries.Clear();
+    }
+
     public static SqliteCommand DeliveryInsert(SqliteConnection c, SqliteTransaction tx, bool orIgnore = false) =>
         c.Command($"""
             INSERT {(orIgnore ? "OR IGNORE " : "")}INTO deliveries(id, notification_id, recipient_id, event_type, channel, priority, target, target_ref, provider, status,
