@@ -86,8 +86,12 @@ public sealed record DeviceList(List<DeviceResponse> Devices);
 /// <c>default</c> layout wraps it when there is one. A JSON element, so absent and null differ.
 /// </summary>
 public sealed record TemplateRequest(string? TemplateId, string? Description, List<string>? Variables, JsonObject? Channels, JsonObject? Locales,
-    TemplateDedupDto? Dedup = null, JsonNode? Fallback = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] System.Text.Json.JsonElement Layout = default);
+    TemplateDedupDto? Dedup = null, JsonNode? Fallback = null)
+{
+    // A property, not a parameter: a parameter's default (an undefined element) is written into the OpenAPI schema, which fails.
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public System.Text.Json.JsonElement Layout { get; init; }
+}
 
 /// <summary>
 /// Content dedup for the event type named like the template: <see cref="Window"/> an ISO 8601 duration from PT0S (off) to
