@@ -1,7 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Templates;
 using Herald.Core.Tests.Pipeline;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Herald.Core.Tests.Templates;
 
