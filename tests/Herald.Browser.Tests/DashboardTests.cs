@@ -186,9 +186,10 @@ public sealed class DashboardTests(Chromium chromium, DashboardServerFixture ser
 
         var page = await SignedInAsync();
         await page.GotoAsync($"/dashboard/#/templates/{template}");
+        var email = page.FrameLocator("iframe[title='Email HTML preview']").Locator("body");
+        await Expect(email).ToContainTextAsync("ACME sample name");
         await page.GetByLabel("Sample data (JSON)").FillAsync("""{"name":"Grace"}""");
 
-        var email = page.FrameLocator("iframe[title='Email HTML preview']").Locator("body");
         await Expect(email).ToContainTextAsync("ACME Grace");
         await Expect(email).ToContainTextAsync("Dear Grace");
         await Expect(email).ToContainTextAsync("Footer");
