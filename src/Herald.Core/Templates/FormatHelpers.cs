@@ -71,7 +71,7 @@ internal static class FormatHelpers
 
         var culture = RenderLocale.Current.Culture;
         var format = (NumberFormatInfo)culture.NumberFormat.Clone();
-        var own = !culture.IsNeutralCulture && culture.Name.Length > 0 && new RegionInfo(culture.Name).ISOCurrencySymbol == code;
+        var own = !culture.IsNeutralCulture && culture.Name.Length > 0 && TryRegion(culture)?.ISOCurrencySymbol == code;
         var known = Currencies.Value.TryGetValue(code, out var k) ? k : (Symbol: code, Digits: 2);
         format.CurrencySymbol = own ? culture.NumberFormat.CurrencySymbol : known.Symbol;
         format.CurrencyDecimalDigits = own ? culture.NumberFormat.CurrencyDecimalDigits : known.Digits;
