@@ -173,6 +173,22 @@ install_axe() {
   export HERALD_TEST_AXE=$dir/node_modules/axe-core/axe.min.js
 }
 
+# lint_openapi WORK: lints docs/openapi.json with Redocly CLI (from the npm registry into WORK/npm, pinned) by the rules
+# of redocly.yaml. Prints each rule's count and a total line; returns non-zero on any error (warnings may remain).
+lint_openapi() {
+  local dir=$1/npm out rc
+  mkdir -p "$dir"
+  npm install --prefix "$dir" --no-audit --no-fund --silent @redocly/cli@2.77.0 >"$dir/redocly-install.log" 2>&1 ||
+    { echo "npm could not install @redocly/cli:" >&2; tail -n 20 "$dir/redocly-install.log" >&2; return 1; }
+  out=$(REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+    "$dir/node_modules/.bin/redocly" lint docs/openapi.json --config redocly.yaml --format=summary 2>&1) && rc=0 || rc=$?
+  printf '%s\n' "$out" | grep -E '^(error|warning) ' || true
+  printf '%s\n' "$out" | awk -v rc="$rc" '
+    /^error / { e += $NF } /^warning / { w += $NF }
+    END { printf "OpenAPI lint: %d errors, %d warnings\n", e, w; if (rc != 0 && e == 0) print "redocly exited " rc " without a rule error" }'
+  [ "$rc" -eq 0 ] || { printf '%s\n' "$out" | tail -n 40 >&2; return 1; }
+}
+
 # ---- RabbitMQ
 
 # start_rabbitmq WORK: a new node with its data, logs, configuration, cookie and epmd in WORK/rabbitmq, no plugins.

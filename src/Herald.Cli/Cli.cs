@@ -29,6 +29,7 @@ internal static class Cli
         root.Options.Add(apiKey);
         root.Options.Add(json);
         root.Options.Add(timeout);
+        CliVersion.Use(root, environment.Out);
 
         // Each command's action receives a context built from the global options of its parse result.
         Runner run = action => (parse, token) => ExecuteAsync(parse, environment, url, apiKey, json, timeout, action, token);

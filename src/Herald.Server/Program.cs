@@ -1,5 +1,11 @@
 using Herald.Server.Hosting;
 
+if (HeraldVersion.Requested(args))
+{
+    Console.WriteLine(HeraldVersion.Current);
+    return;
+}
+
 // Content root is the build output, so appsettings.json is found whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddHerald();

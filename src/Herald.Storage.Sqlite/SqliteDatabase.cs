@@ -10,6 +10,10 @@ public sealed class SqliteDatabase : IAsyncDisposable
 {
     private readonly string _connectionString;
     private readonly string _synchronous;
+    private readonly SQLitePCL.delegate_profile? _onWriterStatement;
+    private readonly SQLitePCL.delegate_profile? _onReaderStatement;
+    private long _writerStatements;
+    private long _readerStatements;
     private readonly WriterLock _writeLock = new();
     private SqliteConnection? _writer;
     private WriterCommandCache? _writerCommands;
@@ -22,12 +26,27 @@ public sealed class SqliteDatabase : IAsyncDisposable
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = full, Pooling = true, DefaultTimeout = 30 }.ToString();
         _synchronous = options.Synchronous.Equals("NORMAL", StringComparison.OrdinalIgnoreCase) ? "NORMAL" : "FULL";
+        if (options.CountStatements)
+        {
+            // Kept in fields: SQLite holds the callbacks, the GC must not collect them while a connection lives.
+            _onWriterStatement = (_, _, _) => Interlocked.Increment(ref _writerStatements);
+            _onReaderStatement = (_, _, _) => Interlocked.Increment(ref _readerStatements);
+        }
     }
+
+    /// <summary>Statements run so far on the writer and on read connections (zero unless <see cref="SqliteOptions.CountStatements"/>).</summary>
+    public (long Writer, long Reader) Statements => (Interlocked.Read(ref _writerStatements), Interlocked.Read(ref _readerStatements));
 
     public async Task<SqliteConnection> OpenReadAsync(CancellationToken ct)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
+        if (_onReaderStatement is not null)
+        {
+            // Pooled connections keep their handle: set again on every open, replacing the callback of the last.
+            SQLitePCL.raw.sqlite3_profile(connection.Handle, _onReaderStatement, null);
+        }
+
         return connection;
     }
 
@@ -73,6 +92,11 @@ public sealed class SqliteDatabase : IAsyncDisposable
             // incremental vacuum); an existing file keeps the mode it was made with (no full VACUUM at start).
             pragma.CommandText = $"PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA foreign_keys=OFF;";
             await pragma.ExecuteNonQueryAsync(ct);
+        }
+
+        if (_onWriterStatement is not null)
+        {
+            SQLitePCL.raw.sqlite3_profile(connection.Handle, _onWriterStatement, null);
         }
 
         _writerCommands = WriterCommandCache.Attach(connection);

@@ -11,4 +11,11 @@ public sealed class SqliteOptions
     /// crash only.
     /// </summary>
     public string Synchronous { get; set; } = "FULL";
+
+    /// <summary>
+    /// Counts every statement SQLite runs, on the writer and on read connections (<see cref="SqliteDatabase.Statements"/>):
+    /// for tests and the benchmark that hold the statements per notification to a budget. Off by default (a callback per
+    /// statement).
+    /// </summary>
+    public bool CountStatements { get; set; }
 }

@@ -108,7 +108,7 @@ internal sealed partial class DeliveryProcessor(
 
     private void Count(Delivery d, DeliveryCompletion c, DateTimeOffset now)
     {
-        metrics.Delivery(d.Channel, c.Provider ?? "none", OutcomeKind.MetricLabel(c.Outcome));
+        metrics.Delivery(d.Channel, c.Provider ?? "none", OutcomeKind.MetricLabel(c.Outcome), d.EnvironmentId);
         if (c.Status == DeliveryStatus.Sent && Ids.TimeOf(d.NotificationId) is { } accepted)
         {
             metrics.Delivered(d.Channel, d.Priority, now - accepted);

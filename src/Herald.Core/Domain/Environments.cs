@@ -8,6 +8,13 @@ public static class Environments
 {
     /// <summary>The id of the environment the embedded default creates, and of everything stored before environments.</summary>
     public const string Default = "env_default";
+
+    /// <summary>
+    /// Not an environment: a suppression (or its lifting) with this id applies in every environment there is, one row each.
+    /// An SMS STOP or START, or a provider's unsubscribe, names an address and no delivery, and arrives at a sender
+    /// configured per deployment, so it cannot be told apart by environment.
+    /// </summary>
+    public const string Every = "*";
 }
 
 /// <summary>An app (tenant): a named group of environments.</summary>

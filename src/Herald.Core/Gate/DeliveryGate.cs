@@ -87,10 +87,10 @@ public sealed class DeliveryGate : IDispatchGate
         switch (decision)
         {
             case GateDecision.Defer or GateDecision.Fold:
-                _metrics?.Deferred(delivery.Channel, reason);
+                _metrics?.Deferred(delivery.Channel, reason, delivery.EnvironmentId);
                 break;
             case GateDecision.Suppress:
-                _metrics?.Suppressed(delivery.Channel, reason);
+                _metrics?.Suppressed(delivery.Channel, reason, delivery.EnvironmentId);
                 break;
         }
 

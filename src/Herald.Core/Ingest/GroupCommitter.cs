@@ -145,8 +145,8 @@ public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeli
 
     private void CountAccepted(List<IngestItem> items, IReadOnlyList<bool> stored)
     {
-        // A batch is usually one priority: one counter update per priority, not per notification.
-        Span<int> byPriority = stackalloc int[4];
+        // A batch is usually one priority of one environment: one counter update per pair, not per notification.
+        var counts = new Dictionary<(Domain.Priority, string), int>();
         for (var i = 0; i < items.Count; i++)
         {
             if (stored[i])
@@ -156,18 +156,16 @@ public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeli
                     // Lifecycle events ride along with the notification they report; they are not accepted sends.
                     if (!Lifecycle.LifecycleEvents.IsOperational(n.RecipientId))
                     {
-                        byPriority[(int)n.Priority]++;
+                        var key = (n.Priority, n.EnvironmentId);
+                        counts[key] = counts.GetValueOrDefault(key) + 1;
                     }
                 }
             }
         }
 
-        for (var p = 0; p < byPriority.Length; p++)
+        foreach (var ((priority, environment), count) in counts)
         {
-            if (byPriority[p] > 0)
-            {
-                metrics.Accepted((Domain.Priority)p, byPriority[p]);
-            }
+            metrics.Accepted(priority, environment, count);
         }
     }
 

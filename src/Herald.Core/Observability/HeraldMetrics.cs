@@ -7,11 +7,18 @@ namespace Herald.Core.Observability;
 /// <summary>
 /// Herald's instruments (meter <c>Herald</c>), named the OpenTelemetry way; <c>/metrics</c> turns them into Prometheus
 /// names (<c>herald.deliveries</c> → <c>herald_deliveries_total</c>, unit <c>s</c> → <c>_seconds</c>). Labels are
-/// closed sets (channel, priority, provider name, outcome, reason): never a recipient, an address or an id.
+/// closed sets (channel, priority, provider name, outcome, reason, environment): never a recipient, an address or an id.
+/// The <c>environment</c> label (on accepted notifications, deliveries, deferrals and suppressions) is bounded: the first
+/// <see cref="MaxEnvironmentLabels"/> environments a process sees are named, any beyond are counted as <c>other</c>.
 /// </summary>
 public sealed class HeraldMetrics
 {
     public const string MeterName = "Herald";
+
+    /// <summary>Environments named in labels per process; more are counted under <see cref="OtherEnvironments"/>.</summary>
+    public const int MaxEnvironmentLabels = 50;
+
+    public const string OtherEnvironments = "other";
 
     // Provider calls: 5 ms to 30 s. End to end (accepted → sent): 10 ms to 15 min (a retried or deferred delivery).
     private static readonly double[] ProviderBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -28,6 +35,7 @@ public sealed class HeraldMetrics
     private readonly Counter<long> _retentionRemoved;
     private readonly Counter<long> _confirmations;
     private readonly Counter<long> _workerFailures;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _environments = new(StringComparer.Ordinal);
 
     public HeraldMetrics(IMeterFactory meters)
     {
@@ -52,11 +60,12 @@ public sealed class HeraldMetrics
     /// <summary>The meter, for observable instruments registered elsewhere (queue depth, circuit state).</summary>
     public Meter Meter { get; }
 
-    public void Accepted(Priority priority, int count) => _accepted.Add(count, new KeyValuePair<string, object?>("priority", priority.ToWire()));
+    public void Accepted(Priority priority, string environmentId, int count) =>
+        _accepted.Add(count, new TagList { { "priority", priority.ToWire() }, { "environment", Environment(environmentId) } });
 
     /// <summary>One settled send: outcome is the settlement's outcome name (sent, retry, rejected, invalid_target, unknown, ...).</summary>
-    public void Delivery(Channel channel, string provider, string outcome) =>
-        _deliveries.Add(1, new TagList { { "channel", channel.ToWire() }, { "provider", provider }, { "outcome", outcome } });
+    public void Delivery(Channel channel, string provider, string outcome, string environmentId) =>
+        _deliveries.Add(1, new TagList { { "channel", channel.ToWire() }, { "provider", provider }, { "outcome", outcome }, { "environment", Environment(environmentId) } });
 
     public void ProviderRequest(string provider, Channel channel, string outcome, TimeSpan duration) =>
         _providerDuration.Record(duration.TotalSeconds, new TagList { { "provider", provider }, { "channel", channel.ToWire() }, { "outcome", outcome } });
@@ -64,11 +73,26 @@ public sealed class HeraldMetrics
     public void Delivered(Channel channel, Priority priority, TimeSpan sinceAccepted) =>
         _deliveryLatency.Record(Math.Max(0, sinceAccepted.TotalSeconds), new TagList { { "channel", channel.ToWire() }, { "priority", priority.ToWire() } });
 
-    public void Deferred(Channel channel, string reason) =>
-        _deferrals.Add(1, new TagList { { "channel", channel.ToWire() }, { "reason", reason } });
+    public void Deferred(Channel channel, string reason, string environmentId) =>
+        _deferrals.Add(1, new TagList { { "channel", channel.ToWire() }, { "reason", reason }, { "environment", Environment(environmentId) } });
 
-    public void Suppressed(Channel channel, string reason) =>
-        _suppressions.Add(1, new TagList { { "channel", channel.ToWire() }, { "reason", reason } });
+    public void Suppressed(Channel channel, string reason, string environmentId) =>
+        _suppressions.Add(1, new TagList { { "channel", channel.ToWire() }, { "reason", reason }, { "environment", Environment(environmentId) } });
+
+    /// <summary>The label value for an environment: its id while this process has named fewer than the cap, else <c>other</c>.</summary>
+    public string Environment(string environmentId)
+    {
+        ArgumentNullException.ThrowIfNull(environmentId);
+        if (_environments.ContainsKey(environmentId))
+        {
+            return environmentId;
+        }
+
+        // A race past the cap by a few entries is harmless: the bound is what matters, not its exact value.
+        return _environments.Count < MaxEnvironmentLabels && _environments.TryAdd(environmentId, 0) || _environments.ContainsKey(environmentId)
+            ? environmentId
+            : OtherEnvironments;
+    }
 
     /// <summary>One inbound status callback: applied, rejected (signature or body) or unknown (names no message of ours).</summary>
     public void Callback(string provider, string result) =>

@@ -150,9 +150,9 @@ public sealed class Tracker(ITrackingStore store, TrackingApplier applier, Heral
                 return (null, null);
             }
 
-            // A reply to a sender number names no delivery, so no environment: it is the default environment's, as every
-            // suppression of a deployment with one environment (senders are configured per deployment, not per environment).
-            var s = new Suppression(callback.Channel, e.Address, "opt-out", callback.Source, e.At);
+            // A reply to a sender number names no delivery, so no environment, and senders (and the vendor's own opt-out list)
+            // are per deployment: it applies in every environment, in the one transaction of this update.
+            var s = new Suppression(callback.Channel, e.Address, "opt-out", callback.Source, e.At, Environments.Every);
             return (e.Kind == TrackingKind.OptOut ? new TrackingUpdate(null, null, null, e.At, null, Suppress: s) : new TrackingUpdate(null, null, null, e.At, null, Unsuppress: s), null);
         }
 

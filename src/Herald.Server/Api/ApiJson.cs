@@ -89,6 +89,8 @@ internal sealed partial class ApiJson : JsonSerializerContext
     public static void Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        // Numbers are numbers, as RequestBody reads them (the web default also reads "5"): the OpenAPI schemas say so too.
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.TypeInfoResolverChain.Insert(0, Default);
     }
 }

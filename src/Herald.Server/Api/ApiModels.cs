@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Server.Api;
 
-/// <summary>A send to one recipient, or (<see cref="Topic"/> instead of <see cref="RecipientId"/>) to every subscriber of a topic.</summary>
+/// <summary>A send to one recipient, or (<c>topic</c> instead of <c>recipient_id</c>) to every subscriber of a topic.</summary>
 public sealed record SendRequest(
     string? EventType, string? RecipientId, string? Priority, List<string>? Channels, string? TemplateId, int? TemplateVersion,
     JsonObject? Data, string? IdempotencyKey, DateTimeOffset? ScheduledAt, DateTimeOffset? ExpiresAt = null, List<EscalationDto>? Escalation = null,
@@ -12,7 +12,7 @@ public sealed record BatchRequest(
     string? EventType, List<string>? RecipientIds, string? Priority, List<string>? Channels, string? TemplateId, int? TemplateVersion,
     JsonObject? Data, string? IdempotencyKey, DateTimeOffset? ScheduledAt, DateTimeOffset? ExpiresAt = null, List<EscalationDto>? Escalation = null);
 
-/// <summary>Send <see cref="Channel"/> only if the in-app item is still unread <see cref="After"/> (ISO 8601 duration, e.g. PT15M) after it appeared.</summary>
+/// <summary>Send <c>channel</c> only if the in-app item is still unread <c>after</c> (ISO 8601 duration, e.g. PT15M) after it appeared.</summary>
 public sealed record EscalationDto(string? Channel, string? After);
 
 public sealed record AcceptedResponse(string Id, string Status);
@@ -34,7 +34,7 @@ public sealed record UserRequest(string? Email, string? Phone, string? Locale, s
 
 public sealed record UserResponse(string UserId, string? Email, string? Phone, string? Locale, string? Timezone, DateTimeOffset UpdatedAt);
 
-/// <summary>What an erasure removed (deleted) or anonymised (kept for counts under <see cref="Pseudonym"/>).</summary>
+/// <summary>What an erasure removed (deleted) or anonymised (kept for counts under <c>pseudonym</c>).</summary>
 public sealed record ErasureResponse(
     string UserId,
     string Pseudonym,
@@ -59,7 +59,7 @@ public sealed record QuietHoursDto(string? Start, string? End, string? Timezone)
 public sealed record PreferenceRuleDto(string? EventType, string? Channel, bool? Enabled, QuietHoursDto? QuietHours, int? FrequencyCap, SendWindowDto? SendWindow = null,
     bool? Digest = null);
 
-/// <summary>A weekly schedule: on each of <see cref="Days"/> (mon…sun), from start to end local time in the time zone.</summary>
+/// <summary>A weekly schedule: on each of <c>days</c> (mon…sun), from start to end local time in the time zone.</summary>
 public sealed record SendWindowDto(List<string?>? Days, string? Start, string? End, string? Timezone);
 
 /// <summary>
@@ -94,17 +94,17 @@ public sealed record TemplateRequest(string? TemplateId, string? Description, Li
 }
 
 /// <summary>
-/// Content dedup for the event type named like the template: <see cref="Window"/> an ISO 8601 duration from PT0S (off) to
-/// P1D, <see cref="Urgent"/> whether urgent deliveries are deduplicated too. Absent members use Herald:Pipeline's defaults.
+/// Content dedup for the event type named like the template: <c>window</c> an ISO 8601 duration from PT0S (off) to
+/// P1D, <c>urgent</c> whether urgent deliveries are deduplicated too. Absent members use Herald:Pipeline's defaults.
 /// </summary>
 public sealed record TemplateDedupDto(string? Window, bool? Urgent);
 
 public sealed record TemplateCreatedResponse(string TemplateId, int Version, string Status);
 
-/// <summary>Copy <see cref="Version"/> (default: the latest published) of this environment's template into environment <see cref="To"/>.</summary>
+/// <summary>Copy <c>version</c> (default: the latest published) of this environment's template into environment <c>to</c>.</summary>
 public sealed record TemplatePromoteRequest(int? Version, string? To);
 
-/// <summary>The draft a promotion made in <see cref="Environment"/>, and the version of <see cref="FromEnvironment"/> it copies.</summary>
+/// <summary>The draft a promotion made in <c>environment</c>, and the version of <c>from_environment</c> it copies.</summary>
 public sealed record TemplatePromotedResponse(string TemplateId, int Version, string Status, string Environment, string FromEnvironment, int FromVersion, DateTimeOffset CreatedAt);
 
 public sealed record TemplateVersionResponse(string TemplateId, int Version, string Status, string? Description, DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt, JsonObject? Definition,
@@ -115,8 +115,8 @@ public sealed record TemplateResponse(string TemplateId, int LatestVersion, int?
 public sealed record TemplateListResponse(List<TemplateVersionResponse> Templates);
 
 /// <summary>
-/// Renders a stored version, or (<see cref="Definition"/>, shaped as a create request) an unsaved draft, for a recipient
-/// of <see cref="Locale"/> and <see cref="TimeZone"/> (an IANA id; the formatting helpers' time zone, default UTC).
+/// Renders a stored version, or (<c>definition</c>, shaped as a create request) an unsaved draft, for a recipient of
+/// <c>locale</c> and <c>time_zone</c> (an IANA id; the formatting helpers' time zone, default UTC).
 /// </summary>
 public sealed record PreviewRequest(int? Version, string? Channel, string? Locale, JsonObject? Data, TemplateRequest? Definition = null, string? TimeZone = null);
 
@@ -155,7 +155,7 @@ public sealed record SubscriberTokenRequest(int? TtlSeconds, List<string>? Scope
 
 public sealed record SubscriberTokenResponse(string UserId, string Token, DateTimeOffset ExpiresAt, string Environment, List<string> Scopes);
 
-/// <summary>A stream ticket: <c>GET …/feed/stream?ticket=</c> until <see cref="ExpiresAt"/>.</summary>
+/// <summary>A stream ticket: <c>GET …/feed/stream?ticket=</c> until <c>expires_at</c>.</summary>
 public sealed record StreamTicketResponse(string Ticket, DateTimeOffset ExpiresAt);
 
 /// <summary>An environment's subscriber-token secret: the HS256 key, used as the UTF-8 bytes of this string.</summary>
@@ -173,7 +173,7 @@ public sealed record OutboxMessageResponse(long Id, string DeliveryId, string Ch
 
 public sealed record OutboxPage(List<OutboxMessageResponse> Messages, string? NextCursor);
 
-public sealed record HealthResponse(string Status, Dictionary<string, string> Checks);
+public sealed record HealthResponse(string Status, string Version, Dictionary<string, string> Checks);
 
 public sealed record ProviderStatsResponse(int RecentCalls, double ErrorRate, double? P50Ms, double? P95Ms, double? P99Ms, long TotalCalls, long TotalFailures);
 
@@ -212,8 +212,8 @@ public sealed record TopicSubscribersPage(string Topic, List<string> Subscribers
 public sealed record TopicSendAcceptedResponse(string Id, string Topic, string Status);
 
 /// <summary>
-/// A campaign: the send fields, an audience (<see cref="Topic"/> or <see cref="RecipientIds"/>), <see cref="ScheduledAt"/> (an
-/// RFC 3339 instant, "2026-12-01T09:00 local" or "09:00 local") and <see cref="Rate"/> (notifications per second).
+/// A campaign: the send fields, an audience (<c>topic</c> or <c>recipient_ids</c>), <c>scheduled_at</c> (an
+/// RFC 3339 instant, "2026-12-01T09:00 local" or "09:00 local") and <c>rate</c> (notifications per second).
 /// </summary>
 public sealed record CampaignRequest(
     string? Name, string? EventType, string? TemplateId, int? TemplateVersion, List<string>? Channels, JsonObject? Data, string? Topic, List<string>? RecipientIds,
@@ -230,7 +230,7 @@ public sealed record CampaignResponse(
     string Id, string Kind, string? Name, string Status, string? Topic, string EventType, string Priority, string ScheduledAt, double? Rate, DateTimeOffset CreatedAt,
     CampaignProgressResponse Progress);
 
-/// <summary>A digest rule: <see cref="Window"/> ISO 8601 duration, <see cref="GroupBy"/> a (dotted) data field, <see cref="TemplateId"/> rendered with count and items.</summary>
+/// <summary>A digest rule: <c>window</c> ISO 8601 duration, <c>group_by</c> a (dotted) data field, <c>template_id</c> rendered with count and items.</summary>
 public sealed record DigestRuleRequest(string? Window, int? MaxItems, string? GroupBy, string? TemplateId, bool? FoldRateLimited, bool? Batch);
 
 public sealed record DigestRuleResponse(string EventType, string Window, int MaxItems, string? GroupBy, string TemplateId, bool FoldRateLimited, bool Batch);

@@ -14,7 +14,7 @@ internal static partial class HealthEndpoints
 
     public static void MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok", []))).WithTags("Health");
+        app.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok", HeraldVersion.Current, []))).WithTags("Health");
         app.MapGet("/readyz", ReadyAsync).WithTags("Health").Produces<HealthResponse>().Produces<HealthResponse>(503);
     }
 
@@ -70,7 +70,7 @@ internal static partial class HealthEndpoints
 
         var ready = checks.Values.All(v => v.StartsWith("ok", StringComparison.Ordinal) || v.StartsWith("degraded", StringComparison.Ordinal));
         var degraded = checks.Values.Any(v => v.StartsWith("degraded", StringComparison.Ordinal));
-        var body = new HealthResponse(!ready ? "not ready" : degraded ? "degraded" : "ready", checks);
+        var body = new HealthResponse(!ready ? "not ready" : degraded ? "degraded" : "ready", HeraldVersion.Current, checks);
         return ready ? TypedResults.Ok(body) : TypedResults.Json(body, ApiJson.Default.HealthResponse, statusCode: 503);
     }
 

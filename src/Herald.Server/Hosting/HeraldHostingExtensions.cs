@@ -117,6 +117,11 @@ internal static partial class HeraldHostingExtensions
             o.AddDocumentTransformer<Api.SecuritySchemes>();
             o.AddOperationTransformer<Api.SecuritySchemes>();
             o.AddOperationTransformer<Api.RateLimitHeaders>();
+            o.AddOperationTransformer<Api.OperationNames>();
+            o.AddOperationTransformer<Api.AnswerChoices>();
+            o.AddDocumentTransformer<Api.DocumentInfo>();
+            o.AddDocumentTransformer<Api.SchemaRules>();
+            o.AddDocumentTransformer<Api.RequestExamples>();
         });
         // The inbox and preferences web components run in the product's pages, on another origin: their end-user calls (feed,
         // preferences, devices; subscriber token in a header or the query, never cookies) are allowed from any origin. Nothing else is.
@@ -200,6 +205,7 @@ internal static partial class HeraldHostingExtensions
         // After authorization: the key (and so its limits) is known, and a refused credential takes no permit.
         app.UseRateLimiter();
         app.MapOpenApi();
+        app.MapApiReference();
         app.MapHealth();
         app.MapMetrics();
         app.MapNotifications();

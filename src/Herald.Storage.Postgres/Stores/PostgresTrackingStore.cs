@@ -71,7 +71,7 @@ internal sealed class PostgresTrackingStore(PostgresDatabase db) : ITrackingStor
 
                 if (u.Unsuppress is { } un)
                 {
-                    batch.BatchCommands.Add(PgWrites.BatchCommand("DELETE FROM suppressions WHERE environment_id = @env AND channel = @c AND address = @a AND reason = @r",
+                    batch.BatchCommands.Add(PgWrites.BatchCommand("DELETE FROM suppressions WHERE (@env = '*' OR environment_id = @env) AND channel = @c AND address = @a AND reason = @r",
                         ("env", un.EnvironmentId), ("c", (int)un.Channel), ("a", un.Address), ("r", un.Reason)));
                 }
             }
@@ -223,8 +223,11 @@ internal sealed class PostgresTrackingStore(PostgresDatabase db) : ITrackingStor
     private static NpgsqlBatchCommand SuppressionInsert(IReadOnlyList<Suppression> suppressions) =>
         PgWrites.BatchCommand("""
             INSERT INTO suppressions(environment_id, channel, address, reason, source, created_at)
-            SELECT env, ch, a, r, s, t FROM unnest(@env::text[], @c::integer[], @a::text[], @r::text[], @s::text[], @t::bigint[]) WITH ORDINALITY AS x(env, ch, a, r, s, t, ord)
-            ORDER BY ord
+            SELECT CASE WHEN x.env = '*' THEN e.id ELSE x.env END, ch, a, r, s, t
+            FROM unnest(@env::text[], @c::integer[], @a::text[], @r::text[], @s::text[], @t::bigint[]) WITH ORDINALITY AS x(env, ch, a, r, s, t, ord)
+            LEFT JOIN environments e ON x.env = '*'
+            WHERE x.env <> '*' OR e.id IS NOT NULL
+            ORDER BY ord, e.id
             ON CONFLICT (environment_id, channel, address) DO NOTHING
             """, ("env", suppressions.Select(s => s.EnvironmentId).ToArray()), ("c", suppressions.Select(s => (int)s.Channel).ToArray()), ("a", suppressions.Select(s => s.Address).ToArray()),
             ("r", suppressions.Select(s => s.Reason).ToArray()), ("s", suppressions.Select(s => s.Source).ToArray()),

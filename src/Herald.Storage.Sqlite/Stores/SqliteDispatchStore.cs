@@ -1,6 +1,5 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
-using Microsoft.Data.Sqlite;
 using static Herald.Storage.Sqlite.SqliteRows;
 
 namespace Herald.Storage.Sqlite;
@@ -35,16 +34,17 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
                 return candidates;
             }
 
-            var context = new SqliteGateContext(c, tx);
-            using var claim = c.Command("""
-                UPDATE deliveries SET status = 'sending', lease_until = $lease, lease_owner = $owner, claimed_at = $now, attempts = attempts + 1, updated_at = $now
-                WHERE id = $id
-                """, tx).With("$lease", leaseUntil.Ms()).With("$owner", owner).With("$now", now.Ms());
-            var pid = claim.Parameters.Add("$id", SqliteType.Text);
+            var facts = SqliteGateFacts.Load(c, tx, candidates, gate, now);
+            // Claim times per recipient and channel never go backwards (see PgClaims): a clock step back must not hide a send.
+            if (facts.LatestSend > now)
+            {
+                now = facts.LatestSend;
+            }
+
             var claimed = new List<Delivery>(candidates.Count);
             foreach (var d in candidates)
             {
-                switch (gate.Decide(d, context, now))
+                switch (gate.Decide(d, facts, now))
                 {
                     case GateDecision.Defer defer:
                         c.Command("UPDATE deliveries SET status = 'deferred', due_at = $due, throttled = 0, updated_at = $now WHERE id = $id", tx)
@@ -69,11 +69,19 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
                         RefreshNotificationStatus(c, tx, d.NotificationId, now);
                         break;
                     default:
-                        pid.Value = d.Id;
-                        claim.ExecuteNonQuery();
+                        facts.Claimed(d, now);
                         claimed.Add(d with { Status = DeliveryStatus.Sending, Attempts = d.Attempts + 1 });
                         break;
                 }
+            }
+
+            if (claimed.Count > 0)
+            {
+                c.Command("""
+                    UPDATE deliveries SET status = 'sending', lease_until = $lease, lease_owner = $owner, claimed_at = $now, attempts = attempts + 1, updated_at = $now
+                    WHERE id IN (SELECT value FROM json_each($ids))
+                    """, tx).With("$lease", leaseUntil.Ms()).With("$owner", owner).With("$now", now.Ms())
+                    .With("$ids", System.Text.Json.JsonSerializer.Serialize(claimed.Select(d => d.Id))).NonQuery();
             }
 
             return claimed;

@@ -63,9 +63,12 @@ internal static class SqliteRows
             .With("$tp", n.TraceParent).With("$opt", StoreJson.OptionsJson(n.Options)).With("$cmp", n.CampaignId).With("$env", n.EnvironmentId);
     }
 
+    /// <summary>Adds the suppression; one in <see cref="Environments.Every"/> adds a row in each environment.</summary>
     public static void AddSuppression(SqliteConnection c, SqliteTransaction tx, Suppression s) =>
         c.Command("""
-            INSERT INTO suppressions(environment_id, channel, address, reason, source, created_at) VALUES ($env, $c, $a, $r, $s, $t)
+            INSERT INTO suppressions(environment_id, channel, address, reason, source, created_at)
+            SELECT $env, $c, $a, $r, $s, $t WHERE $env <> '*'
+            UNION ALL SELECT id, $c, $a, $r, $s, $t FROM environments WHERE $env = '*'
             ON CONFLICT(environment_id, channel, address) DO NOTHING
             """, tx).With("$env", s.EnvironmentId).With("$c", (int)s.Channel).With("$a", s.Address).With("$r", s.Reason).With("$s", s.Source).With("$t", s.CreatedAt.Ms()).NonQuery();
 

@@ -85,7 +85,7 @@ internal sealed class SqliteTrackingStore(SqliteDatabase db) : ITrackingStore
 
                 if (u.Unsuppress is { } un)
                 {
-                    c.Command("DELETE FROM suppressions WHERE environment_id = $env AND channel = $c AND address = $a AND reason = $r", tx)
+                    c.Command("DELETE FROM suppressions WHERE ($env = '*' OR environment_id = $env) AND channel = $c AND address = $a AND reason = $r", tx)
                         .With("$env", un.EnvironmentId).With("$c", (int)un.Channel).With("$a", un.Address).With("$r", un.Reason).NonQuery();
                 }
 

@@ -77,8 +77,8 @@ public sealed class GroupCommitterTests : IAsyncLifetime
         (await committer.TryEnqueue([keyed with { Notifications = [Notification("ntf_committer_again", Priority.Urgent)] }])!.WaitAsync(TimeSpan.FromSeconds(30))).ShouldBe([false]);
         await committer.StopAsync(CancellationToken.None);
 
-        _metrics.Sum("herald.notifications.accepted|priority=normal").ShouldBe(3);
-        _metrics.Sum("herald.notifications.accepted|priority=urgent").ShouldBe(1);
+        _metrics.Sum("herald.notifications.accepted|environment=env_default|priority=normal").ShouldBe(3);
+        _metrics.Sum("herald.notifications.accepted|environment=env_default|priority=urgent").ShouldBe(1);
     }
 
     private static Notification Notification(string id, Priority priority) =>

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json.Nodes;
 using Herald.Server.Tests.Infrastructure;
 
@@ -16,6 +17,19 @@ public sealed class HealthEndpointsTests(HeraldServerFixture server) : IClassFix
     }
 
     [Fact]
+    public async Task Healthz_Anonymous_ReportsTheAssemblysInformationalVersion()
+    {
+        using var anonymous = server.CreateClient();
+
+        var body = await anonymous.GetJsonAsync("/healthz");
+
+        var built = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+        body.Str("version").ShouldBe(built);
+        body.Str("version").ShouldMatch(@"^\d+\.\d+\.\d+");
+        body.Str("version").ShouldNotBe("1.0.0");
+    }
+
+    [Fact]
     public async Task Readyz_ServerStarted_Returns200WithEveryCheckOk()
     {
         using var anonymous = server.CreateClient();
@@ -30,6 +44,7 @@ public sealed class HealthEndpointsTests(HeraldServerFixture server) : IClassFix
         }, Polling.DefaultTimeout, "readyz never answered 200");
 
         body.Str("status").ShouldBe("ready");
+        body.Str("version").ShouldBe(Herald.Server.Hosting.HeraldVersion.Current);
         var checks = body!["checks"]!.AsObject();
         checks.Select(c => c.Key).ShouldBe(["store", "transport", "planner", "lanes", "sweeper"], ignoreOrder: true);
         checks.ShouldAllBe(c => c.Value!.GetValue<string>().StartsWith("ok"));

@@ -31,6 +31,9 @@ public class HeraldServerFixture : IAsyncLifetime
     /// <summary>The server's SQLite file (tests that seed data in bulk write to it directly).</summary>
     public string DatabasePath => Path.Combine(databaseDirectory, "herald.db");
 
+    /// <summary>The running server's services (tests that read a store-level counter).</summary>
+    public IServiceProvider Services => factory!.Services;
+
     /// <summary>A client sending the admin key.</summary>
     public HttpClient Client { get; private set; } = null!;
 

@@ -42,10 +42,10 @@ public sealed class MetricsEndpointTests(MetricsServerFixture server) : IClassFi
         string text = "";
         await Polling.WaitUntilAsync(async () => Value(text = await ScrapeAsync(), "herald_dlq_depth") >= 1, Polling.DefaultTimeout, "herald_dlq_depth never reached 1");
 
-        Value(text, "herald_notifications_accepted_total{priority=\"normal\"}").ShouldBeGreaterThanOrEqualTo(3);
-        Value(text, "herald_deliveries_total{channel=\"sms\",outcome=\"sent\",provider=\"sms-capture\"}").ShouldBeGreaterThanOrEqualTo(1);
-        Value(text, "herald_deliveries_total{channel=\"webhook\",outcome=\"retry\",provider=\"webhook\"}").ShouldBeGreaterThanOrEqualTo(1);
-        Value(text, "herald_suppressions_total{channel=\"in_app\",reason=\"duplicate\"}").ShouldBeGreaterThanOrEqualTo(1);
+        Value(text, "herald_notifications_accepted_total{environment=\"env_default\",priority=\"normal\"}").ShouldBeGreaterThanOrEqualTo(3);
+        Value(text, "herald_deliveries_total{channel=\"sms\",environment=\"env_default\",outcome=\"sent\",provider=\"sms-capture\"}").ShouldBeGreaterThanOrEqualTo(1);
+        Value(text, "herald_deliveries_total{channel=\"webhook\",environment=\"env_default\",outcome=\"retry\",provider=\"webhook\"}").ShouldBeGreaterThanOrEqualTo(1);
+        Value(text, "herald_suppressions_total{channel=\"in_app\",environment=\"env_default\",reason=\"duplicate\"}").ShouldBeGreaterThanOrEqualTo(1);
         Value(text, "herald_provider_request_duration_seconds_count{channel=\"sms\",outcome=\"sent\",provider=\"sms-capture\"}").ShouldBeGreaterThanOrEqualTo(1);
         Value(text, "herald_delivery_latency_seconds_bucket{channel=\"in_app\",priority=\"normal\",le=\"+Inf\"}").ShouldBeGreaterThanOrEqualTo(1);
         MetricsText.Has(text, "herald_queue_depth{channel=\"sms\",priority=\"urgent\"}").ShouldBeTrue();
@@ -65,6 +65,41 @@ public sealed class MetricsEndpointTests(MetricsServerFixture server) : IClassFi
         var (exitCode, output) = await Promtool.RunAsync(["check", "metrics"], text);
 
         exitCode.ShouldBe(0, output);
+    }
+
+    [Fact]
+    public async Task Metrics_SendInAnotherEnvironment_CountedUnderItsEnvironmentLabel()
+    {
+        using var app = await server.Client.PostJsonAsync("/api/v1/apps", new JsonObject { ["name"] = HeraldServerFixture.NewId("app") });
+        using var env = await server.Client.PostJsonAsync("/api/v1/environments", new JsonObject { ["app_id"] = (await app.ShouldHaveStatusAsync(201)).Str("id"), ["name"] = "staging" });
+        var envId = (await env.ShouldHaveStatusAsync(201)).Str("id");
+        using var key = await server.Client.PostJsonAsync("/api/v1/keys", new JsonObject
+        {
+            ["name"] = "staging", ["environment"] = envId, ["scopes"] = new JsonArray("notifications:send", "notifications:read", "templates:write"),
+        });
+        using var staging = server.CreateClient((await key.ShouldHaveStatusAsync(201)).Str("secret"));
+        var template = HeraldServerFixture.NewId("tpl");
+        using (var created = await staging.PostJsonAsync("/api/v1/templates", new JsonObject
+        {
+            ["template_id"] = template, ["channels"] = new JsonObject { ["in_app"] = new JsonObject { ["title"] = "t", ["body"] = "b" } },
+        }))
+        {
+            var version = (await created.ShouldHaveStatusAsync(201))["version"]!.GetValue<int>();
+            using var published = await staging.PostEmptyAsync($"/api/v1/templates/{template}/versions/{version}/publish");
+            await published.ShouldHaveStatusAsync(200);
+        }
+
+        using var sent = await staging.PostJsonAsync("/api/v1/notifications", new JsonObject
+        {
+            ["event_type"] = template, ["recipient_id"] = HeraldServerFixture.NewId("user"), ["template_id"] = template, ["priority"] = "low",
+        });
+        var id = (await sent.ShouldHaveStatusAsync(202)).Str("id");
+        await Polling.WaitUntilAsync(async () => (await staging.GetJsonAsync($"/api/v1/notifications/{id}")).Str("status") == "completed", Polling.DefaultTimeout, "not completed");
+
+        var text = await ScrapeAsync();
+        Value(text, $"herald_notifications_accepted_total{{environment=\"{envId}\",priority=\"low\"}}").ShouldBe(1);
+        text.Split('\n').Where(l => l.StartsWith("herald_deliveries_total{channel=\"in_app\",environment=\"" + envId + "\",outcome=\"sent\"", StringComparison.Ordinal))
+            .ShouldHaveSingleItem().ShouldEndWith(" 1");
     }
 
     [Fact]

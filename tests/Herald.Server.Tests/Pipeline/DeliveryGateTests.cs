@@ -52,7 +52,7 @@ public abstract class DeliveryGateTests(HeraldServerFixture server)
         var bystander = HeraldServerFixture.NewId("user");
         await server.PutUserAsync(user, phone: "+15550100301");
         await server.PutUserAsync(bystander, phone: "+15550100302");
-        var before = MetricsText.Value(await MetricsText.ScrapeAsync(server.Client), "herald_suppressions_total{channel=\"sms\",reason=\"urgent_ceiling\"}");
+        var before = MetricsText.Value(await MetricsText.ScrapeAsync(server.Client), "herald_suppressions_total{channel=\"sms\",environment=\"env_default\",reason=\"urgent_ceiling\"}");
 
         var loop = new List<string>();
         for (var i = 0; i < 11; i++)
@@ -80,7 +80,7 @@ public abstract class DeliveryGateTests(HeraldServerFixture server)
         (await WaitSettledAsync(otherEvent))["deliveries"]![0]!.Str("status").ShouldBe("sent", "another event type has its own ceiling");
         (await WaitSettledAsync(otherUser))["deliveries"]![0]!.Str("status").ShouldBe("sent", "another user has their own ceiling");
         await Polling.WaitUntilAsync(async () => MetricsText.Value(await MetricsText.ScrapeAsync(server.Client),
-            "herald_suppressions_total{channel=\"sms\",reason=\"urgent_ceiling\"}") >= before + 1, Polling.DefaultTimeout, "the urgent_ceiling suppression was not counted");
+            "herald_suppressions_total{channel=\"sms\",environment=\"env_default\",reason=\"urgent_ceiling\"}") >= before + 1, Polling.DefaultTimeout, "the urgent_ceiling suppression was not counted");
     }
 
     [Fact]

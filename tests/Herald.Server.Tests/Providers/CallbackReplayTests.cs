@@ -124,6 +124,35 @@ public abstract class CallbackReplayTests(CallbackFixture herald)
     }
 
     [Fact]
+    public async Task TwilioInbound_StopThenStart_AppliesInEveryEnvironment()
+    {
+        var phone = $"+1555{Random.Shared.Next(5000000, 5999999)}";
+        using var app = await herald.Client.PostJsonAsync("/api/v1/apps", new JsonObject { ["name"] = HeraldServerFixture.NewId("app") });
+        using var env = await herald.Client.PostJsonAsync("/api/v1/environments", new JsonObject { ["app_id"] = (await app.ShouldHaveStatusAsync(201)).Str("id"), ["name"] = "production" });
+        var envId = (await env.ShouldHaveStatusAsync(201)).Str("id");
+        using var key = await herald.Client.PostJsonAsync("/api/v1/keys", new JsonObject { ["name"] = "reader", ["environment"] = envId, ["scopes"] = new JsonArray("notifications:read") });
+        using var other = herald.CreateClient((await key.ShouldHaveStatusAsync(201)).Str("secret"));
+        async Task<JsonArray> InOtherAsync() =>
+            (await other.GetJsonAsync($"/api/v1/suppressions?channel=sms&address={Uri.EscapeDataString(phone)}"))["suppressions"]!.AsArray();
+
+        using (var stop = await PostTwilioAsync(Inbound(phone, "STOP")))
+        {
+            await stop.ShouldHaveStatusAsync(200);
+        }
+
+        (await SuppressionsAsync("sms", phone)).Single()!.Str("reason").ShouldBe("opt-out");
+        (await InOtherAsync()).Single()!.Str("reason").ShouldBe("opt-out");
+
+        using (var start = await PostTwilioAsync(Inbound(phone, "START")))
+        {
+            await start.ShouldHaveStatusAsync(200);
+        }
+
+        (await SuppressionsAsync("sms", phone)).ShouldBeEmpty();
+        (await InOtherAsync()).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task SendGridEvents_BatchReplayed_AppliedOnce()
     {
         var (id, deliveryId) = await SendEmailAsync("replay");

@@ -83,7 +83,7 @@ public sealed class SmsFailoverTests(SmsFailoverFixture herald) : IClassFixture<
         var metrics = await Observability.MetricsText.ScrapeAsync(herald.Client);
         Observability.MetricsText.Value(metrics, "herald_provider_circuit_state{provider=\"sms1\",state=\"open\"}").ShouldBe(1);
         Observability.MetricsText.Value(metrics, "herald_provider_circuit_state{provider=\"sms1\",state=\"closed\"}").ShouldBe(0);
-        Observability.MetricsText.Value(metrics, "herald_deliveries_total{channel=\"sms\",outcome=\"sent\",provider=\"sms2\"}").ShouldBe(30);
+        Observability.MetricsText.Value(metrics, "herald_deliveries_total{channel=\"sms\",environment=\"env_default\",outcome=\"sent\",provider=\"sms2\"}").ShouldBe(30);
         Observability.MetricsText.Value(metrics, "herald_provider_request_duration_seconds_count{channel=\"sms\",outcome=\"retry\",provider=\"sms1\"}").ShouldBeGreaterThanOrEqualTo(5);
 
         // The primary recovers: after the break the next send is the half-open trial, it succeeds, the circuit closes.

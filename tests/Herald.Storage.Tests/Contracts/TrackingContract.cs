@@ -201,6 +201,33 @@ public abstract class TrackingContract
     }
 
     [Fact]
+    public async Task ApplyTrackingAsync_EveryEnvironment_OneRowInEachEnvironment_LiftedInEachAlone()
+    {
+        await using var s = await OpenAsync();
+        var apps = s.Port<IAppStore>();
+        (await apps.CreateAppAsync(new App("app_b", "b", Now), None)).ShouldBeTrue();
+        (await apps.CreateEnvironmentAsync(new AppEnvironment("env_b", "app_b", "production", Now), None)).ShouldBeTrue();
+        // env_b holds its own opt-out of another reason already; the STOP adds beside nothing there, START lifts only "opt-out".
+        await s.Tracking.ApplyTrackingAsync([new TrackingUpdate(null, null, null, Now, null, Suppress: Suppressed("+1555", "manual", channel: Channel.Sms) with { EnvironmentId = "env_b" })], Now, None);
+        var stop = Suppressed("+1666", "opt-out", channel: Channel.Sms) with { EnvironmentId = Environments.Every };
+
+        await s.Tracking.ApplyTrackingAsync([new TrackingUpdate(null, null, null, Now, null, Suppress: stop), new TrackingUpdate(null, null, null, Now, null, Suppress: stop with { Address = "+1555" })], Now, None);
+
+        foreach (var env in new[] { Environments.Default, "env_b" })
+        {
+            (await s.Tracking.ListSuppressionsAsync(env, Channel.Sms, "+1666", 10, None)).Single().ShouldBe(stop with { EnvironmentId = env });
+        }
+
+        (await s.Tracking.ListSuppressionsAsync("env_b", Channel.Sms, "+1555", 10, None)).Single().Reason.ShouldBe("manual");
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, Channel.Sms, "+1555", 10, None)).Single().Reason.ShouldBe("opt-out");
+
+        await s.Tracking.ApplyTrackingAsync([new TrackingUpdate(null, null, null, Now, null, Unsuppress: stop), new TrackingUpdate(null, null, null, Now, null, Unsuppress: stop with { Address = "+1555" })], Now, None);
+
+        (await s.Tracking.ListSuppressionsAsync(Environments.Default, Channel.Sms, null, 10, None)).ShouldBeEmpty();
+        (await s.Tracking.ListSuppressionsAsync("env_b", Channel.Sms, null, 10, None)).Select(x => x.Reason).ShouldBe(["manual"]);
+    }
+
+    [Fact]
     public async Task ListSuppressionsAsync_NewestFirstFilteredAndLimited()
     {
         await using var s = await OpenAsync();
