@@ -68,6 +68,7 @@ public static class HeraldCoreServiceCollectionExtensions
         services.AddSingleton<WorkerHealth>();
         services.AddSingleton<TemplateRenderer>();
         services.AddSingleton<TemplateCatalog>();
+        services.AddSingleton<TemplateLibraries>();
         services.AddSingleton<TemplatePromotion>();
         services.AddSingleton<Planner>();
         services.AddSingleton<IDispatchGate, DeliveryGate>();

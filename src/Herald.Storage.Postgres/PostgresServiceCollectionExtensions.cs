@@ -21,6 +21,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddStore(sp => new PostgresSettingsStore(Db(sp)));
         services.AddStore(sp => new PostgresUserStore(Db(sp)));
         services.AddStore(sp => new PostgresTemplateStore(Db(sp)));
+        services.AddStore(sp => new PostgresTemplateLibraryStore(Db(sp)));
         services.AddStore(sp => new PostgresIngestStore(Db(sp)));
         services.AddStore(sp => new PostgresPlanStore(Db(sp)));
         services.AddStore(sp => new PostgresDispatchStore(Db(sp), sp.GetRequiredService<IOptions<WebhookOptions>>().Value.DisableAfter));

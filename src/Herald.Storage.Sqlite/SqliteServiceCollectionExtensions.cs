@@ -21,6 +21,7 @@ public static class SqliteServiceCollectionExtensions
             .AddStore(sp => new SqliteSettingsStore(Db(sp)))
             .AddStore(sp => new SqliteUserStore(Db(sp)))
             .AddStore(sp => new SqliteTemplateStore(Db(sp)))
+            .AddStore(sp => new SqliteTemplateLibraryStore(Db(sp)))
             .AddStore(sp => new SqliteNotificationStore(Db(sp)))
             .AddStore(sp => new SqlitePlanStore(Db(sp)))
             .AddStore(sp => new SqliteDispatchStore(Db(sp), sp.GetRequiredService<IOptions<WebhookOptions>>().Value.DisableAfter))

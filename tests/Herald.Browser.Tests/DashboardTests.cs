@@ -161,6 +161,43 @@ public sealed class DashboardTests(Chromium chromium, DashboardServerFixture ser
     }
 
     [Fact]
+    public async Task Templates_EmailPreview_ShowsTheHtmlInItsLayoutWithPartialsResolved()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        using (var partial = await server.Client.PutJsonAsync($"/api/v1/partials/brand-{suffix}", new JsonObject { ["source"] = "<h1>ACME {{name}}</h1>" }))
+        {
+            await partial.ShouldHaveStatusAsync(201);
+        }
+
+        using (var layout = await server.Client.PutJsonAsync($"/api/v1/layouts/lay-{suffix}", new JsonObject { ["html"] = $"<body>{{{{> brand-{suffix}}}}}{{{{{{body}}}}}}<p>Footer</p></body>" }))
+        {
+            await layout.ShouldHaveStatusAsync(201);
+        }
+
+        var template = HeraldServerFixture.NewId("tpl");
+        using (var created = await server.Client.PostJsonAsync("/api/v1/templates", new JsonObject
+        {
+            ["template_id"] = template, ["variables"] = new JsonArray("name"), ["layout"] = $"lay-{suffix}",
+            ["channels"] = new JsonObject { ["email"] = new JsonObject { ["subject"] = "Hi", ["html"] = "<p>Dear {{name}}</p>" } },
+        }))
+        {
+            await created.ShouldHaveStatusAsync(201);
+        }
+
+        var page = await SignedInAsync();
+        await page.GotoAsync($"/dashboard/#/templates/{template}");
+        var email = page.FrameLocator("iframe[title='Email HTML preview']").Locator("body");
+        await Expect(email).ToContainTextAsync("ACME sample name");
+        await page.GetByLabel("Sample data (JSON)").FillAsync("""{"name":"Grace"}""");
+
+        await Expect(email).ToContainTextAsync("ACME Grace");
+        await Expect(email).ToContainTextAsync("Dear Grace");
+        await Expect(email).ToContainTextAsync("Footer");
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "email preview" })).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"ACME Grace\s+Dear Grace\s+Footer"));
+        chromium.PageErrors[page].ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task SendTestForm_SendsANotificationAndLinksToIt()
     {
         var template = HeraldServerFixture.NewId("tpl");

@@ -16,6 +16,10 @@ public static class AuditActions
     public const string TemplateCreated = "template.created";
     public const string TemplatePublished = "template.published";
     public const string TemplatePromoted = "template.promoted";
+    public const string LayoutPut = "layout.put";
+    public const string LayoutDeleted = "layout.deleted";
+    public const string PartialPut = "partial.put";
+    public const string PartialDeleted = "partial.deleted";
     public const string DlqReplayed = "dlq.replayed";
     public const string ProviderDisabled = "provider.disabled";
     public const string ProviderEnabled = "provider.enabled";
@@ -51,7 +55,7 @@ public static class AuditActions
         UserUpdated, UserErased, PreferencesUpdated, DeviceAdded, DeviceRemoved, TopicSubscribed, TopicUnsubscribed,
         DigestRulePut, DigestRuleDeleted, WebhookEndpointCreated, WebhookEndpointDeleted, WebhookEndpointEnabled,
         WebhookEndpointDisabled, WebhookEndpointRecovered, NotificationCancelled, CampaignPaused, CampaignResumed, CampaignCancelled, AppCreated, EnvironmentCreated,
-        SubscriberSecretRotated,
+        SubscriberSecretRotated, LayoutPut, LayoutDeleted, PartialPut, PartialDeleted,
     ];
 
     private static readonly HashSet<string> Known = new(All, StringComparer.Ordinal);

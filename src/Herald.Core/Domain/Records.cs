@@ -180,3 +180,9 @@ public sealed record IdempotencyRecord(string Key, string RequestHash, int Statu
 }
 
 public sealed record UserPreferences(string UserId, IReadOnlyList<PreferenceRule> Rules, string EnvironmentId = Environments.Default);
+
+/// <summary>An email layout of one environment: <see cref="Html"/> wraps an email's HTML at <c>{{{body}}}</c>, <see cref="Text"/> (optional) its text part.</summary>
+public sealed record StoredLayout(string LayoutId, string? Description, string Html, string? Text, DateTimeOffset UpdatedAt);
+
+/// <summary>A shared template snippet of one environment, used as <c>{{> name}}</c> in any channel's parts and in layouts.</summary>
+public sealed record StoredPartial(string Name, string Source, DateTimeOffset UpdatedAt);

@@ -18,7 +18,7 @@ namespace Herald.Core.Planning;
 /// Everything happens in memory; the caller writes the result in one batch.
 /// </summary>
 public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, TemplateCatalog templates, TemplateRenderer renderer, TimeProvider time,
-    Digests.DigestRules? digests = null, PipelineOptionsAccessor? options = null)
+    Digests.DigestRules? digests = null, PipelineOptionsAccessor? options = null, TemplateLibraries? libraries = null)
 {
     /// <summary>
     /// Plans a batch: the recipients' profiles and rules, devices and webhook endpoints are read set-based first (three
@@ -263,7 +263,9 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         string content;
         try
         {
-            content = channel == Channel.Webhook ? WebhookPayload(n, template, recipient.Profile?.Locale, data) : renderer.Render(template, channel, recipient.Profile?.Locale, data).ToJsonString();
+            // The environment's layouts and partials, and the recipient's locale and time zone for the formatting helpers.
+            var render = new TemplateRenderContext(recipient.Profile?.Locale, recipient.Profile?.TimeZone, libraries is null ? null : await libraries.GetAsync(n.EnvironmentId, ct));
+            content = channel == Channel.Webhook ? WebhookPayload(n, template, render, data) : renderer.Render(template, channel, data, render).ToJsonString();
         }
         catch (TemplateException ex)
         {
@@ -333,12 +335,12 @@ public sealed class Planner(IUserStore users, IWebhookEndpointStore endpoints, T
         }
     }
 
-    private string WebhookPayload(Notification n, TemplateDefinition template, string? locale, JsonObject requestData)
+    private string WebhookPayload(Notification n, TemplateDefinition template, TemplateRenderContext render, JsonObject requestData)
     {
         JsonNode data;
-        if (renderer.TryResolveParts(template, Channel.Webhook, locale) is not null)
+        if (renderer.TryResolveParts(template, Channel.Webhook, render.Locale) is not null)
         {
-            var rendered = renderer.Render(template, Channel.Webhook, locale, requestData);
+            var rendered = renderer.Render(template, Channel.Webhook, requestData, render);
             data = rendered["payload"]?.DeepClone() ?? rendered;
         }
         else

@@ -132,3 +132,22 @@ public interface ITemplateStore
     /// <summary>Publishes a draft. False when the version does not exist; true also when already published.</summary>
     Task<bool> PublishTemplateAsync(string environmentId, string templateId, int version, DateTimeOffset now, CancellationToken ct);
 }
+
+/// <summary>
+/// Layouts and partials of one environment (the template library): every method takes it first. A write replaces the row
+/// and, on a store shared by several processes, tells every process's library cache (<see cref="Pipeline.Cluster.ClusterTopics.TemplateLibrary"/>) once it commits.
+/// </summary>
+public interface ITemplateLibraryStore
+{
+    /// <summary>Creates or replaces the layout; true when it was created.</summary>
+    Task<bool> PutLayoutAsync(string environmentId, StoredLayout layout, CancellationToken ct);
+    Task<StoredLayout?> GetLayoutAsync(string environmentId, string layoutId, CancellationToken ct);
+    Task<IReadOnlyList<StoredLayout>> ListLayoutsAsync(string environmentId, CancellationToken ct);
+    Task<bool> DeleteLayoutAsync(string environmentId, string layoutId, CancellationToken ct);
+
+    /// <summary>Creates or replaces the partial; true when it was created.</summary>
+    Task<bool> PutPartialAsync(string environmentId, StoredPartial snippet, CancellationToken ct);
+    Task<StoredPartial?> GetPartialAsync(string environmentId, string name, CancellationToken ct);
+    Task<IReadOnlyList<StoredPartial>> ListPartialsAsync(string environmentId, CancellationToken ct);
+    Task<bool> DeletePartialAsync(string environmentId, string name, CancellationToken ct);
+}

@@ -6,7 +6,7 @@ namespace Herald.Core.Templates;
 /// <summary>
 /// The two strict Handlebars environments: one HTML-escaping (email html only), one that writes values verbatim. Every
 /// template they compile ticks the render budget (see <see cref="BudgetMiddleware"/>); partial calls nest at most
-/// <see cref="TemplateRenderOptions.MaxPartialDepth"/> deep.
+/// <see cref="TemplateRenderOptions.MaxPartialDepth"/> deep. Both know the formatting helpers (<see cref="FormatHelpers"/>).
 /// </summary>
 internal sealed class HandlebarsEnvironments
 {
@@ -24,6 +24,8 @@ internal sealed class HandlebarsEnvironments
     {
         _escaping = Handlebars.Create(Configure(options, noEscape: false));
         _verbatim = Handlebars.Create(Configure(options, noEscape: true));
+        FormatHelpers.Register(_escaping);
+        FormatHelpers.Register(_verbatim);
     }
 
     /// <summary>The default limits, for validation (which compiles and never renders).</summary>

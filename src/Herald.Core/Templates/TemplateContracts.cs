@@ -11,7 +11,7 @@ namespace Herald.Core.Templates;
 /// <see cref="Dedup"/> is the content-dedup setting the gate applies to the event type named like the template;
 /// <see cref="Fallback"/> the channel fallback of its notifications (else the priority's, from Herald:Pipeline).
 /// <see cref="EnvironmentId"/> is the environment it was read from: the same id and version in another environment is
-/// another template, compiled and cached apart.
+/// another template, compiled and cached apart. <see cref="Layout"/> is the email layout it names (null: the environment's default).
 /// </summary>
 public sealed record TemplateDefinition(
     string TemplateId,
@@ -21,7 +21,21 @@ public sealed record TemplateDefinition(
     IReadOnlyDictionary<string, IReadOnlyDictionary<Channel, JsonObject>> Locales,
     TemplateDedup? Dedup = null,
     TemplateFallback? Fallback = null,
-    string EnvironmentId = Environments.Default);
+    string EnvironmentId = Environments.Default,
+    TemplateLayoutChoice? Layout = null);
+
+/// <summary>
+/// The layout a template's email names: <see cref="LayoutId"/>, or no layout when it is null (the document's
+/// <c>"layout": null</c>). A template without a choice (<see cref="TemplateDefinition.Layout"/> null) is wrapped in its
+/// environment's <see cref="TemplateLibrary.DefaultLayoutId"/> layout when there is one.
+/// </summary>
+public sealed record TemplateLayoutChoice(string? LayoutId)
+{
+    public static TemplateLayoutChoice None { get; } = new((string?)null);
+}
+
+/// <summary>Who a render is for: the recipient's locale (parts and formats) and time zone, and the environment's layouts and partials.</summary>
+public sealed record TemplateRenderContext(string? Locale, string? TimeZone = null, TemplateLibrary? Library = null);
 
 /// <summary>A template could not be rendered or validated. <see cref="Field"/> names the offending variable or part.</summary>
 public sealed class TemplateException(string field, string message, string? kind = null) : Exception(message)

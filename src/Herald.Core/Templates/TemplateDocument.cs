@@ -47,9 +47,25 @@ public static class TemplateDocument
         }
 
         var definition = new TemplateDefinition(templateId, version, variables, channels, locales, TemplateDedup.Parse(document["dedup"]),
-            TemplateFallback.Parse(document["fallback"]));
+            TemplateFallback.Parse(document["fallback"]), Layout: ParseLayout(document));
         TemplateRenderer.Validate(definition);
         return definition;
+    }
+
+    /// <summary>Absent: the environment's default layout; null: none; a string: that layout.</summary>
+    private static TemplateLayoutChoice? ParseLayout(JsonObject document)
+    {
+        if (!document.TryGetPropertyValue("layout", out var node))
+        {
+            return null;
+        }
+
+        return node switch
+        {
+            null => TemplateLayoutChoice.None,
+            JsonValue value when value.TryGetValue<string>(out var id) && TemplateLibrary.IsLayoutId(id) => new TemplateLayoutChoice(id),
+            _ => throw new TemplateException("layout", "'layout' must be a layout id (1-128 letters, digits, '.', '_', '-' or ':') or null for no layout"),
+        };
     }
 
     private static Dictionary<Channel, JsonObject> ParseChannels(JsonObject? node, string path)

@@ -82,9 +82,16 @@ public sealed record DeviceList(List<DeviceResponse> Devices);
 /// A template version. <c>fallback</c> (optional) is the channel fallback of its notifications, whatever their priority:
 /// <c>{"chain": ["push", "sms", "email"], "after": {"push": "PT30S"}}</c>: the channels in order (push, sms, email,
 /// in_app) and, per channel, how long retryable failures may last (ISO 8601, PT0S to P1D) before the next is planned.
+/// <c>layout</c> (optional) is the id of the layout its email is wrapped in, or null for none; absent, the environment's
+/// <c>default</c> layout wraps it when there is one. A JSON element, so absent and null differ.
 /// </summary>
 public sealed record TemplateRequest(string? TemplateId, string? Description, List<string>? Variables, JsonObject? Channels, JsonObject? Locales,
-    TemplateDedupDto? Dedup = null, JsonNode? Fallback = null);
+    TemplateDedupDto? Dedup = null, JsonNode? Fallback = null)
+{
+    // A property, not a parameter: a parameter's default (an undefined element) is written into the OpenAPI schema, which fails.
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public System.Text.Json.JsonElement Layout { get; init; }
+}
 
 /// <summary>
 /// Content dedup for the event type named like the template: <c>window</c> an ISO 8601 duration from PT0S (off) to
@@ -107,8 +114,11 @@ public sealed record TemplateResponse(string TemplateId, int LatestVersion, int?
 
 public sealed record TemplateListResponse(List<TemplateVersionResponse> Templates);
 
-/// <summary>Renders a stored version, or (<c>definition</c>, shaped as a create request) an unsaved draft.</summary>
-public sealed record PreviewRequest(int? Version, string? Channel, string? Locale, JsonObject? Data, TemplateRequest? Definition = null);
+/// <summary>
+/// Renders a stored version, or (<c>definition</c>, shaped as a create request) an unsaved draft, for a recipient of
+/// <c>locale</c> and <c>time_zone</c> (an IANA id; the formatting helpers' time zone, default UTC).
+/// </summary>
+public sealed record PreviewRequest(int? Version, string? Channel, string? Locale, JsonObject? Data, TemplateRequest? Definition = null, string? TimeZone = null);
 
 public sealed record PreviewResponse(string TemplateId, int Version, string? Locale, JsonObject Channels);
 

@@ -69,10 +69,25 @@ internal static class TemplatesEndpoints
         return TypedResults.Ok(new TemplateResponse(template_id, versions[^1].Version, published, [.. versions.Select(v => ToResponse(v, withDefinition: true))]));
     }
 
-    private static async Task<IResult> PublishAsync(string template_id, int version, HttpContext http, ITemplateStore store, TemplateCatalog catalog, AuditTrail audit, TimeProvider time,
-        CancellationToken ct)
+    private static async Task<IResult> PublishAsync(string template_id, int version, HttpContext http, ITemplateStore store, ITemplateLibraryStore library, TemplateCatalog catalog,
+        AuditTrail audit, TimeProvider time, CancellationToken ct)
     {
         var environment = AuthSchemes.EnvironmentOf(http.User);
+        if (await store.GetTemplateVersionAsync(environment, template_id, version, ct) is not { } stored)
+        {
+            return Problems.NotFound("template version", $"{template_id} v{version}");
+        }
+
+        // What it sends with must exist when it starts to be sent: the partials its parts name and the layout it names.
+        try
+        {
+            TemplateLibraryChecks.CheckPublishable(await TemplateLibraries.LoadAsync(library, environment, ct), TemplateDocument.Parse(stored.TemplateId, stored.Version, stored.Definition));
+        }
+        catch (TemplateException ex) when (ex.Kind is not null)
+        {
+            return TemplateLibraryProblems.Of(ex);
+        }
+
         if (!await store.PublishTemplateAsync(environment, template_id, version, time.GetUtcNow(), ct))
         {
             return Problems.NotFound("template version", $"{template_id} v{version}");
@@ -124,7 +139,8 @@ internal static class TemplatesEndpoints
             new TemplatePromotedResponse(template_id, copy.Version, "draft", r.To!, from, source.Version, copy.CreatedAt));
     }
 
-    private static async Task<IResult> PreviewAsync(string template_id, HttpRequest request, ITemplateStore store, TemplateRenderer renderer, CancellationToken ct)
+    private static async Task<IResult> PreviewAsync(string template_id, HttpRequest request, ITemplateStore store, TemplateLibraries libraries, TemplateRenderer renderer,
+        CancellationToken ct)
     {
         var body = await RequestBody.ReadAsync(request, ApiJson.Default.PreviewRequest, ct);
         if (body.Problem is not null)
@@ -191,12 +207,14 @@ internal static class TemplatesEndpoints
             return Problems.Unprocessable("channel-not-in-template", "channel", $"template '{template_id}' v{template.Version} has no {wanted.ToWire()} part");
         }
 
+        // As a send renders it: with the environment's layouts and partials, in the recipient's locale and time zone.
+        var recipient = new TemplateRenderContext(r.Locale, r.TimeZone, await libraries.GetAsync(AuthSchemes.EnvironmentOf(request.HttpContext.User), ct));
         var result = new JsonObject();
         try
         {
             foreach (var channel in only is { } one ? [one] : template.Channels.Keys.ToList())
             {
-                result[channel.ToWire()] = renderer.Render(template, channel, r.Locale, r.Data ?? []);
+                result[channel.ToWire()] = renderer.Render(template, channel, r.Data ?? [], recipient);
             }
         }
         catch (TemplateException ex) when (ex.Budget is not null)
@@ -241,6 +259,12 @@ internal static class TemplatesEndpoints
         if (r.Fallback is { } fallback)
         {
             document["fallback"] = fallback.DeepClone();
+        }
+
+        // Absent: the environment's default layout; null: none; anything else is validated by TemplateDocument.Parse.
+        if (r.Layout.ValueKind != System.Text.Json.JsonValueKind.Undefined)
+        {
+            document["layout"] = JsonNode.Parse(r.Layout.GetRawText());
         }
 
         return document;

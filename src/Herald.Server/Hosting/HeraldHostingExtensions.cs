@@ -216,6 +216,8 @@ internal static partial class HeraldHostingExtensions
         app.MapDigestRules();
         app.MapFeed();
         app.MapTemplates();
+        app.MapLayouts();
+        app.MapPartials();
         app.MapWebhookEndpoints();
         app.MapOperations();
         app.MapAudit();

@@ -31,6 +31,8 @@ internal sealed class TempSqliteStore : IAsyncDisposable
 
     public IUserStore Users => _services.GetRequiredService<IUserStore>();
 
+    public ITemplateLibraryStore Library => _services.GetRequiredService<ITemplateLibraryStore>();
+
     public Digests.IDigestStore Digests => _services.GetRequiredService<Digests.IDigestStore>();
 
     public IWebhookEndpointStore Endpoints => _services.GetRequiredService<IWebhookEndpointStore>();

@@ -146,6 +146,8 @@ internal static class BadInputClasses
                 ["window"] = "PT1H", ["max_items"] = 10, ["group_by"] = "order.id", ["template_id"] = Template, ["fold_rate_limited"] = false, ["batch"] = true,
             },
             "POST /api/v1/templates" => Definition("sweep-" + fresh),
+            "PUT /api/v1/layouts/{layout_id}" => new() { ["html"] = "<main>{{{body}}}</main>", ["text"] = "{{body}}", ["description"] = "d" },
+            "PUT /api/v1/partials/{name}" => new() { ["source"] = "<p>{{name}}</p>" },
             "POST /api/v1/templates/{template_id}/promote" => new() { ["version"] = 1, ["to"] = "env_default" },
             "POST /api/v1/templates/{template_id}/preview" => new() { ["channel"] = "email", ["locale"] = "en", ["data"] = Data(), ["definition"] = Definition(Template) },
             "POST /api/v1/webhook-endpoints" => new()

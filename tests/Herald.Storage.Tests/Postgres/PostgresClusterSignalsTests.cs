@@ -31,6 +31,18 @@ public sealed class PostgresClusterSignalsTests
     }
 
     [Fact]
+    public async Task PutPartialAsync_Committed_ListenerGetsTheEnvironment()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await using var listener = await StartAsync(s);
+        var environment = "env_" + Guid.NewGuid().ToString("N");
+
+        await s.Port<Herald.Core.Storage.ITemplateLibraryStore>().PutPartialAsync(environment, new StoredPartial("sig", "-- ACME", DateTimeOffset.UtcNow), CancellationToken.None);
+
+        await listener.WaitForAsync(ClusterTopics.TemplateLibrary, environment);
+    }
+
+    [Fact]
     public async Task ListenAsync_ConnectionTerminated_ReconnectsAndSaysEverythingChanged()
     {
         await using var s = await Stores.PostgresAsync();
@@ -119,7 +131,7 @@ public sealed class PostgresClusterSignalsTests
         public Listener(PostgresClusterSignals signals)
         {
             Signals = signals;
-            foreach (var topic in new[] { ClusterTopics.Template, ClusterTopics.Feed })
+            foreach (var topic in new[] { ClusterTopics.Template, ClusterTopics.Feed, ClusterTopics.TemplateLibrary })
             {
                 _subscriptions.Add(signals.Subscribe(topic, key => Received.Enqueue((topic, key))));
             }

@@ -11,7 +11,7 @@ namespace Herald.Core.Pipeline.Cluster;
 /// relay and feed streams wait on <see cref="Signals"/> as they do in one process; caches drop the entry named.
 /// </summary>
 internal sealed class ClusterSignalRouter(IClusterSignals cluster, Signals signals, TemplateCatalog templates, DigestRules digestRules,
-    OperationalSubscribers operational) : IHostedService
+    OperationalSubscribers operational, TemplateLibraries libraries) : IHostedService
 {
     private readonly List<IDisposable> _subscriptions = [];
 
@@ -26,6 +26,17 @@ internal sealed class ClusterSignalRouter(IClusterSignals cluster, Signals signa
             else
             {
                 templates.PublishedSignal(key);
+            }
+        }));
+        _subscriptions.Add(cluster.Subscribe(ClusterTopics.TemplateLibrary, key =>
+        {
+            if (key is null)
+            {
+                libraries.Clear();
+            }
+            else
+            {
+                libraries.Changed(key);
             }
         }));
         _subscriptions.Add(cluster.Subscribe(ClusterTopics.Feed, key => Wake(key is null ? null : Signals.FeedOfKey(key))));

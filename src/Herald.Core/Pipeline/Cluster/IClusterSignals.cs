@@ -27,6 +27,9 @@ public static class ClusterTopics
     /// <summary>A template version was published; key: the template id.</summary>
     public const string Template = "template";
 
+    /// <summary>A layout or partial of an environment was written or deleted; key: the environment id.</summary>
+    public const string TemplateLibrary = "template-library";
+
     /// <summary>A user's feed changed (items written, read, archived); key: the user id.</summary>
     public const string Feed = "feed";
 
