@@ -120,6 +120,39 @@ public sealed class InboxTests(Chromium chromium, HeraldServerFixture server) : 
     }
 
     [Fact]
+    public async Task StringsAttributeAlone_AfterLoad_RelabelsTheBell()
+    {
+        var user = HeraldServerFixture.NewId("user");
+        var (page, inbox) = await OpenInboxAsync(chromium, server.BaseAddress, user);
+
+        // Only the attribute, no property: the component must observe it (a second attributeChangedCallback once hid this).
+        await page.EvaluateAsync("s => document.querySelector('herald-inbox').setAttribute('strings', s)",
+            new JsonObject { ["bellNone"] = "Notifications, aucune non lue", ["live"] = "En direct" }.ToJsonString());
+
+        await Expect(inbox.GetByRole(AriaRole.Button, new() { Name = "Notifications, aucune non lue" })).ToBeVisibleAsync();
+        await Expect(inbox.Locator(".state")).ToHaveTextAsync("En direct");
+        chromium.PageErrors[page].ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task TokenRefused_FreshTokenAttributeSet_ReconnectsAndShowsTheFeed()
+    {
+        var template = HeraldServerFixture.NewId("tpl");
+        await server.CreateStandardTemplateAsync(template);
+        var user = HeraldServerFixture.NewId("user");
+        await server.WaitForCompletedAsync(await server.SendAsync(InApp(template, user, "Grace")));
+        var page = await chromium.NewPageAsync(server.BaseAddress);
+        await page.GotoAsync($"/inbox/demo?user={user}&token={new string('0', 64)}");
+        var inbox = page.Locator("herald-inbox");
+        await Expect(inbox).Not.ToHaveAttributeAsync("data-state", "live");
+
+        await page.EvaluateAsync("t => document.querySelector('herald-inbox').setAttribute('token', t)", HeraldServerFixture.SubscriberToken(user));
+
+        await Expect(inbox).ToHaveAttributeAsync("data-state", "live");
+        await Expect(inbox.GetByRole(AriaRole.Button, new() { Name = "Notifications, 1 unread" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task FeedItemWithUnsafeLink_IsShownWithoutIt_SafeLinksStayLinks()
     {
         // The server refuses such links when it renders; rows stored before it did (or written by anything else) are

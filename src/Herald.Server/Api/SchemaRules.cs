@@ -46,6 +46,8 @@ internal sealed class SchemaRules : IOpenApiDocumentTransformer
         [nameof(ApiKeyRotateRequest)] = [],
         [nameof(AppRequest)] = ["name"],
         [nameof(EnvironmentRequest)] = ["app_id", "name"],
+        [nameof(LayoutRequest)] = ["html"],
+        [nameof(PartialRequest)] = ["source"],
     };
 
     /// <summary>Framework and free-form schemas, left as the generator made them.</summary>

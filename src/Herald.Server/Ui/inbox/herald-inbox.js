@@ -87,7 +87,7 @@
   let instances = 0;
 
   class HeraldInbox extends HTMLElement {
-    static get observedAttributes() { return ['strings', 'lang']; }
+    static get observedAttributes() { return ['strings', 'lang', 'token']; }
 
     constructor() {
       super();
@@ -118,8 +118,6 @@
       const text = this.strings[key] ?? key;
       return String(text).replace(/\{(\w+)\}/g, (m, name) => (name in vars ? vars[name] : m));
     }
-
-    attributeChangedCallback() { this.relabel(); }
 
     /** Writes every text again (the strings or the language changed): the fixed parts, the state, and each row. */
     relabel() {
@@ -152,8 +150,13 @@
     }
 
     attributeChangedCallback(name, before, after) {
+      if (name !== 'token') {
+        this.relabel(); // the strings or the language changed
+        return;
+      }
+
       // A fresh token (the old one expired): reconnect with it, from the highest sequence number held.
-      if (name === 'token' && before !== null && after !== before && this.isConnected && this.bell && this.user && after) {
+      if (before !== null && after !== before && this.isConnected && this.bell && this.user && after) {
         this.retry = 0;
         if (this.items.size || this.lastSeq) this.open(); else this.start();
       }
