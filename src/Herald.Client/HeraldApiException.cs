@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 
 namespace Herald.Client;
 
@@ -22,10 +23,11 @@ public sealed class HeraldApiException : Exception
     {
     }
 
-    internal HeraldApiException(HttpStatusCode status, ProblemDocument? problem, string? reason)
+    internal HeraldApiException(HttpStatusCode status, ProblemDocument? problem, JsonObject? document, string? reason)
         : base(problem?.Detail ?? problem?.Title ?? $"{(int)status} {reason}")
     {
         StatusCode = status;
+        Problem = document;
         Type = problem?.Type;
         Title = problem?.Title ?? reason;
         Detail = problem?.Detail;
@@ -46,6 +48,9 @@ public sealed class HeraldApiException : Exception
 
     /// <summary>The W3C trace id of the failed request, for the server's logs.</summary>
     public string? TraceId { get; }
+
+    /// <summary>The problem document as the server sent it, extension members included; null when the body was not JSON.</summary>
+    public JsonObject? Problem { get; }
 
     /// <summary>Input errors: the messages per field (empty unless the problem was a validation error).</summary>
     public IReadOnlyDictionary<string, string[]> Errors { get; } = new Dictionary<string, string[]>();

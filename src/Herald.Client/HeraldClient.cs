@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Herald.Client.Internal;
 
 namespace Herald.Client;
@@ -102,7 +103,7 @@ public sealed class HeraldClient
         using var response = await _sender.SendAsync(() => CreateRequest(method, path, body, idempotencyKey), repeatable, ct);
         if (!response.IsSuccessStatusCode)
         {
-            throw new HeraldApiException(response.StatusCode, await ReadProblemAsync(response, ct), response.ReasonPhrase);
+            throw await ProblemAsync(response, ct);
         }
 
         return await response.Content.ReadFromJsonAsync<T>(HeraldJson.Options, ct)
@@ -130,22 +131,24 @@ public sealed class HeraldClient
         return request;
     }
 
-    private static async Task<ProblemDocument?> ReadProblemAsync(HttpResponseMessage response, CancellationToken ct)
+    private static async Task<HeraldApiException> ProblemAsync(HttpResponseMessage response, CancellationToken ct)
     {
-        if (response.Content.Headers.ContentType?.MediaType is not ("application/problem+json" or "application/json"))
+        if (response.Content.Headers.ContentType?.MediaType is ("application/problem+json" or "application/json"))
         {
-            return null;
+            try
+            {
+                if (await response.Content.ReadFromJsonAsync<JsonNode>(ct) is JsonObject document)
+                {
+                    return new HeraldApiException(response.StatusCode, document.Deserialize<ProblemDocument>(HeraldJson.Options), document, response.ReasonPhrase);
+                }
+            }
+            catch (JsonException)
+            {
+                // A body that is not a problem document (a proxy's error page labelled JSON): the status alone is reported.
+            }
         }
 
-        try
-        {
-            return await response.Content.ReadFromJsonAsync<ProblemDocument>(HeraldJson.Options, ct);
-        }
-        catch (JsonException)
-        {
-            // A body that is not a problem document (a proxy's error page labelled JSON): the status alone is reported.
-            return null;
-        }
+        return new HeraldApiException(response.StatusCode, null, null, response.ReasonPhrase);
     }
 
     private static string NewIdempotencyKey() => Guid.NewGuid().ToString("N");

@@ -80,6 +80,7 @@ public sealed class HeraldClientTests(ClientServerFixture server) : IClassFixtur
         ex.Errors.ShouldNotBeEmpty();
         ex.TraceId.ShouldNotBeNullOrWhiteSpace();
         ex.Message.ShouldBe(ex.Detail);
+        ex.Problem.ShouldNotBeNull()["trace_id"]!.GetValue<string>().ShouldBe(ex.TraceId);
     }
 
     [Fact]
