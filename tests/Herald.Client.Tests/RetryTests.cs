@@ -62,6 +62,34 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task SendNotificationAsync_RetryAfterAsPastDate_RetriesAtOnce()
+    {
+        await using var server = await ScriptedServer.StartAsync(
+            ScriptedResponse.Overloaded(DateTimeOffset.UtcNow.AddMinutes(-1).ToString("R")), ScriptedResponse.Accepted("n-5"));
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var client = new HeraldClient(http, new HeraldClientOptions { BaseRetryDelay = TimeSpan.FromSeconds(20) });
+
+        var accepted = await client.SendNotificationAsync(Send, ClientServerFixture.Timeout(10));
+
+        accepted.Id.ShouldBe("n-5");
+        server.Received.Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task SendNotificationAsync_CancelledWhileWaitingToRetry_StopsWaiting()
+    {
+        await using var server = await ScriptedServer.StartAsync(ScriptedResponse.Overloaded("20"), ScriptedResponse.Accepted("n-6"));
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var started = DateTimeOffset.UtcNow;
+
+        await Should.ThrowAsync<OperationCanceledException>(() => new HeraldClient(http).SendNotificationAsync(Send, cancel.Token));
+
+        (DateTimeOffset.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(10));
+        server.Received.Count.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task SendNotificationAsync_TwoCalls_GenerateDifferentKeys()
     {
         await using var server = await ScriptedServer.StartAsync(ScriptedResponse.Accepted("n-4"));
