@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Herald.Client;
 
 namespace Herald.Cli;
 
@@ -36,9 +37,35 @@ internal sealed class HeraldApi : IDisposable
         {
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey.Trim());
         }
+
+        Client = new HeraldClient(_http);
     }
 
     public Uri Server { get; }
+
+    /// <summary>The typed client over the same connection and key (commands being moved onto it use <see cref="CallAsync"/>).</summary>
+    public HeraldClient Client { get; }
+
+    /// <summary>A <see cref="Client"/> call, its failures turned into the CLI's own (a problem, an unreachable server).</summary>
+    public async Task<T> CallAsync<T>(Func<HeraldClient, CancellationToken, Task<T>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call(Client, ct);
+        }
+        catch (HeraldApiException ex)
+        {
+            throw new ProblemException((int)ex.StatusCode, ex.Problem, ex.Message);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is SocketException or IOException || ex.StatusCode is null)
+        {
+            throw new UnreachableException(Server, ex);
+        }
+        catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            throw new UnreachableException(Server, new TimeoutException($"no answer within {_http.Timeout.TotalSeconds:0} s", ex));
+        }
+    }
 
     public Task<JsonNode> GetAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Get, path, null, ct);
 

@@ -65,6 +65,15 @@ public sealed class CliTests(CliServerFixture server) : IClassFixture<CliServerF
     }
 
     [Fact]
+    public async Task Send_UnknownPriority_IsAUsageErrorAndSendsNothing()
+    {
+        var result = await server.RunAsync("send", "--event", "x", "--to", "ada", "--priority", "asap");
+
+        result.ExitCode.ShouldBe(2);
+        result.Error.ShouldContain("unknown priority 'asap'; expected urgent, normal or low");
+    }
+
+    [Fact]
     public async Task Tail_NotificationSentWhileTailing_PrintsItsDelivery()
     {
         var template = CliServerFixture.NewId("cli-tail");

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Herald.Client;
 
 namespace Herald.Cli.Commands;
 
-/// <summary><c>herald send --event order.shipped --to user-1 --data '{"n":1}'</c>: POST /api/v1/notifications.</summary>
+/// <summary><c>herald send --event order.shipped --to user-1 --data '{"n":1}'</c>: POST /api/v1/notifications through Herald.Client.</summary>
 internal static class SendCommand
 {
     public static Command Build(Runner run)
@@ -18,28 +19,23 @@ internal static class SendCommand
         var command = new Command("send", "Send one notification.") { eventType, to, data, channels, priority, template, key };
         command.SetAction(run(async (c, p, ct) =>
         {
-            var body = new JsonObject
+            var request = new SendNotificationRequest(p.GetValue(eventType)!)
             {
-                ["event_type"] = p.GetValue(eventType),
-                ["recipient_id"] = p.GetValue(to),
-                ["data"] = ParseData(p.GetValue(data)),
+                RecipientId = p.GetValue(to),
+                Data = ParseData(p.GetValue(data)),
+                Channels = p.GetValue(channels) is { Length: > 0 } list ? [.. list.Select(ParseChannel)] : null,
+                Priority = Blank(p.GetValue(priority)) is { } name ? ParsePriority(name) : null,
+                TemplateId = Blank(p.GetValue(template)),
+                IdempotencyKey = Blank(p.GetValue(key)),
             };
-            if (p.GetValue(channels) is { Length: > 0 } list)
-            {
-                body["channels"] = new JsonArray([.. list.Select(x => (JsonNode?)JsonValue.Create(x))]);
-            }
-
-            Add(body, "priority", p.GetValue(priority));
-            Add(body, "template_id", p.GetValue(template));
-            Add(body, "idempotency_key", p.GetValue(key));
-            var accepted = await c.Api.PostAsync("/api/v1/notifications", body, ct);
+            var accepted = await c.Api.CallAsync((client, t) => client.SendNotificationAsync(request, t), ct);
             if (c.Json)
             {
-                c.WriteJson(accepted);
+                c.WriteJson(new JsonObject { ["id"] = accepted.Id, ["status"] = accepted.Status });
             }
             else
             {
-                c.Environment.Out.WriteLine($"accepted {accepted["id"]} ({accepted["status"]}); herald status {accepted["id"]} shows its deliveries and trace");
+                c.Environment.Out.WriteLine($"accepted {accepted.Id} ({accepted.Status}); herald status {accepted.Id} shows its deliveries and trace");
             }
 
             return ExitCodes.Ok;
@@ -64,11 +60,24 @@ internal static class SendCommand
         }
     }
 
-    private static void Add(JsonObject body, string name, string? value)
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    // The API's names (and its wording when a name is unknown), checked here since the typed request carries enums.
+    private static Priority ParsePriority(string name) => name switch
     {
-        if (!string.IsNullOrWhiteSpace(value))
-        {
-            body[name] = value;
-        }
-    }
+        "urgent" => Priority.Urgent,
+        "normal" => Priority.Normal,
+        "low" => Priority.Low,
+        _ => throw new UsageException($"unknown priority '{name}'; expected urgent, normal or low"),
+    };
+
+    private static Channel ParseChannel(string name) => name switch
+    {
+        "push" => Channel.Push,
+        "email" => Channel.Email,
+        "sms" => Channel.Sms,
+        "in_app" => Channel.InApp,
+        "webhook" => Channel.Webhook,
+        _ => throw new UsageException($"unknown channel '{name}'; expected push, email, sms, in_app or webhook"),
+    };
 }

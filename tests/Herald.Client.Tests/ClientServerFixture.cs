@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using Herald.Testing;
+
+namespace Herald.Client.Tests;
+
+/// <summary>A real Herald server (child process, SQLite) on loopback; tests build clients against it and use unique ids.</summary>
+public sealed class ClientServerFixture : IAsyncLifetime
+{
+    public const string ApiKey = "client-test-admin-key-0123456789abcdef";
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "herald-client-tests", Guid.NewGuid().ToString("N"));
+    private HeraldProcess _herald = null!;
+    private readonly List<HttpClient> _clients = [];
+
+    public Uri Server => _herald.BaseAddress;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_directory);
+        _herald = new HeraldProcess(Path.Combine(_directory, "herald.db"), ApiKey);
+        await _herald.StartAsync(TimeSpan.FromSeconds(60));
+    }
+
+    public Task DisposeAsync()
+    {
+        _clients.ForEach(c => c.Dispose());
+        _herald.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS temp cleanup.
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A client the plain way: <c>new HeraldClient(HttpClient, options)</c>.</summary>
+    public HeraldClient NewClient(string? apiKey = ApiKey)
+    {
+        var http = new HttpClient { BaseAddress = Server, Timeout = TimeSpan.FromSeconds(15) };
+        _clients.Add(http);
+        return new HeraldClient(http, new HeraldClientOptions { ApiKey = apiKey });
+    }
+
+    /// <summary>Creates and publishes an in-app template whose body needs <c>name</c>; returns its id (the event type).</summary>
+    public static async Task<string> PublishedTemplateAsync(HeraldClient client, CancellationToken ct)
+    {
+        var id = NewId("client-tpl");
+        var created = await client.CreateTemplateAsync(
+            new CreateTemplateRequest(id, new JsonObject { ["in_app"] = new JsonObject { ["title"] = "Hi", ["body"] = "Hello {{name}}" } })
+            {
+                Variables = ["name"],
+            }, ct);
+        await client.PublishTemplateVersionAsync(id, created.Version, ct);
+        return id;
+    }
+
+    public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    /// <summary>A bound for every call, so a hang fails the test instead of stalling the run.</summary>
+    public static CancellationToken Timeout(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+}
