@@ -50,7 +50,7 @@ export interface HeraldInboxEventMap extends HTMLElementEventMap {
   'herald-unread': CustomEvent<{ unread: number }>;
   /** A notification arrived over the live stream. */
   'herald-notification': CustomEvent<HeraldFeedItem>;
-  /** Herald refused the subscriber token (401): set a fresh `token` attribute. */
+  /** Herald refused the subscriber token (401): the user needs a fresh one from your backend. */
   'herald-token-expired': CustomEvent<{ user: string }>;
 }
 
