@@ -1578,7 +1578,7 @@ export interface components {
          *     (optional) wraps its text part at `{{body}}`. Both see the notification's data, `body` and `subject`.
          */
         LayoutRequest: {
-            html?: null | string;
+            html: string;
             text?: null | string;
             description?: null | string;
         };
@@ -1639,7 +1639,7 @@ export interface components {
         };
         /** @description A shared snippet, used as `{{&gt; name}}` in any channel's parts and in layouts. */
         PartialRequest: {
-            source?: null | string;
+            source: string;
         };
         PartialResponse: {
             name: string;
