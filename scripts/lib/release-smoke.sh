@@ -111,13 +111,4 @@ smoke_fail() {
 }
 
 # smoke_stop DIR: stops the server (TERM, then KILL after 20 s).
-smoke_stop() {
-  [ -n "${smoke_pid:-}" ] || return 0
-  kill "$smoke_pid" 2>/dev/null || return 0
-  local i
-  for i in $(seq 1 40); do
-    kill -0 "$smoke_pid" 2>/dev/null || return 0
-    sleep 0.5
-  done
-  kill -9 "$smoke_pid" 2>/dev/null || true
-}
+smoke_stop() { stop_pid "${smoke_pid:-}"; }

@@ -189,6 +189,18 @@ lint_openapi() {
   [ "$rc" -eq 0 ] || { printf '%s\n' "$out" | tail -n 40 >&2; return 1; }
 }
 
+# stop_pid PID: stops a process we started (TERM, then KILL after 20 s); nothing when PID is empty or already gone.
+stop_pid() {
+  [ -n "${1:-}" ] || return 0
+  kill "$1" 2>/dev/null || return 0
+  local i
+  for i in $(seq 1 40); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 0.5
+  done
+  kill -9 "$1" 2>/dev/null || true
+}
+
 # ---- RabbitMQ
 
 # start_rabbitmq WORK: a new node with its data, logs, configuration, cookie and epmd in WORK/rabbitmq, no plugins.

@@ -60,13 +60,4 @@ ts_client_fail() {
 }
 
 # ts_client_stop: stops the server (TERM, then KILL after 20 s).
-ts_client_stop() {
-  [ -n "${ts_pid:-}" ] || return 0
-  kill "$ts_pid" 2>/dev/null || return 0
-  local i
-  for i in $(seq 1 40); do
-    kill -0 "$ts_pid" 2>/dev/null || return 0
-    sleep 0.5
-  done
-  kill -9 "$ts_pid" 2>/dev/null || true
-}
+ts_client_stop() { stop_pid "${ts_pid:-}"; }
