@@ -108,6 +108,9 @@ internal static class PgClaims
         var escalations = candidates.Where(d => d.Condition is not null).Select(d => d.NotificationId).Distinct(StringComparer.Ordinal).ToArray();
         var rules = new Dictionary<(string Environment, string User), IReadOnlyList<Core.Preferences.PreferenceRule>>();
         var owners = candidates.Select(d => (d.EnvironmentId, d.RecipientId)).Distinct().ToArray();
+        var probes = GateFacts.ContentProbes(gate, candidates, now);
+        var counts = GateFacts.CountRanges(gate, candidates, null, now);
+        var sends = new List<RecentSend>();
 
         await using (var batch = new NpgsqlBatch(c, tx))
         {
@@ -134,6 +137,20 @@ internal static class PgClaims
                 FROM unnest(@r::text[], @c::integer[]) AS x(r, ch)
                 JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.throttled AND d.status IN {DeliveryStatus.Sql.ThrottleHolding}
                 """, ("r", pairs.Select(p => p.RecipientId).ToArray()), ("c", pairs.Select(p => (int)p.Channel).ToArray())));
+            // Content dedup: the latest same-content send per probe (a backwards walk of ix_deliveries_recent per delivery
+            // whose dedup is on). Sends for counting over each pair's window, caps aside (they need the rules: below).
+            batch.BatchCommands.Add(PgWrites.BatchCommand($"""
+                SELECT m.recipient_id, m.channel, m.claimed_at, m.event_type, m.content_hash, m.notification_id, m.id, m.environment_id
+                FROM unnest(@env::text[], @r::text[], @c::integer[], @h::text[], @n::text[], @since::bigint[]) AS x(env, r, ch, h, nid, since)
+                CROSS JOIN LATERAL (
+                    SELECT d.* FROM deliveries d
+                    WHERE d.recipient_id = x.r AND d.channel = x.ch AND d.claimed_at > x.since AND d.content_hash = x.h AND d.notification_id <> x.nid
+                      AND d.environment_id = x.env AND d.status IN {DeliveryStatus.Sql.InFlightOrSent}
+                    ORDER BY d.claimed_at DESC LIMIT 1) m
+                """, ("env", probes.Select(p => p.EnvironmentId).ToArray()), ("r", probes.Select(p => p.RecipientId).ToArray()),
+                ("c", probes.Select(p => (int)p.Channel).ToArray()), ("h", probes.Select(p => p.ContentHash).ToArray()),
+                ("n", probes.Select(p => p.NotificationId).ToArray()), ("since", probes.Select(p => p.Since.Ms()).ToArray())));
+            batch.BatchCommands.Add(SendsCommand(counts));
             await using var r = await batch.ExecuteReaderAsync(ct);
             await r.NextResultAsync(ct); // the locks
             while (await r.ReadAsync(ct))
@@ -159,6 +176,18 @@ internal static class PgClaims
                 facts.AddThrottled(r.GetString(0), r.GetString(1), (Channel)r.GetInt32(2), (Priority)r.GetInt32(3), r.GetString(4), r.GetString(5),
                     r.IsDBNull(6) ? null : r.Time(6));
             }
+
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                facts.AddSameContent(ReadSend(r));
+            }
+
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                sends.Add(ReadSend(r));
+            }
         }
 
         foreach (var ((environment, user), list) in rules)
@@ -166,30 +195,51 @@ internal static class PgClaims
             facts.AddRules(environment, user, list);
         }
 
-        // Sends are loaded by recipient id and counted per environment (GateFacts keys them by both): the look-back covers the
-        // caps of every environment's user of that id in the batch; a longer look-back only reads more rows.
+        // Sends are loaded by recipient id and counted per environment (GateFacts keys them by both): a frequency cap looks
+        // back a day over every environment's user of that id in the batch; those pairs are read again over the day (rare:
+        // a cap is a user's own rule), the rest keep what the first round trip read.
         var rulesOfRecipient = rules.GroupBy(x => x.Key.User, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<Core.Preferences.PreferenceRule>)[.. g.SelectMany(x => x.Value)], StringComparer.Ordinal);
+        var loaded = counts.ToDictionary(p => (p.RecipientId, p.Channel), p => p.Since);
+        var longer = GateFacts.CountRanges(gate, candidates, u => rulesOfRecipient.GetValueOrDefault(u) ?? [], now)
+            .Where(p => !loaded.TryGetValue((p.RecipientId, p.Channel), out var since) || p.Since < since).ToList();
+        if (longer.Count > 0)
+        {
+            var again = longer.Select(p => (p.RecipientId, p.Channel)).ToHashSet();
+            sends.RemoveAll(s => again.Contains((s.RecipientId, s.Channel)));
+            await using var more = new NpgsqlBatch(c, tx);
+            more.BatchCommands.Add(SendsCommand(longer));
+            await using (var reader = await more.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    sends.Add(ReadSend(reader));
+                }
+            }
 
-        var longestDedup = candidates.Max(d => d.DedupWindow ?? TimeSpan.Zero);
+            sends.Sort((a, b) => a.ClaimedAt.CompareTo(b.ClaimedAt));
+        }
 
-        var since = pairs.Select(p => (now - GateFacts.Lookback(gate, p.Channel, rulesOfRecipient.GetValueOrDefault(p.RecipientId) ?? [], longestDedup)).Ms()).ToArray();
-        await using var sends = c.Command($"""
+        foreach (var send in sends)
+        {
+            facts.AddSend(send);
+        }
+
+        return facts;
+    }
+
+    /// <summary>The sends counted per recipient and channel since each pair's Since, in ascending claim time.</summary>
+    private static NpgsqlBatchCommand SendsCommand(List<(string RecipientId, Channel Channel, DateTimeOffset Since)> ranges) =>
+        PgWrites.BatchCommand($"""
             SELECT d.recipient_id, d.channel, d.claimed_at, d.event_type, d.content_hash, d.notification_id, d.id, d.environment_id
             FROM unnest(@r::text[], @c::integer[], @since::bigint[]) AS x(r, ch, since)
             JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.claimed_at > x.since
             WHERE d.status IN {DeliveryStatus.Sql.InFlightOrSent}
             ORDER BY d.claimed_at
-            """, tx).With("r", pairs.Select(p => p.RecipientId).ToArray()).With("c", pairs.Select(p => (int)p.Channel).ToArray()).With("since", since);
-        await using var reader = await sends.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            facts.AddSend(new RecentSend(reader.GetString(0), (Channel)reader.GetInt32(1), reader.Time(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
-                reader.GetString(7)));
-        }
+            """, ("r", ranges.Select(p => p.RecipientId).ToArray()), ("c", ranges.Select(p => (int)p.Channel).ToArray()), ("since", ranges.Select(p => p.Since.Ms()).ToArray()));
 
-        return facts;
-    }
+    private static RecentSend ReadSend(NpgsqlDataReader r) =>
+        new(r.GetString(0), (Channel)r.GetInt32(1), r.Time(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7));
 
     /// <summary>The gate's decisions for a batch, one round trip: claims, deferrals, suppressions and their trace.</summary>
     private static async Task WriteGateDecisionsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<Delivery> claimed,

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Herald.Core.Domain;
 using Herald.Core.Gate;
 using Herald.Core.Preferences;
@@ -49,13 +48,26 @@ internal static class SqliteGateFacts
         ORDER BY d.claimed_at
         """;
 
+    // The latest same-content send per probe: a backwards walk of ix_deliveries_recent over the probe's window, one per
+    // delivery whose dedup is on (keys: environment, recipient, channel, content hash, notification, since).
+    private const string SameContentSql = $"""
+        SELECT m.recipient_id, m.channel, m.claimed_at, m.event_type, m.content_hash, m.notification_id, m.id, m.environment_id
+        FROM json_each($k) AS x
+        CROSS JOIN deliveries m ON m.id = (
+            SELECT d.id FROM deliveries d
+            WHERE d.recipient_id = x.value ->> 1 AND d.channel = x.value ->> 2 AND d.claimed_at > x.value ->> 5
+              AND d.content_hash = x.value ->> 3 AND d.notification_id <> x.value ->> 4 AND d.environment_id = x.value ->> 0
+              AND d.status IN {DeliveryStatus.Sql.InFlightOrSent}
+            ORDER BY d.claimed_at DESC LIMIT 1)
+        """;
+
     public static GateFacts Load(SqliteConnection c, SqliteTransaction tx, IReadOnlyList<Delivery> candidates, IDispatchGate gate, DateTimeOffset now)
     {
         var facts = new GateFacts();
         var pairs = candidates.Select(d => (d.RecipientId, d.Channel)).Distinct().ToList();
         var owners = candidates.Select(d => (d.EnvironmentId, d.RecipientId)).Distinct().ToList();
         var rules = new Dictionary<(string Environment, string User), IReadOnlyList<PreferenceRule>>();
-        foreach (var (environment, user, json) in c.Command(RulesSql, tx).With("$k", Json(owners.Select(o => new object[] { o.EnvironmentId, o.RecipientId })))
+        foreach (var (environment, user, json) in c.Command(RulesSql, tx).With("$k", JsonRows.Of(owners, static (j, o) => { j.WriteStringValue(o.EnvironmentId); j.WriteStringValue(o.RecipientId); }))
                      .ReadAll(r => (r.GetString(0), r.GetString(1), r.GetString(2))))
         {
             rules[(environment, user)] = StoreJson.Rules(json);
@@ -66,7 +78,7 @@ internal static class SqliteGateFacts
         if (addresses.Count > 0)
         {
             foreach (var (environment, channel, address, reason) in c.Command(SuppressionsSql, tx)
-                         .With("$k", Json(addresses.Select(a => new object[] { a.EnvironmentId, (int)a.Channel, a.Target })))
+                         .With("$k", JsonRows.Of(addresses, static (j, a) => { j.WriteStringValue(a.EnvironmentId); j.WriteNumberValue((int)a.Channel); j.WriteStringValue(a.Target); }))
                          .ReadAll(r => (r.GetString(0), (Channel)r.GetInt32(1), r.GetString(2), r.GetString(3))))
             {
                 facts.AddSuppression(environment, channel, address, reason);
@@ -76,7 +88,7 @@ internal static class SqliteGateFacts
         var escalations = candidates.Where(d => d.Condition is not null).Select(d => d.NotificationId).Distinct(StringComparer.Ordinal).ToList();
         if (escalations.Count > 0)
         {
-            foreach (var (notification, at) in c.Command(ReadAtSql, tx).With("$k", JsonSerializer.Serialize(escalations)).ReadAll(r => (r.GetString(0), r.Time(1))))
+            foreach (var (notification, at) in c.Command(ReadAtSql, tx).With("$k", JsonRows.Strings(escalations)).ReadAll(r => (r.GetString(0), r.Time(1))))
             {
                 facts.AddReadAt(notification, at);
             }
@@ -85,7 +97,7 @@ internal static class SqliteGateFacts
         // Throttled rows are rare and short-lived: one look at the (tiny) partial index skips the join when there are none.
         if (c.Command(AnyThrottledSql, tx).Scalar() is 1L)
         {
-            foreach (var t in c.Command(ThrottledSql, tx).With("$k", Json(pairs.Select(p => new object[] { p.RecipientId, (int)p.Channel })))
+            foreach (var t in c.Command(ThrottledSql, tx).With("$k", JsonRows.Of(pairs, static (j, p) => { j.WriteStringValue(p.RecipientId); j.WriteNumberValue((int)p.Channel); }))
                          .ReadAll(r => (Env: r.GetString(0), Recipient: r.GetString(1), Channel: (Channel)r.GetInt32(2), Priority: (Priority)r.GetInt32(3),
                              Notification: r.GetString(4), Id: r.GetString(5), Due: r.IsDBNull(6) ? (DateTimeOffset?)null : r.Time(6))))
             {
@@ -93,22 +105,43 @@ internal static class SqliteGateFacts
             }
         }
 
-        // Sends are loaded by recipient id and counted per environment (GateFacts keys them by both), as on PostgreSQL.
+        // Sends are loaded by recipient id and counted per environment (GateFacts keys them by both), as on PostgreSQL, and
+        // only where a decision counts them (rate limit, urgent ceiling, frequency cap).
         var rulesOfRecipient = rules.GroupBy(x => x.Key.User, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<PreferenceRule>)[.. g.SelectMany(x => x.Value)], StringComparer.Ordinal);
-        var longestDedup = candidates.Max(d => d.DedupWindow ?? TimeSpan.Zero);
-        var keys = pairs.Select(p => new object[]
+        var counts = GateFacts.CountRanges(gate, candidates, r => rulesOfRecipient.GetValueOrDefault(r) ?? [], now);
+        if (counts.Count > 0)
         {
-            p.RecipientId, (int)p.Channel, (now - GateFacts.Lookback(gate, p.Channel, rulesOfRecipient.GetValueOrDefault(p.RecipientId) ?? [], longestDedup)).Ms(),
-        });
-        foreach (var send in c.Command(SendsSql, tx).With("$k", Json(keys)).ReadAll(r => new RecentSend(r.GetString(0), (Channel)r.GetInt32(1), r.Time(2), r.GetString(3),
-                     r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7))))
+            foreach (var send in c.Command(SendsSql, tx).With("$k", JsonRows.Of(counts, static (j, p) => { j.WriteStringValue(p.RecipientId); j.WriteNumberValue((int)p.Channel); j.WriteNumberValue(p.Since.Ms()); }))
+                         .ReadAll(ReadSend))
+            {
+                facts.AddSend(send);
+            }
+        }
+
+        var probes = GateFacts.ContentProbes(gate, candidates, now);
+        if (probes.Count > 0)
         {
-            facts.AddSend(send);
+            foreach (var send in c.Command(SameContentSql, tx)
+                         .With("$k", JsonRows.Of(probes, static (j, p) =>
+                         {
+                             j.WriteStringValue(p.EnvironmentId);
+                             j.WriteStringValue(p.RecipientId);
+                             j.WriteNumberValue((int)p.Channel);
+                             j.WriteStringValue(p.ContentHash);
+                             j.WriteStringValue(p.NotificationId);
+                             j.WriteNumberValue(p.Since.Ms());
+                         }))
+                         .ReadAll(ReadSend))
+            {
+                facts.AddSameContent(send);
+            }
         }
 
         return facts;
     }
 
-    private static string Json(IEnumerable<object[]> rows) => JsonSerializer.Serialize(rows);
+    private static RecentSend ReadSend(SqliteDataReader r) =>
+        new(r.GetString(0), (Channel)r.GetInt32(1), r.Time(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7));
+
 }

@@ -53,15 +53,14 @@ public sealed class DeliveryGate : IDispatchGate
     /// <summary>How long a delivery waits after a throttled earlier one of its recipient is due (the settlement's shortest throttle).</summary>
     public static readonly TimeSpan OrderStep = TimeSpan.FromMilliseconds(200);
 
-    public TimeSpan Lookback(Channel channel)
-    {
-        var lookback = _options.DedupWindow;
-        if (_limits.TryGetValue(channel, out var limit) && limit.Window > lookback)
-        {
-            lookback = limit.Window;
-        }
+    public TimeSpan CountWindow(Channel channel, Priority priority) =>
+        (priority == Priority.Urgent ? _ceilings : _limits).TryGetValue(channel, out var window) ? window.Window : TimeSpan.Zero;
 
-        return _ceilings.TryGetValue(channel, out var ceiling) && ceiling.Window > lookback ? ceiling.Window : lookback;
+    /// <summary>The planner's stamped window (template and priority); an older delivery without one gets the defaults.</summary>
+    public TimeSpan DedupWindow(Delivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        return delivery.DedupWindow ?? (delivery.Priority != Priority.Urgent || _options.DedupUrgent ? _options.DedupWindow : TimeSpan.Zero);
     }
 
     public GateDecision Decide(Delivery delivery, IGateContext context, DateTimeOffset now)
@@ -169,9 +168,7 @@ public sealed class DeliveryGate : IDispatchGate
             }
         }
 
-        // The planner stamped the window from the notification's template and priority (zero: off); an older delivery
-        // without one gets the defaults.
-        var dedupWindow = delivery.DedupWindow ?? (delivery.Priority != Priority.Urgent || _options.DedupUrgent ? _options.DedupWindow : TimeSpan.Zero);
+        var dedupWindow = DedupWindow(delivery);
         if (dedupWindow > TimeSpan.Zero
             && context.SameContentSent(delivery.EnvironmentId, delivery.RecipientId, delivery.Channel, delivery.ContentHash, delivery.NotificationId, now - dedupWindow) is { } earlier)
         {

@@ -20,6 +20,7 @@ public sealed class GateFacts : IGateContext
     private readonly Dictionary<(string, string), IReadOnlyList<PreferenceRule>> _rules = [];
     private readonly Dictionary<(string, Channel, string), string> _suppressions = [];
     private readonly Dictionary<(string, string, Channel), List<RecentSend>> _sends = [];
+    private readonly Dictionary<(string, string, Channel, string), List<RecentSend>> _sameContent = [];
     private readonly Dictionary<string, DateTimeOffset> _readAt = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, string, Channel), List<(Priority Priority, string NotificationId, string DeliveryId, DateTimeOffset? Due)>> _throttled = [];
 
@@ -43,12 +44,30 @@ public sealed class GateFacts : IGateContext
     /// <summary>The latest claim time among the loaded sends (<see cref="DateTimeOffset.MinValue"/> when none).</summary>
     public DateTimeOffset LatestSend { get; private set; } = DateTimeOffset.MinValue;
 
-    /// <summary>A send loaded from the store; add them in ascending claim time.</summary>
+    /// <summary>
+    /// A send loaded from the store for counting (rate limits, urgent ceilings, frequency caps); add them in ascending
+    /// claim time. It also answers content dedup, as every real send may.
+    /// </summary>
     public void AddSend(RecentSend send)
     {
         if (!_sends.TryGetValue((send.EnvironmentId, send.RecipientId, send.Channel), out var list))
         {
             _sends[(send.EnvironmentId, send.RecipientId, send.Channel)] = list = [];
+        }
+
+        list.Add(send);
+        AddSameContent(send);
+    }
+
+    /// <summary>
+    /// A send the store's content probe found (<see cref="ContentProbes"/>: the latest send of the same content to the same
+    /// recipient and channel, of another notification, within the delivery's dedup window). Used for dedup only, never counted.
+    /// </summary>
+    public void AddSameContent(RecentSend send)
+    {
+        if (!_sameContent.TryGetValue((send.EnvironmentId, send.RecipientId, send.Channel, send.ContentHash), out var list))
+        {
+            _sameContent[(send.EnvironmentId, send.RecipientId, send.Channel, send.ContentHash)] = list = [];
         }
 
         list.Add(send);
@@ -67,28 +86,70 @@ public sealed class GateFacts : IGateContext
     }
 
     /// <summary>
-    /// How far back the store must load a recipient's sends on a channel for <paramref name="gate"/>'s decisions, given the
-    /// recipient's rules (frequency caps look back a day) and the longest dedup window stamped on the batch's deliveries.
+    /// The sends a store counts for a claim batch: per recipient and channel, from when (the longest window the gate counts
+    /// over for the batch's priorities on that channel: the rate limit, the urgent ceiling, a day for a frequency cap among
+    /// <paramref name="rulesOf"/>'s rules). Pairs nothing counts on are left out, so a channel without a limit (webhooks by
+    /// default) loads no sends at all. <paramref name="rulesOf"/> null: caps not known yet (a store may load these first and
+    /// the capped pairs' day once the rules are read).
     /// </summary>
-    public static TimeSpan Lookback(IDispatchGate gate, Channel channel, IReadOnlyList<PreferenceRule> rules, TimeSpan longestDedupWindow = default)
+    public static List<(string RecipientId, Channel Channel, DateTimeOffset Since)> CountRanges(IDispatchGate gate, IEnumerable<Delivery> candidates,
+        Func<string, IReadOnlyList<PreferenceRule>>? rulesOf, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(gate);
-        ArgumentNullException.ThrowIfNull(rules);
-        var lookback = gate.Lookback(channel);
-        if (longestDedupWindow > lookback)
+        ArgumentNullException.ThrowIfNull(candidates);
+        var windows = new Dictionary<(string, Channel), TimeSpan>();
+        foreach (var d in candidates)
         {
-            lookback = longestDedupWindow;
-        }
-
-        foreach (var rule in rules)
-        {
-            if (rule.FrequencyCap is not null && lookback < DeliveryGate.FrequencyCapWindow)
+            var window = gate.CountWindow(d.Channel, d.Priority);
+            if (d.Priority != Priority.Urgent && rulesOf is not null && window < DeliveryGate.FrequencyCapWindow)
             {
-                lookback = DeliveryGate.FrequencyCapWindow;
+                foreach (var rule in rulesOf(d.RecipientId))
+                {
+                    if (rule.FrequencyCap is not null)
+                    {
+                        window = DeliveryGate.FrequencyCapWindow;
+                        break;
+                    }
+                }
+            }
+
+            if (window > TimeSpan.Zero && (!windows.TryGetValue((d.RecipientId, d.Channel), out var known) || window > known))
+            {
+                windows[(d.RecipientId, d.Channel)] = window;
             }
         }
 
-        return lookback;
+        return [.. windows.Select(w => (w.Key.Item1, w.Key.Item2, now - w.Value))];
+    }
+
+    /// <summary>
+    /// The content-dedup questions of a claim batch, one per delivery whose dedup window is open: the store answers each
+    /// with the latest in-flight or sent delivery of the same environment, recipient, channel and content hash, of another
+    /// notification, claimed after Since (<see cref="AddSameContent"/>). An index range probe per delivery, as the gate asked
+    /// one by one before, instead of every send of a busy recipient over the window.
+    /// </summary>
+    public static List<(string EnvironmentId, string RecipientId, Channel Channel, string ContentHash, string NotificationId, DateTimeOffset Since)> ContentProbes(
+        IDispatchGate gate, IEnumerable<Delivery> candidates, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(candidates);
+        var probes = new Dictionary<(string, string, Channel, string, string), DateTimeOffset>();
+        foreach (var d in candidates)
+        {
+            var window = gate.DedupWindow(d);
+            if (window <= TimeSpan.Zero)
+            {
+                continue;
+            }
+
+            var key = (d.EnvironmentId, d.RecipientId, d.Channel, d.ContentHash, d.NotificationId);
+            if (!probes.TryGetValue(key, out var since) || now - window < since)
+            {
+                probes[key] = now - window;
+            }
+        }
+
+        return [.. probes.Select(p => (p.Key.Item1, p.Key.Item2, p.Key.Item3, p.Key.Item4, p.Key.Item5, p.Value))];
     }
 
     public IReadOnlyList<PreferenceRule> Rules(string environmentId, string userId) => _rules.TryGetValue((environmentId, userId), out var rules) ? rules : [];
@@ -113,10 +174,9 @@ public sealed class GateFacts : IGateContext
     }
 
     public string? SameContentSent(string environmentId, string recipientId, Channel channel, string contentHash, string notificationId, DateTimeOffset since) =>
-        _sends.TryGetValue((environmentId, recipientId, channel), out var list) && list.FindLastIndex(s => s.ClaimedAt > since
-            && string.Equals(s.ContentHash, contentHash, StringComparison.Ordinal) && !string.Equals(s.NotificationId, notificationId, StringComparison.Ordinal)) is var i and >= 0
+        _sameContent.TryGetValue((environmentId, recipientId, channel, contentHash), out var list) && list.FindLastIndex(s => s.ClaimedAt > since
+            && !string.Equals(s.NotificationId, notificationId, StringComparison.Ordinal)) is var i and >= 0
             ? list[i].DeliveryId : null;
-
 
     public string? Suppression(string environmentId, Channel channel, string address) => _suppressions.GetValueOrDefault((environmentId, channel, address));
 

@@ -58,11 +58,15 @@ public interface IDispatchGate
     GateDecision Decide(Delivery delivery, IGateContext context, DateTimeOffset now);
 
     /// <summary>
-    /// How far back <see cref="Decide"/> reads a recipient's sends on <paramref name="channel"/> (rate limit, urgent ceiling and
-    /// default dedup windows), so a store that loads the facts for a batch up front knows what to load. Frequency caps add
-    /// their own day, and a delivery's stamped dedup window (<see cref="Delivery.DedupWindow"/>) its window.
+    /// How far back <see cref="Decide"/> counts a recipient's sends on <paramref name="channel"/> for a delivery of
+    /// <paramref name="priority"/> (the rate limit, or for urgent the ceiling; zero when nothing is counted), so a store that
+    /// loads the facts for a batch up front loads only what a decision reads. Frequency caps add their own day
+    /// (<see cref="Gate.GateFacts.CountRanges"/>).
     /// </summary>
-    TimeSpan Lookback(Channel channel) => TimeSpan.FromDays(1);
+    TimeSpan CountWindow(Channel channel, Priority priority) => TimeSpan.FromDays(1);
+
+    /// <summary>The content-dedup window <see cref="Decide"/> applies to <paramref name="delivery"/> (zero: dedup off).</summary>
+    TimeSpan DedupWindow(Delivery delivery) => delivery?.DedupWindow ?? TimeSpan.FromDays(1);
 }
 
 /// <summary>

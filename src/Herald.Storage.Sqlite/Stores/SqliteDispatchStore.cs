@@ -81,7 +81,7 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
                     UPDATE deliveries SET status = 'sending', lease_until = $lease, lease_owner = $owner, claimed_at = $now, attempts = attempts + 1, updated_at = $now
                     WHERE id IN (SELECT value FROM json_each($ids))
                     """, tx).With("$lease", leaseUntil.Ms()).With("$owner", owner).With("$now", now.Ms())
-                    .With("$ids", System.Text.Json.JsonSerializer.Serialize(claimed.Select(d => d.Id))).NonQuery();
+                    .With("$ids", JsonRows.Strings(claimed.Select(d => d.Id))).NonQuery();
             }
 
             return claimed;

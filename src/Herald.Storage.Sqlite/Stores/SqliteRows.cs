@@ -39,34 +39,24 @@ internal static class SqliteRows
         }
         else if (entries.Count > 1)
         {
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>(entries.Count * 128);
-            using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+            var rows = JsonRows.Of(entries, static (json, t) =>
             {
-                json.WriteStartArray();
-                foreach (var t in entries)
+                json.WriteStringValue(t.NotificationId);
+                json.WriteNumberValue(t.At.Ms());
+                json.WriteStringValue(t.Stage);
+                if (t.Channel is null)
                 {
-                    json.WriteStartArray();
-                    json.WriteStringValue(t.NotificationId);
-                    json.WriteNumberValue(t.At.Ms());
-                    json.WriteStringValue(t.Stage);
-                    if (t.Channel is null)
-                    {
-                        json.WriteNullValue();
-                    }
-                    else
-                    {
-                        json.WriteStringValue(t.Channel);
-                    }
-
-                    json.WriteStringValue(t.Decision);
-                    json.WriteStringValue(t.Reason);
-                    json.WriteEndArray();
+                    json.WriteNullValue();
+                }
+                else
+                {
+                    json.WriteStringValue(t.Channel);
                 }
 
-                json.WriteEndArray();
-            }
-
-            c.Command(TraceManySql, tx).With("$rows", System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan)).NonQuery();
+                json.WriteStringValue(t.Decision);
+                json.WriteStringValue(t.Reason);
+            }, entries.Count * 128);
+            c.Command(TraceManySql, tx).With("$rows", rows).NonQuery();
         }
 
         entries.Clear();

@@ -359,12 +359,25 @@ public class DeliveryGateTests
     }
 
     [Fact]
-    public void Lookback_UrgentCeilingLongerThanTheRateLimit_CoversTheCeiling()
+    public void CountWindow_PerPriority_TheCeilingForUrgentTheLimitOtherwiseNoneWithout()
     {
         var options = new PipelineOptions { UrgentCeilings = new(StringComparer.Ordinal) { ["in_app"] = "5/6h" } };
 
-        Gate(options).Lookback(Channel.InApp).ShouldBe(TimeSpan.FromHours(6));
-        Gate(options).Lookback(Channel.Webhook).ShouldBe(TimeSpan.FromMinutes(10));
+        Gate(options).CountWindow(Channel.InApp, Priority.Urgent).ShouldBe(TimeSpan.FromHours(6));
+        Gate(options).CountWindow(Channel.InApp, Priority.Normal).ShouldBe(TimeSpan.FromHours(1), "the default in_app limit 100/1h");
+        Gate(options).CountWindow(Channel.Webhook, Priority.Normal).ShouldBe(TimeSpan.Zero, "no webhook limit: nothing counted");
+        Gate(options).CountWindow(Channel.Webhook, Priority.Urgent).ShouldBe(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void DedupWindow_StampedOrDefaultPerPriority()
+    {
+        var gate = Gate(new PipelineOptions());
+
+        gate.DedupWindow(Delivery(Channel.Sms, Priority.Normal)).ShouldBe(TimeSpan.FromMinutes(10));
+        gate.DedupWindow(Delivery(Channel.Sms, Priority.Urgent)).ShouldBe(TimeSpan.Zero, "urgent is not deduplicated by default");
+        gate.DedupWindow(Delivery(Channel.Sms, Priority.Urgent) with { DedupWindow = TimeSpan.FromHours(2) }).ShouldBe(TimeSpan.FromHours(2));
+        Gate(new PipelineOptions { DedupUrgent = true }).DedupWindow(Delivery(Channel.Sms, Priority.Urgent)).ShouldBe(TimeSpan.FromMinutes(10));
     }
 
     [Fact]

@@ -232,17 +232,42 @@ public sealed class GateFactsTests
     }
 
     [Fact]
-    public void Lookback_StampedDedupWindowLongerThanTheGate_CoversIt() =>
-        GateFacts.Lookback(Gate(), Channel.Sms, [], TimeSpan.FromHours(5)).ShouldBe(TimeSpan.FromHours(5));
-
-    [Fact]
-    public void Lookback_RateLimitDedupAndFrequencyCap_TheLongestWindow()
+    public void CountRanges_OnlyPairsADecisionCounts_TheLongestWindowOfTheBatch()
     {
         var gate = Gate("3/2h");
+        var webhook = Sms(3, recipient: "u3") with { Channel = Channel.Webhook };
         PreferenceRule[] capped = [new PreferenceRule("*", "sms", true, FrequencyCap: 2)];
 
-        GateFacts.Lookback(gate, Channel.Sms, []).ShouldBe(TimeSpan.FromHours(2));
-        GateFacts.Lookback(gate, Channel.Webhook, []).ShouldBe(TimeSpan.FromMinutes(10), "no limit: the dedup window");
-        GateFacts.Lookback(gate, Channel.Sms, capped).ShouldBe(TimeSpan.FromDays(1));
+        var ranges = GateFacts.CountRanges(gate, [Sms(1), Urgent(Sms(2, recipient: "u2")), webhook], _ => [], Now);
+
+        ranges.ShouldBe([("u1", Channel.Sms, Now.AddHours(-2)), ("u2", Channel.Sms, Now.AddHours(-1))], ignoreOrder: true,
+            "u2's urgent sms counts its ceiling (10/1h), the webhook nothing");
+        GateFacts.CountRanges(gate, [Sms(1)], u => capped, Now).ShouldBe([("u1", Channel.Sms, Now.AddDays(-1))]);
+        GateFacts.CountRanges(gate, [Urgent(Sms(1))], u => capped, Now).ShouldBe([("u1", Channel.Sms, Now.AddHours(-1))], "urgent ignores caps");
+        GateFacts.CountRanges(gate, [Sms(1)], null, Now).ShouldBe([("u1", Channel.Sms, Now.AddHours(-2))], "rules not read yet: caps left for later");
+    }
+
+    [Fact]
+    public void ContentProbes_OnePerDeliveryWithDedupOn_TheLongestWindow()
+    {
+        var first = Sms(1, hash: "same");
+        var probes = GateFacts.ContentProbes(Gate(), [first, first with { Id = "dlv_1b", DedupWindow = TimeSpan.FromHours(3) }, Urgent(Sms(2, hash: "same"))], Now);
+
+        probes.ShouldBe([(Environments.Default, "u1", Channel.Sms, "same", "ntf_1", Now.AddHours(-3))], "one probe per notification and content; urgent dedup is off");
+    }
+
+    [Fact]
+    public void SameContentSent_ProbedSendsAnswerDedupButAreNeverCounted()
+    {
+        var facts = new GateFacts();
+        for (var i = 0; i < 3; i++)
+        {
+            facts.AddSameContent(new RecentSend("u1", Channel.Sms, Now.AddMinutes(-5 + i), "order.shipped", $"h{i}", $"ntf_old{i}", $"dlv_old{i}"));
+        }
+
+        var decisions = DecideBatch(Gate(), facts, [Sms(1, hash: "h2"), Sms(2, hash: "fresh")]);
+
+        decisions[0].ShouldBeOfType<GateDecision.Suppress>().Reason.ShouldContain("dlv_old2");
+        decisions[1].ShouldBe(GateDecision.Go, "three probed sends are not three sends against the 3/1h limit");
     }
 }

@@ -1,6 +1,7 @@
 using Herald.Core.Domain;
 using Herald.Core.Gate;
 using Herald.Core.Pipeline;
+using Herald.Core.Preferences;
 using Herald.Core.Storage;
 using Herald.Storage.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -302,6 +303,51 @@ public abstract class DispatchContract
         other.ShouldHaveSingleItem().EnvironmentId.ShouldBe("env_other", "the other environment's u1 is another recipient");
         again.ShouldBeEmpty();
         (await DispatchSamples.GetAsync(s, "dlv_3")).LastError.ShouldBe("duplicate of delivery dlv_1: same content sent within 1 h");
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_BusyWebhookRecipient_DedupFindsTheLatestSameContentSendAndOthersGo()
+    {
+        // Webhooks count nothing (no limit, no ceiling), so only the content probe answers: among 30 earlier sends of one
+        // recipient, two of the same content (the later one is named), then one duplicate and one fresh delivery.
+        await using var s = await OpenAsync();
+        for (var i = 0; i < 30; i++)
+        {
+            var hash = i is 5 or 20 ? "same" : $"other-{i}";
+            // The second "same" goes out too: its own dedup is off.
+            var old = D($"dlv_old{i:00}", $"ntf_old{i:00}", due: Now.AddSeconds(i), channel: Channel.Webhook, hash: hash) with { DedupWindow = i == 20 ? TimeSpan.Zero : null };
+            await DispatchSamples.SeedAsync(s, $"ntf_old{i:00}", [old]);
+            (await s.Dispatch.ClaimDueAsync(Channel.Webhook, Priority.Normal, Now.AddSeconds(i), Now + Lease, "lane-a", 10, _gate, None)).ShouldHaveSingleItem();
+        }
+
+        await DispatchSamples.SeedAsync(s, "ntf_dup", [D("dlv_dup", "ntf_dup", due: Now.AddSeconds(40), channel: Channel.Webhook, hash: "same")]);
+        await DispatchSamples.SeedAsync(s, "ntf_new", [D("dlv_new", "ntf_new", due: Now.AddSeconds(40), channel: Channel.Webhook, hash: "fresh")]);
+
+        var claimed = await s.Dispatch.ClaimDueAsync(Channel.Webhook, Priority.Normal, Now.AddSeconds(40), Now + Lease, "lane-a", 10, _gate, None);
+
+        claimed.Select(d => d.Id).ShouldBe(["dlv_new"]);
+        (await DispatchSamples.GetAsync(s, "dlv_dup")).LastError.ShouldBe("duplicate of delivery dlv_old20: same content sent within 10 min");
+    }
+
+    [Fact]
+    public async Task ClaimDueAsync_FrequencyCapLongerThanTheRateLimit_CountsTheWholeDay()
+    {
+        // The cap's day reaches past the sms limit's hour: two sends 5 and 3 hours ago use up "2 per day".
+        await using var s = await OpenAsync();
+        await s.Users.SavePreferencesAsync(new UserPreferences("u1", [new PreferenceRule("order.shipped", "sms", true, FrequencyCap: 2)]), Now, None);
+        for (var i = 0; i < 2; i++)
+        {
+            var at = Now.AddHours(-5 + 2 * i);
+            await DispatchSamples.SeedAsync(s, $"ntf_old{i}", [D($"dlv_old{i}", $"ntf_old{i}", due: at)]);
+            (await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, at, at + Lease, "lane-a", 10, _gate, None)).ShouldHaveSingleItem();
+        }
+
+        await DispatchSamples.SeedAsync(s, "ntf_3", [D("dlv_3", "ntf_3")]);
+
+        (await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Now, Now + Lease, "lane-a", 10, _gate, None)).ShouldBeEmpty();
+        var capped = await DispatchSamples.GetAsync(s, "dlv_3");
+        capped.Status.ShouldBe(DeliveryStatus.Deferred);
+        capped.DueAt.ShouldBe(Now.AddHours(-5).AddDays(1));
     }
 
     [Fact]
