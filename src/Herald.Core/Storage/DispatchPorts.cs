@@ -160,7 +160,17 @@ public interface IDispatchStore
     /// Claims due deliveries of one lane (status queued, deferred or retrying with due_at ≤ now), runs the gate on each
     /// inside the same transaction and returns those that may be sent, now in status sending with a lease.
     /// </summary>
-    Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct);
+    Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct) =>
+        ClaimDueAsync(channel, priority, now, leaseUntil, owner, limit, gate, null, ct);
+
+    /// <summary>
+    /// As above, leaving queued this round the due deliveries of <paramref name="held"/> recipients (ids; those the caller
+    /// still has a send in flight for on this lane), so a lane that claims its next batch while the last one is sending
+    /// never sends a recipient's later message beside an earlier one still on its way. Up to <paramref name="limit"/>
+    /// deliveries of other recipients are claimed in their place.
+    /// </summary>
+    Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate,
+        IReadOnlySet<string>? held, CancellationToken ct);
 
     /// <summary>
     /// Applies completions; one whose claim is no longer ours (status or owner changed) is skipped and returned false. One

@@ -10,16 +10,25 @@ namespace Herald.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresDispatchStore(PostgresDatabase db, TimeSpan endpointDisableAfter) : IDispatchStore
 {
-    public Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
+    public Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate,
+        IReadOnlySet<string>? held, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(gate);
         return db.WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) =>
         {
-            var candidates = await c.Command($"""
+            // Held recipients (a send of theirs still in flight on this lane) are skipped in the scan, so the limit is filled with others.
+            await using var select = c.Command($"""
                 SELECT {DeliveryRow.Columns} FROM deliveries
                 WHERE channel = @c AND priority = @p AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now
+                  {(held is { Count: > 0 } ? "AND NOT (recipient_id = ANY(@held))" : "")}
                 ORDER BY due_at, notification_id, id LIMIT @n FOR UPDATE SKIP LOCKED
-                """, tx).With("c", (int)channel).With("p", (int)priority).With("now", now.Ms()).With("n", limit).ReadAllAsync(DeliveryRow.Map, ct);
+                """, tx).With("c", (int)channel).With("p", (int)priority).With("now", now.Ms()).With("n", limit);
+            if (held is { Count: > 0 })
+            {
+                select.With("held", held.ToArray());
+            }
+
+            var candidates = await select.ReadAllAsync(DeliveryRow.Map, ct);
             return candidates.Count == 0 ? candidates : await PgClaims.GateAndClaimAsync(c, tx, candidates, now, leaseUntil, owner, gate, ct);
         }, ct);
     }

@@ -10,7 +10,8 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDisableAfter) : IDispatchStore
 {
-    public async Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct)
+    public async Task<IReadOnlyList<Delivery>> ClaimDueAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate,
+        IReadOnlySet<string>? held, CancellationToken ct)
     {
         // An idle lane looks on a read connection first, so polling never queues behind the single writer.
         if (await NextDueAsync(channel, priority, ct) is not { } next || next > now)
@@ -18,17 +19,26 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
             return [];
         }
 
-        return await ClaimDueLockedAsync(channel, priority, now, leaseUntil, owner, limit, gate, ct);
+        return await ClaimDueLockedAsync(channel, priority, now, leaseUntil, owner, limit, gate, held, ct);
     }
 
-    private Task<IReadOnlyList<Delivery>> ClaimDueLockedAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate, CancellationToken ct) =>
+    private Task<IReadOnlyList<Delivery>> ClaimDueLockedAsync(Channel channel, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, IDispatchGate gate,
+        IReadOnlySet<string>? held, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<Delivery>>((c, tx) =>
         {
-            var candidates = c.Command($"""
+            // Held recipients (a send of theirs still in flight on this lane) are skipped in the scan, so the limit is filled with others.
+            var select = c.Command($"""
                 SELECT {DeliveryRow.Columns} FROM deliveries
                 WHERE channel = $c AND priority = $p AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= $now
+                  {(held is { Count: > 0 } ? "AND recipient_id NOT IN (SELECT value FROM json_each($held))" : "")}
                 ORDER BY due_at LIMIT $n
-                """, tx).With("$c", (int)channel).With("$p", (int)priority).With("$now", now.Ms()).With("$n", limit).ReadAll(DeliveryRow.Map);
+                """, tx).With("$c", (int)channel).With("$p", (int)priority).With("$now", now.Ms()).With("$n", limit);
+            if (held is { Count: > 0 })
+            {
+                select.With("$held", JsonRows.Strings(held));
+            }
+
+            var candidates = select.ReadAll(DeliveryRow.Map);
             if (candidates.Count == 0)
             {
                 return candidates;

@@ -18,6 +18,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedWebhook> Received { get; } = new();
 
+    /// <summary>The path and body of every request as it arrives, before any hold or delay.</summary>
+    public ConcurrentQueue<(string Path, string Body)> Arrived { get; } = new();
+
+    private readonly ConcurrentDictionary<string, Task> holds = new(StringComparer.Ordinal);
+
+    /// <summary>Requests to <paramref name="path"/> are held (not answered) until <paramref name="release"/> completes.</summary>
+    public void Hold(string path, Task release) => holds[path] = release;
+
     /// <summary>The status every request is answered with from now on.</summary>
     public int StatusCode
     {
@@ -55,6 +63,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         var headers = context.Request.Headers;
+        Arrived.Enqueue((context.Request.Path.Value ?? "", body));
         var now = Interlocked.Increment(ref inFlight);
         for (var seen = MaxInFlight; now > seen && Interlocked.CompareExchange(ref maxInFlight, now, seen) != seen; seen = MaxInFlight)
         {
@@ -62,6 +71,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
         try
         {
+            if (holds.TryGetValue(context.Request.Path.Value ?? "", out var release))
+            {
+                await release.WaitAsync(context.RequestAborted);
+            }
+
             if (Delay > TimeSpan.Zero)
             {
                 await Task.Delay(Delay, context.RequestAborted);

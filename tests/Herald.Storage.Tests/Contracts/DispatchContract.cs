@@ -306,6 +306,21 @@ public abstract class DispatchContract
     }
 
     [Fact]
+    public async Task ClaimDueAsync_HeldRecipients_LeftQueuedAndTheLimitFilledWithOthers()
+    {
+        await using var s = await OpenAsync();
+        var all = Enumerable.Range(0, 6).Select(i => D($"dlv_{i}", "ntf_1", due: Now.AddMilliseconds(-10 + i), recipient: i < 3 ? "held" : $"u{i}")).ToList();
+        await DispatchSamples.SeedAsync(s, "ntf_1", all);
+
+        var claimed = await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Now, Now + Lease, "lane-a", 3, _gate, new HashSet<string>(["held"]), None);
+
+        claimed.Select(d => d.Id).ShouldBe(["dlv_3", "dlv_4", "dlv_5"], string.Join("; ", (await s.Queries.GetDeliveriesAsync("ntf_1", None)).Select(d => $"{d.Id} {d.Status} {d.LastError}")));
+        (await DispatchSamples.GetAsync(s, "dlv_0")).Status.ShouldBe(DeliveryStatus.Queued);
+        (await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, Now, Now + Lease, "lane-a", 3, _gate, None)).Select(d => d.Id).ShouldBe(["dlv_0", "dlv_1", "dlv_2"],
+            "released, they are next");
+    }
+
+    [Fact]
     public async Task ClaimDueAsync_BusyWebhookRecipient_DedupFindsTheLatestSameContentSendAndOthersGo()
     {
         // Webhooks count nothing (no limit, no ceiling), so only the content probe answers: among 30 earlier sends of one
