@@ -110,7 +110,7 @@ internal static class PgClaims
         var owners = candidates.Select(d => (d.EnvironmentId, d.RecipientId)).Distinct().ToArray();
         var probes = GateFacts.ContentProbes(gate, candidates, now);
         var counts = GateFacts.CountRanges(gate, candidates, null, now);
-        var sends = new List<RecentSend>();
+        var counted = new List<(CountRange Range, DateTimeOffset At, string? EventType)>();
 
         await using (var batch = new NpgsqlBatch(c, tx))
         {
@@ -137,20 +137,20 @@ internal static class PgClaims
                 FROM unnest(@r::text[], @c::integer[]) AS x(r, ch)
                 JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.throttled AND d.status IN {DeliveryStatus.Sql.ThrottleHolding}
                 """, ("r", pairs.Select(p => p.RecipientId).ToArray()), ("c", pairs.Select(p => (int)p.Channel).ToArray())));
-            // Content dedup: the latest same-content send per probe (a backwards walk of ix_deliveries_recent per delivery
-            // whose dedup is on). Sends for counting over each pair's window, caps aside (they need the rules: below).
+            // Content dedup: the latest same-content send per probe (ix_deliveries_content: the hash covers recipient, event
+            // type and channel, so a few rows whatever the recipient's volume), one per delivery whose dedup is on. Sends for counting over each pair's window, caps aside (they need the rules: below).
             batch.BatchCommands.Add(PgWrites.BatchCommand($"""
                 SELECT m.recipient_id, m.channel, m.claimed_at, m.event_type, m.content_hash, m.notification_id, m.id, m.environment_id
                 FROM unnest(@env::text[], @r::text[], @c::integer[], @h::text[], @n::text[], @since::bigint[]) AS x(env, r, ch, h, nid, since)
                 CROSS JOIN LATERAL (
                     SELECT d.* FROM deliveries d
-                    WHERE d.recipient_id = x.r AND d.channel = x.ch AND d.claimed_at > x.since AND d.content_hash = x.h AND d.notification_id <> x.nid
+                    WHERE d.content_hash = x.h AND d.recipient_id = x.r AND d.channel = x.ch AND d.claimed_at > x.since AND d.notification_id <> x.nid
                       AND d.environment_id = x.env AND d.status IN {DeliveryStatus.Sql.InFlightOrSent}
                     ORDER BY d.claimed_at DESC LIMIT 1) m
                 """, ("env", probes.Select(p => p.EnvironmentId).ToArray()), ("r", probes.Select(p => p.RecipientId).ToArray()),
                 ("c", probes.Select(p => (int)p.Channel).ToArray()), ("h", probes.Select(p => p.ContentHash).ToArray()),
                 ("n", probes.Select(p => p.NotificationId).ToArray()), ("since", probes.Select(p => p.Since.Ms()).ToArray())));
-            batch.BatchCommands.Add(SendsCommand(counts));
+            batch.BatchCommands.Add(CountedCommand(counts));
             await using var r = await batch.ExecuteReaderAsync(ct);
             await r.NextResultAsync(ct); // the locks
             while (await r.ReadAsync(ct))
@@ -186,7 +186,7 @@ internal static class PgClaims
             await r.NextResultAsync(ct);
             while (await r.ReadAsync(ct))
             {
-                sends.Add(ReadSend(r));
+                counted.Add(ReadCounted(r, counts));
             }
         }
 
@@ -195,48 +195,54 @@ internal static class PgClaims
             facts.AddRules(environment, user, list);
         }
 
-        // Sends are loaded by recipient id and counted per environment (GateFacts keys them by both): a frequency cap looks
-        // back a day over every environment's user of that id in the batch; those pairs are read again over the day (rare:
-        // a cap is a user's own rule), the rest keep what the first round trip read.
-        var rulesOfRecipient = rules.GroupBy(x => x.Key.User, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<Core.Preferences.PreferenceRule>)[.. g.SelectMany(x => x.Value)], StringComparer.Ordinal);
-        var loaded = counts.ToDictionary(p => (p.RecipientId, p.Channel), p => p.Since);
-        var longer = GateFacts.CountRanges(gate, candidates, u => rulesOfRecipient.GetValueOrDefault(u) ?? [], now)
-            .Where(p => !loaded.TryGetValue((p.RecipientId, p.Channel), out var since) || p.Since < since).ToList();
-        if (longer.Count > 0)
+        // A frequency cap (a user's own rule, so rare) looks back a day and filters by event type: those pairs are read again
+        // once the rules are known; the rest keep what the first round trip read.
+        var loaded = counts.ToDictionary(p => (p.EnvironmentId, p.RecipientId, p.Channel));
+        var again = GateFacts.CountRanges(gate, candidates, (e, u) => rules.GetValueOrDefault((e, u)) ?? [], now)
+            .Where(p => !loaded.TryGetValue((p.EnvironmentId, p.RecipientId, p.Channel), out var first) || p.Since < first.Since || (p.EventTypes && !first.EventTypes))
+            .ToList();
+        if (again.Count > 0)
         {
-            var again = longer.Select(p => (p.RecipientId, p.Channel)).ToHashSet();
-            sends.RemoveAll(s => again.Contains((s.RecipientId, s.Channel)));
+            var reread = again.Select(p => (p.EnvironmentId, p.RecipientId, p.Channel)).ToHashSet();
+            counted.RemoveAll(x => reread.Contains((x.Range.EnvironmentId, x.Range.RecipientId, x.Range.Channel)));
             await using var more = new NpgsqlBatch(c, tx);
-            more.BatchCommands.Add(SendsCommand(longer));
+            more.BatchCommands.Add(CountedCommand(again));
             await using (var reader = await more.ExecuteReaderAsync(ct))
             {
                 while (await reader.ReadAsync(ct))
                 {
-                    sends.Add(ReadSend(reader));
+                    counted.Add(ReadCounted(reader, again));
                 }
             }
 
-            sends.Sort((a, b) => a.ClaimedAt.CompareTo(b.ClaimedAt));
+            counted.Sort((a, b) => a.At.CompareTo(b.At));
         }
 
-        foreach (var send in sends)
+        foreach (var (range, at, eventType) in counted)
         {
-            facts.AddSend(send);
+            facts.AddCounted(range.EnvironmentId, range.RecipientId, range.Channel, at, eventType);
         }
 
         return facts;
     }
 
-    /// <summary>The sends counted per recipient and channel since each pair's Since, in ascending claim time.</summary>
-    private static NpgsqlBatchCommand SendsCommand(List<(string RecipientId, Channel Channel, DateTimeOffset Since)> ranges) =>
+    /// <summary>
+    /// The sends counted per environment's recipient and channel since each range's Since, in ascending claim time: the claim
+    /// time, the range's ordinal, and the event type only where the range wants it (no strings for a busy recipient's hour).
+    /// </summary>
+    private static NpgsqlBatchCommand CountedCommand(List<CountRange> ranges) =>
         PgWrites.BatchCommand($"""
-            SELECT d.recipient_id, d.channel, d.claimed_at, d.event_type, d.content_hash, d.notification_id, d.id, d.environment_id
-            FROM unnest(@r::text[], @c::integer[], @since::bigint[]) AS x(r, ch, since)
-            JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.claimed_at > x.since
+            SELECT x.ord, d.claimed_at, CASE WHEN x.et THEN d.event_type END
+            FROM unnest(@env::text[], @r::text[], @c::integer[], @since::bigint[], @et::boolean[]) WITH ORDINALITY AS x(env, r, ch, since, et, ord)
+            JOIN deliveries d ON d.recipient_id = x.r AND d.channel = x.ch AND d.claimed_at > x.since AND d.environment_id = x.env
             WHERE d.status IN {DeliveryStatus.Sql.InFlightOrSent}
             ORDER BY d.claimed_at
-            """, ("r", ranges.Select(p => p.RecipientId).ToArray()), ("c", ranges.Select(p => (int)p.Channel).ToArray()), ("since", ranges.Select(p => p.Since.Ms()).ToArray()));
+            """, ("env", ranges.Select(p => p.EnvironmentId).ToArray()), ("r", ranges.Select(p => p.RecipientId).ToArray()),
+            ("c", ranges.Select(p => (int)p.Channel).ToArray()), ("since", ranges.Select(p => p.Since.Ms()).ToArray()),
+            ("et", ranges.Select(p => p.EventTypes).ToArray()));
+
+    private static (CountRange Range, DateTimeOffset At, string? EventType) ReadCounted(NpgsqlDataReader r, List<CountRange> ranges) =>
+        (ranges[(int)r.GetInt64(0) - 1], r.Time(1), r.IsDBNull(2) ? null : r.GetString(2));
 
     private static RecentSend ReadSend(NpgsqlDataReader r) =>
         new(r.GetString(0), (Channel)r.GetInt32(1), r.Time(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6), r.GetString(7));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Sqlite;
@@ -13,6 +14,9 @@ public sealed class SqliteDatabase : IAsyncDisposable
     private readonly SQLitePCL.delegate_profile? _onWriterStatement;
     private readonly SQLitePCL.delegate_profile? _onReaderStatement;
     private long _writerStatements;
+    private long _writerBusyTicks;
+    private long _writerTransactions;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _writerByOperation = new(StringComparer.Ordinal);
     private long _readerStatements;
     private readonly WriterLock _writeLock = new();
     private SqliteConnection? _writer;
@@ -51,9 +55,10 @@ public sealed class SqliteDatabase : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> in one write transaction; commits when it returns.</summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct)
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken ct, [CallerMemberName] string operation = "")
     {
         await _writeLock.EnterAsync(Herald.Core.Storage.WritePriority.IsUrgent, ct);
+        var held = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -70,12 +75,27 @@ public sealed class SqliteDatabase : IAsyncDisposable
         }
         finally
         {
+            var ticks = System.Diagnostics.Stopwatch.GetTimestamp() - held;
+            Interlocked.Add(ref _writerBusyTicks, ticks);
+            Interlocked.Increment(ref _writerTransactions);
+            _writerByOperation.AddOrUpdate(operation, static (_, add) => add, static (_, total, add) => total + add, ticks);
             _writeLock.Exit();
         }
     }
 
-    public Task WriteAsync(Action<SqliteConnection, SqliteTransaction> work, CancellationToken ct) =>
-        WriteAsync<bool>((c, t) => { work(c, t); return true; }, ct);
+    /// <summary>
+    /// How long the write lock has been held in all (work, commit and its fsync included) and how many write transactions
+    /// ran: the single writer's busy share over a period is the first thing to read when the embedded mode tops out.
+    /// </summary>
+    public (TimeSpan Busy, long Transactions) Writer =>
+        (System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _writerBusyTicks)), Interlocked.Read(ref _writerTransactions));
+
+    /// <summary>The write lock's busy time per calling store method (the operation), for the same reading in finer grain.</summary>
+    public IEnumerable<(string Operation, TimeSpan Busy)> WriterByOperation =>
+        _writerByOperation.Select(kv => (kv.Key, System.Diagnostics.Stopwatch.GetElapsedTime(0, kv.Value)));
+
+    public Task WriteAsync(Action<SqliteConnection, SqliteTransaction> work, CancellationToken ct, [CallerMemberName] string operation = "") =>
+        WriteAsync<bool>((c, t) => { work(c, t); return true; }, ct, operation);
 
     private async Task<SqliteConnection> GetWriterAsync(CancellationToken ct)
     {

@@ -40,23 +40,26 @@ internal static class SqliteGateFacts
         CROSS JOIN deliveries d ON d.recipient_id = x.value ->> 0 AND d.channel = x.value ->> 1 AND d.throttled = 1 AND d.status IN {DeliveryStatus.Sql.ThrottleHolding}
         """;
 
-    private const string SendsSql = $"""
-        SELECT d.recipient_id, d.channel, d.claimed_at, d.event_type, d.content_hash, d.notification_id, d.id, d.environment_id
+    // Counted sends: the claim time, and the event type only where a decision filters by it (keys: environment, recipient,
+    // channel, since, event types wanted; x.key names the key), so a busy recipient's hour costs no strings.
+    private const string CountedSql = $"""
+        SELECT x.key, d.claimed_at, CASE WHEN x.value ->> 4 THEN d.event_type END
         FROM json_each($k) AS x
-        CROSS JOIN deliveries d ON d.recipient_id = x.value ->> 0 AND d.channel = x.value ->> 1 AND d.claimed_at > x.value ->> 2
-        WHERE d.status IN {DeliveryStatus.Sql.InFlightOrSent}
+        CROSS JOIN deliveries d ON d.recipient_id = x.value ->> 1 AND d.channel = x.value ->> 2 AND d.claimed_at > x.value ->> 3
+        WHERE d.environment_id = x.value ->> 0 AND d.status IN {DeliveryStatus.Sql.InFlightOrSent}
         ORDER BY d.claimed_at
         """;
 
-    // The latest same-content send per probe: a backwards walk of ix_deliveries_recent over the probe's window, one per
-    // delivery whose dedup is on (keys: environment, recipient, channel, content hash, notification, since).
+    // The latest same-content send per probe, found through ix_deliveries_content (the hash covers recipient, event type
+    // and channel, so it names a few rows whatever the recipient's volume), one per delivery whose dedup is on (keys:
+    // environment, recipient, channel, content hash, notification, since).
     private const string SameContentSql = $"""
         SELECT m.recipient_id, m.channel, m.claimed_at, m.event_type, m.content_hash, m.notification_id, m.id, m.environment_id
         FROM json_each($k) AS x
         CROSS JOIN deliveries m ON m.id = (
-            SELECT d.id FROM deliveries d
-            WHERE d.recipient_id = x.value ->> 1 AND d.channel = x.value ->> 2 AND d.claimed_at > x.value ->> 5
-              AND d.content_hash = x.value ->> 3 AND d.notification_id <> x.value ->> 4 AND d.environment_id = x.value ->> 0
+            SELECT d.id FROM deliveries d INDEXED BY ix_deliveries_content
+            WHERE d.content_hash = x.value ->> 3 AND d.recipient_id = x.value ->> 1 AND d.channel = x.value ->> 2 AND d.claimed_at > x.value ->> 5
+              AND d.notification_id <> x.value ->> 4 AND d.environment_id = x.value ->> 0
               AND d.status IN {DeliveryStatus.Sql.InFlightOrSent}
             ORDER BY d.claimed_at DESC LIMIT 1)
         """;
@@ -105,17 +108,24 @@ internal static class SqliteGateFacts
             }
         }
 
-        // Sends are loaded by recipient id and counted per environment (GateFacts keys them by both), as on PostgreSQL, and
-        // only where a decision counts them (rate limit, urgent ceiling, frequency cap).
-        var rulesOfRecipient = rules.GroupBy(x => x.Key.User, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<PreferenceRule>)[.. g.SelectMany(x => x.Value)], StringComparer.Ordinal);
-        var counts = GateFacts.CountRanges(gate, candidates, r => rulesOfRecipient.GetValueOrDefault(r) ?? [], now);
+        // Sends are counted per environment's recipient and channel, only where a decision counts them (rate limit, urgent
+        // ceiling, frequency cap).
+        var counts = GateFacts.CountRanges(gate, candidates, (e, u) => rules.GetValueOrDefault((e, u)) ?? [], now);
         if (counts.Count > 0)
         {
-            foreach (var send in c.Command(SendsSql, tx).With("$k", JsonRows.Of(counts, static (j, p) => { j.WriteStringValue(p.RecipientId); j.WriteNumberValue((int)p.Channel); j.WriteNumberValue(p.Since.Ms()); }))
-                         .ReadAll(ReadSend))
+            using var command = c.Command(CountedSql, tx).With("$k", JsonRows.Of(counts, static (j, p) =>
             {
-                facts.AddSend(send);
+                j.WriteStringValue(p.EnvironmentId);
+                j.WriteStringValue(p.RecipientId);
+                j.WriteNumberValue((int)p.Channel);
+                j.WriteNumberValue(p.Since.Ms());
+                j.WriteNumberValue(p.EventTypes ? 1 : 0);
+            }));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var p = counts[reader.GetInt32(0)];
+                facts.AddCounted(p.EnvironmentId, p.RecipientId, p.Channel, reader.Time(1), reader.IsDBNull(2) ? null : reader.GetString(2));
             }
         }
 

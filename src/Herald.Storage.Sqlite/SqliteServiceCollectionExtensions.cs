@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using Herald.Core.Observability;
 using Herald.Core.Storage;
 using Herald.Core.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +17,23 @@ public static class SqliteServiceCollectionExtensions
     {
         services.AddOptions<SqliteOptions>().BindConfiguration("Herald:Storage:Sqlite")
             .Validate(o => !string.IsNullOrWhiteSpace(o.Path), "Herald:Storage:Sqlite:Path must be set").ValidateOnStart();
-        services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<SqliteOptions>>().Value));
+        services.AddSingleton(sp =>
+        {
+            var db = new SqliteDatabase(sp.GetRequiredService<IOptions<SqliteOptions>>().Value);
+            if (sp.GetService<HeraldMetrics>() is { } metrics)
+            {
+                // The single writer's busy time: its share of a period is how close the embedded mode is to its serial limit.
+                metrics.Meter.CreateObservableCounter("herald.sqlite.writer.busy", () => db.Writer.Busy.TotalSeconds, "s",
+                    "Time the SQLite write lock was held (work, commit and fsync): its rate is the single writer's busy share.");
+                metrics.Meter.CreateObservableCounter("herald.sqlite.writer.transactions", () => db.Writer.Transactions,
+                    description: "Write transactions run by the single SQLite writer.");
+                metrics.Meter.CreateObservableCounter("herald.sqlite.writer.operation.busy",
+                    () => db.WriterByOperation.Select(x => new Measurement<double>(x.Busy.TotalSeconds, new KeyValuePair<string, object?>("operation", x.Operation))), "s",
+                    "Time the SQLite write lock was held, by the store method that held it (a bounded set: the methods that write).");
+            }
+
+            return db;
+        });
         return services
             .AddStore(sp => new SqliteSchemaInitializer(Db(sp)))
             .AddStore(sp => new SqliteSettingsStore(Db(sp)))

@@ -40,6 +40,7 @@ public sealed class ReleasedMigrationsTests
         ["postgres/022_environments_content"] = "cc4fd2383249bec8b947075c7911ae779330d1e6a3b7ed1ef49d883fa9bdb4ce",
         ["postgres/023_delivery_environment"] = "5755e5b71abe5007a2edce8f6fab337e71d79096be9dfe1dd166c94184f27f50",
         ["postgres/024_template_library"] = "9369c207c17269a25fe5a04a827c7fa6996015467de6507b53ed58b80a2110b3",
+        ["postgres/025_delivery_content_index"] = "fe29d3e9ae1cc0ad3d9bbb84e5c34f03bfdd1da394b5f1209f8aa4ba254ec6ff",
         ["sqlite/001_baseline"] = "8102743a992ae2002d5be8fd99d159e9bdbc0340cf2b0c5c79e5e12a30db9caa",
         ["sqlite/002_api_keys_lifecycle"] = "964120f720936928ba877d1b14f491f10904668c1ed7ce2401116a86d9a786eb",
         ["sqlite/003_audit_log"] = "7ae11275db29ca80857fddc307fa217d9e1b84236b4086adabe7dc81a95229f9",
@@ -49,6 +50,7 @@ public sealed class ReleasedMigrationsTests
         ["sqlite/007_environments_content"] = "3830150117faecb23bd6e25c30ee31bb25e0837e69aaec88cf946166a3082d76",
         ["sqlite/008_delivery_environment"] = "b2f29fbfa74c32a00f8c07fbf9ab4ad786c31129f8a5d1fc107d7f6ff6b8fec5",
         ["sqlite/009_template_library"] = "5a953c4b243453c1e11043265a5f8da51ee460f8384c3c410cb596e29a2b55ef",
+        ["sqlite/010_delivery_content_index"] = "91b26250334f2cc5b828957a893b6738a538b482e41020391b0ce1025f7afaac",
     };
 
     [Fact]

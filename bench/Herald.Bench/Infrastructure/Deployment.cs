@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -158,6 +159,41 @@ internal sealed class Deployment : IAsyncDisposable
     /// <summary>The template whose only channel is webhook.</summary>
     public const string WebhookTemplate = "bench-webhook";
 
+    /// <summary>
+    /// The SQLite writer's busy seconds and write transactions so far, from the server's /metrics (embedded only; null
+    /// when the server does not expose them).
+    /// </summary>
+    public async Task<WriterReading?> WriterAsync(CancellationToken ct)
+    {
+        if (Mode != Mode.Embedded)
+        {
+            return null;
+        }
+
+        const string byOperation = "herald_sqlite_writer_operation_busy_seconds_total{operation=\"";
+        var text = await _clients[0].GetStringAsync(new Uri("/metrics", UriKind.Relative), ct);
+        double? busy = null, transactions = null;
+        var operations = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n'))
+        {
+            var value = line.LastIndexOf(' ') is var space and > 0 && double.TryParse(line.AsSpan(space + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : (double?)null;
+            if (line.StartsWith("herald_sqlite_writer_busy_seconds_total ", StringComparison.Ordinal))
+            {
+                busy = value;
+            }
+            else if (line.StartsWith("herald_sqlite_writer_transactions_total ", StringComparison.Ordinal))
+            {
+                transactions = value;
+            }
+            else if (line.StartsWith(byOperation, StringComparison.Ordinal) && value is { } seconds)
+            {
+                operations[line[byOperation.Length..line.IndexOf('"', byOperation.Length)]] = seconds;
+            }
+        }
+
+        return busy is { } b && transactions is { } t ? new WriterReading(b, t, operations) : null;
+    }
+
     /// <summary>Registers an enabled webhook endpoint of <paramref name="recipientId"/> for every event type; returns its signing secret.</summary>
     public async Task<string> CreateWebhookEndpointAsync(string recipientId, Uri url, CancellationToken ct)
     {
@@ -255,3 +291,6 @@ internal sealed class Deployment : IAsyncDisposable
         return client;
     }
 }
+
+/// <summary>The SQLite writer's counters at one moment: busy seconds, transactions, busy seconds per store operation.</summary>
+internal sealed record WriterReading(double Busy, double Transactions, IReadOnlyDictionary<string, double> Operations);

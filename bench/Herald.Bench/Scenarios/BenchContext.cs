@@ -23,6 +23,9 @@ internal sealed record BenchOptions(IReadOnlyList<Mode> Modes, bool Quick, bool 
 {
     public IReadOnlyList<int> Nodes { get; init; } = [Deployment.DefaultNodes];
 
+    /// <summary>The throughput ladders to run (<c>--kinds single,batch-100,webhook</c>); null: all of them.</summary>
+    public IReadOnlySet<string>? Kinds { get; init; }
+
     /// <summary>Scales a count or duration down by 10 in the quick variant.</summary>
     public int Scale(int full) => Quick ? Math.Max(1, full / 10) : full;
 

@@ -74,11 +74,13 @@ internal sealed class Throughput : IScenario
         var cpuTable = new Table("CPU time per delivered notification (µs), from the step's start until its work drained; \"all\" = Herald + PostgreSQL + RabbitMQ, without the load generator",
             ["kind", "rate", "delivered", "all", "Herald", "PostgreSQL", "RabbitMQ", "load generator"]);
         report.Tables.Add(cpuTable);
+        var writer = new Table("The single SQLite writer (embedded), from the step's start until its work drained: busy share of that time (work, commit and fsync under the write lock), write transactions/s, and busy µs per delivered notification",
+            ["kind", "rate", "writer busy", "transactions/s", "busy µs/notification", "top operations (busy µs/notification)"]);
         var webhooks = new Table("Webhook receiver (loopback, in the load generator's process; Standard Webhooks signatures checked with each endpoint's secret)",
             ["rate", "POSTs received", "bad signatures", "duplicate webhook-id"]);
 
         var steps = new List<Step>();
-        foreach (var (kind, rates) in Ladders(mode))
+        foreach (var (kind, rates) in Ladders(mode).Where(l => context.Options.Kinds?.Contains(l.Kind) ?? true))
         {
             foreach (var rate in rates)
             {
@@ -90,6 +92,11 @@ internal sealed class Throughput : IScenario
                     result.Drained ? $"{result.DrainSeconds:0.0} s" : $"not within {DrainTimeout.TotalSeconds:0} s", result.Cores.ToString("0.00", CultureInfo.InvariantCulture),
                     Fmt.N(result.CpuPerDelivered.All));
                 stages.Add(kind, Fmt.N(rate), Pair(result.Stages.Plan), Pair(result.Stages.Claim), Pair(result.Stages.Send));
+                if (result.Writer is { } w)
+                {
+                    writer.Add(kind, Fmt.N(rate), w.Share.ToString("0%", CultureInfo.InvariantCulture), Fmt.N(w.TransactionsPerSecond), Fmt.N(w.BusyMicrosPerDelivered), w.Top);
+                }
+
                 cpuTable.Add(kind, Fmt.N(rate), Fmt.N(result.Delivered), Fmt.N(result.CpuPerDelivered.All), Fmt.N(result.CpuPerDelivered.Herald),
                     Fmt.N(result.CpuPerDelivered.Postgres), Fmt.N(result.CpuPerDelivered.RabbitMq), Fmt.N(result.CpuPerDelivered.LoadGenerator));
                 if (kind == Webhook)
@@ -107,6 +114,11 @@ internal sealed class Throughput : IScenario
             }
         }
 
+        if (writer.Rows.Count > 0)
+        {
+            report.Tables.Add(writer);
+        }
+
         report.Tables.Add(webhooks);
         Summarize(report, mode, steps, ceiling);
         report.Elapsed = clock.Elapsed;
@@ -120,7 +132,7 @@ internal sealed class Throughput : IScenario
 
     private sealed record Step(string Kind, int Rate, double AcceptedPerSecond, double DeliveredPerSecond, long NotAccepted,
         (double P50, double P99, double P999) Accept, (double P50, double P99, double P999) EndToEnd, bool Drained, double DrainSeconds, double Cores,
-        (double[] Plan, double[] Claim, double[] Send) Stages, long Delivered, CpuSample CpuPerDelivered)
+        (double[] Plan, double[] Claim, double[] Send) Stages, long Delivered, CpuSample CpuPerDelivered, WriterLoad? Writer = null)
     {
         /// <summary>Everything offered was accepted, and delivery kept pace (drained within 2 s of the step's end).</summary>
         public bool Sustained => NotAccepted == 0 && AcceptedPerSecond >= Rate * 0.98 && Drained && DrainSeconds <= 2;
@@ -135,6 +147,7 @@ internal sealed class Throughput : IScenario
         var startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var cpu = herald.CpuTime;
         var cpuAll = herald.Cpu();
+        var writerBefore = await herald.WriterAsync(ct);
         var wall = Stopwatch.StartNew();
         var load = await OpenLoop.RunAsync(_ => herald.Client, n => kind switch
             {
@@ -150,12 +163,22 @@ internal sealed class Throughput : IScenario
         var cores = (herald.CpuTime - cpu).TotalSeconds / wall.Elapsed.TotalSeconds;
         var used = herald.Cpu() - cpuAll;
         var sample = await herald.Probe.DeliveriesAsync(eventType, ct);
+        var writerAfter = await herald.WriterAsync(ct);
+        var period = wall.Elapsed.TotalSeconds;
+        WriterLoad? writer = writerBefore is { } wb && writerAfter is { } wa && period > 0
+            ? new WriterLoad((wa.Busy - wb.Busy) / period, (wa.Transactions - wb.Transactions) / period, sample.Sent == 0 ? 0 : (wa.Busy - wb.Busy) * 1e6 / sample.Sent,
+                string.Join(", ", wa.Operations.Select(o => (o.Key, Micros: sample.Sent == 0 ? 0 : (o.Value - wb.Operations.GetValueOrDefault(o.Key)) * 1e6 / sample.Sent))
+                    .Where(o => o.Micros >= 1).OrderByDescending(o => o.Micros).Take(5).Select(o => $"{o.Key} {o.Micros:0}")))
+            : null;
         var multiplier = batch ? Requests.BatchSize : 1;
         var deliveredSeconds = Math.Max((sample.LastSent - startMs) / 1000.0, duration.TotalSeconds);
         return new Step(kind, rate, load.AcceptedPerSecond * multiplier, sample.Sent / deliveredSeconds,
             load.Offered - load.Accepted, Percentiles.Summary(load.AcceptLatencyMs), Percentiles.Summary(sample.LatenciesMs),
-            drained, Math.Max(0, (sample.LastSent - endMs) / 1000.0), cores, sample.Stages, sample.Sent, used.PerItemMicroseconds(sample.Sent));
+            drained, Math.Max(0, (sample.LastSent - endMs) / 1000.0), cores, sample.Stages, sample.Sent, used.PerItemMicroseconds(sample.Sent), writer);
     }
+
+    /// <summary>The SQLite writer over a step: busy share, transactions per second, busy time per delivered notification.</summary>
+    private sealed record WriterLoad(double Share, double TransactionsPerSecond, double BusyMicrosPerDelivered, string Top);
 
     /// <summary>CPU per delivered notification at the step that delivered the most, against issue 14's 300 µs.</summary>
     private static void SummarizeCpu(ScenarioReport report, List<Step> inApp)

@@ -4,6 +4,12 @@ using Herald.Core.Storage;
 
 namespace Herald.Core.Gate;
 
+/// <summary>
+/// What a store counts for one environment's recipient and channel: the sends claimed after <see cref="Since"/>, with their
+/// event types where <see cref="EventTypes"/> (a decision filters by event type).
+/// </summary>
+public readonly record struct CountRange(string EnvironmentId, string RecipientId, Channel Channel, DateTimeOffset Since, bool EventTypes);
+
 /// <summary>One delivery the gate counts as sent: claimed (sending or beyond) to this recipient on this channel.</summary>
 /// Counted per environment: the same user id in another environment is another recipient.
 public readonly record struct RecentSend(string RecipientId, Channel Channel, DateTimeOffset ClaimedAt, string EventType, string ContentHash, string NotificationId, string DeliveryId,
@@ -19,7 +25,7 @@ public sealed class GateFacts : IGateContext
 {
     private readonly Dictionary<(string, string), IReadOnlyList<PreferenceRule>> _rules = [];
     private readonly Dictionary<(string, Channel, string), string> _suppressions = [];
-    private readonly Dictionary<(string, string, Channel), List<RecentSend>> _sends = [];
+    private readonly Dictionary<(string, string, Channel), List<(DateTimeOffset At, string? EventType)>> _counted = [];
     private readonly Dictionary<(string, string, Channel, string), List<RecentSend>> _sameContent = [];
     private readonly Dictionary<string, DateTimeOffset> _readAt = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, string, Channel), List<(Priority Priority, string NotificationId, string DeliveryId, DateTimeOffset? Due)>> _throttled = [];
@@ -50,13 +56,27 @@ public sealed class GateFacts : IGateContext
     /// </summary>
     public void AddSend(RecentSend send)
     {
-        if (!_sends.TryGetValue((send.EnvironmentId, send.RecipientId, send.Channel), out var list))
+        AddCounted(send.EnvironmentId, send.RecipientId, send.Channel, send.ClaimedAt, send.EventType);
+        AddSameContent(send);
+    }
+
+    /// <summary>
+    /// A send loaded for counting only, in ascending claim time: when it was claimed and, where a decision filters by event
+    /// type (an urgent ceiling, a frequency cap; <see cref="CountRanges"/> says which), its event type. A send loaded without
+    /// one counts under every event-type filter (the safe side of a limit).
+    /// </summary>
+    public void AddCounted(string environmentId, string recipientId, Channel channel, DateTimeOffset claimedAt, string? eventType)
+    {
+        if (!_counted.TryGetValue((environmentId, recipientId, channel), out var list))
         {
-            _sends[(send.EnvironmentId, send.RecipientId, send.Channel)] = list = [];
+            _counted[(environmentId, recipientId, channel)] = list = [];
         }
 
-        list.Add(send);
-        AddSameContent(send);
+        list.Add((claimedAt, eventType));
+        if (claimedAt > LatestSend)
+        {
+            LatestSend = claimedAt;
+        }
     }
 
     /// <summary>
@@ -92,34 +112,42 @@ public sealed class GateFacts : IGateContext
     /// default) loads no sends at all. <paramref name="rulesOf"/> null: caps not known yet (a store may load these first and
     /// the capped pairs' day once the rules are read).
     /// </summary>
-    public static List<(string RecipientId, Channel Channel, DateTimeOffset Since)> CountRanges(IDispatchGate gate, IEnumerable<Delivery> candidates,
-        Func<string, IReadOnlyList<PreferenceRule>>? rulesOf, DateTimeOffset now)
+    public static List<CountRange> CountRanges(IDispatchGate gate, IEnumerable<Delivery> candidates,
+        Func<string, string, IReadOnlyList<PreferenceRule>>? rulesOf, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(candidates);
-        var windows = new Dictionary<(string, Channel), TimeSpan>();
+        var windows = new Dictionary<(string, string, Channel), (TimeSpan Window, bool EventTypes)>();
         foreach (var d in candidates)
         {
             var window = gate.CountWindow(d.Channel, d.Priority);
-            if (d.Priority != Priority.Urgent && rulesOf is not null && window < DeliveryGate.FrequencyCapWindow)
+            // An urgent ceiling counts the delivery's own event type; a rate limit counts every event type.
+            var eventTypes = d.Priority == Priority.Urgent && window > TimeSpan.Zero;
+            if (d.Priority != Priority.Urgent && rulesOf is not null)
             {
-                foreach (var rule in rulesOf(d.RecipientId))
+                foreach (var rule in rulesOf(d.EnvironmentId, d.RecipientId))
                 {
                     if (rule.FrequencyCap is not null)
                     {
-                        window = DeliveryGate.FrequencyCapWindow;
+                        window = window < DeliveryGate.FrequencyCapWindow ? DeliveryGate.FrequencyCapWindow : window;
+                        eventTypes = true;
                         break;
                     }
                 }
             }
 
-            if (window > TimeSpan.Zero && (!windows.TryGetValue((d.RecipientId, d.Channel), out var known) || window > known))
+            if (window <= TimeSpan.Zero)
             {
-                windows[(d.RecipientId, d.Channel)] = window;
+                continue;
             }
+
+            var key = (d.EnvironmentId, d.RecipientId, d.Channel);
+            windows[key] = windows.TryGetValue(key, out var known)
+                ? (window > known.Window ? window : known.Window, eventTypes || known.EventTypes)
+                : (window, eventTypes);
         }
 
-        return [.. windows.Select(w => (w.Key.Item1, w.Key.Item2, now - w.Value))];
+        return [.. windows.Select(w => new CountRange(w.Key.Item1, w.Key.Item2, w.Key.Item3, now - w.Value.Window, w.Value.EventTypes))];
     }
 
     /// <summary>
@@ -156,17 +184,17 @@ public sealed class GateFacts : IGateContext
 
     public IReadOnlyList<DateTimeOffset> RecentSends(string environmentId, string recipientId, Channel channel, DateTimeOffset since, string? eventTypePattern = null)
     {
-        if (!_sends.TryGetValue((environmentId, recipientId, channel), out var list))
+        if (!_counted.TryGetValue((environmentId, recipientId, channel), out var list))
         {
             return [];
         }
 
         var result = new List<DateTimeOffset>();
-        foreach (var send in list)
+        foreach (var (at, eventType) in list)
         {
-            if (send.ClaimedAt > since && Matches(send.EventType, eventTypePattern))
+            if (at > since && (eventType is null || Matches(eventType, eventTypePattern)))
             {
-                result.Add(send.ClaimedAt);
+                result.Add(at);
             }
         }
 

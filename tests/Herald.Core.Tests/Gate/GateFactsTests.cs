@@ -237,14 +237,28 @@ public sealed class GateFactsTests
         var gate = Gate("3/2h");
         var webhook = Sms(3, recipient: "u3") with { Channel = Channel.Webhook };
         PreferenceRule[] capped = [new PreferenceRule("*", "sms", true, FrequencyCap: 2)];
+        const string env = Environments.Default;
 
-        var ranges = GateFacts.CountRanges(gate, [Sms(1), Urgent(Sms(2, recipient: "u2")), webhook], _ => [], Now);
+        var ranges = GateFacts.CountRanges(gate, [Sms(1), Urgent(Sms(2, recipient: "u2")), webhook], (_, _) => [], Now);
 
-        ranges.ShouldBe([("u1", Channel.Sms, Now.AddHours(-2)), ("u2", Channel.Sms, Now.AddHours(-1))], ignoreOrder: true,
-            "u2's urgent sms counts its ceiling (10/1h), the webhook nothing");
-        GateFacts.CountRanges(gate, [Sms(1)], u => capped, Now).ShouldBe([("u1", Channel.Sms, Now.AddDays(-1))]);
-        GateFacts.CountRanges(gate, [Urgent(Sms(1))], u => capped, Now).ShouldBe([("u1", Channel.Sms, Now.AddHours(-1))], "urgent ignores caps");
-        GateFacts.CountRanges(gate, [Sms(1)], null, Now).ShouldBe([("u1", Channel.Sms, Now.AddHours(-2))], "rules not read yet: caps left for later");
+        ranges.ShouldBe([new CountRange(env, "u1", Channel.Sms, Now.AddHours(-2), false), new CountRange(env, "u2", Channel.Sms, Now.AddHours(-1), true)], ignoreOrder: true,
+            "u2's urgent sms counts its ceiling (10/1h) by event type, u1's limit counts every event type, the webhook nothing");
+        GateFacts.CountRanges(gate, [Sms(1)], (_, _) => capped, Now).ShouldBe([new CountRange(env, "u1", Channel.Sms, Now.AddDays(-1), true)]);
+        GateFacts.CountRanges(gate, [Urgent(Sms(1))], (_, _) => capped, Now).ShouldBe([new CountRange(env, "u1", Channel.Sms, Now.AddHours(-1), true)], "urgent ignores caps");
+        GateFacts.CountRanges(gate, [Sms(1)], null, Now).ShouldBe([new CountRange(env, "u1", Channel.Sms, Now.AddHours(-2), false)], "rules not read yet: caps left for later");
+        GateFacts.CountRanges(gate, [Sms(1), Sms(4) with { EnvironmentId = "env_b" }], (_, _) => [], Now).Count.ShouldBe(2, "per environment");
+    }
+
+    [Fact]
+    public void RecentSends_CountedWithoutEventType_CountsUnderEveryFilter()
+    {
+        var facts = new GateFacts();
+        facts.AddCounted(Environments.Default, "u1", Channel.Sms, Now.AddMinutes(-3), null);
+        facts.AddCounted(Environments.Default, "u1", Channel.Sms, Now.AddMinutes(-2), "order.paid");
+
+        facts.RecentSends(Environments.Default, "u1", Channel.Sms, Now.AddHours(-1)).Count.ShouldBe(2);
+        facts.RecentSends(Environments.Default, "u1", Channel.Sms, Now.AddHours(-1), "order.shipped").Count.ShouldBe(1, "the one loaded without its type counts: the safe side");
+        facts.RecentSends(Environments.Default, "u1", Channel.Sms, Now.AddMinutes(-150.0 / 60)).Count.ShouldBe(1);
     }
 
     [Fact]

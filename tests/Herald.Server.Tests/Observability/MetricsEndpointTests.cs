@@ -55,6 +55,8 @@ public sealed class MetricsEndpointTests(MetricsServerFixture server) : IClassFi
         Value(text, "herald_provider_circuit_state{provider=\"sms-capture\",state=\"closed\"}").ShouldBe(1);
         MetricsText.Has(text, "herald_provider_circuit_state{provider=\"sms-capture\",state=\"open\"}").ShouldBeTrue();
         Value(text, "herald_provider_circuit_state{provider=\"sms-capture\",state=\"open\"}").ShouldBe(0);
+        Value(text, "herald_sqlite_writer_busy_seconds_total").ShouldBeGreaterThan(0, "the embedded writer's busy time");
+        Value(text, "herald_sqlite_writer_transactions_total").ShouldBeGreaterThanOrEqualTo(3);
         Value(text, "process_cpu_seconds_total").ShouldBeGreaterThan(0);
         Value(text, "process_resident_memory_bytes").ShouldBeGreaterThan(0);
         text.ShouldContain("# TYPE http_server_request_duration_seconds histogram");

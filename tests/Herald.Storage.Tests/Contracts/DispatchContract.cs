@@ -306,6 +306,28 @@ public abstract class DispatchContract
     }
 
     [Fact]
+    public async Task ClaimDueAsync_UrgentCeiling_CountsOnlyItsOwnEventTypeAndTheOtherEnvironmentNot()
+    {
+        await using var s = await OpenAsync();
+        var gate = DispatchSamples.Gate(urgentCeilings: new Dictionary<string, string> { ["sms"] = "2/1h" });
+        for (var i = 0; i < 2; i++)
+        {
+            var at = Now.AddMinutes(-10 + i);
+            await DispatchSamples.SeedAsync(s, $"ntf_otp{i}", [D($"dlv_otp{i}", $"ntf_otp{i}", due: at, priority: Priority.Urgent) with { EventType = "otp.login" }]);
+            (await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Urgent, at, at + Lease, "lane-a", 10, gate, None)).ShouldHaveSingleItem();
+        }
+
+        await DispatchSamples.SeedAsync(s, "ntf_otp", [D("dlv_otp", "ntf_otp", priority: Priority.Urgent) with { EventType = "otp.login" }]);
+        await DispatchSamples.SeedAsync(s, "ntf_alert", [D("dlv_alert", "ntf_alert", priority: Priority.Urgent) with { EventType = "card.declined" }]);
+        await DispatchSamples.SeedAsync(s, "ntf_other", [D("dlv_other", "ntf_other", priority: Priority.Urgent) with { EventType = "otp.login", EnvironmentId = "env_other" }]);
+
+        var claimed = await s.Dispatch.ClaimDueAsync(Channel.Sms, Priority.Urgent, Now, Now + Lease, "lane-a", 10, gate, None);
+
+        claimed.Select(d => d.Id).ShouldBe(["dlv_alert", "dlv_other"], ignoreOrder: true);
+        (await DispatchSamples.GetAsync(s, "dlv_otp")).LastError!.ShouldStartWith("urgent ceiling of 2 sms per 1 h for otp.login reached (2 sent");
+    }
+
+    [Fact]
     public async Task ClaimDueAsync_HeldRecipients_LeftQueuedAndTheLimitFilledWithOthers()
     {
         await using var s = await OpenAsync();

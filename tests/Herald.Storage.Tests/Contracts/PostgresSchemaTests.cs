@@ -27,7 +27,7 @@ public sealed class PostgresSchemaTests
                 }
             }
 
-            versions.ShouldBe(["001_initial", "002_in_flight_index", "003_trace_parent", "004_operational_endpoints", "005_workflows", "006_notification_search", "007_worker_nodes", "008_retention_keeps_pending", "009_device_owner", "010_held_deliveries", "011_delivery_lookups", "012_delivery_confirmations", "013_callback_receipts", "014_delivery_dedup_window", "015_throttled_order", "016_unconfirmed_email_sms", "017_api_keys_lifecycle", "018_audit_log", "019_api_key_limits", "020_environments", "021_environments_users", "022_environments_content", "023_delivery_environment", "024_template_library"]);
+            versions.ShouldBe(["001_initial", "002_in_flight_index", "003_trace_parent", "004_operational_endpoints", "005_workflows", "006_notification_search", "007_worker_nodes", "008_retention_keeps_pending", "009_device_owner", "010_held_deliveries", "011_delivery_lookups", "012_delivery_confirmations", "013_callback_receipts", "014_delivery_dedup_window", "015_throttled_order", "016_unconfirmed_email_sms", "017_api_keys_lifecycle", "018_audit_log", "019_api_key_limits", "020_environments", "021_environments_users", "022_environments_content", "023_delivery_environment", "024_template_library", "025_delivery_content_index"]);
         }
         finally
         {

@@ -58,9 +58,11 @@ public sealed class SqliteUpgradeTests : IDisposable
             // none of what later migrations added (002: the API key lifecycle columns; 004: the key's rate limits; 005:
             // environments, whose dropped notification indexes and idempotency table 001 makes again in their earlier shape;
             // 006 and 007: the environment of users, devices, feed items, topic subscribers, templates, suppressions, digest
-            // rules, digests, campaigns and webhook endpoints; 008: the deliveries' environment; 009: layouts and partials).
+            // rules, digests, campaigns and webhook endpoints; 008: the deliveries' environment; 009: layouts and partials;
+            // 010: the deliveries' content index).
             remake.CommandText = """
                 DROP TABLE schema_migrations;
+                DROP INDEX ix_deliveries_content;
                 DROP TABLE template_partials;
                 DROP TABLE template_layouts;
                 ALTER TABLE deliveries DROP COLUMN environment_id;
