@@ -16,6 +16,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
     private long _writerStatements;
     private long _writerBusyTicks;
     private long _writerTransactions;
+    private long _writerCommitTicks;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _writerByOperation = new(StringComparer.Ordinal);
     private long _readerStatements;
     private readonly WriterLock _writeLock = new();
@@ -65,7 +66,9 @@ public sealed class SqliteDatabase : IAsyncDisposable
             var connection = await GetWriterAsync(ct);
             using var tx = connection.BeginTransaction();
             var result = work(connection, tx);
+            var committing = System.Diagnostics.Stopwatch.GetTimestamp();
             tx.Commit();
+            Interlocked.Add(ref _writerCommitTicks, System.Diagnostics.Stopwatch.GetTimestamp() - committing);
             return result;
         }
         catch (SqliteException ex) when (SqliteDataErrors.ReasonOf(ex) is { } reason)
@@ -84,11 +87,13 @@ public sealed class SqliteDatabase : IAsyncDisposable
     }
 
     /// <summary>
-    /// How long the write lock has been held in all (work, commit and its fsync included) and how many write transactions
-    /// ran: the single writer's busy share over a period is the first thing to read when the embedded mode tops out.
+    /// How long the write lock has been held in all (work, commit and its fsync included), how many write transactions ran,
+    /// and how long their commits took (with synchronous=FULL, mostly the WAL's fsync): the single writer's busy share over
+    /// a period is the first thing to read when the embedded mode tops out.
     /// </summary>
-    public (TimeSpan Busy, long Transactions) Writer =>
-        (System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _writerBusyTicks)), Interlocked.Read(ref _writerTransactions));
+    public (TimeSpan Busy, long Transactions, TimeSpan Committing) Writer =>
+        (System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _writerBusyTicks)), Interlocked.Read(ref _writerTransactions),
+            System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _writerCommitTicks)));
 
     /// <summary>The write lock's busy time per calling store method (the operation), for the same reading in finer grain.</summary>
     public IEnumerable<(string Operation, TimeSpan Busy)> WriterByOperation =>

@@ -25,6 +25,8 @@ public static class SqliteServiceCollectionExtensions
                 // The single writer's busy time: its share of a period is how close the embedded mode is to its serial limit.
                 metrics.Meter.CreateObservableCounter("herald.sqlite.writer.busy", () => db.Writer.Busy.TotalSeconds, "s",
                     "Time the SQLite write lock was held (work, commit and fsync): its rate is the single writer's busy share.");
+                metrics.Meter.CreateObservableCounter("herald.sqlite.writer.commit", () => db.Writer.Committing.TotalSeconds, "s",
+                    "Time the SQLite writer spent committing (with synchronous=FULL, mostly the WAL's fsync), part of the busy time.");
                 metrics.Meter.CreateObservableCounter("herald.sqlite.writer.transactions", () => db.Writer.Transactions,
                     description: "Write transactions run by the single SQLite writer.");
                 metrics.Meter.CreateObservableCounter("herald.sqlite.writer.operation.busy",

@@ -172,7 +172,7 @@ internal sealed class Deployment : IAsyncDisposable
 
         const string byOperation = "herald_sqlite_writer_operation_busy_seconds_total{operation=\"";
         var text = await _clients[0].GetStringAsync(new Uri("/metrics", UriKind.Relative), ct);
-        double? busy = null, transactions = null;
+        double? busy = null, transactions = null, committing = null;
         var operations = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var line in text.Split('\n'))
         {
@@ -180,6 +180,10 @@ internal sealed class Deployment : IAsyncDisposable
             if (line.StartsWith("herald_sqlite_writer_busy_seconds_total ", StringComparison.Ordinal))
             {
                 busy = value;
+            }
+            else if (line.StartsWith("herald_sqlite_writer_commit_seconds_total ", StringComparison.Ordinal))
+            {
+                committing = value;
             }
             else if (line.StartsWith("herald_sqlite_writer_transactions_total ", StringComparison.Ordinal))
             {
@@ -191,7 +195,7 @@ internal sealed class Deployment : IAsyncDisposable
             }
         }
 
-        return busy is { } b && transactions is { } t ? new WriterReading(b, t, operations) : null;
+        return busy is { } b && transactions is { } t ? new WriterReading(b, t, committing ?? 0, operations) : null;
     }
 
     /// <summary>Registers an enabled webhook endpoint of <paramref name="recipientId"/> for every event type; returns its signing secret.</summary>
@@ -292,5 +296,5 @@ internal sealed class Deployment : IAsyncDisposable
     }
 }
 
-/// <summary>The SQLite writer's counters at one moment: busy seconds, transactions, busy seconds per store operation.</summary>
-internal sealed record WriterReading(double Busy, double Transactions, IReadOnlyDictionary<string, double> Operations);
+/// <summary>The SQLite writer's counters at one moment: busy seconds, transactions, commit seconds, busy seconds per store operation.</summary>
+internal sealed record WriterReading(double Busy, double Transactions, double Committing, IReadOnlyDictionary<string, double> Operations);

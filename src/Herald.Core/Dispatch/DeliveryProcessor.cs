@@ -27,40 +27,63 @@ internal sealed partial class DeliveryProcessor(
 
     public IChannelSender SenderFor(Channel channel) => _senders[channel];
 
-    public async Task ProcessAsync(IReadOnlyList<Delivery> claimed, string owner, CancellationToken ct)
+    /// <summary>
+    /// Sends <paramref name="claimed"/> (at most <see cref="PipelineOptions.LaneConcurrency"/> at a time, and within
+    /// <paramref name="sendSlots"/> when the lane shares one bound among its overlapping batches), settles each outcome
+    /// and commits them together.
+    /// </summary>
+    public async Task ProcessAsync(IReadOnlyList<Delivery> claimed, string owner, CancellationToken ct, SemaphoreSlim? sendSlots = null)
     {
         var completions = new DeliveryCompletion[claimed.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, claimed.Count), new ParallelOptions { MaxDegreeOfParallelism = options.Value.LaneConcurrency, CancellationToken = ct },
             async (i, token) =>
             {
-                var d = claimed[i];
-                using var activity = HeraldTracing.Continue("herald.deliver", ActivityKind.Consumer, d.TraceParent);
-                activity?.SetTag("herald.delivery_id", d.Id);
-                activity?.SetTag("herald.channel", d.Channel.ToWire());
-                activity?.SetTag("herald.priority", d.Priority.ToWire());
-                var started = time.GetUtcNow();
-                SendResult result;
-                try
+                if (sendSlots is not null)
                 {
-                    result = await _senders[d.Channel].SendAsync(d, token);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // A sender bug must not strand the delivery: it is treated as a transient failure and retried.
-                    LogSenderFault(logger, ex, d.Channel.ToWire());
-                    result = new SendResult(new DeliveryOutcome.Retry($"sender fault: {ex.GetType().Name}"), "internal");
+                    await sendSlots.WaitAsync(token);
                 }
 
-                completions[i] = settlement.Settle(d, owner, result, started);
-                activity?.SetTag("herald.provider", result.Provider);
-                activity?.SetTag("herald.outcome", completions[i].Outcome);
-                activity?.SetTag("herald.status", completions[i].Status);
-                if (completions[i].Status is DeliveryStatus.Dead or DeliveryStatus.Failed)
+                try
                 {
-                    activity?.SetStatus(ActivityStatusCode.Error, completions[i].LastError);
+                    completions[i] = await SendOneAsync(claimed[i], owner, token);
+                }
+                finally
+                {
+                    sendSlots?.Release();
                 }
             });
         await CommitAsync(claimed, completions, ct);
+    }
+
+    private async Task<DeliveryCompletion> SendOneAsync(Delivery d, string owner, CancellationToken token)
+    {
+        using var activity = HeraldTracing.Continue("herald.deliver", ActivityKind.Consumer, d.TraceParent);
+        activity?.SetTag("herald.delivery_id", d.Id);
+        activity?.SetTag("herald.channel", d.Channel.ToWire());
+        activity?.SetTag("herald.priority", d.Priority.ToWire());
+        var started = time.GetUtcNow();
+        SendResult result;
+        try
+        {
+            result = await _senders[d.Channel].SendAsync(d, token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A sender bug must not strand the delivery: it is treated as a transient failure and retried.
+            LogSenderFault(logger, ex, d.Channel.ToWire());
+            result = new SendResult(new DeliveryOutcome.Retry($"sender fault: {ex.GetType().Name}"), "internal");
+        }
+
+        var completion = settlement.Settle(d, owner, result, started);
+        activity?.SetTag("herald.provider", result.Provider);
+        activity?.SetTag("herald.outcome", completion.Outcome);
+        activity?.SetTag("herald.status", completion.Status);
+        if (completion.Status is DeliveryStatus.Dead or DeliveryStatus.Failed)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, completion.LastError);
+        }
+
+        return completion;
     }
 
     /// <summary>

@@ -11,12 +11,13 @@ namespace Herald.Core.Dispatch;
 /// bulk lane. A lane claims due deliveries from the store (gate included), sends them and commits the outcomes.
 /// </summary>
 /// <remarks>
-/// A lane keeps up to its claim size in flight (<see cref="PipelineOptions.LaneConcurrency"/>, or
-/// <see cref="PipelineOptions.ClaimBatch"/> for in-app) and claims its next batch while earlier ones are still sending
-/// or committing, as soon as half of that room is free: a round is not the claim, the slowest send and the commit in
-/// series, so a lane's rate is bounded by its concurrency over the send time, not over the whole round. A recipient with
-/// a send in flight on the lane is held out of the next claims until that batch commits (the store leaves its due
-/// deliveries queued), so overlapping batches never send a recipient's later message beside an earlier one.
+/// A lane keeps up to twice its claim size claimed and not yet committed (the claim size is
+/// <see cref="PipelineOptions.LaneConcurrency"/>, or <see cref="PipelineOptions.ClaimBatch"/> for in-app) and claims its
+/// next batch while earlier ones are still sending or committing, as soon as a claim's worth of that room is free; its
+/// sends in flight stay within <see cref="PipelineOptions.LaneConcurrency"/> across all its batches. So a round is not
+/// the claim, the slowest send and the commit in series: while one batch waits for the writer to commit, the next one
+/// sends. A recipient with a delivery of a batch not yet committed is held out of the next claims (the store leaves its
+/// due deliveries queued), so overlapping batches never send a recipient's later message beside an earlier one.
 /// </remarks>
 internal sealed partial class LaneWorker(
     IDispatchStore store,
@@ -47,7 +48,9 @@ internal sealed partial class LaneWorker(
         var o = options.Value;
         var key = Signals.Lane(channel, priority);
         using var writes = WritePriority.Urgent(priority == Priority.Urgent);
-        var flight = new LaneFlight(o.ClaimSize(channel));
+        var size = o.ClaimSize(channel);
+        var flight = new LaneFlight(2 * size);
+        using var sendSlots = new SemaphoreSlim(o.LaneConcurrency, o.LaneConcurrency);
         while (!ct.IsCancellationRequested)
         {
             // Armed before looking: new due work, or a batch of this lane committing, wakes the wait below.
@@ -55,14 +58,14 @@ internal sealed partial class LaneWorker(
             try
             {
                 var room = flight.Room;
-                if (room == 0 || (flight.Batches > 0 && room < (flight.Capacity + 1) / 2))
+                if (room == 0 || (flight.Batches > 0 && room < size))
                 {
                     await Signals.WaitAsync(wake, o.PollInterval, time, ct);
                     continue;
                 }
 
                 var now = time.GetUtcNow();
-                var claimed = await store.ClaimDueAsync(channel, priority, now, now + o.Lease, _owner, room, gate, flight.Held(), ct);
+                var claimed = await store.ClaimDueAsync(channel, priority, now, now + o.Lease, _owner, Math.Min(room, size), gate, flight.Held(), ct);
                 if (claimed.Count == 0)
                 {
                     await Signals.WaitAsync(wake, o.PollInterval, time, ct);
@@ -70,7 +73,7 @@ internal sealed partial class LaneWorker(
                 }
 
                 flight.Add(claimed);
-                flight.Track(SendAsync(claimed, flight, key, channel, priority, ct));
+                flight.Track(SendAsync(claimed, flight, sendSlots, key, channel, priority, ct));
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -88,12 +91,12 @@ internal sealed partial class LaneWorker(
     }
 
     /// <summary>Sends and commits one claimed batch, then frees its room and wakes the lane. Never throws.</summary>
-    private async Task SendAsync(IReadOnlyList<Delivery> claimed, LaneFlight flight, string key, Channel channel, Priority priority, CancellationToken ct)
+    private async Task SendAsync(IReadOnlyList<Delivery> claimed, LaneFlight flight, SemaphoreSlim sendSlots, string key, Channel channel, Priority priority, CancellationToken ct)
     {
         await Task.Yield();
         try
         {
-            await processor.ProcessAsync(claimed, _owner, ct);
+            await processor.ProcessAsync(claimed, _owner, ct, sendSlots);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

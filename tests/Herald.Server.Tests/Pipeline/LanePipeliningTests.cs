@@ -57,4 +57,33 @@ public sealed class LanePipeliningTests(HeraldServerFixture server) : IClassFixt
         var slowArrivals = receiver.Arrived.Where(a => a.Path == "/hooks/slow").Select(a => a.Body).ToList();
         slowArrivals.Select(b => Regex.Match(b, "\"n\":\\s*\"?([0-9]+)").Groups[1].Value).ShouldBe(["1", "2"], string.Join("\n", slowArrivals));
     }
+
+    [Fact]
+    public async Task Webhooks_TwoBatchesClaimedAtOnce_SendsStayWithinTheLaneConcurrency()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Delay = TimeSpan.FromMilliseconds(100);
+        var template = HeraldServerFixture.NewId("tpl");
+        await server.CreateTemplateAsync(template, new JsonObject { ["webhook"] = new JsonObject { ["payload"] = new JsonObject { ["n"] = "{{n}}" } } }, ["n"]);
+        var users = Enumerable.Range(0, 64).Select(_ => HeraldServerFixture.NewId("many")).ToList();
+        foreach (var user in users)
+        {
+            using var endpoint = await server.Client.PostJsonAsync("/api/v1/webhook-endpoints", new JsonObject { ["recipient_id"] = user, ["url"] = receiver.Url.ToString() });
+            await endpoint.ShouldHaveStatusAsync(201);
+        }
+
+        // Due together, so the lane claims two batches of 16 at once (room for twice its claim size).
+        var due = DateTimeOffset.UtcNow.AddSeconds(2).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (user, i) in users.Select((u, i) => (u, i)))
+        {
+            await server.SendAsync(new JsonObject
+            {
+                ["event_type"] = template, ["recipient_id"] = user, ["channels"] = new JsonArray("webhook"), ["data"] = new JsonObject { ["n"] = i }, ["scheduled_at"] = due,
+            });
+        }
+
+        await Polling.WaitUntilAsync(() => Task.FromResult(receiver.Received.Count >= 64), TimeSpan.FromSeconds(20), "all 64 webhooks arrive");
+
+        receiver.MaxInFlight.ShouldBeInRange(9, 16, "the default LaneConcurrency (16) bounds the sends of all batches together, and more than one batch's half is used");
+    }
 }
