@@ -28,29 +28,17 @@ internal sealed partial class DeliveryProcessor(
     public IChannelSender SenderFor(Channel channel) => _senders[channel];
 
     /// <summary>
-    /// Sends <paramref name="claimed"/> (at most <see cref="PipelineOptions.LaneConcurrency"/> at a time, and within
-    /// <paramref name="sendSlots"/> when the lane shares one bound among its overlapping batches), settles each outcome
-    /// and commits them together.
+    /// Sends <paramref name="claimed"/> (at most <see cref="PipelineOptions.LaneConcurrency"/> at a time), settles each
+    /// outcome and commits them together; <paramref name="onSent"/> is told as each send finishes, before the commit.
     /// </summary>
-    public async Task ProcessAsync(IReadOnlyList<Delivery> claimed, string owner, CancellationToken ct, SemaphoreSlim? sendSlots = null)
+    public async Task ProcessAsync(IReadOnlyList<Delivery> claimed, string owner, CancellationToken ct, Action? onSent = null)
     {
         var completions = new DeliveryCompletion[claimed.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, claimed.Count), new ParallelOptions { MaxDegreeOfParallelism = options.Value.LaneConcurrency, CancellationToken = ct },
             async (i, token) =>
             {
-                if (sendSlots is not null)
-                {
-                    await sendSlots.WaitAsync(token);
-                }
-
-                try
-                {
-                    completions[i] = await SendOneAsync(claimed[i], owner, token);
-                }
-                finally
-                {
-                    sendSlots?.Release();
-                }
+                completions[i] = await SendOneAsync(claimed[i], owner, token);
+                onSent?.Invoke();
             });
         await CommitAsync(claimed, completions, ct);
     }

@@ -11,13 +11,13 @@ namespace Herald.Core.Dispatch;
 /// bulk lane. A lane claims due deliveries from the store (gate included), sends them and commits the outcomes.
 /// </summary>
 /// <remarks>
-/// A lane keeps up to twice its claim size claimed and not yet committed (the claim size is
-/// <see cref="PipelineOptions.LaneConcurrency"/>, or <see cref="PipelineOptions.ClaimBatch"/> for in-app) and claims its
-/// next batch while earlier ones are still sending or committing, as soon as a claim's worth of that room is free; its
-/// sends in flight stay within <see cref="PipelineOptions.LaneConcurrency"/> across all its batches. So a round is not
-/// the claim, the slowest send and the commit in series: while one batch waits for the writer to commit, the next one
-/// sends. A recipient with a delivery of a batch not yet committed is held out of the next claims (the store leaves its
-/// due deliveries queued), so overlapping batches never send a recipient's later message beside an earlier one.
+/// A lane claims its next batch while earlier ones are still committing: its room is its claim size
+/// (<see cref="PipelineOptions.LaneConcurrency"/>, or <see cref="PipelineOptions.ClaimBatch"/> for in-app) less the
+/// deliveries whose send has not finished, so every claimed delivery starts its send at once (a claim still settles
+/// within one provider timeout, inside its lease) while the batches before it wait for the writer to commit them. At
+/// most <see cref="MaxBatches"/> batches are in flight. A recipient with a delivery in a batch not yet committed is held
+/// out of the next claims (the store leaves its due deliveries queued), so overlapping batches never send a recipient's
+/// later message beside an earlier one.
 /// </remarks>
 internal sealed partial class LaneWorker(
     IDispatchStore store,
@@ -30,6 +30,9 @@ internal sealed partial class LaneWorker(
     ILogger<LaneWorker> logger) : BackgroundService
 {
     private readonly string _owner = "lane-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>Batches of one lane claimed and not yet committed, at most.</summary>
+    internal const int MaxBatches = 4;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,8 +52,7 @@ internal sealed partial class LaneWorker(
         var key = Signals.Lane(channel, priority);
         using var writes = WritePriority.Urgent(priority == Priority.Urgent);
         var size = o.ClaimSize(channel);
-        var flight = new LaneFlight(2 * size);
-        using var sendSlots = new SemaphoreSlim(o.LaneConcurrency, o.LaneConcurrency);
+        var flight = new LaneFlight(size);
         while (!ct.IsCancellationRequested)
         {
             // Armed before looking: new due work, or a batch of this lane committing, wakes the wait below.
@@ -58,14 +60,14 @@ internal sealed partial class LaneWorker(
             try
             {
                 var room = flight.Room;
-                if (room == 0 || (flight.Batches > 0 && room < size))
+                if (room == 0 || (flight.Batches > 0 && room < size) || flight.Batches >= MaxBatches)
                 {
                     await Signals.WaitAsync(wake, o.PollInterval, time, ct);
                     continue;
                 }
 
                 var now = time.GetUtcNow();
-                var claimed = await store.ClaimDueAsync(channel, priority, now, now + o.Lease, _owner, Math.Min(room, size), gate, flight.Held(), ct);
+                var claimed = await store.ClaimDueAsync(channel, priority, now, now + o.Lease, _owner, room, gate, flight.Held(), ct);
                 if (claimed.Count == 0)
                 {
                     await Signals.WaitAsync(wake, o.PollInterval, time, ct);
@@ -73,7 +75,7 @@ internal sealed partial class LaneWorker(
                 }
 
                 flight.Add(claimed);
-                flight.Track(SendAsync(claimed, flight, sendSlots, key, channel, priority, ct));
+                flight.Track(SendAsync(claimed, flight, key, channel, priority, ct));
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -91,12 +93,19 @@ internal sealed partial class LaneWorker(
     }
 
     /// <summary>Sends and commits one claimed batch, then frees its room and wakes the lane. Never throws.</summary>
-    private async Task SendAsync(IReadOnlyList<Delivery> claimed, LaneFlight flight, SemaphoreSlim sendSlots, string key, Channel channel, Priority priority, CancellationToken ct)
+    private async Task SendAsync(IReadOnlyList<Delivery> claimed, LaneFlight flight, string key, Channel channel, Priority priority, CancellationToken ct)
     {
         await Task.Yield();
+        var sent = 0;
         try
         {
-            await processor.ProcessAsync(claimed, _owner, ct, sendSlots);
+            // Each finished send gives its room back at once (and wakes the lane); the batch's recipients stay held until it commits.
+            await processor.ProcessAsync(claimed, _owner, ct, () =>
+            {
+                Interlocked.Increment(ref sent);
+                flight.Sent();
+                signals.Notify(key);
+            });
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -108,7 +117,7 @@ internal sealed partial class LaneWorker(
         }
         finally
         {
-            flight.Remove(claimed);
+            flight.Remove(claimed, claimed.Count - Volatile.Read(ref sent));
             signals.Notify(key);
         }
     }
@@ -117,13 +126,16 @@ internal sealed partial class LaneWorker(
     private static partial void LogLaneFault(ILogger logger, Exception ex, string channel, string priority);
 }
 
-/// <summary>What one lane has in flight: room left, the recipients held out of its next claims, and the running batches.</summary>
+/// <summary>
+/// What one lane has in flight: room left (claimed deliveries whose send has not finished), the recipients held out of its
+/// next claims (until their batch commits), and the running batches.
+/// </summary>
 internal sealed class LaneFlight(int capacity)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, int> _recipients = new(StringComparer.Ordinal);
     private readonly HashSet<Task> _running = [];
-    private int _deliveries;
+    private int _sending;
     private int _batches;
 
     public int Capacity => capacity;
@@ -134,7 +146,7 @@ internal sealed class LaneFlight(int capacity)
         {
             lock (_lock)
             {
-                return Math.Max(0, capacity - _deliveries);
+                return Math.Max(0, capacity - _sending);
             }
         }
     }
@@ -151,7 +163,7 @@ internal sealed class LaneFlight(int capacity)
         }
     }
 
-    /// <summary>A snapshot of the recipients with a send in flight (null when none), for the store to leave queued.</summary>
+    /// <summary>A snapshot of the recipients with a delivery in a batch not yet committed (null when none), for the store to leave queued.</summary>
     public IReadOnlySet<string>? Held()
     {
         lock (_lock)
@@ -160,13 +172,13 @@ internal sealed class LaneFlight(int capacity)
         }
     }
 
-    /// <summary>A claimed batch takes its room and holds its recipients until <see cref="Remove"/>.</summary>
+    /// <summary>A claimed batch takes its room until each send finishes (<see cref="Sent"/>) and holds its recipients until <see cref="Remove"/>.</summary>
     public void Add(IReadOnlyList<Delivery> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         lock (_lock)
         {
-            _deliveries += batch.Count;
+            _sending += batch.Count;
             _batches++;
             foreach (var d in batch)
             {
@@ -175,12 +187,22 @@ internal sealed class LaneFlight(int capacity)
         }
     }
 
-    public void Remove(IReadOnlyList<Delivery> batch)
+    /// <summary>One send of a batch finished (whatever its outcome): its room is free for the next claim.</summary>
+    public void Sent()
+    {
+        lock (_lock)
+        {
+            _sending--;
+        }
+    }
+
+    /// <summary>The batch is over (committed, or failed): its recipients are free, and any room its unfinished sends held.</summary>
+    public void Remove(IReadOnlyList<Delivery> batch, int unsent)
     {
         ArgumentNullException.ThrowIfNull(batch);
         lock (_lock)
         {
-            _deliveries -= batch.Count;
+            _sending -= unsent;
             _batches--;
             foreach (var d in batch)
             {
