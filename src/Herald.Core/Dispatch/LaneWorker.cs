@@ -14,8 +14,10 @@ namespace Herald.Core.Dispatch;
 /// A lane claims its next batch while earlier ones are still committing: its room is its claim size
 /// (<see cref="PipelineOptions.LaneConcurrency"/>, or <see cref="PipelineOptions.ClaimBatch"/> for in-app) less the
 /// deliveries whose send has not finished, so every claimed delivery starts its send at once (a claim still settles
-/// within one provider timeout, inside its lease) while the batches before it wait for the writer to commit them. At
-/// most <see cref="MaxBatches"/> batches are in flight. A recipient with a delivery in a batch not yet committed is held
+/// within one provider timeout, inside its lease) while the batches before it wait for the writer to commit them. With a
+/// batch out it claims when that batch's sends are done (full batches: fewer write transactions per delivery), or after
+/// <see cref="PartialWait"/> with the room there is (a slow send never stalls the lane). At most
+/// <see cref="MaxBatches"/> batches are in flight. A recipient with a delivery in a batch not yet committed is held
 /// out of the next claims (the store leaves its due deliveries queued), so overlapping batches never send a recipient's
 /// later message beside an earlier one.
 /// </remarks>
@@ -33,6 +35,9 @@ internal sealed partial class LaneWorker(
 
     /// <summary>Batches of one lane claimed and not yet committed, at most.</summary>
     internal const int MaxBatches = 4;
+
+    /// <summary>How long a lane with a batch out waits for its room to be whole before claiming what room there is.</summary>
+    internal static readonly TimeSpan PartialWait = TimeSpan.FromMilliseconds(20);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -53,6 +58,7 @@ internal sealed partial class LaneWorker(
         using var writes = WritePriority.Urgent(priority == Priority.Urgent);
         var size = o.ClaimSize(channel);
         var flight = new LaneFlight(size);
+        long? partialSince = null;
         while (!ct.IsCancellationRequested)
         {
             // Armed before looking: new due work, or a batch of this lane committing, wakes the wait below.
@@ -60,11 +66,21 @@ internal sealed partial class LaneWorker(
             try
             {
                 var room = flight.Room;
-                if (room == 0 || (flight.Batches > 0 && room < size) || flight.Batches >= MaxBatches)
+                if (room == 0 || flight.Batches >= MaxBatches)
                 {
                     await Signals.WaitAsync(wake, o.PollInterval, time, ct);
                     continue;
                 }
+
+                // With a batch still out, wait briefly for its sends to finish so the next claim is a full one (fewer write
+                // transactions per delivery); a slow send holds the room it needs, never the lane.
+                if (flight.Batches > 0 && room < size && time.GetElapsedTime(partialSince ??= time.GetTimestamp()) < PartialWait)
+                {
+                    await Signals.WaitAsync(wake, PartialWait, time, ct);
+                    continue;
+                }
+
+                partialSince = null;
 
                 var now = time.GetUtcNow();
                 var claimed = await store.ClaimDueAsync(channel, priority, now, now + o.Lease, _owner, room, gate, flight.Held(), ct);
