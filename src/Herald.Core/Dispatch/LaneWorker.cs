@@ -74,9 +74,9 @@ internal sealed partial class LaneWorker(
 
                 // With a batch still out, wait briefly for its sends to finish so the next claim is a full one (fewer write
                 // transactions per delivery); a slow send holds the room it needs, never the lane.
-                if (flight.Batches > 0 && room < size && time.GetElapsedTime(partialSince ??= time.GetTimestamp()) < PartialWait)
+                if (flight.Batches > 0 && room < size && PartialWait - time.GetElapsedTime(partialSince ??= time.GetTimestamp()) is var left && left > TimeSpan.Zero)
                 {
-                    await Signals.WaitAsync(wake, PartialWait, time, ct);
+                    await Signals.WaitAsync(wake, left, time, ct);
                     continue;
                 }
 
@@ -153,8 +153,6 @@ internal sealed class LaneFlight(int capacity)
     private readonly HashSet<Task> _running = [];
     private int _sending;
     private int _batches;
-
-    public int Capacity => capacity;
 
     public int Room
     {

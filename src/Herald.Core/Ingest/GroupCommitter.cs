@@ -145,25 +145,36 @@ public sealed class GroupCommitter(IIngestStore store, TimeProvider time, Pipeli
 
     private void CountAccepted(List<IngestItem> items, IReadOnlyList<bool> stored)
     {
-        // A batch is usually one priority of one environment: one counter update per pair, not per notification.
-        var counts = new Dictionary<(Domain.Priority, string), int>();
+        // A batch is usually one priority of one environment: one counter update per run of the same pair, not per
+        // notification, and nothing allocated per commit.
+        var (priority, environment, count) = (Domain.Priority.Normal, "", 0);
         for (var i = 0; i < items.Count; i++)
         {
-            if (stored[i])
+            if (!stored[i])
             {
-                foreach (var n in items[i].Notifications)
+                continue;
+            }
+
+            foreach (var n in items[i].Notifications)
+            {
+                // Lifecycle events ride along with the notification they report; they are not accepted sends.
+                if (Lifecycle.LifecycleEvents.IsOperational(n.RecipientId))
                 {
-                    // Lifecycle events ride along with the notification they report; they are not accepted sends.
-                    if (!Lifecycle.LifecycleEvents.IsOperational(n.RecipientId))
-                    {
-                        var key = (n.Priority, n.EnvironmentId);
-                        counts[key] = counts.GetValueOrDefault(key) + 1;
-                    }
+                    continue;
                 }
+
+                if (count > 0 && (n.Priority != priority || !string.Equals(n.EnvironmentId, environment, StringComparison.Ordinal)))
+                {
+                    metrics.Accepted(priority, environment, count);
+                    count = 0;
+                }
+
+                (priority, environment) = (n.Priority, n.EnvironmentId);
+                count++;
             }
         }
 
-        foreach (var ((priority, environment), count) in counts)
+        if (count > 0)
         {
             metrics.Accepted(priority, environment, count);
         }

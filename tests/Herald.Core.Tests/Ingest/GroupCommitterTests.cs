@@ -81,6 +81,30 @@ public sealed class GroupCommitterTests : IAsyncLifetime
         _metrics.Sum("herald.notifications.accepted|environment=env_default|priority=urgent").ShouldBe(1);
     }
 
+    [Fact]
+    public async Task Commit_PrioritiesAndEnvironmentsInterleavedInOneCommit_EachPairCountedOnce()
+    {
+        using var committer = Committer(capacity: 1000);
+        // Enqueued before the committer starts, so they go in one commit, pairs alternating.
+        var jobs = new[]
+        {
+            committer.TryEnqueue([new IngestItem([Notification("ntf_mix_1", Priority.Normal), Notification("ntf_mix_2", Priority.Urgent)], null)]),
+            committer.TryEnqueue([new IngestItem([Notification("ntf_mix_3", Priority.Normal), Notification("ntf_mix_4", Priority.Normal) with { EnvironmentId = "env_b" }], null)]),
+            committer.TryEnqueue([new IngestItem([Notification("ntf_mix_5", Priority.Normal)], null)]),
+        };
+        await committer.StartAsync(CancellationToken.None);
+        foreach (var job in jobs)
+        {
+            (await job!.WaitAsync(TimeSpan.FromSeconds(30))).ShouldAllBe(stored => stored);
+        }
+
+        await committer.StopAsync(CancellationToken.None);
+
+        _metrics.Sum("herald.notifications.accepted|environment=env_default|priority=normal").ShouldBe(3);
+        _metrics.Sum("herald.notifications.accepted|environment=env_default|priority=urgent").ShouldBe(1);
+        _metrics.Sum("herald.notifications.accepted|environment=env_b|priority=normal").ShouldBe(1);
+    }
+
     private static Notification Notification(string id, Priority priority) =>
         new(id, "order.shipped", "u1", priority, NotificationStatus.Accepted, "t", 1, null, "{}", null, null, Now, Now);
 
