@@ -13,11 +13,13 @@ namespace Herald.Core.Pipeline.Cluster;
 internal sealed class ClusterSignalRouter(IClusterSignals cluster, Signals signals, TemplateCatalog templates, DigestRules digestRules,
     OperationalSubscribers operational, TemplateLibraries libraries) : IHostedService
 {
-    private readonly List<IDisposable> _subscriptions = [];
+    private readonly Lock _lock = new();
+    private List<IDisposable> _subscriptions = [];
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Template, key =>
+        var subscriptions = new List<IDisposable>();
+        subscriptions.Add(cluster.Subscribe(ClusterTopics.Template, key =>
         {
             if (key is null)
             {
@@ -28,7 +30,7 @@ internal sealed class ClusterSignalRouter(IClusterSignals cluster, Signals signa
                 templates.PublishedSignal(key);
             }
         }));
-        _subscriptions.Add(cluster.Subscribe(ClusterTopics.TemplateLibrary, key =>
+        subscriptions.Add(cluster.Subscribe(ClusterTopics.TemplateLibrary, key =>
         {
             if (key is null)
             {
@@ -39,10 +41,10 @@ internal sealed class ClusterSignalRouter(IClusterSignals cluster, Signals signa
                 libraries.Changed(key);
             }
         }));
-        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Feed, key => Wake(key is null ? null : Signals.FeedOfKey(key))));
-        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Plan, key =>
+        subscriptions.Add(cluster.Subscribe(ClusterTopics.Feed, key => Wake(key is null ? null : Signals.FeedOfKey(key))));
+        subscriptions.Add(cluster.Subscribe(ClusterTopics.Plan, key =>
             Wake(key is not null && int.TryParse(key, System.Globalization.CultureInfo.InvariantCulture, out var p) ? Signals.Planner((Priority)p) : null)));
-        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Due, key =>
+        subscriptions.Add(cluster.Subscribe(ClusterTopics.Due, key =>
         {
             if (key is not null && ClusterTopics.TryParseLane(key, out var channel, out var priority))
             {
@@ -54,19 +56,34 @@ internal sealed class ClusterSignalRouter(IClusterSignals cluster, Signals signa
                 signals.NotifyAll();
             }
         }));
-        _subscriptions.Add(cluster.Subscribe(ClusterTopics.DigestRules, _ => digestRules.Invalidate()));
-        _subscriptions.Add(cluster.Subscribe(ClusterTopics.Endpoints, _ => operational.Invalidate()));
+        subscriptions.Add(cluster.Subscribe(ClusterTopics.DigestRules, _ => digestRules.Invalidate()));
+        subscriptions.Add(cluster.Subscribe(ClusterTopics.Endpoints, _ => operational.Invalidate()));
+        lock (_lock)
+        {
+            _subscriptions.AddRange(subscriptions);
+        }
+
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Drops the subscriptions. The host may stop the router while it is still starting, or twice at once (a test host's
+    /// dispose beside an application stop): the list is taken whole under the lock, so each is disposed once and no
+    /// enumeration races an addition (CI: "Collection was modified" at a browser fixture's stop).
+    /// </summary>
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var s in _subscriptions)
+        List<IDisposable> taken;
+        lock (_lock)
+        {
+            (taken, _subscriptions) = (_subscriptions, []);
+        }
+
+        foreach (var s in taken)
         {
             s.Dispose();
         }
 
-        _subscriptions.Clear();
         return Task.CompletedTask;
     }
 
