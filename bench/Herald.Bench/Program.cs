@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace Herald.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/Herald.Bench -- &lt;scenario&gt; [--mode embedded|distributed|both] [--nodes 1,2,3] [--kinds single,batch-100,webhook] [--quick] [--no-append]</c>.
+/// <c>dotnet run -c Release --project bench/Herald.Bench -- &lt;scenario&gt; [--mode embedded|distributed|both] [--nodes 1,2,3] [--kinds single,batch-100,webhook] [--pg-statements] [--quick] [--no-append]</c>.
 /// Starts what it measures itself on loopback, prints progress, writes a JSON result to bench/results and appends the
 /// Markdown report to docs/benchmarks.md.
 /// </summary>
@@ -27,8 +27,9 @@ internal static class Program
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" || All.All(s => s.Name != args[0]))
         {
-            AnsiConsole.MarkupLine("usage: Herald.Bench <scenario> [--mode embedded|distributed|both] [--nodes 1,2,3] [--kinds single,batch-100,webhook] [--quick] [--no-append]");
+            AnsiConsole.MarkupLine("usage: Herald.Bench <scenario> [--mode embedded|distributed|both] [--nodes 1,2,3] [--kinds single,batch-100,webhook] [--pg-statements] [--quick] [--no-append]");
             AnsiConsole.MarkupLine("  --kinds: throughput only, the ladders to run (default all; for profiling one of them)");
+            AnsiConsole.MarkupLine("  --pg-statements: throughput, distributed: PostgreSQL's time per statement per step (pg_stat_statements)");
             AnsiConsole.MarkupLine($"  --nodes: Herald processes in the distributed mode, each count measured in turn (default {Deployment.DefaultNodes})");
             foreach (var s in All)
             {
@@ -75,6 +76,7 @@ internal static class Program
             var context = new BenchContext(repository, work, new BenchOptions(modes, args.Contains("--quick"), !args.Contains("--no-append"))
             {
                 Nodes = nodes,
+                PgStatements = args.Contains("--pg-statements"),
                 Kinds = Value(args, "--kinds") is { } kinds ? kinds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal) : null,
             }, _ => { });
             var flush = await Services.FlushMicrosecondsAsync(Path.Combine(work, "fsync"), cts.Token);

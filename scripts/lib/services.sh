@@ -124,6 +124,10 @@ max_connections = 300
 # seconds of recovery.
 checkpoint_timeout = 30s
 EOF
+  # The benchmark's --pg-statements: per-statement time (pg_stat_statements), off for the tests.
+  if [ -n "${HERALD_PG_STATEMENTS:-}" ]; then
+    printf "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n" >>"$dir/data/postgresql.conf"
+  fi
   echo "$port" >"$dir/port"
   postgres_run "$dir" 30 || return 1
   if ! "$pg_bin/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c 'CREATE DATABASE herald_test' >&2; then

@@ -12,17 +12,29 @@ public sealed class PostgresDatabase : IAsyncDisposable
     public PostgresDatabase(PostgresOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Timezone = "UTC" };
-        if (!builder.ContainsKey("Max Auto Prepare"))
+        Source = NpgsqlDataSource.Create(Settings(options.ConnectionString));
+        Options = options;
+        Signals = new PostgresSignalSender(Source);
+    }
+
+    /// <summary>
+    /// The connection string the pool uses: UTC, and <c>Max Auto Prepare=128</c> unless the configured string names
+    /// its own. Every statement on the hot path is the same text each time (arrays as parameters): prepared once per
+    /// connection, PostgreSQL skips parsing and planning it again (with partitioned tables, planning was about a fifth
+    /// of PostgreSQL's CPU per notification). Whether the key was given is read from the string itself:
+    /// <see cref="NpgsqlConnectionStringBuilder.ContainsKey"/> answers whether a keyword exists, so testing it
+    /// left auto-preparation off until 2026-12-07.
+    /// </summary>
+    public static string Settings(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Timezone = "UTC" };
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.Keys.Cast<string>().Any(k => string.Equals(k.Replace(" ", "", StringComparison.Ordinal), "MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
         {
-            // Every statement on the hot path is the same text each time (arrays as parameters): prepared once per
-            // connection, PostgreSQL skips parsing and planning them again, which is most of its CPU per small statement.
             builder.MaxAutoPrepare = 128;
         }
 
-        Source = NpgsqlDataSource.Create(builder.ConnectionString);
-        Options = options;
-        Signals = new PostgresSignalSender(Source);
+        return builder.ConnectionString;
     }
 
     /// <summary>Signals gathered by a transaction's writes, sent once (and only if) it commits.</summary>
@@ -63,15 +75,59 @@ public sealed class PostgresDatabase : IAsyncDisposable
 
             return result;
         }
-        catch (Exception ex) when (PostgresDataErrors.ReasonOf(ex) is { } reason)
+        catch (Exception ex)
         {
-            // Rolled back; the caller isolates the item that carried the data (Herald.Core.Storage.BatchIsolation).
-            throw new Herald.Core.Storage.StoreDataException(reason, ex);
+            await ForgetPreparedAsync(c, tx);
+            if (PostgresDataErrors.ReasonOf(ex) is { } reason)
+            {
+                // Rolled back; the caller isolates the item that carried the data (Herald.Core.Storage.BatchIsolation).
+                throw new Herald.Core.Storage.StoreDataException(reason, ex);
+            }
+
+            throw;
         }
         finally
         {
             // Npgsql hands the same transaction object to the connection's next transaction: never carry signals over.
             OnCommit.Remove(tx);
+        }
+    }
+
+    /// <summary>
+    /// After a failed write: rolls back and drops the connection's prepared statements (<c>DEALLOCATE ALL</c>), so
+    /// the pool hands it out clean. Npgsql 10.0.3 marks a statement for auto-preparation before it writes the
+    /// parameters; when writing them throws (a lone surrogate cannot be encoded) the server never saw the statement,
+    /// yet the connection treats it as prepared and every later run of that text fails with 26000 "prepared statement
+    /// does not exist" (npgsql/npgsql#6391 is the open report of the same family). Rare (data errors, deadlocks,
+    /// connection loss), so a round trip here costs nothing; a broken connection is left to the pool to discard.
+    /// </summary>
+    private static async Task ForgetPreparedAsync(NpgsqlConnection c, NpgsqlTransaction tx)
+    {
+        if (c.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await tx.RollbackAsync(CancellationToken.None);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already completed (the commit itself failed).
+        }
+        catch (NpgsqlException)
+        {
+            return; // broken; Npgsql does not return a broken connector to the pool
+        }
+
+        try
+        {
+            c.UnprepareAll(); // no async form in Npgsql; one round trip on a rare path
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The connection is broken; Npgsql does not return a broken connector to the pool.
         }
     }
 

@@ -27,11 +27,12 @@ internal sealed partial class Services : IAsyncDisposable
 
     public Uri RabbitMq { get; }
 
-    public static async Task<Services> StartAsync(string repository, string work, CancellationToken ct)
+    /// <summary>Starts both; <paramref name="statements"/> loads pg_stat_statements (the benchmark's <c>--pg-statements</c>).</summary>
+    public static async Task<Services> StartAsync(string repository, string work, CancellationToken ct, bool statements = false)
     {
         var library = Path.Combine(repository, "scripts", "lib", "services.sh");
         Directory.CreateDirectory(work);
-        var output = await BashAsync($". '{library}' && install_missing >&2 && start_postgres '{work}' >&2 && start_rabbitmq '{work}' >&2 && env | grep '^HERALD_TEST_'", ct);
+        var output = await BashAsync($"{(statements ? "export HERALD_PG_STATEMENTS=1; " : "")}. '{library}' && install_missing >&2 && start_postgres '{work}' >&2 && start_rabbitmq '{work}' >&2 && env | grep '^HERALD_TEST_'", ct);
         var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split('=', 2))
             .Where(p => p.Length == 2)

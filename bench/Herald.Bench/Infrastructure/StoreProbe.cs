@@ -18,6 +18,9 @@ internal sealed record DeliverySample(long Sent, long FirstAccepted, long LastSe
 /// to the API being measured. Timestamps are the server's own (Unix ms): accepted = the notification's created_at,
 /// delivered = the delivery's sent_at (feed item written or provider answered).
 /// </summary>
+/// <summary>One normalized statement over a period: calls, execution plus planning time in ms, plans made and their time.</summary>
+internal sealed record StatementTime(string Query, long Calls, double Milliseconds, long Plans, double PlanMilliseconds);
+
 internal sealed class StoreProbe : IAsyncDisposable
 {
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
@@ -144,6 +147,47 @@ internal sealed class StoreProbe : IAsyncDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT pg_database_size(current_database())";
         return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// PostgreSQL's statements in this database since the last call (pg_stat_statements, which the server must load:
+    /// the benchmark's <c>--pg-statements</c>): calls and execution plus planning time per normalized text, and resets
+    /// them. Null on SQLite or when the extension is not loaded.
+    /// </summary>
+    public async Task<IReadOnlyList<StatementTime>?> StatementsAsync(CancellationToken ct)
+    {
+        if (!_postgres)
+        {
+            return null;
+        }
+
+        await using var connection = await _open(ct);
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+                SELECT query, calls, total_exec_time + total_plan_time, plans, total_plan_time FROM pg_stat_statements
+                WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database());
+                """;
+            var list = new List<StatementTime>();
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    list.Add(new StatementTime(reader.GetString(0), reader.GetInt64(1), reader.GetDouble(2), reader.GetInt64(3), reader.GetDouble(4)));
+                }
+            }
+
+            await using var reset = connection.CreateCommand();
+            reset.CommandText = "SELECT pg_stat_statements_reset()";
+            await reset.ExecuteNonQueryAsync(ct);
+            return list;
+        }
+        catch (PostgresException e) when (e.SqlState is "55000" or "58P01")
+        {
+            return null; // not in shared_preload_libraries, or not installed
+        }
     }
 
     public async ValueTask DisposeAsync()

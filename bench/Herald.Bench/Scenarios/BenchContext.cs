@@ -26,6 +26,9 @@ internal sealed record BenchOptions(IReadOnlyList<Mode> Modes, bool Quick, bool 
     /// <summary>The throughput ladders to run (<c>--kinds single,batch-100,webhook</c>); null: all of them.</summary>
     public IReadOnlySet<string>? Kinds { get; init; }
 
+    /// <summary>Distributed steps also report PostgreSQL's time per statement (<c>--pg-statements</c>: pg_stat_statements loaded; off by default, it costs a little).</summary>
+    public bool PgStatements { get; init; }
+
     /// <summary>Scales a count or duration down by 10 in the quick variant.</summary>
     public int Scale(int full) => Quick ? Math.Max(1, full / 10) : full;
 

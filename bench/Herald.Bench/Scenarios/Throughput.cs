@@ -33,7 +33,7 @@ internal sealed class Throughput : IScenario
             if (distributed)
             {
                 context.Status("starting PostgreSQL and RabbitMQ (scripts/lib/services.sh)");
-                services = await Services.StartAsync(context.Repository, context.Folder("services"), ct);
+                services = await Services.StartAsync(context.Repository, context.Folder("services"), ct, context.Options.PgStatements);
             }
 
             var ceiling = await CeilingProbe.MeasureAsync(new CeilingTargets(context.Folder("ceiling"), services?.Postgres, services?.RabbitMq,
@@ -76,6 +76,8 @@ internal sealed class Throughput : IScenario
         report.Tables.Add(cpuTable);
         var writer = new Table("The single SQLite writer (embedded), from the step's start until its work drained: busy share of that time (work, commit and fsync under the write lock), the commits' share of the busy time, write transactions/s, and busy µs per delivered notification",
             ["kind", "rate", "writer busy", "of it committing", "transactions/s", "busy µs/notification", "top operations (busy µs/notification)"]);
+        var statements = new Table("PostgreSQL statements (--pg-statements), from the step's start until its work drained: the twelve with the most execution plus planning time, per delivered notification (all statements of the step in the first row)",
+            ["kind", "rate", "statement", "calls/notification", "µs/notification", "plans/call", "planning µs/notification"]);
         var webhooks = new Table("Webhook receiver (loopback, in the load generator's process; Standard Webhooks signatures checked with each endpoint's secret)",
             ["rate", "POSTs received", "bad signatures", "duplicate webhook-id"]);
 
@@ -95,6 +97,12 @@ internal sealed class Throughput : IScenario
                 if (result.Writer is { } w)
                 {
                     writer.Add(kind, Fmt.N(rate), w.Share.ToString("0%", CultureInfo.InvariantCulture), w.CommitShare.ToString("0%", CultureInfo.InvariantCulture), Fmt.N(w.TransactionsPerSecond), Fmt.N(w.BusyMicrosPerDelivered), w.Top);
+                }
+
+                foreach (var (text, calls, micros, plans, planning) in result.Statements)
+                {
+                    statements.Add(kind, Fmt.N(rate), text, calls.ToString("0.00", CultureInfo.InvariantCulture), micros.ToString("0.0", CultureInfo.InvariantCulture),
+                        plans.ToString("0.00", CultureInfo.InvariantCulture), planning.ToString("0.0", CultureInfo.InvariantCulture));
                 }
 
                 cpuTable.Add(kind, Fmt.N(rate), Fmt.N(result.Delivered), Fmt.N(result.CpuPerDelivered.All), Fmt.N(result.CpuPerDelivered.Herald),
@@ -119,6 +127,11 @@ internal sealed class Throughput : IScenario
             report.Tables.Add(writer);
         }
 
+        if (statements.Rows.Count > 0)
+        {
+            report.Tables.Add(statements);
+        }
+
         report.Tables.Add(webhooks);
         Summarize(report, mode, steps, ceiling);
         report.Elapsed = clock.Elapsed;
@@ -134,6 +147,9 @@ internal sealed class Throughput : IScenario
         (double P50, double P99, double P999) Accept, (double P50, double P99, double P999) EndToEnd, bool Drained, double DrainSeconds, double Cores,
         (double[] Plan, double[] Claim, double[] Send) Stages, long Delivered, CpuSample CpuPerDelivered, WriterLoad? Writer = null)
     {
+        /// <summary>With <c>--pg-statements</c>: the step's costliest statements, per delivered notification.</summary>
+        public IReadOnlyList<(string Text, double Calls, double Micros, double PlansPerCall, double PlanMicros)> Statements { get; init; } = [];
+
         /// <summary>Everything offered was accepted, and delivery kept pace (drained within 2 s of the step's end).</summary>
         public bool Sustained => NotAccepted == 0 && AcceptedPerSecond >= Rate * 0.98 && Drained && DrainSeconds <= 2;
     }
@@ -147,6 +163,7 @@ internal sealed class Throughput : IScenario
         var startMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         // Scraped before the CPU window opens, so the scrape is not counted as the step's work.
         var writerBefore = await herald.WriterAsync(ct);
+        _ = await herald.Probe.StatementsAsync(ct); // resets them
         var cpu = herald.CpuTime;
         var cpuAll = herald.Cpu();
         var wall = Stopwatch.StartNew();
@@ -165,6 +182,7 @@ internal sealed class Throughput : IScenario
         var used = herald.Cpu() - cpuAll;
         var sample = await herald.Probe.DeliveriesAsync(eventType, ct);
         var writerAfter = await herald.WriterAsync(ct);
+        var pg = await herald.Probe.StatementsAsync(ct);
         var period = wall.Elapsed.TotalSeconds;
         WriterLoad? writer = writerBefore is { } wb && writerAfter is { } wa && period > 0
             ? new WriterLoad((wa.Busy - wb.Busy) / period, wa.Busy > wb.Busy ? (wa.Committing - wb.Committing) / (wa.Busy - wb.Busy) : 0, (wa.Transactions - wb.Transactions) / period, sample.Sent == 0 ? 0 : (wa.Busy - wb.Busy) * 1e6 / sample.Sent,
@@ -175,7 +193,28 @@ internal sealed class Throughput : IScenario
         var deliveredSeconds = Math.Max((sample.LastSent - startMs) / 1000.0, duration.TotalSeconds);
         return new Step(kind, rate, load.AcceptedPerSecond * multiplier, sample.Sent / deliveredSeconds,
             load.Offered - load.Accepted, Percentiles.Summary(load.AcceptLatencyMs), Percentiles.Summary(sample.LatenciesMs),
-            drained, Math.Max(0, (sample.LastSent - endMs) / 1000.0), cores, sample.Stages, sample.Sent, used.PerItemMicroseconds(sample.Sent), writer);
+            drained, Math.Max(0, (sample.LastSent - endMs) / 1000.0), cores, sample.Stages, sample.Sent, used.PerItemMicroseconds(sample.Sent), writer)
+        {
+            Statements = pg is null || sample.Sent == 0 ? [] : TopStatements(pg, sample.Sent),
+        };
+    }
+
+    /// <summary>All statements together, then the twelve costliest, per delivered notification; texts shortened to one line.</summary>
+    private static List<(string Text, double Calls, double Micros, double PlansPerCall, double PlanMicros)> TopStatements(IReadOnlyList<StatementTime> all, long delivered)
+    {
+        static double PerCall(long plans, long calls) => calls == 0 ? 0 : plans / (double)calls;
+        var rows = new List<(string, double, double, double, double)>
+        {
+            ("(all)", all.Sum(s => s.Calls) / (double)delivered, all.Sum(s => s.Milliseconds) * 1_000 / delivered, PerCall(all.Sum(s => s.Plans), all.Sum(s => s.Calls)),
+                all.Sum(s => s.PlanMilliseconds) * 1_000 / delivered),
+        };
+        foreach (var s in all.OrderByDescending(s => s.Milliseconds).Take(12))
+        {
+            var text = string.Join(' ', s.Query.Split((char[])['\n', '\r', '\t', ' '], StringSplitOptions.RemoveEmptyEntries)).Replace("|", "\\|", StringComparison.Ordinal);
+            rows.Add((text.Length > 140 ? text[..140] + "…" : text, s.Calls / (double)delivered, s.Milliseconds * 1_000 / delivered, PerCall(s.Plans, s.Calls), s.PlanMilliseconds * 1_000 / delivered));
+        }
+
+        return rows;
     }
 
     /// <summary>The SQLite writer over a step: busy share, transactions per second, busy time per delivered notification.</summary>
