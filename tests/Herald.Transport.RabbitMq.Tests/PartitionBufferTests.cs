@@ -59,4 +59,45 @@ public sealed class PartitionBufferTests
         buffer.Settled(first.Item);
         Ids(buffer.TakeBatch(10)).ShouldBe(["d-a-00003"]);
     }
+
+    [Fact]
+    public void AckPlan_NothingHeldBack_OneCumulativeAckAtTheHighestTag()
+    {
+        var (upTo, singles) = PartitionBuffer.AckPlan([4, 2, 7, 5], ulong.MaxValue);
+
+        upTo.ShouldBe(7UL);
+        singles.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void AckPlan_MessageHeldBelowSomeTags_TagsAboveItAckedOneByOne()
+    {
+        // Tag 5 is still in the buffer (its recipient already had a message in this batch): a cumulative ack at 7 would
+        // ack it unhandled.
+        var (upTo, singles) = PartitionBuffer.AckPlan([3, 4, 6, 7], 5);
+
+        upTo.ShouldBe(4UL);
+        singles.ShouldBe([6UL, 7UL]);
+    }
+
+    [Fact]
+    public void AckPlan_EveryTagAboveTheFloor_NoCumulativeAck()
+    {
+        var (upTo, singles) = PartitionBuffer.AckPlan([8, 9], 2);
+
+        upTo.ShouldBeNull();
+        singles.ShouldBe([8UL, 9UL]);
+    }
+
+    [Fact]
+    public void LowestTag_HeldMessages_TheLowestOfThemAndMaxWhenEmpty()
+    {
+        var buffer = With(Entry("a", 1, tag: 10), Entry("a", 2, tag: 12), Entry("b", 3, tag: 11));
+        buffer.LowestTag().ShouldBe(10UL);
+
+        buffer.TakeBatch(10).Count.ShouldBe(2); // a's first and b's
+        buffer.LowestTag().ShouldBe(12UL);
+        buffer.TakeBatch(10).Count.ShouldBe(1);
+        buffer.LowestTag().ShouldBe(ulong.MaxValue);
+    }
 }

@@ -53,6 +53,44 @@ internal sealed class PartitionBuffer
         return batch;
     }
 
+    /// <summary>The lowest delivery tag of the messages still held (unacked, not in a batch); <see cref="ulong.MaxValue"/> when none.</summary>
+    public ulong LowestTag()
+    {
+        var lowest = ulong.MaxValue;
+        foreach (var (_, message) in _pending)
+        {
+            lowest = Math.Min(lowest, message.DeliveryTag);
+        }
+
+        return lowest;
+    }
+
+    /// <summary>
+    /// How to ack <paramref name="acked"/> (delivery tags of one channel) without touching a message that is still
+    /// unsettled: every tag below <paramref name="floor"/> (the lowest tag still held or to be given back) that is not
+    /// acked now was settled before, so one ack with <c>multiple</c> up to the highest of them covers them all; the tags
+    /// above the floor are acked one by one. With no message held back, a whole batch is one ack frame and one settle
+    /// in the quorum queue instead of one per message.
+    /// </summary>
+    public static (ulong? UpTo, List<ulong> Singles) AckPlan(IReadOnlyList<ulong> acked, ulong floor)
+    {
+        ulong? upTo = null;
+        var singles = new List<ulong>();
+        foreach (var tag in acked)
+        {
+            if (tag < floor)
+            {
+                upTo = upTo is { } u ? Math.Max(u, tag) : tag;
+            }
+            else
+            {
+                singles.Add(tag);
+            }
+        }
+
+        return (upTo, singles);
+    }
+
     /// <summary>The message was settled (acked or dead-lettered): the recipient's later messages may go on.</summary>
     public void Settled(WorkItem item) => _awaiting.Remove(item.RecipientId);
 

@@ -198,7 +198,10 @@ internal sealed partial class PartitionConsumer(
         }
     }
 
-    /// <summary>Runs the handler on a batch and settles each message on its own; the given-back ones after one pause.</summary>
+    /// <summary>
+    /// Runs the handler on a batch and settles each message on its own: dead-letters at once, acks together at the end
+    /// (one cumulative ack where nothing unsettled lies below), the given-back ones after one pause.
+    /// </summary>
     private async Task HandleAsync(IChannel channel, PartitionBuffer buffer, List<(WorkItem Item, Received Message)> batch, CancellationToken ct)
     {
         IReadOnlyList<WorkResult> results;
@@ -222,6 +225,7 @@ internal sealed partial class PartitionConsumer(
         }
 
         var givenBack = new List<(WorkItem Item, Received Message)>();
+        var acked = new List<ulong>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             var (item, message) = batch[i];
@@ -229,7 +233,7 @@ internal sealed partial class PartitionConsumer(
             var lastDelivery = WorkCodec.DeliveryCount(message.Headers) >= options.DeliveryLimit;
             var settled = result.Settlement switch
             {
-                WorkSettlement.Ack => await AckAsync(channel, message, ct),
+                WorkSettlement.Ack => Ack(acked, message),
                 WorkSettlement.DeadLetter => await DeadLetterAsync(channel, message, result.Reason ?? "dead-lettered by the handler", ct),
                 _ when lastDelivery => await DeadLetterAsync(channel, message,
                     $"delivery limit reached after {WorkCodec.DeliveryCount(message.Headers) + 1} deliveries; last: {result.Reason ?? "requeued by the handler"}", ct),
@@ -243,6 +247,19 @@ internal sealed partial class PartitionConsumer(
             {
                 givenBack.Add((item, message));
             }
+        }
+
+        // The acks together: one frame with `multiple` for every tag below the lowest still unsettled.
+        var floor = givenBack.Aggregate(buffer.LowestTag(), (lowest, g) => Math.Min(lowest, g.Message.DeliveryTag));
+        var (upTo, singles) = PartitionBuffer.AckPlan(acked, floor);
+        if (upTo is { } last)
+        {
+            await channel.BasicAckAsync(last, multiple: true, ct);
+        }
+
+        foreach (var tag in singles)
+        {
+            await channel.BasicAckAsync(tag, multiple: false, ct);
         }
 
         if (givenBack.Count > 0)
@@ -261,9 +278,10 @@ internal sealed partial class PartitionConsumer(
         }
     }
 
-    private static async Task<bool> AckAsync(IChannel channel, Received message, CancellationToken ct)
+    /// <summary>Acked once the batch is settled (see <see cref="PartitionBuffer.AckPlan"/>).</summary>
+    private static bool Ack(List<ulong> acked, Received message)
     {
-        await channel.BasicAckAsync(message.DeliveryTag, multiple: false, ct);
+        acked.Add(message.DeliveryTag);
         return true;
     }
 
