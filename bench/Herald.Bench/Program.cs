@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace Herald.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/Herald.Bench -- &lt;scenario&gt; [--mode embedded|distributed|both] [--nodes 1,2,3] [--kinds single,batch-100,webhook] [--pg-statements] [--quick] [--no-append]</c>.
+/// <c>dotnet run -c Release --project bench/Herald.Bench -- &lt;scenario&gt; [--mode embedded|distributed|postgres|both|all] [--nodes 1,2,3] [--kinds single,batch-100,webhook] [--pg-statements] [--quick] [--no-append]</c>.
 /// Starts what it measures itself on loopback, prints progress, writes a JSON result to bench/results and appends the
 /// Markdown report to docs/benchmarks.md.
 /// </summary>
@@ -27,7 +27,7 @@ internal static class Program
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" || All.All(s => s.Name != args[0]))
         {
-            AnsiConsole.MarkupLine("usage: Herald.Bench <scenario> [--mode embedded|distributed|both] [--nodes 1,2,3] [--kinds single,batch-100,webhook] [--pg-statements] [--quick] [--no-append]");
+            AnsiConsole.MarkupLine("usage: Herald.Bench <scenario> [--mode embedded|distributed|postgres|both|all] [--nodes 1,2,3] [--kinds single,batch-100,webhook] [--pg-statements] [--quick] [--no-append]");
             AnsiConsole.MarkupLine("  --kinds: throughput only, the ladders to run (default all; for profiling one of them)");
             AnsiConsole.MarkupLine("  --pg-statements: throughput, distributed: PostgreSQL's time per statement per step (pg_stat_statements)");
             AnsiConsole.MarkupLine($"  --nodes: Herald processes in the distributed mode, each count measured in turn (default {Deployment.DefaultNodes})");
@@ -46,11 +46,13 @@ internal static class Program
             "embedded" => new[] { Mode.Embedded },
             "distributed" => [Mode.Distributed],
             "both" => [Mode.Embedded, Mode.Distributed],
+            "postgres" => [Mode.Postgres],
+            "all" => [Mode.Embedded, Mode.Distributed, Mode.Postgres],
             _ => null,
         };
         if (modes is null)
         {
-            AnsiConsole.MarkupLine($"[red]unknown mode '{Markup.Escape(mode)}'[/]: embedded, distributed or both");
+            AnsiConsole.MarkupLine($"[red]unknown mode '{Markup.Escape(mode)}'[/]: embedded, distributed, postgres, both or all");
             return 2;
         }
 

@@ -28,7 +28,8 @@ public sealed class BenchMathTests
     public void Combine_AddsPerNotificationCosts()
     {
         // post100 at 10,000 requests/s = 100 µs per request = 1 µs per notification; rows at 100,000/s = 10 µs each;
-        // a RabbitMQ round at 20,000/s = 50 µs. Embedded: 1 + 3·10 = 31 µs; distributed: 1 + 3·5 + 50 = 66 µs.
+        // a RabbitMQ round at 20,000/s = 50 µs. Embedded: 1 + 3·10 = 31 µs; distributed: 1 + 3·5 + 50 = 66 µs; PostgreSQL
+        // alone: 1 + 3·5 = 16 µs.
         CeilingStep[] steps =
         [
             new(CeilingProbe.KestrelPost100, "requests", 10_000, 100, ""),
@@ -37,11 +38,13 @@ public sealed class BenchMathTests
             new(CeilingProbe.RabbitMqRound, "messages", 20_000, 50, ""),
         ];
 
-        var (embedded, distributed) = CeilingProbe.Combine(steps);
+        var (embedded, distributed, postgres) = CeilingProbe.Combine(steps);
 
         embedded.ShouldBe(1e6 / 31, 0.01);
         distributed.ShouldNotBeNull().ShouldBe(1e6 / 66, 0.01);
+        postgres.ShouldNotBeNull().ShouldBe(1e6 / 16, 0.01);
         CeilingProbe.Combine(steps[..2]).Distributed.ShouldBeNull();
+        CeilingProbe.Combine(steps[..2]).Postgres.ShouldBeNull();
     }
 
     [Fact]

@@ -6,7 +6,11 @@ internal sealed record CeilingTargets(string WorkDirectory, string? PostgresConn
 
 internal sealed record CeilingStep(string Name, string Unit, double PerSecond, double MicrosecondsPerItem, string Detail);
 
-internal sealed record CeilingResult(IReadOnlyList<CeilingStep> Steps, double EmbeddedPerSecond, double? DistributedPerSecond, string Model);
+internal sealed record CeilingResult(IReadOnlyList<CeilingStep> Steps, double EmbeddedPerSecond, double? DistributedPerSecond, string Model)
+{
+    /// <summary>PostgreSQL alone (no broker): the distributed ceiling without the RabbitMQ round.</summary>
+    public double? PostgresPerSecond { get; init; }
+}
 
 /// <summary>
 /// Measures the raw cost of the steps Herald's pipeline cannot avoid (an API POST, durable row writes, a broker round,
@@ -23,7 +27,7 @@ internal static class CeilingProbe
 
     private static readonly string Model =
         "Per notification Herald pays 1/100 of a batched API POST (kestrel-json-post-100), three durable row writes "
-        + "(accepted, planned, completed) and, distributed, one RabbitMQ round; all steps share the same "
+        + "(accepted, planned, completed) and, with RabbitMQ, one RabbitMQ round; all steps share the same "
         + $"{Environment.ProcessorCount} cores, so their per-item times add: ceiling = 1 / (t_post100/100 + 3·t_row [+ t_round]).";
 
     public static async Task<CeilingResult> MeasureAsync(CeilingTargets targets, Action<string> status, CancellationToken ct)
@@ -47,12 +51,15 @@ internal static class CeilingProbe
         }
 
         steps.AddRange(await KestrelSteps.MeasureAsync(duration, status, ct));
-        var (embedded, distributed) = Combine(steps);
-        return new CeilingResult(steps, embedded, distributed, Model);
+        var (embedded, distributed, alone) = Combine(steps);
+        return new CeilingResult(steps, embedded, distributed, Model) { PostgresPerSecond = alone };
     }
 
-    /// <summary>Per-notification ceilings: 1 / (t_post100/100 + 3·t_row [+ t_round]) with t = 1 / a step's rate.</summary>
-    public static (double Embedded, double? Distributed) Combine(IReadOnlyList<CeilingStep> steps)
+    /// <summary>
+    /// Per-notification ceilings: 1 / (t_post100/100 + 3·t_row [+ t_round]) with t = 1 / a step's rate; SQLite rows
+    /// embedded, PostgreSQL rows with the round distributed, PostgreSQL rows without it for PostgreSQL alone.
+    /// </summary>
+    public static (double Embedded, double? Distributed, double? Postgres) Combine(IReadOnlyList<CeilingStep> steps)
     {
         ArgumentNullException.ThrowIfNull(steps);
         double? Seconds(string name) => steps.FirstOrDefault(s => s.Name == name) is { PerSecond: > 0 } s ? 1 / s.PerSecond : null;
@@ -61,7 +68,8 @@ internal static class CeilingProbe
         var post = Required(KestrelPost100) / 100;
         var embedded = 1 / (post + (3 * Required(SqliteInsert)));
         double? distributed = Seconds(PostgresInsert) is { } row && Seconds(RabbitMqRound) is { } round ? 1 / (post + (3 * row) + round) : null;
-        return (embedded, distributed);
+        double? postgres = Seconds(PostgresInsert) is { } pgRow ? 1 / (post + (3 * pgRow)) : null;
+        return (embedded, distributed, postgres);
     }
 
     internal static CeilingStep Step(string name, string unit, double perSecond, string detail) =>

@@ -5,11 +5,15 @@ using System.Text.Json.Nodes;
 
 namespace Herald.Bench.Infrastructure;
 
-/// <summary>The two ways Herald runs: one process on SQLite, or several processes (three by default) on PostgreSQL and RabbitMQ.</summary>
+/// <summary>
+/// The ways Herald runs: one process on SQLite; several processes (three by default) on PostgreSQL and RabbitMQ; or
+/// several processes on PostgreSQL alone, each claiming its lanes from the deliveries table (in-process lanes, no broker).
+/// </summary>
 internal enum Mode
 {
     Embedded,
     Distributed,
+    Postgres,
 }
 
 /// <summary>
@@ -43,7 +47,12 @@ internal sealed class Deployment : IAsyncDisposable
 
     /// <summary>How the reports name a mode with its number of Herald processes.</summary>
     public static string Describe(Mode mode, int nodes = DefaultNodes) =>
-        mode == Mode.Embedded ? "embedded: 1 process, SQLite" : $"distributed: {nodes} process{(nodes == 1 ? "" : "es")}, PostgreSQL + RabbitMQ";
+        mode switch
+        {
+            Mode.Embedded => "embedded: 1 process, SQLite",
+            Mode.Distributed => $"distributed: {nodes} process{(nodes == 1 ? "" : "es")}, PostgreSQL + RabbitMQ",
+            _ => $"distributed: {nodes} process{(nodes == 1 ? "" : "es")}, PostgreSQL alone (in-process lanes, no broker)",
+        };
 
     /// <summary>How the reports name this deployment.</summary>
     public string Description => Describe(Mode, _servers.Count);
@@ -106,9 +115,13 @@ internal sealed class Deployment : IAsyncDisposable
             var database = await running.NewDatabaseAsync(ct);
             settings["Herald__Storage__Engine"] = "postgres";
             settings["Herald__Storage__Postgres__ConnectionString"] = database;
-            settings["Herald__Transport__Engine"] = "rabbitmq";
-            settings["Herald__Transport__RabbitMq__Uri"] = running.RabbitMq.ToString();
-            settings["Herald__Transport__RabbitMq__ExchangePrefix"] = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
+            settings["Herald__Transport__Engine"] = mode == Mode.Postgres ? "inprocess" : "rabbitmq";
+            if (mode == Mode.Distributed)
+            {
+                settings["Herald__Transport__RabbitMq__Uri"] = running.RabbitMq.ToString();
+                settings["Herald__Transport__RabbitMq__ExchangePrefix"] = new Npgsql.NpgsqlConnectionStringBuilder(database).Database!;
+            }
+
             // The first process migrates; the others start once the schema exists.
             for (var i = 0; i < nodes; i++)
             {
@@ -252,7 +265,7 @@ internal sealed class Deployment : IAsyncDisposable
     /// (idle, or not started) are not counted: NaN.
     /// </summary>
     public CpuSample Cpu() => CpuMeter.Read(new CpuRoots([.. _servers.Select(s => s.Pid)],
-        Mode == Mode.Distributed ? _running?.PostgresPid : null, Mode == Mode.Distributed ? _running?.RabbitMqPid : null));
+        Mode != Mode.Embedded ? _running?.PostgresPid : null, Mode == Mode.Distributed ? _running?.RabbitMqPid : null));
 
     public async ValueTask DisposeAsync()
     {

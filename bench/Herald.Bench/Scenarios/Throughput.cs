@@ -26,7 +26,7 @@ internal sealed class Throughput : IScenario
 
     public async Task<IReadOnlyList<ScenarioReport>> RunAsync(BenchContext context, CancellationToken ct)
     {
-        var distributed = context.Options.Modes.Contains(Mode.Distributed);
+        var distributed = context.Options.Modes.Any(m => m != Mode.Embedded);
         Services? services = null;
         try
         {
@@ -273,7 +273,12 @@ internal sealed class Throughput : IScenario
         // The in-app kinds are what the ceiling models; the webhook ladder is summarized on its own below.
         var inApp = steps.Where(s => s.Kind != Webhook).ToList();
         var best = inApp.Count == 0 ? 0 : inApp.Max(s => s.DeliveredPerSecond);
-        var ceilingRate = embedded ? ceiling.EmbeddedPerSecond : ceiling.DistributedPerSecond ?? double.NaN;
+        var ceilingRate = mode switch
+        {
+            Mode.Embedded => ceiling.EmbeddedPerSecond,
+            Mode.Distributed => ceiling.DistributedPerSecond ?? double.NaN,
+            _ => ceiling.PostgresPerSecond ?? double.NaN,
+        };
         var share = best / ceilingRate;
         report.Figures["delivered_per_s_max"] = best;
         report.Figures["ceiling_per_s"] = ceilingRate;
