@@ -1,0 +1,54 @@
+using Herald.Core.Domain;
+using Herald.Core.Storage;
+using Herald.Storage.Tests.Infrastructure;
+using Npgsql;
+using static Herald.Storage.Tests.Contracts.NotificationSamples;
+
+namespace Herald.Storage.Tests.Postgres;
+
+/// <summary>The statements of every notification's path are prepared once a connection has run them a few times.</summary>
+public sealed class PreparedHotPathTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task HotPath_RunRepeatedlyOnOneConnection_EveryStatementIsPrepared()
+    {
+        await using var s = await Stores.PostgresAsync();
+        // One physical connection, so every round below runs on the connection whose prepared statements are read.
+        var single = new NpgsqlConnectionStringBuilder(s.Postgres!.Options.ConnectionString) { MaxPoolSize = 1 }.ToString();
+        await using var services = Stores.PostgresServices(single);
+        var ingest = services.GetService(typeof(IIngestStore)) as IIngestStore;
+        var plans = (IPlanStore)services.GetService(typeof(IPlanStore))!;
+        var relay = (IWorkRelayStore)services.GetService(typeof(IWorkRelayStore))!;
+        for (var round = 0; round < 8; round++)
+        {
+            var at = Now.AddSeconds(round);
+            var id = $"ntf_{round}";
+            await ingest!.AcceptAsync([new IngestItem([Notification(id, due: at)], null)], at, CancellationToken.None);
+            (await plans.ClaimForPlanningAsync(Priority.Normal, at, at + Lease, 10, CancellationToken.None)).Count.ShouldBe(1);
+            await plans.CompletePlanningAsync([new PlanResult(id, [Delivery($"dlv_{round}", id) with { DueAt = at }], [Trace(id, "planned")], NotificationStatus.Processing)],
+                at, CancellationToken.None);
+            (await relay.RelayDueAsync(at, 100, 1000, (_, _) => Task.CompletedTask, CancellationToken.None)).ShouldBe(1);
+        }
+
+        await using var connection = await ((Herald.Storage.Postgres.PostgresDatabase)services.GetService(typeof(Herald.Storage.Postgres.PostgresDatabase))!).Source.OpenConnectionAsync();
+        await using var list = new NpgsqlCommand("SELECT statement FROM pg_prepared_statements", connection);
+        var prepared = new List<string>();
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                prepared.Add(string.Join(' ', reader.GetString(0).Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries)));
+            }
+        }
+
+        foreach (var p in prepared)
+        {
+            output.WriteLine(p.Length > 150 ? p[..150] : p);
+        }
+
+        prepared.ShouldContain(p => p.StartsWith("INSERT INTO notifications", StringComparison.Ordinal), "ingest");
+        prepared.ShouldContain(p => p.Contains("WITH in_flight", StringComparison.Ordinal), "the relay's round");
+        prepared.ShouldContain(p => p.StartsWith("UPDATE deliveries SET published_due", StringComparison.Ordinal), "the publish mark");
+        prepared.ShouldContain(p => p.StartsWith("INSERT INTO deliveries", StringComparison.Ordinal), "planning's deliveries");
+    }
+}
