@@ -98,7 +98,8 @@ internal static class PgWrites
         batch.BatchCommands.Add(BatchCommand("SELECT 1 FROM notifications WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", ("ids", ids)));
         // The UPDATE's generic plan (pruned at execution) rather than a new plan per call: with a few ids per call (a
         // provider lane's batch) PostgreSQL's default kept planning it anew, every partition of both tables, and that was
-        // more than half of its time (pg_stat_statements, 2026-12-07). Back to the default for what follows.
+        // more than half of its time (pg_stat_statements, 2026-12-07). RESET after it returns to the connection's own
+        // setting (an operator's Options=-c plan_cache_mode=… included) for what follows.
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
         batch.BatchCommands.Add(BatchCommand($"""
             UPDATE notifications n SET updated_at = @now, status = CASE
@@ -106,7 +107,7 @@ internal static class PgWrites
                 ELSE 'completed' END
             WHERE n.id = ANY(@ids) AND n.status IN {NotificationStatus.Sql.Planned}
             """, ("ids", ids), ("now", now.Ms())));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = auto"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("RESET plan_cache_mode"));
         await batch.ExecuteNonQueryAsync(ct);
     }
 

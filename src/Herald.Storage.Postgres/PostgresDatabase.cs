@@ -77,7 +77,13 @@ public sealed class PostgresDatabase : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            await ForgetPreparedAsync(c, tx);
+            if (ex is not PostgresException and not OperationCanceledException)
+            {
+                // Failed on our side (writing the batch): Npgsql's prepared-statement bookkeeping may be wrong now. An error
+                // the server answered (a deadlock, a constraint) leaves it right, and keeps the statements prepared.
+                await ForgetPreparedAsync(c, tx);
+            }
+
             if (PostgresDataErrors.ReasonOf(ex) is { } reason)
             {
                 // Rolled back; the caller isolates the item that carried the data (Herald.Core.Storage.BatchIsolation).
@@ -98,8 +104,8 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// the pool hands it out clean. Npgsql 10.0.3 marks a statement for auto-preparation before it writes the
     /// parameters; when writing them throws (a lone surrogate cannot be encoded) the server never saw the statement,
     /// yet the connection treats it as prepared and every later run of that text fails with 26000 "prepared statement
-    /// does not exist" (npgsql/npgsql#6391 is the open report of the same family). Rare (data errors, deadlocks,
-    /// connection loss), so a round trip here costs nothing; a broken connection is left to the pool to discard.
+    /// does not exist" (npgsql/npgsql#6391 is the open report of the same family). Only after a client-side failure
+    /// (rare), so the round trip costs nothing; a broken connection is left to the pool to discard.
     /// </summary>
     private static async Task ForgetPreparedAsync(NpgsqlConnection c, NpgsqlTransaction tx)
     {
