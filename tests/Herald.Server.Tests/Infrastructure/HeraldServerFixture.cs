@@ -199,8 +199,29 @@ public class HeraldServerFixture : IAsyncLifetime
     public async Task<JsonNode> WaitForNotificationAsync(string id, Func<JsonNode, bool> done, TimeSpan? timeout = null)
     {
         JsonNode last = null!;
-        await Polling.WaitUntilAsync(async () => done(last = await GetNotificationAsync(id)), timeout ?? Polling.DefaultTimeout, $"notification {id} did not reach the expected state");
+        try
+        {
+            await Polling.WaitUntilAsync(async () => done(last = await GetNotificationAsync(id)), timeout ?? Polling.DefaultTimeout, $"notification {id} did not reach the expected state");
+        }
+        catch (TimeoutException ex) when (last is not null)
+        {
+            throw new TimeoutException($"{ex.Message}; last seen: {Describe(last)}", ex);
+        }
+
         return last;
+    }
+
+    /// <summary>A notification's status, its deliveries and its last trace entries, for a timeout's message.</summary>
+    private static string Describe(JsonNode n)
+    {
+        static string? S(JsonNode? x, string name) => x?[name] is JsonValue v ? v.ToString() : null;
+        var deliveries = n["deliveries"] is JsonArray ds
+            ? string.Join(", ", ds.Select(d => $"{S(d, "channel")} {S(d, "status")} (attempts {S(d, "attempts")}, error {S(d, "last_error") ?? "none"})"))
+            : "none";
+        var trace = n["trace"] is JsonArray ts
+            ? string.Join(" | ", ts.TakeLast(8).Select(t => $"{S(t, "at")} {S(t, "stage")} {S(t, "channel")} {S(t, "decision")}: {S(t, "reason")}"))
+            : "none";
+        return $"status {S(n, "status")}; deliveries: {deliveries}; trace: {trace}";
     }
 
     /// <summary>Waits until the notification is completed (every delivery settled).</summary>

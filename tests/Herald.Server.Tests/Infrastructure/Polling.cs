@@ -14,7 +14,17 @@ public static class Polling
         using var cts = new CancellationTokenSource(timeout);
         while (true)
         {
-            if (await condition().WaitAsync(timeout))
+            bool met;
+            try
+            {
+                met = await condition().WaitAsync(timeout);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"one check of the condition took over {timeout.TotalSeconds:0.#} s" + (because is null ? "" : $": {because}"));
+            }
+
+            if (met)
             {
                 return;
             }

@@ -33,7 +33,16 @@ public sealed class ProviderCallbackMetricsTests(ProviderLifecycleFixture herald
         var user = HeraldServerFixture.NewId("metrics");
         await herald.PutUserAsync(user, phone: $"+1555{Random.Shared.Next(3000000, 3999999)}");
         var id = await herald.SendAsync(new JsonObject { ["event_type"] = "metrics-sms", ["recipient_id"] = user, ["data"] = new JsonObject { ["n"] = "7" } });
-        await herald.WaitForNotificationAsync(id, x => x["deliveries"]!.AsArray().Any(d => d!.Str("status") == "delivered"), TimeSpan.FromSeconds(20));
+        try
+        {
+            await herald.WaitForNotificationAsync(id, x => x["deliveries"]!.AsArray().Any(d => d!.Str("status") == "delivered"), TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException ex)
+        {
+            // What the sandbox did (its callbacks sent, failed or still pending) tells a lost callback from a slow send.
+            var sandbox = await herald.SandboxAdmin.GetStringAsync(new Uri($"{herald.Sandbox.BaseUrl}/_sandbox/"));
+            throw new TimeoutException($"{ex.Message}; sandbox: {sandbox}", ex);
+        }
 
         var text = await MetricsText.ScrapeAsync(herald.Client);
         MetricsText.Value(text, "herald_callbacks_total{provider=\"sms1\",result=\"rejected\"}").ShouldBe(1);
