@@ -211,6 +211,11 @@ internal sealed class Throughput : IScenario
         foreach (var s in all.OrderByDescending(s => s.Milliseconds).Take(12))
         {
             var text = string.Join(' ', s.Query.Split((char[])['\n', '\r', '\t', ' '], StringSplitOptions.RemoveEmptyEntries)).Replace("|", "\\|", StringComparison.Ordinal);
+            if (text.Length > 140 && text.StartsWith("SELECT ", StringComparison.Ordinal) && text.IndexOf(" FROM ", StringComparison.Ordinal) is > 60 and var from)
+            {
+                text = "SELECT …" + text[from..]; // a long column list says less than the table and the condition
+            }
+
             rows.Add((text.Length > 140 ? text[..140] + "…" : text, s.Calls / (double)delivered, s.Milliseconds * 1_000 / delivered, PerCall(s.Plans, s.Calls), s.PlanMilliseconds * 1_000 / delivered));
         }
 
