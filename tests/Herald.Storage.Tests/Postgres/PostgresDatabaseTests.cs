@@ -21,6 +21,38 @@ public sealed class PostgresDatabaseTests
         settings.Host.ShouldBe("db");
     }
 
+    [Theory]
+    [InlineData("Host=db;Username=u;Database=d", true)]
+    [InlineData("Host=db;Username=u;Database=d;No Reset On Close=false", false)]
+    [InlineData("Host=db;Username=u;Database=d;noresetonclose=true", true)]
+    public void Settings_NoResetOnClose_UnlessGiven(string configured, bool expected) =>
+        new NpgsqlConnectionStringBuilder(PostgresDatabase.Settings(configured)).NoResetOnClose.ShouldBe(expected);
+
+    [Fact]
+    public async Task Source_ConnectionBackFromThePool_NotReset_AnOpenTransactionStillRolledBack()
+    {
+        // One physical connection: what the first use leaves is what the second finds. A session setting survives (no
+        // RESET ALL ran), a transaction left open does not (Npgsql rolls it back on return, reset or not).
+        await using var s = await Stores.PostgresAsync();
+        var single = new NpgsqlConnectionStringBuilder(s.Postgres!.Options.ConnectionString) { MaxPoolSize = 1 }.ToString();
+        await using var db = new PostgresDatabase(new PostgresOptions { ConnectionString = single });
+        await using (var first = await db.OpenAsync(CancellationToken.None))
+        {
+            await using var set = new NpgsqlCommand("SELECT set_config('herald.probe', 'kept', false)", first);
+            await set.ExecuteNonQueryAsync();
+            var tx = await first.BeginTransactionAsync();
+            await using var insert = new NpgsqlCommand("CREATE TABLE reset_probe(x int)", first, tx);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await using var second = await db.OpenAsync(CancellationToken.None);
+        await using var read = new NpgsqlCommand("SELECT current_setting('herald.probe', true), to_regclass('reset_probe') IS NULL", second);
+        await using var reader = await read.ExecuteReaderAsync();
+        (await reader.ReadAsync()).ShouldBeTrue();
+        reader.GetString(0).ShouldBe("kept", "the pool did not reset the session (RESET ALL would have cleared it)");
+        reader.GetBoolean(1).ShouldBeTrue("the transaction left open was rolled back");
+    }
+
     [Fact]
     public async Task Source_StatementRunRepeatedly_IsPreparedOnItsConnection()
     {
