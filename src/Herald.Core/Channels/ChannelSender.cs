@@ -20,6 +20,14 @@ public interface IChannelSender
 
     Task<SendResult> SendAsync(Delivery delivery, CancellationToken ct);
 
+    /// <summary>
+    /// Readies the sends of one claimed batch of this channel's deliveries, reading together what each send would look
+    /// up alone; every delivery of <paramref name="batch"/> is then sent through the returned function. Default:
+    /// <see cref="SendAsync"/> as it is.
+    /// </summary>
+    Task<Func<Delivery, CancellationToken, Task<SendResult>>> PrepareAsync(IReadOnlyList<Delivery> batch, CancellationToken ct) =>
+        Task.FromResult<Func<Delivery, CancellationToken, Task<SendResult>>>(SendAsync);
+
     /// <summary>Asks the provider whether it has this delivery (by our reference).</summary>
     Task<LookUpAnswer> LookUpAsync(Delivery delivery, CancellationToken ct);
 

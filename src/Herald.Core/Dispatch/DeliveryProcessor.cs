@@ -34,16 +34,41 @@ internal sealed partial class DeliveryProcessor(
     public async Task ProcessAsync(IReadOnlyList<Delivery> claimed, string owner, CancellationToken ct, Action? onSent = null)
     {
         var completions = new DeliveryCompletion[claimed.Count];
+        var send = await PrepareAsync(claimed, ct);
         await Parallel.ForEachAsync(Enumerable.Range(0, claimed.Count), new ParallelOptions { MaxDegreeOfParallelism = options.Value.LaneConcurrency, CancellationToken = ct },
             async (i, token) =>
             {
-                completions[i] = await SendOneAsync(claimed[i], owner, token);
+                completions[i] = await SendOneAsync(claimed[i], send[claimed[i].Channel], owner, token);
                 onSent?.Invoke();
             });
         await CommitAsync(claimed, completions, ct);
     }
 
-    private async Task<DeliveryCompletion> SendOneAsync(Delivery d, string owner, CancellationToken token)
+    /// <summary>
+    /// Each channel's sends of the batch readied together (<see cref="IChannelSender.PrepareAsync"/>). A sender that fails
+    /// to ready them sends each delivery on its own instead: the batch is not held up by it.
+    /// </summary>
+    private async Task<Dictionary<Channel, Func<Delivery, CancellationToken, Task<SendResult>>>> PrepareAsync(IReadOnlyList<Delivery> claimed, CancellationToken ct)
+    {
+        var send = new Dictionary<Channel, Func<Delivery, CancellationToken, Task<SendResult>>>();
+        foreach (var channel in claimed.GroupBy(d => d.Channel))
+        {
+            var sender = _senders[channel.Key];
+            try
+            {
+                send[channel.Key] = await sender.PrepareAsync([.. channel], ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPrepareFault(logger, ex, channel.Key.ToWire());
+                send[channel.Key] = sender.SendAsync;
+            }
+        }
+
+        return send;
+    }
+
+    private async Task<DeliveryCompletion> SendOneAsync(Delivery d, Func<Delivery, CancellationToken, Task<SendResult>> send, string owner, CancellationToken token)
     {
         using var activity = HeraldTracing.Continue("herald.deliver", ActivityKind.Consumer, d.TraceParent);
         activity?.SetTag("herald.delivery_id", d.Id);
@@ -53,7 +78,7 @@ internal sealed partial class DeliveryProcessor(
         SendResult result;
         try
         {
-            result = await _senders[d.Channel].SendAsync(d, token);
+            result = await send(d, token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -131,4 +156,7 @@ internal sealed partial class DeliveryProcessor(
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "The outcome of delivery {DeliveryId} could not be stored ({Reason}); it failed alone")]
     private static partial void LogCompletionUnstorable(ILogger logger, string deliveryId, string reason);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Sender for {Channel} could not ready a batch; each delivery is sent on its own")]
+    private static partial void LogPrepareFault(ILogger logger, Exception ex, string channel);
 }

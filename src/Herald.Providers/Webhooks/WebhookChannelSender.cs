@@ -16,7 +16,36 @@ public sealed class WebhookChannelSender(WebhookSender sender, IWebhookEndpointS
     public async Task<SendResult> SendAsync(Delivery delivery, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        var endpoint = delivery.TargetRef is null ? null : await endpoints.GetEndpointAsync(delivery.EnvironmentId, delivery.TargetRef, ct);
+        return await SendToAsync(delivery, delivery.TargetRef is null ? null : await endpoints.GetEndpointAsync(delivery.EnvironmentId, delivery.TargetRef, ct), ct);
+    }
+
+    /// <summary>
+    /// A batch's endpoints read in one store call per environment (instead of one per send, each on its own connection);
+    /// a delivery whose endpoint was not asked (not in the batch) is looked up alone, as <see cref="SendAsync"/> does.
+    /// </summary>
+    public async Task<Func<Delivery, CancellationToken, Task<SendResult>>> PrepareAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var asked = new HashSet<(string Environment, string Id)>();
+        var found = new Dictionary<(string Environment, string Id), WebhookEndpoint>();
+        foreach (var environment in batch.Where(d => d.TargetRef is not null).GroupBy(d => d.EnvironmentId, StringComparer.Ordinal))
+        {
+            var ids = environment.Select(d => d.TargetRef!).Distinct(StringComparer.Ordinal).ToList();
+            foreach (var (id, endpoint) in await endpoints.GetEndpointsAsync(environment.Key, ids, ct))
+            {
+                found[(environment.Key, id)] = endpoint;
+            }
+
+            asked.UnionWith(ids.Select(id => (environment.Key, id)));
+        }
+
+        return (d, token) => d.TargetRef is { } id && asked.Contains((d.EnvironmentId, id))
+            ? SendToAsync(d, found.GetValueOrDefault((d.EnvironmentId, id)), token)
+            : SendAsync(d, token);
+    }
+
+    private async Task<SendResult> SendToAsync(Delivery delivery, WebhookEndpoint? endpoint, CancellationToken ct)
+    {
         if (endpoint is null)
         {
             return new SendResult(new DeliveryOutcome.InvalidTarget("webhook endpoint was deleted"), "webhook");

@@ -27,6 +27,15 @@ internal sealed class PostgresEndpointStore(PostgresDatabase db) : IWebhookEndpo
             .ReadAllAsync(EndpointRow.Map, ct)).FirstOrDefault();
     }
 
+    public async Task<IReadOnlyDictionary<string, WebhookEndpoint>> GetEndpointsAsync(string environmentId, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        await using var c = await db.OpenAsync(ct);
+        var found = await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE id = ANY(@ids) AND environment_id = @env")
+            .With("ids", ids.Distinct(StringComparer.Ordinal).ToArray()).With("env", environmentId).ReadAllAsync(EndpointRow.Map, ct);
+        return found.ToDictionary(e => e.Id, StringComparer.Ordinal);
+    }
+
     public async Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string environmentId, string recipientId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);

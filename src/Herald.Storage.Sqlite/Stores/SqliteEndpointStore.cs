@@ -20,6 +20,15 @@ internal sealed class SqliteEndpointStore(SqliteDatabase db) : IWebhookEndpointS
             .ReadAllAsync(EndpointRow.Map, ct)).FirstOrDefault();
     }
 
+    public async Task<IReadOnlyDictionary<string, WebhookEndpoint>> GetEndpointsAsync(string environmentId, IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        await using var c = await db.OpenReadAsync(ct);
+        var found = await c.Command($"SELECT {EndpointRow.Columns} FROM webhook_endpoints WHERE id IN (SELECT value FROM json_each($ids)) AND environment_id = $env")
+            .With("$ids", JsonRows.Strings(ids.Distinct(StringComparer.Ordinal))).With("$env", environmentId).ReadAllAsync(EndpointRow.Map, ct);
+        return found.ToDictionary(e => e.Id, StringComparer.Ordinal);
+    }
+
     public async Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string environmentId, string recipientId, CancellationToken ct)
     {
         await using var c = await db.OpenReadAsync(ct);

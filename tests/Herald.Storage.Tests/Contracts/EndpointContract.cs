@@ -45,6 +45,26 @@ public abstract class EndpointContract
     }
 
     [Fact]
+    public async Task GetEndpointsAsync_SeveralIds_FoundOnesKeyedById_UnknownAndRepeatedIdsHarmless()
+    {
+        await using var s = await OpenAsync();
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_1"), None);
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_2", recipient: "u2"), None);
+        await s.Endpoints.InsertEndpointAsync(Endpoint("whe_3"), None);
+        await s.Endpoints.DisableEndpointAsync(Environments.Default, "whe_3", "paused", None);
+
+        var found = await s.Endpoints.GetEndpointsAsync(Environments.Default, ["whe_1", "whe_2", "whe_3", "whe_1", "whe_gone", "it's \"odd\" \u00e9"], None);
+
+        found.Keys.ShouldBe(["whe_1", "whe_2", "whe_3"], ignoreOrder: true);
+        var single = (await s.Endpoints.GetEndpointAsync(Environments.Default, "whe_2", None))!;
+        found["whe_2"].EventTypes.ShouldBe(single.EventTypes);
+        (found["whe_2"] with { EventTypes = single.EventTypes }).ShouldBe(single, "the same row as read alone");
+        found["whe_3"].Enabled.ShouldBeFalse();
+        found["whe_3"].DisabledReason.ShouldBe("paused");
+        (await s.Endpoints.GetEndpointsAsync(Environments.Default, [], None)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task GetEndpointsForRecipientAsync_OldestFirstOnlyThatRecipient()
     {
         await using var s = await OpenAsync();

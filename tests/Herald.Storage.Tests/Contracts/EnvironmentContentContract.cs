@@ -160,6 +160,7 @@ public abstract class EnvironmentContentContract
 
         (await e.GetEndpointAsync(A, "whe_a", None))!.EnvironmentId.ShouldBe(A);
         (await e.GetEndpointAsync(B, "whe_a", None)).ShouldBeNull();
+        (await e.GetEndpointsAsync(B, ["whe_a", "whe_b"], None)).Keys.ShouldBe(["whe_b"]);
         (await e.GetEndpointsForRecipientAsync(A, "u1", None)).Select(x => x.Id).ShouldBe(["whe_a"]);
         (await e.GetEndpointsForRecipientAsync(B, "u1", None)).Select(x => x.Id).ShouldBe(["whe_b"]);
         (await e.GetEndpointsForRecipientsAsync(B, ["u1", "u2"], None))["u1"].Select(x => x.Id).ShouldBe(["whe_b"]);
