@@ -90,17 +90,7 @@ public sealed class DeliveryProcessorPrepareTests : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-        {
-            try
-            {
-                File.Delete(_path + suffix);
-            }
-            catch (IOException)
-            {
-                // The temp folder is disposable anyway.
-            }
-        }
+        TempSqliteStore.DeleteFiles(_path);
     }
 
     /// <summary>An SMS sender that counts batches readied and sends made through them or alone.</summary>

@@ -55,11 +55,17 @@ internal sealed class TempSqliteStore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
+        DeleteFiles(_path);
+    }
+
+    /// <summary>Deletes a test database with its WAL and shared-memory files, as far as they can be.</summary>
+    public static void DeleteFiles(string path)
+    {
         foreach (var suffix in new[] { "", "-wal", "-shm" })
         {
             try
             {
-                File.Delete(_path + suffix);
+                File.Delete(path + suffix);
             }
             catch (IOException)
             {

@@ -118,17 +118,7 @@ public sealed class ConfirmationWorkerTests : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-        {
-            try
-            {
-                File.Delete(_path + suffix);
-            }
-            catch (IOException)
-            {
-                // The temp folder is disposable anyway.
-            }
-        }
+        TempSqliteStore.DeleteFiles(_path);
     }
 
     /// <summary>An SMS provider that can be asked, answering what the test sets.</summary>

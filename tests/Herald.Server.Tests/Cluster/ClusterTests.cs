@@ -11,11 +11,11 @@ using Xunit.Abstractions;
 namespace Herald.Server.Tests.Cluster;
 
 /// <summary>
-/// PostgreSQL + RabbitMQ + three Herald processes on loopback; SMS go through the Twilio adapter to the provider sandbox
+/// PostgreSQL + RabbitMQ (or PostgreSQL alone) + three Herald processes on loopback; SMS go through the Twilio adapter to the provider sandbox
 /// (in this process, on a loopback port), which answers 10 % of sends 503 and accepts 2 % without ever answering, the
 /// other channels to the capture provider. 15,000 notifications of mixed priorities, channels and recipients, a third of
 /// them to two or three channels at once (22,500 deliveries); during the run one worker process is SIGKILLed, RabbitMQ is
-/// restarted once and PostgreSQL is restarted once. Then the checker proves nothing was lost or doubled (SMS counted from
+/// restarted once (on the broker path) and PostgreSQL is restarted once. Then the checker proves nothing was lost or doubled (SMS counted from
 /// the sandbox's accepted messages) and every notification ended completed, and counts reorders and limit breaks.
 /// </summary>
 [CollectionDefinition("Cluster", DisableParallelization = true)]
@@ -37,9 +37,17 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
     private readonly List<HeraldProcess> _nodes = [];
     private SandboxHost? _sandbox;
 
-    [Fact]
-    public async Task Three_processes_lose_and_double_nothing_through_a_worker_kill_and_broker_and_database_restarts()
+    /// <summary>
+    /// <paramref name="transport"/>: <c>rabbitmq</c> (the broker path: worker kill, broker and database restarts) or
+    /// <c>inprocess</c> (PostgreSQL alone: every process's lanes claim from the deliveries table; worker kill and database
+    /// restart, no broker to restart).
+    /// </summary>
+    [Theory]
+    [InlineData("rabbitmq")]
+    [InlineData("inprocess")]
+    public async Task Three_processes_lose_and_double_nothing_through_a_worker_kill_and_broker_and_database_restarts(string transport)
     {
+        var broker = transport == "rabbitmq";
         var amqp = ExternalServices.RabbitMqUri;
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(_dir);
@@ -64,7 +72,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
                 ["Herald__Roles"] = roles,
                 ["Herald__Storage__Engine"] = "postgres",
                 ["Herald__Storage__Postgres__ConnectionString"] = connection,
-                ["Herald__Transport__Engine"] = "rabbitmq",
+                ["Herald__Transport__Engine"] = transport,
                 ["Herald__Transport__RabbitMq__Uri"] = amqp,
                 ["Herald__Transport__RabbitMq__ExchangePrefix"] = database,
                 ["Herald__Pipeline__Lease"] = "00:00:05",
@@ -131,12 +139,13 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The faults land while the cluster is delivering: a worker dies at a quarter of the deliveries settled, the broker
         // restarts at half, the database at three quarters.
-        var faults = new (double At, Func<Task<string>> Act)[]
+        var faults = new List<(double At, Func<Task<string>> Act)> { (0.25, () => { _nodes[1].Kill(); return Task.FromResult("SIGKILL node 2"); }) };
+        if (broker)
         {
-            (0.25, () => { _nodes[1].Kill(); return Task.FromResult("SIGKILL node 2"); }),
-            (0.50, async () => $"RabbitMQ restarted in {await TimedAsync(() => ExternalServices.RestartRabbitMqAsync(TimeSpan.FromSeconds(120))):0.0} s"),
-            (0.75, async () => $"PostgreSQL restarted in {await TimedAsync(() => ExternalServices.RestartPostgresAsync(TimeSpan.FromSeconds(60))):0.0} s"),
-        };
+            faults.Add((0.50, async () => $"RabbitMQ restarted in {await TimedAsync(() => ExternalServices.RestartRabbitMqAsync(TimeSpan.FromSeconds(120))):0.0} s"));
+        }
+
+        faults.Add((0.75, async () => $"PostgreSQL restarted in {await TimedAsync(() => ExternalServices.RestartPostgresAsync(TimeSpan.FromSeconds(60))):0.0} s"));
         var next = 0;
         var deadline = Stopwatch.StartNew();
         var stuckCount = -1L;
@@ -166,7 +175,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
                 break;
             }
 
-            if (next < faults.Length && settled >= 0 && (double)settled / deliveries >= faults[next].At)
+            if (next < faults.Count && settled >= 0 && (double)settled / deliveries >= faults[next].At)
             {
                 chaos.Add($"{await faults[next].Act()} at {load.Elapsed.TotalSeconds:0.0} s ({100 * settled / deliveries} % of deliveries settled)");
                 next++;
@@ -181,12 +190,12 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
             .Select(m => new ProviderMessage(m.Reference, m.To, m.Fields["Body"]?.GetValue<string>() ?? "")).ToList();
         var fallbacks = await ClusterChecker.FallbacksAsync(connection);
         var report = await ClusterChecker.CheckAsync(connection, Total, deliveries, limits, smsAccepted);
-        var summary = $"cluster: {report}; channel fallbacks added {fallbacks.Added} (repeated {fallbacks.Repeated}); accepted in {ingest.TotalSeconds:0.0} s, settled in {load.Elapsed.TotalSeconds:0.0} s, " +
+        var summary = $"cluster ({(broker ? "PostgreSQL + RabbitMQ" : "PostgreSQL alone")}): {report}; channel fallbacks added {fallbacks.Added} (repeated {fallbacks.Repeated}); accepted in {ingest.TotalSeconds:0.0} s, settled in {load.Elapsed.TotalSeconds:0.0} s, " +
             $"whole test {clock.Elapsed.TotalSeconds:0.0} s; {string.Join("; ", chaos)}; SMS provider faults injected {injected} " +
             $"(10 % 503, 2 % accepted then unanswered); {await ClusterChecker.SmsPathAsync(connection)}";
         output.WriteLine(summary);
         Report(summary);
-        next.ShouldBe(faults.Length, "every fault was injected during the run");
+        next.ShouldBe(faults.Count, "every fault was injected during the run");
         report.NotTerminal.ShouldBe(0, "every notification ends completed, several channels or one");
         pending.ShouldBe(0, "every accepted notification settles");
         report.Accepted.ShouldBe(Total);
