@@ -40,7 +40,7 @@ internal sealed class PostgresRelayStore(PostgresDatabase db) : IWorkRelayStore
                     SELECT {DeliveryRow.Columns} FROM deliveries
                     WHERE channel = lanes.ch AND priority = lanes.pr AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now
                       AND published_due IS DISTINCT FROM due_at
-                    ORDER BY due_at, notification_id, id LIMIT GREATEST(lanes.room, 0)) d
+                    ORDER BY due_at, notification_id, id LIMIT GREATEST(lanes.room, 0) FOR UPDATE SKIP LOCKED) d
                 ORDER BY lanes.pr, lanes.ch, d.due_at, d.notification_id, d.id
                 """, tx).With("limit", (long)limit).With("max", (long)maxInFlightPerLane).With("now", now.Ms())
                 .With("ch", lanes.Select(l => (int)l.Channel).ToArray()).With("pr", lanes.Select(l => (int)l.Priority).ToArray())
@@ -50,23 +50,13 @@ internal sealed class PostgresRelayStore(PostgresDatabase db) : IWorkRelayStore
                 return 0;
             }
 
-            // Returns once the broker confirmed; if it throws, the transaction rolls back and nothing is marked. The rows are
-            // not locked meanwhile: a consumer whose message arrives before this commits claims at once instead of waiting
-            // for the broker's confirms. The mark then locks them in key order (a consumer locks in the same order, so they
-            // never deadlock), waits for a claim in progress, and marks only what is still waiting at the due time it was
-            // published for: a row claimed, deferred or settled meanwhile is left as that left it.
+            // Returns once the broker confirmed; if it throws, the transaction rolls back and nothing is marked.
             await publish(due, ct);
-            await c.Command($"""
-                WITH mine AS (
-                    SELECT d.notification_id, d.id FROM deliveries d
-                    JOIN unnest(@n::text[], @id::text[], @due::bigint[]) AS x(nid, did, due) ON d.notification_id = x.nid AND d.id = x.did
-                    WHERE d.status IN {DeliveryStatus.Sql.Claimable} AND d.due_at = x.due
-                    ORDER BY d.notification_id, d.id
-                    FOR UPDATE OF d)
+            await c.Command("""
                 UPDATE deliveries SET published_due = due_at, published_at = @now
-                FROM mine WHERE deliveries.notification_id = mine.notification_id AND deliveries.id = mine.id
-                """, tx).With("n", due.Select(d => d.NotificationId).ToArray()).With("id", due.Select(d => d.Id).ToArray())
-                .With("due", due.Select(d => d.DueAt.Ms()).ToArray()).With("now", now.Ms())
+                FROM unnest(@n::text[], @id::text[]) AS x(nid, did)
+                WHERE notification_id = x.nid AND id = x.did
+                """, tx).With("n", due.Select(d => d.NotificationId).ToArray()).With("id", due.Select(d => d.Id).ToArray()).With("now", now.Ms())
                 .ExecuteNonQueryAsync(ct);
             return due.Count;
         }, ct);
@@ -101,9 +91,8 @@ internal sealed class PostgresRelayStore(PostgresDatabase db) : IWorkRelayStore
 
         return db.WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) =>
         {
-            // Waits (no SKIP LOCKED) for a transaction still holding a row (the relay's publish mark, a settlement); the
-            // condition is checked again on the row as that transaction left it. Rows are locked in key order, as the
-            // relay's mark locks them.
+            // Waits (no SKIP LOCKED) for a relay still holding a row: its message can reach a consumer before the relay
+            // commits. The condition is checked again on the row as that transaction left it. Rows are locked in key order.
             var candidates = await c.Command($"""
                 SELECT {DeliveryRow.Columns} FROM deliveries
                 WHERE (notification_id, id) IN (SELECT n, d FROM unnest(@n::text[], @id::text[]) AS x(n, d))
