@@ -16,6 +16,18 @@ internal static class PgSql
     public static async Task<List<T>> ReadAllAsync<T>(this NpgsqlCommand command, Func<NpgsqlDataReader, T> map, CancellationToken ct)
     {
         await using var reader = await command.ExecuteReaderAsync(ct);
+        return await ReadAllAsync(reader, map, ct);
+    }
+
+    /// <summary>The rows of the batch's one row-returning statement (statements without rows, such as SET, are skipped).</summary>
+    public static async Task<List<T>> ReadAllAsync<T>(this NpgsqlBatch batch, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    {
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        return await ReadAllAsync(reader, map, ct);
+    }
+
+    private static async Task<List<T>> ReadAllAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> map, CancellationToken ct)
+    {
         var list = new List<T>();
         while (await reader.ReadAsync(ct))
         {

@@ -98,17 +98,26 @@ internal static class PgWrites
         batch.BatchCommands.Add(BatchCommand("SELECT 1 FROM notifications WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", ("ids", ids)));
         // The UPDATE's generic plan (pruned at execution) rather than a new plan per call: with a few ids per call (a
         // provider lane's batch) PostgreSQL's default kept planning it anew, every partition of both tables, and that was
-        // more than half of its time (pg_stat_statements, 2026-12-07). RESET after it returns to the connection's own
-        // setting (an operator's Options=-c plan_cache_mode=… included) for what follows.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
-        batch.BatchCommands.Add(BatchCommand($"""
+        // more than half of its time (pg_stat_statements, 2026-12-07).
+        AddOnGenericPlan(batch, BatchCommand($"""
             UPDATE notifications n SET updated_at = @now, status = CASE
                 WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id AND d.status IN {DeliveryStatus.Sql.Pending}) THEN 'processing'
                 ELSE 'completed' END
             WHERE n.id = ANY(@ids) AND n.status IN {NotificationStatus.Sql.Planned}
             """, ("ids", ids), ("now", now.Ms())));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("RESET plan_cache_mode"));
         await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="command"/> to run on its generic plan (<c>SET LOCAL plan_cache_mode = force_generic_plan</c>
+    /// before it), then <c>RESET plan_cache_mode</c>, so what follows in the transaction runs on the connection's own
+    /// setting (an operator's <c>Options=-c plan_cache_mode=…</c> included).
+    /// </summary>
+    internal static void AddOnGenericPlan(NpgsqlBatch batch, NpgsqlBatchCommand command)
+    {
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+        batch.BatchCommands.Add(command);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("RESET plan_cache_mode"));
     }
 
     /// <summary>A statement of an <see cref="NpgsqlBatch"/>: the statements go in one round trip, each with its own READ COMMITTED snapshot.</summary>

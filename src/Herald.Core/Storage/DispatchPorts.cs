@@ -224,20 +224,7 @@ public interface IWebhookEndpointStore
     /// <see cref="GetEndpointAsync"/> for several ids of one environment (a lane's batch of webhook sends), keyed by id;
     /// an id not found is absent.
     /// </summary>
-    async Task<IReadOnlyDictionary<string, WebhookEndpoint>> GetEndpointsAsync(string environmentId, IReadOnlyCollection<string> ids, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        var result = new Dictionary<string, WebhookEndpoint>(StringComparer.Ordinal);
-        foreach (var id in ids.Distinct(StringComparer.Ordinal))
-        {
-            if (await GetEndpointAsync(environmentId, id, ct) is { } endpoint)
-            {
-                result[id] = endpoint;
-            }
-        }
-
-        return result;
-    }
+    Task<IReadOnlyDictionary<string, WebhookEndpoint>> GetEndpointsAsync(string environmentId, IReadOnlyCollection<string> ids, CancellationToken ct);
 
     Task<IReadOnlyList<WebhookEndpoint>> GetEndpointsForRecipientAsync(string environmentId, string recipientId, CancellationToken ct);
 

@@ -26,21 +26,20 @@ public sealed class WebhookChannelSender(WebhookSender sender, IWebhookEndpointS
     public async Task<Func<Delivery, CancellationToken, Task<SendResult>>> PrepareAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var asked = new HashSet<(string Environment, string Id)>();
-        var found = new Dictionary<(string Environment, string Id), WebhookEndpoint>();
+        // Every id asked, with its endpoint or null (deleted).
+        var read = new Dictionary<(string Environment, string Id), WebhookEndpoint?>();
         foreach (var environment in batch.Where(d => d.TargetRef is not null).GroupBy(d => d.EnvironmentId, StringComparer.Ordinal))
         {
             var ids = environment.Select(d => d.TargetRef!).Distinct(StringComparer.Ordinal).ToList();
-            foreach (var (id, endpoint) in await endpoints.GetEndpointsAsync(environment.Key, ids, ct))
+            var found = await endpoints.GetEndpointsAsync(environment.Key, ids, ct);
+            foreach (var id in ids)
             {
-                found[(environment.Key, id)] = endpoint;
+                read[(environment.Key, id)] = found.GetValueOrDefault(id);
             }
-
-            asked.UnionWith(ids.Select(id => (environment.Key, id)));
         }
 
-        return (d, token) => d.TargetRef is { } id && asked.Contains((d.EnvironmentId, id))
-            ? SendToAsync(d, found.GetValueOrDefault((d.EnvironmentId, id)), token)
+        return (d, token) => d.TargetRef is { } id && read.TryGetValue((d.EnvironmentId, id), out var endpoint)
+            ? SendToAsync(d, endpoint, token)
             : SendAsync(d, token);
     }
 

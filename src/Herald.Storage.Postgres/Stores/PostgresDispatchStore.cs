@@ -17,37 +17,28 @@ internal sealed class PostgresDispatchStore(PostgresDatabase db, TimeSpan endpoi
         return db.WriteRetryingAsync<IReadOnlyList<Delivery>>(async (c, tx) =>
         {
             // Held recipients (a send of theirs still in flight on this lane) are skipped in the scan, so the limit is filled with others.
-            var sql = $"""
+            var hold = held is { Count: > 0 };
+            var select = PgWrites.BatchCommand($"""
                 SELECT {DeliveryRow.Columns} FROM deliveries
                 WHERE channel = @c AND priority = @p AND status IN {DeliveryStatus.Sql.Claimable} AND due_at <= @now
-                  {(held is { Count: > 0 } ? "AND NOT (recipient_id = ANY(@held))" : "")}
+                  {(hold ? "AND NOT (recipient_id = ANY(@held))" : "")}
                 ORDER BY due_at, notification_id, id LIMIT @n FOR UPDATE SKIP LOCKED
-                """;
-            List<Delivery> candidates;
-            if (held is not { Count: > 0 })
-            {
-                await using var select = c.Command(sql, tx).With("c", (int)channel).With("p", (int)priority).With("now", now.Ms()).With("n", limit);
-                candidates = await select.ReadAllAsync(DeliveryRow.Map, ct);
-            }
-            else
+                """, ("c", (int)channel), ("p", (int)priority), ("now", now.Ms()), ("n", limit));
+            await using var batch = new NpgsqlBatch(c, tx);
+            if (hold)
             {
                 // On a generic plan: a custom one estimates the held list element by element against the column's
                 // statistics, and with a lane's few hundred held recipients that planning took ~20 ms a claim, more than
-                // the claim itself (pg_stat_statements, PostgreSQL alone, 2026-12-07). RESET after it, as for the refresh.
-                await using var batch = new NpgsqlBatch(c, tx);
-                batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
-                batch.BatchCommands.Add(PgWrites.BatchCommand(sql, ("c", (int)channel), ("p", (int)priority), ("now", now.Ms()), ("n", limit), ("held", held.ToArray())));
-                batch.BatchCommands.Add(new NpgsqlBatchCommand("RESET plan_cache_mode"));
-                candidates = [];
-                await using (var reader = await batch.ExecuteReaderAsync(ct))
-                {
-                    while (await reader.ReadAsync(ct))
-                    {
-                        candidates.Add(DeliveryRow.Map(reader));
-                    }
-                }
+                // the claim itself (pg_stat_statements, PostgreSQL alone, 2026-12-07).
+                select.Parameters.AddWithValue("held", held!.ToArray());
+                PgWrites.AddOnGenericPlan(batch, select);
+            }
+            else
+            {
+                batch.BatchCommands.Add(select);
             }
 
+            var candidates = await batch.ReadAllAsync(DeliveryRow.Map, ct);
             return candidates.Count == 0 ? candidates : await PgClaims.GateAndClaimAsync(c, tx, candidates, now, leaseUntil, owner, gate, ct);
         }, ct);
     }

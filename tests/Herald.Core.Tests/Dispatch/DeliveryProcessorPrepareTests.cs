@@ -5,8 +5,6 @@ using Herald.Core.Gate;
 using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 using Herald.Core.Tests.Pipeline;
-using Herald.Storage.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -26,13 +24,7 @@ public sealed class DeliveryProcessorPrepareTests : IAsyncDisposable
 
     public DeliveryProcessorPrepareTests()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Herald:Storage:Sqlite:Path"] = _path }).Build();
-        _services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddLogging()
-            .AddSingleton<TimeProvider>(new FakeTimeProvider(Now))
-            .AddSqliteStore()
-            .AddHeraldPipeline(runWorkers: false)
+        _services = TempSqliteStore.PipelineServices(_path, new FakeTimeProvider(Now))
             .AddSingleton<IChannelSender>(_sender)
             .BuildServiceProvider();
     }

@@ -58,6 +58,21 @@ internal sealed class TempSqliteStore : IAsyncDisposable
         DeleteFiles(_path);
     }
 
+    /// <summary>
+    /// The pipeline without its workers over a SQLite file at <paramref name="path"/>, on <paramref name="time"/>; the
+    /// caller adds its own senders or workers and builds it.
+    /// </summary>
+    public static IServiceCollection PipelineServices(string path, TimeProvider time)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Herald:Storage:Sqlite:Path"] = path }).Build();
+        return new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddLogging()
+            .AddSingleton(time)
+            .AddSqliteStore()
+            .AddHeraldPipeline(runWorkers: false);
+    }
+
     /// <summary>Deletes a test database with its WAL and shared-memory files, as far as they can be.</summary>
     public static void DeleteFiles(string path)
     {

@@ -5,8 +5,6 @@ using Herald.Core.Pipeline;
 using Herald.Core.Settlement;
 using Herald.Core.Storage;
 using Herald.Core.Tests.Pipeline;
-using Herald.Storage.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -28,13 +26,7 @@ public sealed class ConfirmationWorkerTests : IAsyncDisposable
 
     public ConfirmationWorkerTests()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Herald:Storage:Sqlite:Path"] = _path }).Build();
-        _services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddLogging()
-            .AddSingleton<TimeProvider>(_clock)
-            .AddSqliteStore()
-            .AddHeraldPipeline(runWorkers: false)
+        _services = TempSqliteStore.PipelineServices(_path, _clock)
             .AddSingleton<IChannelSender>(_sender)
             .AddSingleton<ConfirmationWorker>()
             .BuildServiceProvider();
