@@ -29,6 +29,9 @@ public static class NotificationStatus
     /// <summary>Waiting for the planner once due.</summary>
     public static readonly IReadOnlyList<string> Plannable = [Accepted, Scheduled];
 
+    /// <summary>Leased by a planner (a store that locks the rows it plans instead never shows it).</summary>
+    public static readonly IReadOnlyList<string> BeingPlanned = [Planning];
+
     /// <summary>Not planned yet (so it has no deliveries): cancelling it cancels it outright.</summary>
     public static readonly IReadOnlyList<string> Unplanned = [Accepted, Scheduled, Planning];
 
@@ -48,6 +51,7 @@ public static class NotificationStatus
     public static class Sql
     {
         public const string Plannable = $"('{Accepted}', '{Scheduled}')";
+        public const string BeingPlanned = $"('{Planning}')";
         public const string Unplanned = $"('{Accepted}', '{Scheduled}', '{Planning}')";
         public const string UnplannedOrPaused = $"('{Accepted}', '{Scheduled}', '{Paused}', '{Planning}')";
         public const string Planned = $"('{Processing}', '{Completed}')";

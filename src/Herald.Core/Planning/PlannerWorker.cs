@@ -41,15 +41,12 @@ internal sealed partial class PlannerWorker(
     {
         var o = options.Value;
         var now = time.GetUtcNow();
-        var batch = await store.ClaimForPlanningAsync(priority, now, now + o.Lease, 256, ct);
-        if (batch.Count == 0)
+        var (results, written) = await store.PlanDueAsync(priority, now, now + o.Lease, 256, planner.PlanBatchAsync, time, ct);
+        if (results.Count == 0)
         {
             return NextRound.InOrWhenWoken(o.PollInterval, signals.Arm(Signals.Planner(priority)));
         }
 
-        var results = await planner.PlanBatchAsync(batch, ct);
-
-        var written = await store.CompletePlanningAsync(results, time.GetUtcNow(), ct);
         for (var i = 0; i < results.Count; i++)
         {
             if (written.RefusalOf(i) is { } reason)

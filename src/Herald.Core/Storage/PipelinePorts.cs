@@ -18,6 +18,37 @@ public sealed record PlanResult(string NotificationId, IReadOnlyList<Delivery> D
             NotificationStatus.Failed);
 }
 
+/// <summary>Plans a claimed batch (<see cref="Planning.Planner.PlanBatchAsync"/>): one result per notification, in order.</summary>
+public delegate Task<IReadOnlyList<PlanResult>> PlanBatch(IReadOnlyList<Notification> batch, CancellationToken ct);
+
+/// <summary>What one planning round did: the plans made, in claim order, and which of them the store wrote.</summary>
+public sealed record PlanRound(IReadOnlyList<PlanResult> Results, BatchResults Written)
+{
+    /// <summary>Nothing was due.</summary>
+    public static PlanRound Empty { get; } = new([], new BatchResults([]));
+
+    /// <summary>
+    /// A round in two transactions, for any store: the batch is leased (<see cref="IPlanStore.ClaimForPlanningAsync"/>),
+    /// planned, and its plans written (<see cref="IPlanStore.CompletePlanningAsync"/>). A plan that throws leaves the
+    /// lease to run out.
+    /// </summary>
+    public static async Task<PlanRound> LeasedAsync(IPlanStore store, Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit,
+        PlanBatch plan, TimeProvider time, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(time);
+        var batch = await store.ClaimForPlanningAsync(priority, now, leaseUntil, limit, ct);
+        if (batch.Count == 0)
+        {
+            return Empty;
+        }
+
+        var results = await plan(batch, ct);
+        return new PlanRound(results, await store.CompletePlanningAsync(results, time.GetUtcNow(), ct));
+    }
+}
+
 public interface IIngestStore
 {
     Task<IdempotencyRecord?> GetIdempotencyAsync(string environmentId, string key, CancellationToken ct);
@@ -36,6 +67,16 @@ public interface IIngestStore
 public interface IPlanStore
 {
     Task<IReadOnlyList<Notification>> ClaimForPlanningAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken ct);
+
+    /// <summary>
+    /// One planning round: up to <paramref name="limit"/> due notifications of <paramref name="priority"/> are claimed,
+    /// planned by <paramref name="plan"/> and written as <see cref="CompletePlanningAsync"/> writes them (a plan the store
+    /// refuses fails alone). This default leases the batch and writes its plans in a second transaction
+    /// (<see cref="PlanRound.LeasedAsync"/>); a store whose writers do not exclude each other may instead keep the rows
+    /// locked through planning and write each notification once.
+    /// </summary>
+    Task<PlanRound> PlanDueAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, PlanBatch plan, TimeProvider time, CancellationToken ct) =>
+        PlanRound.LeasedAsync(this, priority, now, leaseUntil, limit, plan, time, ct);
 
     /// <summary>
     /// Writes deliveries and trace and moves each notification on, only while it is still being planned. A plan whose own

@@ -1,5 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
+using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
@@ -28,24 +29,66 @@ internal sealed class PostgresPlanStore(PostgresDatabase db) : IPlanStore
     }
 
     private Task<IReadOnlyList<bool>> CompletePlanningBatchAsync(IReadOnlyList<PlanResult> results, DateTimeOffset now, CancellationToken ct) =>
-        db.WriteRetryingAsync<IReadOnlyList<bool>>(async (c, tx) =>
+        db.WriteRetryingAsync((c, tx) => WritePlansAsync(c, tx, results, now, NotificationStatus.Sql.BeingPlanned, ct), ct);
+
+    /// <summary>
+    /// A round in one transaction: the due rows are locked (<c>FOR UPDATE SKIP LOCKED</c>, not leased) while
+    /// <paramref name="plan"/> runs, and each notification is written once, planned. Other planners skip the locked rows;
+    /// a crash or a failed plan rolls back and leaves them due at once, with no lease to wait out. When the write is
+    /// refused (one plan's data, or a deadlock) the transaction is rolled back and the batch, due again, is planned by a
+    /// leased round, which isolates each plan (<see cref="CompletePlanningAsync"/>).
+    /// </summary>
+    public async Task<PlanRound> PlanDueAsync(Priority priority, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, PlanBatch plan, TimeProvider time, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(time);
+        try
         {
-            // A plan applies only while its notification is still being planned (not cancelled or re-leased meanwhile).
-            var first = results.DistinctBy(r => r.NotificationId, StringComparer.Ordinal).ToList();
-            var moved = new HashSet<string>(await c.Command("""
-                UPDATE notifications n SET status = x.s, lease_until = NULL, updated_at = @now
-                FROM unnest(@id::text[], @s::text[]) AS x(id, s)
-                WHERE n.id = x.id AND n.status = 'planning'
-                RETURNING n.id
-                """, tx).With("now", now.Ms()).With("id", first.Select(r => r.NotificationId).ToArray()).With("s", first.Select(r => r.Status).ToArray())
-                .ReadAllAsync(r => r.GetString(0), ct), StringComparer.Ordinal);
-            var applied = first.Where(r => moved.Contains(r.NotificationId)).ToList();
-            await PgWrites.InsertDeliveriesAsync(c, tx, [.. applied.SelectMany(r => r.Deliveries)], orIgnore: false, ct);
-            await PgWrites.InsertTraceAsync(c, tx, [.. applied.SelectMany(r => r.Trace)], ct);
-            await PostgresDigestStore.AppendDigestsAsync(c, tx, applied.Where(r => r.Digest is not null).Select(r => r.Digest!), now, ct);
-            var firstOfEach = new HashSet<PlanResult>(first, ReferenceEqualityComparer.Instance);
-            return results.Select(r => firstOfEach.Contains(r) && moved.Contains(r.NotificationId)).ToList();
-        }, ct);
+            return await db.WriteAsync(async (c, tx) =>
+            {
+                var batch = await c.Command($"""
+                    SELECT {NotificationRow.Columns} FROM notifications
+                    WHERE status IN {NotificationStatus.Sql.Plannable} AND priority = @p AND due_at <= @now
+                    ORDER BY due_at LIMIT @n FOR UPDATE SKIP LOCKED
+                    """, tx).With("now", now.Ms()).With("p", (int)priority).With("n", limit).ReadAllAsync(NotificationRow.Map, ct);
+                if (batch.Count == 0)
+                {
+                    return PlanRound.Empty;
+                }
+
+                var results = await plan(batch, ct);
+                return new PlanRound(results, new BatchResults(await WritePlansAsync(c, tx, results, time.GetUtcNow(), NotificationStatus.Sql.Plannable, ct)));
+            }, ct);
+        }
+        catch (Exception ex) when (ex is StoreDataException or PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure })
+        {
+            return await PlanRound.LeasedAsync(this, priority, now, leaseUntil, limit, plan, time, ct);
+        }
+    }
+
+    /// <summary>
+    /// Writes plans in <paramref name="tx"/>: each notification moves on only while its status is one of
+    /// <paramref name="fromStatuses"/> (an SQL list: still being planned, not cancelled or re-leased meanwhile), and only
+    /// then are its deliveries, trace and digest append written. Returns, per result, whether it applied.
+    /// </summary>
+    private static async Task<IReadOnlyList<bool>> WritePlansAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<PlanResult> results, DateTimeOffset now,
+        string fromStatuses, CancellationToken ct)
+    {
+        var first = results.DistinctBy(r => r.NotificationId, StringComparer.Ordinal).ToList();
+        var moved = new HashSet<string>(await c.Command($"""
+            UPDATE notifications n SET status = x.s, lease_until = NULL, updated_at = @now
+            FROM unnest(@id::text[], @s::text[]) AS x(id, s)
+            WHERE n.id = x.id AND n.status IN {fromStatuses}
+            RETURNING n.id
+            """, tx).With("now", now.Ms()).With("id", first.Select(r => r.NotificationId).ToArray()).With("s", first.Select(r => r.Status).ToArray())
+            .ReadAllAsync(r => r.GetString(0), ct), StringComparer.Ordinal);
+        var applied = first.Where(r => moved.Contains(r.NotificationId)).ToList();
+        await PgWrites.InsertDeliveriesAsync(c, tx, [.. applied.SelectMany(r => r.Deliveries)], orIgnore: false, ct);
+        await PgWrites.InsertTraceAsync(c, tx, [.. applied.SelectMany(r => r.Trace)], ct);
+        await PostgresDigestStore.AppendDigestsAsync(c, tx, applied.Where(r => r.Digest is not null).Select(r => r.Digest!), now, ct);
+        var firstOfEach = new HashSet<PlanResult>(first, ReferenceEqualityComparer.Instance);
+        return results.Select(r => firstOfEach.Contains(r) && moved.Contains(r.NotificationId)).ToList();
+    }
 
     // SKIP LOCKED: a plan whose row is locked is being completed right now, so it is not released, and the sweeper never
     // waits on a planner's rows (the two used to deadlock, each holding rows of the other's batch).

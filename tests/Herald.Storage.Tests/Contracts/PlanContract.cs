@@ -1,6 +1,7 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
 using Herald.Storage.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 using static Herald.Storage.Tests.Contracts.NotificationSamples;
 
 namespace Herald.Storage.Tests.Contracts;
@@ -199,6 +200,98 @@ public abstract class PlanContract
         var deliveries = await s.Queries.GetDeliveriesAsync("ntf_1", CancellationToken.None);
         deliveries.Select(d => (d.Id, d.Channel, d.Target)).ShouldBe([("dlv_1", Channel.Email, "a@example.com"), ("dlv_3", Channel.Email, "b@example.com")]);
         (await s.Queries.GetNotificationAsync("ntf_1", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Processing);
+    }
+
+    [Fact]
+    public async Task PlanDueAsync_DueInPriority_PlannedAndWritten()
+    {
+        await using var s = await OpenAsync();
+        await AcceptAsync(s,
+            Notification("ntf_a", due: Now.AddSeconds(-1)),
+            Notification("ntf_b", due: Now.AddSeconds(-5), status: NotificationStatus.Scheduled),
+            Notification("ntf_c", due: Now.AddSeconds(1)),
+            Notification("ntf_d", priority: Priority.Urgent));
+        var seen = new List<string>();
+
+        var round = await s.Plans.PlanDueAsync(Priority.Normal, Now, Now + Lease, 10, (batch, _) =>
+        {
+            seen.AddRange(batch.Select(n => n.Id));
+            return Task.FromResult<IReadOnlyList<PlanResult>>([.. batch.Select(n => OneDelivery(n.Id))]);
+        }, new FakeTimeProvider(Now), CancellationToken.None);
+
+        seen.Order().ShouldBe(["ntf_a", "ntf_b"]);
+        round.Results.Select(r => r.NotificationId).ShouldBe(seen);
+        round.Written.ShouldBe([true, true]);
+        foreach (var id in new[] { "ntf_a", "ntf_b" })
+        {
+            (await s.Queries.GetNotificationAsync(id, CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Processing);
+            (await s.Queries.GetDeliveriesAsync(id, CancellationToken.None)).Select(d => d.Id).ShouldBe(["dlv_" + id]);
+        }
+
+        (await s.Queries.GetNotificationAsync("ntf_c", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Accepted);
+        (await s.Queries.GetNotificationAsync("ntf_d", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Accepted);
+        (await PlanAllAsync(s, Now)).ShouldBeEmpty();
+        (await PlanAllAsync(s, Now, Priority.Urgent)).ShouldBe(["ntf_d"]);
+    }
+
+    [Fact]
+    public async Task PlanDueAsync_ConcurrentRounds_NeverPlanANotificationTwice()
+    {
+        await using var s = await OpenAsync();
+        await AcceptAsync(s, [.. Enumerable.Range(0, 40).Select(i => Notification($"ntf_{i:00}", due: Now.AddMilliseconds(-i)))]);
+
+        var rounds = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => PlanAllAsync(s, Now, limit: 7, delay: TimeSpan.FromMilliseconds(30)))))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+
+        var ids = rounds.SelectMany(r => r).ToList();
+        ids.Count.ShouldBe(ids.Distinct().Count());
+        ids.Order().ShouldBe(Enumerable.Range(0, 40).Select(i => $"ntf_{i:00}"));
+        rounds.Count(r => r.Count > 0).ShouldBeGreaterThan(1, "the rounds ran side by side");
+        (await s.Queries.GetDeliveriesAsync("ntf_17", CancellationToken.None)).Select(d => d.Id).ShouldBe(["dlv_ntf_17"]);
+    }
+
+    [Fact]
+    public async Task PlanDueAsync_OnePlanTheStoreRefuses_OthersWrittenAndItFails()
+    {
+        await using var s = await OpenAsync();
+        await AcceptAsync(s, Notification("ntf_a", due: Now.AddSeconds(-3)), Notification("ntf_b", due: Now.AddSeconds(-2)), Notification("ntf_c", due: Now.AddSeconds(-1)));
+
+        var round = await s.Plans.PlanDueAsync(Priority.Normal, Now, Now + Lease, 10, (batch, _) =>
+            Task.FromResult<IReadOnlyList<PlanResult>>([.. batch.Select(n => n.Id == "ntf_b" ? OneDelivery(n.Id) with { Trace = [Trace(n.Id, "planned") with { Reason = null! }] } : OneDelivery(n.Id))]),
+            new FakeTimeProvider(Now), CancellationToken.None);
+
+        round.Results.Select(r => r.NotificationId).ShouldBe(["ntf_a", "ntf_b", "ntf_c"]);
+        round.Written.ShouldBe([true, false, true]);
+        round.Written.RefusalOf(1).ShouldNotBeNullOrWhiteSpace();
+        (await s.Queries.GetNotificationAsync("ntf_a", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Processing);
+        (await s.Queries.GetNotificationAsync("ntf_c", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Processing);
+        (await s.Queries.GetNotificationAsync("ntf_b", CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Failed);
+        (await s.Queries.GetDeliveriesAsync("ntf_b", CancellationToken.None)).ShouldBeEmpty();
+        (await PlanAllAsync(s, Now.AddHours(1))).ShouldBeEmpty();
+    }
+
+    private static PlanResult OneDelivery(string notificationId) =>
+        new(notificationId, [Delivery("dlv_" + notificationId, notificationId)], [Trace(notificationId, "planned")], NotificationStatus.Processing);
+
+    /// <summary>Plan rounds until one finds nothing due; the ids planned, in order.</summary>
+    private static async Task<List<string>> PlanAllAsync(StoreHandle s, DateTimeOffset at, Priority priority = Priority.Normal, int limit = 10, TimeSpan delay = default)
+    {
+        var planned = new List<string>();
+        while (true)
+        {
+            var round = await s.Plans.PlanDueAsync(priority, at, at + Lease, limit, async (batch, ct) =>
+            {
+                await Task.Delay(delay, ct);
+                return [.. batch.Select(n => OneDelivery(n.Id))];
+            }, new FakeTimeProvider(at), CancellationToken.None);
+            if (round.Results.Count == 0)
+            {
+                return planned;
+            }
+
+            round.Written.ShouldAllBe(w => w);
+            planned.AddRange(round.Results.Select(r => r.NotificationId));
+        }
     }
 
     [Fact]
