@@ -1556,7 +1556,7 @@ export interface components {
         };
         JsonElement: unknown;
         JsonNode: unknown;
-        JsonObject: Record<string, never>;
+        JsonObject: Record<string, unknown>;
         KeyResponse: {
             id: string;
             scopes: string[];
