@@ -96,27 +96,40 @@ internal static class PgWrites
 
         await using var batch = new NpgsqlBatch(c, tx);
         batch.BatchCommands.Add(BatchCommand("SELECT 1 FROM notifications WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", ("ids", ids)));
-        // The UPDATE's generic plan (pruned at execution) rather than a new plan per call: with a few ids per call (a
-        // provider lane's batch) PostgreSQL's default kept planning it anew, every partition of both tables, and that was
-        // more than half of its time (pg_stat_statements, 2026-12-07).
-        AddOnGenericPlan(batch, BatchCommand($"""
+        // Generic plans (pruned at execution) rather than a new plan per call: with a few ids per call (a provider lane's
+        // batch) PostgreSQL's default kept planning the UPDATE anew, every partition of both tables, and that was more than
+        // half of its time (pg_stat_statements, 2026-12-07).
+        batch.BatchCommands.Add(BatchCommand($"""
             UPDATE notifications n SET updated_at = @now, status = CASE
                 WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.notification_id = n.id AND d.status IN {DeliveryStatus.Sql.Pending}) THEN 'processing'
                 ELSE 'completed' END
             WHERE n.id = ANY(@ids) AND n.status IN {NotificationStatus.Sql.Planned}
             """, ("ids", ids), ("now", now.Ms())));
+        RunOnGenericPlans(batch);
         await batch.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
-    /// Adds <paramref name="command"/> to run on its generic plan (<c>SET LOCAL plan_cache_mode = force_generic_plan</c>
-    /// before it), then <c>RESET plan_cache_mode</c>, so what follows in the transaction runs on the connection's own
-    /// setting (an operator's <c>Options=-c plan_cache_mode=…</c> included).
+    /// Adds <paramref name="command"/> to run on its generic plan: <see cref="RunOnGenericPlans"/> for that one statement.
     /// </summary>
     internal static void AddOnGenericPlan(NpgsqlBatch batch, NpgsqlBatchCommand command)
     {
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+        var from = batch.BatchCommands.Count;
         batch.BatchCommands.Add(command);
+        RunOnGenericPlans(batch, from);
+    }
+
+    /// <summary>
+    /// Runs the statements of <paramref name="batch"/> from index <paramref name="from"/> on their generic plans
+    /// (<c>SET LOCAL plan_cache_mode = force_generic_plan</c> before them), then <c>RESET plan_cache_mode</c>, so what
+    /// follows in the transaction runs on the connection's own setting (an operator's <c>Options=-c plan_cache_mode=…</c>
+    /// included). For the hot statements on the partitioned tables: a prepared statement there otherwise keeps custom
+    /// plans (the generic one looks dearer before execution-time pruning) and is planned again on every call
+    /// (pg_stat_statements, 2026-12-07). Neither SET nor RESET returns a result, so a reader's result sets are unchanged.
+    /// </summary>
+    internal static void RunOnGenericPlans(NpgsqlBatch batch, int from = 0)
+    {
+        batch.BatchCommands.Insert(from, new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("RESET plan_cache_mode"));
     }
 

@@ -46,11 +46,13 @@ internal sealed class PostgresPlanStore(PostgresDatabase db) : IPlanStore
         {
             return await db.WriteAsync(async (c, tx) =>
             {
-                var batch = await c.Command($"""
+                await using var claim = new NpgsqlBatch(c, tx);
+                PgWrites.AddOnGenericPlan(claim, PgWrites.BatchCommand($"""
                     SELECT {NotificationRow.Columns} FROM notifications
                     WHERE status IN {NotificationStatus.Sql.Plannable} AND priority = @p AND due_at <= @now
                     ORDER BY due_at LIMIT @n FOR UPDATE SKIP LOCKED
-                    """, tx).With("now", now.Ms()).With("p", (int)priority).With("n", limit).ReadAllAsync(NotificationRow.Map, ct);
+                    """, ("now", now.Ms()), ("p", (int)priority), ("n", limit)));
+                var batch = await claim.ReadAllAsync(NotificationRow.Map, ct);
                 if (batch.Count == 0)
                 {
                     return PlanRound.Empty;
@@ -75,13 +77,14 @@ internal sealed class PostgresPlanStore(PostgresDatabase db) : IPlanStore
         string fromStatuses, CancellationToken ct)
     {
         var first = results.DistinctBy(r => r.NotificationId, StringComparer.Ordinal).ToList();
-        var moved = new HashSet<string>(await c.Command($"""
+        await using var batch = new NpgsqlBatch(c, tx);
+        PgWrites.AddOnGenericPlan(batch, PgWrites.BatchCommand($"""
             UPDATE notifications n SET status = x.s, lease_until = NULL, updated_at = @now
             FROM unnest(@id::text[], @s::text[]) AS x(id, s)
             WHERE n.id = x.id AND n.status IN {fromStatuses}
             RETURNING n.id
-            """, tx).With("now", now.Ms()).With("id", first.Select(r => r.NotificationId).ToArray()).With("s", first.Select(r => r.Status).ToArray())
-            .ReadAllAsync(r => r.GetString(0), ct), StringComparer.Ordinal);
+            """, ("now", now.Ms()), ("id", first.Select(r => r.NotificationId).ToArray()), ("s", first.Select(r => r.Status).ToArray())));
+        var moved = new HashSet<string>(await batch.ReadAllAsync(r => r.GetString(0), ct), StringComparer.Ordinal);
         var applied = first.Where(r => moved.Contains(r.NotificationId)).ToList();
         await PgWrites.InsertDeliveriesAsync(c, tx, [.. applied.SelectMany(r => r.Deliveries)], orIgnore: false, ct);
         await PgWrites.InsertTraceAsync(c, tx, [.. applied.SelectMany(r => r.Trace)], ct);

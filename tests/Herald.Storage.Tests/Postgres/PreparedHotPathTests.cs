@@ -81,4 +81,63 @@ public sealed class PreparedHotPathTests(Xunit.Abstractions.ITestOutputHelper ou
         custom.ShouldBe(0);
         generic.ShouldBeGreaterThan(0);
     }
+
+    [Fact]
+    public async Task PlanClaimAndComplete_RunRepeatedlyOnOneConnection_HotStatementsOnGenericPlans()
+    {
+        // Prepared statements on the partitioned tables keep custom plans unless forced (planned again on every call).
+        await using var s = await Stores.PostgresAsync();
+        var single = new NpgsqlConnectionStringBuilder(s.Postgres!.Options.ConnectionString) { MaxPoolSize = 1 }.ToString();
+        await using var services = Stores.PostgresServices(single);
+        var ingest = (IIngestStore)services.GetService(typeof(IIngestStore))!;
+        var plans = (IPlanStore)services.GetService(typeof(IPlanStore))!;
+        var dispatch = (IDispatchStore)services.GetService(typeof(IDispatchStore))!;
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Now);
+        for (var round = 0; round < 8; round++)
+        {
+            var at = Now.AddSeconds(round);
+            var id = $"ntf_{round}";
+            await ingest.AcceptAsync([new IngestItem([Notification(id, due: at)], null)], at, CancellationToken.None);
+            var planned = await plans.PlanDueAsync(Priority.Normal, at, at + Lease, 10, (batch, _) => Task.FromResult<IReadOnlyList<PlanResult>>(
+                [.. batch.Select(n => new PlanResult(n.Id, [Delivery($"dlv_{round}", n.Id) with { DueAt = at }], [Trace(n.Id, "planned")], NotificationStatus.Processing))]),
+                time, CancellationToken.None);
+            planned.Written.ShouldBe([true]);
+            var claimed = await dispatch.ClaimDueAsync(Channel.Sms, Priority.Normal, at, at + Lease, "lane-a", 10, Contracts.DispatchSamples.Gate(), CancellationToken.None);
+            claimed.Select(d => d.Id).ShouldBe([$"dlv_{round}"]);
+            (await dispatch.CompleteAsync([Contracts.DispatchSamples.Sent(claimed[0], "lane-a")], at, CancellationToken.None)).ShouldBe([true]);
+            (await s.Queries.GetNotificationAsync(id, CancellationToken.None))!.Status.ShouldBe(NotificationStatus.Completed);
+        }
+
+        var statements = new List<(string Statement, long Generic, long Custom)>();
+        await using (var connection = await ((Herald.Storage.Postgres.PostgresDatabase)services.GetService(typeof(Herald.Storage.Postgres.PostgresDatabase))!).Source.OpenConnectionAsync())
+        {
+            await using var read = new NpgsqlCommand("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements", connection);
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                statements.Add((string.Join(' ', reader.GetString(0).Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries)), reader.GetInt64(1), reader.GetInt64(2)));
+            }
+        }
+
+        foreach (var (statement, generic, custom) in statements)
+        {
+            output.WriteLine($"generic {generic}, custom {custom}: {(statement.Length > 120 ? statement[..120] : statement)}");
+        }
+
+        string[] hot =
+        [
+            "UPDATE notifications n SET status = x.s, lease_until = NULL", // a plan written
+            "SELECT u.environment_id, u.user_id, u.preferences FROM users u", // the gate's reads
+            "SELECT m.recipient_id, m.channel, m.claimed_at",
+            "SELECT x.ord, d.claimed_at",
+            "UPDATE deliveries SET status = 'sending'", // the claim
+            "UPDATE deliveries SET status = CASE", // the completion
+        ];
+        foreach (var start in hot)
+        {
+            var found = statements.Where(x => x.Statement.StartsWith(start, StringComparison.Ordinal)).ToList();
+            found.ShouldNotBeEmpty($"'{start}…' is prepared");
+            found.ShouldAllBe(x => x.Custom == 0 && x.Generic > 0, $"'{start}…' runs on its generic plan");
+        }
+    }
 }
