@@ -95,7 +95,7 @@ public sealed partial class HeraldClient
     public Task<Template> GetTemplateAsync(string templateId, CancellationToken cancellationToken = default) =>
         CallAsync<Template>(HttpMethod.Get, $"api/v1/templates/{Escape(templateId)}", null, null, true, cancellationToken);
 
-    /// <summary>Every template's latest version (its definition included).</summary>
+    /// <summary>Every template's latest version, without its definition (<see cref="GetTemplateAsync"/> has it).</summary>
     public async Task<IReadOnlyList<TemplateVersion>> ListTemplatesAsync(CancellationToken cancellationToken = default) =>
         (await CallAsync<TemplateList>(HttpMethod.Get, "api/v1/templates", null, null, true, cancellationToken)).Templates;
 
