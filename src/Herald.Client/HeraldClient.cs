@@ -105,11 +105,17 @@ public sealed partial class HeraldClient
 
     /// <summary>
     /// The server's readiness (<c>/readyz</c>, no key needed): <see cref="Health.Status"/> is "ready", "degraded" (still
-    /// serving) or "not ready". A 503 is returned as that answer, not thrown, and not retried.
+    /// serving) or "not ready". Herald's 503 is returned as that answer, not thrown, and not retried; a 503 that is not
+    /// Herald's document (a proxy's page) throws, with status 503.
     /// </summary>
     public async Task<Health> GetReadinessAsync(CancellationToken cancellationToken = default)
     {
         using var response = await SendAsync(HttpMethod.Get, "readyz", null, null, true, HttpStatusCode.ServiceUnavailable, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Content.Headers.ContentType?.MediaType != "application/json")
+        {
+            throw await ProblemAsync(response, cancellationToken);
+        }
+
         return await ReadAsync<Health>(response, "readyz", cancellationToken);
     }
 

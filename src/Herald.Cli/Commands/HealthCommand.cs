@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net;
+using Herald.Client;
 using Spectre.Console;
 
 namespace Herald.Cli.Commands;
@@ -11,7 +13,18 @@ internal static class HealthCommand
         var command = new Command("health", "Is the server ready? Store, transport, workers and providers.");
         command.SetAction(run(async (c, _, ct) =>
         {
-            var health = await c.Herald.GetReadinessAsync(ct);
+            Health health;
+            try
+            {
+                health = await c.Herald.GetReadinessAsync(ct);
+            }
+            catch (HeraldApiException ex) when (ex.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                // Not Herald's answer (a proxy's 503 page while the server is down): not ready all the same.
+                await Cli.WriteProblemAsync(c.Environment.Error, ex, c.Json);
+                return ExitCodes.NotReady;
+            }
+
             if (c.Json)
             {
                 c.WriteJson(CliJson.Node(health));
