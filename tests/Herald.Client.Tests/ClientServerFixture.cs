@@ -78,6 +78,41 @@ public sealed class ClientServerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Every page from the first on, each at most <paramref name="limit"/> long; the items in order.</summary>
+    public static async Task<List<TItem>> AllPagesAsync<TPage, TItem>(int limit, Func<string?, Task<TPage>> read, Func<TPage, IReadOnlyList<TItem>> items,
+        Func<TPage, string?> next)
+    {
+        var all = new List<TItem>();
+        string? cursor = null;
+        do
+        {
+            var page = await read(cursor);
+            items(page).Count.ShouldBeLessThanOrEqualTo(limit);
+            all.AddRange(items(page));
+            cursor = next(page);
+        }
+        while (cursor is not null);
+
+        return all;
+    }
+
+    /// <summary>The server's 404 problem, as RFC 9457 details.</summary>
+    public static void ShouldBeNotFound(HeraldApiException ex)
+    {
+        ex.StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+        ex.Type.ShouldBe("https://herald.dev/problems/not-found");
+        ex.Title.ShouldBe("Not found.");
+    }
+
+    /// <summary>The server's 400 validation problem with <paramref name="detail"/> for <paramref name="field"/>.</summary>
+    public static void ShouldBeValidation(HeraldApiException ex, string field, string detail)
+    {
+        ex.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+        ex.Type.ShouldBe("https://herald.dev/problems/validation");
+        ex.Detail.ShouldBe($"{field}: {detail}");
+        ex.Errors.Keys.ShouldContain(field);
+    }
+
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
     /// <summary>A bound for every call, so a hang fails the test instead of stalling the run.</summary>

@@ -7,7 +7,6 @@ namespace Herald.Client.Tests;
 /// <summary>Campaigns, digest rules and webhook endpoints (HeraldClient.Delivery.cs) against the live server.</summary>
 public sealed class DeliveryClientTests(ClientServerFixture server) : IClassFixture<ClientServerFixture>
 {
-    private const string NotFound = "https://herald.dev/problems/not-found";
     private readonly HeraldClient _client = server.NewClient();
 
     [Fact]
@@ -57,9 +56,7 @@ public sealed class DeliveryClientTests(ClientServerFixture server) : IClassFixt
         var ex = await Should.ThrowAsync<HeraldApiException>(() => _client.CreateCampaignAsync(
             new CreateCampaignRequest("any.event") { Topic = "news", RecipientIds = ["u1"] }, ClientServerFixture.Timeout()));
 
-        ex.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        ex.Type.ShouldBe("https://herald.dev/problems/validation");
-        ex.Detail.ShouldBe("topic: give exactly one audience: 'topic' or 'recipient_ids'");
+        ClientServerFixture.ShouldBeValidation(ex, "topic", "give exactly one audience: 'topic' or 'recipient_ids'");
     }
 
     [Fact]
@@ -67,8 +64,7 @@ public sealed class DeliveryClientTests(ClientServerFixture server) : IClassFixt
     {
         var ex = await Should.ThrowAsync<HeraldApiException>(() => _client.GetCampaignAsync("cmp_missing", ClientServerFixture.Timeout()));
 
-        ex.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        ex.Type.ShouldBe(NotFound);
+        ClientServerFixture.ShouldBeNotFound(ex);
     }
 
     [Fact]
@@ -88,8 +84,7 @@ public sealed class DeliveryClientTests(ClientServerFixture server) : IClassFixt
         read.ShouldBe(put);
         listed.ShouldContain(put);
         (await _client.ListDigestRulesAsync(ct)).ShouldNotContain(r => r.EventType == eventType);
-        gone.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        gone.Type.ShouldBe(NotFound);
+        ClientServerFixture.ShouldBeNotFound(gone);
     }
 
     [Fact]
@@ -101,10 +96,7 @@ public sealed class DeliveryClientTests(ClientServerFixture server) : IClassFixt
         var ex = await Should.ThrowAsync<HeraldApiException>(() =>
             _client.PutDigestRuleAsync(ClientServerFixture.NewId("digest.event"), new DigestRuleRequest(template) { Window = "forever", Batch = true }, ct));
 
-        ex.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        ex.Type.ShouldBe("https://herald.dev/problems/validation");
-        ex.Detail.ShouldBe("window: 'window' must be an ISO 8601 duration between PT1S and P7D (for example PT5M); got 'forever'");
-        ex.Errors.Keys.ShouldContain("window");
+        ClientServerFixture.ShouldBeValidation(ex, "window", "'window' must be an ISO 8601 duration between PT1S and P7D (for example PT5M); got 'forever'");
     }
 
     [Fact]
@@ -123,16 +115,8 @@ public sealed class DeliveryClientTests(ClientServerFixture server) : IClassFixt
             }, ct));
         }
 
-        var listed = new List<WebhookEndpoint>();
-        string? cursor = null;
-        do
-        {
-            var page = await _client.ListWebhookEndpointsAsync(limit: 2, cursor: cursor, cancellationToken: ct);
-            page.Endpoints.Count.ShouldBeLessThanOrEqualTo(2);
-            listed.AddRange(page.Endpoints);
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
+        var listed = await ClientServerFixture.AllPagesAsync(2, cursor => _client.ListWebhookEndpointsAsync(limit: 2, cursor: cursor, cancellationToken: ct),
+            page => page.Endpoints, page => page.NextCursor);
 
         var read = await _client.GetWebhookEndpointAsync(made[0].Id, ct);
         var disabled = await _client.DisableWebhookEndpointAsync(made[0].Id, ct);
@@ -149,8 +133,7 @@ public sealed class DeliveryClientTests(ClientServerFixture server) : IClassFixt
         read.Description.ShouldBe("test 0");
         disabled.Enabled.ShouldBeFalse();
         enabled.Enabled.ShouldBeTrue();
-        gone.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        gone.Type.ShouldBe(NotFound);
+        ClientServerFixture.ShouldBeNotFound(gone);
     }
 
     [Fact]
@@ -159,8 +142,6 @@ public sealed class DeliveryClientTests(ClientServerFixture server) : IClassFixt
         var ex = await Should.ThrowAsync<HeraldApiException>(() =>
             _client.CreateWebhookEndpointAsync(new WebhookEndpointRequest("not a url"), ClientServerFixture.Timeout()));
 
-        ex.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        ex.Type.ShouldBe("https://herald.dev/problems/validation");
-        ex.Detail.ShouldBe("url: 'url' must be an absolute http or https URL");
+        ClientServerFixture.ShouldBeValidation(ex, "url", "'url' must be an absolute http or https URL");
     }
 }

@@ -7,7 +7,6 @@ namespace Herald.Client.Tests;
 /// <summary>API keys, dead letters, the audit log and readiness (HeraldClient.Operations.cs) against the live server.</summary>
 public sealed class OperationsClientTests(ClientServerFixture server) : IClassFixture<ClientServerFixture>
 {
-    private const string NotFound = "https://herald.dev/problems/not-found";
     private readonly HeraldClient _client = server.NewClient();
 
     [Fact]
@@ -49,6 +48,7 @@ public sealed class OperationsClientTests(ClientServerFixture server) : IClassFi
         ex.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         ex.Type.ShouldBe("https://herald.dev/problems/validation");
         ex.Detail.ShouldNotBeNull().ShouldContain("unknown scope 'everything'");
+        ex.Errors.ShouldNotBeEmpty();
     }
 
     [Fact]
@@ -56,8 +56,7 @@ public sealed class OperationsClientTests(ClientServerFixture server) : IClassFi
     {
         var ex = await Should.ThrowAsync<HeraldApiException>(() => _client.GetApiKeyAsync("key_missing", ClientServerFixture.Timeout()));
 
-        ex.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        ex.Type.ShouldBe(NotFound);
+        ClientServerFixture.ShouldBeNotFound(ex);
     }
 
     [Fact]
@@ -95,8 +94,7 @@ public sealed class OperationsClientTests(ClientServerFixture server) : IClassFi
     {
         var ex = await Should.ThrowAsync<HeraldApiException>(() => _client.ReplayDeadLetterAsync("dlv_missing", ClientServerFixture.Timeout()));
 
-        ex.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        ex.Type.ShouldBe(NotFound);
+        ClientServerFixture.ShouldBeNotFound(ex);
         ex.Detail.ShouldNotBeNull().ShouldContain("dlv_missing");
     }
 
@@ -158,17 +156,8 @@ public sealed class OperationsClientTests(ClientServerFixture server) : IClassFi
 
     private async Task<List<DeadLetter>> ReadAllDeadAsync(CancellationToken ct)
     {
-        var all = new List<DeadLetter>();
-        string? cursor = null;
-        do
-        {
-            var page = await _client.ListDeadLettersAsync(Channel.Webhook, limit: 1, cursor: cursor, cancellationToken: ct);
-            page.DeadLetters.Count.ShouldBeLessThanOrEqualTo(1);
-            all.AddRange(page.DeadLetters);
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
-
+        var all = await ClientServerFixture.AllPagesAsync(1, cursor => _client.ListDeadLettersAsync(Channel.Webhook, limit: 1, cursor: cursor, cancellationToken: ct),
+            page => page.DeadLetters, page => page.NextCursor);
         all.Select(d => d.DeliveryId).ShouldBeUnique();
         return all;
     }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Nodes;
 
 namespace Herald.Client.Tests;
@@ -6,7 +5,6 @@ namespace Herald.Client.Tests;
 /// <summary>Devices, topic subscriptions and the feed (HeraldClient.Recipients.cs) against the live server.</summary>
 public sealed class RecipientClientTests(ClientServerFixture server) : IClassFixture<ClientServerFixture>
 {
-    private const string NotFound = "https://herald.dev/problems/not-found";
     private readonly HeraldClient _client = server.NewClient();
 
     [Fact]
@@ -25,8 +23,7 @@ public sealed class RecipientClientTests(ClientServerFixture server) : IClassFix
         device.Token.ShouldNotBe("fcm-token-0123456789abcdef");
         listed.ShouldHaveSingleItem().Id.ShouldBe(device.Id);
         (await _client.ListDevicesAsync(user, ct)).ShouldBeEmpty();
-        again.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        again.Type.ShouldBe(NotFound);
+        ClientServerFixture.ShouldBeNotFound(again);
     }
 
     [Fact]
@@ -35,10 +32,7 @@ public sealed class RecipientClientTests(ClientServerFixture server) : IClassFix
         var ex = await Should.ThrowAsync<HeraldApiException>(() =>
             _client.AddDeviceAsync(ClientServerFixture.NewId("device-user"), new DeviceRequest("", DevicePlatform.Ios), ClientServerFixture.Timeout()));
 
-        ex.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        ex.Type.ShouldBe("https://herald.dev/problems/validation");
-        ex.Detail.ShouldBe("token: 'token' is required (at most 4096 characters)");
-        ex.Errors.Keys.ShouldContain("token");
+        ClientServerFixture.ShouldBeValidation(ex, "token", "'token' is required (at most 4096 characters)");
     }
 
     [Fact]
@@ -52,25 +46,15 @@ public sealed class RecipientClientTests(ClientServerFixture server) : IClassFix
             await _client.SubscribeToTopicAsync(topic, user, ct);
         }
 
-        var seen = new List<string>();
-        string? cursor = null;
-        do
-        {
-            var page = await _client.ListTopicSubscribersAsync(topic, limit: 2, cursor: cursor, cancellationToken: ct);
-            page.Topic.ShouldBe(topic);
-            page.Subscribers.Count.ShouldBeLessThanOrEqualTo(2);
-            seen.AddRange(page.Subscribers);
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
+        var seen = await ClientServerFixture.AllPagesAsync(2, cursor => _client.ListTopicSubscribersAsync(topic, limit: 2, cursor: cursor, cancellationToken: ct),
+            page => page.Topic == topic ? page.Subscribers : throw new InvalidOperationException($"a page of topic {page.Topic}"), page => page.NextCursor);
 
         await _client.UnsubscribeFromTopicAsync(topic, users[0], ct);
         var again = await Should.ThrowAsync<HeraldApiException>(() => _client.UnsubscribeFromTopicAsync(topic, users[0], ct));
 
         seen.Order(StringComparer.Ordinal).ShouldBe(users.Order(StringComparer.Ordinal));
         (await _client.ListTopicSubscribersAsync(topic, cancellationToken: ct)).Subscribers.ShouldNotContain(users[0]);
-        again.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        again.Type.ShouldBe(NotFound);
+        ClientServerFixture.ShouldBeNotFound(again);
     }
 
     [Fact]
@@ -112,8 +96,7 @@ public sealed class RecipientClientTests(ClientServerFixture server) : IClassFix
         var ex = await Should.ThrowAsync<HeraldApiException>(() =>
             _client.MarkFeedItemReadAsync(ClientServerFixture.NewId("feed-user"), "ntf_missing", ClientServerFixture.Timeout()));
 
-        ex.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        ex.Type.ShouldBe(NotFound);
+        ClientServerFixture.ShouldBeNotFound(ex);
         ex.Detail.ShouldBe("feed item 'ntf_missing' does not exist");
     }
 }
