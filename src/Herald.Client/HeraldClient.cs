@@ -74,6 +74,13 @@ public sealed partial class HeraldClient
     public Task<User> GetUserAsync(string userId, CancellationToken cancellationToken = default) =>
         CallAsync<User>(HttpMethod.Get, $"api/v1/users/{Escape(userId)}", null, null, true, cancellationToken);
 
+    /// <summary>
+    /// Right to erasure (an admin key): deletes the user's profile, preferences, devices, feed and endpoints, cancels unsent
+    /// work and anonymises delivery records. Always 200, also for an id Herald has never seen, so a retry is safe.
+    /// </summary>
+    public Task<Erasure> EraseUserAsync(string userId, CancellationToken cancellationToken = default) =>
+        CallAsync<Erasure>(HttpMethod.Delete, $"api/v1/users/{Escape(userId)}", null, null, true, cancellationToken);
+
     public Task<Preferences> GetPreferencesAsync(string userId, CancellationToken cancellationToken = default) =>
         CallAsync<Preferences>(HttpMethod.Get, $"api/v1/users/{Escape(userId)}/preferences", null, null, true, cancellationToken);
 
