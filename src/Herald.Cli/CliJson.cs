@@ -16,10 +16,13 @@ internal static class CliJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    // The server refuses a member it does not know; reading an input file does too, so a typo is not dropped unseen.
+    private static readonly JsonSerializerOptions Strict = new(Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
     public static JsonNode Node<T>(T value) => JsonSerializer.SerializeToNode(value, Options) ?? new JsonObject();
 
     public static JsonArray Array<T>(IEnumerable<T> values) => new([.. values.Select(v => (JsonNode?)Node(v))]);
 
-    /// <summary>A JSON object (an input file) read as a typed request, by the same names.</summary>
-    public static T? Read<T>(JsonObject document) => document.Deserialize<T>(Options);
+    /// <summary>A JSON object (an input file) read as a typed request, by the same names; an unknown member throws.</summary>
+    public static T? Read<T>(JsonObject document) => document.Deserialize<T>(Strict);
 }

@@ -328,18 +328,21 @@ public sealed class CliTests(CliServerFixture server) : IClassFixture<CliServerF
         printed.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).ShouldBe(api.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
     }
 
-    [Fact]
-    public async Task Templates_PushFileOfWrongShape_IsAUsageErrorAndSendsNothing()
+    [Theory]
+    [InlineData("variables", "name")]
+    [InlineData("chanels", "in_app")]
+    public async Task Templates_PushFileOfWrongShape_IsAUsageErrorAndSendsNothing(string member, string value)
     {
         var folder = server.NewFolder();
         var good = CliServerFixture.NewId("aa-good");
         await File.WriteAllTextAsync(Path.Combine(folder, good + ".json"), new JsonObject { ["template_id"] = good, ["channels"] = InApp.DeepClone() }.ToJsonString());
-        await File.WriteAllTextAsync(Path.Combine(folder, "zz-shape.json"), new JsonObject { ["channels"] = InApp.DeepClone(), ["variables"] = "name" }.ToJsonString());
+        await File.WriteAllTextAsync(Path.Combine(folder, "zz-shape.json"), new JsonObject { ["channels"] = InApp.DeepClone(), [member] = value }.ToJsonString());
 
         var pushed = await server.RunAsync("templates", "push", folder);
 
         pushed.ExitCode.ShouldBe(2);
         pushed.Error.ShouldContain("zz-shape.json: not a template");
+        pushed.Error.ShouldContain(member);
         using var response = await server.Http.GetAsync(new Uri($"/api/v1/templates/{good}", UriKind.Relative));
         ((int)response.StatusCode).ShouldBe(404);
     }
