@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Herald.Cli.Commands;
+using Herald.Client;
 using Spectre.Console;
 
 namespace Herald.Cli;
@@ -69,20 +71,30 @@ internal static class Cli
             return ExitCodes.Usage;
         }
 
-        using var api = new HeraldApi(baseUri, parse.GetValue(apiKey) ?? environment.Variable("HERALD_API_KEY"), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))));
-        var context = new CliContext(api, Console(environment.Out), environment, asJson);
+        var wait = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout)));
+#pragma warning disable RS0030 // One client for the life of a command-line process; IHttpClientFactory would add a container for nothing.
+        using var http = new HttpClient { BaseAddress = baseUri, Timeout = wait };
+#pragma warning restore RS0030
+        var herald = new HeraldClient(http, new HeraldClientOptions { ApiKey = parse.GetValue(apiKey) ?? environment.Variable("HERALD_API_KEY") });
+        var context = new CliContext(herald, baseUri, Console(environment.Out), environment, asJson);
         try
         {
             return await action(context, parse, ct);
         }
-        catch (ProblemException ex)
+        catch (HeraldApiException ex)
         {
             await WriteProblemAsync(environment.Error, ex, asJson);
             return ExitCodes.Refused;
         }
-        catch (UnreachableException ex)
+        catch (HttpRequestException ex) when (ex.InnerException is SocketException or IOException || ex.StatusCode is null)
         {
-            await environment.Error.WriteLineAsync($"error: {ex.Message}");
+            await environment.Error.WriteLineAsync($"error: cannot reach Herald at {baseUri}: {ex.Message}");
+            return ExitCodes.Unreachable;
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // HttpClient's timeout: the server took the connection but did not answer in time.
+            await environment.Error.WriteLineAsync($"error: cannot reach Herald at {baseUri}: no answer within {wait.TotalSeconds:0} s");
             return ExitCodes.Unreachable;
         }
         catch (UsageException ex)
@@ -96,34 +108,30 @@ internal static class Cli
         }
     }
 
-    /// <summary>The problem as the server sent it: status and title, the detail, and each field error.</summary>
-    public static async Task WriteProblemAsync(TextWriter error, ProblemException ex, bool json)
+    /// <summary>The problem as the server sent it: status and title, the detail, the type, and each field error.</summary>
+    public static async Task WriteProblemAsync(TextWriter error, HeraldApiException ex, bool json)
     {
+        var status = (int)ex.StatusCode;
         if (json)
         {
-            await error.WriteLineAsync((ex.Problem ?? new JsonObject { ["status"] = ex.Status, ["title"] = ex.Message }).ToJsonString());
+            await error.WriteLineAsync((ex.Problem ?? new JsonObject { ["status"] = status, ["title"] = ex.Message }).ToJsonString());
             return;
         }
 
-        var p = ex.Problem;
-        await error.WriteLineAsync($"error: {ex.Status} {p?["title"]?.GetValue<string>() ?? ex.Message}");
-        if (p?["detail"]?.GetValue<string>() is { } detail)
+        await error.WriteLineAsync($"error: {status} {ex.Title ?? ex.Message}");
+        if (ex.Detail is { } detail)
         {
             await error.WriteLineAsync($"  {detail}");
         }
 
-        if (p?["type"]?.GetValue<string>() is { } type)
+        if (ex.Type is { } type)
         {
             await error.WriteLineAsync($"  type: {type}");
         }
 
-        if (p?["errors"] is JsonObject errors)
+        foreach (var (field, messages) in ex.Errors)
         {
-            foreach (var (field, messages) in errors)
-            {
-                var text = messages is JsonArray list ? string.Join("; ", list.Select(m => m?.ToString())) : messages?.ToString();
-                await error.WriteLineAsync($"  {field}: {text}");
-            }
+            await error.WriteLineAsync($"  {field}: {string.Join("; ", messages)}");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Herald.Client;
 using Spectre.Console;
 
 namespace Herald.Cli;
@@ -7,12 +8,15 @@ namespace Herald.Cli;
 /// <summary>Where the CLI writes and what it reads from its surroundings (the real console, or a test's writers).</summary>
 internal sealed record CliEnvironment(TextWriter Out, TextWriter Error, Func<string, string?> Variable, string WorkingDirectory);
 
-/// <summary>What every command gets: the API, the console for human output, and whether to write JSON instead.</summary>
-internal sealed class CliContext(HeraldApi api, IAnsiConsole console, CliEnvironment environment, bool json)
+/// <summary>What every command gets: the client and the server it reaches, the console for human output, and whether to write JSON instead.</summary>
+internal sealed class CliContext(HeraldClient herald, Uri server, IAnsiConsole console, CliEnvironment environment, bool json)
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public HeraldApi Api { get; } = api;
+    /// <summary>Herald.Client over the command's connection and key; its problems and connection failures are handled in <see cref="Cli"/>.</summary>
+    public HeraldClient Herald { get; } = herald;
+
+    public Uri Server { get; } = server;
 
     public IAnsiConsole Console { get; } = console;
 

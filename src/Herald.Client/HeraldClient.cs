@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -12,7 +13,7 @@ namespace Herald.Client;
 /// retried as <see cref="HeraldClientOptions"/> allow. Register with <c>services.AddHeraldClient(...)</c>, or construct
 /// over an <see cref="HttpClient"/> whose BaseAddress is the server.
 /// </summary>
-public sealed class HeraldClient
+public sealed partial class HeraldClient
 {
     private const string IdempotencyHeader = "Idempotency-Key";
     private readonly HttpClient _http;
@@ -73,6 +74,13 @@ public sealed class HeraldClient
     public Task<User> GetUserAsync(string userId, CancellationToken cancellationToken = default) =>
         CallAsync<User>(HttpMethod.Get, $"api/v1/users/{Escape(userId)}", null, null, true, cancellationToken);
 
+    /// <summary>
+    /// Right to erasure (an admin key): deletes the user's profile, preferences, devices, feed and endpoints, cancels unsent
+    /// work and anonymises delivery records. Always 200, also for an id Herald has never seen, so a retry is safe.
+    /// </summary>
+    public Task<Erasure> EraseUserAsync(string userId, CancellationToken cancellationToken = default) =>
+        CallAsync<Erasure>(HttpMethod.Delete, $"api/v1/users/{Escape(userId)}", null, null, true, cancellationToken);
+
     public Task<Preferences> GetPreferencesAsync(string userId, CancellationToken cancellationToken = default) =>
         CallAsync<Preferences>(HttpMethod.Get, $"api/v1/users/{Escape(userId)}/preferences", null, null, true, cancellationToken);
 
@@ -94,21 +102,61 @@ public sealed class HeraldClient
     public Task<Template> GetTemplateAsync(string templateId, CancellationToken cancellationToken = default) =>
         CallAsync<Template>(HttpMethod.Get, $"api/v1/templates/{Escape(templateId)}", null, null, true, cancellationToken);
 
+    /// <summary>Every template's latest version, without its definition (<see cref="GetTemplateAsync"/> has it).</summary>
+    public async Task<IReadOnlyList<TemplateVersion>> ListTemplatesAsync(CancellationToken cancellationToken = default) =>
+        (await CallAsync<TemplateList>(HttpMethod.Get, "api/v1/templates", null, null, true, cancellationToken)).Templates;
+
     /// <summary>The server's liveness (<c>/healthz</c>, no key needed).</summary>
     public Task<Health> GetHealthAsync(CancellationToken cancellationToken = default) =>
         CallAsync<Health>(HttpMethod.Get, "healthz", null, null, true, cancellationToken);
 
-    private async Task<T> CallAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, bool repeatable, CancellationToken ct)
+    /// <summary>
+    /// The server's readiness (<c>/readyz</c>, no key needed): <see cref="Health.Status"/> is "ready", "degraded" (still
+    /// serving) or "not ready". Herald's 503 is returned as that answer, not thrown, and not retried; a 503 that is not
+    /// Herald's document (a proxy's page) throws, with status 503.
+    /// </summary>
+    public async Task<Health> GetReadinessAsync(CancellationToken cancellationToken = default)
     {
-        using var response = await _sender.SendAsync(() => CreateRequest(method, path, body, idempotencyKey), repeatable, ct);
-        if (!response.IsSuccessStatusCode)
+        using var response = await SendAsync(HttpMethod.Get, "readyz", null, null, true, HttpStatusCode.ServiceUnavailable, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Content.Headers.ContentType?.MediaType != "application/json")
         {
-            throw await ProblemAsync(response, ct);
+            throw await ProblemAsync(response, cancellationToken);
         }
 
-        return await response.Content.ReadFromJsonAsync<T>(HeraldJson.Options, ct)
-            ?? throw new HeraldApiException($"{(int)response.StatusCode} {response.ReasonPhrase} with an empty body from {path}");
+        return await ReadAsync<Health>(response, "readyz", cancellationToken);
     }
+
+    private async Task<T> CallAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, bool repeatable, CancellationToken ct)
+    {
+        using var response = await SendAsync(method, path, body, idempotencyKey, repeatable, null, ct);
+        return await ReadAsync<T>(response, path, ct);
+    }
+
+    /// <summary>A call answered with no content (204).</summary>
+    private async Task CallAsync(HttpMethod method, string path, object? body, bool repeatable, CancellationToken ct)
+    {
+        using var response = await SendAsync(method, path, body, null, repeatable, null, ct);
+    }
+
+    /// <summary>Sends with retries; any error status but <paramref name="answer"/> (a status that is an answer, not a failure) throws its problem.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey, bool repeatable, HttpStatusCode? answer,
+        CancellationToken ct)
+    {
+        var response = await _sender.SendAsync(() => CreateRequest(method, path, body, idempotencyKey), repeatable, answer, ct);
+        if (!response.IsSuccessStatusCode && response.StatusCode != answer)
+        {
+            using (response)
+            {
+                throw await ProblemAsync(response, ct);
+            }
+        }
+
+        return response;
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, string path, CancellationToken ct) =>
+        await response.Content.ReadFromJsonAsync<T>(HeraldJson.Options, ct)
+            ?? throw new HeraldApiException($"{(int)response.StatusCode} {response.ReasonPhrase} with an empty body from {path}");
 
     private HttpRequestMessage CreateRequest(HttpMethod method, string path, object? body, string? idempotencyKey)
     {
@@ -159,29 +207,12 @@ public sealed class HeraldClient
         return Uri.EscapeDataString(segment);
     }
 
-    private static string QueryString(NotificationQuery? query)
-    {
-        if (query is null)
-        {
-            return "";
-        }
-
-        var pairs = new List<string>();
-        void Add(string name, string? value)
-        {
-            if (value is not null)
-            {
-                pairs.Add($"{name}={Uri.EscapeDataString(value)}");
-            }
-        }
-
-        Add("recipient_id", query.RecipientId);
-        Add("status", query.Status);
-        Add("event_type", query.EventType);
-        Add("from", query.From?.ToString("O", CultureInfo.InvariantCulture));
-        Add("to", query.To?.ToString("O", CultureInfo.InvariantCulture));
-        Add("limit", query.Limit?.ToString(CultureInfo.InvariantCulture));
-        Add("cursor", query.Cursor);
-        return pairs.Count == 0 ? "" : "?" + string.Join('&', pairs);
-    }
+    private static string QueryString(NotificationQuery? query) => query is null ? "" : Query.Of(
+        ("recipient_id", query.RecipientId),
+        ("status", query.Status),
+        ("event_type", query.EventType),
+        ("from", Query.Time(query.From)),
+        ("to", Query.Time(query.To)),
+        ("limit", Query.Number(query.Limit)),
+        ("cursor", query.Cursor));
 }

@@ -292,6 +292,62 @@ public sealed class CliTests(CliServerFixture server) : IClassFixture<CliServerF
     }
 
     [Fact]
+    public async Task Health_ProxyAnswers503WithoutHeraldsDocument_Exits4()
+    {
+        server.ReceiverStatus = 503;
+        try
+        {
+            var result = await server.RunAsync("health", "--url", server.ReceiverUrl[..^"/hooks".Length]);
+
+            result.ExitCode.ShouldBe(4);
+            result.Error.ShouldContain("error: 503");
+        }
+        finally
+        {
+            server.ReceiverStatus = 500;
+        }
+    }
+
+    [Fact]
+    public async Task Status_Json_PrintsTheNotificationAsTheApiSendsIt()
+    {
+        var template = CliServerFixture.NewId("cli-status");
+        await server.CreateTemplateAsync(template, InApp.DeepClone().AsObject(), "name");
+        var id = JsonNode.Parse((await server.RunAsync("send", "--json", "-e", template, "-t", "cy", "-d", "{\"name\":\"Cy\"}")).Output)!["id"]!.GetValue<string>();
+        var api = await server.WaitForAsync(id, n => n["status"]!.GetValue<string>() == "completed");
+
+        var status = await server.RunAsync("status", id, "--json");
+
+        status.ExitCode.ShouldBe(0, status.Error);
+        var printed = JsonNode.Parse(status.Output)!;
+        printed["id"]!.GetValue<string>().ShouldBe(id);
+        printed["priority"]!.GetValue<string>().ShouldBe(api["priority"]!.GetValue<string>());
+        printed["deliveries"]![0]!["channel"]!.GetValue<string>().ShouldBe("in_app");
+        printed["deliveries"]![0]!["id"]!.GetValue<string>().ShouldBe(api["deliveries"]![0]!["id"]!.GetValue<string>());
+        printed["trace"]!.AsArray().Count.ShouldBe(api["trace"]!.AsArray().Count);
+        printed.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).ShouldBe(api.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("variables", "name")]
+    [InlineData("chanels", "in_app")]
+    public async Task Templates_PushFileOfWrongShape_IsAUsageErrorAndSendsNothing(string member, string value)
+    {
+        var folder = server.NewFolder();
+        var good = CliServerFixture.NewId("aa-good");
+        await File.WriteAllTextAsync(Path.Combine(folder, good + ".json"), new JsonObject { ["template_id"] = good, ["channels"] = InApp.DeepClone() }.ToJsonString());
+        await File.WriteAllTextAsync(Path.Combine(folder, "zz-shape.json"), new JsonObject { ["channels"] = InApp.DeepClone(), [member] = value }.ToJsonString());
+
+        var pushed = await server.RunAsync("templates", "push", folder);
+
+        pushed.ExitCode.ShouldBe(2);
+        pushed.Error.ShouldContain("zz-shape.json: not a template");
+        pushed.Error.ShouldContain(member);
+        using var response = await server.Http.GetAsync(new Uri($"/api/v1/templates/{good}", UriKind.Relative));
+        ((int)response.StatusCode).ShouldBe(404);
+    }
+
+    [Fact]
     public async Task Binary_RunAsAProcess_ExitCodesReachTheShell()
     {
         var ok = await RunBinaryAsync("health", "--url", server.Server.ToString());

@@ -3,7 +3,10 @@ using Herald.Testing;
 
 namespace Herald.Client.Tests;
 
-/// <summary>A real Herald server (child process, SQLite) on loopback; tests build clients against it and use unique ids.</summary>
+/// <summary>
+/// A real Herald server (child process, SQLite) on loopback; tests build clients against it and use unique ids. Webhooks
+/// retry once after 100 ms, so a delivery to a closed port is a dead letter within a second.
+/// </summary>
 public sealed class ClientServerFixture : IAsyncLifetime
 {
     public const string ApiKey = "client-test-admin-key-0123456789abcdef";
@@ -16,7 +19,10 @@ public sealed class ClientServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_directory);
-        _herald = new HeraldProcess(Path.Combine(_directory, "herald.db"), ApiKey);
+        _herald = new HeraldProcess(Path.Combine(_directory, "herald.db"), ApiKey, new Dictionary<string, string>
+        {
+            ["Herald__Webhooks__RetrySchedule"] = "100ms",
+        });
         await _herald.StartAsync(TimeSpan.FromSeconds(60));
     }
 
@@ -55,6 +61,56 @@ public sealed class ClientServerFixture : IAsyncLifetime
             }, ct);
         await client.PublishTemplateVersionAsync(id, created.Version, ct);
         return id;
+    }
+
+    /// <summary>Polls until <paramref name="read"/> gives a value that is not null (bounded: a hang fails the test).</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> read, CancellationToken ct)
+        where T : class
+    {
+        while (true)
+        {
+            if (await read() is { } value)
+            {
+                return value;
+            }
+
+            await Task.Delay(100, ct);
+        }
+    }
+
+    /// <summary>Every page from the first on, each at most <paramref name="limit"/> long; the items in order.</summary>
+    public static async Task<List<TItem>> AllPagesAsync<TPage, TItem>(int limit, Func<string?, Task<TPage>> read, Func<TPage, IReadOnlyList<TItem>> items,
+        Func<TPage, string?> next)
+    {
+        var all = new List<TItem>();
+        string? cursor = null;
+        do
+        {
+            var page = await read(cursor);
+            items(page).Count.ShouldBeLessThanOrEqualTo(limit);
+            all.AddRange(items(page));
+            cursor = next(page);
+        }
+        while (cursor is not null);
+
+        return all;
+    }
+
+    /// <summary>The server's 404 problem, as RFC 9457 details.</summary>
+    public static void ShouldBeNotFound(HeraldApiException ex)
+    {
+        ex.StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+        ex.Type.ShouldBe("https://herald.dev/problems/not-found");
+        ex.Title.ShouldBe("Not found.");
+    }
+
+    /// <summary>The server's 400 validation problem with <paramref name="detail"/> for <paramref name="field"/>.</summary>
+    public static void ShouldBeValidation(HeraldApiException ex, string field, string detail)
+    {
+        ex.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+        ex.Type.ShouldBe("https://herald.dev/problems/validation");
+        ex.Detail.ShouldBe($"{field}: {detail}");
+        ex.Errors.Keys.ShouldContain(field);
     }
 
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";

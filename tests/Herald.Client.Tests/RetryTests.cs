@@ -135,6 +135,33 @@ public sealed class RetryTests
     }
 
     /// <summary>Counts the requests that reach the real socket handler (which then fails to connect).</summary>
+    [Fact]
+    public async Task GetReadinessAsync_HeraldAnswers503_ReturnsNotReadyWithoutRetrying()
+    {
+        await using var server = await ScriptedServer.StartAsync(
+            new ScriptedResponse(503, """{"status":"not ready","version":"1.0.0","checks":{"store":"failing: error"}}""", "0", "application/json"));
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+
+        var health = await new HeraldClient(http).GetReadinessAsync(ClientServerFixture.Timeout());
+
+        health.Status.ShouldBe("not ready");
+        health.Checks["store"].ShouldBe("failing: error");
+        server.Received.ShouldHaveSingleItem().Path.ShouldBe("/readyz");
+    }
+
+    [Fact]
+    public async Task GetReadinessAsync_ProxyAnswers503_ThrowsWithTheStatus()
+    {
+        await using var server = await ScriptedServer.StartAsync(new ScriptedResponse(503, "<html>bad gateway</html>", null, "text/html"));
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+
+        var ex = await Should.ThrowAsync<HeraldApiException>(() => new HeraldClient(http).GetReadinessAsync(ClientServerFixture.Timeout()));
+
+        ex.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        ex.Problem.ShouldBeNull();
+        server.Received.Count.ShouldBe(1);
+    }
+
     private sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler())
     {
         private int _attempts;

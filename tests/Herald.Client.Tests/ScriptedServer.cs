@@ -56,12 +56,12 @@ public sealed class ScriptedServer : IAsyncDisposable
             context.Response.Headers.RetryAfter = retryAfter;
         }
 
-        context.Response.ContentType = next.Status >= 400 ? "application/problem+json" : "application/json";
+        context.Response.ContentType = next.ContentType ?? (next.Status >= 400 ? "application/problem+json" : "application/json");
         await context.Response.WriteAsync(next.Body);
     }
 }
 
-public sealed record ScriptedResponse(int Status, string Body, string? RetryAfter = null)
+public sealed record ScriptedResponse(int Status, string Body, string? RetryAfter = null, string? ContentType = null)
 {
     public static ScriptedResponse Overloaded(string? retryAfter) =>
         new(503, """{"type":"https://herald.dev/problems/overloaded","title":"Herald is overloaded.","status":503,"detail":"retry later"}""", retryAfter);

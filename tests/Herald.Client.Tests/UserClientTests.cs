@@ -56,6 +56,39 @@ public sealed class UserClientTests(ClientServerFixture server) : IClassFixture<
     }
 
     [Fact]
+    public async Task EraseUserAsync_UserWithDeviceAndTopic_RemovesThemAndTheUserIsThen404()
+    {
+        var ct = ClientServerFixture.Timeout();
+        var id = ClientServerFixture.NewId("erase");
+        await _client.PutUserAsync(id, new UserRequest { Email = "gone@example.com" }, ct);
+        await _client.AddDeviceAsync(id, new DeviceRequest("apns-token-0123456789abcdef", DevicePlatform.Ios), ct);
+        await _client.SubscribeToTopicAsync(ClientServerFixture.NewId("topic"), id, ct);
+
+        var erased = await _client.EraseUserAsync(id, ct);
+        var again = await _client.EraseUserAsync(id, ct);
+        var gone = await Should.ThrowAsync<HeraldApiException>(() => _client.GetUserAsync(id, ct));
+
+        erased.UserId.ShouldBe(id);
+        erased.Pseudonym.ShouldStartWith("erased-");
+        erased.Profile.ShouldBeTrue();
+        erased.Devices.ShouldBe(1);
+        erased.Subscriptions.ShouldBe(1);
+        again.Profile.ShouldBeFalse();
+        again.Devices.ShouldBe(0);
+        ClientServerFixture.ShouldBeNotFound(gone);
+    }
+
+    [Fact]
+    public async Task EraseUserAsync_IdTooLong_ThrowsTheValidationProblem()
+    {
+        var ex = await Should.ThrowAsync<HeraldApiException>(() => _client.EraseUserAsync(new string('x', 256), ClientServerFixture.Timeout()));
+
+        ex.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+        ex.Type.ShouldBe("https://herald.dev/problems/validation");
+        ex.Errors.Keys.ShouldContain("user_id");
+    }
+
+    [Fact]
     public async Task GetHealthAsync_RunningServer_IsOk()
     {
         var health = await server.NewClient(apiKey: null).GetHealthAsync(ClientServerFixture.Timeout());

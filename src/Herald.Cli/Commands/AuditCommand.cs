@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Herald.Client;
 using Spectre.Console;
 
 namespace Herald.Cli.Commands;
@@ -37,16 +38,15 @@ internal static class AuditCommand
             }
 
             var now = TimeProvider.System.GetUtcNow();
-            var query = new Dictionary<string, string?>(StringComparer.Ordinal)
+            var query = new AuditQuery
             {
-                ["action"] = p.GetValue(action), ["actor"] = p.GetValue(actor), ["target"] = p.GetValue(target),
-                ["from"] = Time("--since", p.GetValue(since), now), ["to"] = Time("--until", p.GetValue(until), now),
-                ["limit"] = n.ToString(CultureInfo.InvariantCulture),
+                Action = p.GetValue(action), Actor = p.GetValue(actor), Target = p.GetValue(target),
+                From = Time("--since", p.GetValue(since), now), To = Time("--until", p.GetValue(until), now), Limit = n, Cursor = p.GetValue(cursor),
             };
-            var (entries, next) = await ReadAsync(c, query, p.GetValue(cursor), p.GetValue(all), ct);
+            var (entries, next) = await ReadAsync(c, query, p.GetValue(all), ct);
             if (c.Json)
             {
-                c.WriteJson(new JsonObject { ["entries"] = new JsonArray([.. entries.Select(e => e.DeepClone())]), ["next_cursor"] = next });
+                c.WriteJson(new JsonObject { ["entries"] = new JsonArray([.. entries]), ["next_cursor"] = next });
                 return ExitCodes.Ok;
             }
 
@@ -64,8 +64,8 @@ internal static class AuditCommand
         return command;
     }
 
-    /// <summary>An RFC 3339 time as given, or an age (30m, 24h, 7d, 90s) as the time that long before <paramref name="now"/>; null when not given.</summary>
-    public static string? Time(string option, string? value, DateTimeOffset now)
+    /// <summary>An RFC 3339 time (no offset: UTC), or an age (30m, 24h, 7d, 90s) as the time that long before <paramref name="now"/>; null when not given.</summary>
+    public static DateTimeOffset? Time(string option, string? value, DateTimeOffset now)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
@@ -76,16 +76,15 @@ internal static class AuditCommand
         if (value.Length >= 2 && char.IsAsciiDigit(value[0])
             && int.TryParse(value[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var amount) && Age(value[^1], amount) is { } age)
         {
-            return (now - age).ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+            return (now - age).ToUniversalTime();
         }
 
-        // The server checks RFC 3339 itself; this only keeps an obvious typo from a round trip.
-        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
         {
             throw new UsageException($"{option} must be an RFC 3339 time (2026-01-31T09:00:00Z) or an age such as 30m, 24h, 7d");
         }
 
-        return value;
+        return time;
     }
 
     private static TimeSpan? Age(char unit, int amount) => unit switch
@@ -97,18 +96,18 @@ internal static class AuditCommand
         _ => null,
     };
 
-    private static async Task<(List<JsonNode> Entries, string? Next)> ReadAsync(CliContext c, Dictionary<string, string?> query, string? cursor, bool all, CancellationToken ct)
+    /// <summary>The page the query names, or with <paramref name="all"/> every page from it on; entries in the API's JSON form.</summary>
+    private static async Task<(List<JsonNode> Entries, string? Next)> ReadAsync(CliContext c, AuditQuery query, bool all, CancellationToken ct)
     {
-        var filters = string.Join('&', query.Where(q => q.Value is not null).Select(q => $"{q.Key}={Uri.EscapeDataString(q.Value!)}"));
         var entries = new List<JsonNode>();
         do
         {
-            var page = await c.Api.GetAsync("/api/v1/audit?" + filters + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)), ct);
-            entries.AddRange((page["entries"]?.AsArray() ?? []).OfType<JsonNode>());
-            cursor = page["next_cursor"]?.GetValue<string>();
+            var page = await c.Herald.ListAuditEntriesAsync(query, ct);
+            entries.AddRange(page.Entries.Select(e => CliJson.Node(e)));
+            query = query with { Cursor = page.NextCursor };
         }
-        while (all && cursor is not null);
+        while (all && query.Cursor is not null);
 
-        return (entries, cursor);
+        return (entries, query.Cursor);
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Net;
 using System.Text.Json.Nodes;
+using Herald.Client;
 using Spectre.Console;
 
 namespace Herald.Cli.Commands;
@@ -20,14 +22,14 @@ internal static class DlqCommands
             var (rows, next) = await ReadAsync(c, p.GetValue(limit), p.GetValue(cursor), p.GetValue(all), ct);
             if (c.Json)
             {
-                c.WriteJson(new JsonObject { ["dead_letters"] = new JsonArray([.. rows.Select(r => r.DeepClone())]), ["next_cursor"] = next });
+                c.WriteJson(new JsonObject { ["dead_letters"] = CliJson.Array(rows), ["next_cursor"] = next });
                 return ExitCodes.Ok;
             }
 
             var table = new Table().AddColumns("delivery", "notification", "channel", "priority", "attempts", "last error", "updated");
             foreach (var r in rows)
             {
-                table.AddRow(StatusCommand.Cells(r, "delivery_id", "notification_id", "channel", "priority", "attempts", "last_error", "updated_at"));
+                table.AddRow(StatusCommand.Cells(CliJson.Node(r), "delivery_id", "notification_id", "channel", "priority", "attempts", "last_error", "updated_at"));
             }
 
             c.Console.Write(table);
@@ -51,7 +53,7 @@ internal static class DlqCommands
             }
 
             // Read the whole list first: replayed deliveries leave it, so paging while replaying would skip some.
-            var ids = one is not null ? [one] : (await ReadAsync(c, 1000, null, all: true, ct)).Rows.Select(r => r["delivery_id"]!.GetValue<string>()).ToList();
+            var ids = one is not null ? [one] : (await ReadAsync(c, 1000, null, all: true, ct)).Rows.Select(r => r.DeliveryId).ToList();
             int replayed = 0, skipped = 0;
             var failures = new JsonArray();
             await c.WithProgressAsync("replaying dead letters", ids.Count, async step =>
@@ -60,17 +62,17 @@ internal static class DlqCommands
                 {
                     try
                     {
-                        await c.Api.PostAsync($"/api/v1/dead-letters/{Uri.EscapeDataString(delivery)}/replay", null, ct);
+                        await c.Herald.ReplayDeadLetterAsync(delivery, ct);
                         replayed++;
                     }
-                    catch (ProblemException ex) when (ex.Status == 409 && one is null)
+                    catch (HeraldApiException ex) when (ex.StatusCode == HttpStatusCode.Conflict && one is null)
                     {
                         // Replayed or sent by someone else since the list was read.
                         skipped++;
                     }
-                    catch (ProblemException ex) when (one is null)
+                    catch (HeraldApiException ex) when (one is null)
                     {
-                        failures.Add(new JsonObject { ["delivery_id"] = delivery, ["status"] = ex.Status, ["detail"] = ex.Message });
+                        failures.Add(new JsonObject { ["delivery_id"] = delivery, ["status"] = (int)ex.StatusCode, ["detail"] = ex.Message });
                     }
 
                     step();
@@ -94,19 +96,19 @@ internal static class DlqCommands
         return command;
     }
 
-    private static async Task<(List<JsonNode> Rows, string? Next)> ReadAsync(CliContext c, int limit, string? cursor, bool all, CancellationToken ct)
+    private static async Task<(List<DeadLetter> Rows, string? Next)> ReadAsync(CliContext c, int limit, string? cursor, bool all, CancellationToken ct)
     {
         if (limit is < 1 or > 1000)
         {
             throw new UsageException("--limit must be between 1 and 1000");
         }
 
-        var rows = new List<JsonNode>();
+        var rows = new List<DeadLetter>();
         do
         {
-            var page = await c.Api.GetAsync($"/api/v1/dead-letters?limit={limit}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)), ct);
-            rows.AddRange((page["dead_letters"]?.AsArray() ?? []).OfType<JsonNode>());
-            cursor = page["next_cursor"]?.GetValue<string>();
+            var page = await c.Herald.ListDeadLettersAsync(limit: limit, cursor: cursor, cancellationToken: ct);
+            rows.AddRange(page.DeadLetters);
+            cursor = page.NextCursor;
         }
         while (all && cursor is not null);
 

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net;
+using Herald.Client;
 using Spectre.Console;
 
 namespace Herald.Cli.Commands;
@@ -11,24 +13,36 @@ internal static class HealthCommand
         var command = new Command("health", "Is the server ready? Store, transport, workers and providers.");
         command.SetAction(run(async (c, _, ct) =>
         {
-            var (status, body) = await c.Api.GetWithStatusAsync("/readyz", ct);
+            Health health;
+            try
+            {
+                health = await c.Herald.GetReadinessAsync(ct);
+            }
+            catch (HeraldApiException ex) when (ex.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                // Not Herald's answer (a proxy's 503 page while the server is down): not ready all the same.
+                await Cli.WriteProblemAsync(c.Environment.Error, ex, c.Json);
+                return ExitCodes.NotReady;
+            }
+
             if (c.Json)
             {
-                c.WriteJson(body);
+                c.WriteJson(CliJson.Node(health));
             }
             else
             {
-                c.Console.WriteLine($"{c.Api.Server}: {body["status"]}");
+                c.Console.WriteLine($"{c.Server}: {health.Status}");
                 var table = new Table().AddColumns("check", "state");
-                foreach (var (name, state) in body["checks"]?.AsObject() ?? [])
+                foreach (var (name, state) in health.Checks)
                 {
-                    table.AddRow(Markup.Escape(name), Markup.Escape(state?.ToString() ?? ""));
+                    table.AddRow(Markup.Escape(name), Markup.Escape(state));
                 }
 
                 c.Console.Write(table);
             }
 
-            return status == 200 ? ExitCodes.Ok : ExitCodes.NotReady;
+            // The server answers 200 when ready or degraded (it still serves), 503 otherwise.
+            return health.Status is "ready" or "degraded" ? ExitCodes.Ok : ExitCodes.NotReady;
         }));
         return command;
     }

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json.Nodes;
+using Herald.Client;
 using Spectre.Console;
 
 namespace Herald.Cli.Commands;
@@ -23,18 +23,13 @@ internal static class KeyCommands
         var command = new Command("create", "Create an API key; its secret is printed once.") { name, scopes, expires, environment };
         command.SetAction(run(async (c, p, ct) =>
         {
-            var body = new JsonObject { ["name"] = p.GetValue(name), ["scopes"] = new JsonArray([.. p.GetValue(scopes)!.Select(s => (JsonNode?)s)]) };
-            if (p.GetValue(expires) is { } at)
+            // Scopes go as given: the server names an unknown one in its problem.
+            var request = new CreateApiKeyRequest(p.GetValue(name)!, p.GetValue(scopes)!)
             {
-                body["expires_at"] = at.ToString("O", CultureInfo.InvariantCulture);
-            }
-
-            if (p.GetValue(environment) is { } env)
-            {
-                body["environment"] = env;
-            }
-
-            return Secret(c, await c.Api.PostAsync("/api/v1/keys", body, ct));
+                ExpiresAt = p.GetValue(expires),
+                Environment = p.GetValue(environment),
+            };
+            return Secret(c, await c.Herald.CreateApiKeyAsync(request, ct));
         }));
         return command;
     }
@@ -44,10 +39,10 @@ internal static class KeyCommands
         var command = new Command("list", "List API keys (never their secrets).");
         command.SetAction(run(async (c, p, ct) =>
         {
-            var keys = (await c.Api.GetAsync("/api/v1/keys", ct))["keys"]!.AsArray();
+            var keys = CliJson.Array(await c.Herald.ListApiKeysAsync(ct));
             if (c.Json)
             {
-                c.WriteJson(new JsonObject { ["keys"] = keys.DeepClone() });
+                c.WriteJson(new JsonObject { ["keys"] = keys });
                 return ExitCodes.Ok;
             }
 
@@ -72,7 +67,7 @@ internal static class KeyCommands
         var command = new Command("revoke", "Revoke an API key: every Herald process refuses it within a second.") { id };
         command.SetAction(run(async (c, p, ct) =>
         {
-            var key = await c.Api.PostAsync($"/api/v1/keys/{Uri.EscapeDataString(p.GetValue(id)!)}/revoke", null, ct);
+            var key = CliJson.Node(await c.Herald.RevokeApiKeyAsync(p.GetValue(id)!, ct));
             if (c.Json)
             {
                 c.WriteJson(key);
@@ -94,29 +89,22 @@ internal static class KeyCommands
         var command = new Command("rotate", "Give an API key a new secret; the old one works for the overlap.") { id, overlap };
         command.SetAction(run(async (c, p, ct) =>
         {
-            var body = new JsonObject();
-            if (p.GetValue(overlap) is { } seconds)
-            {
-                body["overlap_seconds"] = seconds;
-            }
-
-            return Secret(c, await c.Api.PostAsync($"/api/v1/keys/{Uri.EscapeDataString(p.GetValue(id)!)}/rotate", body, ct));
+            return Secret(c, await c.Herald.RotateApiKeyAsync(p.GetValue(id)!, p.GetValue(overlap), ct));
         }));
         return command;
     }
 
     /// <summary>Prints a made or rotated key: the secret on its own line, so a script can take it.</summary>
-    private static int Secret(CliContext c, JsonNode answer)
+    private static int Secret(CliContext c, ApiKeySecret answer)
     {
         if (c.Json)
         {
-            c.WriteJson(answer);
+            c.WriteJson(CliJson.Node(answer));
             return ExitCodes.Ok;
         }
 
-        var key = answer["key"];
-        c.Environment.Out.WriteLine(answer["secret"]!.GetValue<string>());
-        c.Environment.Error.WriteLine($"key {Text(key, "id")} ({Text(key, "name")}): the secret above is shown once; store it now");
+        c.Environment.Out.WriteLine(answer.Secret);
+        c.Environment.Error.WriteLine($"key {answer.Key.Id} ({answer.Key.Name}): the secret above is shown once; store it now");
         return ExitCodes.Ok;
     }
 

@@ -28,7 +28,7 @@ internal static class SendCommand
                 TemplateId = Blank(p.GetValue(template)),
                 IdempotencyKey = Blank(p.GetValue(key)),
             };
-            var accepted = await c.Api.CallAsync((client, t) => client.SendNotificationAsync(request, t), ct);
+            var accepted = await c.Herald.SendNotificationAsync(request, ct);
             if (c.Json)
             {
                 c.WriteJson(new JsonObject { ["id"] = accepted.Id, ["status"] = accepted.Status });

@@ -13,7 +13,7 @@ internal static class StatusCommand
         var command = new Command("status", "Show a notification: deliveries and the trace of every decision.") { id };
         command.SetAction(run(async (c, p, ct) =>
         {
-            var n = await c.Api.GetAsync($"/api/v1/notifications/{Uri.EscapeDataString(p.GetValue(id)!)}", ct);
+            var n = CliJson.Node(await c.Herald.GetNotificationAsync(p.GetValue(id)!, ct));
             if (c.Json)
             {
                 c.WriteJson(n);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Herald.Client;
 using Spectre.Console;
 
 namespace Herald.Cli.Commands;
@@ -29,7 +30,7 @@ internal static class TailCommand
             }
 
             var limit = p.GetValue(count);
-            var query = "/api/v1/notifications?limit=50" + (p.GetValue(recipient) is { } r ? "&recipient_id=" + Uri.EscapeDataString(r) : "");
+            var query = new NotificationQuery { Limit = 50, RecipientId = p.GetValue(recipient) };
             var finished = new HashSet<string>(StringComparer.Ordinal);
             var following = new List<string>();
             var seen = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -39,10 +40,10 @@ internal static class TailCommand
             {
                 while (limit is null || printed < limit)
                 {
-                    foreach (var n in (await c.Api.GetAsync(query, stop.Token))["notifications"]?.AsArray() ?? [])
+                    foreach (var n in (await c.Herald.ListNotificationsAsync(query, stop.Token)).Notifications)
                     {
-                        var id = n!["id"]!.GetValue<string>();
-                        var done = n["status"]?.GetValue<string>() is "completed" or "cancelled";
+                        var id = n.Id;
+                        var done = n.Status is "completed" or "cancelled";
                         if (first && done)
                         {
                             finished.Add(id);
@@ -56,20 +57,18 @@ internal static class TailCommand
                     first = false;
                     foreach (var id in following.ToList())
                     {
-                        var n = await c.Api.GetAsync($"/api/v1/notifications/{id}", stop.Token);
-                        foreach (var d in n["deliveries"]?.AsArray() ?? [])
+                        var n = await c.Herald.GetNotificationAsync(id, stop.Token);
+                        foreach (var d in n.Deliveries ?? [])
                         {
-                            var key = d!["id"]!.GetValue<string>();
-                            var status = d["status"]?.GetValue<string>() ?? "";
-                            if (seen.GetValueOrDefault(key) != status && (limit is null || printed < limit))
+                            if (seen.GetValueOrDefault(d.Id) != d.Status && (limit is null || printed < limit))
                             {
-                                seen[key] = status;
+                                seen[d.Id] = d.Status;
                                 printed++;
                                 Print(c, n, d);
                             }
                         }
 
-                        if (n["status"]?.GetValue<string>() is "completed" or "cancelled")
+                        if (n.Status is "completed" or "cancelled")
                         {
                             following.Remove(id);
                             finished.Add(id);
@@ -98,20 +97,21 @@ internal static class TailCommand
         return command;
     }
 
-    private static void Print(CliContext c, JsonNode n, JsonNode d)
+    private static void Print(CliContext c, Notification n, Delivery d)
     {
+        var channel = CliJson.Node(d.Channel);
         if (c.Json)
         {
             c.WriteJsonLine(new JsonObject
             {
-                ["notification_id"] = n["id"]?.DeepClone(), ["event_type"] = n["event_type"]?.DeepClone(), ["recipient_id"] = n["recipient_id"]?.DeepClone(),
-                ["delivery_id"] = d["id"]?.DeepClone(), ["channel"] = d["channel"]?.DeepClone(), ["provider"] = d["provider"]?.DeepClone(),
-                ["status"] = d["status"]?.DeepClone(), ["attempts"] = d["attempts"]?.DeepClone(), ["last_error"] = d["last_error"]?.DeepClone(),
+                ["notification_id"] = n.Id, ["event_type"] = n.EventType, ["recipient_id"] = n.RecipientId,
+                ["delivery_id"] = d.Id, ["channel"] = channel, ["provider"] = d.Provider,
+                ["status"] = d.Status, ["attempts"] = d.Attempts, ["last_error"] = d.LastError,
             });
             return;
         }
 
-        var error = d["last_error"]?.GetValue<string>() is { } e ? $"  ({e})" : "";
-        c.Console.WriteLine($"{d["status"],-10} {d["channel"],-8} {d["provider"] ?? "-",-12} {n["event_type"]} → {n["recipient_id"]}  {d["id"]}{error}");
+        var error = d.LastError is { } e ? $"  ({e})" : "";
+        c.Console.WriteLine($"{d.Status,-10} {channel,-8} {d.Provider ?? "-",-12} {n.EventType} → {n.RecipientId}  {d.Id}{error}");
     }
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Net;
 using System.Text.Json.Nodes;
+using Herald.Client;
 using Spectre.Console;
 
 namespace Herald.Cli.Commands;
@@ -25,16 +27,15 @@ internal static class TemplateCommands
             var folder = c.ResolvePath(p.GetValue(dir)!);
             Directory.CreateDirectory(folder);
             var written = new JsonArray();
-            foreach (var t in (await c.Api.GetAsync("/api/v1/templates", ct))["templates"]?.AsArray() ?? [])
+            foreach (var t in await c.Herald.ListTemplatesAsync(ct))
             {
-                var id = t!["template_id"]!.GetValue<string>();
-                var detail = await c.Api.GetAsync($"/api/v1/templates/{Uri.EscapeDataString(id)}", ct);
-                var latest = Latest(detail)!;
-                var definition = latest["definition"] as JsonObject ?? [];
+                var id = t.TemplateId;
+                var latest = Latest(await c.Herald.GetTemplateAsync(id, ct))!;
+                var definition = latest.Definition ?? [];
                 var file = new JsonObject
                 {
                     ["template_id"] = id,
-                    ["description"] = latest["description"]?.DeepClone(),
+                    ["description"] = latest.Description,
                     ["variables"] = definition["variables"]?.DeepClone() ?? new JsonArray(),
                     ["channels"] = definition["channels"]?.DeepClone(),
                     ["locales"] = definition["locales"]?.DeepClone(),
@@ -46,7 +47,7 @@ internal static class TemplateCommands
 
                 var path = Path.Combine(folder, id + ".json");
                 await File.WriteAllTextAsync(path, file.ToJsonString(Indented) + "\n", ct);
-                written.Add(new JsonObject { ["template_id"] = id, ["version"] = latest["version"]?.DeepClone(), ["status"] = latest["status"]?.DeepClone(), ["file"] = path });
+                written.Add(new JsonObject { ["template_id"] = id, ["version"] = latest.Version, ["status"] = latest.Status, ["file"] = path });
             }
 
             Report(c, written, "pulled");
@@ -70,27 +71,29 @@ internal static class TemplateCommands
 
             var results = new JsonArray();
             var failed = 0;
-            // Every file is read before anything is sent: a broken file stops the push with nothing half done.
-            var files = new List<(string Path, JsonObject Body)>();
+            // Every file is read and checked before anything is sent: a broken file stops the push with nothing half done.
+            var files = new List<(string Path, JsonObject Body, CreateTemplateRequest Request)>();
             foreach (var path in Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal))
             {
-                files.Add((path, await ReadAsync(path, ct)));
+                var body = await ReadAsync(path, ct);
+                body["template_id"] ??= Path.GetFileNameWithoutExtension(path);
+                files.Add((path, body, Request(path, body)));
             }
 
             await c.WithProgressAsync("pushing templates", files.Count, async step =>
             {
-                foreach (var (path, body) in files)
+                foreach (var (path, body, request) in files)
                 {
                     var result = new JsonObject { ["file"] = path };
                     try
                     {
-                        await PushOneAsync(c, path, body, publish: !p.GetValue(draft), result, ct);
+                        await PushOneAsync(c, body, request, publish: !p.GetValue(draft), result, ct);
                     }
-                    catch (ProblemException ex)
+                    catch (HeraldApiException ex)
                     {
                         failed++;
                         result["result"] = "failed";
-                        result["status"] = ex.Status;
+                        result["status"] = (int)ex.StatusCode;
                         result["detail"] = ex.Message;
                         result["errors"] = ex.Problem?["errors"]?.DeepClone();
                     }
@@ -117,50 +120,60 @@ internal static class TemplateCommands
         }
     }
 
-    private static async Task PushOneAsync(CliContext c, string path, JsonObject file, bool publish, JsonObject result, CancellationToken ct)
+    private static async Task PushOneAsync(CliContext c, JsonObject file, CreateTemplateRequest request, bool publish, JsonObject result, CancellationToken ct)
     {
-        var id = file["template_id"]?.GetValue<string>() ?? Path.GetFileNameWithoutExtension(path);
-        file["template_id"] = id;
+        var id = request.TemplateId;
         result["template_id"] = id;
-        JsonNode? latest = null;
+        TemplateVersion? latest = null;
         try
         {
-            latest = Latest(await c.Api.GetAsync($"/api/v1/templates/{Uri.EscapeDataString(id)}", ct));
+            latest = Latest(await c.Herald.GetTemplateAsync(id, ct));
         }
-        catch (ProblemException ex) when (ex.Status == 404)
+        catch (HeraldApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
             // A new template.
         }
 
-        if (latest is not null && JsonNode.DeepEquals(Definition(file), Definition(latest["definition"] as JsonObject ?? [])))
+        if (latest is not null && JsonNode.DeepEquals(Definition(file), Definition(latest.Definition ?? [])))
         {
-            var published = latest["status"]?.GetValue<string>() == "published";
-            if (published || !publish)
+            if (latest.Status == "published" || !publish)
             {
                 result["result"] = "unchanged";
-                result["version"] = latest["version"]?.DeepClone();
+                result["version"] = latest.Version;
                 return;
             }
 
-            await PublishAsync(c, id, latest["version"]!.GetValue<int>(), ct);
+            await c.Herald.PublishTemplateVersionAsync(id, latest.Version, ct);
             result["result"] = "published";
-            result["version"] = latest["version"]?.DeepClone();
+            result["version"] = latest.Version;
             return;
         }
 
-        var created = await c.Api.PostAsync("/api/v1/templates", file, ct);
-        var version = created["version"]!.GetValue<int>();
+        var created = await c.Herald.CreateTemplateAsync(request, ct);
         if (publish)
         {
-            await PublishAsync(c, id, version, ct);
+            await c.Herald.PublishTemplateVersionAsync(id, created.Version, ct);
         }
 
         result["result"] = latest is null ? "created" : "updated";
-        result["version"] = version;
+        result["version"] = created.Version;
     }
 
-    private static Task<JsonNode> PublishAsync(CliContext c, string id, int version, CancellationToken ct) =>
-        c.Api.PostAsync($"/api/v1/templates/{Uri.EscapeDataString(id)}/versions/{version}/publish", null, ct);
+    /// <summary>A file as the create request: the same names as POST /api/v1/templates; a file whose fields have the wrong shape is a usage error.</summary>
+    private static CreateTemplateRequest Request(string path, JsonObject file)
+    {
+        try
+        {
+            var request = CliJson.Read<CreateTemplateRequest>(file) ?? throw new UsageException($"{path}: not a JSON object");
+
+            // "layout": null chooses no layout, unlike a file without one (the default layout); reading drops the difference.
+            return file.TryGetPropertyValue("layout", out var layout) && layout is null ? request with { Layout = JsonDocument.Parse("null").RootElement } : request;
+        }
+        catch (JsonException ex)
+        {
+            throw new UsageException($"{path}: not a template ({ex.Message})");
+        }
+    }
 
     /// <summary>What the server compares: variables, channels, locales and dedup (absent and null are the same).</summary>
     private static JsonObject Definition(JsonObject o) => new()
@@ -171,11 +184,7 @@ internal static class TemplateCommands
         ["dedup"] = o["dedup"]?.DeepClone(),
     };
 
-    private static JsonNode? Latest(JsonNode detail)
-    {
-        var latest = detail["latest_version"]?.GetValue<int>();
-        return (detail["versions"]?.AsArray() ?? []).LastOrDefault(v => v!["version"]?.GetValue<int>() == latest);
-    }
+    private static TemplateVersion? Latest(Template detail) => detail.Versions.LastOrDefault(v => v.Version == detail.LatestVersion);
 
     private static void Report(CliContext c, JsonArray rows, string verb)
     {

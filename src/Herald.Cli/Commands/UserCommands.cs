@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Herald.Client;
 using Spectre.Console;
 
 namespace Herald.Cli.Commands;
@@ -11,8 +12,6 @@ namespace Herald.Cli.Commands;
 /// </summary>
 internal static class UserCommands
 {
-    private static readonly string[] Profile = ["email", "phone", "locale", "timezone"];
-
     public static Command Build(Runner run) => new("users", "Recipients: import profiles.") { Import(run) };
 
     private static Command Import(Runner run)
@@ -52,7 +51,7 @@ internal static class UserCommands
             {
                 foreach (var (line, fields) in rows)
                 {
-                    if (Row(header, idColumn, line, fields, out var id, out var body) is { } bad)
+                    if (Row(header, idColumn, line, fields, out var id, out var user) is { } bad)
                     {
                         failures.Add(bad);
                     }
@@ -60,12 +59,12 @@ internal static class UserCommands
                     {
                         try
                         {
-                            await c.Api.PutAsync($"/api/v1/users/{Uri.EscapeDataString(id)}", body, ct);
+                            await c.Herald.PutUserAsync(id, user, ct);
                             imported++;
                         }
-                        catch (ProblemException ex)
+                        catch (HeraldApiException ex)
                         {
-                            failures.Add(new JsonObject { ["line"] = line, ["user_id"] = id, ["status"] = ex.Status, ["detail"] = ex.Message });
+                            failures.Add(new JsonObject { ["line"] = line, ["user_id"] = id, ["status"] = (int)ex.StatusCode, ["detail"] = ex.Message });
                         }
                     }
 
@@ -90,10 +89,10 @@ internal static class UserCommands
         return command;
     }
 
-    private static JsonObject? Row(List<string> header, int idColumn, int line, List<string> fields, out string id, out JsonObject body)
+    private static JsonObject? Row(List<string> header, int idColumn, int line, List<string> fields, out string id, out UserRequest user)
     {
         id = idColumn < fields.Count ? fields[idColumn].Trim() : "";
-        body = [];
+        user = new UserRequest();
         if (fields.Count != header.Count)
         {
             return new JsonObject { ["line"] = line, ["detail"] = $"{fields.Count} fields, but the header has {header.Count}" };
@@ -104,12 +103,8 @@ internal static class UserCommands
             return new JsonObject { ["line"] = line, ["detail"] = "user_id is empty" };
         }
 
-        foreach (var name in Profile)
-        {
-            var at = header.IndexOf(name);
-            body[name] = at >= 0 && fields[at].Trim() is { Length: > 0 } value ? value : null;
-        }
-
+        string? Cell(string name) => header.IndexOf(name) is var at && at >= 0 && fields[at].Trim() is { Length: > 0 } value ? value : null;
+        user = new UserRequest { Email = Cell("email"), Phone = Cell("phone"), Locale = Cell("locale"), Timezone = Cell("timezone") };
         return null;
     }
 }

@@ -12,4 +12,8 @@ internal static class HeraldJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
+
+    /// <summary>An enum value's name on the wire (<c>InApp</c>: <c>in_app</c>), for a query string.</summary>
+    public static string Name<T>(T value)
+        where T : struct, Enum => JsonSerializer.Serialize(value, Options).Trim('"');
 }

@@ -10,8 +10,9 @@ internal sealed class RetryingSender(HttpClient http, HeraldClientOptions option
 {
     /// <param name="create">Builds the request afresh for each attempt (a request message can be sent once).</param>
     /// <param name="repeatable">The call is idempotent or carries an idempotency key, so a lost answer may be retried.</param>
+    /// <param name="answer">A status that answers this call rather than signalling a busy server (503 from /readyz): never retried.</param>
     /// <param name="ct">Cancels the attempt in flight and any wait between attempts.</param>
-    public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, bool repeatable, CancellationToken ct)
+    public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, bool repeatable, HttpStatusCode? answer, CancellationToken ct)
     {
         var waited = TimeSpan.Zero;
         for (var attempt = 0; ; attempt++)
@@ -31,7 +32,7 @@ internal sealed class RetryingSender(HttpClient http, HeraldClientOptions option
                 }
             }
 
-            if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests))
+            if (response.StatusCode == answer || response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests))
             {
                 return response;
             }

@@ -13,6 +13,12 @@ public sealed record CreateTemplateRequest(string TemplateId, JsonObject Channel
     public JsonObject? Locales { get; init; }
 
     public TemplateDedup? Dedup { get; init; }
+
+    /// <summary>The fallback chain, as docs/openapi.json describes it (checked by the server).</summary>
+    public JsonNode? Fallback { get; init; }
+
+    /// <summary>The email layout: a layout id (a JSON string), or a JSON null for none; left null here, the environment's default layout.</summary>
+    public JsonElement? Layout { get; init; }
 }
 
 public sealed record TemplateDedup(string? Window, bool? Urgent);
@@ -23,3 +29,4 @@ public sealed record Template(string TemplateId, int LatestVersion, int? Publish
 
 public sealed record TemplateVersion(string TemplateId, int Version, string Status, string? Description, DateTimeOffset CreatedAt,
     DateTimeOffset? PublishedAt, JsonObject? Definition, TemplateDedup? Dedup, JsonElement? Fallback);
+internal sealed record TemplateList(IReadOnlyList<TemplateVersion> Templates);

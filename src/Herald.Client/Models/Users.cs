@@ -54,3 +54,10 @@ public sealed record SubscriberTokenRequest
 }
 
 public sealed record SubscriberToken(string UserId, string Token, DateTimeOffset ExpiresAt, string Environment, IReadOnlyList<string> Scopes);
+
+/// <summary>
+/// What an erasure found and removed (profile, devices, feed items, endpoints, subscriptions, digest items) or
+/// anonymised under <see cref="Pseudonym"/> (notifications, deliveries, outbox and lifecycle records); unsent work was cancelled.
+/// </summary>
+public sealed record Erasure(string UserId, string Pseudonym, bool Profile, int Devices, int FeedItems, int Notifications, int Deliveries, int Cancelled,
+    int OutboxMessages, int WebhookEndpoints, int LifecycleEvents, int Subscriptions, int DigestItems);
