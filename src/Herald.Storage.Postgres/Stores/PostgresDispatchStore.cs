@@ -115,8 +115,9 @@ internal sealed class PostgresDispatchStore(PostgresDatabase db, TimeSpan endpoi
     {
         // A sent outcome whose failure report arrived while it was being settled: its late-failure retry applies instead.
         const string reportedFailed = "(x.s = 'sent' AND COALESCE(tracked_status, '') = 'failed' AND x.ls IS NOT NULL)";
-        await using var batch = new NpgsqlBatch(c, tx);
-        PgWrites.AddOnGenericPlan(batch, PgWrites.BatchCommand($"""
+        // Left to PostgreSQL's choice of plan, not forced generic (see PgWrites.RunOnGenericPlans): forced, it cost 321–412 µs
+        // per webhook notification in one run against 58–88 µs (docs/benchmarks.md, 2026-12-07).
+        var ids = await c.Command($"""
             UPDATE deliveries SET
                 status = CASE WHEN {reportedFailed} THEN x.ls WHEN x.s = 'sent' AND tracked_status IS NOT NULL THEN tracked_status ELSE x.s END,
                 due_at = CASE WHEN {reportedFailed} THEN COALESCE(x.ldue, due_at) ELSE COALESCE(x.due, due_at) END,
@@ -133,14 +134,13 @@ internal sealed class PostgresDispatchStore(PostgresDatabase db, TimeSpan endpoi
                 AS x(nid, did, owner, s, due, prov, err, pmid, o, ls, ldue, lerr)
             WHERE notification_id = x.nid AND id = x.did AND status IN {DeliveryStatus.Sql.InFlight} AND lease_owner = x.owner
             RETURNING id
-            """, ("n", round.Select(x => x.NotificationId).ToArray()), ("id", round.Select(x => x.DeliveryId).ToArray()),
-            ("owner", round.Select(x => x.LeaseOwner).ToArray()), ("s", round.Select(x => x.Status).ToArray()),
-            ("due", round.Select(x => x.DueAt.Ms()).ToArray()), ("prov", round.Select(x => x.Provider).ToArray()),
-            ("err", round.Select(x => x.LastError).ToArray()), ("pmid", round.Select(x => x.ProviderMessageId).ToArray()),
-            ("o", round.Select(x => x.Outcome).ToArray()), ("ls", round.Select(x => x.IfReportedFailed?.Status).ToArray()),
-            ("ldue", round.Select(x => x.IfReportedFailed?.DueAt.Ms()).ToArray()), ("lerr", round.Select(x => x.IfReportedFailed?.Error).ToArray()),
-            ("now", now.Ms())));
-        var ids = await batch.ReadAllAsync(r => r.GetString(0), ct);
+            """, tx).With("n", round.Select(x => x.NotificationId).ToArray()).With("id", round.Select(x => x.DeliveryId).ToArray())
+            .With("owner", round.Select(x => x.LeaseOwner).ToArray()).With("s", round.Select(x => x.Status).ToArray())
+            .With("due", round.Select(x => x.DueAt.Ms()).ToArray()).With("prov", round.Select(x => x.Provider).ToArray())
+            .With("err", round.Select(x => x.LastError).ToArray()).With("pmid", round.Select(x => x.ProviderMessageId).ToArray())
+            .With("o", round.Select(x => x.Outcome).ToArray()).With("ls", round.Select(x => x.IfReportedFailed?.Status).ToArray())
+            .With("ldue", round.Select(x => x.IfReportedFailed?.DueAt.Ms()).ToArray()).With("lerr", round.Select(x => x.IfReportedFailed?.Error).ToArray())
+            .With("now", now.Ms()).ReadAllAsync(r => r.GetString(0), ct);
         return new HashSet<string>(ids, StringComparer.Ordinal);
     }
 

@@ -77,14 +77,14 @@ internal sealed class PostgresPlanStore(PostgresDatabase db) : IPlanStore
         string fromStatuses, CancellationToken ct)
     {
         var first = results.DistinctBy(r => r.NotificationId, StringComparer.Ordinal).ToList();
-        await using var batch = new NpgsqlBatch(c, tx);
-        PgWrites.AddOnGenericPlan(batch, PgWrites.BatchCommand($"""
+        // Not forced onto a generic plan: its status filter is a partial index's predicate (see PgWrites.RunOnGenericPlans).
+        var moved = new HashSet<string>(await c.Command($"""
             UPDATE notifications n SET status = x.s, lease_until = NULL, updated_at = @now
             FROM unnest(@id::text[], @s::text[]) AS x(id, s)
             WHERE n.id = x.id AND n.status IN {fromStatuses}
             RETURNING n.id
-            """, ("now", now.Ms()), ("id", first.Select(r => r.NotificationId).ToArray()), ("s", first.Select(r => r.Status).ToArray())));
-        var moved = new HashSet<string>(await batch.ReadAllAsync(r => r.GetString(0), ct), StringComparer.Ordinal);
+            """, tx).With("now", now.Ms()).With("id", first.Select(r => r.NotificationId).ToArray()).With("s", first.Select(r => r.Status).ToArray())
+            .ReadAllAsync(r => r.GetString(0), ct), StringComparer.Ordinal);
         var applied = first.Where(r => moved.Contains(r.NotificationId)).ToList();
         await PgWrites.InsertDeliveriesAsync(c, tx, [.. applied.SelectMany(r => r.Deliveries)], orIgnore: false, ct);
         await PgWrites.InsertTraceAsync(c, tx, [.. applied.SelectMany(r => r.Trace)], ct);
