@@ -36,6 +36,29 @@ public sealed class RecipientClientTests(ClientServerFixture server) : IClassFix
     }
 
     [Fact]
+    public async Task ReportPushOpenedAsync_PushDelivered_MarksItOpenedAndRepeats()
+    {
+        var ct = ClientServerFixture.Timeout();
+        var eventType = await ClientServerFixture.PublishedTemplateAsync(_client, ct, allChannels: true);
+        var user = ClientServerFixture.NewId("push-user");
+        await _client.AddDeviceAsync(user, new DeviceRequest("apns-token-" + Guid.NewGuid().ToString("N"), DevicePlatform.Ios), ct);
+        var sent = await ClientServerFixture.SentAsync(_client, new SendNotificationRequest(eventType)
+        {
+            RecipientId = user, Channels = [Channel.Push], Data = new JsonObject { ["name"] = "Ada" },
+        }, ct);
+        var push = sent.Deliveries.ShouldNotBeNull().ShouldHaveSingleItem();
+
+        await _client.ReportPushOpenedAsync(user, push.Id, ct);
+        await _client.ReportPushOpenedAsync(user, push.Id, ct);
+        var intruder = await Should.ThrowAsync<HeraldApiException>(() => _client.ReportPushOpenedAsync(ClientServerFixture.NewId("push-user"), push.Id, ct));
+
+        push.Channel.ShouldBe(Channel.Push);
+        (await _client.GetNotificationAsync(sent.Id, ct)).Deliveries.ShouldNotBeNull().ShouldHaveSingleItem().Status.ShouldBe("opened");
+        ClientServerFixture.ShouldBeNotFound(intruder);
+        intruder.Detail.ShouldBe($"push delivery '{push.Id}' does not exist");
+    }
+
+    [Fact]
     public async Task SubscribeToTopicAsync_ThenPageAndUnsubscribe_EverySubscriberOnceThen404()
     {
         var ct = ClientServerFixture.Timeout();
