@@ -49,6 +49,13 @@ public sealed partial class HeraldClient
     public Task<FeedMarkedRead> MarkFeedReadAsync(string userId, CancellationToken cancellationToken = default) =>
         CallAsync<FeedMarkedRead>(HttpMethod.Post, $"api/v1/users/{Escape(userId)}/feed/read-all", null, null, true, cancellationToken);
 
+    /// <summary>
+    /// Mints a ticket for the user's feed stream (a key with content:read), for a browser to open the SSE stream with; this
+    /// client does not read the stream. Not retried after a lost answer, as a subscriber token is not.
+    /// </summary>
+    public Task<FeedStreamTicket> CreateFeedStreamTicketAsync(string userId, CancellationToken cancellationToken = default) =>
+        CallAsync<FeedStreamTicket>(HttpMethod.Post, $"api/v1/users/{Escape(userId)}/feed/stream-ticket", null, null, false, cancellationToken);
+
     /// <summary>Archives one feed item (it leaves the feed); an item not in the user's feed throws a 404.</summary>
     public Task<FeedUnread> ArchiveFeedItemAsync(string userId, string notificationId, CancellationToken cancellationToken = default) =>
         CallAsync<FeedUnread>(HttpMethod.Post, $"api/v1/users/{Escape(userId)}/feed/{Escape(notificationId)}/archive", null, null, true, cancellationToken);

@@ -114,6 +114,25 @@ public sealed class RecipientClientTests(ClientServerFixture server) : IClassFix
     }
 
     [Fact]
+    public async Task CreateFeedStreamTicketAsync_ForAUser_OpensThatUsersStream()
+    {
+        var ct = ClientServerFixture.Timeout();
+        var user = ClientServerFixture.NewId("stream-user");
+
+        var ticket = await _client.CreateFeedStreamTicketAsync(user, ct);
+        using var http = new HttpClient { BaseAddress = server.Server };
+        using var stream = await http.GetAsync(new Uri($"api/v1/users/{user}/feed/stream?ticket={Uri.EscapeDataString(ticket.Ticket)}", UriKind.Relative),
+            HttpCompletionOption.ResponseHeadersRead, ct);
+        using var other = await http.GetAsync(new Uri($"api/v1/users/{user}-other/feed/stream?ticket={Uri.EscapeDataString(ticket.Ticket)}", UriKind.Relative),
+            HttpCompletionOption.ResponseHeadersRead, ct);
+
+        ticket.ExpiresAt.ShouldBeGreaterThan(DateTimeOffset.UtcNow);
+        stream.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        stream.Content.Headers.ContentType?.MediaType.ShouldBe("text/event-stream");
+        other.StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task MarkFeedItemReadAsync_NotInTheFeed_Throws404WithTheDetail()
     {
         var ex = await Should.ThrowAsync<HeraldApiException>(() =>
