@@ -1,3 +1,5 @@
+using Herald.Client.Internal;
+
 namespace Herald.Client;
 
 /// <summary>Apps (tenants), their environments and an environment's subscriber-token secret: an admin key's calls.</summary>
@@ -23,7 +25,7 @@ public sealed partial class HeraldClient
 
     /// <summary>The environments of one app (<paramref name="appId"/>) or of every app, oldest first (an admin key).</summary>
     public async Task<IReadOnlyList<AppEnvironment>> ListEnvironmentsAsync(string? appId = null, CancellationToken cancellationToken = default) =>
-        (await CallAsync<EnvironmentList>(HttpMethod.Get, "api/v1/environments" + Internal.Query.Of(("app_id", appId)), null, null, true, cancellationToken)).Environments;
+        (await CallAsync<EnvironmentList>(HttpMethod.Get, "api/v1/environments" + Query.Of(("app_id", appId)), null, null, true, cancellationToken)).Environments;
 
     public Task<AppEnvironment> GetEnvironmentAsync(string id, CancellationToken cancellationToken = default) =>
         CallAsync<AppEnvironment>(HttpMethod.Get, $"api/v1/environments/{Escape(id)}", null, null, true, cancellationToken);
