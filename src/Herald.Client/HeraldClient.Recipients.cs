@@ -16,6 +16,14 @@ public sealed partial class HeraldClient
     public Task DeleteDeviceAsync(string userId, string deviceId, CancellationToken cancellationToken = default) =>
         CallAsync(HttpMethod.Delete, $"api/v1/users/{Escape(userId)}/devices/{Escape(deviceId)}", null, true, cancellationToken);
 
+    /// <summary>
+    /// Reports a push notification opened on the user's device; <paramref name="deliveryId"/> is the push payload's
+    /// <c>herald_delivery_id</c>. Sent with the client's key (users:write); reporting it again changes nothing. A delivery
+    /// that is not a push to this user throws a 404.
+    /// </summary>
+    public Task ReportPushOpenedAsync(string userId, string deliveryId, CancellationToken cancellationToken = default) =>
+        CallAsync(HttpMethod.Post, $"api/v1/users/{Escape(userId)}/deliveries/{Escape(deliveryId)}/opened", null, true, cancellationToken);
+
     /// <summary>Subscribes a user to a topic (a no-op when subscribed already).</summary>
     public Task SubscribeToTopicAsync(string topic, string userId, CancellationToken cancellationToken = default) =>
         CallAsync(HttpMethod.Put, $"api/v1/topics/{Escape(topic)}/subscribers/{Escape(userId)}", null, true, cancellationToken);
@@ -40,6 +48,13 @@ public sealed partial class HeraldClient
 
     public Task<FeedMarkedRead> MarkFeedReadAsync(string userId, CancellationToken cancellationToken = default) =>
         CallAsync<FeedMarkedRead>(HttpMethod.Post, $"api/v1/users/{Escape(userId)}/feed/read-all", null, null, true, cancellationToken);
+
+    /// <summary>
+    /// Mints a ticket for the user's feed stream (a key with content:read), for a browser to open the SSE stream with; this
+    /// client does not read the stream. Not retried after a lost answer, as a subscriber token is not.
+    /// </summary>
+    public Task<FeedStreamTicket> CreateFeedStreamTicketAsync(string userId, CancellationToken cancellationToken = default) =>
+        CallAsync<FeedStreamTicket>(HttpMethod.Post, $"api/v1/users/{Escape(userId)}/feed/stream-ticket", null, null, false, cancellationToken);
 
     /// <summary>Archives one feed item (it leaves the feed); an item not in the user's feed throws a 404.</summary>
     public Task<FeedUnread> ArchiveFeedItemAsync(string userId, string notificationId, CancellationToken cancellationToken = default) =>

@@ -36,6 +36,29 @@ public sealed class RecipientClientTests(ClientServerFixture server) : IClassFix
     }
 
     [Fact]
+    public async Task ReportPushOpenedAsync_PushDelivered_MarksItOpenedAndRepeats()
+    {
+        var ct = ClientServerFixture.Timeout();
+        var eventType = await ClientServerFixture.PublishedTemplateAsync(_client, ct, allChannels: true);
+        var user = ClientServerFixture.NewId("push-user");
+        await _client.AddDeviceAsync(user, new DeviceRequest("apns-token-" + Guid.NewGuid().ToString("N"), DevicePlatform.Ios), ct);
+        var sent = await ClientServerFixture.SentAsync(_client, new SendNotificationRequest(eventType)
+        {
+            RecipientId = user, Channels = [Channel.Push], Data = new JsonObject { ["name"] = "Ada" },
+        }, ct);
+        var push = sent.Deliveries.ShouldNotBeNull().ShouldHaveSingleItem();
+
+        await _client.ReportPushOpenedAsync(user, push.Id, ct);
+        await _client.ReportPushOpenedAsync(user, push.Id, ct);
+        var intruder = await Should.ThrowAsync<HeraldApiException>(() => _client.ReportPushOpenedAsync(ClientServerFixture.NewId("push-user"), push.Id, ct));
+
+        push.Channel.ShouldBe(Channel.Push);
+        (await _client.GetNotificationAsync(sent.Id, ct)).Deliveries.ShouldNotBeNull().ShouldHaveSingleItem().Status.ShouldBe("opened");
+        ClientServerFixture.ShouldBeNotFound(intruder);
+        intruder.Detail.ShouldBe($"push delivery '{push.Id}' does not exist");
+    }
+
+    [Fact]
     public async Task SubscribeToTopicAsync_ThenPageAndUnsubscribe_EverySubscriberOnceThen404()
     {
         var ct = ClientServerFixture.Timeout();
@@ -88,6 +111,25 @@ public sealed class RecipientClientTests(ClientServerFixture server) : IClassFix
         var feed = await _client.GetFeedAsync(user, cancellationToken: ct);
         feed.Notifications.Select(i => i.NotificationId).ShouldNotContain(items[1].NotificationId);
         feed.Notifications.ShouldAllBe(i => i.Read && i.ReadAt != null);
+    }
+
+    [Fact]
+    public async Task CreateFeedStreamTicketAsync_ForAUser_OpensThatUsersStream()
+    {
+        var ct = ClientServerFixture.Timeout();
+        var user = ClientServerFixture.NewId("stream-user");
+
+        var ticket = await _client.CreateFeedStreamTicketAsync(user, ct);
+        using var http = new HttpClient { BaseAddress = server.Server };
+        using var stream = await http.GetAsync(new Uri($"api/v1/users/{user}/feed/stream?ticket={Uri.EscapeDataString(ticket.Ticket)}", UriKind.Relative),
+            HttpCompletionOption.ResponseHeadersRead, ct);
+        using var other = await http.GetAsync(new Uri($"api/v1/users/{user}-other/feed/stream?ticket={Uri.EscapeDataString(ticket.Ticket)}", UriKind.Relative),
+            HttpCompletionOption.ResponseHeadersRead, ct);
+
+        ticket.ExpiresAt.ShouldBeGreaterThan(DateTimeOffset.UtcNow);
+        stream.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        stream.Content.Headers.ContentType?.MediaType.ShouldBe("text/event-stream");
+        other.StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized);
     }
 
     [Fact]

@@ -12,3 +12,6 @@ public sealed record FeedUnread(int UnreadCount);
 
 /// <summary>How many items <c>read-all</c> marked, and the unread count after it.</summary>
 public sealed record FeedMarkedRead(int Marked, int UnreadCount);
+
+/// <summary>A ticket for the feed's SSE stream (<c>GET …/feed/stream?ticket=</c>), valid until <see cref="ExpiresAt"/>: what a backend hands a browser that opens the stream.</summary>
+public sealed record FeedStreamTicket(string Ticket, DateTimeOffset ExpiresAt);
