@@ -151,7 +151,6 @@ internal static class PgClaims
                 ("c", probes.Select(p => (int)p.Channel).ToArray()), ("h", probes.Select(p => p.ContentHash).ToArray()),
                 ("n", probes.Select(p => p.NotificationId).ToArray()), ("since", probes.Select(p => p.Since.Ms()).ToArray())));
             batch.BatchCommands.Add(CountedCommand(counts));
-            PgWrites.RunOnGenericPlans(batch);
             await using var r = await batch.ExecuteReaderAsync(ct);
             await r.NextResultAsync(ct); // the locks
             while (await r.ReadAsync(ct))
@@ -292,7 +291,6 @@ internal static class PgClaims
 
         if (batch.BatchCommands.Count > 0)
         {
-            PgWrites.RunOnGenericPlans(batch);
             await batch.ExecuteNonQueryAsync(ct);
         }
     }

@@ -126,10 +126,11 @@ internal static class PgWrites
     /// included). For the hot statements on the partitioned tables: a prepared statement there otherwise keeps custom
     /// plans (the generic one looks dearer before execution-time pruning) and is planned again on every call
     /// (pg_stat_statements, 2026-12-07). Neither SET nor RESET returns a result, so a reader's result sets are unchanged.
-    /// Not for a statement whose status filter is a partial index's predicate (a completion's <c>status IN ('sending',
-    /// 'unknown')</c>, a plan's <c>status IN ('accepted', 'scheduled')</c>): a generic plan cannot weigh the ids it is given
-    /// against that index and may read the whole of it; the completion's cost 321–412 µs per webhook notification in one
-    /// run against 58–88 µs (docs/benchmarks.md, 2026-12-07). PostgreSQL's own choice stays there.
+    /// Only for statements of one table read by key or by the partial index they are written for: forced onto generic plans,
+    /// the claim's gate reads and decisions (joins of a batch's arrays with deliveries) cost up to 353 µs per webhook
+    /// notification on the RabbitMQ path against under 50, and a completion's update 321–412 µs against 58–88 µs on
+    /// PostgreSQL alone (docs/benchmarks.md, 2026-12-07): a generic plan cannot weigh the arrays it is given against the
+    /// table and may read all of an index. PostgreSQL's own choice stays there.
     /// </summary>
     internal static void RunOnGenericPlans(NpgsqlBatch batch, int from = 0)
     {

@@ -155,12 +155,6 @@ public sealed class ClientServerFixture : IAsyncLifetime
         ex.Errors.Keys.ShouldContain(field);
     }
 
-    /// <summary>
-    /// A time as the store keeps it (whole milliseconds): what a create or PUT answers carries the server's clock to the tick,
-    /// what a later read answers, the stored value.
-    /// </summary>
-    public static DateTimeOffset Stored(DateTimeOffset at) => DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
-
     public static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
     /// <summary>A bound for every call, so a hang fails the test instead of stalling the run.</summary>

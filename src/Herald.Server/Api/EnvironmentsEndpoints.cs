@@ -40,7 +40,7 @@ internal static class EnvironmentsEndpoints
             return bad;
         }
 
-        var now = time.GetUtcNow();
+        var now = StoredTime.Now(time);
         var made = new App("app_" + Guid.CreateVersion7(now).ToString("N"), body.Value.Name!, now);
         if (!await store.CreateAppAsync(made, ct))
         {
@@ -76,7 +76,7 @@ internal static class EnvironmentsEndpoints
             return Problems.NotFound("app", r.AppId!);
         }
 
-        var now = time.GetUtcNow();
+        var now = StoredTime.Now(time);
         var made = new AppEnvironment("env_" + Guid.CreateVersion7(now).ToString("N"), r.AppId!, r.Name!, now);
         if (!await store.CreateEnvironmentAsync(made, ct))
         {

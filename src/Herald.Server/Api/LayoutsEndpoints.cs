@@ -49,7 +49,7 @@ internal static class LayoutsEndpoints
             return TemplateLibraryProblems.Of(ex);
         }
 
-        var layout = new StoredLayout(layout_id, r.Description, r.Html, r.Text, time.GetUtcNow());
+        var layout = new StoredLayout(layout_id, r.Description, r.Html, r.Text, StoredTime.Now(time));
         var created = await store.PutLayoutAsync(environment, layout, ct);
         libraries.Changed(environment);
         await audit.RecordAsync(request.HttpContext, AuditActions.LayoutPut, layout_id);

@@ -49,7 +49,7 @@ internal static class PartialsEndpoints
             return TemplateLibraryProblems.Of(ex);
         }
 
-        var partial = new StoredPartial(name, source, time.GetUtcNow());
+        var partial = new StoredPartial(name, source, StoredTime.Now(time));
         var created = await store.PutPartialAsync(environment, partial, ct);
         libraries.Changed(environment);
         await audit.RecordAsync(request.HttpContext, AuditActions.PartialPut, name);

@@ -119,16 +119,58 @@ internal sealed class SchemaRules : IOpenApiDocumentTransformer
 
         ClosedSets(schemas);
         Problem(schemas);
-        foreach (var parameter in operations.SelectMany(o => o.Parameters ?? []).OfType<OpenApiParameter>())
+        foreach (var (path, item) in document.Paths ?? [])
         {
-            if (parameter.In is ParameterLocation.Query or ParameterLocation.Path && parameter.Name is { } n && NamedEnums.TryGetValue(n, out var named) && parameter.Schema is not null)
+            foreach (var (method, operation) in item.Operations ?? [])
             {
-                parameter.Schema = WithEnum(parameter.Schema, new OpenApiSchemaReference(named, document));
+                foreach (var parameter in (operation.Parameters ?? []).OfType<OpenApiParameter>())
+                {
+                    if (parameter.Name is not { } n || parameter.Schema is null)
+                    {
+                        continue;
+                    }
+
+                    if (parameter.In is ParameterLocation.Query && NarrowerSets.TryGetValue($"{method.Method} {path} {n}", out var values))
+                    {
+                        parameter.Schema = Enum(parameter.Schema.Description ?? "", values);
+                    }
+                    else if (parameter.In is ParameterLocation.Query or ParameterLocation.Path && NamedEnums.TryGetValue(n, out var named))
+                    {
+                        parameter.Schema = WithEnum(parameter.Schema, new OpenApiSchemaReference(named, document));
+                    }
+                    else if (parameter.In is ParameterLocation.Query && QueryShapes.TryGetValue(n, out var shape))
+                    {
+                        parameter.Schema = shape();
+                    }
+                }
             }
         }
 
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Query parameters the endpoints bind as text (so that bad input gets Herald's own problem answer), described as
+    /// what they take.
+    /// </summary>
+    private static readonly Dictionary<string, Func<OpenApiSchema>> QueryShapes = new(StringComparer.Ordinal)
+    {
+        ["limit"] = () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.Integer,
+            Format = "int32",
+            Description = "Page size: a missing, non-numeric or non-positive one means the endpoint's default, one above its cap the cap.",
+        },
+        ["from"] = () => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time", Description = "Start of the range (RFC 3339, with an offset)." },
+        ["to"] = () => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time", Description = "End of the range (RFC 3339, with an offset)." },
+    };
+
+    /// <summary>Query parameters of one operation (method, path, name) that take fewer values than their name's enum, or have no enum of their own.</summary>
+    private static readonly Dictionary<string, string[]> NarrowerSets = new(StringComparer.Ordinal)
+    {
+        ["GET /api/v1/analytics group_by"] = ["channel", "event_type", "provider"],
+        ["GET /api/v1/outbox channel"] = [Channel.Email.ToWire(), Channel.Sms.ToWire(), Channel.Push.ToWire()],
+    };
 
     /// <summary>Inline enums of closed sets that have no schema of their own.</summary>
     private static void ClosedSets(IDictionary<string, IOpenApiSchema> schemas)

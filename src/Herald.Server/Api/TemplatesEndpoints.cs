@@ -19,7 +19,7 @@ internal static class TemplatesEndpoints
         group.MapPost("/{template_id}/promote", PromoteAsync).RequireScope(ApiKeys.Admin).Accepts<TemplatePromoteRequest>("application/json")
             .Produces<TemplatePromotedResponse>(201).ProducesProblem(400).ProducesProblem(404).ProducesProblem(422);
         group.MapPost("/{template_id}/preview", PreviewAsync).RequireScope(ApiKeys.NotificationsRead).Accepts<PreviewRequest>("application/json").Produces<PreviewResponse>()
-            .ProducesProblem(403).ProducesProblem(422);
+            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(422);
     }
 
     private static async Task<IResult> CreateAsync(HttpRequest request, ITemplateStore store, AuditTrail audit, TimeProvider time, CancellationToken ct)

@@ -115,8 +115,7 @@ internal sealed class PostgresDispatchStore(PostgresDatabase db, TimeSpan endpoi
     {
         // A sent outcome whose failure report arrived while it was being settled: its late-failure retry applies instead.
         const string reportedFailed = "(x.s = 'sent' AND COALESCE(tracked_status, '') = 'failed' AND x.ls IS NOT NULL)";
-        // Left to PostgreSQL's choice of plan, not forced generic (see PgWrites.RunOnGenericPlans): forced, it cost 321–412 µs
-        // per webhook notification in one run against 58–88 µs (docs/benchmarks.md, 2026-12-07).
+        // Left to PostgreSQL's choice of plan, not forced generic (PgWrites.RunOnGenericPlans says why).
         var ids = await c.Command($"""
             UPDATE deliveries SET
                 status = CASE WHEN {reportedFailed} THEN x.ls WHEN x.s = 'sent' AND tracked_status IS NOT NULL THEN tracked_status ELSE x.s END,

@@ -77,7 +77,7 @@ internal sealed class PostgresPlanStore(PostgresDatabase db) : IPlanStore
         string fromStatuses, CancellationToken ct)
     {
         var first = results.DistinctBy(r => r.NotificationId, StringComparer.Ordinal).ToList();
-        // Not forced onto a generic plan: its status filter is a partial index's predicate (see PgWrites.RunOnGenericPlans).
+        // Left to PostgreSQL's choice of plan, not forced generic (PgWrites.RunOnGenericPlans says why).
         var moved = new HashSet<string>(await c.Command($"""
             UPDATE notifications n SET status = x.s, lease_until = NULL, updated_at = @now
             FROM unnest(@id::text[], @s::text[]) AS x(id, s)
