@@ -2046,9 +2046,9 @@ export interface operations {
     listOutboxMessages: {
         parameters: {
             query?: {
-                channel?: components["schemas"]["Channel"];
+                channel?: "email" | "sms" | "push";
                 recipient_id?: string;
-                limit?: string;
+                limit?: number;
                 cursor?: string;
             };
             header?: never;
@@ -2134,7 +2134,7 @@ export interface operations {
                 target?: string;
                 from?: string;
                 to?: string;
-                limit?: string;
+                limit?: number;
                 cursor?: string;
             };
             header?: never;
@@ -2500,7 +2500,7 @@ export interface operations {
             query?: {
                 from?: string;
                 to?: string;
-                group_by?: string;
+                group_by?: "channel" | "event_type" | "provider";
             };
             header?: never;
             path?: never;
@@ -2637,7 +2637,7 @@ export interface operations {
                 event_type?: string;
                 from?: string;
                 to?: string;
-                limit?: string;
+                limit?: number;
                 cursor?: string;
             };
             header?: never;
@@ -4122,7 +4122,7 @@ export interface operations {
     listTopicSubscribers: {
         parameters: {
             query?: {
-                limit?: string;
+                limit?: number;
                 cursor?: string;
             };
             header?: never;
@@ -5155,7 +5155,7 @@ export interface operations {
         parameters: {
             query?: {
                 unread_only?: boolean;
-                limit?: string;
+                limit?: number;
                 cursor?: string;
             };
             header?: never;
@@ -6060,6 +6060,19 @@ export interface operations {
                     "application/json": components["schemas"]["PreviewResponse"];
                 };
             };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    /** @description The calling key's limits when it has any (draft-ietf-httpapi-ratelimit-headers-10), e.g. "requests";q=10;w=1, "notifications";q=100;w=1 */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each limit now and the seconds until it is whole again, e.g. "requests";r=9;t=1 */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {
@@ -6075,6 +6088,19 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    /** @description The calling key's limits when it has any (draft-ietf-httpapi-ratelimit-headers-10), e.g. "requests";q=10;w=1, "notifications";q=100;w=1 */
+                    "RateLimit-Policy"?: string;
+                    /** @description What is left of each limit now and the seconds until it is whole again, e.g. "requests";r=9;t=1 */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     /** @description The calling key's limits when it has any (draft-ietf-httpapi-ratelimit-headers-10), e.g. "requests";q=10;w=1, "notifications";q=100;w=1 */
                     "RateLimit-Policy"?: string;
@@ -6785,7 +6811,7 @@ export interface operations {
     listWebhookEndpoints: {
         parameters: {
             query?: {
-                limit?: string;
+                limit?: number;
                 cursor?: string;
             };
             header?: never;
@@ -7363,7 +7389,7 @@ export interface operations {
     listDeadLetters: {
         parameters: {
             query?: {
-                limit?: string;
+                limit?: number;
                 cursor?: string;
                 channel?: components["schemas"]["Channel"];
             };
@@ -7620,7 +7646,7 @@ export interface operations {
             query?: {
                 channel?: components["schemas"]["Channel"];
                 address?: string;
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path?: never;

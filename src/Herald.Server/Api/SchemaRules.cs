@@ -130,9 +130,9 @@ internal sealed class SchemaRules : IOpenApiDocumentTransformer
                         continue;
                     }
 
-                    if (parameter.In is ParameterLocation.Query && NarrowerSets.TryGetValue($"{method.Method} {path} {n}", out var values))
+                    if (parameter.In is ParameterLocation.Query && NarrowerSets.TryGetValue($"{method.Method} {path} {n}", out var set))
                     {
-                        parameter.Schema = Enum(parameter.Schema.Description ?? "", values);
+                        parameter.Schema = Enum(set.Description, set.Values);
                     }
                     else if (parameter.In is ParameterLocation.Query or ParameterLocation.Path && NamedEnums.TryGetValue(n, out var named))
                     {
@@ -166,10 +166,11 @@ internal sealed class SchemaRules : IOpenApiDocumentTransformer
     };
 
     /// <summary>Query parameters of one operation (method, path, name) that take fewer values than their name's enum, or have no enum of their own.</summary>
-    private static readonly Dictionary<string, string[]> NarrowerSets = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, (string Description, string[] Values)> NarrowerSets = new(StringComparer.Ordinal)
     {
-        ["GET /api/v1/analytics group_by"] = ["channel", "event_type", "provider"],
-        ["GET /api/v1/outbox channel"] = [Channel.Email.ToWire(), Channel.Sms.ToWire(), Channel.Push.ToWire()],
+        ["GET /api/v1/analytics group_by"] = ("What the groups are (channel when absent).", ["channel", "event_type", "provider"]),
+        ["GET /api/v1/outbox channel"] = ("Only this channel's messages (the channels a capture provider serves).",
+            [Channel.Email.ToWire(), Channel.Sms.ToWire(), Channel.Push.ToWire()]),
     };
 
     /// <summary>Inline enums of closed sets that have no schema of their own.</summary>
