@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Herald.Cli.Commands;
 using Herald.Client;
@@ -86,7 +85,8 @@ internal static class Cli
             await WriteProblemAsync(environment.Error, ex, asJson);
             return ExitCodes.Refused;
         }
-        catch (HttpRequestException ex) when (ex.InnerException is SocketException or IOException || ex.StatusCode is null)
+        // No answer at all (refused, reset, DNS): an answer with a status is a HeraldApiException instead.
+        catch (HttpRequestException ex) when (ex.StatusCode is null)
         {
             await environment.Error.WriteLineAsync($"error: cannot reach Herald at {baseUri}: {ex.Message}");
             return ExitCodes.Unreachable;
