@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Herald.Storage.Sqlite;
@@ -11,12 +12,16 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 internal static class JsonRows
 {
+    // Read by SQLite's JSON functions only, never put in a page: HTML and non-ASCII characters stay as they are (smaller
+    // and faster than \uXXXX escapes).
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
     public static string Of<T>(IEnumerable<T> rows, Action<Utf8JsonWriter, T> writeValues, int sizeHint = 1024)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(writeValues);
         var buffer = new ArrayBufferWriter<byte>(sizeHint);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, Options))
         {
             json.WriteStartArray();
             foreach (var row in rows)
@@ -37,7 +42,7 @@ internal static class JsonRows
     {
         ArgumentNullException.ThrowIfNull(values);
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, Options))
         {
             json.WriteStartArray();
             foreach (var value in values)
@@ -49,5 +54,34 @@ internal static class JsonRows
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// A string or JSON null (<c>value ->> n</c> reads it back as text or NULL). A lone surrogate, which the writer
+    /// refuses, becomes U+FFFD, as the driver stores it when the same value is bound as a parameter.
+    /// </summary>
+    public static void Text(this Utf8JsonWriter json, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNullValue();
+        }
+        else
+        {
+            json.WriteStringValue(value.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0 ? value : Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(value)));
+        }
+    }
+
+    /// <summary>A number or JSON null (<c>value ->> n</c> reads it back as an integer or NULL).</summary>
+    public static void Number(this Utf8JsonWriter json, long? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumberValue(v);
+        }
+        else
+        {
+            json.WriteNullValue();
+        }
     }
 }

@@ -132,13 +132,7 @@ internal sealed class SqliteCampaignStore(SqliteDatabase db) : ICampaignStore
                 return false;
             }
 
-            using var insert = NotificationInsert(c, tx);
-            foreach (var n in notifications)
-            {
-                BindNotification(insert, n, now);
-                insert.ExecuteNonQuery();
-            }
-
+            InsertNotifications(c, tx, notifications, now);
             return true;
         }, ct);
 

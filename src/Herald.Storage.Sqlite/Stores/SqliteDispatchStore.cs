@@ -1,5 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
+using Microsoft.Data.Sqlite;
 using static Herald.Storage.Sqlite.SqliteRows;
 
 namespace Herald.Storage.Sqlite;
@@ -97,68 +98,42 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
             return claimed;
         }, ct);
 
-    /// <summary>A sent outcome whose failure report arrived while it was being settled: its late-failure retry applies instead.</summary>
-    private const string ReportedFailed = "($s = 'sent' AND COALESCE(tracked_status, '') = 'failed' AND $ls IS NOT NULL)";
-
     public Task<BatchResults> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct) =>
         BatchIsolation.WriteWithSubstitutesAsync(completions, part => CompleteBatchAsync(part, now, ct), (x, reason) => x.Unstorable(reason, now));
 
+    /// <summary>
+    /// A batch's settlement in one transaction and few statements, whatever its size: the deliveries' update, their
+    /// attempts, feed items, lifecycle events and trace each in one statement (<c>json_each</c>), the notifications'
+    /// statuses in one; only the rare extras (a device removed, a suppression, an endpoint's streak, a fallback) are
+    /// written per completion, in the batch's order.
+    /// </summary>
     private Task<IReadOnlyList<bool>> CompleteBatchAsync(IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<bool>>((c, tx) =>
         {
-            var results = new bool[completions.Count];
-            var settled = new HashSet<string>(StringComparer.Ordinal);
+            var applied = MarkSettled(c, tx, completions, now);
+            var done = new List<DeliveryCompletion>(completions.Count);
+            var notifications = new HashSet<string>(StringComparer.Ordinal);
+            var lifecycle = new List<Notification>();
+            var feed = new List<FeedItem>();
             var trace = new List<TraceEntry>();
-            using var update = c.Command($"""
-                UPDATE deliveries SET
-                    status = CASE WHEN {ReportedFailed} THEN $ls WHEN $s = 'sent' AND tracked_status IS NOT NULL THEN tracked_status ELSE $s END,
-                    due_at = CASE WHEN {ReportedFailed} THEN COALESCE($ldue, due_at) ELSE COALESCE($due, due_at) END,
-                    provider = COALESCE($prov, provider),
-                    last_error = CASE WHEN {ReportedFailed} THEN $lerr ELSE $err END,
-                    provider_message_id = COALESCE($pmid, provider_message_id),
-                    sent_at = CASE WHEN {ReportedFailed} THEN NULL WHEN $s = 'sent' THEN $now ELSE sent_at END,
-                    tracked_status = CASE WHEN {ReportedFailed} THEN NULL ELSE tracked_status END,
-                    attempts = CASE WHEN $o = 'throttled' OR $s = 'held' THEN attempts - 1 ELSE attempts END,
-                    throttled = CASE WHEN $o = 'throttled' THEN 1 ELSE 0 END,
-                    lease_until = CASE WHEN $s = 'unknown' THEN $due ELSE NULL END, lease_owner = NULL, updated_at = $now
-                WHERE id = $id AND status IN {DeliveryStatus.Sql.InFlight} AND lease_owner = $owner
-                """, tx);
-            using var attempt = c.Command("""
-                INSERT INTO attempts(delivery_id, provider, outcome, detail, provider_message_id, started_at, finished_at)
-                VALUES ($id, $prov, $o, $err, $pmid, $st, $ft)
-                """, tx);
             for (var i = 0; i < completions.Count; i++)
             {
                 var x = completions[i];
-                update.Parameters.Clear();
-                update.With("$s", x.Status).With("$due", x.DueAt.Ms()).With("$prov", x.Provider).With("$err", x.LastError).With("$pmid", x.ProviderMessageId)
-                    .With("$o", x.Outcome).With("$now", now.Ms()).With("$id", x.DeliveryId).With("$owner", x.LeaseOwner)
-                    .With("$ls", x.IfReportedFailed?.Status).With("$ldue", x.IfReportedFailed?.DueAt.Ms()).With("$lerr", x.IfReportedFailed?.Error);
-                if (update.ExecuteNonQuery() == 0)
+                if (!applied[i])
                 {
-                    continue;
+                    continue; // no longer in flight under this lease
                 }
 
-                attempt.Parameters.Clear();
-                attempt.With("$id", x.DeliveryId).With("$prov", x.Provider).With("$o", x.Outcome).With("$err", x.LastError)
-                    .With("$pmid", x.ProviderMessageId).With("$st", x.StartedAt.Ms()).With("$ft", x.FinishedAt.Ms()).ExecuteNonQuery();
+                done.Add(x);
                 trace.AddRange(x.Trace);
-
-                if (x.LifecycleEvent is { } lifecycle)
+                if (x.LifecycleEvent is { } e)
                 {
-                    // The lifecycle event commits with the state change it reports, or not at all.
-                    using var insert = NotificationInsert(c, tx);
-                    BindNotification(insert, lifecycle, now);
-                    insert.ExecuteNonQuery();
+                    lifecycle.Add(e); // commits with the state change it reports, or not at all
                 }
 
                 if (x.FeedItem is { } f)
                 {
-                    c.Command("""
-                        INSERT INTO feed(environment_id, user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at)
-                        VALUES ($env, $u, $n, $d, $e, $t, $b, $a, $i, $c) ON CONFLICT(delivery_id) DO NOTHING
-                        """, tx).With("$env", f.EnvironmentId).With("$u", f.UserId).With("$n", f.NotificationId).With("$d", f.DeliveryId).With("$e", f.EventType)
-                        .With("$t", f.Title).With("$b", f.Body).With("$a", f.ActionUrl).With("$i", f.Icon).With("$c", f.CreatedAt.Ms()).NonQuery();
+                    feed.Add(f);
                 }
 
                 if (x.RemoveDeviceId is { } device)
@@ -171,10 +146,10 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
                     AddSuppression(c, tx, s);
                 }
 
-                if (x.EndpointResult is { } e)
+                if (x.EndpointResult is { } endpoint)
                 {
                     TraceAll(c, tx, trace); // what these write may trace: the entries before them go first
-                    SqliteEndpointStore.ApplyResult(c, tx, e, now, endpointDisableAfter);
+                    SqliteEndpointStore.ApplyResult(c, tx, endpoint, now, endpointDisableAfter);
                 }
 
                 if (x.Fallback is { } fallback)
@@ -183,19 +158,141 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
                     AddFallback(c, tx, fallback);
                 }
 
-                settled.Add(x.NotificationId);
-                results[i] = true;
+                notifications.Add(x.NotificationId);
             }
 
+            InsertAttempts(c, tx, done);
+            InsertFeedItems(c, tx, feed);
+            InsertNotifications(c, tx, lifecycle, now);
             TraceAll(c, tx, trace);
             // Once per notification, not per delivery: a batch often holds several channels of one notification.
-            foreach (var notificationId in settled)
+            RefreshNotificationStatuses(c, tx, notifications, now);
+            return applied;
+        }, ct);
+
+    /// <summary>A sent outcome whose failure report arrived while it was being settled: its late-failure retry applies instead.</summary>
+    private const string ReportedFailed = "(x.s = 'sent' AND COALESCE(d.tracked_status, '') = 'failed' AND x.ls IS NOT NULL)";
+
+    private const string SettleSql = $"""
+        UPDATE deliveries AS d SET
+            status = CASE WHEN {ReportedFailed} THEN x.ls WHEN x.s = 'sent' AND d.tracked_status IS NOT NULL THEN d.tracked_status ELSE x.s END,
+            due_at = CASE WHEN {ReportedFailed} THEN COALESCE(x.ldue, d.due_at) ELSE COALESCE(x.due, d.due_at) END,
+            provider = COALESCE(x.prov, d.provider),
+            last_error = CASE WHEN {ReportedFailed} THEN x.lerr ELSE x.err END,
+            provider_message_id = COALESCE(x.pmid, d.provider_message_id),
+            sent_at = CASE WHEN {ReportedFailed} THEN NULL WHEN x.s = 'sent' THEN $now ELSE d.sent_at END,
+            tracked_status = CASE WHEN {ReportedFailed} THEN NULL ELSE d.tracked_status END,
+            attempts = CASE WHEN x.o = 'throttled' OR x.s = 'held' THEN d.attempts - 1 ELSE d.attempts END,
+            throttled = CASE WHEN x.o = 'throttled' THEN 1 ELSE 0 END,
+            lease_until = CASE WHEN x.s = 'unknown' THEN x.due ELSE NULL END, lease_owner = NULL, updated_at = $now
+        FROM (SELECT value ->> 0 AS id, value ->> 1 AS owner, value ->> 2 AS s, value ->> 3 AS due, value ->> 4 AS prov, value ->> 5 AS err,
+                  value ->> 6 AS pmid, value ->> 7 AS o, value ->> 8 AS ls, value ->> 9 AS ldue, value ->> 10 AS lerr FROM json_each($rows)) AS x
+        WHERE d.id = x.id AND d.status IN {DeliveryStatus.Sql.InFlight} AND d.lease_owner = x.owner
+        RETURNING id
+        """;
+
+    /// <summary>
+    /// Applies each completion's outcome to its delivery if it is still in flight under the completion's lease, one
+    /// statement for the batch; which completions applied. Several completions of one delivery in a batch go in rounds
+    /// (the first of each delivery, then the second, ...), so each is tried after the ones before it, as one row at a
+    /// time would.
+    /// </summary>
+    private static bool[] MarkSettled(SqliteConnection c, SqliteTransaction tx, IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now)
+    {
+        var applied = new bool[completions.Count];
+        var occurrences = new Dictionary<string, int>(completions.Count, StringComparer.Ordinal);
+        var round = new int[completions.Count];
+        var rounds = 1;
+        for (var i = 0; i < completions.Count; i++)
+        {
+            var seen = occurrences.GetValueOrDefault(completions[i].DeliveryId);
+            occurrences[completions[i].DeliveryId] = seen + 1;
+            round[i] = seen;
+            rounds = Math.Max(rounds, seen + 1);
+        }
+
+        for (var k = 0; k < rounds; k++)
+        {
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < completions.Count; i++)
             {
-                RefreshNotificationStatus(c, tx, notificationId, now);
+                if (round[i] == k)
+                {
+                    index[completions[i].DeliveryId] = i;
+                }
             }
 
-            return results;
-        }, ct);
+            var rows = JsonRows.Of(index.Values.Select(i => completions[i]), static (json, x) =>
+            {
+                json.Text(x.DeliveryId);
+                json.Text(x.LeaseOwner);
+                json.Text(x.Status);
+                json.Number(x.DueAt.Ms());
+                json.Text(x.Provider);
+                json.Text(x.LastError);
+                json.Text(x.ProviderMessageId);
+                json.Text(x.Outcome);
+                json.Text(x.IfReportedFailed?.Status);
+                json.Number(x.IfReportedFailed?.DueAt.Ms());
+                json.Text(x.IfReportedFailed?.Error);
+            }, index.Count * 160);
+            foreach (var id in c.Command(SettleSql, tx).With("$rows", rows).With("$now", now.Ms()).ReadAll(row => row.GetString(0)))
+            {
+                applied[index[id]] = true;
+            }
+        }
+
+        return applied;
+    }
+
+    private static void InsertAttempts(SqliteConnection c, SqliteTransaction tx, List<DeliveryCompletion> done)
+    {
+        if (done.Count == 0)
+        {
+            return;
+        }
+
+        c.Command("""
+            INSERT INTO attempts(delivery_id, provider, outcome, detail, provider_message_id, started_at, finished_at)
+            SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6 FROM json_each($rows) ORDER BY key
+            """, tx).With("$rows", JsonRows.Of(done, static (json, x) =>
+            {
+                json.Text(x.DeliveryId);
+                json.Text(x.Provider);
+                json.Text(x.Outcome);
+                json.Text(x.LastError);
+                json.Text(x.ProviderMessageId);
+                json.Number(x.StartedAt.Ms());
+                json.Number(x.FinishedAt.Ms());
+            }, done.Count * 128)).NonQuery();
+    }
+
+    private static void InsertFeedItems(SqliteConnection c, SqliteTransaction tx, List<FeedItem> items)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+
+        c.Command("""
+            INSERT INTO feed(environment_id, user_id, notification_id, delivery_id, event_type, title, body, action_url, icon, created_at)
+            SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9
+            FROM json_each($rows) WHERE true ORDER BY key
+            ON CONFLICT(delivery_id) DO NOTHING
+            """, tx).With("$rows", JsonRows.Of(items, static (json, f) =>
+            {
+                json.Text(f.EnvironmentId);
+                json.Text(f.UserId);
+                json.Text(f.NotificationId);
+                json.Text(f.DeliveryId);
+                json.Text(f.EventType);
+                json.Text(f.Title);
+                json.Text(f.Body);
+                json.Text(f.ActionUrl);
+                json.Text(f.Icon);
+                json.Number(f.CreatedAt.Ms());
+            }, items.Count * 256)).NonQuery();
+    }
 
     public Task<IReadOnlyList<Delivery>> ClaimExpiredSendingAsync(DateTimeOffset now, DateTimeOffset leaseUntil, string owner, int limit, CancellationToken ct) =>
         db.WriteAsync<IReadOnlyList<Delivery>>((c, tx) => c.Command($"""

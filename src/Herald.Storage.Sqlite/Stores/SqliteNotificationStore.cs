@@ -31,7 +31,7 @@ internal sealed class SqliteNotificationStore(SqliteDatabase db) : IIngestStore,
             var ps = idem.Parameters.Add("$s", SqliteType.Integer);
             var pr = idem.Parameters.Add("$r", SqliteType.Text);
             idem.Parameters.AddWithValue("$t", now.Ms());
-            using var insert = NotificationInsert(c, tx);
+            var accepted = new List<Notification>(items.Count);
             for (var i = 0; i < items.Count; i++)
             {
                 var item = items[i];
@@ -48,15 +48,13 @@ internal sealed class SqliteNotificationStore(SqliteDatabase db) : IIngestStore,
                     }
                 }
 
-                foreach (var n in item.Notifications)
-                {
-                    BindNotification(insert, n, now);
-                    insert.ExecuteNonQuery();
-                }
-
+                accepted.AddRange(item.Notifications);
                 results[i] = true;
             }
 
+            // One statement for the whole group commit: a refused row fails it all, as it failed the transaction before,
+            // and the caller isolates the item that carried it (BatchIsolation).
+            InsertNotifications(c, tx, accepted, now);
             return results;
         }, ct);
 

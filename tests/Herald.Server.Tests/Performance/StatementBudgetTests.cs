@@ -26,8 +26,12 @@ public sealed class StatementBudgetTests(CountingServerFixture server) : IClassF
 {
     private const int Notifications = 1_000;
 
-    /// <summary>Writer statements per in-app notification allowed today (14.1 before the set-based gate, 10.1 after it, 7.2 with trace rows in one statement per batch, 2026-12-07; issue 19's target is 4 in all).</summary>
-    private const double WriterBudget = 8;
+    /// <summary>
+    /// Writer statements per in-app notification allowed: issue 19's target (14.1 before the set-based gate, 10.1 after it,
+    /// 7.2 with trace rows in one statement per batch, 2.2 with the settlement's and planning's updates, attempts and feed
+    /// items set-based, 2026-12-07). Smaller batches on a slower machine raise the figure; the target is the bound.
+    /// </summary>
+    private const double WriterBudget = 4;
 
     [Fact]
     public async Task InAppBatches_StatementsPerNotification_WithinBudget()
