@@ -20,6 +20,12 @@ public sealed class SqliteDatabase : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _writerByOperation = new(StringComparer.Ordinal);
     private long _readerStatements;
     private readonly WriterLock _writeLock = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private long _commits;
+    private Task? _checkpointer;
+
+    /// <summary>How often the WAL is checkpointed off the writer when something was committed since the last time.</summary>
+    internal static readonly TimeSpan CheckpointEvery = TimeSpan.FromMilliseconds(200);
     private SqliteConnection? _writer;
     private WriterCommandCache? _writerCommands;
     private bool _disposed;
@@ -69,6 +75,7 @@ public sealed class SqliteDatabase : IAsyncDisposable
             var committing = System.Diagnostics.Stopwatch.GetTimestamp();
             tx.Commit();
             Interlocked.Add(ref _writerCommitTicks, System.Diagnostics.Stopwatch.GetTimestamp() - committing);
+            Interlocked.Increment(ref _commits);
             return result;
         }
         catch (SqliteException ex) when (SqliteDataErrors.ReasonOf(ex) is { } reason)
@@ -115,9 +122,13 @@ public sealed class SqliteDatabase : IAsyncDisposable
         {
             // auto_vacuum takes effect only before the first table is made: a new file can give pages back (retention's
             // incremental vacuum); an existing file keeps the mode it was made with (no full VACUUM at start).
-            pragma.CommandText = $"PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA foreign_keys=OFF;";
+            // wal_autocheckpoint=0: the commit that crossed SQLite's 1,000-page mark used to copy the WAL into the file (and
+            // fsync it) while holding the write lock; CheckpointAsync does that beside the writer instead.
+            pragma.CommandText = $"PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous={_synchronous}; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0;";
             await pragma.ExecuteNonQueryAsync(ct);
         }
+
+        _checkpointer = Task.Run(() => CheckpointAsync(_stopping.Token), CancellationToken.None);
 
         if (_onWriterStatement is not null)
         {
@@ -127,6 +138,63 @@ public sealed class SqliteDatabase : IAsyncDisposable
         _writerCommands = WriterCommandCache.Attach(connection);
         _writer = connection;
         return connection;
+    }
+
+    /// <summary>
+    /// Checkpoints the WAL on a connection of its own every <see cref="CheckpointEvery"/> when something was committed
+    /// since the last time. PASSIVE: it copies what no reader still needs and never waits for readers or the writer, who
+    /// go on appending meanwhile; the last connection's close checkpoints the rest.
+    /// </summary>
+    private async Task CheckpointAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(CheckpointEvery);
+        long checkpointed = 0;
+        SqliteConnection? connection = null;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                var commits = Interlocked.Read(ref _commits);
+                if (commits == checkpointed)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (connection is null)
+                    {
+                        connection = new SqliteConnection(_connectionString);
+                        await connection.OpenAsync(ct);
+                    }
+
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+                    await command.ExecuteNonQueryAsync(ct);
+                    checkpointed = commits;
+                }
+                catch (SqliteException)
+                {
+                    // Busy, locked or not openable for a moment: the next tick tries again on a new connection (the WAL grows meanwhile).
+                    if (connection is not null)
+                    {
+                        await connection.DisposeAsync();
+                        connection = null;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Disposing.
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>
@@ -144,6 +212,13 @@ public sealed class SqliteDatabase : IAsyncDisposable
             }
 
             _disposed = true;
+            await _stopping.CancelAsync();
+            if (_checkpointer is not null)
+            {
+                await _checkpointer;
+            }
+
+            _stopping.Dispose();
             _writerCommands?.Dispose();
             if (_writer is not null)
             {
