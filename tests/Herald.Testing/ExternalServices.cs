@@ -40,10 +40,11 @@ public static class ExternalServices
     public static Task RestartRabbitMqAsync(TimeSpan timeout) => RunAsync(Require(RabbitMqRestartVariable), timeout);
 
     /// <summary>
-    /// Creates a new, empty database on the run's PostgreSQL, named from <paramref name="prefix"/> and a unique
-    /// suffix, and returns a connection string for it, so test classes running in parallel do not share tables.
+    /// Creates a new database on the run's PostgreSQL, named from <paramref name="prefix"/> and a unique suffix, empty or
+    /// a copy of <paramref name="template"/> (a database nobody is connected to), and returns a connection string for
+    /// it, so test classes running in parallel do not share tables.
     /// </summary>
-    public static string NewDatabase(string prefix)
+    public static string NewDatabase(string prefix, string? template = null)
     {
         ArgumentNullException.ThrowIfNull(prefix);
         var builder = new NpgsqlConnectionStringBuilder(PostgresConnectionString);
@@ -63,7 +64,7 @@ public static class ExternalServices
         using (var connection = new NpgsqlConnection(builder.ConnectionString))
         {
             connection.Open();
-            using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"{(template is null ? "" : $" TEMPLATE \"{template}\"")}", connection);
             command.ExecuteNonQuery();
         }
 
