@@ -1,6 +1,5 @@
 using Herald.Core.Domain;
 using Herald.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Tests.Sqlite;
 
@@ -9,50 +8,26 @@ namespace Herald.Storage.Tests.Sqlite;
 /// under the write lock (issue 19): a few pages written reach the file within a few checkpoint periods while the writer
 /// stays open, which SQLite's own auto-checkpoint would leave in the WAL until 1,000 pages.
 /// </summary>
-public sealed class SqliteCheckpointTests : IAsyncLifetime
+public sealed class SqliteCheckpointTests : SqliteFileTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "herald-checkpoint-tests", Guid.NewGuid().ToString("N"));
-    private SqliteDatabase _db = null!;
-    private string Path_ => Path.Combine(_directory, "herald.db");
-
-    public async Task InitializeAsync()
-    {
-        _db = new SqliteDatabase(new SqliteOptions { Path = Path_ });
-        await new SqliteSchemaInitializer(_db).InitializeAsync(CancellationToken.None);
-    }
-
     [Fact]
     public async Task Write_FarBelowTheAutoCheckpointMark_ReachesTheDatabaseFileWhileTheWriterIsOpen()
     {
         // Whatever the schema's creation left in the WAL is checkpointed first.
         await Task.Delay(SqliteDatabase.CheckpointEvery * 5);
-        var before = new FileInfo(Path_).Length;
+        var before = new FileInfo(DatabasePath).Length;
         var reason = new string('r', 4_000);
 
-        await _db.WriteAsync((c, tx) => SqliteRows.TraceAll(c, tx, [.. Enumerable.Range(0, 50).Select(i => new TraceEntry($"ntf_{i}", DateTimeOffset.UnixEpoch, "plan", null, "planned", reason))]),
+        await Db.WriteAsync((c, tx) => SqliteRows.TraceAll(c, tx, [.. Enumerable.Range(0, 50).Select(i => new TraceEntry($"ntf_{i}", DateTimeOffset.UnixEpoch, "plan", null, "planned", reason))]),
             CancellationToken.None);
 
         // About 50 pages of 4 KiB: twenty times below the 1,000 pages at which SQLite would checkpoint by itself.
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (new FileInfo(Path_).Length < before + (150 * 1024) && DateTime.UtcNow < deadline)
+        while (new FileInfo(DatabasePath).Length < before + (150 * 1024) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
 
-        new FileInfo(Path_).Length.ShouldBeGreaterThanOrEqualTo(before + (150 * 1024), "the WAL was checkpointed into the file");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left for the OS temp cleanup.
-        }
+        new FileInfo(DatabasePath).Length.ShouldBeGreaterThanOrEqualTo(before + (150 * 1024), "the WAL was checkpointed into the file");
     }
 }

@@ -1,5 +1,4 @@
 using Herald.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Tests.Sqlite;
 
@@ -8,19 +7,11 @@ namespace Herald.Storage.Tests.Sqlite;
 /// <c>value ->> n</c> from <c>json_each</c>) arrive as the same value bound as a parameter would: text of any shape, a
 /// lone surrogate (U+FFFD, as the driver writes it), numbers and NULL.
 /// </summary>
-public sealed class SqliteJsonRowsTests : IAsyncLifetime
+public sealed class SqliteJsonRowsTests : SqliteFileTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "herald-jsonrows-tests", Guid.NewGuid().ToString("N"));
-    private SqliteDatabase _db = null!;
-
     public static TheoryData<string> Texts() => ["plain", "", "quote \" backslash \\ <a href=\"x\">&amp;</a> 'q'", "emoji 🚀 é ü 漢字", "line\nbreak\ttab\r\u0001", "nul \0 inside",
         "lone \ud800 high", "lone \udc00 low", "pair \ud83d\ude80 ok", "12345", "1e5", "null", "true", "{\"a\":1}", "[1,2]", new string('x', 100_000)];
 
-    public async Task InitializeAsync()
-    {
-        _db = new SqliteDatabase(new SqliteOptions { Path = Path.Combine(_directory, "herald.db") });
-        await new SqliteSchemaInitializer(_db).InitializeAsync(CancellationToken.None);
-    }
 
     [Theory]
     [MemberData(nameof(Texts))]
@@ -32,7 +23,7 @@ public sealed class SqliteJsonRowsTests : IAsyncLifetime
             json.Number(t is null ? null : long.MaxValue);
         });
 
-        var read = await _db.WriteAsync((c, tx) => c.Command("""
+        var read = await Db.WriteAsync((c, tx) => c.Command("""
             SELECT value ->> 0, typeof(value ->> 0), value ->> 1, typeof(value ->> 1), $p, typeof($p) FROM json_each($rows) ORDER BY key
             """, tx).With("$rows", rows).With("$p", text).ReadAll(r => (Text: r.IsDBNull(0) ? null : r.GetString(0), TextType: r.GetString(1),
                 Number: r.IsDBNull(2) ? (long?)null : r.GetInt64(2), NumberType: r.GetString(3), Bound: r.GetString(4), BoundType: r.GetString(5))), CancellationToken.None);
@@ -46,19 +37,5 @@ public sealed class SqliteJsonRowsTests : IAsyncLifetime
         read[1].Text.ShouldBeNull();
         read[1].TextType.ShouldBe("null");
         read[1].Number.ShouldBeNull();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left for the OS temp cleanup.
-        }
     }
 }

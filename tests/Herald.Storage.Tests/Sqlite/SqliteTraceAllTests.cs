@@ -1,21 +1,11 @@
 using Herald.Core.Domain;
 using Herald.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
 
 namespace Herald.Storage.Tests.Sqlite;
 
 /// <summary>Trace entries written in one statement (json_each) come back as given, in order, whatever their text holds.</summary>
-public sealed class SqliteTraceAllTests : IAsyncLifetime
+public sealed class SqliteTraceAllTests : SqliteFileTest
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "herald-traceall-tests", Guid.NewGuid().ToString("N"));
-    private SqliteDatabase _db = null!;
-
-    public async Task InitializeAsync()
-    {
-        _db = new SqliteDatabase(new SqliteOptions { Path = Path.Combine(_directory, "herald.db") });
-        await new SqliteSchemaInitializer(_db).InitializeAsync(CancellationToken.None);
-    }
-
     [Fact]
     public async Task TraceAll_ManyEntries_StoredInOrderWithNullChannelQuotesUnicodeAndNul()
     {
@@ -27,10 +17,10 @@ public sealed class SqliteTraceAllTests : IAsyncLifetime
             new("ntf_b", at, "dispatch", "email", "failed", "nul \0 inside"),
         };
 
-        await _db.WriteAsync((c, tx) => SqliteRows.TraceAll(c, tx, entries), CancellationToken.None);
+        await Db.WriteAsync((c, tx) => SqliteRows.TraceAll(c, tx, entries), CancellationToken.None);
 
         entries.ShouldBeEmpty();
-        await using var read = await _db.OpenReadAsync(CancellationToken.None);
+        await using var read = await Db.OpenReadAsync(CancellationToken.None);
         await using var command = read.CreateCommand();
         command.CommandText = "SELECT notification_id, at, stage, channel, decision, reason FROM trace ORDER BY id";
         var rows = new List<TraceEntry>();
@@ -47,19 +37,5 @@ public sealed class SqliteTraceAllTests : IAsyncLifetime
         rows[1].Reason.ShouldBe("quote \" backslash \\ emoji 🚀 newline\nend");
         rows[2].NotificationId.ShouldBe("ntf_b");
         rows[2].Reason.ShouldStartWith("nul ");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _db.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left for the OS temp cleanup.
-        }
     }
 }
