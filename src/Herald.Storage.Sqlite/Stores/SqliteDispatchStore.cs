@@ -200,28 +200,26 @@ internal sealed class SqliteDispatchStore(SqliteDatabase db, TimeSpan endpointDi
     private static bool[] MarkSettled(SqliteConnection c, SqliteTransaction tx, IReadOnlyList<DeliveryCompletion> completions, DateTimeOffset now)
     {
         var applied = new bool[completions.Count];
-        var occurrences = new Dictionary<string, int>(completions.Count, StringComparer.Ordinal);
-        var round = new int[completions.Count];
-        var rounds = 1;
+        // Round k holds the (k+1)-th completion of each delivery, by delivery id, with its index in the batch.
+        var rounds = new List<Dictionary<string, int>>(1);
         for (var i = 0; i < completions.Count; i++)
         {
-            var seen = occurrences.GetValueOrDefault(completions[i].DeliveryId);
-            occurrences[completions[i].DeliveryId] = seen + 1;
-            round[i] = seen;
-            rounds = Math.Max(rounds, seen + 1);
-        }
-
-        for (var k = 0; k < rounds; k++)
-        {
-            var index = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (var i = 0; i < completions.Count; i++)
+            var k = 0;
+            while (k < rounds.Count && rounds[k].ContainsKey(completions[i].DeliveryId))
             {
-                if (round[i] == k)
-                {
-                    index[completions[i].DeliveryId] = i;
-                }
+                k++;
             }
 
+            if (k == rounds.Count)
+            {
+                rounds.Add(new Dictionary<string, int>(completions.Count, StringComparer.Ordinal));
+            }
+
+            rounds[k][completions[i].DeliveryId] = i;
+        }
+
+        foreach (var index in rounds)
+        {
             var rows = JsonRows.Of(index.Values.Select(i => completions[i]), static (json, x) =>
             {
                 json.Text(x.DeliveryId);

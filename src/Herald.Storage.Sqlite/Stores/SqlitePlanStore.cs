@@ -93,7 +93,7 @@ internal sealed class SqlitePlanStore(SqliteDatabase db) : IPlanStore
                 var result = results[i];
                 if (!planned.Remove(result.NotificationId))
                 {
-                    continue; // cancelled or re-leased meanwhile: this plan is stale (or a second plan of one notification)
+                    continue; // cancelled, re-leased or planned meanwhile: this plan is stale (or a second plan of one notification)
                 }
 
                 if (result.Digest is { } digest)
@@ -113,8 +113,8 @@ internal sealed class SqlitePlanStore(SqliteDatabase db) : IPlanStore
         }, ct);
 
     /// <summary>
-    /// Moves every notification of <paramref name="results"/> still <c>planning</c> to its planned status in one
-    /// statement; the ids it moved.
+    /// Moves every notification of <paramref name="results"/> whose status is still one of <paramref name="fromStatuses"/>
+    /// to its planned status in one statement; the ids it moved.
     /// </summary>
     private static HashSet<string> MarkPlanned(SqliteConnection c, SqliteTransaction tx, IReadOnlyList<PlanResult> results, string fromStatuses, DateTimeOffset now)
     {

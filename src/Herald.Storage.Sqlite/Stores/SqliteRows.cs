@@ -63,8 +63,8 @@ internal static class SqliteRows
 
     /// <summary>
     /// Inserts the deliveries in their order, one prepared statement per row. Deliberately not one <c>json_each</c>
-    /// statement for many, as the narrower rows are: for rows this wide SQLite's JSON extraction cost 30–50 % more per
-    /// row than binding (measured 2026-12-07, docs/architecture.md "Writes per notification").
+    /// statement for many, as the narrower rows are: for rows this wide SQLite's JSON extraction cost more per row than
+    /// binding (measured 2026-12-07: docs/architecture.md, "The two-phase gate", SQLite's part).
     /// </summary>
     public static void InsertDeliveries(SqliteConnection c, SqliteTransaction tx, IReadOnlyList<Delivery> deliveries, bool orIgnore = false)
     {
