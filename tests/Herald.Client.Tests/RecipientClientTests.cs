@@ -91,7 +91,10 @@ public sealed class RecipientClientTests(ClientServerFixture server) : IClassFix
             await _client.SendNotificationAsync(new SendNotificationRequest(eventType) { RecipientId = user, Data = new JsonObject { ["name"] = $"n{i}" } }, ct);
         }
 
-        var first = await ClientServerFixture.EventuallyAsync(async () => await _client.GetFeedAsync(user, limit: 2, cancellationToken: ct) is { UnreadCount: 3 } page ? page : null, ct);
+        // Both parts: the server reads a page and the unread count in two snapshots (see docs/architecture.md "Not yet
+        // built"), so while the third item commits a page can hold one item under a count of three.
+        var first = await ClientServerFixture.EventuallyAsync(async () =>
+            await _client.GetFeedAsync(user, limit: 2, cancellationToken: ct) is { UnreadCount: 3, Notifications.Count: 2 } page ? page : null, ct);
         var second = await _client.GetFeedAsync(user, limit: 2, cursor: first.NextCursor, cancellationToken: ct);
         var items = first.Notifications.Concat(second.Notifications).ToList();
         var afterRead = await _client.MarkFeedItemReadAsync(user, items[0].NotificationId, ct);
