@@ -16,6 +16,7 @@ public static class PostgresServiceCollectionExtensions
             .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), $"{PostgresOptions.SectionName}:ConnectionString must be set")
             .ValidateOnStart();
         services.AddSingleton(sp => new PostgresDatabase(sp.GetRequiredService<IOptions<PostgresOptions>>().Value));
+        services.AddSingleton(sp => new PostgresStatistics(Db(sp)));
         // One class per port family over the one database object; AddStore registers each under every port it implements.
         services.AddStore(sp => new PostgresSchemaInitializer(Db(sp)));
         services.AddStore(sp => new PostgresSettingsStore(Db(sp)));

@@ -36,23 +36,31 @@ internal sealed class Lanes : IScenario
         var clock = Stopwatch.StartNew();
         var embedded = mode == Mode.Embedded;
         var report = new ScenarioReport("lanes", Deployment.Describe(mode, nodes));
-        await using var herald = await Deployment.StartAsync(mode, null, context.Repository, context.Folder($"lanes-{mode}-{nodes}".ToLowerInvariant()), null, context.Status, ct, nodes);
+        // With --pg-statements the services are started here with pg_stat_statements loaded; otherwise the deployment starts its own.
+        await using var services = context.Options.PgStatements && !embedded
+            ? await Services.StartAsync(context.Repository, context.Folder($"lanes-services-{mode}-{nodes}".ToLowerInvariant()), ct, statements: true)
+            : null;
+        await using var herald = await Deployment.StartAsync(mode, services, context.Repository, context.Folder($"lanes-{mode}-{nodes}".ToLowerInvariant()), null, context.Status, ct, nodes);
         await using var memory = new MemorySampler(herald);
         var recipients = context.Options.Scale(1_000_000);
         var window = TimeSpan.FromSeconds(context.Options.Quick ? 5 : 30);
 
         // Warm-up (JIT, pools, caches), not measured: a fresh process is not what an idle production server is.
         await UrgentAsync(context, herald, "bench.lanes.urgent.warmup", TimeSpan.FromSeconds(5), ct);
+        _ = await herald.Probe.StatementsAsync(ct); // resets them
         var idleCpu = herald.Cpu();
         var idle = await UrgentAsync(context, herald, "bench.lanes.urgent.idle", TimeSpan.FromSeconds(context.Options.Quick ? 5 : 20), ct);
         idleCpu = herald.Cpu() - idleCpu;
+        var idleStatements = await herald.Probe.StatementsAsync(ct);
 
         var ingest = await Campaign.SendAsync(herald, "bench.lanes.campaign", recipients, "low", null, context.Status, ct);
+        _ = await herald.Probe.StatementsAsync(ct);
         var soloStart = DateTimeOffset.UtcNow;
         var soloCpu = herald.Cpu();
         context.Status($"campaign draining alone for {window.TotalSeconds:0} s");
         await Task.Delay(window, ct);
         var soloEnd = DateTimeOffset.UtcNow;
+        var soloStatements = await herald.Probe.StatementsAsync(ct);
         var busyCpu = herald.Cpu();
         soloCpu = busyCpu - soloCpu;
         var busy = await UrgentAsync(context, herald, "bench.lanes.urgent.busy", window, ct);
@@ -73,6 +81,22 @@ internal sealed class Lanes : IScenario
         table.Add("campaign + urgent", Fmt.N(busy.Sent), Fmt.Ms(busy.P50), Fmt.Ms(busy.P99), Fmt.Ms(busy.Max), Fmt.N(beside),
             Fmt.Cpu(busyCpu.PerItemMicroseconds(busy.Sent + Count(campaign.SentTimesMs, soloEnd, busyEnd))));
         report.Tables.Add(table);
+        if (idleStatements is not null && soloStatements is not null)
+        {
+            var statements = new Table("PostgreSQL's statements per delivered notification (pg_stat_statements): calls, µs of execution and planning, plans per call, µs of planning",
+                ["phase", "statement", "calls", "µs", "plans/call", "planning µs"]);
+            foreach (var (phase, list, delivered) in new[] { ("idle", idleStatements, idle.Sent), ("campaign alone", soloStatements, Count(campaign.SentTimesMs, soloStart, soloEnd)) })
+            {
+                foreach (var (text, calls, micros, plans, planning) in Throughput.TopStatements(list, Math.Max(delivered, 1)))
+                {
+                    statements.Add(phase, text, calls.ToString("0.00", CultureInfo.InvariantCulture), micros.ToString("0.0", CultureInfo.InvariantCulture),
+                        plans.ToString("0.00", CultureInfo.InvariantCulture), planning.ToString("0.0", CultureInfo.InvariantCulture));
+                }
+            }
+
+            report.Tables.Add(statements);
+        }
+
         report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"Campaign of {recipients:#,0} low-priority in-app notifications accepted in {ingest.TotalSeconds:0.0} s ({recipients / ingest.TotalSeconds:#,0}/s, batches of 100, 8 in flight); {left:#,0} still queued when the measurement ended ({campaign.Sent:#,0} delivered)."));
         report.Notes.Add($"Peak resident memory of Herald during the scenario: {Fmt.MiB(peak)}.");

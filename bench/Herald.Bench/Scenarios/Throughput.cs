@@ -200,7 +200,7 @@ internal sealed class Throughput : IScenario
     }
 
     /// <summary>All statements together, then the twelve costliest, per delivered notification; texts shortened to one line.</summary>
-    private static List<(string Text, double Calls, double Micros, double PlansPerCall, double PlanMicros)> TopStatements(IReadOnlyList<StatementTime> all, long delivered)
+    internal static List<(string Text, double Calls, double Micros, double PlansPerCall, double PlanMicros)> TopStatements(IReadOnlyList<StatementTime> all, long delivered)
     {
         static double PerCall(long plans, long calls) => calls == 0 ? 0 : plans / (double)calls;
         var rows = new List<(string, double, double, double, double)>

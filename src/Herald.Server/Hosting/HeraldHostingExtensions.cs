@@ -53,6 +53,7 @@ internal static partial class HeraldHostingExtensions
             if (roles.Scheduler)
             {
                 builder.Services.AddHostedService<PartitionMaintenanceService>();
+                builder.Services.AddHostedService<StatisticsMaintenanceService>();
             }
         }
         else
