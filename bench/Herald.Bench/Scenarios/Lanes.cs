@@ -81,6 +81,11 @@ internal sealed class Lanes : IScenario
         table.Add("campaign + urgent", Fmt.N(busy.Sent), Fmt.Ms(busy.P50), Fmt.Ms(busy.P99), Fmt.Ms(busy.Max), Fmt.N(beside),
             Fmt.Cpu(busyCpu.PerItemMicroseconds(busy.Sent + Count(campaign.SentTimesMs, soloEnd, busyEnd))));
         report.Tables.Add(table);
+        var stages = new Table("Where the urgent notifications' time went (ms, p50 / p99): accepted → planned (delivery row created), planned → claimed, claimed → sent",
+            ["phase", "accepted → planned", "planned → claimed", "claimed → sent"]);
+        stages.Add("idle", Throughput.Pair(idle.Stages.Plan), Throughput.Pair(idle.Stages.Claim), Throughput.Pair(idle.Stages.Send));
+        stages.Add("campaign + urgent", Throughput.Pair(busy.Stages.Plan), Throughput.Pair(busy.Stages.Claim), Throughput.Pair(busy.Stages.Send));
+        report.Tables.Add(stages);
         if (idleStatements is not null && soloStatements is not null)
         {
             var statements = new Table("PostgreSQL's statements per delivered notification (pg_stat_statements): calls, µs of execution and planning, plans per call, µs of planning",
@@ -121,7 +126,7 @@ internal sealed class Lanes : IScenario
         return report;
     }
 
-    private sealed record Urgent(long Sent, double P50, double P99, double Max);
+    private sealed record Urgent(long Sent, double P50, double P99, double Max, (double[] Plan, double[] Claim, double[] Send) Stages);
 
     private static async Task<Urgent> UrgentAsync(BenchContext context, Deployment herald, string eventType, TimeSpan duration, CancellationToken ct)
     {
@@ -136,7 +141,7 @@ internal sealed class Lanes : IScenario
         await Drain.WaitAsync(herald.Probe, eventType, TimeSpan.FromSeconds(60), context.Status, ct);
         var sample = await herald.Probe.DeliveriesAsync(eventType, ct);
         var (p50, p99, _) = Percentiles.Summary(sample.LatenciesMs);
-        return new Urgent(sample.Sent, p50, p99, sample.LatenciesMs.DefaultIfEmpty(double.NaN).Max());
+        return new Urgent(sample.Sent, p50, p99, sample.LatenciesMs.DefaultIfEmpty(double.NaN).Max(), sample.Stages);
     }
 
     /// <summary>Deliveries per second whose send time falls in [from, to).</summary>

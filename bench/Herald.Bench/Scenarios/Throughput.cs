@@ -266,7 +266,7 @@ internal sealed class Throughput : IScenario
         }
     }
 
-    private static string Pair(double[] values)
+    internal static string Pair(double[] values)
     {
         var (p50, p99, _) = Percentiles.Summary(values);
         return $"{Fmt.Ms(p50)} / {Fmt.Ms(p99)}";

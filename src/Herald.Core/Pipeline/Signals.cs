@@ -63,6 +63,6 @@ public sealed class Signals
     /// <summary>The in-process signal for a feed key a cluster signal carried (<see cref="FeedKey"/>).</summary>
     public static string FeedOfKey(string key) => "feed:" + key;
 
-    /// <summary>The distributed relay: deliveries became due (or due later than it knew).</summary>
-    public const string Relay = "relay";
+    /// <summary>The distributed relay of one priority's lanes: deliveries became due (or due later than it knew).</summary>
+    public static string Relay(Domain.Priority priority) => $"relay:{(int)priority}";
 }

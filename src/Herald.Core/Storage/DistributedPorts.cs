@@ -10,14 +10,16 @@ namespace Herald.Core.Storage;
 public interface IWorkRelayStore
 {
     /// <summary>
-    /// In one transaction: picks, per lane (channel × priority), up to <paramref name="limit"/> deliveries that are claimable (queued, deferred, retrying),
+    /// In one transaction, for the lanes of <paramref name="priority"/> only (each priority relays on its own, so an urgent
+    /// round never waits behind a campaign's publishing; rounds of one priority run one at a time across the cluster):
+    /// picks, per lane (channel × priority), up to <paramref name="limit"/> deliveries that are claimable (queued, deferred, retrying),
     /// due (due_at ≤ now) and not yet published for that due time, skipping rows other relays hold (FOR UPDATE SKIP LOCKED);
     /// calls <paramref name="publish"/>, which returns only once the broker confirmed them; marks them published; commits.
     /// If publish throws, nothing is marked and the exception propagates. Returns how many were published. A lane never holds
     /// more than <paramref name="maxInFlightPerLane"/> published-but-unclaimed deliveries, so a backlog in one lane never
     /// holds another lane's work out of the broker.
     /// </summary>
-    Task<int> RelayDueAsync(DateTimeOffset now, int limit, int maxInFlightPerLane, Func<IReadOnlyList<Delivery>, CancellationToken, Task> publish, CancellationToken ct);
+    Task<int> RelayDueAsync(DateTimeOffset now, Priority priority, int limit, int maxInFlightPerLane, Func<IReadOnlyList<Delivery>, CancellationToken, Task> publish, CancellationToken ct);
 
     /// <summary>
     /// Makes deliveries published before <paramref name="before"/> and still unclaimed publishable again (their message was
@@ -27,9 +29,10 @@ public interface IWorkRelayStore
 
     /// <summary>
     /// The earliest due time later than <paramref name="after"/> of a claimable delivery not yet published for it (a
-    /// scheduled send, a retry, a deferral): how long the relay may sleep when no signal wakes it sooner. Null: none.
+    /// scheduled send, a retry, a deferral) of <paramref name="priority"/>'s lanes: how long that priority's relay may sleep
+    /// when no signal wakes it sooner. Null: none.
     /// </summary>
-    Task<DateTimeOffset?> NextUnpublishedDueAsync(DateTimeOffset after, CancellationToken ct);
+    Task<DateTimeOffset?> NextUnpublishedDueAsync(DateTimeOffset after, Priority priority, CancellationToken ct);
 
     /// <summary>Deliveries published and not yet claimed: the size of the backlog in the broker (kept bounded).</summary>
     Task<int> CountInFlightAsync(CancellationToken ct);

@@ -12,15 +12,16 @@ internal sealed class PostgresRelayStore(PostgresDatabase db) : IWorkRelayStore
 {
     private const long RelayLockKey = 0x48_52_65_6C_61_79; // "HRelay"
 
-    public Task<int> RelayDueAsync(DateTimeOffset now, int limit, int maxInFlightPerLane, Func<IReadOnlyList<Delivery>, CancellationToken, Task> publish, CancellationToken ct)
+    public Task<int> RelayDueAsync(DateTimeOffset now, Priority priority, int limit, int maxInFlightPerLane, Func<IReadOnlyList<Delivery>, CancellationToken, Task> publish, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(publish);
         // Not retried on a deadlock: publish has effects outside the transaction (and the relay takes no waiting locks).
         return db.WriteAsync(async (c, tx) =>
         {
-            // One relay round at a time across the cluster: two relays publishing interleaved slices would let a newer
-            // notification of a recipient overtake an older one in its partition queue. Others skip this round.
-            if (await c.Command("SELECT pg_try_advisory_xact_lock(@k)", tx).With("k", RelayLockKey).ExecuteScalarAsync(ct) is not true)
+            // One relay round of a priority at a time across the cluster: two relays publishing interleaved slices would let a
+            // newer notification of a recipient overtake an older one in its partition queue (a lane's queues take one
+            // priority only, so rounds of different priorities may overlap). Others skip this round.
+            if (await c.Command("SELECT pg_try_advisory_xact_lock(@k)", tx).With("k", RelayLockKey + (long)priority).ExecuteScalarAsync(ct) is not true)
             {
                 return 0;
             }
@@ -28,11 +29,11 @@ internal sealed class PostgresRelayStore(PostgresDatabase db) : IWorkRelayStore
             // One statement: per lane (channel × priority), the published-but-unclaimed count, then up to the lane's room
             // (at most `limit`, never past maxInFlightPerLane) of its earliest due unpublished deliveries. The bound is per
             // lane, so a campaign that fills its own lane's budget never keeps an urgent delivery out of the broker.
-            var lanes = ChannelNames.Lanes;
+            var lanes = ChannelNames.Lanes.Where(l => l.Priority == priority).ToArray();
             var due = await c.Command($"""
                 WITH in_flight AS (
                     SELECT channel, priority, COUNT(*) AS n FROM deliveries
-                    WHERE status IN {DeliveryStatus.Sql.Claimable} AND published_due = due_at GROUP BY channel, priority),
+                    WHERE status IN {DeliveryStatus.Sql.Claimable} AND published_due = due_at AND priority = @p GROUP BY channel, priority),
                 lanes AS (
                     SELECT l.ch, l.pr, LEAST(@limit, @max - COALESCE(f.n, 0)) AS room
                     FROM unnest(@ch::int[], @pr::int[]) AS l(ch, pr) LEFT JOIN in_flight f ON f.channel = l.ch AND f.priority = l.pr)
@@ -43,7 +44,7 @@ internal sealed class PostgresRelayStore(PostgresDatabase db) : IWorkRelayStore
                     ORDER BY due_at, notification_id, id LIMIT GREATEST(lanes.room, 0) FOR UPDATE SKIP LOCKED) d
                 ORDER BY lanes.pr, lanes.ch, d.due_at, d.notification_id, d.id
                 """, tx).With("limit", (long)limit).With("max", (long)maxInFlightPerLane).With("now", now.Ms())
-                .With("ch", lanes.Select(l => (int)l.Channel).ToArray()).With("pr", lanes.Select(l => (int)l.Priority).ToArray())
+                .With("ch", lanes.Select(l => (int)l.Channel).ToArray()).With("pr", lanes.Select(l => (int)l.Priority).ToArray()).With("p", (int)priority)
                 .ReadAllAsync(DeliveryRow.Map, ct);
             if (due.Count == 0)
             {
@@ -112,13 +113,13 @@ internal sealed class PostgresRelayStore(PostgresDatabase db) : IWorkRelayStore
         }, ct);
     }
 
-    /// <summary>The earliest due time after <paramref name="after"/> of a claimable delivery no message was published for.</summary>
-    public async Task<DateTimeOffset?> NextUnpublishedDueAsync(DateTimeOffset after, CancellationToken ct)
+    /// <summary>The earliest due time after <paramref name="after"/> of a claimable delivery of <paramref name="priority"/> no message was published for.</summary>
+    public async Task<DateTimeOffset?> NextUnpublishedDueAsync(DateTimeOffset after, Priority priority, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         var value = await c.Command($"""
-            SELECT MIN(due_at) FROM deliveries WHERE status IN {DeliveryStatus.Sql.Claimable} AND published_due IS DISTINCT FROM due_at AND due_at > @after
-            """).With("after", after.Ms()).ExecuteScalarAsync(ct);
+            SELECT MIN(due_at) FROM deliveries WHERE status IN {DeliveryStatus.Sql.Claimable} AND published_due IS DISTINCT FROM due_at AND due_at > @after AND priority = @p
+            """).With("after", after.Ms()).With("p", (int)priority).ExecuteScalarAsync(ct);
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 }

@@ -81,12 +81,13 @@ public class SignalsTests
     {
         var signals = new Signals();
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
-        var armed = signals.Arm(Signals.Relay);
+        var armed = signals.Arm(Signals.Relay(Priority.Low));
 
-        signals.Notify(Signals.Relay);
+        signals.Notify(Signals.Relay(Priority.Low));
 
         await Signals.WaitAsync(armed, TimeSpan.FromMinutes(5), time, CancellationToken.None).WaitAsync(Hang);
-        signals.Arm(Signals.Relay).IsCompleted.ShouldBeFalse();
+        signals.Arm(Signals.Relay(Priority.Low)).IsCompleted.ShouldBeFalse();
+        signals.Arm(Signals.Relay(Priority.Urgent)).IsCompleted.ShouldBeFalse("each priority's relay has its own signal");
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public class SignalsTests
     {
         var signals = new Signals();
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
-        var waits = new[] { Signals.Feed(Environments.Default, "u1"), Signals.Relay, Signals.Planner(Priority.Urgent) }
+        var waits = new[] { Signals.Feed(Environments.Default, "u1"), Signals.Relay(Priority.Normal), Signals.Planner(Priority.Urgent) }
             .Select(k => signals.WaitAsync(k, TimeSpan.FromMinutes(5), time, CancellationToken.None)).ToList();
 
         signals.NotifyAll();

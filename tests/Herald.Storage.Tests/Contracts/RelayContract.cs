@@ -21,12 +21,17 @@ public sealed class PostgresRelayTests
     private static Delivery D(string id, string notificationId, DateTimeOffset? due = null, string recipient = "u1") =>
         DispatchSamples.Delivery(id, notificationId, due, recipient: recipient);
 
-    /// <summary>Relays once at <paramref name="at"/> and returns the ids handed to the publisher, in order.</summary>
+    /// <summary>Relays once per priority (urgent first) at <paramref name="at"/> and returns the ids handed to the publisher, in order.</summary>
     private static async Task<List<string>> RelayAsync(StoreHandle s, DateTimeOffset at, int limit = 100, int perLane = int.MaxValue)
     {
         var published = new List<string>();
-        var count = await Relay(s).RelayDueAsync(at, limit, perLane, (ds, _) => { published.AddRange(ds.Select(d => d.Id)); return Task.CompletedTask; }, None);
-        count.ShouldBe(published.Count);
+        foreach (var priority in Enum.GetValues<Priority>())
+        {
+            var before = published.Count;
+            var count = await Relay(s).RelayDueAsync(at, priority, limit, perLane, (ds, _) => { published.AddRange(ds.Select(d => d.Id)); return Task.CompletedTask; }, None);
+            count.ShouldBe(published.Count - before);
+        }
+
         return published;
     }
 
@@ -71,13 +76,43 @@ public sealed class PostgresRelayTests
     }
 
     [Fact]
+    public async Task RelayDueAsync_LowRoundStillConfirming_UrgentRoundPublishesMeanwhile()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await DispatchSamples.SeedAsync(s, "ntf_1", [
+            DispatchSamples.Delivery("dlv_low", "ntf_1", Now.AddSeconds(-9), Channel.InApp, "u1", Priority.Low),
+            DispatchSamples.Delivery("dlv_urgent", "ntf_1", Now.AddSeconds(-1), Channel.InApp, "u2", Priority.Urgent)]);
+        var publishing = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var low = Task.Run(() => Relay(s).RelayDueAsync(Now, Priority.Low, 10, int.MaxValue, async (ds, _) =>
+        {
+            ds.Select(d => d.Id).ShouldBe(["dlv_low"], "a round relays its own priority's lanes only");
+            publishing.SetResult();
+            await release.Task; // the broker's confirms of a campaign's round
+        }, None));
+        await publishing.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var urgent = new List<string>();
+        (await Relay(s).RelayDueAsync(Now, Priority.Urgent, 10, int.MaxValue, (ds, _) => { urgent.AddRange(ds.Select(d => d.Id)); return Task.CompletedTask; }, None)
+            .WaitAsync(TimeSpan.FromSeconds(10))).ShouldBe(1, "the urgent round neither waits for nor skips behind the low one");
+        urgent.ShouldBe(["dlv_urgent"]);
+        (await Relay(s).RelayDueAsync(Now, Priority.Low, 10, int.MaxValue, (_, _) => Task.CompletedTask, None)).ShouldBe(0, "a second low round skips while the first holds the low lanes");
+        (await Relay(s).NextUnpublishedDueAsync(Now.AddSeconds(-20), Priority.Urgent, None)).ShouldBeNull("the urgent delivery is published");
+        (await Relay(s).NextUnpublishedDueAsync(Now.AddSeconds(-20), Priority.Low, None)).ShouldBe(Now.AddSeconds(-9), "the low one is not yet");
+
+        release.SetResult();
+        (await low.WaitAsync(TimeSpan.FromSeconds(10))).ShouldBe(1);
+        (await Relay(s).CountInFlightAsync(None)).ShouldBe(2);
+    }
+
+    [Fact]
     public async Task RelayDueAsync_PublishThrows_MarksNothingAndPropagates()
     {
         await using var s = await Stores.PostgresAsync();
         await DispatchSamples.SeedAsync(s, "ntf_1", [D("dlv_1", "ntf_1")]);
 
         await Should.ThrowAsync<InvalidOperationException>(() =>
-            Relay(s).RelayDueAsync(Now, 10, int.MaxValue, (_, _) => throw new InvalidOperationException("broker down"), None));
+            Relay(s).RelayDueAsync(Now, Priority.Normal, 10, int.MaxValue, (_, _) => throw new InvalidOperationException("broker down"), None));
 
         (await Relay(s).CountInFlightAsync(None)).ShouldBe(0);
         (await RelayAsync(s, Now)).ShouldBe(["dlv_1"]);
@@ -98,7 +133,7 @@ public sealed class PostgresRelayTests
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (published.Count < 40 && DateTime.UtcNow < deadline)
             {
-                await Relay(s).RelayDueAsync(Now, 3, int.MaxValue, async (ds, ct) =>
+                await Relay(s).RelayDueAsync(Now, Priority.Normal, 3, int.MaxValue, async (ds, ct) =>
                 {
                     await Task.Delay(10, ct); // the broker's confirm: other relays run meanwhile
                     foreach (var d in ds)
@@ -245,7 +280,7 @@ public sealed class PostgresRelayTests
         var publishing = new TaskCompletionSource();
         var release = new TaskCompletionSource();
 
-        var relay = Task.Run(() => Relay(s).RelayDueAsync(Now, 10, int.MaxValue, async (_, _) => { publishing.SetResult(); await release.Task; }, None));
+        var relay = Task.Run(() => Relay(s).RelayDueAsync(Now, Priority.Normal, 10, int.MaxValue, async (_, _) => { publishing.SetResult(); await release.Task; }, None));
         await publishing.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var claim = Task.Run(() => Relay(s).ClaimOneAsync(new("ntf_1", "dlv_1"), Now, Now + Lease, "consumer-1", _gate, None));
         await Task.Delay(200);

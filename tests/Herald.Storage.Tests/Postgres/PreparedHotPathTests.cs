@@ -27,7 +27,7 @@ public sealed class PreparedHotPathTests(Xunit.Abstractions.ITestOutputHelper ou
             (await plans.ClaimForPlanningAsync(Priority.Normal, at, at + Lease, 10, CancellationToken.None)).Count.ShouldBe(1);
             await plans.CompletePlanningAsync([new PlanResult(id, [Delivery($"dlv_{round}", id) with { DueAt = at }], [Trace(id, "planned")], NotificationStatus.Processing)],
                 at, CancellationToken.None);
-            (await relay.RelayDueAsync(at, 100, 1000, (_, _) => Task.CompletedTask, CancellationToken.None)).ShouldBe(1);
+            (await relay.RelayDueAsync(at, Priority.Normal, 100, 1000, (_, _) => Task.CompletedTask, CancellationToken.None)).ShouldBe(1);
         }
 
         await using var connection = await ((Herald.Storage.Postgres.PostgresDatabase)services.GetService(typeof(Herald.Storage.Postgres.PostgresDatabase))!).Source.OpenConnectionAsync();

@@ -5,6 +5,7 @@ using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 using Herald.Core.Transport;
 using Herald.Core.Workers;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Core.Dispatch.Distributed;
@@ -30,25 +31,32 @@ internal sealed partial class RelayWorker(
     Signals signals,
     HeraldMetrics metrics,
     TimeProvider time,
-    ILogger<RelayWorker> logger) : PollingWorker("relay", metrics, time)
+    ILogger<RelayWorker> logger) : BackgroundService
 {
+    // Store or broker unreachable: nothing was marked published, so nothing is lost; try again soon, then less often.
+    private static readonly WorkerBackoff Backoff = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+
     private DateTimeOffset _lastRepublish = DateTimeOffset.MinValue;
 
+    /// <summary>
+    /// One loop per priority, as the planner has: an urgent delivery is published by its own round, never after a
+    /// campaign's round of hundreds of messages and their confirms (a claim waits for the round that holds its row).
+    /// </summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         health.Started("relay");
-        return base.ExecuteAsync(stoppingToken);
+        return Task.WhenAll(Enum.GetValues<Priority>().Select(p => Task.Run(() =>
+            new WorkerLoop("relay", metrics, time).RunAsync(TimeSpan.Zero, ct => RunRoundAsync(p, ct), () => Backoff,
+                (ex, retryIn) => LogRelayFault(logger, ex, p.ToWire(), retryIn.TotalMilliseconds), stoppingToken), stoppingToken)));
     }
 
-    // Store or broker unreachable: nothing was marked published, so nothing is lost; try again soon, then less often.
-    protected override WorkerBackoff Backoff { get; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
-
-    protected override async Task<NextRound> RunRoundAsync(CancellationToken ct)
+    private async Task<NextRound> RunRoundAsync(Priority priority, CancellationToken ct)
     {
         var o = options.Value;
-        var woken = signals.Arm(Signals.Relay);
-        var now = Time.GetUtcNow();
-        if (now - _lastRepublish >= o.RepublishAfter / 4)
+        var woken = signals.Arm(Signals.Relay(priority));
+        var now = time.GetUtcNow();
+        // Stale messages of every priority are made publishable again by the lowest priority's loop, the least hurried.
+        if (priority == Priority.Low && now - _lastRepublish >= o.RepublishAfter / 4)
         {
             var again = await store.RepublishStaleAsync(now - o.RepublishAfter, ct);
             if (again > 0)
@@ -59,22 +67,20 @@ internal sealed partial class RelayWorker(
             _lastRepublish = now;
         }
 
-        var published = await store.RelayDueAsync(now, o.RelayBatch, o.MaxInFlight, PublishAsync, ct);
+        var published = await store.RelayDueAsync(now, priority, o.RelayBatch, o.MaxInFlight, PublishAsync, ct);
         if (published >= o.RelayBatch)
         {
             return NextRound.Now;
         }
 
         var wait = o.PollInterval;
-        if (await store.NextUnpublishedDueAsync(now, ct) is { } next && next - Time.GetUtcNow() < wait)
+        if (await store.NextUnpublishedDueAsync(now, priority, ct) is { } next && next - time.GetUtcNow() < wait)
         {
-            wait = next - Time.GetUtcNow() > TimeSpan.Zero ? next - Time.GetUtcNow() : TimeSpan.Zero;
+            wait = next - time.GetUtcNow() > TimeSpan.Zero ? next - time.GetUtcNow() : TimeSpan.Zero;
         }
 
         return NextRound.InOrWhenWoken(wait, woken);
     }
-
-    protected override void LogRoundFailed(Exception exception, TimeSpan retryIn) => LogRelayFault(logger, exception, retryIn.TotalMilliseconds);
 
     /// <summary>
     /// Publishes one relay batch. A traced delivery gets a producer span (herald.publish) continuing its stored
@@ -117,8 +123,8 @@ internal sealed partial class RelayWorker(
         return new WorkItem(d.Id, d.NotificationId, d.RecipientId, d.Channel, d.Priority, d.DueAt, traceParent ?? d.TraceParent);
     }
 
-    [LoggerMessage(EventId = 2401, Level = LogLevel.Warning, Message = "Relay round failed; retrying in {DelayMs} ms")]
-    private static partial void LogRelayFault(ILogger logger, Exception ex, double delayMs);
+    [LoggerMessage(EventId = 2401, Level = LogLevel.Warning, Message = "Relay round for {Priority} failed; retrying in {DelayMs} ms")]
+    private static partial void LogRelayFault(ILogger logger, Exception ex, string priority, double delayMs);
 
     [LoggerMessage(EventId = 2402, Level = LogLevel.Warning, Message = "{Count} published deliveries were never claimed; publishing them again")]
     private static partial void LogRepublished(ILogger logger, int count);

@@ -49,7 +49,7 @@ internal sealed class ClusterSignalRouter(IClusterSignals cluster, Signals signa
             if (key is not null && ClusterTopics.TryParseLane(key, out var channel, out var priority))
             {
                 signals.Notify(Signals.Lane(channel, priority));
-                signals.Notify(Signals.Relay);
+                signals.Notify(Signals.Relay(priority));
             }
             else
             {

@@ -95,13 +95,13 @@ public sealed class TransportLaneWorkerTests
             return Task.FromResult(Claimed);
         }
 
-        public Task<int> RelayDueAsync(DateTimeOffset now, int limit, int maxInFlightPerLane, Func<IReadOnlyList<Delivery>, CancellationToken, Task> publish, CancellationToken ct) =>
+        public Task<int> RelayDueAsync(DateTimeOffset now, Priority priority, int limit, int maxInFlightPerLane, Func<IReadOnlyList<Delivery>, CancellationToken, Task> publish, CancellationToken ct) =>
             throw new NotSupportedException();
 
         public Task<int> RepublishStaleAsync(DateTimeOffset before, CancellationToken ct) => throw new NotSupportedException();
 
         public Task<int> CountInFlightAsync(CancellationToken ct) => throw new NotSupportedException();
 
-        public Task<DateTimeOffset?> NextUnpublishedDueAsync(DateTimeOffset now, CancellationToken ct) => throw new NotSupportedException();
+        public Task<DateTimeOffset?> NextUnpublishedDueAsync(DateTimeOffset now, Priority priority, CancellationToken ct) => throw new NotSupportedException();
     }
 }
