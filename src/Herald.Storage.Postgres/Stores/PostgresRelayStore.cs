@@ -1,5 +1,6 @@
 using Herald.Core.Domain;
 using Herald.Core.Storage;
+using Npgsql;
 
 namespace Herald.Storage.Postgres;
 
@@ -21,9 +22,16 @@ internal sealed class PostgresRelayStore(PostgresDatabase db) : IWorkRelayStore
             // One relay round of a priority at a time across the cluster: two relays publishing interleaved slices would let a
             // newer notification of a recipient overtake an older one in its partition queue (a lane's queues take one
             // priority only, so rounds of different priorities may overlap). Others skip this round.
-            if (await c.Command("SELECT pg_try_advisory_xact_lock(@k)", tx).With("k", RelayLockKey + (long)priority).ExecuteScalarAsync(ct) is not true)
+            // The round and its mark run on generic plans (this transaction only): planned anew, the round cost 3.4 ms of
+            // planning a call at 100 urgent sends/s (pg_stat_statements, 2026-12-07); its shape is the same whatever it finds.
+            await using (var locking = new NpgsqlBatch(c, tx))
             {
-                return 0;
+                locking.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+                locking.BatchCommands.Add(PgWrites.BatchCommand("SELECT pg_try_advisory_xact_lock(@k)", ("k", RelayLockKey + (long)priority)));
+                if (await locking.ExecuteScalarAsync(ct) is not true)
+                {
+                    return 0;
+                }
             }
 
             // One statement: per lane (channel × priority), the published-but-unclaimed count, then up to the lane's room
