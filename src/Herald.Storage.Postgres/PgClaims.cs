@@ -90,6 +90,9 @@ internal static class PgClaims
         return claimed;
     }
 
+    /// <summary>Batches of at most this many candidates read their gate facts on generic plans (see <see cref="LoadGateFactsAsync"/>).</summary>
+    internal const int GenericPlanBatch = 8;
+
     /// <summary>
     /// Phase one of the gate, in two round trips. First: an advisory lock per recipient and channel (all of them, in one
     /// global order, so two claimers never wait on each other in a cycle), which serializes claims of a recipient's channel
@@ -151,11 +154,16 @@ internal static class PgClaims
                 ("c", probes.Select(p => (int)p.Channel).ToArray()), ("h", probes.Select(p => p.ContentHash).ToArray()),
                 ("n", probes.Select(p => p.NotificationId).ToArray()), ("since", probes.Select(p => p.Since.Ms()).ToArray())));
             batch.BatchCommands.Add(CountedCommand(counts));
-            // On generic plans: a batch of a few deliveries spent 1–3 ms planning each of these joins anew on every call
+            // A small batch's reads run on generic plans: planned anew, each of these joins cost 1–3 ms of planning a call
             // (every partition of deliveries weighed), more than running them (pg_stat_statements at 100 urgent sends/s,
             // 2026-12-07). None reads by a status's partial index, so a plan made on fresh statistics (PostgresStatistics)
-            // holds as the batch's arrays change.
-            PgWrites.RunOnGenericPlans(batch);
+            // holds. Larger batches keep PostgreSQL's choice: on generic plans a lane's claims of up to 128 cost PostgreSQL
+            // alone 10–25 % more CPU per notification in three interleaved pairs (docs/benchmarks.md).
+            if (candidates.Count <= GenericPlanBatch)
+            {
+                PgWrites.RunOnGenericPlans(batch);
+            }
+
             await using var r = await batch.ExecuteReaderAsync(ct);
             await r.NextResultAsync(ct); // the locks
             while (await r.ReadAsync(ct))
@@ -212,7 +220,11 @@ internal static class PgClaims
             counted.RemoveAll(x => reread.Contains((x.Range.EnvironmentId, x.Range.RecipientId, x.Range.Channel)));
             await using var more = new NpgsqlBatch(c, tx);
             more.BatchCommands.Add(CountedCommand(again));
-            PgWrites.RunOnGenericPlans(more);
+            if (candidates.Count <= GenericPlanBatch)
+            {
+                PgWrites.RunOnGenericPlans(more);
+            }
+
             await using (var reader = await more.ExecuteReaderAsync(ct))
             {
                 while (await reader.ReadAsync(ct))
