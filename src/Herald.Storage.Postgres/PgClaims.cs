@@ -158,7 +158,7 @@ internal static class PgClaims
             // (every partition of deliveries weighed), more than running them (pg_stat_statements at 100 urgent sends/s,
             // 2026-12-07). None reads by a status's partial index, so a plan made on fresh statistics (PostgresStatistics)
             // holds. Larger batches keep PostgreSQL's choice: on generic plans a lane's claims of up to 128 cost PostgreSQL
-            // alone 10–25 % more CPU per notification in three interleaved pairs (docs/benchmarks.md).
+            // alone up to 30 % more CPU per notification in most steps of three interleaved pairs (docs/benchmarks.md).
             if (candidates.Count <= GenericPlanBatch)
             {
                 PgWrites.RunOnGenericPlans(batch);
