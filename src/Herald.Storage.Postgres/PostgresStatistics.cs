@@ -30,14 +30,15 @@ internal sealed class PostgresStatistics(PostgresDatabase db)
     /// <summary>
     /// Analyzes the tables of Herald's schema (leaf partitions included) that changed enough since their last analysis;
     /// returns their names. A table another session is analyzing or vacuuming is skipped (<c>SKIP_LOCKED</c>), so several
-    /// nodes may run this at once.
+    /// nodes may run this at once. Only tables whose owner's privileges the connection's role has are taken: PostgreSQL
+    /// skips others with a warning, and they would be picked again every round.
     /// </summary>
     public async Task<IReadOnlyList<string>> AnalyzeChangedAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         var tables = await c.Command("""
             SELECT format('%I.%I', s.schemaname, s.relname) FROM pg_stat_user_tables s JOIN pg_class t ON t.oid = s.relid
-            WHERE s.schemaname = current_schema() AND t.relkind = 'r'
+            WHERE s.schemaname = current_schema() AND t.relkind = 'r' AND pg_has_role(t.relowner, 'USAGE')
               AND s.n_mod_since_analyze >= @min AND s.n_mod_since_analyze >= @share * GREATEST(t.reltuples, 0)
             ORDER BY s.n_mod_since_analyze DESC LIMIT @n
             """).With("min", MinChanged).With("share", ChangedShare).With("n", TablesPerRound).ReadAllAsync(r => r.GetString(0), ct);

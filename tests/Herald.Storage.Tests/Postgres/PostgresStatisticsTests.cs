@@ -58,6 +58,37 @@ public sealed class PostgresStatisticsTests(Xunit.Abstractions.ITestOutputHelper
         (await s.Port<PostgresStatistics>().AnalyzeChangedAsync(CancellationToken.None)).ShouldBeEmpty($"50 rows are below {PostgresStatistics.MinChanged}");
     }
 
+    [Fact]
+    public async Task AnalyzeChanged_RoleThatDoesNotOwnTheTables_LeavesThemAlone()
+    {
+        await using var s = await Stores.PostgresAsync();
+        await s.Ingest.AcceptAsync([new IngestItem([Notification("ntf_seed")], null)], Now, CancellationToken.None);
+        var role = "herald_t_stats_" + Guid.NewGuid().ToString("N")[..8];
+        await using (var owner = await s.Postgres!.Source.OpenConnectionAsync())
+        {
+            await Run(owner, $"CREATE ROLE {role} LOGIN");
+            await Run(owner, """
+                INSERT INTO notifications SELECT (jsonb_populate_record(NULL::notifications, to_jsonb(n) || jsonb_build_object('id', n.id || '-' || g))).*
+                FROM notifications n, generate_series(1, 5000) g
+                """);
+            await Run(owner, "SELECT pg_stat_force_next_flush()");
+        }
+
+        try
+        {
+            var connection = new NpgsqlConnectionStringBuilder(s.Postgres.Source.ConnectionString) { Username = role }.ToString();
+            await using var other = new PostgresDatabase(new PostgresOptions { ConnectionString = connection });
+            (await AnalyzeOnceCountedAsync(other, new PostgresStatistics(other))).ShouldBeEmpty("a table another role owns is not this role's to analyze");
+            (await s.Port<PostgresStatistics>().AnalyzeChangedAsync(CancellationToken.None)).ShouldContain("public.notifications_default", "the owner's job takes it");
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var owner = await s.Postgres.Source.OpenConnectionAsync();
+            await Run(owner, $"DROP ROLE IF EXISTS {role}");
+        }
+    }
+
     /// <summary>Waits until the statistics system counts the inserted rows (flushed after the writer's transaction), then analyzes.</summary>
     private static async Task<IReadOnlyList<string>> AnalyzeOnceCountedAsync(PostgresDatabase db, PostgresStatistics statistics)
     {
