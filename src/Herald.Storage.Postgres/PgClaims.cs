@@ -106,6 +106,7 @@ internal static class PgClaims
         DateTimeOffset now, CancellationToken ct)
     {
         var facts = new GateFacts();
+        var generic = candidates.Count <= GenericPlanBatch;
         var pairs = candidates.Select(d => (d.RecipientId, d.Channel)).Distinct().ToList();
         var addresses = candidates.Where(d => d.Channel is Channel.Email or Channel.Sms).Select(d => (d.EnvironmentId, d.Channel, d.Target)).Distinct().ToArray();
         var escalations = candidates.Where(d => d.Condition is not null).Select(d => d.NotificationId).Distinct(StringComparer.Ordinal).ToArray();
@@ -159,7 +160,7 @@ internal static class PgClaims
             // 2026-12-07). None reads by a status's partial index, so a plan made on fresh statistics (PostgresStatistics)
             // holds. Larger batches keep PostgreSQL's choice: on generic plans a lane's claims of up to 128 cost PostgreSQL
             // alone up to 30 % more CPU per notification in most steps of three interleaved pairs (docs/benchmarks.md).
-            if (candidates.Count <= GenericPlanBatch)
+            if (generic)
             {
                 PgWrites.RunOnGenericPlans(batch);
             }
@@ -220,7 +221,7 @@ internal static class PgClaims
             counted.RemoveAll(x => reread.Contains((x.Range.EnvironmentId, x.Range.RecipientId, x.Range.Channel)));
             await using var more = new NpgsqlBatch(c, tx);
             more.BatchCommands.Add(CountedCommand(again));
-            if (candidates.Count <= GenericPlanBatch)
+            if (generic)
             {
                 PgWrites.RunOnGenericPlans(more);
             }

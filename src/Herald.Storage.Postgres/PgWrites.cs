@@ -119,6 +119,9 @@ internal static class PgWrites
         RunOnGenericPlans(batch, from);
     }
 
+    /// <summary>Generic plans for the rest of the transaction (or until <c>RESET plan_cache_mode</c>).</summary>
+    internal const string GenericPlansForTransaction = "SET LOCAL plan_cache_mode = force_generic_plan";
+
     /// <summary>
     /// Runs the statements of <paramref name="batch"/> from index <paramref name="from"/> on their generic plans
     /// (<c>SET LOCAL plan_cache_mode = force_generic_plan</c> before them), then <c>RESET plan_cache_mode</c>, so what
@@ -126,15 +129,14 @@ internal static class PgWrites
     /// included). For the hot statements on the partitioned tables: a prepared statement there otherwise keeps custom
     /// plans (the generic one looks dearer before execution-time pruning) and is planned again on every call
     /// (pg_stat_statements, 2026-12-07). Neither SET nor RESET returns a result, so a reader's result sets are unchanged.
-    /// Only for statements of one table read by key or by the partial index they are written for: forced onto generic plans,
-    /// the claim's gate reads and decisions (joins of a batch's arrays with deliveries) cost up to 353 µs per webhook
-    /// notification on the RabbitMQ path against under 50, and a completion's update 321–412 µs against 58–88 µs on
-    /// PostgreSQL alone (docs/benchmarks.md, 2026-12-07): a generic plan cannot weigh the arrays it is given against the
-    /// table and may read all of an index. PostgreSQL's own choice stays there.
+    /// Only for statements whose plan cannot be steered onto a status's partial index by statistics taken before that
+    /// status filled a table (a generic plan is costed once, on the statistics of its moment; PostgresStatistics keeps them
+    /// fresh as tables grow): reads by key, by the partial index they are written for, or by full indexes (the claim's
+    /// gate reads of a small batch). See docs/architecture.md, Statements are prepared.
     /// </summary>
     internal static void RunOnGenericPlans(NpgsqlBatch batch, int from = 0)
     {
-        batch.BatchCommands.Insert(from, new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+        batch.BatchCommands.Insert(from, new NpgsqlBatchCommand(GenericPlansForTransaction));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("RESET plan_cache_mode"));
     }
 

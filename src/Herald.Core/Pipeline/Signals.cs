@@ -64,5 +64,7 @@ public sealed class Signals
     public static string FeedOfKey(string key) => "feed:" + key;
 
     /// <summary>The distributed relay of one priority's lanes: deliveries became due (or due later than it knew).</summary>
-    public static string Relay(Domain.Priority priority) => $"relay:{(int)priority}";
+    public static string Relay(Domain.Priority priority) => RelayKeys[(int)priority];
+
+    private static readonly string[] RelayKeys = [.. Enum.GetValues<Domain.Priority>().Select(p => $"relay:{(int)p}")];
 }

@@ -26,7 +26,7 @@ internal sealed class PostgresRelayStore(PostgresDatabase db) : IWorkRelayStore
             // planning a call at 100 urgent sends/s (pg_stat_statements, 2026-12-07); its shape is the same whatever it finds.
             await using (var locking = new NpgsqlBatch(c, tx))
             {
-                locking.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"));
+                locking.BatchCommands.Add(new NpgsqlBatchCommand(PgWrites.GenericPlansForTransaction));
                 locking.BatchCommands.Add(PgWrites.BatchCommand("SELECT pg_try_advisory_xact_lock(@k)", ("k", RelayLockKey + (long)priority)));
                 if (await locking.ExecuteScalarAsync(ct) is not true)
                 {

@@ -82,12 +82,13 @@ public class SignalsTests
         var signals = new Signals();
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var armed = signals.Arm(Signals.Relay(Priority.Low));
+        var urgent = signals.Arm(Signals.Relay(Priority.Urgent));
 
         signals.Notify(Signals.Relay(Priority.Low));
 
         await Signals.WaitAsync(armed, TimeSpan.FromMinutes(5), time, CancellationToken.None).WaitAsync(Hang);
         signals.Arm(Signals.Relay(Priority.Low)).IsCompleted.ShouldBeFalse();
-        signals.Arm(Signals.Relay(Priority.Urgent)).IsCompleted.ShouldBeFalse("each priority's relay has its own signal");
+        urgent.IsCompleted.ShouldBeFalse("each priority's relay has its own signal: waking the low relay leaves the urgent one armed");
     }
 
     [Fact]
