@@ -173,6 +173,29 @@ internal sealed class Deployment : IAsyncDisposable
     public const string WebhookTemplate = "bench-webhook";
 
     /// <summary>
+    /// Seconds the runtime has spent compiling methods in Herald's processes so far (the sum of their
+    /// <c>dotnet_jit_compilation_time_seconds_total</c>); NaN when a process does not expose it.
+    /// </summary>
+    public async Task<double> JitSecondsAsync(CancellationToken ct)
+    {
+        const string name = "dotnet_jit_compilation_time_seconds_total ";
+        var total = 0.0;
+        foreach (var client in _clients)
+        {
+            var text = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative), ct);
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal));
+            if (line is null || !double.TryParse(line.AsSpan(name.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+            {
+                return double.NaN;
+            }
+
+            total += seconds;
+        }
+
+        return total;
+    }
+
+    /// <summary>
     /// The SQLite writer's busy seconds and write transactions so far, from the server's /metrics (embedded only; null
     /// when the server does not expose them).
     /// </summary>
