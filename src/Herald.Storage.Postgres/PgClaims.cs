@@ -272,13 +272,15 @@ internal static class PgClaims
         List<TraceEntry> trace, DateTimeOffset now, DateTimeOffset leaseUntil, string owner, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(c, tx);
+        // Each update names its rows twice: joined to the key pairs, and `notification_id = ANY(@n)`, which PostgreSQL can
+        // prune the monthly partitions by (a join alone plans and opens every month; see PgWrites, keyed statements and partitions).
         if (claimed.Count > 0)
         {
             batch.BatchCommands.Add(PgWrites.BatchCommand("""
                 UPDATE deliveries SET status = 'sending', lease_until = @lease, lease_owner = @owner, claimed_at = @now, attempts = attempts + 1,
                     updated_at = @now, published_due = NULL, published_at = NULL
                 FROM unnest(@n::text[], @id::text[]) AS x(nid, did)
-                WHERE notification_id = x.nid AND id = x.did
+                WHERE notification_id = x.nid AND id = x.did AND notification_id = ANY(@n)
                 """, ("lease", leaseUntil.Ms()), ("owner", owner), ("now", now.Ms()), ("n", claimed.Select(d => d.NotificationId).ToArray()),
                 ("id", claimed.Select(d => d.Id).ToArray())));
         }
@@ -288,7 +290,7 @@ internal static class PgClaims
             batch.BatchCommands.Add(PgWrites.BatchCommand("""
                 UPDATE deliveries SET status = 'deferred', due_at = x.until, throttled = false, updated_at = @now
                 FROM unnest(@n::text[], @id::text[], @until::bigint[]) AS x(nid, did, until)
-                WHERE notification_id = x.nid AND id = x.did
+                WHERE notification_id = x.nid AND id = x.did AND notification_id = ANY(@n)
                 """, ("n", deferred.Select(x => x.Delivery.NotificationId).ToArray()), ("id", deferred.Select(x => x.Delivery.Id).ToArray()),
                 ("until", deferred.Select(x => x.Until.Ms()).ToArray()), ("now", now.Ms())));
         }
@@ -298,7 +300,7 @@ internal static class PgClaims
             batch.BatchCommands.Add(PgWrites.BatchCommand("""
                 UPDATE deliveries SET status = x.status, last_error = x.reason, updated_at = @now
                 FROM unnest(@n::text[], @id::text[], @r::text[], @s::text[]) AS x(nid, did, reason, status)
-                WHERE notification_id = x.nid AND id = x.did
+                WHERE notification_id = x.nid AND id = x.did AND notification_id = ANY(@n)
                 """, ("n", suppressed.Select(x => x.Delivery.NotificationId).ToArray()), ("id", suppressed.Select(x => x.Delivery.Id).ToArray()),
                 ("r", suppressed.Select(x => x.Reason).ToArray()), ("s", suppressed.Select(x => x.Status).ToArray()), ("now", now.Ms())));
         }

@@ -158,6 +158,14 @@ internal static class PgWrites
             ("s", entries.Select(t => t.Stage).ToArray()), ("ch", entries.Select(t => t.Channel).ToArray()),
             ("d", entries.Select(t => t.Decision).ToArray()), ("r", entries.Select(t => t.Reason).ToArray())));
 
+    // Keyed statements and partitions: the statements that name rows by key pairs also repeat the key list as
+    // `notification_id = ANY(@n)` (`id = ANY(@id)` for notifications). Notifications, deliveries, trace and feed are
+    // partitioned by month on the time-ordered notification id; PostgreSQL prunes partitions by such a list but not
+    // through a join, so a statement keyed only by the join planned and opened every month's partition and its dozen
+    // indexes (a claim's update of 64 rows over five months: 0.9 ms of planning, 0.3 ms with the list), more with each
+    // month retention keeps. A range (BETWEEN the smallest and largest id) prunes too, but tempts the planner to read every
+    // row between the two by the key index, and a campaign's batch spans thousands.
+
     private static readonly string[] ClaimableStatuses = [DeliveryStatus.Queued, DeliveryStatus.Deferred, DeliveryStatus.Retrying];
 
     /// <summary>Wakes relays (and, with in-process lanes, the lanes) of the lanes these new deliveries wait in.</summary>

@@ -131,7 +131,7 @@ internal sealed class PostgresDispatchStore(PostgresDatabase db, TimeSpan endpoi
             FROM unnest(@n::text[], @id::text[], @owner::text[], @s::text[], @due::bigint[], @prov::text[], @err::text[], @pmid::text[], @o::text[],
                 @ls::text[], @ldue::bigint[], @lerr::text[])
                 AS x(nid, did, owner, s, due, prov, err, pmid, o, ls, ldue, lerr)
-            WHERE notification_id = x.nid AND id = x.did AND status IN {DeliveryStatus.Sql.InFlight} AND lease_owner = x.owner
+            WHERE notification_id = x.nid AND id = x.did AND notification_id = ANY(@n) AND status IN {DeliveryStatus.Sql.InFlight} AND lease_owner = x.owner
             RETURNING id
             """, tx).With("n", round.Select(x => x.NotificationId).ToArray()).With("id", round.Select(x => x.DeliveryId).ToArray())
             .With("owner", round.Select(x => x.LeaseOwner).ToArray()).With("s", round.Select(x => x.Status).ToArray())

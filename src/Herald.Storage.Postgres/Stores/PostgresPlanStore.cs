@@ -81,7 +81,7 @@ internal sealed class PostgresPlanStore(PostgresDatabase db) : IPlanStore
         var moved = new HashSet<string>(await c.Command($"""
             UPDATE notifications n SET status = x.s, lease_until = NULL, updated_at = @now
             FROM unnest(@id::text[], @s::text[]) AS x(id, s)
-            WHERE n.id = x.id AND n.status IN {fromStatuses}
+            WHERE n.id = x.id AND n.id = ANY(@id) AND n.status IN {fromStatuses}
             RETURNING n.id
             """, tx).With("now", now.Ms()).With("id", first.Select(r => r.NotificationId).ToArray()).With("s", first.Select(r => r.Status).ToArray())
             .ReadAllAsync(r => r.GetString(0), ct), StringComparer.Ordinal);

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Herald.Core.Domain;
+using Herald.Core.Pipeline;
 using Herald.Core.Storage;
 using Herald.Storage.Tests.Infrastructure;
+using Npgsql;
 
 namespace Herald.Storage.Tests.Contracts;
 
@@ -309,6 +311,36 @@ public sealed class PostgresRelayTests
         stored.Where(d => d.Status == DeliveryStatus.Sending).Select(d => d.Id).Order().ShouldBe(["dlv_0", "dlv_1", "dlv_2"]);
         stored.Count(d => d.Status == DeliveryStatus.Deferred).ShouldBe(5);
         (await s.Queries.GetTraceAsync("ntf_1", None)).Count(t => t.Decision == "deferred").ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task BatchAcrossMonthlyPartitions_PlannedPublishedClaimedAndCompletedEveryOne()
+    {
+        // The tables are partitioned by month on the time-ordered notification id, and the statements that name rows by
+        // key pairs repeat the key list (`notification_id = ANY(@n)`) so PostgreSQL opens only those months. A batch
+        // spanning three months (last, this and next: partitions the store keeps around the real clock) must still reach
+        // every row through the planning write, the publish mark, the claim and the completion.
+        await using var s = await Stores.PostgresAsync();
+        var today = DateTimeOffset.UtcNow;
+        var ids = new[] { today.AddMonths(1), today.AddMonths(-1), today }.Select(t => Ids.New("ntf", t)).ToArray();
+        await DispatchSamples.SeedManyAsync(s, [.. ids.Select((n, i) => (n, (IReadOnlyList<Delivery>)[D($"dlv_{i}", n, Now.AddSeconds(-i), $"u{i}")]))]);
+        await using (var c = await s.Postgres!.Source.OpenConnectionAsync())
+        {
+            var partitions = await new NpgsqlCommand("SELECT count(DISTINCT tableoid) FROM deliveries WHERE notification_id = ANY(@n)", c)
+            { Parameters = { new("n", ids) } }.ExecuteScalarAsync();
+            partitions.ShouldBe(3L, "the precondition: one delivery in each of three monthly partitions");
+        }
+
+        (await RelayAsync(s, Now)).ShouldBe(["dlv_2", "dlv_1", "dlv_0"]);
+        (await Relay(s).CountInFlightAsync(None)).ShouldBe(3);
+        var claimed = await Relay(s).ClaimPublishedAsync([.. ids.Select((n, i) => new DeliveryRef(n, $"dlv_{i}"))], Now, Now + Lease, "consumer-1", _gate, None);
+        claimed.Select(d => d.Id).ShouldBe(["dlv_0", "dlv_1", "dlv_2"], ignoreOrder: true);
+        (await s.Dispatch.CompleteAsync([.. claimed.Select(d => DispatchSamples.Sent(d, "consumer-1"))], Now, None)).ShouldBe([true, true, true]);
+        foreach (var (id, i) in ids.Select((n, i) => (n, i)))
+        {
+            (await DispatchSamples.GetAsync(s, $"dlv_{i}")).Status.ShouldBe(DeliveryStatus.Sent);
+            (await s.Queries.GetNotificationAsync(id, None))!.Status.ShouldBe(NotificationStatus.Completed);
+        }
     }
 
     [Fact]
