@@ -47,9 +47,9 @@ internal sealed class Lanes : IScenario
         var window = TimeSpan.FromSeconds(context.Options.Quick ? 5 : 30);
 
         // Warm-up (JIT, pools, caches), not measured: a fresh process is not what an idle production server is. Both paths
-        // measured below run first: a small campaign drained, then urgent sends in rounds of 5 s until Herald's CPU per
-        // notification stops falling (the runtime's tiered compilation promotes hot methods for a minute or so after start;
-        // a fixed 5 s left it compiling through the idle phase, a third of Herald's CPU there).
+        // measured below run first: a small campaign drained, then urgent sends in rounds of 5 s until the runtime stops
+        // compiling (WarmUpAsync; a fixed 5 s left tiered compilation running through the idle phase, a third of Herald's
+        // CPU there).
         _ = await Campaign.SendAsync(herald, "bench.lanes.warmup", WarmupCampaign, "low", null, context.Status, ct);
         await Drain.WaitAsync(herald.Probe, "bench.lanes.warmup", TimeSpan.FromSeconds(120), context.Status, ct);
         var warmup = await WarmUpAsync(context, herald, ct);
