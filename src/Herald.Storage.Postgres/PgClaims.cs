@@ -90,9 +90,6 @@ internal static class PgClaims
         return claimed;
     }
 
-    /// <summary>Batches of at most this many candidates read their gate facts on generic plans (see <see cref="LoadGateFactsAsync"/>).</summary>
-    internal const int GenericPlanBatch = 8;
-
     /// <summary>
     /// Phase one of the gate, in two round trips. First: an advisory lock per recipient and channel (all of them, in one
     /// global order, so two claimers never wait on each other in a cycle), which serializes claims of a recipient's channel
@@ -106,7 +103,7 @@ internal static class PgClaims
         DateTimeOffset now, CancellationToken ct)
     {
         var facts = new GateFacts();
-        var generic = candidates.Count <= GenericPlanBatch;
+        var generic = candidates.Count <= PgWrites.GenericPlanBatch;
         var pairs = candidates.Select(d => (d.RecipientId, d.Channel)).Distinct().ToList();
         var addresses = candidates.Where(d => d.Channel is Channel.Email or Channel.Sms).Select(d => (d.EnvironmentId, d.Channel, d.Target)).Distinct().ToArray();
         var escalations = candidates.Where(d => d.Condition is not null).Select(d => d.NotificationId).Distinct(StringComparer.Ordinal).ToArray();

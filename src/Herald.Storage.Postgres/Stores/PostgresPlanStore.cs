@@ -84,19 +84,15 @@ internal sealed class PostgresPlanStore(PostgresDatabase db) : IPlanStore
         // status test no partial index on status can serve (`|| ''`), so no plan costed on stale statistics reads a
         // backlog of accepted rows through one.
         await using var write = new NpgsqlBatch(c, tx);
-        var command = PgWrites.BatchCommand($"""
+        write.BatchCommands.Add(PgWrites.BatchCommand($"""
             UPDATE notifications n SET status = x.s, lease_until = NULL, updated_at = @now
             FROM unnest(@id::text[], @s::text[]) AS x(id, s)
             WHERE n.id = x.id AND n.id = ANY(@id) AND n.status || '' IN {fromStatuses}
             RETURNING n.id
-            """, ("now", now.Ms()), ("id", first.Select(r => r.NotificationId).ToArray()), ("s", first.Select(r => r.Status).ToArray()));
-        if (first.Count <= PgClaims.GenericPlanBatch)
+            """, ("now", now.Ms()), ("id", first.Select(r => r.NotificationId).ToArray()), ("s", first.Select(r => r.Status).ToArray())));
+        if (first.Count <= PgWrites.GenericPlanBatch)
         {
-            PgWrites.AddOnGenericPlan(write, command);
-        }
-        else
-        {
-            write.BatchCommands.Add(command);
+            PgWrites.RunOnGenericPlans(write);
         }
 
         var moved = new HashSet<string>(await write.ReadAllAsync(r => r.GetString(0), ct), StringComparer.Ordinal);

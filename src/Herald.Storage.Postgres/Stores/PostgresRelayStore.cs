@@ -64,7 +64,7 @@ internal sealed class PostgresRelayStore(PostgresDatabase db) : IWorkRelayStore
             await c.Command("""
                 UPDATE deliveries SET published_due = due_at, published_at = @now
                 FROM unnest(@n::text[], @id::text[]) AS x(nid, did)
-                WHERE notification_id = x.nid AND id = x.did AND notification_id = ANY(@n)
+                WHERE notification_id = x.nid AND id = x.did
                 """, tx).With("n", due.Select(d => d.NotificationId).ToArray()).With("id", due.Select(d => d.Id).ToArray()).With("now", now.Ms())
                 .ExecuteNonQueryAsync(ct);
             return due.Count;
